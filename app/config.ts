@@ -1,0 +1,162 @@
+// The one place that reads the environment. Parsed once at boot; an invalid
+// value stops the process with a message that says how to fix it.
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), {
+    message: 'must be a postgres:// URL, e.g. postgres://kastell:secret@127.0.0.1:5432/kastell',
+  });
+
+const cidrList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .refine((parts) => parts.every(isCidr), {
+    message: 'must be a comma-separated list of CIDRs, e.g. 10.8.0.0/24,127.0.0.1/32',
+  });
+
+function isCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+const port = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+export const configSchema = z
+  .object({
+    KASTELL_DATABASE_URL: postgresUrl.optional(),
+    KASTELL_ADMIN_DATABASE_URL: postgresUrl.optional(),
+    KASTELL_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    KASTELL_HTTP_PORT: port.default(3000),
+    KASTELL_PUBLIC_URL: z
+      .url({ message: 'must be an absolute URL such as https://portal.example.ch' })
+      .refine((value) => /^https?:\/\//.test(value), { message: 'must start with http:// or https://' })
+      .optional(),
+    KASTELL_DATA_DIR: z.string().min(1).default('./var'),
+    KASTELL_TRUSTED_PROXIES: cidrList.default([]),
+    KASTELL_ADMIN_NETWORKS: cidrList.optional(),
+    KASTELL_STORAGE: z.enum(['local', 's3'], { message: 'must be "local" or "s3"' }).default('local'),
+    KASTELL_S3_ENDPOINT: z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional(),
+    KASTELL_S3_BUCKET: z.string().min(3).default('kastell-documents'),
+    KASTELL_S3_ACCESS_KEY: z.string().min(1).optional(),
+    KASTELL_S3_SECRET_KEY: z.string().min(1).optional(),
+    KASTELL_S3_REGION: z.string().min(1).default('us-east-1'),
+    KASTELL_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+    KASTELL_MAIL_FROM: z.string().min(3).default('Kastell <kastell@localhost>'),
+    KASTELL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    KASTELL_LOKI_URL: z.url().optional(),
+    KASTELL_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
+    KASTELL_INVITE_TTL_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(72),
+  })
+  .superRefine((env, ctx) => {
+    if (env.KASTELL_STORAGE === 's3') {
+      for (const key of ['KASTELL_S3_ENDPOINT', 'KASTELL_S3_ACCESS_KEY', 'KASTELL_S3_SECRET_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when KASTELL_STORAGE=s3' });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof configSchema>;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  adminDatabaseUrl: string | undefined;
+  http: { host: string; port: number };
+  publicUrl: string;
+  publicOrigin: string;
+  secureCookies: boolean;
+  dataDir: string;
+  trustedProxies: string[];
+  adminNetworks: string[] | undefined;
+  storage:
+    | { kind: 'local'; dir: string }
+    | { kind: 's3'; endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string };
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: Env['KASTELL_LOG_LEVEL'];
+  lokiUrl: string | undefined;
+  setupTokenTtlMinutes: number;
+  inviteTtlHours: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Kastell cannot start: the configuration is invalid.\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+      'Set the variables in the environment (or as systemd credentials) and start again. See README "Configuration".');
+  }
+}
+
+// Any KASTELL_X may come from a systemd credential file of that name
+// (LoadCredential=), so secrets never sit in environment files.
+function readCredentials(source: NodeJS.ProcessEnv): Record<string, string> {
+  const dir = source.CREDENTIALS_DIRECTORY;
+  const found: Record<string, string> = {};
+  if (!dir) return found;
+  for (const key of Object.keys(configSchema.shape)) {
+    const file = join(dir, key);
+    if (existsSync(file)) found[key] = readFileSync(file, 'utf8').trim();
+  }
+  return found;
+}
+
+export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  Object.assign(raw, readCredentials(source));
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? 'environment');
+        const shown = key in raw && !/URL|KEY|SECRET/.test(key) ? ` (got "${raw[key]}")` : '';
+        return `${key} ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const publicUrl = (env.KASTELL_PUBLIC_URL ?? `http://${env.KASTELL_HTTP_HOST}:${env.KASTELL_HTTP_PORT}`).replace(/\/$/, '');
+  const dataDir = resolve(env.KASTELL_DATA_DIR);
+  return {
+    databaseUrl: env.KASTELL_DATABASE_URL,
+    adminDatabaseUrl: env.KASTELL_ADMIN_DATABASE_URL,
+    http: { host: env.KASTELL_HTTP_HOST, port: env.KASTELL_HTTP_PORT },
+    publicUrl,
+    publicOrigin: new URL(publicUrl).origin,
+    secureCookies: true,
+    dataDir,
+    trustedProxies: env.KASTELL_TRUSTED_PROXIES,
+    adminNetworks: env.KASTELL_ADMIN_NETWORKS,
+    storage:
+      env.KASTELL_STORAGE === 's3'
+        ? {
+            kind: 's3',
+            endpoint: env.KASTELL_S3_ENDPOINT!,
+            bucket: env.KASTELL_S3_BUCKET,
+            accessKey: env.KASTELL_S3_ACCESS_KEY!,
+            secretKey: env.KASTELL_S3_SECRET_KEY!,
+            region: env.KASTELL_S3_REGION,
+          }
+        : { kind: 'local', dir: join(dataDir, 'documents') },
+    smtpUrl: env.KASTELL_SMTP_URL,
+    mailFrom: env.KASTELL_MAIL_FROM,
+    logLevel: env.KASTELL_LOG_LEVEL,
+    lokiUrl: env.KASTELL_LOKI_URL,
+    setupTokenTtlMinutes: env.KASTELL_SETUP_TOKEN_TTL_MINUTES,
+    inviteTtlHours: env.KASTELL_INVITE_TTL_HOURS,
+  };
+}

