@@ -88,12 +88,14 @@ create policy invites_auth on kastell.invites for all to kastell_auth using (tru
 
 -- Sign-in: the account behind an e-mail address (case-insensitive).
 create function app.find_sign_in(p_email text)
-returns table (user_id uuid, password_hash text, status text)
+returns table (user_id uuid, password_hash text, status text, role_key text, side text)
 language sql stable security definer
 set search_path = ''
 as $$
-  select u.user_id, u.password_hash, u.status
+  select u.user_id, u.password_hash, u.status, r.role_key, r.side
   from kastell.users u
+  join kastell.memberships m on m.user_id = u.user_id
+  join kastell.roles r on r.role_id = m.role_id
   where pg_catalog.lower(u.email) = pg_catalog.lower(p_email)
 $$;
 
@@ -115,7 +117,7 @@ $$;
 -- last_seen/expiry forward (at most every 30 s, to spare writes).
 create function app.resume_session(p_token_hash bytea)
 returns table (session_id uuid, user_id uuid, email text, display_name text, locale text,
-               role_key text, role_name text, side text, company_id uuid)
+               role_key text, role_name text, side text, company_id uuid, permissions text[])
 language plpgsql volatile security definer
 set search_path = ''
 as $$
@@ -139,7 +141,9 @@ begin
      where sessions.session_id = s.session_id;
   end if;
   return query
-    select s.session_id, u.user_id, u.email, u.display_name, u.locale, r.role_key, r.name, r.side, m.company_id
+    select s.session_id, u.user_id, u.email, u.display_name, u.locale, r.role_key, r.name, r.side, m.company_id,
+           array(select rp.permission_key || ':' || rp.scope from kastell.role_permissions rp
+                 where rp.role_id = m.role_id order by 1)
     from kastell.users u
     join kastell.memberships m on m.user_id = u.user_id
     join kastell.roles r on r.role_id = m.role_id

@@ -29,11 +29,16 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     sql,
     async withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T> {
       const result = await sql.begin(async (tx) => {
-        await tx`select set_config('kastell.user_id', ${principal?.userId ?? ''}, true)`;
+        await assumePrincipal(tx, principal);
         return work(tx);
       });
       return result as T;
     },
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+/** Sets the transaction's identity; also used once a sign-up flow has just created its user. */
+export async function assumePrincipal(tx: Tx, principal: Principal | null): Promise<void> {
+  await tx`select set_config('kastell.user_id', ${principal?.userId ?? ''}, true)`;
 }

@@ -1,0 +1,90 @@
+// Assets at a site: pages and /api/v1 routes.
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { requirePermission } from '../auth/session.ts';
+import type { Database } from '../db/client.ts';
+import type { ApiRegistry } from '../http/api.ts';
+import type { AppEnv } from '../http/context.ts';
+import { notFound, type Issue } from '../http/errors.ts';
+import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { findSite } from '../sites/queries.ts';
+import { createAsset, deleteAsset, findAsset, listAssetsOfSite, updateAsset } from './queries.ts';
+import { assetInputSchema, assetPatchSchema, assetSchema } from './schema.ts';
+
+export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
+  const pages = new Hono<AppEnv>();
+
+  api.add({
+    method: 'get', path: '/sites/:siteId/assets', summary: 'List the assets at a site', tag: 'assets',
+    response: z.array(assetSchema),
+    handler: (c) => {
+      const user = requirePermission(c, 'assets.read');
+      const siteId = idParam(c, 'siteId');
+      return db.withPrincipal(user, async (tx) => {
+        if (!(await findSite(tx, siteId))) throw notFound();
+        return listAssetsOfSite(tx, siteId);
+      });
+    },
+  });
+  api.add({
+    method: 'post', path: '/sites/:siteId/assets', summary: 'Add an asset at a site', tag: 'assets', status: 201,
+    body: assetInputSchema, response: assetSchema,
+    handler: async (c, { body }) => {
+      const user = requirePermission(c, 'assets.create');
+      return (await db.withPrincipal(user, (tx) => createAsset(tx, idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
+    },
+  });
+  api.add({
+    method: 'get', path: '/assets/:assetId', summary: 'Read one asset', tag: 'assets', response: assetSchema,
+    handler: async (c) => {
+      const user = requirePermission(c, 'assets.read');
+      return (await db.withPrincipal(user, (tx) => findAsset(tx, idParam(c, 'assetId')))) ?? Promise.reject(notFound());
+    },
+  });
+  api.add({
+    method: 'patch', path: '/assets/:assetId', summary: 'Change an asset', tag: 'assets', body: assetPatchSchema, response: assetSchema,
+    handler: async (c, { body }) => {
+      const user = requirePermission(c, 'assets.update');
+      return (await db.withPrincipal(user, (tx) => updateAsset(tx, idParam(c, 'assetId'), body))) ?? Promise.reject(notFound());
+    },
+  });
+  api.add({
+    method: 'delete', path: '/assets/:assetId', summary: 'Delete an asset', tag: 'assets',
+    response: z.object({ deleted: z.literal(true) }),
+    handler: async (c) => {
+      const user = requirePermission(c, 'assets.delete');
+      if (!(await db.withPrincipal(user, (tx) => deleteAsset(tx, idParam(c, 'assetId'))))) throw notFound();
+      return { deleted: true as const };
+    },
+  });
+
+  pages.post('/sites/:siteId/assets', async (c) => {
+    const user = requirePermission(c, 'assets.create');
+    const siteId = idParam(c, 'siteId');
+    const fields = await readFormFields(c);
+    const parsed = assetInputSchema.safeParse(fields);
+    if (!parsed.success) {
+      return renderPage(c, c.get('t')('assets.create'), <AssetForm c={c} siteId={siteId} issues={issuesOf(parsed.error)} values={fields} />, 422);
+    }
+    const asset = await db.withPrincipal(user, (tx) => createAsset(tx, siteId, parsed.data));
+    if (!asset) throw notFound();
+    return c.redirect(`/sites/${siteId}`, 303);
+  });
+
+  return pages;
+}
+
+export function AssetForm(props: { c: Context<AppEnv>; siteId: string; issues: Issue[]; values: Record<string, string | undefined> }) {
+  const t = props.c.get('t');
+  return (
+    <form method="post" action={`/sites/${props.siteId}/assets`} novalidate>
+      <FormErrors issues={props.issues} title={t('form.errors')} />
+      <CsrfField token={props.c.get('csrfToken')} />
+      <Field name="name" label={t('assets.name')} value={props.values.name} required maxlength={200} />
+      <Field name="kind" label={t('assets.kind')} value={props.values.kind} maxlength={100} />
+      <Field name="serialNumber" label={t('assets.serialNumber')} value={props.values.serialNumber} maxlength={100} />
+      <button type="submit">{t('assets.create')}</button>
+    </form>
+  );
+}

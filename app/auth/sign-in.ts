@@ -1,0 +1,31 @@
+// Password sign-in. Misses cost the same time as hits, and every answer is
+// the same generic one, so neither reveals whether an account exists.
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { Database } from '../db/client.ts';
+import type { AppEnv } from '../http/context.ts';
+import { decoyPasswordHash, verifyPassword } from './password.ts';
+import { startSession } from './session.ts';
+
+export const signInSchema = z.strictObject({
+  email: z.string().trim().min(3, 'enter your e-mail address').max(254),
+  password: z.string().min(1, 'enter your password').max(1024),
+});
+export type SignInInput = z.infer<typeof signInSchema>;
+
+export async function signIn(c: Context<AppEnv>, db: Database, input: SignInInput): Promise<boolean> {
+  const log = c.get('log');
+  const [account] = await db.withPrincipal(null, (tx) => tx`select * from app.find_sign_in(${input.email})`);
+  const passwordOk = account?.password_hash
+    ? await verifyPassword(account.password_hash, input.password)
+    : (await verifyPassword(await decoyPasswordHash(), input.password), false);
+  if (!account || !passwordOk || account.status !== 'active') {
+    log.warn({ event: 'auth.signin.failed', ip: c.get('clientIp') }, 'sign-in failed');
+    return false;
+  }
+  await db.withPrincipal(null, (tx) =>
+    startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side }),
+  );
+  log.info({ event: 'auth.signin.succeeded', ip: c.get('clientIp'), userId: account.user_id }, 'signed in');
+  return true;
+}

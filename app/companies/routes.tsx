@@ -1,0 +1,119 @@
+// Customer companies: pages and /api/v1 routes.
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { requirePermission } from '../auth/session.ts';
+import type { Database } from '../db/client.ts';
+import type { ApiRegistry } from '../http/api.ts';
+import type { AppEnv } from '../http/context.ts';
+import { notFound, type Issue } from '../http/errors.ts';
+import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { listSitesOfCompany } from '../sites/queries.ts';
+import { SiteForm } from '../sites/routes.tsx';
+import { createCompany, deleteCompany, findCompany, listCompanies, updateCompany } from './queries.ts';
+import { companyInputSchema, companyPatchSchema, companySchema, type Company } from './schema.ts';
+
+export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
+  const pages = new Hono<AppEnv>();
+
+  api.add({
+    method: 'get', path: '/companies', summary: 'List the customer companies visible to you', tag: 'companies',
+    response: z.array(companySchema),
+    handler: (c) => {
+      const user = requirePermission(c, 'companies.read');
+      return db.withPrincipal(user, listCompanies);
+    },
+  });
+  api.add({
+    method: 'post', path: '/companies', summary: 'Create a customer company', tag: 'companies', status: 201,
+    body: companyInputSchema, response: companySchema,
+    handler: (c, { body }) => {
+      const user = requirePermission(c, 'companies.create');
+      return db.withPrincipal(user, (tx) => createCompany(tx, body));
+    },
+  });
+  api.add({
+    method: 'get', path: '/companies/:companyId', summary: 'Read one customer company', tag: 'companies',
+    response: companySchema,
+    handler: async (c) => {
+      const user = requirePermission(c, 'companies.read');
+      return (await db.withPrincipal(user, (tx) => findCompany(tx, idParam(c, 'companyId')))) ?? Promise.reject(notFound());
+    },
+  });
+  api.add({
+    method: 'patch', path: '/companies/:companyId', summary: 'Change a customer company', tag: 'companies',
+    body: companyPatchSchema, response: companySchema,
+    handler: async (c, { body }) => {
+      const user = requirePermission(c, 'companies.update');
+      return (await db.withPrincipal(user, (tx) => updateCompany(tx, idParam(c, 'companyId'), body))) ?? Promise.reject(notFound());
+    },
+  });
+  api.add({
+    method: 'delete', path: '/companies/:companyId', summary: 'Delete a customer company with its sites and assets', tag: 'companies',
+    response: z.object({ deleted: z.literal(true) }),
+    handler: async (c) => {
+      const user = requirePermission(c, 'companies.delete');
+      if (!(await db.withPrincipal(user, (tx) => deleteCompany(tx, idParam(c, 'companyId'))))) throw notFound();
+      return { deleted: true as const };
+    },
+  });
+
+  pages.get('/companies', async (c) => companiesPage(c, db, [], {}));
+
+  pages.post('/companies', async (c) => {
+    const user = requirePermission(c, 'companies.create');
+    const fields = await readFormFields(c);
+    const parsed = companyInputSchema.safeParse(fields);
+    if (!parsed.success) return companiesPage(c, db, issuesOf(parsed.error), fields, 422);
+    const company = await db.withPrincipal(user, (tx) => createCompany(tx, parsed.data));
+    return c.redirect(`/companies/${company.companyId}`, 303);
+  });
+
+  pages.get('/companies/:companyId', async (c) => {
+    const user = requirePermission(c, 'companies.read');
+    const companyId = idParam(c, 'companyId');
+    const [company, sites] = await db.withPrincipal(user, async (tx) => [
+      await findCompany(tx, companyId),
+      await listSitesOfCompany(tx, companyId),
+    ] as const);
+    if (!company) throw notFound();
+    const t = c.get('t');
+    const canCreateSite = user.permissions.has('sites.create');
+    return renderPage(c, company.name, (
+      <>
+        {company.customerNumber ? <p>{t('companies.customerNumber')}: {company.customerNumber}</p> : null}
+        <h2>{t('sites.title')}</h2>
+        {sites.length === 0 ? <p>{t('sites.none')}</p> : (
+          <ul>{sites.map((s) => <li><a href={`/sites/${s.siteId}`}>{s.name}</a>{s.city ? ` — ${s.city}` : ''}</li>)}</ul>
+        )}
+        {canCreateSite ? (<><h2>{t('sites.new')}</h2><SiteForm c={c} companyId={company.companyId} issues={[]} values={{}} /></>) : null}
+      </>
+    ));
+  });
+
+  return pages;
+}
+
+async function companiesPage(c: Context<AppEnv>, db: Database, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 422 = 200) {
+  const user = requirePermission(c, 'companies.read');
+  const t = c.get('t');
+  const companies: Company[] = await db.withPrincipal(user, listCompanies);
+  return renderPage(c, t('companies.title'), (
+    <>
+      {companies.length === 0 ? <p>{t('companies.none')}</p> : (
+        <ul>{companies.map((co) => <li><a href={`/companies/${co.companyId}`}>{co.name}</a></li>)}</ul>
+      )}
+      {user.permissions.has('companies.create') ? (
+        <form method="post" action="/companies" novalidate>
+          <h2>{t('companies.new')}</h2>
+          <FormErrors issues={issues} title={t('form.errors')} />
+          <CsrfField token={c.get('csrfToken')} />
+          <Field name="name" label={t('companies.name')} value={values.name} required maxlength={200} />
+          <Field name="customerNumber" label={t('companies.customerNumber')} value={values.customerNumber} maxlength={50} />
+          <button type="submit">{t('companies.create')}</button>
+        </form>
+      ) : null}
+    </>
+  ), status);
+}
+

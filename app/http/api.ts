@@ -1,0 +1,132 @@
+// JSON API routes under /api/v1, declared once: the same zod schemas
+// validate the input, shape the output (unknown keys are stripped, so rows
+// never go out as they are) and generate the OpenAPI document.
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from './context.ts';
+import { errorBody, HttpError } from './errors.ts';
+import { parseOrThrow, readJson } from './validate.ts';
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export interface ApiRoute<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, R extends z.ZodType> {
+  method: Method;
+  /** Hono path below /api/v1, e.g. /companies/:companyId */
+  path: string;
+  summary: string;
+  tag: string;
+  /** false only for sign-in and other routes that run before a session exists */
+  auth?: boolean;
+  body?: B;
+  query?: Q;
+  response: R;
+  status?: 200 | 201;
+  handler: (
+    c: Context<AppEnv>,
+    input: { body: B extends z.ZodType ? z.infer<B> : undefined; query: Q extends z.ZodType ? z.infer<Q> : undefined },
+  ) => Promise<z.input<R>>;
+}
+
+interface RecordedRoute {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  auth: boolean;
+  body?: z.ZodType | undefined;
+  query?: z.ZodType | undefined;
+  response: z.ZodType;
+  status: number;
+}
+
+export class ApiRegistry {
+  readonly routes: RecordedRoute[] = [];
+
+  constructor(readonly router: Hono<AppEnv>) {}
+
+  add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
+    route: ApiRoute<B, Q, R>,
+  ): void {
+    const status = route.status ?? 200;
+    this.routes.push({
+      method: route.method,
+      path: route.path,
+      summary: route.summary,
+      tag: route.tag,
+      auth: route.auth ?? true,
+      body: route.body,
+      query: route.query,
+      response: route.response,
+      status,
+    });
+    this.router.on(route.method.toUpperCase(), route.path, async (c) => {
+      if ((route.auth ?? true) && !c.get('user')) {
+        throw new HttpError(401, 'unauthenticated', 'Please sign in first.');
+      }
+      const body = route.body ? await readJson(c, route.body) : undefined;
+      const query = route.query ? parseOrThrow(route.query, c.req.query()) : undefined;
+      const result = await route.handler(c, { body, query } as Parameters<typeof route.handler>[1]);
+      return c.json(route.response.parse(result), status);
+    });
+  }
+
+  openApiDocument(info: { title: string; version: string }): object {
+    const paths: Record<string, Record<string, object>> = {};
+    const errorSchema = z.toJSONSchema(
+      z.object({
+        error: z.object({
+          code: z.string(),
+          message: z.string(),
+          requestId: z.string(),
+          issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+        }),
+      }),
+    );
+    for (const route of this.routes) {
+      const openApiPath = `/api/v1${route.path.replace(/:(\w+)/g, '{$1}')}`;
+      const parameters = [
+        ...[...route.path.matchAll(/:(\w+)/g)].map((m) => ({
+          name: m[1],
+          in: 'path',
+          required: true,
+          schema: { type: 'string', format: 'uuid' },
+        })),
+        ...(route.query ? queryParameters(route.query) : []),
+      ];
+      (paths[openApiPath] ??= {})[route.method] = {
+        summary: route.summary,
+        tags: [route.tag],
+        ...(route.auth ? { security: [{ session: [] }] } : { security: [] }),
+        ...(parameters.length ? { parameters } : {}),
+        ...(route.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input' }) } } } }
+          : {}),
+        responses: {
+          [route.status]: { description: 'Success', content: { 'application/json': { schema: z.toJSONSchema(route.response) } } },
+          default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
+        },
+      };
+    }
+    return {
+      openapi: '3.1.0',
+      info,
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: '__Host-kastell-session' } },
+      },
+      paths,
+    };
+  }
+}
+
+function queryParameters(schema: z.ZodType): object[] {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, object>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
+
+export { errorBody };

@@ -1,0 +1,52 @@
+// CSRF: every unsafe request must carry an Origin equal to ours; form posts
+// must also echo the double-submit token; API writes must be JSON (a
+// cross-site form cannot send application/json without a preflight).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from './context.ts';
+import { HttpError } from './errors.ts';
+
+export const csrfCookie = '__Host-kastell-csrf';
+export const csrfField = '_csrf';
+const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function csrfProtection(publicOrigin: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    let token = getCookie(c, csrfCookie);
+    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+      token = randomBytes(32).toString('base64url');
+      setCookie(c, csrfCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
+    }
+    c.set('csrfToken', token);
+    if (!unsafe.has(c.req.method)) return next();
+
+    const origin = c.req.header('origin');
+    if (origin !== publicOrigin) {
+      throw new HttpError(403, 'origin_rejected',
+        'This request did not come from this site (missing or foreign Origin header).');
+    }
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (c.req.path.startsWith('/api/')) {
+      if (type !== 'application/json') {
+        throw new HttpError(415, 'json_required', 'Send the request body as application/json.');
+      }
+      return next();
+    }
+    if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
+      throw new HttpError(415, 'form_required', 'Send this form as application/x-www-form-urlencoded.');
+    }
+    const form = await c.req.parseBody();
+    const sent = typeof form[csrfField] === 'string' ? (form[csrfField] as string) : '';
+    if (!sameToken(sent, token)) {
+      throw new HttpError(403, 'csrf_rejected', 'This form has expired. Go back, reload the page and try again.');
+    }
+    return next();
+  });
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,120 @@
+// The page frame: server-rendered, no JavaScript needed, usable on a phone,
+// landmarks and labels for screen readers (WCAG 2.1 AA).
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { AppEnv } from './context.ts';
+import { csrfField } from './csrf.ts';
+import type { Issue } from './errors.ts';
+import { locales } from '../i18n/index.ts';
+
+const languageNames = { en: 'English', de: 'Deutsch', fr: 'Français', it: 'Italiano' } as const;
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name={csrfField} value={token} />;
+}
+
+export function FormErrors({ issues, title }: { issues: Issue[]; title: string }) {
+  if (issues.length === 0) return null;
+  return (
+    <div class="errors" role="alert" id="form-errors" tabindex={-1}>
+      <p>{title}</p>
+      <ul>
+        {issues.map((issue) => (
+          <li>
+            {issue.path === '(body)' ? '' : `${issue.path}: `}
+            {issue.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function Field(props: {
+  name: string;
+  label: string;
+  type?: string;
+  value?: string | undefined;
+  required?: boolean;
+  autocomplete?: string;
+  hint?: string;
+  maxlength?: number;
+  minlength?: number;
+}) {
+  const id = `field-${props.name}`;
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.value ?? ''}
+        required={props.required ?? false}
+        autocomplete={props.autocomplete}
+        maxlength={props.maxlength}
+        minlength={props.minlength}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+      />
+      {props.hint ? <small id={`${id}-hint`}>{props.hint}</small> : null}
+    </p>
+  );
+}
+
+export function renderPage(c: Context<AppEnv>, title: string, body: Child, status: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503 = 200) {
+  const t = c.get('t');
+  const user = c.get('user');
+  const can = (permission: string) => user?.permissions.has(permission) ?? false;
+  return c.html(
+    '<!doctype html>' +
+      (
+        <html lang={c.get('locale')}>
+          <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>{`${title} · ${t('app.name')}`}</title>
+            <link rel="stylesheet" href="/assets/app.css" />
+          </head>
+          <body>
+            <a class="skip" href="#main">{t('nav.skip')}</a>
+            <header>
+              <nav aria-label="Main">
+                <a href="/" class="brand">{t('app.name')}</a>
+                {user ? (
+                  <>
+                    {can('companies.read') ? <a href="/companies">{t('nav.companies')}</a> : null}
+                    {can('users.invite') ? <a href="/invites">{t('nav.invites')}</a> : null}
+                    <form method="post" action="/sign-out" class="inline">
+                      <CsrfField token={c.get('csrfToken')} />
+                      <button type="submit">{t('nav.signOut')}</button>
+                    </form>
+                  </>
+                ) : (
+                  <a href="/sign-in">{t('nav.signIn')}</a>
+                )}
+              </nav>
+            </header>
+            <main id="main">
+              <h1>{title}</h1>
+              {body}
+            </main>
+            <footer>
+              <form method="post" action="/locale" class="inline">
+                <CsrfField token={c.get('csrfToken')} />
+                <label for="locale">{t('nav.language')}</label>{' '}
+                <select id="locale" name="locale">
+                  {locales.map((l) => (
+                    <option value={l} selected={l === c.get('locale')}>
+                      {languageNames[l]}
+                    </option>
+                  ))}
+                </select>{' '}
+                <button type="submit">OK</button>
+              </form>
+            </footer>
+          </body>
+        </html>
+      ).toString(),
+    status,
+  );
+}

@@ -1,0 +1,54 @@
+// Every input is parsed by a strict zod schema at the edge. Failures become
+// a 400/422 that names each field and what is wrong with it.
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { HttpError, type Issue } from './errors.ts';
+import { csrfField } from './csrf.ts';
+
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.join('.') || '(body)',
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', issuesOf(parsed.error));
+  }
+  return parsed.data;
+}
+
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  return parseOrThrow(schema, body);
+}
+
+/** Form fields without the CSRF token; empty optional fields become undefined. */
+export async function readFormFields(c: Context): Promise<Record<string, string | undefined>> {
+  const form = await c.req.parseBody();
+  const fields: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(form)) {
+    if (key === csrfField) continue;
+    if (typeof value !== 'string') throw new HttpError(400, 'bad_request', `Field ${key} must be text.`);
+    fields[key] = value.trim() === '' ? undefined : value;
+  }
+  return fields;
+}
+
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  return parseOrThrow(schema, c.req.query());
+}
+
+export const uuidParam = z.uuid({ message: 'must be an id (UUID)' });
+export function idParam(c: Context, name: string): string {
+  const parsed = uuidParam.safeParse(c.req.param(name));
+  if (!parsed.success) throw new HttpError(404, 'not_found', 'Nothing here: the address is wrong or you may not see it.');
+  return parsed.data;
+}

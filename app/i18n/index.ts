@@ -1,0 +1,43 @@
+// Locale negotiation (cookie, then Accept-Language) and translation with
+// a clean fallback to English for anything not yet translated.
+import { getCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../http/context.ts';
+import { de, en, fr, it, type MessageKey, type Messages } from './messages.ts';
+
+export const locales = ['en', 'de', 'fr', 'it'] as const;
+export type Locale = (typeof locales)[number];
+export type Translate = (key: MessageKey, values?: Record<string, string>) => string;
+export const localeCookie = 'kastell-locale';
+
+const catalogues: Record<Locale, Messages> = { en, de, fr, it };
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (locales as readonly string[]).includes(value);
+}
+
+export function negotiateLocale(cookie: string | undefined, acceptLanguage: string | undefined): Locale {
+  if (isLocale(cookie)) return cookie;
+  const wanted = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.find((p) => p.trim().startsWith('q='));
+      return { lang: (tag ?? '').slice(0, 2).toLowerCase(), q: q ? Number(q.trim().slice(2)) : 1 };
+    })
+    .sort((a, b) => b.q - a.q);
+  return wanted.map((w) => w.lang).find(isLocale) ?? 'en';
+}
+
+export function translator(locale: Locale): Translate {
+  const catalogue = catalogues[locale];
+  return (key, values = {}) =>
+    (catalogue[key] ?? en[key]).replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? `{${name}}`);
+}
+
+export const localeMiddleware = createMiddleware<AppEnv>(async (c, next) => {
+  const locale = negotiateLocale(getCookie(c, localeCookie), c.req.header('accept-language'));
+  c.set('locale', locale);
+  c.set('t', translator(locale));
+  await next();
+});

@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import type { Tx } from '../db/client.ts';
+import type { Invite, inviteInputSchema, Role } from './schema.ts';
+
+type Row = { invite_id: string; email: string; role_id: string; company_id: string | null; expires_at: Date;
+  accepted_at: Date | null; revoked_at: Date | null };
+const columns = 'invite_id, email, role_id, company_id, expires_at, accepted_at, revoked_at';
+
+export const presentInvite = (row: Row): Invite => ({
+  inviteId: row.invite_id,
+  email: row.email,
+  roleId: row.role_id,
+  companyId: row.company_id,
+  expiresAt: row.expires_at.toISOString(),
+  acceptedAt: row.accepted_at?.toISOString() ?? null,
+  revokedAt: row.revoked_at?.toISOString() ?? null,
+});
+
+export async function listOpenInvites(tx: Tx): Promise<Invite[]> {
+  const rows = await tx<Row[]>`select ${tx.unsafe(columns)} from invites
+    where accepted_at is null and revoked_at is null and expires_at > now() order by created_at desc`;
+  return rows.map(presentInvite);
+}
+
+export async function createInvite(tx: Tx, input: z.infer<typeof inviteInputSchema> & { invitedBy: string; tokenHash: Buffer; ttlHours: number }): Promise<Invite> {
+  const [row] = await tx<Row[]>`
+    insert into invites (email, role_id, company_id, token_hash, invited_by, expires_at)
+    values (${input.email}, ${input.roleId}, ${input.companyId ?? null}, ${input.tokenHash}, ${input.invitedBy},
+            now() + ${`${input.ttlHours} hours`}::interval)
+    returning ${tx.unsafe(columns)}`;
+  return presentInvite(row!);
+}
+
+export async function revokeInvite(tx: Tx, inviteId: string): Promise<Invite | undefined> {
+  const [row] = await tx<Row[]>`update invites set revoked_at = now()
+    where invite_id = ${inviteId} and accepted_at is null and revoked_at is null returning ${tx.unsafe(columns)}`;
+  return row && presentInvite(row);
+}
+
+type RoleRow = { role_id: string; role_key: string | null; name: string; side: Role['side']; company_id: string | null };
+export async function listRoles(tx: Tx): Promise<Role[]> {
+  const rows = await tx<RoleRow[]>`select role_id, role_key, name, side, company_id from roles order by side, name`;
+  return rows.map((r) => ({ roleId: r.role_id, roleKey: r.role_key, name: r.name, side: r.side, companyId: r.company_id }));
+}

@@ -1,0 +1,206 @@
+// Invitations: an owner/admin (or a customer admin, for their company)
+// invites someone into a role with a one-time link; the invitee accepts it
+// and chooses a password.
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { hashPassword } from '../auth/password.ts';
+import { requirePermission, startSession } from '../auth/session.ts';
+import type { SessionUser } from '../http/context.ts';
+import { hashToken, newToken, tokenPattern } from '../auth/tokens.ts';
+import { listCompanies } from '../companies/queries.ts';
+import type { Database, Tx } from '../db/client.ts';
+import { httpErrorFromPostgres } from '../db/errors.ts';
+import type { ApiRegistry } from '../http/api.ts';
+import type { AppEnv } from '../http/context.ts';
+import { forbidden, HttpError, notFound, type Issue } from '../http/errors.ts';
+import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { createInvite, listOpenInvites, listRoles, revokeInvite } from './queries.ts';
+import { acceptInviteSchema, createdInviteSchema, inviteInputSchema, inviteSchema, roleSchema, type Role } from './schema.ts';
+
+export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Hono<AppEnv> {
+  const pages = new Hono<AppEnv>();
+
+  async function invite(user: SessionUser, input: z.infer<typeof inviteInputSchema>) {
+    const { token, hash } = newToken();
+    return db.withPrincipal(user, async (tx) => {
+      const role = (await listRoles(tx)).find((r) => r.roleId === input.roleId);
+      if (!role) throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'roleId', message: 'unknown role' }]);
+      checkInviteScope(user, role, input.companyId);
+      const created = await createInvite(tx, { ...input, invitedBy: user.userId, tokenHash: hash, ttlHours: config.inviteTtlHours });
+      return { ...created, link: `${config.publicUrl}/invites/accept/${token}` };
+    });
+  }
+
+  api.add({
+    method: 'get', path: '/roles', summary: 'Roles you can see (system roles and your company’s custom roles)', tag: 'invites',
+    response: z.array(roleSchema),
+    handler: (c) => db.withPrincipal(requirePermission(c, 'users.invite'), listRoles),
+  });
+  api.add({
+    method: 'get', path: '/invites', summary: 'Open invitations', tag: 'invites', response: z.array(inviteSchema),
+    handler: (c) => db.withPrincipal(requirePermission(c, 'users.invite'), listOpenInvites),
+  });
+  api.add({
+    method: 'post', path: '/invites', summary: 'Invite someone into a role; the response carries the one-time link', tag: 'invites',
+    status: 201, body: inviteInputSchema, response: createdInviteSchema,
+    handler: (c, { body }) => invite(requirePermission(c, 'users.invite'), body),
+  });
+  api.add({
+    method: 'post', path: '/invites/:inviteId/revoke', summary: 'Revoke an open invitation', tag: 'invites', response: inviteSchema,
+    handler: async (c) => {
+      const user = requirePermission(c, 'users.invite');
+      return (await db.withPrincipal(user, (tx) => revokeInvite(tx, idParam(c, 'inviteId')))) ?? Promise.reject(notFound());
+    },
+  });
+
+  pages.get('/invites', (c) => invitesPage(c, db, [], {}));
+  pages.post('/invites', async (c) => {
+    const user = requirePermission(c, 'users.invite');
+    const fields = await readFormFields(c);
+    const parsed = inviteInputSchema.safeParse(fields);
+    if (!parsed.success) return invitesPage(c, db, issuesOf(parsed.error), fields, undefined, 422);
+    try {
+      const created = await invite(user, parsed.data);
+      return invitesPage(c, db, [], {}, created, 201);
+    } catch (error) {
+      const mapped = error instanceof HttpError ? error : httpErrorFromPostgres(error);
+      if (!mapped) throw error;
+      const issues = mapped.issues.length ? mapped.issues : [{ path: '(body)', message: mapped.message }];
+      return invitesPage(c, db, issues, fields, undefined, 422);
+    }
+  });
+  pages.post('/invites/:inviteId/revoke', async (c) => {
+    const user = requirePermission(c, 'users.invite');
+    if (!(await db.withPrincipal(user, (tx) => revokeInvite(tx, idParam(c, 'inviteId'))))) throw notFound();
+    return c.redirect('/invites', 303);
+  });
+
+  pages.get('/invites/accept/:token', async (c) => {
+    const invitation = await findInvitation(db, c.req.param('token'));
+    return invitation ? acceptPage(c, invitation, [], {}) : invalidInvite(c);
+  });
+  pages.post('/invites/accept/:token', async (c) => {
+    const token = c.req.param('token');
+    const invitation = await findInvitation(db, token);
+    if (!invitation) return invalidInvite(c);
+    const fields = await readFormFields(c);
+    const parsed = acceptInviteSchema.safeParse(fields);
+    if (!parsed.success) return acceptPage(c, invitation, issuesOf(parsed.error), fields, 422);
+    const passwordHash = await hashPassword(parsed.data.password);
+    try {
+      await db.withPrincipal(null, async (tx: Tx) => {
+        const [row] = await tx`select app.accept_invite(${hashToken(token)}, ${parsed.data.displayName}, ${passwordHash}) as user_id`;
+        const [account] = await tx`select * from app.find_sign_in(${invitation.email})`;
+        await startSession(c, tx, { userId: row!.user_id, roleKey: account!.role_key, side: account!.side });
+      });
+    } catch (error) {
+      const mapped = httpErrorFromPostgres(error);
+      if (mapped?.status === 404) return invalidInvite(c);
+      if (mapped) return acceptPage(c, invitation, [{ path: '(body)', message: mapped.status === 409 ? 'An account with this e-mail address exists already.' : mapped.message }], fields, 409);
+      throw error;
+    }
+    return c.redirect('/', 303);
+  });
+
+  return pages;
+}
+
+/** Application-level guard (RLS repeats it): who may invite into which role where. */
+function checkInviteScope(user: SessionUser, role: Role, companyId: string | undefined): void {
+  const scope = user.permissions.get('users.invite');
+  if (role.roleKey === 'owner' && !user.permissions.has('roles.manage')) throw forbidden();
+  if (role.side === 'customer' && !companyId) {
+    throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'companyId', message: 'a customer role needs a company' }]);
+  }
+  if (role.side !== 'customer' && companyId) {
+    throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'companyId', message: 'operator roles belong to no company' }]);
+  }
+  if (scope === 'company' && (role.side !== 'customer' || companyId !== user.companyId)) throw forbidden();
+}
+
+type Invitation = { email: string; role_name: string; company_name: string | null; expires_at: Date };
+
+async function findInvitation(db: Database, token: string): Promise<Invitation | undefined> {
+  if (!tokenPattern.test(token)) return undefined;
+  const [row] = await db.withPrincipal(null, (tx) => tx<Invitation[]>`select * from app.invite_for_token(${hashToken(token)})`);
+  return row;
+}
+
+function invalidInvite(c: Context<AppEnv>) {
+  const t = c.get('t');
+  return renderPage(c, t('accept.title'), <p class="errors" role="alert">{t('accept.invalid')}</p>, 404);
+}
+
+function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 409 | 422 = 200) {
+  const t = c.get('t');
+  return renderPage(c, t('accept.title'), (
+    <form method="post" novalidate>
+      <p>{t('accept.intro', { role: invitation.role_name, company: invitation.company_name ? ` — ${invitation.company_name}` : '' })}</p>
+      <FormErrors issues={issues} title={t('form.errors')} />
+      <CsrfField token={c.get('csrfToken')} />
+      <Field name="email" label={t('signIn.email')} type="email" value={invitation.email} autocomplete="username" />
+      <Field name="displayName" label={t('setup.name')} value={values.displayName} required autocomplete="name" maxlength={200} />
+      <Field name="password" label={t('signIn.password')} type="password" required autocomplete="new-password" minlength={12} hint={t('password.hint')} />
+      <button type="submit">{t('accept.submit')}</button>
+    </form>
+  ), status);
+}
+
+async function invitesPage(c: Context<AppEnv>, db: Database, issues: Issue[], values: Record<string, string | undefined>,
+  created?: { email: string; expiresAt: string; link: string }, status: 200 | 201 | 422 = 200) {
+  const user = requirePermission(c, 'users.invite');
+  const t = c.get('t');
+  const [roles, companies, open] = await db.withPrincipal(user, async (tx) => [await listRoles(tx), await listCompanies(tx), await listOpenInvites(tx)] as const);
+  const companyScoped = user.permissions.get('users.invite') === 'company';
+  const offered = roles.filter((r) => (companyScoped ? r.side === 'customer' : r.roleKey !== 'owner' || user.permissions.has('roles.manage')));
+  return renderPage(c, t('invites.title'), (
+    <>
+      {created ? (
+        <div class="notice" role="status">
+          <p>{t('invites.created', { email: created.email, expires: created.expiresAt.slice(0, 16).replace('T', ' ') })}</p>
+          <p><code id="invite-link">{created.link}</code></p>
+        </div>
+      ) : null}
+      <form method="post" action="/invites" novalidate>
+        <FormErrors issues={issues} title={t('form.errors')} />
+        <CsrfField token={c.get('csrfToken')} />
+        <Field name="email" label={t('invites.email')} type="email" value={values.email} required />
+        <p class="field">
+          <label for="field-roleId">{t('invites.role')}</label>
+          <select id="field-roleId" name="roleId" required>
+            {offered.map((r) => <option value={r.roleId} selected={values.roleId === r.roleId}>{r.name}</option>)}
+          </select>
+        </p>
+        <p class="field">
+          <label for="field-companyId">{t('invites.company')}</label>
+          <select id="field-companyId" name="companyId">
+            {companyScoped ? null : <option value="">{t('invites.noCompany')}</option>}
+            {companies.map((co) => <option value={co.companyId} selected={values.companyId === co.companyId}>{co.name}</option>)}
+          </select>
+        </p>
+        <button type="submit">{t('invites.create')}</button>
+      </form>
+      <h2>{t('invites.pending')}</h2>
+      <table>
+        <thead><tr><th>{t('invites.email')}</th><th>{t('invites.role')}</th><th>{t('invites.expires')}</th><th></th></tr></thead>
+        <tbody>
+          {open.map((i) => (
+            <tr>
+              <td>{i.email}</td>
+              <td>{roles.find((r) => r.roleId === i.roleId)?.name ?? ''}</td>
+              <td>{i.expiresAt.slice(0, 16).replace('T', ' ')}</td>
+              <td>
+                <form method="post" action={`/invites/${i.inviteId}/revoke`} class="inline">
+                  <CsrfField token={c.get('csrfToken')} />
+                  <button type="submit">{t('invites.revoke')}</button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  ), status);
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { passwordSchema } from '../auth/password.ts';
+
+export const inviteInputSchema = z.strictObject({
+  email: z.email({ message: 'enter a valid e-mail address' }).max(254),
+  roleId: z.uuid({ message: 'choose a role' }),
+  companyId: z.uuid({ message: 'choose a company' }).optional(),
+});
+
+export const inviteSchema = z.object({
+  inviteId: z.uuid(),
+  email: z.string(),
+  roleId: z.uuid(),
+  companyId: z.uuid().nullable(),
+  expiresAt: z.iso.datetime(),
+  acceptedAt: z.iso.datetime().nullable(),
+  revokedAt: z.iso.datetime().nullable(),
+});
+export type Invite = z.infer<typeof inviteSchema>;
+
+/** Only on creation: the one time the link (with its token) is shown. */
+export const createdInviteSchema = inviteSchema.extend({ link: z.url() });
+
+export const acceptInviteSchema = z.strictObject({
+  displayName: z.string().trim().min(1, 'enter your name').max(200),
+  password: passwordSchema,
+});
+
+export const roleSchema = z.object({
+  roleId: z.uuid(),
+  roleKey: z.string().nullable(),
+  name: z.string(),
+  side: z.enum(['operator', 'customer', 'guest']),
+  companyId: z.uuid().nullable(),
+});
+export type Role = z.infer<typeof roleSchema>;

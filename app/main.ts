@@ -1,0 +1,39 @@
+// Boot: parse config, connect, build the app, listen, stop cleanly.
+import { ConfigError, parseConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { startServer } from './server.ts';
+
+export async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger({ level: config.logLevel, lokiUrl: config.lokiUrl });
+  const running = await startServer(config, log).catch((error: Error) => {
+    log.fatal({ err: error }, error.message);
+    console.error(error.message);
+    process.exit(1);
+  });
+  if (running.setupLink) {
+    // Printed, not logged: the link is a one-time secret and logs may leave the box.
+    console.log(`\nNo owner exists yet. Open this one-time link to set Kastell up:\n\n  ${running.setupLink}\n`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,69 @@
+// Starts Kastell: database (configured, or the embedded default), migration
+// check, first-run link, HTTP server; stops cleanly.
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { Config } from './config.ts';
+import { connectDatabase } from './db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import { migrate, pendingMigrations } from './db/migrate.ts';
+import { createApp } from './http/app.tsx';
+import type { Logger } from './log.ts';
+import { createSetupLink, ownerExists } from './setup/setup-link.ts';
+import { createDocumentStore } from './storage/store.ts';
+
+export interface RunningServer {
+  url: string;
+  setupLink: string | undefined;
+  close: () => Promise<void>;
+}
+
+/** Database URLs: the configured ones, or the embedded default's (migrated on start). */
+export async function resolveDatabase(config: Config, log: Logger): Promise<{ appUrl: string; adminUrl: string | undefined; embedded?: EmbeddedDatabase }> {
+  if (config.databaseUrl) return { appUrl: config.databaseUrl, adminUrl: config.adminDatabaseUrl };
+  const embedded = await startEmbeddedPostgres(config.dataDir, log);
+  await migrate({ adminUrl: embedded.adminUrl, appUrl: embedded.appUrl, onApplied: (name) => log.info({ migration: name }, 'migrated') });
+  return { appUrl: embedded.appUrl, adminUrl: embedded.adminUrl, embedded };
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const { appUrl, embedded } = await resolveDatabase(config, log);
+  const db = connectDatabase(appUrl);
+  const stopDatabase = async () => {
+    await db.close();
+    await embedded?.stop();
+  };
+  try {
+    const pending = await pendingMigrations(db.sql);
+    if (pending.length > 0) {
+      throw new Error(`The database is behind this version of Kastell (pending: ${pending.join(', ')}). Run "kastell migrate" first.`);
+    }
+  } catch (error) {
+    await stopDatabase();
+    throw error;
+  }
+  const store = createDocumentStore(config.storage);
+  const { app } = createApp({ config, db, store, log });
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s as Server));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const url = `http://${config.http.host}:${port}`;
+  log.info({ url }, 'Kastell is listening');
+
+  let setupLink: string | undefined;
+  if (!(await ownerExists(db))) {
+    setupLink = (await createSetupLink(db, config)).url;
+  }
+  return {
+    url,
+    setupLink,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections?.();
+      });
+      await stopDatabase();
+    },
+  };
+}

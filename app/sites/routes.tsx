@@ -1,0 +1,123 @@
+// Sites of a company: pages and /api/v1 routes.
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { listAssetsOfSite } from '../assets/queries.ts';
+import { AssetForm } from '../assets/routes.tsx';
+import { requirePermission } from '../auth/session.ts';
+import type { Database } from '../db/client.ts';
+import type { ApiRegistry } from '../http/api.ts';
+import type { AppEnv } from '../http/context.ts';
+import { notFound, type Issue } from '../http/errors.ts';
+import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { findCompany } from '../companies/queries.ts';
+import { createSite, deleteSite, findSite, listSitesOfCompany, updateSite } from './queries.ts';
+import { siteInputSchema, sitePatchSchema, siteSchema } from './schema.ts';
+
+export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
+  const pages = new Hono<AppEnv>();
+
+  api.add({
+    method: 'get', path: '/companies/:companyId/sites', summary: "List a company's sites", tag: 'sites',
+    response: z.array(siteSchema),
+    handler: async (c) => {
+      const user = requirePermission(c, 'sites.read');
+      const companyId = idParam(c, 'companyId');
+      return db.withPrincipal(user, async (tx) => {
+        if (!(await findCompany(tx, companyId))) throw notFound();
+        return listSitesOfCompany(tx, companyId);
+      });
+    },
+  });
+  api.add({
+    method: 'post', path: '/companies/:companyId/sites', summary: 'Add a site to a company', tag: 'sites', status: 201,
+    body: siteInputSchema, response: siteSchema,
+    handler: (c, { body }) => {
+      const user = requirePermission(c, 'sites.create');
+      const companyId = idParam(c, 'companyId');
+      return db.withPrincipal(user, async (tx) => {
+        if (!(await findCompany(tx, companyId))) throw notFound();
+        return createSite(tx, companyId, body);
+      });
+    },
+  });
+  api.add({
+    method: 'get', path: '/sites/:siteId', summary: 'Read one site', tag: 'sites', response: siteSchema,
+    handler: async (c) => {
+      const user = requirePermission(c, 'sites.read');
+      return (await db.withPrincipal(user, (tx) => findSite(tx, idParam(c, 'siteId')))) ?? Promise.reject(notFound());
+    },
+  });
+  api.add({
+    method: 'patch', path: '/sites/:siteId', summary: 'Change a site', tag: 'sites', body: sitePatchSchema, response: siteSchema,
+    handler: async (c, { body }) => {
+      const user = requirePermission(c, 'sites.update');
+      return (await db.withPrincipal(user, (tx) => updateSite(tx, idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
+    },
+  });
+  api.add({
+    method: 'delete', path: '/sites/:siteId', summary: 'Delete a site and its assets', tag: 'sites',
+    response: z.object({ deleted: z.literal(true) }),
+    handler: async (c) => {
+      const user = requirePermission(c, 'sites.delete');
+      if (!(await db.withPrincipal(user, (tx) => deleteSite(tx, idParam(c, 'siteId'))))) throw notFound();
+      return { deleted: true as const };
+    },
+  });
+
+  pages.post('/companies/:companyId/sites', async (c) => {
+    const user = requirePermission(c, 'sites.create');
+    const companyId = idParam(c, 'companyId');
+    const fields = await readFormFields(c);
+    const parsed = siteInputSchema.safeParse(fields);
+    if (!parsed.success) {
+      const t = c.get('t');
+      return renderPage(c, t('sites.new'), <SiteForm c={c} companyId={companyId} issues={issuesOf(parsed.error)} values={fields} />, 422);
+    }
+    const site = await db.withPrincipal(user, async (tx) => {
+      if (!(await findCompany(tx, companyId))) throw notFound();
+      return createSite(tx, companyId, parsed.data);
+    });
+    return c.redirect(`/sites/${site.siteId}`, 303);
+  });
+
+  pages.get('/sites/:siteId', async (c) => {
+    const user = requirePermission(c, 'sites.read');
+    const siteId = idParam(c, 'siteId');
+    const [site, assets] = await db.withPrincipal(user, async (tx) => [await findSite(tx, siteId), await listAssetsOfSite(tx, siteId)] as const);
+    if (!site) throw notFound();
+    const t = c.get('t');
+    const address = [site.street, [site.postalCode, site.city].filter(Boolean).join(' '), site.country].filter(Boolean).join(', ');
+    return renderPage(c, site.name, (
+      <>
+        <p><a href={`/companies/${site.companyId}`}>←</a> {address}</p>
+        <h2>{t('assets.title')}</h2>
+        {assets.length === 0 ? <p>{t('assets.none')}</p> : (
+          <table>
+            <thead><tr><th>{t('assets.name')}</th><th>{t('assets.kind')}</th><th>{t('assets.serialNumber')}</th></tr></thead>
+            <tbody>{assets.map((a) => <tr><td>{a.name}</td><td>{a.kind ?? ''}</td><td>{a.serialNumber ?? ''}</td></tr>)}</tbody>
+          </table>
+        )}
+        {user.permissions.has('assets.create') ? <AssetForm c={c} siteId={site.siteId} issues={[]} values={{}} /> : null}
+      </>
+    ));
+  });
+
+  return pages;
+}
+
+export function SiteForm(props: { c: Context<AppEnv>; companyId: string; issues: Issue[]; values: Record<string, string | undefined> }) {
+  const t = props.c.get('t');
+  return (
+    <form method="post" action={`/companies/${props.companyId}/sites`} novalidate>
+      <FormErrors issues={props.issues} title={t('form.errors')} />
+      <CsrfField token={props.c.get('csrfToken')} />
+      <Field name="name" label={t('sites.name')} value={props.values.name} required maxlength={200} />
+      <Field name="street" label={t('sites.street')} value={props.values.street} maxlength={200} autocomplete="street-address" />
+      <Field name="postalCode" label={t('sites.postalCode')} value={props.values.postalCode} maxlength={20} autocomplete="postal-code" />
+      <Field name="city" label={t('sites.city')} value={props.values.city} maxlength={100} />
+      <Field name="country" label={t('sites.country')} value={props.values.country} maxlength={2} autocomplete="country" />
+      <button type="submit">{t('sites.create')}</button>
+    </form>
+  );
+}
