@@ -1,0 +1,48 @@
+// Seeds rows as the superuser (bypassing RLS) so tests can set up any world.
+import type postgres from 'postgres';
+import { hashPassword } from '../../app/auth/password.ts';
+import { newToken } from '../../app/auth/tokens.ts';
+
+export const testPassword = 'correct horse battery staple 42';
+let passwordHash: Promise<string> | undefined;
+
+export async function seedCompany(admin: postgres.Sql, name: string): Promise<string> {
+  const [row] = await admin`insert into kastell.companies (name) values (${name}) returning company_id`;
+  return row!.company_id;
+}
+
+export async function seedSite(admin: postgres.Sql, companyId: string, name: string): Promise<string> {
+  const [row] = await admin`insert into kastell.sites (company_id, name, city) values (${companyId}, ${name}, 'Bern') returning site_id`;
+  return row!.site_id;
+}
+
+export async function seedAsset(admin: postgres.Sql, companyId: string, siteId: string, name: string): Promise<string> {
+  const [row] = await admin`insert into kastell.assets (company_id, site_id, name) values (${companyId}, ${siteId}, ${name}) returning asset_id`;
+  return row!.asset_id;
+}
+
+export interface SeededUser {
+  userId: string;
+  email: string;
+  password: string;
+  roleKey: string;
+  companyId: string | null;
+}
+
+export async function seedUser(admin: postgres.Sql, roleKey: string, companyId: string | null = null, email?: string): Promise<SeededUser> {
+  passwordHash ??= hashPassword(testPassword);
+  const address = email ?? `${roleKey}.${Math.random().toString(36).slice(2, 10)}@example.test`;
+  const [user] = await admin`insert into kastell.users (email, display_name, password_hash)
+    values (${address}, ${`Test ${roleKey}`}, ${await passwordHash}) returning user_id`;
+  await admin`insert into kastell.memberships (user_id, role_id, company_id)
+    select ${user!.user_id}, role_id, ${companyId} from kastell.roles where role_key = ${roleKey}`;
+  return { userId: user!.user_id, email: address, password: testPassword, roleKey, companyId };
+}
+
+/** A live session for the user, as sign-in would create it; returns the cookie token. */
+export async function seedSession(admin: postgres.Sql, userId: string, idle = '15 minutes'): Promise<string> {
+  const { token, hash } = newToken();
+  await admin`insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at)
+    values (${userId}, ${hash}, ${idle}::interval, now() + interval '30 days', now() + interval '90 days')`;
+  return token;
+}
