@@ -28,7 +28,9 @@ export function csrfProtection(publicOrigin: string) {
     }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (c.req.path.startsWith('/api/')) {
-      if (type !== 'application/json') {
+      // A bodiless write (DELETE, a revoke) has nothing to type; anything with a body must be JSON.
+      const hasBody = Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined;
+      if (type !== 'application/json' && (type !== '' || hasBody)) {
         throw new HttpError(415, 'json_required', 'Send the request body as application/json.');
       }
       return next();
