@@ -6,7 +6,7 @@ export const argon2Options = { type: argon2.argon2id, memoryCost: 65536, timeCos
 
 /** Length only: no composition rules, no truncation (policy checks live in the identity feature). */
 export const passwordSchema = z
-  .string()
+  .string({ error: 'enter a password of at least 12 characters' })
   .min(12, 'must be at least 12 characters')
   .max(1024, 'must be at most 1024 characters');
 

@@ -8,8 +8,8 @@ import { decoyPasswordHash, verifyPassword } from './password.ts';
 import { startSession } from './session.ts';
 
 export const signInSchema = z.strictObject({
-  email: z.string().trim().min(3, 'enter your e-mail address').max(254),
-  password: z.string().min(1, 'enter your password').max(1024),
+  email: z.string({ error: 'enter your e-mail address' }).trim().min(3, 'enter your e-mail address').max(254),
+  password: z.string({ error: 'enter your password' }).min(1, 'enter your password').max(1024),
 });
 export type SignInInput = z.infer<typeof signInSchema>;
 

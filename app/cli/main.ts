@@ -53,18 +53,20 @@ owner
     const log = createLogger({ level: 'warn' });
     const { appUrl, embedded } = await resolveDatabase(config, log);
     const db = connectDatabase(appUrl, { max: 1 });
+    let refused = false;
     try {
       if (await ownerExists(db)) {
+        refused = true;
         console.error('An owner exists already. The owner invites further people from the portal.');
-        process.exitCode = 1;
-        return;
+      } else {
+        const link = await createSetupLink(db, config);
+        console.log(`Open this one-time link within ${link.expiresInMinutes} minutes to create the owner account:\n\n  ${link.url}\n`);
       }
-      const link = await createSetupLink(db, config);
-      console.log(`Open this one-time link within ${link.expiresInMinutes} minutes to create the owner account:\n\n  ${link.url}\n`);
     } finally {
       await db.close();
       await embedded?.stop();
     }
+    if (refused) process.exit(1);
   });
 
 program

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { optionalText, requiredText } from '../http/validate.ts';
 
-const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
 export const companyInputSchema = z.strictObject({
-  name: z.string().trim().min(1, 'enter a name').max(200, 'must be at most 200 characters'),
+  name: requiredText('enter a name', 200),
   customerNumber: optionalText(50),
 });
 export const companyPatchSchema = companyInputSchema.partial();

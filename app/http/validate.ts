@@ -52,3 +52,10 @@ export function idParam(c: Context, name: string): string {
   if (!parsed.success) throw new HttpError(404, 'not_found', 'Nothing here: the address is wrong or you may not see it.');
   return parsed.data;
 }
+
+/** A required text field: missing, blank and too long each get a message a person can act on. */
+export const requiredText = (message: string, max: number) =>
+  z.string({ error: message }).trim().min(1, message).max(max, `must be at most ${max} characters`);
+
+export const optionalText = (max: number) =>
+  z.string().trim().min(1).max(max, `must be at most ${max} characters`).optional();

@@ -140,7 +140,11 @@ function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[],
       <p>{t('accept.intro', { role: invitation.role_name, company: invitation.company_name ? ` — ${invitation.company_name}` : '' })}</p>
       <FormErrors issues={issues} title={t('form.errors')} />
       <CsrfField token={c.get('csrfToken')} />
-      <Field name="email" label={t('signIn.email')} type="email" value={invitation.email} autocomplete="username" />
+      <p class="field">
+        <label for="invite-email">{t('signIn.email')}</label>
+        {/* no name: shown (and offered to password managers), never submitted */}
+        <input id="invite-email" type="email" value={invitation.email} autocomplete="username" readonly />
+      </p>
       <Field name="displayName" label={t('setup.name')} value={values.displayName} required autocomplete="name" maxlength={200} />
       <Field name="password" label={t('signIn.password')} type="password" required autocomplete="new-password" minlength={12} hint={t('password.hint')} />
       <button type="submit">{t('accept.submit')}</button>

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { passwordSchema } from '../auth/password.ts';
+import { requiredText } from '../http/validate.ts';
 
 export const inviteInputSchema = z.strictObject({
-  email: z.email({ message: 'enter a valid e-mail address' }).max(254),
-  roleId: z.uuid({ message: 'choose a role' }),
+  email: z.email({ error: 'enter a valid e-mail address' }).max(254),
+  roleId: z.uuid({ error: 'choose a role' }),
   companyId: z.uuid({ message: 'choose a company' }).optional(),
 });
 
@@ -22,7 +23,7 @@ export type Invite = z.infer<typeof inviteSchema>;
 export const createdInviteSchema = inviteSchema.extend({ link: z.url() });
 
 export const acceptInviteSchema = z.strictObject({
-  displayName: z.string().trim().min(1, 'enter your name').max(200),
+  displayName: requiredText('enter your name', 200),
   password: passwordSchema,
 });
 

@@ -9,12 +9,12 @@ import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import type { Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
-import { issuesOf, readFormFields } from '../http/validate.ts';
+import { issuesOf, readFormFields, requiredText } from '../http/validate.ts';
 
 export const setupSchema = z.strictObject({
-  organisation: z.string().trim().min(1, 'enter the organisation name').max(200),
-  displayName: z.string().trim().min(1, 'enter your name').max(200),
-  email: z.email({ message: 'enter a valid e-mail address' }).max(254),
+  organisation: requiredText('enter the organisation name', 200),
+  displayName: requiredText('enter your name', 200),
+  email: z.email({ error: 'enter a valid e-mail address' }).max(254),
   password: passwordSchema,
 });
 

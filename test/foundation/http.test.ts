@@ -34,7 +34,7 @@ test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload
   assert.equal(first.headers.get('cross-origin-opener-policy'), 'same-origin');
   assert.equal(first.headers.get('cross-origin-resource-policy'), 'same-origin');
   assert.match(first.headers.get('permissions-policy')!, /camera=\(\)/);
-  assert.equal(first.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(first.headers.get('referrer-policy'), 'same-origin');
   assert.doesNotMatch(first.text, /<script(?![^>]*nonce=)/, 'no script without a nonce');
 });
 
