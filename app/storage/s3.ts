@@ -1,5 +1,10 @@
 import { Client } from 'minio';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config.ts';
 import { assertObjectKey, type DocumentStore } from './store.ts';
 
@@ -19,9 +24,22 @@ export function createS3Store(config: S3Config): DocumentStore {
   const bucket = config.bucket;
   return {
     kind: 's3',
-    async put(key, body: Readable) {
+    async put(key, body: Readable, size?: number) {
       assertObjectKey(key);
-      await client.putObject(bucket, key, body);
+      if (size !== undefined) {
+        await client.putObject(bucket, key, body, size);
+      } else {
+        // Unknown length: spool to a private temp file rather than let the
+        // client buffer parts in memory or resume via ListMultipartUploads.
+        const dir = await mkdtemp(join(tmpdir(), 'kastell-upload-'));
+        const file = join(dir, 'body');
+        try {
+          await pipeline(body, createWriteStream(file, { mode: 0o600 }));
+          await client.putObject(bucket, key, createReadStream(file), (await stat(file)).size);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
       const info = await client.statObject(bucket, key);
       return { size: info.size };
     },

@@ -11,7 +11,8 @@ export interface ObjectInfo {
 
 export interface DocumentStore {
   kind: 'local' | 's3';
-  put(key: string, body: Readable): Promise<ObjectInfo>;
+  /** Streams the body in; `size` when known saves the S3 store a spool to disk. */
+  put(key: string, body: Readable, size?: number): Promise<ObjectInfo>;
   get(key: string): Promise<Readable>;
   stat(key: string): Promise<ObjectInfo | undefined>;
   remove(key: string): Promise<void>;

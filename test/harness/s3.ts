@@ -1,0 +1,22 @@
+// A real S3 API server on 127.0.0.1 for the MinIO adapter. MinIO's server
+// binary cannot be installed here; s3rver is the best S3-compatible server
+// available. It does NOT check request signatures, nor implement
+// ListMultipartUploads — tests relying on those need real MinIO.
+import { after } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import { freePort } from './postgres.ts';
+
+export async function startS3Server(bucket: string): Promise<{ endpoint: string; accessKey: string; secretKey: string; bucket: string }> {
+  const directory = mkdtempSync(join(tmpdir(), 'kastell-s3-'));
+  const port = await freePort();
+  const server = new S3rver({ port, address: '127.0.0.1', directory, silent: true, configureBuckets: [{ name: bucket, configs: [] }] });
+  await server.run();
+  after(async () => {
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket };
+}
