@@ -100,3 +100,34 @@ test('migrate is idempotent, refuses edited migrations, and serve refuses a data
   const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_HTTP_PORT: String(await freePort()) });
   await assert.rejects(startServer(config, createLogger({ level: 'silent' })), /behind.*0002_identity.*kastell migrate/s);
 });
+
+test('`kastell migrate` on a fresh, empty database creates roles and schema, and the invariants hold', async () => {
+  const name = `fresh_${Date.now()}`;
+  const server = postgres(t.adminUrl.replace(/\/[^/]+$/, '/postgres'), { max: 1, onnotice: () => {} });
+  await server.unsafe(`create database ${name}`);
+  await server.end();
+  const adminUrl = t.adminUrl.replace(/\/[^/]+$/, `/${name}`);
+  const appUrl = `postgres://kastell_cli_app:${'p'.repeat(24)}@${new URL(adminUrl).host}/${name}`;
+  const { spawnSync } = await import('node:child_process');
+  const run = spawnSync(process.execPath, ['bin/kastell.js', 'migrate'], {
+    env: { ...process.env, KASTELL_ADMIN_DATABASE_URL: adminUrl, KASTELL_DATABASE_URL: appUrl }, encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /applied 0001_schemas_and_helpers/);
+  const fresh = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const unprotected = await fresh`select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r','p') and n.nspname not in ('pg_catalog','information_schema') and n.nspname not like 'pg_toast%'
+        and (n.nspname, c.relname) <> ('kastell_meta','schema_migrations') and not (c.relrowsecurity and c.relforcerowsecurity)`;
+    assert.deepEqual([...unprotected], []);
+    const [role] = await fresh`select rolsuper, rolbypassrls from pg_roles where rolname = 'kastell_cli_app'`;
+    assert.deepEqual({ ...role }, { rolsuper: false, rolbypassrls: false });
+  } finally {
+    await fresh.end();
+  }
+  const missingAdmin = spawnSync(process.execPath, ['bin/kastell.js', 'migrate'], {
+    env: { ...process.env, KASTELL_DATABASE_URL: appUrl, KASTELL_ADMIN_DATABASE_URL: '' }, encoding: 'utf8',
+  });
+  assert.equal(missingAdmin.status, 2);
+  assert.match(missingAdmin.stderr, /needs KASTELL_ADMIN_DATABASE_URL/);
+});
