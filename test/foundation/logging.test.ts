@@ -1,0 +1,40 @@
+// Secrets never reach the logs: passwords, cookies, tokens in paths.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import pino from 'pino';
+import { parseConfig } from '../../app/config.ts';
+import { redactedPaths } from '../../app/log.ts';
+import { startServer } from '../../app/server.ts';
+import { createTestDatabase } from '../harness/database.ts';
+import { freePort } from '../harness/postgres.ts';
+import { seedUser } from '../harness/seed.ts';
+import { TestClient } from '../harness/server.ts';
+
+test('request logs carry no password, cookie or link token', async () => {
+  const t = await createTestDatabase();
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const log = pino({ level: 'debug', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
+  const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_HTTP_PORT: String(await freePort()) });
+  const server = await startServer(config, log);
+  try {
+    const user = await seedUser(t.admin, 'admin');
+    const client = new TestClient(server.url);
+    await client.get(new URL(server.setupLink!).pathname);
+    await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: 'wrong password value' });
+    await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+    await client.get('/api/v1/me');
+    log.info({ password: 'hunter2-in-a-field', req: { headers: { cookie: 'x=y' } } }, 'direct');
+    const all = lines.join('');
+    const token = new URL(server.setupLink!).pathname.split('/').pop()!;
+    assert.ok(!all.includes(token), 'set-up token in logs');
+    assert.ok(all.includes('/setup/[token]'), 'the path is logged masked');
+    assert.ok(!all.includes(user.password) && !all.includes('wrong password value'), 'password in logs');
+    assert.ok(!all.includes(client.cookies.get('__Host-kastell-session')!), 'session token in logs');
+    assert.ok(!all.includes('hunter2-in-a-field'));
+    assert.match(all, /"event":"auth.signin.failed","ip":"127.0.0.1"/);
+  } finally {
+    await server.close();
+  }
+});
