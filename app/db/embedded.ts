@@ -74,7 +74,8 @@ function allowPostgresUser(dataDir: string, databaseDir: string): void {
   chownSync(databaseDir, Number(uid), Number(gid));
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the OS picks; we release it at once). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

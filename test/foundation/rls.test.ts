@@ -41,6 +41,14 @@ const globalReaders: RoleKey[] = ['owner', 'admin', 'security_officer', 'dispatc
 const both = [A, B].sort();
 const onlyA = [A];
 
+/** users and memberships: global readers see all; a customer admin their company; others themselves. */
+const visibleUsers = (role: RoleKey) =>
+  globalReaders.includes(role)
+    ? allUsers.map((u) => u.userId).sort()
+    : role === 'customer_admin'
+      ? customerRoles.map((r) => users[r].userId).sort()
+      : [users[role].userId];
+
 const companyScoped = (table: 'companies' | 'sites' | 'assets') => async (role: RoleKey) =>
   (await as(role, (tx) => tx`select distinct company_id from ${tx(table)} order by 1`)).map((r) => r.company_id);
 
@@ -77,21 +85,11 @@ const readMatrix: Record<string, { read: (role: RoleKey) => Promise<unknown>; ex
   },
   users: {
     read: async (role) => (await as(role, (tx) => tx`select user_id from users order by 1`)).map((r) => r.user_id),
-    expect: (role) =>
-      ['owner', 'admin', 'security_officer', 'dispatcher', 'support'].includes(role)
-        ? allUsers.map((u) => u.userId).sort()
-        : role === 'customer_admin'
-          ? customerRoles.map((r) => users[r].userId).sort()
-          : [users[role].userId],
+    expect: visibleUsers,
   },
   memberships: {
     read: async (role) => (await as(role, (tx) => tx`select user_id from memberships order by 1`)).map((r) => r.user_id),
-    expect: (role) =>
-      ['owner', 'admin', 'security_officer', 'dispatcher', 'support'].includes(role)
-        ? allUsers.map((u) => u.userId).sort()
-        : role === 'customer_admin'
-          ? customerRoles.map((r) => users[r].userId).sort()
-          : [users[role].userId],
+    expect: visibleUsers,
   },
   sessions: {
     read: async (role) => (await as(role, (tx) => tx`select distinct user_id from sessions order by 1`)).map((r) => r.user_id),

