@@ -6,11 +6,11 @@ import type { Database } from '../db/client.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
 import { notFound, type Issue } from '../http/errors.ts';
-import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
-import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { CsrfField, DeleteButton, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { blanksCleared, idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { findSite } from '../sites/queries.ts';
 import { createAsset, deleteAsset, findAsset, listAssetsOfSite, updateAsset } from './queries.ts';
-import { assetInputSchema, assetPatchSchema, assetSchema } from './schema.ts';
+import { assetInputSchema, assetPatchSchema, assetSchema, type Asset } from './schema.ts';
 
 export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
@@ -65,26 +65,70 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const fields = await readFormFields(c);
     const parsed = assetInputSchema.safeParse(fields);
     if (!parsed.success) {
-      return renderPage(c, c.get('t')('assets.create'), <AssetForm c={c} siteId={siteId} issues={issuesOf(parsed.error)} values={fields} />, 422);
+      return renderPage(c, c.get('t')('assets.create'), <AssetForm c={c} action={`/sites/${siteId}/assets`} issues={issuesOf(parsed.error)} values={fields} />, 422);
     }
     const asset = await db.withPrincipal(user, (tx) => createAsset(tx, siteId, parsed.data));
     if (!asset) throw notFound();
     return c.redirect(`/sites/${siteId}`, 303);
   });
 
+  pages.get('/assets/:assetId', async (c) => {
+    const user = requirePermission(c, 'assets.read');
+    const asset = await db.withPrincipal(user, (tx) => findAsset(tx, idParam(c, 'assetId')));
+    if (!asset) throw notFound();
+    const t = c.get('t');
+    return renderPage(c, asset.name, (
+      <>
+        <p><a href={`/sites/${asset.siteId}`}>←</a> {[asset.kind, asset.serialNumber].filter(Boolean).join(' · ')}</p>
+        {user.permissions.has('assets.update') ? (
+          <><h2>{t('assets.edit')}</h2><AssetForm c={c} action={`/assets/${asset.assetId}`} issues={[]} values={assetValues(asset)} /></>
+        ) : null}
+        {user.permissions.has('assets.delete') ? <DeleteButton c={c} action={`/assets/${asset.assetId}/delete`} /> : null}
+      </>
+    ));
+  });
+
+  pages.post('/assets/:assetId', async (c) => {
+    const user = requirePermission(c, 'assets.update');
+    const assetId = idParam(c, 'assetId');
+    const fields = await readFormFields(c);
+    const parsed = assetInputSchema.safeParse(fields);
+    if (!parsed.success) {
+      return renderPage(c, c.get('t')('assets.edit'), <AssetForm c={c} action={`/assets/${assetId}`} issues={issuesOf(parsed.error)} values={fields} />, 422);
+    }
+    const asset = await db.withPrincipal(user, (tx) => updateAsset(tx, assetId, blanksCleared(parsed.data, ['kind', 'serialNumber'])));
+    if (!asset) throw notFound();
+    return c.redirect(`/assets/${assetId}`, 303);
+  });
+
+  pages.post('/assets/:assetId/delete', async (c) => {
+    const user = requirePermission(c, 'assets.delete');
+    const assetId = idParam(c, 'assetId');
+    const siteId = await db.withPrincipal(user, async (tx) => {
+      const asset = await findAsset(tx, assetId);
+      return asset && (await deleteAsset(tx, assetId)) ? asset.siteId : undefined;
+    });
+    if (!siteId) throw notFound();
+    return c.redirect(`/sites/${siteId}`, 303);
+  });
+
   return pages;
 }
 
-export function AssetForm(props: { c: Context<AppEnv>; siteId: string; issues: Issue[]; values: Record<string, string | undefined> }) {
+const assetValues = (asset: Asset) => ({ name: asset.name, kind: asset.kind ?? undefined, serialNumber: asset.serialNumber ?? undefined });
+
+/** Creates an asset (action: the site's assets) or edits one (action: the asset). */
+export function AssetForm(props: { c: Context<AppEnv>; action: string; issues: Issue[]; values: Record<string, string | undefined> }) {
   const t = props.c.get('t');
+  const editing = props.action.startsWith('/assets/');
   return (
-    <form method="post" action={`/sites/${props.siteId}/assets`} novalidate>
+    <form method="post" action={props.action} novalidate>
       <FormErrors issues={props.issues} title={t('form.errors')} />
       <CsrfField token={props.c.get('csrfToken')} />
-      <Field name="name" label={t('assets.name')} value={props.values.name} required maxlength={200} />
-      <Field name="kind" label={t('assets.kind')} value={props.values.kind} maxlength={100} />
-      <Field name="serialNumber" label={t('assets.serialNumber')} value={props.values.serialNumber} maxlength={100} />
-      <button type="submit">{t('assets.create')}</button>
+      <Field form="asset" name="name" label={t('assets.name')} value={props.values.name} required maxlength={200} />
+      <Field form="asset" name="kind" label={t('assets.kind')} value={props.values.kind} maxlength={100} />
+      <Field form="asset" name="serialNumber" label={t('assets.serialNumber')} value={props.values.serialNumber} maxlength={100} />
+      <button type="submit">{editing ? t('form.save') : t('assets.create')}</button>
     </form>
   );
 }

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { optionalText, requiredText } from '../http/validate.ts';
 
-
 export const assetInputSchema = z.strictObject({
   name: requiredText('enter a name', 200),
   kind: optionalText(100),
   serialNumber: optionalText(100),
 });
-export const assetPatchSchema = assetInputSchema.partial();
+/** PATCH: omitted fields stay; null clears an optional field. */
+export const assetPatchSchema = z.strictObject({
+  name: assetInputSchema.shape.name.optional(),
+  kind: assetInputSchema.shape.kind.nullable(),
+  serialNumber: assetInputSchema.shape.serialNumber.nullable(),
+});
 
 export const assetSchema = z.object({
   assetId: z.uuid(),

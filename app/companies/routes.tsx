@@ -6,8 +6,8 @@ import type { Database } from '../db/client.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
 import { notFound, type Issue } from '../http/errors.ts';
-import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
-import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { CsrfField, DeleteButton, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { blanksCleared, idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { listSitesOfCompany } from '../sites/queries.ts';
 import { SiteForm } from '../sites/routes.tsx';
 import { createCompany, deleteCompany, findCompany, listCompanies, updateCompany } from './queries.ts';
@@ -86,12 +86,49 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
         {sites.length === 0 ? <p>{t('sites.none')}</p> : (
           <ul>{sites.map((s) => <li><a href={`/sites/${s.siteId}`}>{s.name}</a>{s.city ? ` — ${s.city}` : ''}</li>)}</ul>
         )}
-        {canCreateSite ? (<><h2>{t('sites.new')}</h2><SiteForm c={c} companyId={company.companyId} issues={[]} values={{}} /></>) : null}
+        {canCreateSite ? (<><h2>{t('sites.new')}</h2><SiteForm c={c} action={`/companies/${company.companyId}/sites`} issues={[]} values={{}} /></>) : null}
+        {user.permissions.has('companies.update') ? <CompanyEditForm c={c} company={company} issues={[]} /> : null}
+        {user.permissions.has('companies.delete') ? <DeleteButton c={c} action={`/companies/${company.companyId}/delete`} /> : null}
       </>
     ));
   });
 
+  pages.post('/companies/:companyId', async (c) => {
+    const user = requirePermission(c, 'companies.update');
+    const companyId = idParam(c, 'companyId');
+    const fields = await readFormFields(c);
+    const parsed = companyInputSchema.safeParse(fields);
+    if (!parsed.success) {
+      const company = await db.withPrincipal(user, (tx) => findCompany(tx, companyId));
+      if (!company) throw notFound();
+      return renderPage(c, company.name, <CompanyEditForm c={c} company={company} issues={issuesOf(parsed.error)} />, 422);
+    }
+    const updated = await db.withPrincipal(user, (tx) => updateCompany(tx, companyId, blanksCleared(parsed.data, ['customerNumber'])));
+    if (!updated) throw notFound();
+    return c.redirect(`/companies/${companyId}`, 303);
+  });
+
+  pages.post('/companies/:companyId/delete', async (c) => {
+    const user = requirePermission(c, 'companies.delete');
+    if (!(await db.withPrincipal(user, (tx) => deleteCompany(tx, idParam(c, 'companyId'))))) throw notFound();
+    return c.redirect('/companies', 303);
+  });
+
   return pages;
+}
+
+function CompanyEditForm(props: { c: Context<AppEnv>; company: Company; issues: Issue[] }) {
+  const t = props.c.get('t');
+  return (
+    <form method="post" action={`/companies/${props.company.companyId}`} novalidate>
+      <h2>{t('companies.edit')}</h2>
+      <FormErrors issues={props.issues} title={t('form.errors')} />
+      <CsrfField token={props.c.get('csrfToken')} />
+      <Field form="company" name="name" label={t('companies.name')} value={props.company.name} required maxlength={200} />
+      <Field form="company" name="customerNumber" label={t('companies.customerNumber')} value={props.company.customerNumber ?? undefined} maxlength={50} />
+      <button type="submit">{t('form.save')}</button>
+    </form>
+  );
 }
 
 async function companiesPage(c: Context<AppEnv>, db: Database, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 422 = 200) {

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { optionalText, requiredText } from '../http/validate.ts';
 
-
 export const companyInputSchema = z.strictObject({
   name: requiredText('enter a name', 200),
   customerNumber: optionalText(50),
 });
-export const companyPatchSchema = companyInputSchema.partial();
+/** PATCH: omitted fields stay; null clears an optional field. */
+export const companyPatchSchema = z.strictObject({
+  name: companyInputSchema.shape.name.optional(),
+  customerNumber: companyInputSchema.shape.customerNumber.nullable(),
+});
 
 export const companySchema = z.object({
   companyId: z.uuid(),

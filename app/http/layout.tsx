@@ -13,6 +13,16 @@ export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={csrfField} value={token} />;
 }
 
+/** A POST form with one button: deleting never happens on a GET. */
+export function DeleteButton({ c, action }: { c: Context<AppEnv>; action: string }) {
+  return (
+    <form method="post" action={action}>
+      <CsrfField token={c.get('csrfToken')} />
+      <button type="submit" class="danger">{c.get('t')('form.delete')}</button>
+    </form>
+  );
+}
+
 export function FormErrors({ issues, title }: { issues: Issue[]; title: string }) {
   if (issues.length === 0) return null;
   return (
@@ -40,8 +50,10 @@ export function Field(props: {
   hint?: string;
   maxlength?: number;
   minlength?: number;
+  /** distinguishes fields of several forms on one page (ids must be unique) */
+  form?: string;
 }) {
-  const id = `field-${props.name}`;
+  const id = props.form ? `${props.form}-${props.name}` : `field-${props.name}`;
   return (
     <p class="field">
       <label for={id}>{props.label}</label>

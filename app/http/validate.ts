@@ -59,3 +59,10 @@ export const requiredText = (message: string, max: number) =>
 
 export const optionalText = (max: number) =>
   z.string().trim().min(1).max(max, `must be at most ${max} characters`).optional();
+
+/** An edit form sends every field: a blank optional one means "clear it". */
+export function blanksCleared<T extends object, K extends keyof T>(input: T, optional: readonly K[]): T & { [P in K]: T[P] | null } {
+  const result = { ...input } as Record<string, unknown>;
+  for (const key of optional) result[key as string] = input[key] ?? null;
+  return result as T & { [P in K]: T[P] | null };
+}

@@ -8,11 +8,11 @@ import type { Database } from '../db/client.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
 import { notFound, type Issue } from '../http/errors.ts';
-import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
-import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { CsrfField, DeleteButton, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { blanksCleared, idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { findCompany } from '../companies/queries.ts';
 import { createSite, deleteSite, findSite, listSitesOfCompany, updateSite } from './queries.ts';
-import { siteInputSchema, sitePatchSchema, siteSchema } from './schema.ts';
+import { siteInputSchema, sitePatchSchema, siteSchema, type Site } from './schema.ts';
 
 export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
@@ -72,7 +72,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const parsed = siteInputSchema.safeParse(fields);
     if (!parsed.success) {
       const t = c.get('t');
-      return renderPage(c, t('sites.new'), <SiteForm c={c} companyId={companyId} issues={issuesOf(parsed.error)} values={fields} />, 422);
+      return renderPage(c, t('sites.new'), <SiteForm c={c} action={`/companies/${companyId}/sites`} issues={issuesOf(parsed.error)} values={fields} />, 422);
     }
     const site = await db.withPrincipal(user, async (tx) => {
       if (!(await findCompany(tx, companyId))) throw notFound();
@@ -95,29 +95,64 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
         {assets.length === 0 ? <p>{t('assets.none')}</p> : (
           <table>
             <thead><tr><th>{t('assets.name')}</th><th>{t('assets.kind')}</th><th>{t('assets.serialNumber')}</th></tr></thead>
-            <tbody>{assets.map((a) => <tr><td>{a.name}</td><td>{a.kind ?? ''}</td><td>{a.serialNumber ?? ''}</td></tr>)}</tbody>
+            <tbody>{assets.map((a) => <tr><td><a href={`/assets/${a.assetId}`}>{a.name}</a></td><td>{a.kind ?? ''}</td><td>{a.serialNumber ?? ''}</td></tr>)}</tbody>
           </table>
         )}
-        {user.permissions.has('assets.create') ? <AssetForm c={c} siteId={site.siteId} issues={[]} values={{}} /> : null}
+        {user.permissions.has('assets.create') ? <AssetForm c={c} action={`/sites/${site.siteId}/assets`} issues={[]} values={{}} /> : null}
+        {user.permissions.has('sites.update') ? (
+          <><h2>{t('sites.edit')}</h2><SiteForm c={c} action={`/sites/${site.siteId}`} issues={[]} values={siteValues(site)} /></>
+        ) : null}
+        {user.permissions.has('sites.delete') ? <DeleteButton c={c} action={`/sites/${site.siteId}/delete`} /> : null}
       </>
     ));
+  });
+
+  pages.post('/sites/:siteId', async (c) => {
+    const user = requirePermission(c, 'sites.update');
+    const siteId = idParam(c, 'siteId');
+    const fields = await readFormFields(c);
+    const parsed = siteInputSchema.safeParse(fields);
+    if (!parsed.success) {
+      return renderPage(c, c.get('t')('sites.edit'), <SiteForm c={c} action={`/sites/${siteId}`} issues={issuesOf(parsed.error)} values={fields} />, 422);
+    }
+    const site = await db.withPrincipal(user, (tx) => updateSite(tx, siteId, blanksCleared(parsed.data, ['street', 'postalCode', 'city', 'country'])));
+    if (!site) throw notFound();
+    return c.redirect(`/sites/${siteId}`, 303);
+  });
+
+  pages.post('/sites/:siteId/delete', async (c) => {
+    const user = requirePermission(c, 'sites.delete');
+    const siteId = idParam(c, 'siteId');
+    const companyId = await db.withPrincipal(user, async (tx) => {
+      const site = await findSite(tx, siteId);
+      return site && (await deleteSite(tx, siteId)) ? site.companyId : undefined;
+    });
+    if (!companyId) throw notFound();
+    return c.redirect(`/companies/${companyId}`, 303);
   });
 
   return pages;
 }
 
-export function SiteForm(props: { c: Context<AppEnv>; companyId: string; issues: Issue[]; values: Record<string, string | undefined> }) {
+const siteValues = (site: Site) => ({
+  name: site.name, street: site.street ?? undefined, postalCode: site.postalCode ?? undefined,
+  city: site.city ?? undefined, country: site.country ?? undefined,
+});
+
+/** Creates a site (action: the company's sites) or edits one (action: the site). */
+export function SiteForm(props: { c: Context<AppEnv>; action: string; issues: Issue[]; values: Record<string, string | undefined> }) {
   const t = props.c.get('t');
+  const editing = props.action.startsWith('/sites/');
   return (
-    <form method="post" action={`/companies/${props.companyId}/sites`} novalidate>
+    <form method="post" action={props.action} novalidate>
       <FormErrors issues={props.issues} title={t('form.errors')} />
       <CsrfField token={props.c.get('csrfToken')} />
-      <Field name="name" label={t('sites.name')} value={props.values.name} required maxlength={200} />
-      <Field name="street" label={t('sites.street')} value={props.values.street} maxlength={200} autocomplete="street-address" />
-      <Field name="postalCode" label={t('sites.postalCode')} value={props.values.postalCode} maxlength={20} autocomplete="postal-code" />
-      <Field name="city" label={t('sites.city')} value={props.values.city} maxlength={100} />
-      <Field name="country" label={t('sites.country')} value={props.values.country} maxlength={2} autocomplete="country" />
-      <button type="submit">{t('sites.create')}</button>
+      <Field form="site" name="name" label={t('sites.name')} value={props.values.name} required maxlength={200} />
+      <Field form="site" name="street" label={t('sites.street')} value={props.values.street} maxlength={200} autocomplete="street-address" />
+      <Field form="site" name="postalCode" label={t('sites.postalCode')} value={props.values.postalCode} maxlength={20} autocomplete="postal-code" />
+      <Field form="site" name="city" label={t('sites.city')} value={props.values.city} maxlength={100} />
+      <Field form="site" name="country" label={t('sites.country')} value={props.values.country} maxlength={2} autocomplete="country" />
+      <button type="submit">{editing ? t('form.save') : t('sites.create')}</button>
     </form>
   );
 }

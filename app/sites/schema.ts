@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { optionalText, requiredText } from '../http/validate.ts';
 
-
 export const siteInputSchema = z.strictObject({
   name: requiredText('enter a name', 200),
   street: optionalText(200),
@@ -9,7 +8,14 @@ export const siteInputSchema = z.strictObject({
   city: optionalText(100),
   country: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'use the two-letter country code, e.g. CH').optional(),
 });
-export const sitePatchSchema = siteInputSchema.partial();
+/** PATCH: omitted fields stay; null clears an optional field. */
+export const sitePatchSchema = z.strictObject({
+  name: siteInputSchema.shape.name.optional(),
+  street: siteInputSchema.shape.street.nullable(),
+  postalCode: siteInputSchema.shape.postalCode.nullable(),
+  city: siteInputSchema.shape.city.nullable(),
+  country: siteInputSchema.shape.country.nullable(),
+});
 
 export const siteSchema = z.object({
   siteId: z.uuid(),

@@ -25,7 +25,13 @@ async function violations(page: Page): Promise<string[]> {
     (window as unknown as { axe: { run: (o: object) => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } })
       .axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
   );
-  return result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+  // axe 4 no longer reports duplicate ids under WCAG tags, yet a label tied to
+  // the wrong input is exactly what screen-reader users hit.
+  const duplicateIds = await page.evaluate(() => {
+    const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+    return ids.filter((id, i) => ids.indexOf(id) !== i);
+  });
+  return [...result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`), ...duplicateIds.map((id) => `duplicate id ${id}`)];
 }
 
 test('signed-out pages have no WCAG 2.1 A/AA violations', async () => {

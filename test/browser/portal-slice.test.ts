@@ -47,6 +47,7 @@ test('owner sets up, creates company/site/asset, invites a customer who sees onl
   await page.getByLabel('Country (2 letters)').fill('ch');
   await page.getByRole('button', { name: 'Add site' }).click();
   await page.waitForURL(/\/sites\/[0-9a-f-]{36}$/);
+  const siteUrl = page.url();
   await page.getByLabel('Asset name').fill('Heat pump 3');
   await page.getByLabel('Serial number').fill('HP-2024-0042');
   await page.getByRole('button', { name: 'Add asset' }).click();
@@ -57,6 +58,30 @@ test('owner sets up, creates company/site/asset, invites a customer who sees onl
   await page.getByLabel('Asset name').fill('   ');
   await page.getByRole('button', { name: 'Add asset' }).click();
   assert.match(await page.textContent('[role=alert]') ?? '', /name: enter a name/);
+
+  // Edit the site: a blanked optional field is cleared.
+  await page.goto(siteUrl);
+  await page.locator('form[action^="/sites/"]:not([action$="/assets"])').getByLabel('City').fill('');
+  await page.locator('form[action^="/sites/"]:not([action$="/assets"])').getByLabel('Site name').fill('Werk Thun Nord');
+  await page.getByRole('button', { name: 'Save' }).click();
+  assert.equal(await page.locator('h1').textContent(), 'Werk Thun Nord');
+  const [site] = await t.admin`select city, country from kastell.sites where name = 'Werk Thun Nord'`;
+  assert.deepEqual({ ...site }, { city: null, country: 'CH' });
+
+  // An asset page: edit, then delete it (a POST, never a GET).
+  await page.getByRole('link', { name: 'Heat pump 3' }).click();
+  await page.getByLabel('Kind').fill('Heat pump');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL(/\/assets\/[0-9a-f-]{36}$/);
+  assert.match(await page.textContent('main') ?? '', /Heat pump · HP-2024-0042/);
+  await page.getByLabel('Asset name').fill('Heat pump 4');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.waitForURL(/\/sites\/[0-9a-f-]{36}$/);
+  assert.equal((await t.admin`select count(*)::int as n from kastell.assets`)[0]!.n, 0);
+  await page.getByLabel('Asset name').fill('Heat pump 3');
+  await page.getByLabel('Serial number').fill('HP-2024-0042');
+  await page.getByRole('button', { name: 'Add asset' }).click();
 
   // Phone: nothing wider than the screen.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

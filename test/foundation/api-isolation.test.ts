@@ -82,13 +82,15 @@ for (const role of ['customer_admin', 'customer_member', 'customer_viewer']) {
 test('pages of B answer 404 to a customer of A', async () => {
   const user = await seedUser(t.admin, 'customer_admin', A);
   const client = server.client().withSession(await seedSession(t.admin, user.userId, '30 minutes'));
-  for (const path of [`/companies/${B}`, `/sites/${siteB}`]) {
+  for (const path of [`/companies/${B}`, `/sites/${siteB}`, `/assets/${assetB}`]) {
     const response = await client.get(path);
     assert.equal(response.status, 404, path);
     assertNothingOfB(response.text, path);
   }
   for (const [path, form] of [[`/companies/${B}/sites`, { name: 'Pwned' }], [`/sites/${siteB}/assets`, { name: 'Pwned' }],
-    [`/invites/${inviteB!.invite_id}/revoke`, {}]] as const) {
+    [`/invites/${inviteB!.invite_id}/revoke`, {}], [`/companies/${B}`, { name: 'Pwned' }], [`/companies/${B}/delete`, {}],
+    [`/sites/${siteB}`, { name: 'Pwned' }], [`/sites/${siteB}/delete`, {}], [`/assets/${assetB}`, { name: 'Pwned' }],
+    [`/assets/${assetB}/delete`, {}]] as const) {
     const response = await client.postForm(path, form);
     assert.ok([403, 404].includes(response.status), `${path}: ${response.status}`);
   }

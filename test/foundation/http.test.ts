@@ -181,3 +181,18 @@ function postRaw(base: string, path: string, body: string, session: string): Pro
     req.end(body);
   });
 }
+
+test('PATCH keeps omitted fields and clears the ones sent as null', async () => {
+  const { client } = await signedInClient();
+  const created = (await client.postJson('/api/v1/companies', { name: 'Patch AG', customerNumber: 'P-1' })).json();
+  const site = (await client.postJson(`/api/v1/companies/${created.companyId}/sites`, { name: 'Hall', city: 'Basel', country: 'ch' })).json();
+  assert.equal(site.country, 'CH');
+  const renamed = (await client.request('PATCH', `/api/v1/sites/${site.siteId}`, { json: { name: 'Hall 2' } })).json();
+  assert.deepEqual([renamed.name, renamed.city], ['Hall 2', 'Basel']);
+  const cleared = (await client.request('PATCH', `/api/v1/sites/${site.siteId}`, { json: { city: null } })).json();
+  assert.deepEqual([cleared.name, cleared.city], ['Hall 2', null]);
+  const nameNull = await client.request('PATCH', `/api/v1/sites/${site.siteId}`, { json: { name: null } });
+  assert.equal(nameNull.status, 422, 'a required field cannot be cleared');
+  const company = (await client.request('PATCH', `/api/v1/companies/${created.companyId}`, { json: { customerNumber: null } })).json();
+  assert.equal(company.customerNumber, null);
+});
