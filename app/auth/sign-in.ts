@@ -23,9 +23,12 @@ export async function signIn(c: Context<AppEnv>, db: Database, input: SignInInpu
     log.warn({ event: 'auth.signin.failed', ip: c.get('clientIp') }, 'sign-in failed');
     return false;
   }
-  await db.withPrincipal(null, (tx) =>
-    startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side }),
-  );
+  // A new session id at every sign-in; a session this browser held before ends.
+  const previous = c.get('sessionTokenHash');
+  await db.withPrincipal(null, async (tx) => {
+    if (previous) await tx`select app.end_session(${previous}, 'sign_out')`;
+    await startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side });
+  });
   log.info({ event: 'auth.signin.succeeded', ip: c.get('clientIp'), userId: account.user_id }, 'signed in');
   return true;
 }

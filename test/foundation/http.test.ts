@@ -196,3 +196,13 @@ test('PATCH keeps omitted fields and clears the ones sent as null', async () => 
   const company = (await client.request('PATCH', `/api/v1/companies/${created.companyId}`, { json: { customerNumber: null } })).json();
   assert.equal(company.customerNumber, null);
 });
+
+test('signing in again issues a new session id and ends the one the browser held', async () => {
+  const { client } = await signedInClient();
+  const first = client.cookies.get('__Host-kastell-session')!;
+  assert.equal((await client.postJson('/api/v1/auth/sign-in', { email: admin.email, password: admin.password })).status, 200);
+  const second = client.cookies.get('__Host-kastell-session')!;
+  assert.notEqual(first, second);
+  assert.equal((await server.client().withSession(first).get('/api/v1/me')).status, 401);
+  assert.equal((await server.client().withSession(second).get('/api/v1/me')).status, 200);
+});
