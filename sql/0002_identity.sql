@@ -108,11 +108,13 @@ create trigger memberships_check_role before insert or update on kastell.members
 -- memberships and role_permissions through its own policies), so a policy
 -- can ask "what may the current user do" without granting the app those
 -- tables wholesale. Policies call them in a sub-select: once per statement.
-create function app.current_company_id() returns uuid
+-- The current user's membership while it counts: the user is active and the
+-- membership (e.g. an external auditor's) has not expired.
+create function app.active_membership() returns table (role_id uuid, company_id uuid)
 language sql stable security definer
 set search_path = ''
 as $$
-  select m.company_id
+  select m.role_id, m.company_id
   from kastell.memberships m
   join kastell.users u on u.user_id = m.user_id
   where m.user_id = app.current_user_id()
@@ -120,20 +122,19 @@ as $$
     and (m.expires_at is null or m.expires_at > pg_catalog.now())
 $$;
 
+create function app.current_company_id() returns uuid
+language sql stable security definer
+set search_path = ''
+as $$ select company_id from app.active_membership() $$;
+
 create function app.has_global(permission text) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (
-    select 1
-    from kastell.memberships m
-    join kastell.users u on u.user_id = m.user_id
+    select 1 from app.active_membership() m
     join kastell.role_permissions rp on rp.role_id = m.role_id
-    where m.user_id = app.current_user_id()
-      and u.status = 'active'
-      and (m.expires_at is null or m.expires_at > pg_catalog.now())
-      and rp.permission_key = permission
-      and rp.scope = 'global')
+    where rp.permission_key = permission and rp.scope = 'global')
 $$;
 
 -- The current user's company when they hold `permission` at company scope,
@@ -142,18 +143,12 @@ create function app.company_scope(permission text) returns uuid
 language sql stable security definer
 set search_path = ''
 as $$
-  select m.company_id
-  from kastell.memberships m
-  join kastell.users u on u.user_id = m.user_id
+  select m.company_id from app.active_membership() m
   join kastell.role_permissions rp on rp.role_id = m.role_id
-  where m.user_id = app.current_user_id()
-    and u.status = 'active'
-    and (m.expires_at is null or m.expires_at > pg_catalog.now())
-    and m.company_id is not null
-    and rp.permission_key = permission
-    and rp.scope = 'company'
+  where m.company_id is not null and rp.permission_key = permission and rp.scope = 'company'
 $$;
 
+alter function app.active_membership() owner to kastell_auth;
 alter function app.current_company_id() owner to kastell_auth;
 alter function app.has_global(text) owner to kastell_auth;
 alter function app.company_scope(text) owner to kastell_auth;
