@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const postgresUrl = z
@@ -59,6 +60,25 @@ export const configSchema = z
     KASTELL_LOKI_URL: z.url().optional(),
     KASTELL_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
     KASTELL_INVITE_TTL_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(72),
+    // Identity (README "Identity"): breached-password API, hashing bound, MFA, sessions, lockout.
+    KASTELL_HIBP_URL: z
+      .union([z.literal('off'), z.url({ message: 'must be a URL such as https://api.pwnedpasswords.com, or "off"' })])
+      .default('https://api.pwnedpasswords.com'),
+    KASTELL_HIBP_UNREACHABLE: z.enum(['allow', 'refuse'], { message: 'must be "allow" or "refuse"' }).default('allow'),
+    KASTELL_HIBP_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+    KASTELL_ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+    KASTELL_ARGON2_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
+    KASTELL_SECRET_KEY: z
+      .string()
+      .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)' })
+      .optional(),
+    KASTELL_SECRET_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('k1'),
+    KASTELL_MFA_CUSTOMERS: z.enum(['required', 'optional'], { message: 'must be "required" or "optional"' }).default('required'),
+    KASTELL_IDLE_ADMIN_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+    KASTELL_IDLE_CUSTOMER_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+    KASTELL_IDLE_TECHNICIAN_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(12 * 60),
+    KASTELL_SUDO_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+    KASTELL_IP_LOCKOUT_SCALE: z.coerce.number().int().min(1).max(100).default(4),
   })
   .superRefine((env, ctx) => {
     if (env.KASTELL_STORAGE === 's3') {
@@ -89,6 +109,19 @@ export interface Config {
   lokiUrl: string | undefined;
   setupTokenTtlMinutes: number;
   inviteTtlHours: number;
+  identity: {
+    hibpUrl: string | null;
+    hibpUnreachable: 'allow' | 'refuse';
+    hibpTimeoutMs: number;
+    argon2Concurrency: number;
+    argon2Queue: number;
+    secretKey: Buffer | undefined;
+    secretKeyId: string;
+    mfaCustomers: 'required' | 'optional';
+    idleMinutes: { admin: number; customer: number; technician: number };
+    sudoMinutes: number;
+    ipLockoutScale: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -158,5 +191,23 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     lokiUrl: env.KASTELL_LOKI_URL,
     setupTokenTtlMinutes: env.KASTELL_SETUP_TOKEN_TTL_MINUTES,
     inviteTtlHours: env.KASTELL_INVITE_TTL_HOURS,
+    identity: {
+      hibpUrl: env.KASTELL_HIBP_URL === 'off' ? null : env.KASTELL_HIBP_URL.replace(/\/$/, ''),
+      hibpUnreachable: env.KASTELL_HIBP_UNREACHABLE,
+      hibpTimeoutMs: env.KASTELL_HIBP_TIMEOUT_MS,
+      // 64 MiB each: the default bounds hashing memory to 64 MiB × cores.
+      argon2Concurrency: env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism()),
+      argon2Queue: env.KASTELL_ARGON2_QUEUE ?? 4 * (env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism())),
+      secretKey: env.KASTELL_SECRET_KEY ? Buffer.from(env.KASTELL_SECRET_KEY, 'base64') : undefined,
+      secretKeyId: env.KASTELL_SECRET_KEY_ID,
+      mfaCustomers: env.KASTELL_MFA_CUSTOMERS,
+      idleMinutes: {
+        admin: env.KASTELL_IDLE_ADMIN_MINUTES,
+        customer: env.KASTELL_IDLE_CUSTOMER_MINUTES,
+        technician: env.KASTELL_IDLE_TECHNICIAN_MINUTES,
+      },
+      sudoMinutes: env.KASTELL_SUDO_MINUTES,
+      ipLockoutScale: env.KASTELL_IP_LOCKOUT_SCALE,
+    },
   };
 }

@@ -1,22 +1,45 @@
-// Argon2id with SPEC's parameters: 64 MiB, t=3, p=4.
+// Argon2id with SPEC's parameters: 64 MiB, t=3, p=4, every hash and verify
+// inside the process-wide HashLimiter.
 import argon2 from 'argon2';
 import { z } from 'zod';
+import { HashLimiter } from './hash-limiter.ts';
 
 export const argon2Options = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 } as const;
 
-/** Length only: no composition rules, no truncation (policy checks live in the identity feature). */
+/** Length only here (the full policy is password-policy.ts): no composition rules, no truncation. */
 export const passwordSchema = z
   .string({ error: 'enter a password of at least 12 characters' })
   .min(12, 'must be at least 12 characters')
   .max(1024, 'must be at most 1024 characters');
 
+let limiter = new HashLimiter(4, 16);
+/** Set once at boot from the configuration. */
+export function configureHashing(concurrency: number, queue: number): HashLimiter {
+  limiter = new HashLimiter(concurrency, queue);
+  return limiter;
+}
+export function hashLimiter(): HashLimiter {
+  return limiter;
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, argon2Options);
+  return limiter.run(() => argon2.hash(password, argon2Options));
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  return limiter.run(async () => {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** True when a stored hash was made with other parameters than today's (rehash at sign-in). */
+export function needsRehash(hash: string): boolean {
   try {
-    return await argon2.verify(hash, password);
+    return argon2.needsRehash(hash, argon2Options);
   } catch {
     return false;
   }
@@ -26,6 +49,6 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 // same time as a hit and response times do not reveal accounts.
 let decoyHash: Promise<string> | undefined;
 export function decoyPasswordHash(): Promise<string> {
-  decoyHash ??= hashPassword('decoy password that never matches anything');
+  decoyHash ??= argon2.hash('decoy password that never matches anything', argon2Options);
   return decoyHash;
 }

@@ -1,23 +1,31 @@
 // Server-side sessions: the cookie carries an opaque token; the database
-// keeps its SHA-256 and decides idle/lifetime expiry (app.resume_session).
+// keeps its SHA-256 and decides idle/lifetime expiry (app.resume_session),
+// resolving the permission set once and caching it on the session until a
+// role or permission change clears it.
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
+import type { Config } from '../config.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
-import { forbidden, unauthenticated } from '../http/errors.ts';
+import { forbidden, HttpError, unauthenticated } from '../http/errors.ts';
+import type { Identity } from './identity.ts';
 import { hashToken, newToken, tokenPattern } from './tokens.ts';
 
 export const sessionCookie = '__Host-kastell-session';
 
-/** Idle timeout by role (SPEC §3; rationale in README "Sessions"). */
-export function idleTimeoutFor(roleKey: string | null, side: string): string {
-  if (roleKey === 'technician') return '12 hours';
-  if (side === 'customer') return '30 minutes';
-  return '15 minutes';
+/**
+ * Idle timeout by role (SPEC §3; rationale in README "Sessions"): admin-side
+ * 15 min, customer 30 min, technician 12 h, each configurable.
+ */
+export function idleTimeoutFor(roleKey: string | null, side: string, config?: Config): string {
+  const idle = config?.identity.idleMinutes ?? { admin: 15, customer: 30, technician: 720 };
+  if (roleKey === 'technician') return `${idle.technician} minutes`;
+  if (side === 'customer') return `${idle.customer} minutes`;
+  return `${idle.admin} minutes`;
 }
 
-export function sessionMiddleware(db: Database) {
+export function sessionMiddleware(db: Database, identity?: Pick<Identity, 'networkAllows'>) {
   return createMiddleware<AppEnv>(async (c, next) => {
     c.set('user', null);
     c.set('sessionTokenHash', null);
@@ -25,6 +33,12 @@ export function sessionMiddleware(db: Database) {
     if (token && tokenPattern.test(token)) {
       const hash = hashToken(token);
       const [row] = await db.withPrincipal(null, (tx) => tx`select * from app.resume_session(${hash})`);
+      if (row && identity && !identity.networkAllows(row.role_key, c.get('clientIp'))) {
+        // an admin-side session used from outside the admin networks ends
+        await db.withPrincipal(null, (tx) => tx`select app.end_session(${hash}, 'network')`);
+        deleteCookie(c, sessionCookie, { path: '/', secure: true });
+        throw new HttpError(403, 'admin_network_only', 'This account can only be used from the administration network (WireGuard).');
+      }
       if (row) {
         c.set('sessionTokenHash', hash);
         c.set('user', {
@@ -39,6 +53,8 @@ export function sessionMiddleware(db: Database) {
           permissions: new Map(
             (row.permissions as string[]).map((entry) => entry.split(':') as [string, 'own' | 'company' | 'global']),
           ),
+          reauthAt: row.reauth_at ? new Date(row.reauth_at) : null,
+          authMethod: row.auth_method ?? null,
         });
       } else {
         deleteCookie(c, sessionCookie, { path: '/', secure: true });
@@ -48,15 +64,41 @@ export function sessionMiddleware(db: Database) {
   });
 }
 
-/** Starts a session in the caller's transaction and sets the cookie. */
+/** Starts a session in the caller's transaction and sets the cookie (a new id at every sign-in). */
 export async function startSession(
   c: Context<AppEnv>,
   tx: Tx,
   user: { userId: string; roleKey: string | null; side: string },
+  authMethod = 'password',
+  config?: Config,
 ): Promise<void> {
   const { token, hash } = newToken();
-  await tx`select app.start_session(${user.userId}, ${hash}, ${idleTimeoutFor(user.roleKey, user.side)}::interval,
-                                    ${c.get('clientIp')}, ${c.req.header('user-agent') ?? ''})`;
+  const previous = c.get('sessionTokenHash');
+  if (previous) await tx`select app.end_session(${previous}, 'sign_out')`;
+  await tx`select app.start_session(${user.userId}, ${hash}, ${idleTimeoutFor(user.roleKey, user.side, config)}::interval,
+                                    ${c.get('clientIp')}, ${c.req.header('user-agent') ?? ''}, ${authMethod})`;
+  c.set('sessionTokenHash', hash);
+  setCookie(c, sessionCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
+}
+
+/**
+ * A new session id for this browser after a privilege change (re-authentication)
+ * or after a change that ended every session (password, factor): the others
+ * stay ended, this browser carries on under a fresh id.
+ */
+export async function renewSession(c: Context<AppEnv>, db: Database, user: SessionUser, reauth: boolean, config?: Config): Promise<void> {
+  const previous = c.get('sessionTokenHash');
+  const { token, hash } = newToken();
+  await db.withPrincipal(null, async (tx) => {
+    const [live] = previous ? await tx`select 1 from app.resume_session(${previous})` : [];
+    if (live && previous) {
+      await tx`select app.rotate_session(${previous}, ${hash}, ${reauth})`;
+    } else {
+      await tx`select app.start_session(${user.userId}, ${hash}, ${idleTimeoutFor(user.roleKey, user.side, config)}::interval,
+                                        ${c.get('clientIp')}, ${c.req.header('user-agent') ?? ''}, ${user.authMethod ?? 'password'})`;
+    }
+  });
+  c.set('sessionTokenHash', hash);
   setCookie(c, sessionCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
 }
 
@@ -76,5 +118,18 @@ export function requireUser(c: Context<AppEnv>): SessionUser {
 export function requirePermission(c: Context<AppEnv>, permission: string): SessionUser {
   const user = requireUser(c);
   if (!user.permissions.has(permission)) throw forbidden();
+  return user;
+}
+
+/** Sudo mode: a sensitive change needs a sign-in or re-authentication within the last few minutes. */
+export function inSudoMode(user: SessionUser, config: Config): boolean {
+  return user.reauthAt !== null && Date.now() - user.reauthAt.getTime() < config.identity.sudoMinutes * 60_000;
+}
+
+export function requireSudo(c: Context<AppEnv>, config: Config): SessionUser {
+  const user = requireUser(c);
+  if (!inSudoMode(user, config)) {
+    throw new HttpError(403, 'reauth_required', 'Confirm it is you: sign in again at /security/reauth, then repeat this change.');
+  }
   return user;
 }

@@ -1,11 +1,20 @@
-// Password sign-in. Misses cost the same time as hits, and every answer is
-// the same generic one, so neither reveals whether an account exists.
+// Password sign-in and the second factor. Misses cost the same time as
+// hits, every refusal is the same generic one, and lockout is keyed by the
+// address typed, so nothing reveals whether an account exists. Every
+// failure logs {"event":"auth.signin.failed","ip":…} — the appliance's
+// Crowdsec scenario parses exactly that.
 import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import type { Database } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
-import { decoyPasswordHash, verifyPassword } from './password.ts';
+import { backupCodeUsable } from './factors.ts';
+import { mfaRequired, type Identity } from './identity.ts';
+import { accountSubject, claimAttempt, factorSubject, ipSubject, unlockSubject, withdrawAttempts, type Subject } from './lockout.ts';
+import { sendLockoutAlert, sendUnlockLink } from './notices.ts';
+import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { startSession } from './session.ts';
+import { hashToken, newToken, tokenPattern } from './tokens.ts';
+import { matchTotp, totpCodePattern } from './totp.ts';
 
 export const signInSchema = z.strictObject({
   email: z.string({ error: 'enter your e-mail address' }).trim().min(3, 'enter your e-mail address').max(254),
@@ -13,22 +22,186 @@ export const signInSchema = z.strictObject({
 });
 export type SignInInput = z.infer<typeof signInSchema>;
 
-export async function signIn(c: Context<AppEnv>, db: Database, input: SignInInput): Promise<boolean> {
-  const log = c.get('log');
-  const [account] = await db.withPrincipal(null, (tx) => tx`select * from app.find_sign_in(${input.email})`);
+export const factorSchema = z.strictObject({
+  code: z.string({ error: 'enter the code from your app or a backup code' }).trim().min(6, 'enter the code from your app or a backup code').max(40),
+});
+
+export const challengeCookie = '__Host-kastell-challenge';
+export const unlockCookie = '__Host-kastell-unlock';
+const challengeMinutes = 10;
+
+export type SignInOutcome =
+  | { kind: 'signed_in' }
+  | { kind: 'second_factor' }
+  | { kind: 'enrol' }
+  | { kind: 'failed' }
+  | { kind: 'locked'; retryAfterSeconds: number }
+  | { kind: 'network' };
+
+interface Account {
+  user_id: string;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  status: string;
+  role_key: string | null;
+  side: string;
+  has_totp: boolean;
+  passkey_count: number;
+}
+
+export async function findAccount(id: Identity, email: string): Promise<Account | undefined> {
+  const [row] = await id.db.withPrincipal(null, (tx) => tx`select * from app.find_account(${email})`);
+  return row as Account | undefined;
+}
+
+export async function findAccountById(id: Identity, userId: string): Promise<Account | undefined> {
+  const [row] = await id.db.withPrincipal(null, (tx) => tx`select * from app.find_account_by_id(${userId})`);
+  return row as Account | undefined;
+}
+
+function logFailure(c: Context<AppEnv>, reason: string) {
+  c.get('log').warn({ event: 'auth.signin.failed', ip: c.get('clientIp'), reason }, 'sign-in failed');
+}
+
+export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInput): Promise<SignInOutcome> {
+  const ip = ipSubject(c.get('clientIp'), id.config.identity.ipLockoutScale);
+  // An unlock link redeemed in this browser replaces the account's lock with its own budget.
+  const bypass = await unlockBypass(c, id, input.email);
+  const accountKey: Subject = bypass ? unlockSubject(bypass.unlock_token_id) : accountSubject(input.email);
+  const claimed = await claimAttempt(id.db, [accountKey, ip]);
+  if (!claimed.ok) {
+    logFailure(c, 'locked');
+    if (claimed.subject === accountKey.key && !bypass) {
+      const account = await findAccount(id, input.email);
+      if (account?.status === 'active') void sendUnlockLink(id, account, c.get('locale'));
+    }
+    return { kind: 'locked', retryAfterSeconds: claimed.retryAfterSeconds };
+  }
+  const account = await findAccount(id, input.email);
   const passwordOk = account?.password_hash
     ? await verifyPassword(account.password_hash, input.password)
     : (await verifyPassword(await decoyPasswordHash(), input.password), false);
   if (!account || !passwordOk || account.status !== 'active') {
-    log.warn({ event: 'auth.signin.failed', ip: c.get('clientIp') }, 'sign-in failed');
-    return false;
+    logFailure(c, 'credentials');
+    const failures = claimed.claims[0]!.failures;
+    if (account?.status === 'active' && !bypass) {
+      if (failures >= 5) void sendUnlockLink(id, account, c.get('locale'));
+      if (failures === 20) void sendLockoutAlert(id, account, 'password');
+    }
+    return { kind: 'failed' };
   }
-  // A new session id at every sign-in; a session this browser held before ends.
-  const previous = c.get('sessionTokenHash');
-  await db.withPrincipal(null, async (tx) => {
-    if (previous) await tx`select app.end_session(${previous}, 'sign_out')`;
-    await startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side });
+  await withdrawAttempts(id.db, claimed.claims, true);
+  if (needsRehash(account.password_hash!)) {
+    const fresh = await hashPassword(input.password);
+    await id.db.withPrincipal(null, (tx) => tx`select app.rehash_password(${account.user_id}, ${account.password_hash}, ${fresh})`);
+  }
+  if (!id.networkAllows(account.role_key, c.get('clientIp'))) {
+    c.get('log').warn({ event: 'auth.signin.network_refused', ip: c.get('clientIp'), userId: account.user_id }, 'admin-side sign-in from outside the admin networks');
+    return { kind: 'network' };
+  }
+  if (account.has_totp || account.passkey_count > 0) {
+    await createChallenge(c, id, account.user_id, !!bypass);
+    return { kind: 'second_factor' };
+  }
+  if (mfaRequired(id.config, account.side)) {
+    await createChallenge(c, id, account.user_id, !!bypass);
+    return { kind: 'enrol' };
+  }
+  await id.db.withPrincipal(null, (tx) => startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side }, 'password', id.config));
+  c.get('log').info({ event: 'auth.signin.succeeded', ip: c.get('clientIp'), userId: account.user_id }, 'signed in');
+  return { kind: 'signed_in' };
+}
+
+async function unlockBypass(c: Context<AppEnv>, id: Identity, email: string) {
+  const token = getCookie(c, unlockCookie);
+  if (!token || !tokenPattern.test(token)) return undefined;
+  const [row] = await id.db.withPrincipal(null, (tx) => tx`select * from app.find_unlock_bypass(${hashToken(token)})`);
+  if (!row || String(row.email).toLowerCase() !== email.trim().toLowerCase()) return undefined;
+  return row as { unlock_token_id: string; user_id: string; email: string };
+}
+
+async function createChallenge(c: Context<AppEnv>, id: Identity, userId: string, viaUnlock: boolean): Promise<void> {
+  const { token, hash } = newToken();
+  await id.db.withPrincipal(null, (tx) =>
+    tx`select app.create_auth_challenge(${hash}, 'second_factor', ${userId}, null, ${viaUnlock}, ${`${challengeMinutes} minutes`}::interval)`);
+  setCookie(c, challengeCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: challengeMinutes * 60 });
+}
+
+/** The user between password and second factor, from the challenge cookie. */
+export async function pendingChallenge(c: Context<AppEnv>, id: Identity): Promise<{ hash: Buffer; userId: string } | undefined> {
+  const token = getCookie(c, challengeCookie);
+  if (!token || !tokenPattern.test(token)) return undefined;
+  const hash = hashToken(token);
+  const [row] = await id.db.withPrincipal(null, (tx) => tx`select * from app.find_auth_challenge(${hash}, 'second_factor')`);
+  return row ? { hash, userId: row.user_id } : undefined;
+}
+
+export type FactorOutcome = { kind: 'signed_in' } | { kind: 'failed' } | { kind: 'locked'; retryAfterSeconds: number } | { kind: 'expired' };
+
+/**
+ * Checks a TOTP code or a backup code for a user — in a sign-in challenge
+ * (challengeHash) or a signed-in re-authentication (null). Counted on the
+ * user's factor subject, so guessing codes locks like guessing passwords.
+ */
+export async function checkSecondFactor(c: Context<AppEnv>, id: Identity, userId: string, challengeHash: Buffer | null, code: string): Promise<'ok' | 'failed' | { locked: number }> {
+  const claimed = await claimAttempt(id.db, [factorSubject(userId), ipSubject(c.get('clientIp'), id.config.identity.ipLockoutScale)]);
+  if (!claimed.ok) return { locked: claimed.retryAfterSeconds };
+  let ok = false;
+  const compact = code.replace(/\s+/g, '');
+  if (totpCodePattern.test(compact)) {
+    const [state] = await id.db.withPrincipal(challengeHash ? null : { userId }, (tx) => tx`select * from app.totp_state(${userId}, ${challengeHash})`);
+    if (state?.secret_enc) {
+      const secret = id.box.open(state.secret_enc, `totp:${userId}`);
+      const step = await matchTotp(secret, compact, Number(state.last_step));
+      if (step !== null) {
+        // the UPDATE … WHERE last_step < step makes a replay (even a concurrent one) fail
+        const [used] = await id.db.withPrincipal(challengeHash ? null : { userId }, (tx) => tx`select app.use_totp_step(${userId}, ${challengeHash}, ${step}) as ok`);
+        ok = used?.ok === true;
+      }
+    }
+  } else {
+    ok = await backupCodeUsable(id, userId, challengeHash, code);
+  }
+  if (ok) {
+    await withdrawAttempts(id.db, claimed.claims, true);
+    return 'ok';
+  }
+  if (claimed.claims[0]!.failures === 20) {
+    const account = await findAccountById(id, userId);
+    if (account) void sendLockoutAlert(id, account, 'second_factor');
+  }
+  return 'failed';
+}
+
+export async function completeSecondFactor(c: Context<AppEnv>, id: Identity, code: string): Promise<FactorOutcome> {
+  const challenge = await pendingChallenge(c, id);
+  if (!challenge) return { kind: 'expired' };
+  const result = await checkSecondFactor(c, id, challenge.userId, challenge.hash, code);
+  if (result === 'failed') {
+    logFailure(c, 'second_factor');
+    return { kind: 'failed' };
+  }
+  if (typeof result === 'object') {
+    logFailure(c, 'second_factor_locked');
+    return { kind: 'locked', retryAfterSeconds: result.locked };
+  }
+  const method = totpCodePattern.test(code.replace(/\s+/g, '')) ? 'password+totp' : 'password+backup_code';
+  await finishChallenge(c, id, challenge.hash, challenge.userId, method);
+  return { kind: 'signed_in' };
+}
+
+/** Consumes the challenge and starts the session. */
+export async function finishChallenge(c: Context<AppEnv>, id: Identity, challengeHash: Buffer, userId: string, method: string): Promise<boolean> {
+  const account = await findAccountById(id, userId);
+  if (!account || account.status !== 'active') return false;
+  const started = await id.db.withPrincipal(null, async (tx) => {
+    const [consumed] = await tx`select * from app.consume_auth_challenge(${challengeHash}, 'second_factor')`;
+    if (!consumed) return false;
+    await startSession(c, tx, { userId, roleKey: account.role_key, side: account.side }, method, id.config);
+    return true;
   });
-  log.info({ event: 'auth.signin.succeeded', ip: c.get('clientIp'), userId: account.user_id }, 'signed in');
-  return true;
+  deleteCookie(c, challengeCookie, { path: '/', secure: true });
+  if (started) c.get('log').info({ event: 'auth.signin.succeeded', ip: c.get('clientIp'), userId, method }, 'signed in');
+  return started;
 }

@@ -9,8 +9,15 @@ import { setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { assetRoutes } from '../assets/routes.tsx';
+import { createIdentity } from '../auth/identity.ts';
+import { configureHashing } from '../auth/password.ts';
 import { authRoutes } from '../auth/routes.tsx';
+import { createSecretBox, loadSecretKey } from '../auth/secret-box.ts';
+import { securityRoutes } from '../auth/security-routes.tsx';
 import { requireUser, sessionMiddleware } from '../auth/session.ts';
+import { createMailer, type Mailer } from '../mail/mailer.ts';
+import { sessionRoutes } from '../sessions/routes.tsx';
+import { userRoutes } from '../users/routes.tsx';
 import { companyRoutes } from '../companies/routes.tsx';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -34,6 +41,7 @@ export interface AppDeps {
   db: Database;
   store: DocumentStore;
   log: Logger;
+  mailer?: Mailer;
 }
 
 const stylesheet = readFileSync(new URL('./assets/app.css', import.meta.url));
@@ -44,6 +52,14 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
   const { config, db, store, log } = deps;
   const app = new Hono<AppEnv>();
   const trustedProxies = createProxyList(config.trustedProxies);
+  configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue);
+  const identity = createIdentity({
+    db,
+    config,
+    log,
+    mailer: deps.mailer ?? createMailer(config.smtpUrl, config.mailFrom, log),
+    box: createSecretBox(loadSecretKey(config)),
+  });
 
   app.use('*', async (c, next) => {
     const requestId = randomUUID();
@@ -70,7 +86,7 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
   }));
   app.use('*', localeMiddleware);
   app.use('*', csrfProtection(config.publicOrigin));
-  app.use('*', sessionMiddleware(db));
+  app.use('*', sessionMiddleware(db, identity));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -103,7 +119,10 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
 
   const apiRouter = new Hono<AppEnv>();
   const api = new ApiRegistry(apiRouter);
-  app.route('/', authRoutes(db, api));
+  app.route('/', authRoutes(identity, api));
+  app.route('/', securityRoutes(identity, api));
+  app.route('/', sessionRoutes(db, api));
+  app.route('/', userRoutes(identity, api));
   app.route('/', setupRoutes(db));
   app.route('/', companyRoutes(db, api));
   app.route('/', siteRoutes(db, api));

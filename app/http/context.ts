@@ -13,6 +13,9 @@ export interface SessionUser {
   companyId: string | null;
   /** permission key → scope */
   permissions: Map<string, 'own' | 'company' | 'global'>;
+  /** last sign-in or re-authentication (sudo mode is measured from it) */
+  reauthAt: Date | null;
+  authMethod: string | null;
 }
 
 export interface AppEnv {

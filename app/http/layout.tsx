@@ -96,6 +96,8 @@ export function renderPage(c: Context<AppEnv>, title: string, body: Child, statu
                   <>
                     {can('companies.read') ? <a href="/companies">{t('nav.companies')}</a> : null}
                     {can('users.invite') ? <a href="/invites">{t('nav.invites')}</a> : null}
+                    {can('users.read') ? <a href="/users">{t('nav.users')}</a> : null}
+                    <a href="/security">{t('nav.security')}</a>
                     <form method="post" action="/sign-out" class="inline">
                       <CsrfField token={c.get('csrfToken')} />
                       <button type="submit">{t('nav.signOut')}</button>

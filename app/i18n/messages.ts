@@ -1,6 +1,9 @@
 // UI strings. English is complete and the fallback; German is complete;
 // French and Italian cover what they cover and fall back to English.
+import { identityDe, identityEn } from '../auth/messages.ts';
+
 export const en = {
+  ...identityEn,
   'app.name': 'Kastell',
   'nav.home': 'Overview',
   'nav.companies': 'Companies',
@@ -73,6 +76,7 @@ export type MessageKey = keyof typeof en;
 export type Messages = Partial<Record<MessageKey, string>>;
 
 export const de: Messages = {
+  ...identityDe,
   'nav.home': 'Übersicht',
   'nav.companies': 'Firmen',
   'nav.invites': 'Einladungen',

@@ -1,0 +1,188 @@
+// Admin users page: who has which role, status and factors; change role,
+// disable/enable, end sessions, reset lost factors (forces re-enrolment).
+// Role change, disable and factor reset need sudo mode; each ends the
+// user's sessions (sql/0200 triggers), so the change applies at once.
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Identity } from '../auth/identity.ts';
+import { inSudoMode, requirePermission, requireSudo } from '../auth/session.ts';
+import type { ApiRegistry } from '../http/api.ts';
+import type { AppEnv, SessionUser } from '../http/context.ts';
+import { forbidden, notFound } from '../http/errors.ts';
+import { CsrfField, renderPage } from '../http/layout.tsx';
+import { idParam, parseOrThrow, readFormFields } from '../http/validate.ts';
+
+const roleChangeSchema = z.strictObject({ roleId: z.uuid({ message: 'choose a role' }) });
+
+const userSchema = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  displayName: z.string(),
+  status: z.enum(['active', 'disabled']),
+  role: z.string(),
+  roleId: z.uuid(),
+  companyId: z.uuid().nullable(),
+  hasTotp: z.boolean(),
+  passkeys: z.number().int(),
+  liveSessions: z.number().int(),
+});
+
+async function listUsers(id: Identity, user: SessionUser) {
+  const rows = await id.db.withPrincipal({ userId: user.userId }, (tx) => tx`
+    select u.user_id, u.email, u.display_name, u.status, r.name as role_name, r.role_id, m.company_id,
+           exists (select 1 from kastell.totp_factors t where t.user_id = u.user_id and t.confirmed_at is not null) as has_totp,
+           (select count(*) from kastell.passkeys p where p.user_id = u.user_id)::int as passkeys,
+           (select count(*) from kastell.sessions s where s.user_id = u.user_id and s.ended_at is null and s.expires_at > now())::int as live_sessions
+    from kastell.users u
+    join kastell.memberships m on m.user_id = u.user_id
+    join kastell.roles r on r.role_id = m.role_id
+    order by lower(u.email)`);
+  return rows.map((r) => ({
+    userId: r.user_id, email: r.email, displayName: r.display_name, status: r.status, role: r.role_name, roleId: r.role_id,
+    companyId: r.company_id, hasTotp: r.has_totp, passkeys: r.passkeys, liveSessions: r.live_sessions,
+  })) as z.infer<typeof userSchema>[];
+}
+
+export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
+  const { db, config } = id;
+  const pages = new Hono<AppEnv>();
+
+  pages.get('/users', async (c) => {
+    const user = requirePermission(c, 'users.read');
+    const users = await listUsers(id, user);
+    const roles = await db.withPrincipal({ userId: user.userId }, (tx) => tx`select role_id, name, side, company_id from kastell.roles order by side, name`);
+    return usersPage(c, users, roles);
+  });
+
+  const action = (path: string, permission: string, sudo: boolean, work: (c: Context<AppEnv>, actor: SessionUser, userId: string) => Promise<void>) => {
+    pages.post(`/users/:userId/${path}`, async (c) => {
+      const actor = requirePermission(c, permission);
+      const userId = idParam(c, 'userId');
+      if (sudo && !inSudoMode(actor, config)) {
+        return c.redirect(`/security/reauth?next=/users`, 303);
+      }
+      await work(c, actor, userId);
+      c.get('log').info({ event: `users.${path}`, actorId: actor.userId, userId }, `user ${path}`);
+      return c.redirect('/users', 303);
+    });
+  };
+
+  action('disable', 'users.disable', true, async (_c, actor, userId) => setStatus(id, actor, userId, 'disabled'));
+  action('enable', 'users.disable', true, async (_c, actor, userId) => setStatus(id, actor, userId, 'active'));
+  action('end-sessions', 'sessions.end', false, async (_c, actor, userId) => {
+    await db.withPrincipal({ userId: actor.userId }, (tx) => tx`select app.end_sessions_of(${userId}, 'ended_by_admin', null)`);
+  });
+  action('reset-factors', 'users.update', true, async (_c, actor, userId) => {
+    await db.withPrincipal({ userId: actor.userId }, (tx) => tx`select app.reset_factors(${userId})`);
+  });
+  action('role', 'users.update', true, async (c, actor, userId) => {
+    const { roleId } = parseOrThrow(roleChangeSchema, await readFormFields(c));
+    await changeRole(id, actor, userId, roleId);
+  });
+
+  api.add({
+    method: 'get',
+    path: '/users',
+    summary: 'Users visible to the caller, with role, status and factors',
+    tag: 'users',
+    response: z.object({ users: z.array(userSchema) }),
+    handler: async (c) => ({ users: await listUsers(id, requirePermission(c, 'users.read')) }),
+  });
+
+  api.add({
+    method: 'put',
+    path: '/users/:userId/role',
+    summary: 'Change a user\'s role (needs recent re-authentication); ends the user\'s sessions',
+    tag: 'users',
+    body: roleChangeSchema,
+    response: z.object({ changed: z.literal(true) }),
+    handler: async (c, { body }) => {
+      const actor = requirePermission(c, 'users.update');
+      requireSudo(c, config);
+      await changeRole(id, actor, idParam(c, 'userId'), body.roleId);
+      return { changed: true as const };
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/users/:userId/sessions/end',
+    summary: 'End every session of a user',
+    tag: 'users',
+    body: z.strictObject({}),
+    response: z.object({ ended: z.number().int() }),
+    handler: async (c) => {
+      const actor = requirePermission(c, 'sessions.end');
+      const userId = idParam(c, 'userId');
+      const [row] = await db.withPrincipal({ userId: actor.userId }, (tx) => tx`select app.end_sessions_of(${userId}, 'ended_by_admin', null) as n`);
+      return { ended: Number(row?.n ?? 0) };
+    },
+  });
+
+  return pages;
+}
+
+async function setStatus(id: Identity, actor: SessionUser, userId: string, status: 'active' | 'disabled') {
+  if (userId === actor.userId) throw forbidden();
+  const updated = await id.db.withPrincipal({ userId: actor.userId }, (tx) => tx`update kastell.users set status = ${status} where user_id = ${userId} returning 1`);
+  if (updated.length === 0) throw notFound();
+}
+
+async function changeRole(id: Identity, actor: SessionUser, userId: string, roleId: string) {
+  const updated = await id.db.withPrincipal({ userId: actor.userId }, async (tx) => {
+    const [role] = await tx`select role_key from kastell.roles where role_id = ${roleId}`;
+    if (!role) throw notFound();
+    // only the owner (roles.manage) hands out the owner role
+    if (role.role_key === 'owner' && !actor.permissions.has('roles.manage')) throw forbidden();
+    return tx`update kastell.memberships set role_id = ${roleId} where user_id = ${userId} returning 1`;
+  });
+  if (updated.length === 0) throw notFound();
+}
+
+function usersPage(c: Context<AppEnv>, users: z.infer<typeof userSchema>[], roles: readonly Record<string, unknown>[]) {
+  const t = c.get('t');
+  const csrf = c.get('csrfToken');
+  return renderPage(c, t('users.title'), (
+    <table>
+      <thead>
+        <tr><th scope="col">{t('signIn.email')}</th><th scope="col">{t('users.role')}</th><th scope="col">{t('users.status')}</th><th scope="col">{t('users.factors')}</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+      </thead>
+      <tbody>
+        {users.map((u) => (
+          <tr data-user-id={u.userId}>
+            <td>{u.displayName} &lt;{u.email}&gt;</td>
+            <td>
+              <form method="post" action={`/users/${u.userId}/role`} class="inline">
+                <CsrfField token={csrf} />
+                <label for={`role-${u.userId}`} class="visually-hidden">{t('users.changeRole')}</label>
+                <select id={`role-${u.userId}`} name="roleId">
+                  {roles.filter((r) => r.company_id === null || r.company_id === u.companyId).map((r) => (
+                    <option value={String(r.role_id)} selected={r.role_id === u.roleId}>{String(r.name)}</option>
+                  ))}
+                </select>{' '}
+                <button type="submit">{t('users.changeRole')}</button>
+              </form>
+            </td>
+            <td>{u.status}</td>
+            <td>{[u.hasTotp ? 'TOTP' : '', u.passkeys ? `${u.passkeys} passkey(s)` : ''].filter(Boolean).join(', ') || '—'}</td>
+            <td>
+              <form method="post" action={`/users/${u.userId}/${u.status === 'active' ? 'disable' : 'enable'}`} class="inline">
+                <CsrfField token={csrf} />
+                <button type="submit">{u.status === 'active' ? t('users.disable') : t('users.enable')}</button>
+              </form>{' '}
+              <form method="post" action={`/users/${u.userId}/end-sessions`} class="inline">
+                <CsrfField token={csrf} />
+                <button type="submit">{t('users.endSessions')} ({u.liveSessions})</button>
+              </form>{' '}
+              <form method="post" action={`/users/${u.userId}/reset-factors`} class="inline">
+                <CsrfField token={csrf} />
+                <button type="submit" class="danger">{t('users.resetFactors')}</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  ));
+}
