@@ -176,7 +176,7 @@ create policy backup_codes_auth on kastell.backup_codes for all to kastell_auth 
 create table kastell.passkeys (
   passkey_id uuid primary key default app.uuidv7(),
   user_id uuid not null references kastell.users on delete cascade,
-  credential_id text not null unique check (credential_id ~ '^[A-Za-z0-9_-]{16,1400}$'),
+  credential_id text not null unique check (credential_id ~ '^[A-Za-z0-9_-]+$' and length(credential_id) between 16 and 1400),
   public_key bytea not null,
   sign_count bigint not null default 0,
   transports text[] not null default '{}',

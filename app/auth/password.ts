@@ -22,8 +22,17 @@ export function hashLimiter(): HashLimiter {
   return limiter;
 }
 
+/**
+ * The npm argon2 package writes PHC parameters sorted by name (m,p,t); the
+ * reference implementation and most verifiers write m,t,p. Stored hashes use
+ * the reference order (argon2.verify reads parameters by name either way).
+ */
+export function canonicalArgon2(hash: string): string {
+  return hash.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$m=$1,t=$3,p=$2$');
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return limiter.run(() => argon2.hash(password, argon2Options));
+  return limiter.run(async () => canonicalArgon2(await argon2.hash(password, argon2Options)));
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {

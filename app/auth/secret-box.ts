@@ -23,6 +23,13 @@ export function loadSecretKey(config: Config): { keyId: string; key: Buffer } {
   return { keyId: 'local', key: Buffer.from(readFileSync(file, 'utf8').trim(), 'base64') };
 }
 
+/** A box that loads its key on first use (so building the app never touches the data dir). */
+export function createLazySecretBox(load: () => { keyId: string; key: Buffer }): SecretBox {
+  let box: SecretBox | undefined;
+  const get = () => (box ??= createSecretBox(load()));
+  return { seal: (plain, context) => get().seal(plain, context), open: (sealed, context) => get().open(sealed, context) };
+}
+
 /** `context` (e.g. the user id) is bound as additional data: a ciphertext moved to another row does not open. */
 export function createSecretBox(keys: { keyId: string; key: Buffer }): SecretBox {
   if (keys.key.length !== 32) throw new Error('The secret key must be 32 bytes.');

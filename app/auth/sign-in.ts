@@ -79,9 +79,16 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
     return { kind: 'locked', retryAfterSeconds: claimed.retryAfterSeconds };
   }
   const account = await findAccount(id, input.email);
-  const passwordOk = account?.password_hash
-    ? await verifyPassword(account.password_hash, input.password)
-    : (await verifyPassword(await decoyPasswordHash(), input.password), false);
+  let passwordOk: boolean;
+  try {
+    passwordOk = account?.password_hash
+      ? await verifyPassword(account.password_hash, input.password)
+      : (await verifyPassword(await decoyPasswordHash(), input.password), false);
+  } catch (error) {
+    // hashing is at its bound (503): nothing was checked, so nothing counts
+    await withdrawAttempts(id.db, claimed.claims, false);
+    throw error;
+  }
   if (!account || !passwordOk || account.status !== 'active') {
     logFailure(c, 'credentials');
     const failures = claimed.claims[0]!.failures;

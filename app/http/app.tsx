@@ -12,7 +12,7 @@ import { assetRoutes } from '../assets/routes.tsx';
 import { createIdentity } from '../auth/identity.ts';
 import { configureHashing } from '../auth/password.ts';
 import { authRoutes } from '../auth/routes.tsx';
-import { createSecretBox, loadSecretKey } from '../auth/secret-box.ts';
+import { createLazySecretBox, loadSecretKey } from '../auth/secret-box.ts';
 import { securityRoutes } from '../auth/security-routes.tsx';
 import { requireUser, sessionMiddleware } from '../auth/session.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
     config,
     log,
     mailer: deps.mailer ?? createMailer(config.smtpUrl, config.mailFrom, log),
-    box: createSecretBox(loadSecretKey(config)),
+    box: createLazySecretBox(() => loadSecretKey(config)),
   });
 
   app.use('*', async (c, next) => {

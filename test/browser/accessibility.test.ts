@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createTestDatabase } from '../harness/database.ts';
 import { launchBrowser } from '../harness/browser.ts';
-import { seedAsset, seedCompany, seedSite, seedUser } from '../harness/seed.ts';
+import { forgetTotpStep, seedAsset, seedCompany, seedSite, seedTotp, seedUser, totpCode } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -17,6 +17,7 @@ const company = await seedCompany(t.admin, 'Alpha AG');
 const site = await seedSite(t.admin, company, 'Werk Thun');
 await seedAsset(t.admin, company, site, 'Heat pump 3');
 const owner = await seedUser(t.admin, 'owner');
+await seedTotp(t.admin, owner.userId);
 
 async function violations(page: Page): Promise<string[]> {
   // Runtime.evaluate is not subject to the page's CSP, so axe runs unmodified.
@@ -51,8 +52,13 @@ test('signed-in pages, on a phone and a desktop, have no WCAG 2.1 A/AA violation
     await page.getByLabel('E-mail address').fill(owner.email);
     await page.getByLabel('Password').fill(owner.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/sign-in/factor`);
+    assert.deepEqual(await violations(page), [], `/sign-in/factor at ${viewport.width}px`);
+    await forgetTotpStep(t.admin, owner.userId);
+    await page.getByLabel('Code').fill(await totpCode());
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${server.url}/`);
-    for (const path of ['/', '/companies', `/companies/${company}`, `/sites/${site}`, '/invites']) {
+    for (const path of ['/', '/companies', `/companies/${company}`, `/sites/${site}`, '/invites', '/security', '/security/sessions', '/users']) {
       await page.goto(server.url + path);
       assert.equal(new URL(page.url()).pathname, path);
       assert.deepEqual(await violations(page), [], `${path} at ${viewport.width}px`);

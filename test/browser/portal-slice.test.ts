@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createTestDatabase } from '../harness/database.ts';
-import { seedCompany } from '../harness/seed.ts';
+import { seedCompany, totpCode } from '../harness/seed.ts';
 import { launchBrowser } from '../harness/browser.ts';
 import { startTestServer } from '../harness/server.ts';
 
@@ -147,6 +147,13 @@ test('sign-in page: wrong password gives a generic message; right one signs in',
   assert.match(await page.textContent('[role=alert]') ?? '', /e-mail address or password is not correct/);
   await page.getByLabel('Password').fill('a long and memorable passphrase');
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // an operator without a second factor must enrol one before the session starts
+  await page.waitForURL(`${server.url}/sign-in/enrol`);
+  const secret = await page.locator('[data-totp-secret]').getAttribute('data-totp-secret');
+  await page.getByLabel('6-digit code').fill(await totpCode(secret!));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  assert.equal(await page.locator('.backup-codes li').count(), 10);
+  await page.getByRole('link', { name: /stored them/ }).click();
   await page.waitForURL(`${server.url}/`);
   await context.close();
 });

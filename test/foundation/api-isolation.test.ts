@@ -27,8 +27,10 @@ const [inviteB] = await t.admin`insert into kastell.invites (email, role_id, com
   returning invite_id`;
 await t.admin`insert into kastell.roles (company_id, name, side) values (${B}, 'Beta custom role', 'customer')`;
 
+const [sessionOfB] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, adminOfB.userId, '30 minutes')}::bytea)`;
 const secretsOfB = ['beta', B, siteB, assetB, inviteB!.invite_id, adminOfB.userId];
-const paramsOfB: Record<string, string> = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id };
+const paramsOfB: Record<string, string> = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id,
+  userId: adminOfB.userId, sessionId: sessionOfB?.session_id ?? adminOfB.userId };
 const bodies: Record<string, unknown> = {
   'post /companies': { name: 'Intruder Co' },
   'patch /companies/:companyId': { name: 'Pwned' },
@@ -37,9 +39,13 @@ const bodies: Record<string, unknown> = {
   'post /sites/:siteId/assets': { name: 'Pwned asset' },
   'patch /assets/:assetId': { name: 'Pwned' },
   'post /invites': { email: 'intruder@example.test', roleId: memberRole!.role_id, companyId: B },
+  'put /users/:userId/role': { roleId: memberRole!.role_id },
+  'post /users/:userId/sessions/end': {},
 };
 // Routes that act on the caller only, never on another company's rows.
-const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /me']);
+const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /me', 'post /auth/second-factor',
+  'post /auth/passkey/options', 'post /auth/passkey/verify', 'get /me/sessions', 'post /me/sessions/end-others',
+  'post /me/passkeys/options', 'post /me/passkeys', 'post /me/password']);
 
 const { api } = createApp({
   config: parseConfig({}),

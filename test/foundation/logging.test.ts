@@ -8,7 +8,7 @@ import { redactedPaths } from '../../app/log.ts';
 import { startServer } from '../../app/server.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { freePort } from '../harness/postgres.ts';
-import { seedUser } from '../harness/seed.ts';
+import { seedTotp, seedUser, signInWithTotp, testSecretKey, testSecretKeyId } from '../harness/seed.ts';
 import { TestClient } from '../harness/server.ts';
 
 test('request logs carry no password, cookie or link token', async () => {
@@ -16,14 +16,16 @@ test('request logs carry no password, cookie or link token', async () => {
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
   const log = pino({ level: 'debug', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
-  const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_HTTP_PORT: String(await freePort()) });
+  const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_HTTP_PORT: String(await freePort()),
+    KASTELL_SECRET_KEY: testSecretKey.toString('base64'), KASTELL_SECRET_KEY_ID: testSecretKeyId, KASTELL_HIBP_URL: 'off' });
   const server = await startServer(config, log);
   try {
     const user = await seedUser(t.admin, 'admin');
     const client = new TestClient(server.url);
     await client.get(new URL(server.setupLink!).pathname);
     await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: 'wrong password value' });
-    await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+    await seedTotp(t.admin, user.userId);
+    await signInWithTotp(client, user);
     await client.get('/api/v1/me');
     log.info({ password: 'hunter2-in-a-field', req: { headers: { cookie: 'x=y' } } }, 'direct');
     const all = lines.join('');

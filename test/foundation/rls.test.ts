@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import type { Tx } from '../../app/db/client.ts';
 import { newToken } from '../../app/auth/tokens.ts';
 import { createTestDatabase } from '../harness/database.ts';
-import { seedAsset, seedCompany, seedSession, seedSite, seedUser, type SeededUser } from '../harness/seed.ts';
+import { seedAsset, seedCompany, seedSession, seedSite, seedTotp, seedUser, type SeededUser } from '../harness/seed.ts';
 
 const t = await createTestDatabase();
 const A = await seedCompany(t.admin, 'Alpha AG');
@@ -33,6 +33,15 @@ await t.admin`insert into kastell.invites (email, role_id, company_id, token_has
   values ('new.a@example.test', ${memberRole!.role_id}, ${A}, ${newToken().hash}, ${users.customer_admin.userId}, now() + interval '1 day'),
          ('new.b@example.test', ${memberRole!.role_id}, ${B}, ${newToken().hash}, ${adminOfB.userId}, now() + interval '1 day')`;
 await t.admin`insert into kastell.setup_tokens (token_hash, expires_at) values (${newToken().hash}, now() + interval '1 hour')`;
+for (const [index, user] of allUsers.entries()) {
+  await seedTotp(t.admin, user.userId);
+  await t.admin`insert into kastell.backup_codes (user_id, slot, code_hash) values (${user.userId}, 1, '$argon2id$v=19$m=65536,t=3,p=4$x$y')`;
+  await t.admin`insert into kastell.passkeys (user_id, credential_id, public_key, name)
+    values (${user.userId}, ${`credential-id-number-${index}`}, ${Buffer.from([0])}, 'Laptop')`;
+}
+await t.admin`insert into kastell.auth_failures (subject) values ('account:someone@example.test')`;
+await t.admin`insert into kastell.auth_challenges (token_hash, purpose, expires_at) values (${newToken().hash}, 'webauthn_sign_in', now() + interval '5 minutes')`;
+await t.admin`insert into kastell.unlock_tokens (user_id, token_hash, expires_at) values (${adminOfB.userId}, ${newToken().hash}, now() + interval '1 hour')`;
 
 const as = <T>(role: RoleKey | SeededUser, work: (tx: Tx) => Promise<T>) =>
   t.db.withPrincipal({ userId: typeof role === 'string' ? users[role].userId : role.userId }, work);
@@ -103,7 +112,30 @@ const readMatrix: Record<string, { read: (role: RoleKey) => Promise<unknown>; ex
     read: (role) => as(role, (tx) => tx`select count(*) from setup_tokens`).then(() => 'readable', (e: Error) => e.message),
     expect: () => 'permission denied for table setup_tokens',
   },
+  totp_factors: {
+    read: async (role) => (await as(role, (tx) => tx`select user_id from totp_factors order by 1`)).map((r) => r.user_id),
+    expect: visibleUsers,
+  },
+  backup_codes: {
+    read: async (role) => (await as(role, (tx) => tx`select user_id from backup_codes order by 1`)).map((r) => r.user_id),
+    expect: (role) => [users[role].userId],
+  },
+  passkeys: {
+    read: async (role) => (await as(role, (tx) => tx`select user_id from passkeys order by 1`)).map((r) => r.user_id),
+    expect: (role) => (globalReaders.includes(role) ? allUsers.map((u) => u.userId).sort() : [users[role].userId]),
+  },
+  ...Object.fromEntries(['password_history', 'auth_challenges', 'auth_failures', 'unlock_tokens'].map((table) => [table, {
+    read: (role: RoleKey) => as(role, (tx) => tx`select count(*) from ${tx(table)}`).then(() => 'readable', (e: Error) => e.message),
+    expect: () => `permission denied for table ${table}`,
+  }])),
 };
+
+test('secrets of factors are not readable by the application role, even for the user themselves', async () => {
+  for (const [table, column] of [['totp_factors', 'secret_enc'], ['totp_factors', 'pending_secret_enc'], ['backup_codes', 'code_hash'], ['passkeys', 'public_key']]) {
+    const outcome = await as('owner', (tx) => tx`select ${tx(column!)} from ${tx(table!)}`).then(() => 'readable', (e: Error) => e.message);
+    assert.equal(outcome, `permission denied for table ${table}`, `${table}.${column}`);
+  }
+});
 
 test('the matrix covers every table in the kastell schema', async () => {
   const tables = await t.admin`select tablename from pg_tables where schemaname = 'kastell' order by 1`;

@@ -2,6 +2,15 @@
 import type postgres from 'postgres';
 import { hashPassword } from '../../app/auth/password.ts';
 import { newToken } from '../../app/auth/tokens.ts';
+import { createSecretBox } from '../../app/auth/secret-box.ts';
+import { generate } from 'otplib';
+import type { TestClient } from './server.ts';
+
+/** The key test servers seal TOTP secrets with (startTestServer passes it as KASTELL_SECRET_KEY). */
+export const testSecretKey = Buffer.alloc(32, 7);
+export const testSecretKeyId = 'test';
+export const testTotpSecret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const testBox = createSecretBox({ keyId: testSecretKeyId, key: testSecretKey });
 
 export const testPassword = 'correct horse battery staple 42';
 let passwordHash: Promise<string> | undefined;
@@ -45,4 +54,30 @@ export async function seedSession(admin: postgres.Sql, userId: string, idle = '1
   await admin`insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at)
     values (${userId}, ${hash}, ${idle}::interval, now() + interval '30 days', now() + interval '90 days')`;
   return token;
+}
+
+/** Gives a user a confirmed authenticator app (TOTP), as enrolment would. */
+export async function seedTotp(admin: postgres.Sql, userId: string, secret = testTotpSecret): Promise<string> {
+  await admin`insert into kastell.totp_factors (user_id, secret_enc, confirmed_at) values (${userId}, ${testBox.seal(secret, `totp:${userId}`)}, now())`;
+  return secret;
+}
+
+/** The TOTP code of now (or `offsetSteps` × 30 s away: a second sign-in within one step needs the next code). */
+export function totpCode(secret = testTotpSecret, offsetSteps = 0): Promise<string> {
+  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
+}
+
+/** Password, then the second factor when asked: the client is signed in afterwards. */
+export async function signInWithTotp(client: TestClient, user: { email: string; password: string }, offsetSteps = 0, secret = testTotpSecret) {
+  const first = await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+  if (first.status !== 200) throw new Error(`password step answered ${first.status}: ${first.text}`);
+  if (first.json().signedIn) return first;
+  const second = await client.postJson('/api/v1/auth/second-factor', { code: await totpCode(secret, offsetSteps) });
+  if (second.status !== 200) throw new Error(`second factor answered ${second.status}: ${second.text}`);
+  return second;
+}
+
+/** Forgets the last accepted TOTP step, so a test can sign the same user in many times within 30 s. */
+export async function forgetTotpStep(admin: postgres.Sql, userId: string): Promise<void> {
+  await admin`update kastell.totp_factors set last_step = 0 where user_id = ${userId}`;
 }

@@ -6,6 +6,7 @@ import { createLogger } from '../../app/log.ts';
 import { startServer, type RunningServer } from '../../app/server.ts';
 import { freePort } from './postgres.ts';
 import type { TestDatabase } from './database.ts';
+import { testSecretKey, testSecretKeyId } from './seed.ts';
 
 export async function startTestServer(database: TestDatabase, env: Record<string, string> = {}): Promise<RunningServer & { client: () => TestClient }> {
   const port = await freePort();
@@ -13,6 +14,9 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     KASTELL_DATABASE_URL: database.appUrl,
     KASTELL_HTTP_PORT: String(port),
     KASTELL_DATA_DIR: `/tmp/kastell-test-data-${database.name}`,
+    KASTELL_SECRET_KEY: testSecretKey.toString('base64'),
+    KASTELL_SECRET_KEY_ID: testSecretKeyId,
+    KASTELL_HIBP_URL: 'off', // tests that check breached passwords start a local stand-in
     ...env,
   });
   const server = await startServer(config, createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));

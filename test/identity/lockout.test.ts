@@ -1,0 +1,137 @@
+// Lockout and throttling: atomic per-account counting (parallel wrong
+// passwords cannot exceed the threshold), the same answer for unknown
+// accounts, the unlock link by e-mail, alerts at 20, and the bounded
+// argon2 queue answering 503 with Retry-After.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestDatabase } from '../harness/database.ts';
+import { forgetTotpStep, seedTotp, seedUser, totpCode } from '../harness/seed.ts';
+import { startTestServer } from '../harness/server.ts';
+import { linkIn, startSmtp } from './helpers.ts';
+
+const t = await createTestDatabase();
+const smtp = await startSmtp();
+// every request here comes from 127.0.0.1: a large IP scale keeps the per-IP lock out of the per-account tests
+const server = await startTestServer(t, { KASTELL_SMTP_URL: smtp.url, KASTELL_MAIL_FROM: 'Kastell <kastell@example.test>', KASTELL_IP_LOCKOUT_SCALE: '100' });
+
+const failuresOf = async (subject: string) =>
+  Number((await t.admin`select count(*) as n from kastell.auth_failures where subject = ${subject}`)[0]!.n);
+
+test('30 parallel wrong passwords: at most 5 are checked, the rest are refused as locked, and the right password waits too', async () => {
+  const user = await seedUser(t.admin, 'technician');
+  const responses = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+    server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: `wrong password number ${i}` })));
+  const statuses = responses.map((r) => r.status);
+  const checked = statuses.filter((s) => s === 401).length;
+  const locked = statuses.filter((s) => s === 429).length;
+  assert.equal(checked + locked, 30, `only 401/429 expected: ${statuses.join(',')}`);
+  assert.ok(checked <= 5, `${checked} passwords were checked in parallel; the threshold is 5`);
+  assert.equal(checked, 5, 'exactly the threshold is checked (nothing else holds it back)');
+  assert.equal(await failuresOf(`account:${user.email}`), 5);
+  const locker = responses.find((r) => r.status === 429)!;
+  assert.ok(Number(locker.headers.get('retry-after')) > 0 && Number(locker.headers.get('retry-after')) <= 60);
+  // the right password is refused while locked: lockout is not decided by the password
+  const right = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+  assert.equal(right.status, 429);
+});
+
+test('an unknown address locks exactly like a real one (no account enumeration)', async () => {
+  const user = await seedUser(t.admin, 'technician');
+  const answer = async (email: string) => {
+    const out: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await server.client().postJson('/api/v1/auth/sign-in', { email, password: `guess number ${i} here` });
+      out.push(`${r.status}:${r.json().error.code}`);
+    }
+    return out;
+  };
+  const real = await answer(user.email);
+  const unknown = await answer('nobody.here@example.test');
+  assert.deepEqual(real, unknown);
+  assert.equal(real.at(-1), '429:locked');
+});
+
+test('the failure windows escalate: 10 failures lock for 15 minutes, 20 for 24 hours with an alert to the user and the security officer', async () => {
+  const user = await seedUser(t.admin, 'dispatcher');
+  const officer = await seedUser(t.admin, 'security_officer');
+  const subject = `account:${user.email}`;
+  // 9 earlier failures, older than the 1-minute lock
+  await t.admin`insert into kastell.auth_failures (subject, created_at) select ${subject}, now() - interval '2 minutes' from generate_series(1, 9)`;
+  assert.equal((await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: 'tenth wrong password' })).status, 401);
+  const locked = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+  assert.equal(locked.status, 429);
+  const retry = Number(locked.headers.get('retry-after'));
+  assert.ok(retry > 60 && retry <= 15 * 60, `15-minute lock, Retry-After ${retry}`);
+  // 19 failures long enough ago that no lock is active; the 20th brings the 24-hour lock and the alert
+  await t.admin`update kastell.auth_failures set created_at = now() - interval '20 minutes' where subject = ${subject}`;
+  await t.admin`insert into kastell.auth_failures (subject, created_at) select ${subject}, now() - interval '20 minutes' from generate_series(1, 9)`;
+  assert.equal((await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: 'twentieth wrong one' })).status, 401);
+  const dayLock = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+  assert.ok(Number(dayLock.headers.get('retry-after')) > 23 * 3600);
+  const alert = await smtp.waitFor((m) => m.to.includes(officer.email) && /20 failed/.test(m.raw));
+  assert.match(alert.raw, new RegExp(user.email.replace(/[.]/g, '\\.')));
+  await smtp.waitFor((m) => m.to.includes(user.email) && /locked for 24 hours/.test(m.raw));
+});
+
+test('no hostage-taking: the e-mailed unlock link lets the real user sign in while an attacker keeps the account locked', async () => {
+  const user = await seedUser(t.admin, 'technician');
+  await seedTotp(t.admin, user.userId);
+  for (let i = 0; i < 5; i++) await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: `attacker guess ${i}!` });
+  const mail = await smtp.waitFor((m) => m.to.includes(user.email) && /\/unlock\//.test(m.raw));
+  const link = new URL(linkIn(mail.raw, '/unlock'));
+  assert.equal((await t.admin`select count(*)::int as n from kastell.unlock_tokens where token_hash = sha256(${link.pathname.split('/').pop()!}::bytea)`)[0]!.n, 1,
+    'only the hash of the link token is stored');
+  // the attacker is still locked out
+  assert.equal((await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password })).status, 429);
+  const real = server.client();
+  assert.equal((await real.get(link.pathname)).status, 200, 'GET only shows a button (mail scanners)');
+  const redeemed = await real.postForm(link.pathname, {});
+  assert.equal(redeemed.status, 303);
+  const password = await real.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+  assert.equal(password.status, 200, password.text);
+  assert.equal(password.json().next, 'second_factor', 'the unlock link skips the lock, not the second factor');
+  await forgetTotpStep(t.admin, user.userId);
+  assert.equal((await real.postJson('/api/v1/auth/second-factor', { code: await totpCode() })).status, 200);
+  assert.equal((await real.get('/api/v1/me')).json().email, user.email);
+  // the link is single use
+  assert.equal((await server.client().postForm(link.pathname, {})).status, 410);
+  // and the attacker, without the link, is still locked
+  assert.equal((await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password })).status, 429);
+});
+
+test('guessing TOTP codes locks the second factor after 5 failures', async () => {
+  const user = await seedUser(t.admin, 'support');
+  await seedTotp(t.admin, user.userId);
+  const client = server.client();
+  assert.equal((await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password })).status, 200);
+  const statuses: number[] = [];
+  for (let i = 0; i < 7; i++) statuses.push((await client.postJson('/api/v1/auth/second-factor', { code: String(100000 + i) })).status);
+  assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
+  await forgetTotpStep(t.admin, user.userId);
+  assert.equal((await client.postJson('/api/v1/auth/second-factor', { code: await totpCode() })).status, 429, 'even the right code waits');
+});
+
+test('per-IP counting uses the client IP from trusted proxies only, with a larger threshold (offices behind one address)', async () => {
+  const proxied = await startTestServer(await createTestDatabase(), { KASTELL_TRUSTED_PROXIES: '127.0.0.1/32', KASTELL_IP_LOCKOUT_SCALE: '2' });
+  // 10 different accounts from one forwarded address: the IP threshold (5 × 2) locks the 11th attempt
+  const from = (ip: string, i: number) => proxied.client().request('POST', '/api/v1/auth/sign-in', {
+    json: { email: `person${i}@example.test`, password: 'wrong password here' }, headers: { 'x-forwarded-for': ip } });
+  const statuses: number[] = [];
+  for (let i = 0; i < 11; i++) statuses.push((await from('203.0.113.9', i)).status);
+  assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
+  assert.equal(statuses[10], 429);
+  // another office address is unaffected
+  assert.equal((await from('198.51.100.7', 99)).status, 401);
+});
+
+test('argon2 is bounded: beyond concurrency + queue, sign-ins get a fast 503 with Retry-After', async () => {
+  const busy = await startTestServer(await createTestDatabase(), { KASTELL_ARGON2_CONCURRENCY: '1', KASTELL_ARGON2_QUEUE: '1' });
+  const responses = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    busy.client().postJson('/api/v1/auth/sign-in', { email: `load${i}@example.test`, password: 'some wrong password' })));
+  const statuses = responses.map((r) => r.status);
+  assert.ok(statuses.includes(503), `some refused: ${statuses.join(',')}`);
+  assert.ok(statuses.includes(401), `some checked: ${statuses.join(',')}`);
+  const refused = responses.find((r) => r.status === 503)!;
+  assert.equal(refused.headers.get('retry-after'), '1');
+  assert.equal(refused.json().error.code, 'busy');
+});
