@@ -197,7 +197,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       hibpTimeoutMs: env.KASTELL_HIBP_TIMEOUT_MS,
       // 64 MiB each: the default bounds hashing memory to 64 MiB × cores.
       argon2Concurrency: env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism()),
-      argon2Queue: env.KASTELL_ARGON2_QUEUE ?? 4 * (env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism())),
+      argon2Queue: env.KASTELL_ARGON2_QUEUE ?? (env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism())),
       secretKey: env.KASTELL_SECRET_KEY ? Buffer.from(env.KASTELL_SECRET_KEY, 'base64') : undefined,
       secretKeyId: env.KASTELL_SECRET_KEY_ID,
       mfaCustomers: env.KASTELL_MFA_CUSTOMERS,

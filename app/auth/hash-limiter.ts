@@ -1,38 +1,58 @@
 // A bound on concurrent argon2 work (64 MiB each): at most `concurrency`
-// hashes run, at most `queue` wait; anything beyond gets a fast 503 with
-// Retry-After instead of a queue that grows without bound.
+// hashes run and at most `queue` wait; anything beyond gets a fast 503
+// with Retry-After instead of a queue that grows without bound.
+//
+// A second, small lane is kept for known devices (a browser that signed in
+// to this account before carries a device cookie, OWASP's "device cookie"
+// defence): one hash slot of its own and a short queue, so a flood of wrong
+// passwords from many addresses cannot starve the real user's sign-in.
 import { HttpError } from '../http/errors.ts';
 
+export type Lane = 'general' | 'known_device';
+
+class Pool {
+  running = 0;
+  readonly waiting: Array<() => void> = [];
+  constructor(readonly slots: number, readonly queue: number) {}
+  hasRoom(): boolean {
+    return this.running < this.slots || this.waiting.length < this.queue;
+  }
+}
+
+export const busy = () =>
+  new HttpError(503, 'busy', 'Too many sign-ins are being checked right now. Try again in a moment.', [], { 'Retry-After': '1' });
+
 export class HashLimiter {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly pools: Record<Lane, Pool>;
   rejected = 0;
 
-  constructor(readonly concurrency: number, readonly queue: number) {}
-
-  get inFlight(): number {
-    return this.running;
+  constructor(readonly concurrency: number, readonly queue: number) {
+    this.pools = { general: new Pool(concurrency, queue), known_device: new Pool(1, 4) };
   }
 
-  /** Runs `work` inside the bound, or throws 503 at once when the bound and the queue are full. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queue) {
+  /** Cheap pre-check before any other work: false means run() would refuse now. */
+  hasRoom(lane: Lane = 'general'): boolean {
+    return this.pools[lane].hasRoom();
+  }
+
+  /** Runs `work` inside the bound, or throws 503 at once when the lane and its queue are full. */
+  async run<T>(work: () => Promise<T>, lane: Lane = 'general'): Promise<T> {
+    const pool = this.pools[lane];
+    if (pool.running >= pool.slots) {
+      if (pool.waiting.length >= pool.queue) {
         this.rejected++;
-        throw new HttpError(503, 'busy', 'Too many sign-ins are being checked right now. Try again in a moment.', [], {
-          'Retry-After': '1',
-        });
+        throw busy();
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve) => pool.waiting.push(resolve));
     } else {
-      this.running++;
+      pool.running++;
     }
     try {
       return await work();
     } finally {
-      const next = this.waiting.shift();
+      const next = pool.waiting.shift();
       if (next) next(); // hand the slot over: running stays the same
-      else this.running--;
+      else pool.running--;
     }
   }
 }

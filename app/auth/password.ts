@@ -2,7 +2,7 @@
 // inside the process-wide HashLimiter.
 import argon2 from 'argon2';
 import { z } from 'zod';
-import { HashLimiter } from './hash-limiter.ts';
+import { HashLimiter, type Lane } from './hash-limiter.ts';
 
 export const argon2Options = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 } as const;
 
@@ -35,14 +35,14 @@ export function hashPassword(password: string): Promise<string> {
   return limiter.run(async () => canonicalArgon2(await argon2.hash(password, argon2Options)));
 }
 
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export async function verifyPassword(hash: string, password: string, lane: Lane = 'general'): Promise<boolean> {
   return limiter.run(async () => {
     try {
       return await argon2.verify(hash, password);
     } catch {
       return false;
     }
-  });
+  }, lane);
 }
 
 /** True when a stored hash was made with other parameters than today's (rehash at sign-in). */

@@ -11,7 +11,8 @@ import { backupCodeUsable } from './factors.ts';
 import { mfaRequired, type Identity } from './identity.ts';
 import { accountSubject, claimAttempt, factorSubject, ipSubject, unlockSubject, withdrawAttempts, type Subject } from './lockout.ts';
 import { sendLockoutAlert, sendUnlockLink } from './notices.ts';
-import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
+import { busy } from './hash-limiter.ts';
+import { decoyPasswordHash, hashLimiter, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { startSession } from './session.ts';
 import { hashToken, newToken, tokenPattern } from './tokens.ts';
 import { matchTotp, totpCodePattern } from './totp.ts';
@@ -65,6 +66,10 @@ function logFailure(c: Context<AppEnv>, reason: string) {
 }
 
 export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInput): Promise<SignInOutcome> {
+  // A browser that signed in to this account before hashes in its own lane;
+  // when the lane is full the answer is a fast 503, before any other work.
+  const lane = knownDevice(c, id, input.email) ? 'known_device' : 'general';
+  if (!hashLimiter().hasRoom(lane)) throw busy();
   const ip = ipSubject(c.get('clientIp'), id.config.identity.ipLockoutScale);
   // An unlock link redeemed in this browser replaces the account's lock with its own budget.
   const bypass = await unlockBypass(c, id, input.email);
@@ -82,8 +87,8 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   let passwordOk: boolean;
   try {
     passwordOk = account?.password_hash
-      ? await verifyPassword(account.password_hash, input.password)
-      : (await verifyPassword(await decoyPasswordHash(), input.password), false);
+      ? await verifyPassword(account.password_hash, input.password, lane)
+      : (await verifyPassword(await decoyPasswordHash(), input.password, lane), false);
   } catch (error) {
     // hashing is at its bound (503): nothing was checked, so nothing counts
     await withdrawAttempts(id.db, claimed.claims, false);
@@ -99,6 +104,7 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
     return { kind: 'failed' };
   }
   await withdrawAttempts(id.db, claimed.claims, true);
+  rememberDevice(c, id, account.email);
   if (needsRehash(account.password_hash!)) {
     const fresh = await hashPassword(input.password);
     await id.db.withPrincipal(null, (tx) => tx`select app.rehash_password(${account.user_id}, ${account.password_hash}, ${fresh})`);
@@ -118,6 +124,26 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   await id.db.withPrincipal(null, (tx) => startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side }, 'password', id.config));
   c.get('log').info({ event: 'auth.signin.succeeded', ip: c.get('clientIp'), userId: account.user_id }, 'signed in');
   return { kind: 'signed_in' };
+}
+
+export const deviceCookie = '__Host-kastell-device';
+const deviceDays = 90;
+
+/** Marks this browser as one that knew the account's password (sealed: unforgeable, unreadable). */
+function rememberDevice(c: Context<AppEnv>, id: Identity, email: string): void {
+  const sealed = id.box.seal(JSON.stringify({ e: email.trim().toLowerCase(), x: Date.now() + deviceDays * 86_400_000 }), 'device-cookie');
+  setCookie(c, deviceCookie, sealed.replace(/:/g, '.'), { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: deviceDays * 86_400 });
+}
+
+function knownDevice(c: Context<AppEnv>, id: Identity, email: string): boolean {
+  const value = getCookie(c, deviceCookie);
+  if (!value || value.length > 600) return false;
+  try {
+    const { e, x } = JSON.parse(id.box.open(value.replace(/\./g, ':'), 'device-cookie')) as { e: string; x: number };
+    return e === email.trim().toLowerCase() && x > Date.now();
+  } catch {
+    return false;
+  }
 }
 
 async function unlockBypass(c: Context<AppEnv>, id: Identity, email: string) {
