@@ -62,7 +62,13 @@ export async function startSession(
 
 export async function endSession(c: Context<AppEnv>, db: Database): Promise<void> {
   const hash = c.get('sessionTokenHash');
-  if (hash) await db.withPrincipal(null, (tx) => tx`select app.end_session(${hash}, 'sign_out')`);
+  const user = c.get('user');
+  if (hash) {
+    await db.withPrincipal(null, async (tx) => {
+      await tx`select app.end_session(${hash}, 'sign_out')`;
+      if (user) await c.get('auditor').record(tx, c, { action: 'auth.signout', entityType: 'session', entityId: user.sessionId });
+    });
+  }
   deleteCookie(c, sessionCookie, { path: '/', secure: true });
 }
 

@@ -21,6 +21,10 @@ export async function signIn(c: Context<AppEnv>, db: Database, input: SignInInpu
     : (await verifyPassword(await decoyPasswordHash(), input.password), false);
   if (!account || !passwordOk || account.status !== 'active') {
     log.warn({ event: 'auth.signin.failed', ip: c.get('clientIp') }, 'sign-in failed');
+    await db.withPrincipal(null, (tx) => c.get('auditor').record(tx, c, {
+      action: 'auth.signin.failed', entityType: 'user', entityId: account?.user_id ?? null, outcome: 'failure',
+      detail: { reason: !account ? 'unknown_account' : account.status !== 'active' ? 'disabled' : 'wrong_password' },
+    }));
     return false;
   }
   // A new session id at every sign-in; a session this browser held before ends.
@@ -28,6 +32,8 @@ export async function signIn(c: Context<AppEnv>, db: Database, input: SignInInpu
   await db.withPrincipal(null, async (tx) => {
     if (previous) await tx`select app.end_session(${previous}, 'sign_out')`;
     await startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side });
+    await c.get('auditor').recordAs(tx, { type: 'user', id: account.user_id, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId') },
+      { action: 'auth.signin.succeeded', entityType: 'user', entityId: account.user_id });
   });
   log.info({ event: 'auth.signin.succeeded', ip: c.get('clientIp'), userId: account.user_id }, 'signed in');
   return true;

@@ -9,6 +9,8 @@ import { setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { assetRoutes } from '../assets/routes.tsx';
+import { auditRoutes } from '../audit/routes.tsx';
+import type { AuditService } from '../audit/service.ts';
 import { authRoutes } from '../auth/routes.tsx';
 import { requireUser, sessionMiddleware } from '../auth/session.ts';
 import { companyRoutes } from '../companies/routes.tsx';
@@ -34,6 +36,7 @@ export interface AppDeps {
   db: Database;
   store: DocumentStore;
   log: Logger;
+  audit: AuditService;
 }
 
 const stylesheet = readFileSync(new URL('./assets/app.css', import.meta.url));
@@ -41,13 +44,14 @@ const stylesheet = readFileSync(new URL('./assets/app.css', import.meta.url));
 const maskTokens = (path: string) => path.replace(/[A-Za-z0-9_-]{43}/g, '[token]');
 
 export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry } {
-  const { config, db, store, log } = deps;
+  const { config, db, store, log, audit } = deps;
   const app = new Hono<AppEnv>();
   const trustedProxies = createProxyList(config.trustedProxies);
 
   app.use('*', async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
+    c.set('auditor', audit.auditor);
     c.header('X-Request-Id', requestId);
     let socketAddress = '0.0.0.0';
     try {
@@ -109,6 +113,7 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
   app.route('/', siteRoutes(db, api));
   app.route('/', assetRoutes(db, api));
   app.route('/', inviteRoutes(db, api, config));
+  app.route('/', auditRoutes(db, api, audit));
   apiRouter.get('/openapi.json', (c) => c.json(api.openApiDocument({ title: 'Kastell API', version: '1' })));
   app.route('/api/v1', apiRouter);
 

@@ -3,10 +3,6 @@
 // registry itself, so a route added later is covered without being listed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig } from '../../app/config.ts';
-import { createApp } from '../../app/http/app.tsx';
-import { createLogger } from '../../app/log.ts';
-import { createDocumentStore } from '../../app/storage/store.ts';
 import { newToken } from '../../app/auth/tokens.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
@@ -41,12 +37,7 @@ const bodies: Record<string, unknown> = {
 // Routes that act on the caller only, never on another company's rows.
 const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /me']);
 
-const { api } = createApp({
-  config: parseConfig({}),
-  db: t.db,
-  store: createDocumentStore({ kind: 'local', dir: '/tmp/kastell-unused' }),
-  log: createLogger({ level: 'silent' }),
-});
+const { api } = server;
 
 function assertNothingOfB(text: string, context: string): void {
   for (const secret of secretsOfB) {

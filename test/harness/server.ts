@@ -13,6 +13,7 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     KASTELL_DATABASE_URL: database.appUrl,
     KASTELL_HTTP_PORT: String(port),
     KASTELL_DATA_DIR: `/tmp/kastell-test-data-${database.name}`,
+    KASTELL_JOBS: 'off',
     ...env,
   });
   const server = await startServer(config, createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));
