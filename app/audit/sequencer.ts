@@ -32,16 +32,22 @@ export function createSequencer(db: Database, log: Logger, options: { intervalMs
       if (pending.length === 0) return 0;
       let seq = BigInt(head!.seq);
       let prev: Buffer = head!.hash;
-      const seqs: string[] = [], ids: string[] = [], occurred: Date[] = [], txids: string[] = [], prevs: Buffer[] = [], hashes: Buffer[] = [];
+      const seqs: string[] = [], ids: string[] = [], occurred: string[] = [], txids: string[] = [], prevs: string[] = [], hashes: string[] = [];
       for (const row of pending) {
         seq += 1n;
         const hash = linkHash(prev, eventFromRow(row));
-        seqs.push(seq.toString()); ids.push(row.event_id); occurred.push(row.occurred_at); txids.push(row.txid);
-        prevs.push(prev); hashes.push(hash);
+        seqs.push(seq.toString()); ids.push(row.event_id); occurred.push(row.occurred_at_text); txids.push(row.txid);
+        prevs.push(prev.toString('hex')); hashes.push(hash.toString('hex'));
         prev = hash;
       }
-      await tx`select audit.append_links(${seqs}::bigint[], ${ids}::uuid[], ${occurred}::timestamptz[],
-                                         ${txids}::xid8[], ${prevs}::bytea[], ${hashes}::bytea[])`;
+      // The event's time goes as text with microseconds (text[], then cast): it
+      // is the partition key the link joins on, and postgres.js turns anything
+      // it sends as timestamptz into a JS Date, cutting it to milliseconds. It
+      // cannot send Buffer[] as bytea[] either, so hashes go as hex text.
+      await tx`select audit.append_links(${seqs}::bigint[], ${ids}::uuid[], ${occurred}::text[]::timestamptz[],
+        ${txids}::xid8[],
+        array(select decode(h, 'hex') from unnest(${prevs}::text[]) with ordinality u(h, n) order by n),
+        array(select decode(h, 'hex') from unnest(${hashes}::text[]) with ordinality u(h, n) order by n))`;
       const last = pending[pending.length - 1]!;
       position = { txid: last.txid, ingest: last.ingest_seq };
       return pending.length;
