@@ -67,7 +67,7 @@ const scenarios: Record<string, Scenario> = {
   'POST /api/v1/invites': {
     action: 'invite.created',
     run: async (w) => {
-      const r = await w.owner.postJson('/api/v1/invites', { email: 'api.invitee@example.test', roleId: w.ids.dispatcherRole });
+      const r = await w.owner.postJson('/api/v1/invites', { email: 'api.invitee@example.test', roleId: w.ids.dispatcherRole! });
       w.ids.invite = created(r, 'inviteId');
       return r;
     },
@@ -99,7 +99,7 @@ const scenarios: Record<string, Scenario> = {
   'POST /invites': {
     action: 'invite.created',
     run: async (w) => {
-      const r = await w.owner.postForm('/invites', { email: 'page.invitee@example.test', roleId: w.ids.dispatcherRole });
+      const r = await w.owner.postForm('/invites', { email: 'page.invitee@example.test', roleId: w.ids.dispatcherRole! });
       const [row] = await t.admin`select invite_id from kastell.invites where email = 'page.invitee@example.test'`;
       w.ids.pageInvite = row?.invite_id ?? '';
       w.ids.acceptPath = /href="[^"]*(\/invites\/accept\/[A-Za-z0-9_-]{43})"/.exec(r.text)?.[1] ?? /(\/invites\/accept\/[A-Za-z0-9_-]{43})/.exec(r.text)?.[1] ?? '';
@@ -113,7 +113,7 @@ const scenarios: Record<string, Scenario> = {
   'POST /invites/:inviteId/revoke': {
     action: 'invite.revoked',
     run: async (w) => {
-      const r = await w.owner.postJson('/api/v1/invites', { email: 'to.revoke@example.test', roleId: w.ids.dispatcherRole });
+      const r = await w.owner.postJson('/api/v1/invites', { email: 'to.revoke@example.test', roleId: w.ids.dispatcherRole! });
       return w.owner.postForm(`/invites/${created(r, 'inviteId')}/revoke`, {});
     },
   },
