@@ -5,7 +5,7 @@
 import type { Database } from '../db/client.ts';
 import { eventFromRow, genesisHash, linkHash, type EventRow } from './canonical.ts';
 
-const pageSize = 5000;
+const pageSize = 10_000;
 
 export interface VerifyResult {
   ok: boolean;
@@ -38,11 +38,21 @@ export async function verifyChain(db: Database, options: VerifyOptions): Promise
     durationMs: Math.round(performance.now() - started),
   });
 
-  let after = expectedSeq - 1;
-  for (;;) {
-    const rows = await db.withPrincipal(null, (tx) =>
+  // The next page is fetched while this one is hashed: the database and
+  // the hashing overlap instead of taking turns.
+  const fetchPage = (after: number) => {
+    const page = db.withPrincipal(null, (tx) =>
       tx<(EventRow & { seq: string; prev_hash: Buffer; hash: Buffer; link_event_id: string })[]>`
-        select * from audit.chain_slice(${after}, ${pageSize})`);
+        select seq, link_event_id, prev_hash, hash, event_id, occurred_at_text, actor_type, actor_id, actor_label, action,
+               entity_type, entity_id, company_id, outcome, ip_hmac, user_agent_hmac, request_id, detail
+        from audit.chain_slice(${after}, ${pageSize})`);
+    page.catch(() => {}); // a page fetched ahead may go unused when an earlier one fails
+    return page;
+  };
+  let next: ReturnType<typeof fetchPage> | undefined = fetchPage(expectedSeq - 1);
+  while (next) {
+    const rows: Awaited<ReturnType<typeof fetchPage>> = await next;
+    next = rows.length === pageSize ? fetchPage(Number(rows[rows.length - 1]!.seq)) : undefined;
     for (const row of rows) {
       const seq = Number(row.seq);
       if (seq !== expectedSeq) return fail(expectedSeq, `link ${expectedSeq} is missing (the next link is ${seq})`);
@@ -59,8 +69,6 @@ export async function verifyChain(db: Database, options: VerifyOptions): Promise
       checked += 1;
     }
     options.onProgress?.(checked);
-    if (rows.length < pageSize) break;
-    after = Number(rows[rows.length - 1]!.seq);
   }
   const headSeq = expectedSeq - 1;
   for (const checkpoint of checkpoints.values()) {
