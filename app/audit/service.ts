@@ -9,6 +9,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import { createCheckpoint, latestArchivedCheckpoint } from './checkpoint.ts';
 import { exportDay } from './export.ts';
 import { loadAuditKeys, type AuditKeys } from './keys.ts';
+import { applyAuditRetention } from './retention.ts';
 import { createAuditor, type Auditor } from './record.ts';
 import { createSequencer, type Sequencer } from './sequencer.ts';
 import { verifyAndRecord, type VerifyOptions, type VerifyResult } from './verify.ts';
@@ -82,6 +83,9 @@ export async function startAuditService(options: {
       const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
       const { verified } = await exportDay(db, keys, yesterday, archiveDir);
       if (!verified.ok) log.error({ event: 'audit.export.unverified', problem: verified.problem }, 'audit export failed verification');
+      for (const outcome of await applyAuditRetention(db)) {
+        log.info({ event: 'audit.retention', ...outcome }, outcome.dropped ? 'audit month retired' : 'audit month kept');
+      }
     })().catch((e: Error) => log.error({ err: e }, 'daily audit export failed'))));
   }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { startAuditService, type AuditService } from '../audit/service.ts';
+import { applyAuditRetention } from '../audit/retention.ts';
 import { verifyExportDirectory } from '../audit/verify-export.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
@@ -153,6 +154,22 @@ audit
       return service.checkpoint();
     });
     console.log(checkpoint ? `checkpoint at link ${checkpoint.seq} ${checkpoint.hash}` : 'head unchanged since the last checkpoint');
+  });
+
+audit
+  .command('retention')
+  .description('Retire audit months older than 7 years whose links are all in verified exports (each removal is itself an audit event)')
+  .action(async () => {
+    const config = loadConfig();
+    const { appUrl, embedded } = await resolveDatabase(config, createLogger({ level: 'warn' }));
+    const db = connectDatabase(appUrl, { max: 1 });
+    const outcomes = await applyAuditRetention(db).finally(async () => {
+      await db.close();
+      await embedded?.stop();
+    });
+    if (outcomes.length === 0) console.log('no audit month is past the 7-year retention period');
+    for (const o of outcomes) console.log(o.dropped ? `retired ${o.month} (${o.links} links)` : `kept ${o.month}: ${o.refused}`);
+    if (outcomes.some((o) => !o.dropped)) process.exit(1);
   });
 
 program
