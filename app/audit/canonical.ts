@@ -78,11 +78,14 @@ export interface EventRow {
   entity_id: string | null;
   company_id: string | null;
   outcome: string;
-  ip_hmac: Buffer | null;
-  user_agent_hmac: Buffer | null;
+  /** raw, or already hex (verification has the database encode it: cheaper than two conversions) */
+  ip_hmac: Buffer | string | null;
+  user_agent_hmac: Buffer | string | null;
   request_id: string | null;
   detail: Record<string, unknown>;
 }
+
+const hex = (value: Buffer | string | null): string | null => (value === null || typeof value === 'string' ? value : value.toString('hex'));
 
 export function eventFromRow(row: EventRow): ChainedEvent {
   return {
@@ -96,8 +99,8 @@ export function eventFromRow(row: EventRow): ChainedEvent {
     entityId: row.entity_id,
     companyId: row.company_id,
     outcome: row.outcome,
-    ipHmac: row.ip_hmac?.toString('hex') ?? null,
-    userAgentHmac: row.user_agent_hmac?.toString('hex') ?? null,
+    ipHmac: hex(row.ip_hmac),
+    userAgentHmac: hex(row.user_agent_hmac),
     requestId: row.request_id,
     detail: row.detail,
   };

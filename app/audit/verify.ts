@@ -3,9 +3,12 @@
 // before, content that does not match its hash, events left unchained past
 // the bound, and a tail cut below a signed checkpoint.
 import type { Database } from '../db/client.ts';
-import { eventFromRow, genesisHash, linkHash, type EventRow } from './canonical.ts';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { genesisHash } from './canonical.ts';
+import { checkChainRange, type RangeCheck } from './verify-page.ts';
 
-const pageSize = 10_000;
+const rangeSize = 10_000;
 
 export interface VerifyResult {
   ok: boolean;
@@ -23,6 +26,50 @@ export interface VerifyOptions {
   checkpoints?: Array<{ seq: number; hash: string; source: string }>;
   onTotal?: (links: number) => void;
   onProgress?: (checked: number) => void;
+  /** worker threads hashing ranges in parallel; 0 checks in this thread */
+  workers?: number;
+}
+
+const defaultWorkers = () => Math.max(1, Math.min(availableParallelism() - 1, 4));
+
+interface RangeCheckers {
+  size: number;
+  check(json: string): Promise<RangeCheck>;
+  close(): Promise<void>;
+}
+
+async function startRangeCheckers(count: number, checkpoints: ReadonlyMap<number, { hash: string }>): Promise<RangeCheckers> {
+  const signed = new Map([...checkpoints].map(([seq, c]) => [seq, c.hash]));
+  if (count === 0) {
+    return { size: 0, check: async (json) => checkChainRange(json, signed), close: async () => {} };
+  }
+  const pending = new Map<number, { resolve: (result: RangeCheck) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
+    const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: { checkpoints: [...signed] } });
+    worker.on('message', (message: { ready?: true; id: number; result: RangeCheck }) => {
+      if (message.ready) return resolve(worker);
+      pending.get(message.id)?.resolve(message.result);
+      pending.delete(message.id);
+    });
+    worker.once('error', reject);
+  })));
+  // A worker that dies makes verification fail to run (an error, not a
+  // verdict on the chain) instead of hanging.
+  const failAll = (error: Error) => {
+    for (const [, waiting] of pending) waiting.reject(new Error(`a verification worker failed: ${error.message}`));
+    pending.clear();
+  };
+  for (const worker of workers) worker.on('error', failAll);
+  return {
+    size: count,
+    check: (json) => new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      workers[id % count]!.postMessage({ id, json });
+    }),
+    close: async () => { await Promise.all(workers.map((w) => w.terminate())); },
+  };
 }
 
 export async function verifyChain(db: Database, options: VerifyOptions): Promise<VerifyResult> {
@@ -38,37 +85,56 @@ export async function verifyChain(db: Database, options: VerifyOptions): Promise
     durationMs: Math.round(performance.now() - started),
   });
 
-  // The next page is fetched while this one is hashed: the database and
-  // the hashing overlap instead of taking turns.
-  const fetchPage = (after: number) => {
-    const page = db.withPrincipal(null, (tx) =>
-      tx<(EventRow & { seq: string; prev_hash: Buffer; hash: Buffer; link_event_id: string })[]>`
-        select seq, link_event_id, prev_hash, hash, event_id, occurred_at_text, actor_type, actor_id, actor_label, action,
-               entity_type, entity_id, company_id, outcome, ip_hmac, user_agent_hmac, request_id, detail
-        from audit.chain_slice(${after}, ${pageSize})`);
-    page.catch(() => {}); // a page fetched ahead may go unused when an earlier one fails
-    return page;
+  // Ranges of the chain are fetched independently (several in flight) and
+  // checked by worker threads in parallel; each link stores its previous
+  // hash, so only the seams between ranges are checked here, in order.
+  const lastSeq = stats!.last_seq === null ? expectedSeq - 1 : Number(stats!.last_seq);
+  const checkers = await startRangeCheckers(options.workers ?? defaultWorkers(), checkpoints);
+  const fetchAndCheck = async (after: number) => {
+    const [row] = await db.withPrincipal(null, (tx) => tx<{ json: string }[]>`
+      select audit.chain_range_json(${after}, ${after + rangeSize}) as json`);
+    return checkers.check(row!.json);
   };
-  let next: ReturnType<typeof fetchPage> | undefined = fetchPage(expectedSeq - 1);
-  while (next) {
-    const rows: Awaited<ReturnType<typeof fetchPage>> = await next;
-    next = rows.length === pageSize ? fetchPage(Number(rows[rows.length - 1]!.seq)) : undefined;
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      if (seq !== expectedSeq) return fail(expectedSeq, `link ${expectedSeq} is missing (the next link is ${seq})`);
-      if (!row.prev_hash.equals(prev)) return fail(seq, `link ${seq} does not continue link ${seq - 1}: its previous hash differs`);
-      if (row.event_id === null) return fail(seq, `the event of link ${seq} (${row.link_event_id}) is missing`);
-      const hash = linkHash(prev, eventFromRow(row));
-      if (!hash.equals(row.hash)) return fail(seq, `link ${seq}: the stored event (${row.event_id}) does not match its hash`);
-      const checkpoint = checkpoints.get(seq);
-      if (checkpoint && checkpoint.hash !== hash.toString('hex')) {
-        return fail(seq, `link ${seq} differs from the signed checkpoint in ${checkpoint.source}`);
-      }
-      prev = hash;
-      expectedSeq += 1;
-      checked += 1;
+  const inFlight: Promise<RangeCheck>[] = [];
+  let nextAfter = expectedSeq - 1;
+  const refill = () => {
+    while (inFlight.length < checkers.size + 1 && nextAfter < lastSeq) {
+      const pending = fetchAndCheck(nextAfter);
+      pending.catch(() => {}); // a range fetched ahead goes unread when an earlier one fails
+      inFlight.push(pending);
+      nextAfter += rangeSize;
     }
-    options.onProgress?.(checked);
+  };
+  try {
+    refill();
+    while (inFlight.length > 0) {
+      const range = await inFlight.shift()!;
+      refill();
+      if (range.firstSeq === null) {
+        // an empty range below the last link: a whole stretch is gone
+        return fail(expectedSeq, `link ${expectedSeq} is missing, and a whole range of links after it`);
+      }
+      if (range.firstSeq !== expectedSeq) {
+        return fail(expectedSeq, range.firstSeq > expectedSeq ? `link ${expectedSeq} is missing (the next link is ${range.firstSeq})` : `link ${range.firstSeq} appears twice`);
+      }
+      if (range.firstPrevHash !== prev.toString('hex')) {
+        return fail(expectedSeq, `link ${expectedSeq} does not continue link ${expectedSeq - 1}: its previous hash differs`);
+      }
+      if (range.problem) {
+        checked += range.count;
+        expectedSeq = range.problem.seq;
+        const source = checkpoints.get(range.problem.seq)?.source;
+        return fail(range.problem.seq, range.problem.text + (source && /checkpoint/.test(range.problem.text) ? ` in ${source}` : ''));
+      }
+      if (range.lastSeq !== null) {
+        checked += range.count;
+        expectedSeq = range.lastSeq + 1;
+        prev = Buffer.from(range.lastHash!, 'hex');
+      }
+      options.onProgress?.(checked);
+    }
+  } finally {
+    await checkers.close();
   }
   const headSeq = expectedSeq - 1;
   for (const checkpoint of checkpoints.values()) {

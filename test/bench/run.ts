@@ -7,19 +7,20 @@
 import { startCluster } from '../harness/postgres.ts';
 import { prepareTemplate } from '../harness/template.ts';
 import { percentile, runHttpWrites, type WriteRun } from './http-writes.ts';
+import { runLongTransaction } from './long-transaction.ts';
 import { runVerifyRate } from './verify-rate.ts';
 
 const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
 const events = Number(process.env.KASTELL_BENCH_EVENTS ?? 1_000_000);
 const rounds = Number(process.env.KASTELL_BENCH_ROUNDS ?? 2);
 const clients = 32;
-const only = process.argv[2]; // 'writes' or 'verify' to run one part
+const only = process.argv[2]; // 'writes', 'long' or 'verify' to run one part
 
 const cluster = await startCluster();
 try {
   const { appPassword } = await prepareTemplate(cluster);
   console.log(`# PostgreSQL ${cluster.version}; node ${process.version}`);
-  if (only !== 'verify') {
+  if (only === undefined || only === 'writes') {
     const runs: WriteRun[] = [];
     for (let round = 0; round < rounds; round++) {
       // alternate so drift (caches, autovacuum, thermal) hits both sides alike
@@ -37,7 +38,12 @@ try {
     console.log(`\nRESULT writes/s at ${clients} clients: audited ${rate(true).toFixed(0)}, unaudited ${rate(false).toFixed(0)}, ratio ${(rate(true) / rate(false)).toFixed(2)} (goal >= 0.80)`);
     console.log(`RESULT commit-to-chained under load (${delays.length} probes): p50 ${percentile(delays, 50).toFixed(0)} ms, p99 ${percentile(delays, 99).toFixed(0)} ms, max ${percentile(delays, 100).toFixed(0)} ms (goal p99 <= 1000 ms)`);
   }
-  if (only !== 'writes') {
+  if (only === undefined || only === 'long') {
+    const hold = 3;
+    const { delaysMs } = await runLongTransaction(cluster, appPassword, hold);
+    console.log(`RESULT commit-to-chained while one writing transaction stays open ${hold} s (${delaysMs.length} probes): p50 ${percentile(delaysMs, 50).toFixed(0)} ms, p99 ${percentile(delaysMs, 99).toFixed(0)} ms, max ${percentile(delaysMs, 100).toFixed(0)} ms`);
+  }
+  if (only === undefined || only === 'verify') {
     const run = await runVerifyRate(cluster, appPassword, events, (line) => console.log(`verify bench: ${line}`));
     console.log(`\nRESULT chaining ${run.events} events took ${run.chainSeconds.toFixed(1)} s (${(run.events / run.chainSeconds).toFixed(0)}/s)`);
     console.log(`RESULT verify ${run.verifyPerSecond.toFixed(0)} events/s vs bare chained SHA-256 ${run.barePerSecond.toFixed(0)}/s: ratio ${(run.verifyPerSecond / run.barePerSecond).toFixed(2)} (goal >= 0.30)${run.ok ? '' : ' — VERIFY FAILED'}`);
