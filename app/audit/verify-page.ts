@@ -7,12 +7,10 @@
 import { createHash } from 'node:crypto';
 import { canonicalEvent, type ChainedEvent } from './canonical.ts';
 
-type LinkRow = [
-  seq: number, linkEventId: string, prevHash: string, hash: string, eventId: string | null, occurredAt: string | null,
-  actorType: string, actorId: string | null, actorLabel: string | null, action: string, entityType: string | null,
-  entityId: string | null, companyId: string | null, outcome: string, ipHmac: string | null, userAgentHmac: string | null,
-  requestId: string | null, detail: Record<string, unknown>,
-];
+// COPY's text format: tab-separated, \N for NULL, backslash escapes.
+const escapes: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+const unescapeCopy = (field: string): string | null =>
+  field === '\\N' ? null : field.includes('\\') ? field.replace(/\\(.)/g, (_, c: string) => escapes[c] ?? c) : field;
 
 export interface RangeCheck {
   count: number;
@@ -24,13 +22,16 @@ export interface RangeCheck {
   problem: { seq: number; text: string } | null;
 }
 
-export function checkChainRange(json: string, checkpoints: ReadonlyMap<number, string>): RangeCheck {
-  const rows = JSON.parse(json) as LinkRow[];
+/** `copyText`: the rows of COPY (select * from audit.chain_range(a, b)) TO STDOUT. */
+export function checkChainRange(copyText: string, checkpoints: ReadonlyMap<number, string>): RangeCheck {
   const result: RangeCheck = { count: 0, firstSeq: null, firstPrevHash: null, lastSeq: null, lastHash: null, problem: null };
   let expectedSeq = 0;
   let prevHash = '';
-  for (const row of rows) {
-    const [seq, linkEventId, rowPrev, rowHash, eventId] = row;
+  for (const line of copyText.split('\n')) {
+    if (line === '') continue;
+    const row = line.split('\t').map(unescapeCopy);
+    const seq = Number(row[0]);
+    const [, linkEventId, rowPrev, rowHash, eventId] = row as [string, string, string, string, string | null];
     if (result.firstSeq === null) {
       result.firstSeq = seq;
       result.firstPrevHash = rowPrev;
@@ -48,9 +49,16 @@ export function checkChainRange(json: string, checkpoints: ReadonlyMap<number, s
       result.problem = { seq, text: `the event of link ${seq} (${linkEventId}) is missing` };
       return result;
     }
+    let detail: Record<string, unknown>;
+    try {
+      detail = JSON.parse(row[17]!) as Record<string, unknown>;
+    } catch {
+      result.problem = { seq, text: `link ${seq}: the stored event (${eventId}) has a detail that is not JSON` };
+      return result;
+    }
     const event: ChainedEvent = {
-      eventId, occurredAt: row[5]!, actorType: row[6], actorId: row[7], actorLabel: row[8], action: row[9], entityType: row[10],
-      entityId: row[11], companyId: row[12], outcome: row[13], ipHmac: row[14], userAgentHmac: row[15], requestId: row[16], detail: row[17],
+      eventId, occurredAt: row[5]!, actorType: row[6]!, actorId: row[7]!, actorLabel: row[8]!, action: row[9]!, entityType: row[10]!,
+      entityId: row[11]!, companyId: row[12]!, outcome: row[13]!, ipHmac: row[14]!, userAgentHmac: row[15]!, requestId: row[16]!, detail,
     };
     const hash = createHash('sha256').update(Buffer.from(rowPrev, 'hex')).update(canonicalEvent(event)).digest('hex');
     if (hash !== rowHash) {

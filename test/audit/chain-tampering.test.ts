@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import type postgres from 'postgres';
 import { generateKey } from 'openpgp';
 import { createTestDatabase, type TestDatabase } from '../harness/database.ts';
-import { appendSystemEvents, runCli } from './support.ts';
+import { createSequencer } from '../../app/audit/sequencer.ts';
+import { createLogger } from '../../app/log.ts';
+import { appendSystemEvents, chainEverything, runCli, testAuditor } from './support.ts';
 
 const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'test' }], format: 'armored' });
 
@@ -16,6 +18,9 @@ const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', 
 async function chainedDatabase(events = 40): Promise<TestDatabase & { env: Record<string, string> }> {
   const t = await createTestDatabase();
   await appendSystemEvents(t.db, events);
+  const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
+  await chainEverything(sequencer, t.admin);
+  await sequencer.stop();
   const env = { KASTELL_DATABASE_URL: t.appUrl, KASTELL_AUDIT_SIGNING_KEY: privateKey };
   const checkpoint = await runCli(['audit', 'checkpoint'], env);
   assert.equal(checkpoint.code, 0, checkpoint.stderr);
@@ -127,3 +132,15 @@ for (const { name, firstBad, tamper } of tamperings) {
     assert.match(result.stderr, new RegExp(`BROKEN at link ${firstBad}:`), result.stderr);
   });
 }
+
+test('values with tabs, newlines, backslashes, \\N and non-ASCII verify (the COPY transport is exact)', async () => {
+  const t = await createTestDatabase();
+  for (const tricky of ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N \\\\N', '\\N', 'Grüße ✓ 𝄞', '\b\f\v\u0001']) {
+    await t.db.withPrincipal(null, (tx) => testAuditor.recordAs(tx, { type: 'system', label: tricky }, {
+      action: 'test.tricky', entityType: 'test', entityId: tricky, detail: { tricky, [`${tricky}:key`]: 1.5, empty: null },
+    }));
+  }
+  const result = await runCli(['audit', 'verify'], { KASTELL_DATABASE_URL: t.appUrl });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /OK: 6 links verified/);
+});

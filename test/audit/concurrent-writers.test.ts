@@ -10,7 +10,7 @@ import { verifyChain } from '../../app/audit/verify.ts';
 import { connectDatabase } from '../../app/db/client.ts';
 import { createLogger } from '../../app/log.ts';
 import { createTestDatabase } from '../harness/database.ts';
-import { sleep, testAuditor } from './support.ts';
+import { chainEverything, sleep, testAuditor } from './support.ts';
 
 const writers = 32;
 const transactionsPerWriter = 25;
@@ -30,10 +30,13 @@ test('32 concurrent writers committing out of order: every committed event chain
     let stragglerWritten!: () => void;
     const written = new Promise<void>((resolve) => { stragglerWritten = resolve; });
     let stragglerDone = false;
+    let othersCommitted!: () => void;
+    const enoughOthersCommitted = new Promise<void>((resolve) => { othersCommitted = resolve; });
+    // Holds its transaction open until 20 later-written ones have committed: no timing involved.
     const straggler = db.withPrincipal(null, async (tx) => {
       const id = await testAuditor.recordAs(tx, { type: 'system', label: 'straggler' }, { action: 'test.straggler' });
       stragglerWritten();
-      await sleep(400);
+      await enoughOthersCommitted;
       return id;
     }).finally(() => { stragglerDone = true; });
     await written;
@@ -53,7 +56,7 @@ test('32 concurrent writers committing out of order: every committed event chain
             if (rollBack) throw new RolledBack();
           });
           committed.push(...ids);
-          if (!stragglerDone) committedBeforeStraggler += 1;
+          if (!stragglerDone && ++committedBeforeStraggler === 20) othersCommitted();
         } catch (error) {
           if (!(error instanceof RolledBack)) throw error;
           rolledBack.push(...ids);
@@ -61,7 +64,7 @@ test('32 concurrent writers committing out of order: every committed event chain
       }
     })()));
     committed.push(await straggler);
-    while ((await sequencer.runOnce()) > 0);
+    await chainEverything(sequencer, t.admin);
   } finally {
     await sequencer.stop();
   }

@@ -10,10 +10,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateKey } from 'openpgp';
 import { createTestDatabase } from '../harness/database.ts';
-import { appendSystemEvents, runCli } from './support.ts';
+import { createSequencer } from '../../app/audit/sequencer.ts';
+import { createLogger } from '../../app/log.ts';
+import { appendSystemEvents, chainEverything, runCli } from './support.ts';
 
 const t = await createTestDatabase();
 await appendSystemEvents(t.db, 30);
+const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
+await chainEverything(sequencer, t.admin);
+await sequencer.stop();
 const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'test' }], format: 'armored' });
 const day = new Date().toISOString().slice(0, 10);
 const exportDir = mkdtempSync(join(tmpdir(), 'kastell-export-'));

@@ -14,7 +14,7 @@ import { createSequencer } from '../../app/audit/sequencer.ts';
 import { verifyChain } from '../../app/audit/verify.ts';
 import { createLogger } from '../../app/log.ts';
 import { createTestDatabase } from '../harness/database.ts';
-import { appendSystemEvents, runCli } from './support.ts';
+import { appendSystemEvents, chainEverything, runCli } from './support.ts';
 
 const t = await createTestDatabase();
 const old = '2015-03-01';
@@ -29,7 +29,7 @@ await t.admin.begin(async (tx) => {
 await t.admin`insert into audit.events (occurred_at, actor_type, action, outcome) select '2015-03-10'::timestamptz + g * interval '1 hour', 'system', 'test.old', 'success' from generate_series(1, 5) g`;
 await appendSystemEvents(t.db, 3);
 const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
-assert.equal(await sequencer.runOnce(), 8);
+assert.equal(await chainEverything(sequencer, t.admin), 8);
 await sequencer.stop();
 const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'test' }], format: 'armored' });
 const signingKey = await openpgp.readPrivateKey({ armoredKey: privateKey });
@@ -74,7 +74,7 @@ test('after a verified export the month is retired, the removal is an audit even
   assert.equal(event?.entity_id, '2015-03');
   assert.deepEqual(event?.detail, { first_seq: 5 - 4, last_seq: 5, links: 5 });
   const s = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
-  await s.runOnce();
+  await chainEverything(s, t.admin);
   await s.stop();
   const result = await verifyChain(t.db, { unchainedBoundSeconds: 60 });
   assert.equal(result.ok, true, result.problem ?? '');

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditor } from '../../app/audit/record.ts';
+import type postgres from 'postgres';
 import type { Database } from '../../app/db/client.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -45,3 +46,21 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs the sequencer until every committed event is chained. An event is
+ * chainable only once every older transaction on the whole cluster has
+ * finished (pg_snapshot_xmin), and other test files run beside this one, so
+ * "the sequencer found nothing" is not "everything is chained": wait for
+ * the latter (bounded, so a real skip fails instead of hanging).
+ */
+export async function chainEverything(sequencer: { runOnce(): Promise<number> }, admin: postgres.Sql): Promise<number> {
+  let chained = 0;
+  for (let attempt = 0; attempt < 600; attempt++) {
+    chained += await sequencer.runOnce();
+    const [row] = await admin`select count(*)::int as n from audit.events e where not exists (select 1 from audit.chain c where c.event_id = e.event_id)`;
+    if (row!.n === 0) return chained;
+    await sleep(100);
+  }
+  throw new Error('committed events stayed unchained for a minute');
+}
