@@ -79,6 +79,18 @@ export const configSchema = z
     KASTELL_IDLE_TECHNICIAN_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(12 * 60),
     KASTELL_SUDO_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
     KASTELL_IP_LOCKOUT_SCALE: z.coerce.number().int().min(1).max(100).default(4),
+    KASTELL_AUDIT_HMAC_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length >= 32, { message: 'must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)' })
+      .optional(),
+    KASTELL_AUDIT_SIGNING_KEY: z
+      .string()
+      .refine((v) => v.includes('BEGIN PGP PRIVATE KEY BLOCK'), { message: 'must be an armored OpenPGP private key' })
+      .optional(),
+    KASTELL_AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
+    KASTELL_AUDIT_CHAIN_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
+    KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    KASTELL_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
   })
   .superRefine((env, ctx) => {
     if (env.KASTELL_STORAGE === 's3') {
@@ -122,6 +134,17 @@ export interface Config {
     sudoMinutes: number;
     ipLockoutScale: number;
   };
+  audit: {
+    /** from the environment/credential; else generated under dataDir/keys */
+    hmacKey: Buffer | undefined;
+    signingKeyArmored: string | undefined;
+    keysDir: string;
+    archiveDir: string;
+    chainIntervalMs: number;
+    unchainedBoundSeconds: number;
+  };
+  /** scheduled jobs (daily verification, export); off for tests that drive them directly */
+  jobs: boolean;
 }
 
 export class ConfigError extends Error {
@@ -209,5 +232,14 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sudoMinutes: env.KASTELL_SUDO_MINUTES,
       ipLockoutScale: env.KASTELL_IP_LOCKOUT_SCALE,
     },
+    audit: {
+      hmacKey: env.KASTELL_AUDIT_HMAC_KEY ? Buffer.from(env.KASTELL_AUDIT_HMAC_KEY, 'base64') : undefined,
+      signingKeyArmored: env.KASTELL_AUDIT_SIGNING_KEY,
+      keysDir: join(dataDir, 'keys'),
+      archiveDir: resolve(env.KASTELL_AUDIT_ARCHIVE_DIR ?? join(dataDir, 'audit-archive')),
+      chainIntervalMs: env.KASTELL_AUDIT_CHAIN_INTERVAL_MS,
+      unchainedBoundSeconds: env.KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS,
+    },
+    jobs: env.KASTELL_JOBS === 'on',
   };
 }

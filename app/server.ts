@@ -6,7 +6,10 @@ import type { Config } from './config.ts';
 import { connectDatabase } from './db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
+import { startAuditService, type AuditService } from './audit/service.ts';
+import type { ApiRegistry } from './http/api.ts';
 import { createApp } from './http/app.tsx';
+import { createMailer } from './mail/mailer.ts';
 import type { Logger } from './log.ts';
 import { createSetupLink, ownerExists } from './setup/setup-link.ts';
 import { createDocumentStore } from './storage/store.ts';
@@ -15,6 +18,9 @@ export interface RunningServer {
   url: string;
   setupLink: string | undefined;
   close: () => Promise<void>;
+  audit: AuditService;
+  /** the declared /api/v1 routes (tests walk them) */
+  api: ApiRegistry;
 }
 
 /** Database URLs: the configured ones, or the embedded default's (migrated on start). */
@@ -42,7 +48,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw error;
   }
   const store = createDocumentStore(config.storage);
-  const { app } = createApp({ config, db, store, log });
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
+  const audit = await startAuditService({ config, db, log, mailer });
+  const { app, api } = createApp({ config, db, store, log, audit, mailer });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s as Server));
   });
@@ -63,7 +71,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         server.close(() => resolve());
         server.closeIdleConnections?.();
       });
+      await audit.stop();
       await stopDatabase();
     },
+    audit,
+    api,
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Audit } from '../audit/record.ts';
 import type { Tx } from '../db/client.ts';
 import type { Asset, assetInputSchema, assetPatchSchema } from './schema.ts';
 
@@ -28,16 +29,17 @@ export async function findAsset(tx: Tx, assetId: string): Promise<Asset | undefi
 }
 
 /** The site's company is copied from the (visible) site; the composite FK keeps them equal. */
-export async function createAsset(tx: Tx, siteId: string, input: z.infer<typeof assetInputSchema>): Promise<Asset | undefined> {
+export async function createAsset(tx: Tx, audit: Audit, siteId: string, input: z.infer<typeof assetInputSchema>): Promise<Asset | undefined> {
   const [row] = await tx<Row[]>`
     insert into assets (company_id, site_id, name, kind, serial_number)
     select s.company_id, s.site_id, ${input.name}, ${input.kind ?? null}, ${input.serialNumber ?? null}
     from sites s where s.site_id = ${siteId}
     returning ${tx.unsafe(columns)}`;
+  if (row) await audit(tx, { action: 'asset.created', entityType: 'asset', entityId: row.asset_id, companyId: row.company_id });
   return row && presentAsset(row);
 }
 
-export async function updateAsset(tx: Tx, assetId: string, patch: z.infer<typeof assetPatchSchema>): Promise<Asset | undefined> {
+export async function updateAsset(tx: Tx, audit: Audit, assetId: string, patch: z.infer<typeof assetPatchSchema>): Promise<Asset | undefined> {
   const [row] = await tx<Row[]>`
     update assets set
       name = coalesce(${patch.name ?? null}, name),
@@ -45,9 +47,12 @@ export async function updateAsset(tx: Tx, assetId: string, patch: z.infer<typeof
       serial_number = case when ${patch.serialNumber === undefined} then serial_number else ${patch.serialNumber ?? null} end
     where asset_id = ${assetId}
     returning ${tx.unsafe(columns)}`;
+  if (row) await audit(tx, { action: 'asset.updated', entityType: 'asset', entityId: assetId, companyId: row.company_id, detail: { fields: Object.keys(patch).join(',') } });
   return row && presentAsset(row);
 }
 
-export async function deleteAsset(tx: Tx, assetId: string): Promise<boolean> {
-  return (await tx`delete from assets where asset_id = ${assetId} returning asset_id`).length === 1;
+export async function deleteAsset(tx: Tx, audit: Audit, assetId: string): Promise<boolean> {
+  const [row] = await tx`delete from assets where asset_id = ${assetId} returning company_id`;
+  if (row) await audit(tx, { action: 'asset.deleted', entityType: 'asset', entityId: assetId, companyId: row.company_id });
+  return row !== undefined;
 }

@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { requirePermission } from '../auth/session.ts';
+import { auditFor } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -32,7 +33,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     body: assetInputSchema, response: assetSchema,
     handler: async (c, { body }) => {
       const user = requirePermission(c, 'assets.create');
-      return (await db.withPrincipal(user, (tx) => createAsset(tx, idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
+      return (await db.withPrincipal(user, (tx) => createAsset(tx, auditFor(c), idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
@@ -46,7 +47,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     method: 'patch', path: '/assets/:assetId', summary: 'Change an asset', tag: 'assets', body: assetPatchSchema, response: assetSchema,
     handler: async (c, { body }) => {
       const user = requirePermission(c, 'assets.update');
-      return (await db.withPrincipal(user, (tx) => updateAsset(tx, idParam(c, 'assetId'), body))) ?? Promise.reject(notFound());
+      return (await db.withPrincipal(user, (tx) => updateAsset(tx, auditFor(c), idParam(c, 'assetId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
@@ -54,7 +55,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     response: z.object({ deleted: z.literal(true) }),
     handler: async (c) => {
       const user = requirePermission(c, 'assets.delete');
-      if (!(await db.withPrincipal(user, (tx) => deleteAsset(tx, idParam(c, 'assetId'))))) throw notFound();
+      if (!(await db.withPrincipal(user, (tx) => deleteAsset(tx, auditFor(c), idParam(c, 'assetId'))))) throw notFound();
       return { deleted: true as const };
     },
   });
@@ -67,7 +68,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     if (!parsed.success) {
       return renderPage(c, c.get('t')('assets.create'), <AssetForm c={c} action={`/sites/${siteId}/assets`} issues={issuesOf(parsed.error)} values={fields} />, 422);
     }
-    const asset = await db.withPrincipal(user, (tx) => createAsset(tx, siteId, parsed.data));
+    const asset = await db.withPrincipal(user, (tx) => createAsset(tx, auditFor(c), siteId, parsed.data));
     if (!asset) throw notFound();
     return c.redirect(`/sites/${siteId}`, 303);
   });
@@ -96,7 +97,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     if (!parsed.success) {
       return renderPage(c, c.get('t')('assets.edit'), <AssetForm c={c} action={`/assets/${assetId}`} issues={issuesOf(parsed.error)} values={fields} />, 422);
     }
-    const asset = await db.withPrincipal(user, (tx) => updateAsset(tx, assetId, blanksCleared(parsed.data, ['kind', 'serialNumber'])));
+    const asset = await db.withPrincipal(user, (tx) => updateAsset(tx, auditFor(c), assetId, blanksCleared(parsed.data, ['kind', 'serialNumber'])));
     if (!asset) throw notFound();
     return c.redirect(`/assets/${assetId}`, 303);
   });
@@ -106,7 +107,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const assetId = idParam(c, 'assetId');
     const siteId = await db.withPrincipal(user, async (tx) => {
       const asset = await findAsset(tx, assetId);
-      return asset && (await deleteAsset(tx, assetId)) ? asset.siteId : undefined;
+      return asset && (await deleteAsset(tx, auditFor(c), assetId)) ? asset.siteId : undefined;
     });
     if (!siteId) throw notFound();
     return c.redirect(`/sites/${siteId}`, 303);

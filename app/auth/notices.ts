@@ -16,7 +16,7 @@ export async function sendUnlockLink(id: Identity, account: { user_id: string; e
     const link = `${id.config.publicUrl}/unlock/${token}`;
     const de = locale === 'de';
     await id.mailer.send({
-      to: account.email,
+      to: [account.email],
       subject: de ? 'Kastell: Ihr Konto ist vorübergehend gesperrt' : 'Kastell: your account is temporarily locked',
       text: de
         ? `Zu viele fehlgeschlagene Anmeldeversuche haben Ihr Konto vorübergehend gesperrt.\n\nWaren Sie das, melden Sie sich über diesen Link trotzdem an (gültig ${unlockLinkHours} Stunde, einmal verwendbar):\n${link}\n\nMit einem Passkey können Sie sich auch jetzt anmelden. Waren Sie es nicht, ändern Sie Ihr Passwort.`
@@ -34,7 +34,7 @@ export async function sendLockoutAlert(id: Identity, account: { user_id: string;
     const kind = what === 'password' ? 'passwords' : 'second-factor codes';
     id.log.warn({ event: 'auth.lockout.alert', userId: account.user_id, what }, 'account locked for 24 hours');
     await id.mailer.send({
-      to: account.email,
+      to: [account.email],
       subject: 'Kastell: your account is locked for 24 hours',
       text: `There have been 20 failed sign-in attempts (wrong ${kind}) on your account within 24 hours, so it is locked for 24 hours.\n\nYou can still sign in with a passkey, or with the unlock link we e-mail you. If these attempts were not yours, tell your security officer.`,
     });

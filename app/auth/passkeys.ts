@@ -56,14 +56,15 @@ export async function signInWithPasskey(c: Context<AppEnv>, id: Identity, respon
   // Only the client IP is counted (the account's password lock does not apply: no hostage-taking).
   const claimed = await claimAttempt(id.db, [ipSubject(c.get('clientIp'), id.config.identity.ipLockoutScale)]);
   if (!claimed.ok) return { kind: 'locked', retryAfterSeconds: claimed.retryAfterSeconds };
-  const fail = () => {
+  const fail = async () => {
     c.get('log').warn({ event: 'auth.signin.failed', ip: c.get('clientIp'), reason: 'passkey' }, 'sign-in failed');
+    await id.db.withPrincipal(null, (tx) => c.get('auditor').record(tx, c, { action: 'auth.signin.failed', entityType: 'user', outcome: 'failure', detail: { reason: 'passkey' } }));
     return { kind: 'failed' as const };
   };
   const challenge = await takeChallenge(c, id, 'webauthn_sign_in');
-  if (!challenge || typeof response?.id !== 'string') return fail();
+  if (!challenge || typeof response?.id !== 'string') return await fail();
   const [stored] = await id.db.withPrincipal(null, (tx) => tx`select * from app.find_passkey(${response.id})`);
-  if (!stored) return fail();
+  if (!stored) return await fail();
   const { rpID, origin } = relyingParty(id);
   let verification;
   try {
@@ -76,12 +77,12 @@ export async function signInWithPasskey(c: Context<AppEnv>, id: Identity, respon
       credential: { id: response.id, publicKey: new Uint8Array(stored.public_key), counter: Number(stored.sign_count), transports: stored.transports },
     });
   } catch {
-    return fail();
+    return await fail();
   }
-  if (!verification.verified || !verification.authenticationInfo.userVerified) return fail();
+  if (!verification.verified || !verification.authenticationInfo.userVerified) return await fail();
   await id.db.withPrincipal(null, (tx) => tx`select app.record_passkey_use(${stored.passkey_id}, ${verification.authenticationInfo.newCounter})`);
   const account = await findAccountById(id, stored.user_id);
-  if (!account || account.status !== 'active') return fail();
+  if (!account || account.status !== 'active') return await fail();
   await withdrawAttempts(id.db, claimed.claims, false);
   if (!id.networkAllows(account.role_key, c.get('clientIp'))) return { kind: 'network' };
   await id.db.withPrincipal(null, async (tx) => {
@@ -122,7 +123,9 @@ export async function registerPasskey(c: Context<AppEnv>, id: Identity, user: Se
   }
   if (!verification.verified || !verification.registrationInfo) return false;
   const { credential } = verification.registrationInfo;
-  await id.db.withPrincipal({ userId: user.userId }, (tx) =>
-    tx`select app.add_passkey(${credential.id}, ${Buffer.from(credential.publicKey)}, ${credential.counter}, ${credential.transports ?? []}, ${name})`);
+  await id.db.withPrincipal({ userId: user.userId }, async (tx) => {
+    const [row] = await tx`select app.add_passkey(${credential.id}, ${Buffer.from(credential.publicKey)}, ${credential.counter}, ${credential.transports ?? []}, ${name}) as passkey_id`;
+    await c.get('auditor').record(tx, c, { action: 'auth.passkey.added', entityType: 'passkey', entityId: row!.passkey_id, detail: { name } });
+  });
   return true;
 }

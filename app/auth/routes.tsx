@@ -14,7 +14,7 @@ import type { BackupCode } from './backup-codes.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment } from './factors.ts';
 import type { Identity } from './identity.ts';
 import { signInOptions, signInWithPasskey } from './passkeys.ts';
-import { endSession, requireUser } from './session.ts';
+import { auditAction, endSession, requireUser } from './session.ts';
 import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
 import { hashToken, newToken, tokenPattern } from './tokens.ts';
 
@@ -132,6 +132,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
       return enrolPage(c, '/sign-in/enrol', enrolment, [{ path: '(body)', message: t('enrol.failed') }], 422);
     }
     await finishChallenge(c, id, challenge.hash, challenge.userId, 'password+totp');
+    await auditAction(c, db, { action: 'auth.totp.enrolled', entityType: 'user', entityId: challenge.userId });
     return backupCodesPage(c, codes);
   });
 
@@ -156,6 +157,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
       : [];
     if (!row) return renderPage(c, t('unlock.title'), <p role="alert">{t('unlock.invalid')}</p>, 410);
     c.get('log').info({ event: 'auth.unlock.redeemed', ip: c.get('clientIp'), userId: row.user_id }, 'unlock link redeemed');
+    await auditAction(c, db, { action: 'auth.unlock.redeemed', entityType: 'user', entityId: row.user_id });
     setCookie(c, unlockCookie, bypass.token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: 30 * 60 });
     return c.redirect('/sign-in', 303);
   });

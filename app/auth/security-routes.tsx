@@ -13,7 +13,7 @@ import type { Identity } from './identity.ts';
 import { registerPasskey, registrationOptions } from './passkeys.ts';
 import { checkPasswordPolicy, describePolicyReasons } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './password.ts';
-import { inSudoMode, renewSession, requireSudo, requireUser } from './session.ts';
+import { auditAction, inSudoMode, renewSession, requireSudo, requireUser } from './session.ts';
 import { checkSecondFactor, findAccountById } from './sign-in.ts';
 import { backupCodesPage, enrolPage, PasskeyScript } from './routes.tsx';
 import { accountSubject, claimAttempt, withdrawAttempts } from './lockout.ts';
@@ -40,7 +40,10 @@ export async function changeOwnPassword(c: Context<AppEnv>, id: Identity, user: 
   if (reasons.length > 0) return describePolicyReasons(c.get('t'), reasons);
   const hash = await hashPassword(newPassword);
   // the trigger ends every session of the user (password_change); this browser gets a fresh one
-  await id.db.withPrincipal({ userId: user.userId }, (tx) => tx`select app.set_own_password(${hash})`);
+  await id.db.withPrincipal({ userId: user.userId }, async (tx) => {
+    await tx`select app.set_own_password(${hash})`;
+    await c.get('auditor').record(tx, c, { action: 'user.password_changed', entityType: 'user', entityId: user.userId });
+  });
   await renewSession(c, id.db, user, true, id.config);
   c.get('log').info({ event: 'auth.password.changed', userId: user.userId }, 'password changed');
   return [];
@@ -76,10 +79,12 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     }
     if (!ok) {
       c.get('log').warn({ event: 'auth.signin.failed', ip: c.get('clientIp'), reason: 'reauth' }, 're-authentication failed');
+      await auditAction(c, db, { action: 'auth.reauth.failed', entityType: 'user', entityId: user.userId, outcome: 'failure' });
       return reauthPage(c, [{ path: '(body)', message: t('reauth.failed') }], parsed.data.next, 401);
     }
     await withdrawAttempts(db, claimed.claims, true);
     await renewSession(c, db, user, true, config);
+    await auditAction(c, db, { action: 'auth.reauthenticated', entityType: 'user', entityId: user.userId });
     return c.redirect(parsed.data.next ?? '/security', 303);
   });
 
@@ -113,6 +118,7 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
       return enrolPage(c, '/security/totp', enrolment, [{ path: '(body)', message: c.get('t')('enrol.failed') }], 422);
     }
     await renewSession(c, db, user, true, config); // factor change ended every session
+    await auditAction(c, db, { action: 'auth.totp.enrolled', entityType: 'user', entityId: user.userId });
     return backupCodesPage(c, codes);
   });
 
@@ -120,7 +126,9 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     const redirect = sudoOrRedirect(c, '/security');
     if (redirect) return redirect;
     const user = requireUser(c);
-    return backupCodesPage(c, await regenerateBackupCodes(id, user.userId));
+    const codes = await regenerateBackupCodes(id, user.userId);
+    await auditAction(c, db, { action: 'auth.backup_codes.regenerated', entityType: 'user', entityId: user.userId });
+    return backupCodesPage(c, codes);
   });
 
   pages.post('/security/passkeys/:passkeyId/delete', async (c) => {
@@ -128,7 +136,10 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     if (redirect) return redirect;
     const user = requireUser(c);
     const passkeyId = idParam(c, 'passkeyId');
-    await db.withPrincipal({ userId: user.userId }, (tx) => tx`select app.delete_own_passkey(${passkeyId})`);
+    await db.withPrincipal({ userId: user.userId }, async (tx) => {
+      const [row] = await tx`select app.delete_own_passkey(${passkeyId}) as deleted`;
+      if (row?.deleted) await c.get('auditor').record(tx, c, { action: 'auth.passkey.removed', entityType: 'passkey', entityId: passkeyId });
+    });
     await renewSession(c, db, user, true, config);
     return c.redirect('/security', 303);
   });

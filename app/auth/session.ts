@@ -77,6 +77,8 @@ export async function startSession(
   if (previous) await tx`select app.end_session(${previous}, 'sign_out')`;
   await tx`select app.start_session(${user.userId}, ${hash}, ${idleTimeoutFor(user.roleKey, user.side, config)}::interval,
                                     ${c.get('clientIp')}, ${c.req.header('user-agent') ?? ''}, ${authMethod})`;
+  await c.get('auditor').recordAs(tx, { type: 'user', id: user.userId, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId') },
+    { action: 'auth.signin.succeeded', entityType: 'user', entityId: user.userId, detail: { method: authMethod } });
   c.set('sessionTokenHash', hash);
   setCookie(c, sessionCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
 }
@@ -104,7 +106,13 @@ export async function renewSession(c: Context<AppEnv>, db: Database, user: Sessi
 
 export async function endSession(c: Context<AppEnv>, db: Database): Promise<void> {
   const hash = c.get('sessionTokenHash');
-  if (hash) await db.withPrincipal(null, (tx) => tx`select app.end_session(${hash}, 'sign_out')`);
+  const user = c.get('user');
+  if (hash) {
+    await db.withPrincipal(null, async (tx) => {
+      await tx`select app.end_session(${hash}, 'sign_out')`;
+      if (user) await c.get('auditor').record(tx, c, { action: 'auth.signout', entityType: 'session', entityId: user.sessionId });
+    });
+  }
   deleteCookie(c, sessionCookie, { path: '/', secure: true });
 }
 
@@ -119,6 +127,12 @@ export function requirePermission(c: Context<AppEnv>, permission: string): Sessi
   const user = requireUser(c);
   if (!user.permissions.has(permission)) throw forbidden();
   return user;
+}
+
+/** Records an audit event for the request in its own transaction (for actions done by SECURITY DEFINER calls before it). */
+export async function auditAction(c: Context<AppEnv>, db: Database, event: Parameters<AppEnv['Variables']['auditor']['record']>[2]): Promise<void> {
+  const user = c.get('user');
+  await db.withPrincipal(user ? { userId: user.userId } : null, (tx) => c.get('auditor').record(tx, c, event));
 }
 
 /** Sudo mode: a sensitive change needs a sign-in or re-authentication within the last few minutes. */

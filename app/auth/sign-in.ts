@@ -61,8 +61,12 @@ export async function findAccountById(id: Identity, userId: string): Promise<Acc
   return row as Account | undefined;
 }
 
-function logFailure(c: Context<AppEnv>, reason: string) {
+/** Logs {"event":"auth.signin.failed","ip":…} (Crowdsec parses it) and records the audit event. */
+async function logFailure(c: Context<AppEnv>, id: Identity, reason: string, userId: string | null = null) {
   c.get('log').warn({ event: 'auth.signin.failed', ip: c.get('clientIp'), reason }, 'sign-in failed');
+  await id.db.withPrincipal(null, (tx) => c.get('auditor').record(tx, c, {
+    action: 'auth.signin.failed', entityType: 'user', entityId: userId, outcome: 'failure', detail: { reason },
+  }));
 }
 
 export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInput): Promise<SignInOutcome> {
@@ -76,7 +80,7 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   const accountKey: Subject = bypass ? unlockSubject(bypass.unlock_token_id) : accountSubject(input.email);
   const claimed = await claimAttempt(id.db, [accountKey, ip]);
   if (!claimed.ok) {
-    logFailure(c, 'locked');
+    await logFailure(c, id, 'locked');
     if (claimed.subject === accountKey.key && !bypass) {
       const account = await findAccount(id, input.email);
       if (account?.status === 'active') void sendUnlockLink(id, account, c.get('locale'));
@@ -95,7 +99,7 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
     throw error;
   }
   if (!account || !passwordOk || account.status !== 'active') {
-    logFailure(c, 'credentials');
+    await logFailure(c, id, !account ? 'unknown_account' : account.status !== 'active' ? 'disabled' : 'wrong_password', account?.user_id ?? null);
     const failures = claimed.claims[0]!.failures;
     if (account?.status === 'active' && !bypass) {
       if (failures >= 5) void sendUnlockLink(id, account, c.get('locale'));
@@ -110,6 +114,7 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
     await id.db.withPrincipal(null, (tx) => tx`select app.rehash_password(${account.user_id}, ${account.password_hash}, ${fresh})`);
   }
   if (!id.networkAllows(account.role_key, c.get('clientIp'))) {
+    await logFailure(c, id, 'admin_network', account.user_id);
     c.get('log').warn({ event: 'auth.signin.network_refused', ip: c.get('clientIp'), userId: account.user_id }, 'admin-side sign-in from outside the admin networks');
     return { kind: 'network' };
   }
@@ -212,11 +217,11 @@ export async function completeSecondFactor(c: Context<AppEnv>, id: Identity, cod
   if (!challenge) return { kind: 'expired' };
   const result = await checkSecondFactor(c, id, challenge.userId, challenge.hash, code);
   if (result === 'failed') {
-    logFailure(c, 'second_factor');
+    await logFailure(c, id, 'second_factor', challenge.userId);
     return { kind: 'failed' };
   }
   if (typeof result === 'object') {
-    logFailure(c, 'second_factor_locked');
+    await logFailure(c, id, 'second_factor_locked', challenge.userId);
     return { kind: 'locked', retryAfterSeconds: result.locked };
   }
   const method = totpCodePattern.test(code.replace(/\s+/g, '')) ? 'password+totp' : 'password+backup_code';

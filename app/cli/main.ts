@@ -1,5 +1,11 @@
 // The `kastell` command for operators.
+import { readFileSync } from 'node:fs';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
+import { startAuditService, type AuditService } from '../audit/service.ts';
+import { applyAuditRetention } from '../audit/retention.ts';
+import { verifyExportDirectory } from '../audit/verify-export.ts';
+import { createMailer } from '../mail/mailer.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { connectDatabase } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
@@ -67,6 +73,103 @@ owner
       await embedded?.stop();
     }
     if (refused) process.exit(1);
+  });
+
+const audit = program.command('audit').description('The audit trail: verify the chain, export days, check exports offline');
+
+/** Runs `work` with a database connection and the audit service (no background jobs). */
+async function withAudit<T>(work: (service: AuditService) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const log = createLogger({ level: 'warn' });
+  const { appUrl, embedded } = await resolveDatabase(config, log);
+  const db = connectDatabase(appUrl, { max: 2 });
+  const service = await startAuditService({ config: { ...config, jobs: false }, db, log, mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }), sequencer: false });
+  try {
+    return await work(service);
+  } finally {
+    await service.stop();
+    await db.close();
+    await embedded?.stop();
+  }
+}
+
+audit
+  .command('verify')
+  .description('Walk the whole chain; exit 1 on any break, gap, cut tail or event left unchained past the bound')
+  .action(async () => {
+    const bar = process.stderr.isTTY ? new SingleBar({ format: 'verifying {bar} {value}/{total} links', stream: process.stderr }, Presets.shades_classic) : undefined;
+    const result = await withAudit((service) => service.verify({
+      onTotal: (total) => bar?.start(total, 0),
+      onProgress: (checked) => bar?.update(checked),
+    }));
+    bar?.stop();
+    if (result.ok) {
+      console.log(`OK: ${result.checked} links verified in ${result.durationMs} ms; head ${result.headSeq} ${result.headHash ?? ''}`);
+    } else {
+      console.error(`BROKEN${result.firstBadSeq !== null ? ` at link ${result.firstBadSeq}` : ''}: ${result.problem}`);
+      process.exit(1);
+    }
+  });
+
+audit
+  .command('export')
+  .description('Export one day (UTC) of chained events as JSON Lines with a signed manifest')
+  .requiredOption('--day <YYYY-MM-DD>', 'the day to export')
+  .option('--out <dir>', 'target directory (default: KASTELL_AUDIT_ARCHIVE_DIR)')
+  .action(async (options: { day: string; out?: string }) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(options.day)) {
+      console.error('--day must be a date like 2026-11-21');
+      process.exit(2);
+    }
+    const { manifest, verified } = await withAudit(async (service) => {
+      await service.sequencer.runOnce();
+      await service.checkpoint();
+      return service.exportDay(options.day, options.out);
+    });
+    console.log(`${manifest.count} events (links ${manifest.firstSeq ?? '-'}..${manifest.lastSeq ?? '-'}) exported; self-check ${verified.ok ? 'passed' : `FAILED: ${verified.problem}`}`);
+    if (!verified.ok) process.exit(1);
+  });
+
+audit
+  .command('verify-export')
+  .description('Verify exports offline with nothing but the public key; exit 1 on any tampering')
+  .argument('<dir>', 'a directory of kastell-audit-*.jsonl exports with their manifests and signatures')
+  .requiredOption('--key <public.asc>', 'the armored OpenPGP public key of the installation')
+  .action(async (dir: string, options: { key: string }) => {
+    const results = await verifyExportDirectory(dir, readFileSync(options.key, 'utf8'));
+    if (results.length === 0) {
+      console.error(`no exports found in ${dir}`);
+      process.exit(1);
+    }
+    for (const r of results) console.log(`${r.ok ? 'OK ' : 'BAD'} ${r.day}: ${r.ok ? `${r.lines} lines` : r.problem}`);
+    if (results.some((r) => !r.ok)) process.exit(1);
+  });
+
+audit
+  .command('checkpoint')
+  .description('Chain what is pending and sign the current head')
+  .action(async () => {
+    const checkpoint = await withAudit(async (service) => {
+      await service.sequencer.runOnce();
+      return service.checkpoint();
+    });
+    console.log(checkpoint ? `checkpoint at link ${checkpoint.seq} ${checkpoint.hash}` : 'head unchanged since the last checkpoint');
+  });
+
+audit
+  .command('retention')
+  .description('Retire audit months older than 7 years whose links are all in verified exports (each removal is itself an audit event)')
+  .action(async () => {
+    const config = loadConfig();
+    const { appUrl, embedded } = await resolveDatabase(config, createLogger({ level: 'warn' }));
+    const db = connectDatabase(appUrl, { max: 1 });
+    const outcomes = await applyAuditRetention(db).finally(async () => {
+      await db.close();
+      await embedded?.stop();
+    });
+    if (outcomes.length === 0) console.log('no audit month is past the 7-year retention period');
+    for (const o of outcomes) console.log(o.dropped ? `retired ${o.month} (${o.links} links)` : `kept ${o.month}: ${o.refused}`);
+    if (outcomes.some((o) => !o.dropped)) process.exit(1);
   });
 
 program

@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { requirePermission } from '../auth/session.ts';
+import { auditFor } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -29,7 +30,7 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     body: companyInputSchema, response: companySchema,
     handler: (c, { body }) => {
       const user = requirePermission(c, 'companies.create');
-      return db.withPrincipal(user, (tx) => createCompany(tx, body));
+      return db.withPrincipal(user, (tx) => createCompany(tx, auditFor(c), body));
     },
   });
   api.add({
@@ -45,7 +46,7 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     body: companyPatchSchema, response: companySchema,
     handler: async (c, { body }) => {
       const user = requirePermission(c, 'companies.update');
-      return (await db.withPrincipal(user, (tx) => updateCompany(tx, idParam(c, 'companyId'), body))) ?? Promise.reject(notFound());
+      return (await db.withPrincipal(user, (tx) => updateCompany(tx, auditFor(c), idParam(c, 'companyId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
@@ -53,7 +54,7 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     response: z.object({ deleted: z.literal(true) }),
     handler: async (c) => {
       const user = requirePermission(c, 'companies.delete');
-      if (!(await db.withPrincipal(user, (tx) => deleteCompany(tx, idParam(c, 'companyId'))))) throw notFound();
+      if (!(await db.withPrincipal(user, (tx) => deleteCompany(tx, auditFor(c), idParam(c, 'companyId'))))) throw notFound();
       return { deleted: true as const };
     },
   });
@@ -65,7 +66,7 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const fields = await readFormFields(c);
     const parsed = companyInputSchema.safeParse(fields);
     if (!parsed.success) return companiesPage(c, db, issuesOf(parsed.error), fields, 422);
-    const company = await db.withPrincipal(user, (tx) => createCompany(tx, parsed.data));
+    const company = await db.withPrincipal(user, (tx) => createCompany(tx, auditFor(c), parsed.data));
     return c.redirect(`/companies/${company.companyId}`, 303);
   });
 
@@ -103,14 +104,14 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
       if (!company) throw notFound();
       return renderPage(c, company.name, <CompanyEditForm c={c} company={company} issues={issuesOf(parsed.error)} />, 422);
     }
-    const updated = await db.withPrincipal(user, (tx) => updateCompany(tx, companyId, blanksCleared(parsed.data, ['customerNumber'])));
+    const updated = await db.withPrincipal(user, (tx) => updateCompany(tx, auditFor(c), companyId, blanksCleared(parsed.data, ['customerNumber'])));
     if (!updated) throw notFound();
     return c.redirect(`/companies/${companyId}`, 303);
   });
 
   pages.post('/companies/:companyId/delete', async (c) => {
     const user = requirePermission(c, 'companies.delete');
-    if (!(await db.withPrincipal(user, (tx) => deleteCompany(tx, idParam(c, 'companyId'))))) throw notFound();
+    if (!(await db.withPrincipal(user, (tx) => deleteCompany(tx, auditFor(c), idParam(c, 'companyId'))))) throw notFound();
     return c.redirect('/companies', 303);
   });
 

@@ -12,6 +12,8 @@ const MIGRATION_LOCK = 0x6b617374656c6c; // "kastell"
 export const ownerRole = 'kastell_owner';
 export const appGroupRole = 'kastell_app';
 export const authRole = 'kastell_auth';
+/** NOLOGIN owner of the audit append functions: may insert audit rows, nothing else. */
+export const auditRole = 'kastell_audit';
 
 export interface Migration {
   version: string;
@@ -43,7 +45,7 @@ export function appLoginFromUrl(appUrl: string): { role: string; password: strin
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
     throw new Error(`KASTELL_DATABASE_URL names the login role "${role}": use lower-case letters, digits and _ only.`);
   }
-  if ([ownerRole, appGroupRole, authRole, 'postgres'].includes(role)) {
+  if ([ownerRole, appGroupRole, authRole, auditRole, 'postgres'].includes(role)) {
     throw new Error(`KASTELL_DATABASE_URL must name its own login role, not "${role}".`);
   }
   if (password.length < 16) {
@@ -104,7 +106,7 @@ export async function migrate(options: {
 
 async function ensureRoles(admin: postgres.Sql, login: { role: string; password: string }): Promise<void> {
   const database = (await admin`select current_database() as name`)[0]!.name as string;
-  for (const role of [ownerRole, appGroupRole, authRole]) {
+  for (const role of [ownerRole, appGroupRole, authRole, auditRole]) {
     await ensureRole(admin, role, 'nologin');
   }
   await ensureRole(admin, login.role, 'login');
@@ -112,6 +114,7 @@ async function ensureRoles(admin: postgres.Sql, login: { role: string; password:
   await execFormatted(admin, 'alter role %I with password %L', login.role, login.password);
   await execFormatted(admin, 'grant %I to %I', appGroupRole, login.role);
   await execFormatted(admin, 'grant %I to %I', authRole, ownerRole);
+  await execFormatted(admin, 'grant %I to %I', auditRole, ownerRole);
   await execFormatted(admin, 'grant create, connect on database %I to %I', database, ownerRole);
   await execFormatted(admin, 'grant connect on database %I to %I', database, login.role);
   await execFormatted(admin, 'create schema if not exists kastell_meta authorization %I', ownerRole);

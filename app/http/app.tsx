@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { assetRoutes } from '../assets/routes.tsx';
 import { createIdentity } from '../auth/identity.ts';
 import { configureHashing } from '../auth/password.ts';
+import { auditRoutes } from '../audit/routes.tsx';
+import type { AuditService } from '../audit/service.ts';
 import { authRoutes } from '../auth/routes.tsx';
 import { createLazySecretBox, loadSecretKey } from '../auth/secret-box.ts';
 import { securityRoutes } from '../auth/security-routes.tsx';
@@ -42,6 +44,7 @@ export interface AppDeps {
   store: DocumentStore;
   log: Logger;
   mailer?: Mailer;
+  audit: AuditService;
 }
 
 const stylesheet = readFileSync(new URL('./assets/app.css', import.meta.url));
@@ -49,7 +52,7 @@ const stylesheet = readFileSync(new URL('./assets/app.css', import.meta.url));
 const maskTokens = (path: string) => path.replace(/[A-Za-z0-9_-]{43}/g, '[token]');
 
 export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry } {
-  const { config, db, store, log } = deps;
+  const { config, db, store, log, audit } = deps;
   const app = new Hono<AppEnv>();
   const trustedProxies = createProxyList(config.trustedProxies);
   configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue);
@@ -57,13 +60,14 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
     db,
     config,
     log,
-    mailer: deps.mailer ?? createMailer(config.smtpUrl, config.mailFrom, log),
+    mailer: deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }),
     box: createLazySecretBox(() => loadSecretKey(config)),
   });
 
   app.use('*', async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
+    c.set('auditor', audit.auditor);
     c.header('X-Request-Id', requestId);
     let socketAddress = '0.0.0.0';
     try {
@@ -128,6 +132,7 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
   app.route('/', siteRoutes(db, api));
   app.route('/', assetRoutes(db, api));
   app.route('/', inviteRoutes(db, api, config));
+  app.route('/', auditRoutes(db, api, audit));
   apiRouter.get('/openapi.json', (c) => c.json(api.openApiDocument({ title: 'Kastell API', version: '1' })));
   app.route('/api/v1', apiRouter);
 

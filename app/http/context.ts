@@ -1,5 +1,6 @@
 // What middleware puts on each request's context.
 import type { Logger } from 'pino';
+import type { Auditor } from '../audit/record.ts';
 import type { Locale, Translate } from '../i18n/index.ts';
 
 export interface SessionUser {
@@ -29,5 +30,6 @@ export interface AppEnv {
     csrfToken: string;
     user: SessionUser | null;
     sessionTokenHash: Buffer | null;
+    auditor: Auditor;
   };
 }

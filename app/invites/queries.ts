@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Audit } from '../audit/record.ts';
 import type { Tx } from '../db/client.ts';
 import type { Invite, inviteInputSchema, Role } from './schema.ts';
 
@@ -22,18 +23,20 @@ export async function listOpenInvites(tx: Tx): Promise<Invite[]> {
   return rows.map(presentInvite);
 }
 
-export async function createInvite(tx: Tx, input: z.infer<typeof inviteInputSchema> & { invitedBy: string; tokenHash: Buffer; ttlHours: number }): Promise<Invite> {
+export async function createInvite(tx: Tx, audit: Audit, input: z.infer<typeof inviteInputSchema> & { invitedBy: string; tokenHash: Buffer; ttlHours: number }): Promise<Invite> {
   const [row] = await tx<Row[]>`
     insert into invites (email, role_id, company_id, token_hash, invited_by, expires_at)
     values (${input.email}, ${input.roleId}, ${input.companyId ?? null}, ${input.tokenHash}, ${input.invitedBy},
             now() + ${`${input.ttlHours} hours`}::interval)
     returning ${tx.unsafe(columns)}`;
+  await audit(tx, { action: 'invite.created', entityType: 'invite', entityId: row!.invite_id, companyId: row!.company_id, detail: { roleId: input.roleId } });
   return presentInvite(row!);
 }
 
-export async function revokeInvite(tx: Tx, inviteId: string): Promise<Invite | undefined> {
+export async function revokeInvite(tx: Tx, audit: Audit, inviteId: string): Promise<Invite | undefined> {
   const [row] = await tx<Row[]>`update invites set revoked_at = now()
     where invite_id = ${inviteId} and accepted_at is null and revoked_at is null returning ${tx.unsafe(columns)}`;
+  if (row) await audit(tx, { action: 'invite.revoked', entityType: 'invite', entityId: inviteId, companyId: row.company_id });
   return row && presentInvite(row);
 }
 

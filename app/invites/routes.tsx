@@ -9,6 +9,7 @@ import { requirePermission, startSession } from '../auth/session.ts';
 import type { SessionUser } from '../http/context.ts';
 import { hashToken, newToken, tokenPattern } from '../auth/tokens.ts';
 import { listCompanies } from '../companies/queries.ts';
+import { auditFor } from '../audit/record.ts';
 import type { Database, Tx } from '../db/client.ts';
 import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { ApiRegistry } from '../http/api.ts';
@@ -22,13 +23,13 @@ import { acceptInviteSchema, createdInviteSchema, inviteInputSchema, inviteSchem
 export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
-  async function invite(user: SessionUser, input: z.infer<typeof inviteInputSchema>) {
+  async function invite(c: Context<AppEnv>, user: SessionUser, input: z.infer<typeof inviteInputSchema>) {
     const { token, hash } = newToken();
     return db.withPrincipal(user, async (tx) => {
       const role = (await listRoles(tx)).find((r) => r.roleId === input.roleId);
       if (!role) throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'roleId', message: 'unknown role' }]);
       checkInviteScope(user, role, input.companyId);
-      const created = await createInvite(tx, { ...input, invitedBy: user.userId, tokenHash: hash, ttlHours: config.inviteTtlHours });
+      const created = await createInvite(tx, auditFor(c), { ...input, invitedBy: user.userId, tokenHash: hash, ttlHours: config.inviteTtlHours });
       return { ...created, link: `${config.publicUrl}/invites/accept/${token}` };
     });
   }
@@ -45,13 +46,13 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
   api.add({
     method: 'post', path: '/invites', summary: 'Invite someone into a role; the response carries the one-time link', tag: 'invites',
     status: 201, body: inviteInputSchema, response: createdInviteSchema,
-    handler: (c, { body }) => invite(requirePermission(c, 'users.invite'), body),
+    handler: (c, { body }) => invite(c, requirePermission(c, 'users.invite'), body),
   });
   api.add({
     method: 'post', path: '/invites/:inviteId/revoke', summary: 'Revoke an open invitation', tag: 'invites', response: inviteSchema,
     handler: async (c) => {
       const user = requirePermission(c, 'users.invite');
-      return (await db.withPrincipal(user, (tx) => revokeInvite(tx, idParam(c, 'inviteId')))) ?? Promise.reject(notFound());
+      return (await db.withPrincipal(user, (tx) => revokeInvite(tx, auditFor(c), idParam(c, 'inviteId')))) ?? Promise.reject(notFound());
     },
   });
 
@@ -62,7 +63,7 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
     const parsed = inviteInputSchema.safeParse(fields);
     if (!parsed.success) return invitesPage(c, db, issuesOf(parsed.error), fields, undefined, 422);
     try {
-      const created = await invite(user, parsed.data);
+      const created = await invite(c, user, parsed.data);
       return invitesPage(c, db, [], {}, created, 201);
     } catch (error) {
       const mapped = error instanceof HttpError ? error : httpErrorFromPostgres(error);
@@ -73,7 +74,7 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
   });
   pages.post('/invites/:inviteId/revoke', async (c) => {
     const user = requirePermission(c, 'users.invite');
-    if (!(await db.withPrincipal(user, (tx) => revokeInvite(tx, idParam(c, 'inviteId'))))) throw notFound();
+    if (!(await db.withPrincipal(user, (tx) => revokeInvite(tx, auditFor(c), idParam(c, 'inviteId'))))) throw notFound();
     return c.redirect('/invites', 303);
   });
 
@@ -93,6 +94,8 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
       await db.withPrincipal(null, async (tx: Tx) => {
         const [row] = await tx`select app.accept_invite(${hashToken(token)}, ${parsed.data.displayName}, ${passwordHash}) as user_id`;
         const [account] = await tx`select * from app.find_sign_in(${invitation.email})`;
+        await c.get('auditor').recordAs(tx, { type: 'user', id: row!.user_id, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId') },
+          { action: 'invite.accepted', entityType: 'user', entityId: row!.user_id });
         await startSession(c, tx, { userId: row!.user_id, roleKey: account!.role_key, side: account!.side });
       });
     } catch (error) {

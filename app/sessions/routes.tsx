@@ -53,13 +53,13 @@ export function sessionRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
   pages.post('/security/sessions/:sessionId/end', async (c) => {
     const user = requireUser(c);
     const sessionId = idParam(c, 'sessionId');
-    await endOwnSession(db, user, sessionId);
+    await endOwnSession(c, db, user, sessionId);
     return c.redirect(sessionId === user.sessionId ? '/sign-in' : '/security/sessions', 303);
   });
 
   pages.post('/security/sessions/end-others', async (c) => {
     const user = requireUser(c);
-    await db.withPrincipal({ userId: user.userId }, (tx) => tx`select app.end_sessions_of(${user.userId}, 'ended_by_user', ${user.sessionId})`);
+    await endOtherSessions(c, db, user);
     return c.redirect('/security/sessions', 303);
   });
 
@@ -79,7 +79,7 @@ export function sessionRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     tag: 'security',
     response: z.object({ ended: z.literal(true) }),
     handler: async (c) => {
-      await endOwnSession(db, requireUser(c), idParam(c, 'sessionId'));
+      await endOwnSession(c, db, requireUser(c), idParam(c, 'sessionId'));
       return { ended: true as const };
     },
   });
@@ -92,23 +92,30 @@ export function sessionRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     body: z.strictObject({}),
     response: z.object({ ended: z.number().int() }),
     handler: async (c) => {
-      const user = requireUser(c);
-      const [row] = await db.withPrincipal({ userId: user.userId }, (tx) => tx`select app.end_sessions_of(${user.userId}, 'ended_by_user', ${user.sessionId}) as n`);
-      return { ended: Number(row?.n ?? 0) };
+      return { ended: await endOtherSessions(c, db, requireUser(c)) };
     },
   });
 
   return pages;
 }
 
-async function endOwnSession(db: Database, user: SessionUser, sessionId: string): Promise<void> {
+async function endOwnSession(c: Context<AppEnv>, db: Database, user: SessionUser, sessionId: string): Promise<void> {
   const ended = await db.withPrincipal({ userId: user.userId }, async (tx) => {
     const [own] = await tx`select 1 from kastell.sessions where session_id = ${sessionId} and user_id = ${user.userId} and ended_at is null`;
     if (!own) return false;
     const [row] = await tx`select app.end_session_by_id(${sessionId}, 'ended_by_user') as ok`;
+    if (row?.ok === true) await c.get('auditor').record(tx, c, { action: 'session.ended', entityType: 'session', entityId: sessionId });
     return row?.ok === true;
   });
   if (!ended) throw notFound();
+}
+
+async function endOtherSessions(c: Context<AppEnv>, db: Database, user: SessionUser): Promise<number> {
+  return db.withPrincipal({ userId: user.userId }, async (tx) => {
+    const [row] = await tx`select app.end_sessions_of(${user.userId}, 'ended_by_user', ${user.sessionId}) as n`;
+    await c.get('auditor').record(tx, c, { action: 'sessions.ended', entityType: 'user', entityId: user.userId, detail: { count: Number(row?.n ?? 0) } });
+    return Number(row?.n ?? 0);
+  });
 }
 
 function sessionsPage(c: Context<AppEnv>, sessions: Awaited<ReturnType<typeof listOwnSessions>>) {

@@ -44,6 +44,9 @@ export function setupRoutes(db: Database): Hono<AppEnv> {
         const userId = row!.user_id as string;
         await assumePrincipal(tx, { userId });
         await tx`update organisation set name = ${input.organisation}`;
+        const actor = { type: 'user' as const, id: userId, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId') };
+        await c.get('auditor').recordAs(tx, actor, { action: 'owner.created', entityType: 'user', entityId: userId });
+        await c.get('auditor').recordAs(tx, actor, { action: 'organisation.updated', entityType: 'organisation', detail: { fields: 'name' } });
         await startSession(c, tx, { userId, roleKey: 'owner', side: 'operator' });
       });
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Audit } from '../audit/record.ts';
 import type { Tx } from '../db/client.ts';
 import type { Site, siteInputSchema, sitePatchSchema } from './schema.ts';
 
@@ -28,15 +29,16 @@ export async function findSite(tx: Tx, siteId: string): Promise<Site | undefined
   return row && presentSite(row);
 }
 
-export async function createSite(tx: Tx, companyId: string, input: z.infer<typeof siteInputSchema>): Promise<Site> {
+export async function createSite(tx: Tx, audit: Audit, companyId: string, input: z.infer<typeof siteInputSchema>): Promise<Site> {
   const [row] = await tx<Row[]>`
     insert into sites (company_id, name, street, postal_code, city, country)
     values (${companyId}, ${input.name}, ${input.street ?? null}, ${input.postalCode ?? null}, ${input.city ?? null}, ${input.country ?? null})
     returning ${tx.unsafe(columns)}`;
+  await audit(tx, { action: 'site.created', entityType: 'site', entityId: row!.site_id, companyId });
   return presentSite(row!);
 }
 
-export async function updateSite(tx: Tx, siteId: string, patch: z.infer<typeof sitePatchSchema>): Promise<Site | undefined> {
+export async function updateSite(tx: Tx, audit: Audit, siteId: string, patch: z.infer<typeof sitePatchSchema>): Promise<Site | undefined> {
   const keep = (field: keyof typeof patch) => patch[field] === undefined;
   const [row] = await tx<Row[]>`
     update sites set
@@ -47,9 +49,12 @@ export async function updateSite(tx: Tx, siteId: string, patch: z.infer<typeof s
       country = case when ${keep('country')} then country else ${patch.country ?? null} end
     where site_id = ${siteId}
     returning ${tx.unsafe(columns)}`;
+  if (row) await audit(tx, { action: 'site.updated', entityType: 'site', entityId: siteId, companyId: row.company_id, detail: { fields: Object.keys(patch).join(',') } });
   return row && presentSite(row);
 }
 
-export async function deleteSite(tx: Tx, siteId: string): Promise<boolean> {
-  return (await tx`delete from sites where site_id = ${siteId} returning site_id`).length === 1;
+export async function deleteSite(tx: Tx, audit: Audit, siteId: string): Promise<boolean> {
+  const [row] = await tx`delete from sites where site_id = ${siteId} returning company_id`;
+  if (row) await audit(tx, { action: 'site.deleted', entityType: 'site', entityId: siteId, companyId: row.company_id });
+  return row !== undefined;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { listAssetsOfSite } from '../assets/queries.ts';
 import { AssetForm } from '../assets/routes.tsx';
 import { requirePermission } from '../auth/session.ts';
+import { auditFor } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -37,7 +38,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
       const companyId = idParam(c, 'companyId');
       return db.withPrincipal(user, async (tx) => {
         if (!(await findCompany(tx, companyId))) throw notFound();
-        return createSite(tx, companyId, body);
+        return createSite(tx, auditFor(c), companyId, body);
       });
     },
   });
@@ -52,7 +53,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     method: 'patch', path: '/sites/:siteId', summary: 'Change a site', tag: 'sites', body: sitePatchSchema, response: siteSchema,
     handler: async (c, { body }) => {
       const user = requirePermission(c, 'sites.update');
-      return (await db.withPrincipal(user, (tx) => updateSite(tx, idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
+      return (await db.withPrincipal(user, (tx) => updateSite(tx, auditFor(c), idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
@@ -60,7 +61,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     response: z.object({ deleted: z.literal(true) }),
     handler: async (c) => {
       const user = requirePermission(c, 'sites.delete');
-      if (!(await db.withPrincipal(user, (tx) => deleteSite(tx, idParam(c, 'siteId'))))) throw notFound();
+      if (!(await db.withPrincipal(user, (tx) => deleteSite(tx, auditFor(c), idParam(c, 'siteId'))))) throw notFound();
       return { deleted: true as const };
     },
   });
@@ -76,7 +77,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     }
     const site = await db.withPrincipal(user, async (tx) => {
       if (!(await findCompany(tx, companyId))) throw notFound();
-      return createSite(tx, companyId, parsed.data);
+      return createSite(tx, auditFor(c), companyId, parsed.data);
     });
     return c.redirect(`/sites/${site.siteId}`, 303);
   });
@@ -115,7 +116,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     if (!parsed.success) {
       return renderPage(c, c.get('t')('sites.edit'), <SiteForm c={c} action={`/sites/${siteId}`} issues={issuesOf(parsed.error)} values={fields} />, 422);
     }
-    const site = await db.withPrincipal(user, (tx) => updateSite(tx, siteId, blanksCleared(parsed.data, ['street', 'postalCode', 'city', 'country'])));
+    const site = await db.withPrincipal(user, (tx) => updateSite(tx, auditFor(c), siteId, blanksCleared(parsed.data, ['street', 'postalCode', 'city', 'country'])));
     if (!site) throw notFound();
     return c.redirect(`/sites/${siteId}`, 303);
   });
@@ -125,7 +126,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const siteId = idParam(c, 'siteId');
     const companyId = await db.withPrincipal(user, async (tx) => {
       const site = await findSite(tx, siteId);
-      return site && (await deleteSite(tx, siteId)) ? site.companyId : undefined;
+      return site && (await deleteSite(tx, auditFor(c), siteId)) ? site.companyId : undefined;
     });
     if (!companyId) throw notFound();
     return c.redirect(`/companies/${companyId}`, 303);

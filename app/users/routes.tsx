@@ -68,17 +68,18 @@ export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     });
   };
 
-  action('disable', 'users.disable', true, async (_c, actor, userId) => setStatus(id, actor, userId, 'disabled'));
-  action('enable', 'users.disable', true, async (_c, actor, userId) => setStatus(id, actor, userId, 'active'));
-  action('end-sessions', 'sessions.end', false, async (_c, actor, userId) => {
-    await db.withPrincipal({ userId: actor.userId }, (tx) => tx`select app.end_sessions_of(${userId}, 'ended_by_admin', null)`);
-  });
-  action('reset-factors', 'users.update', true, async (_c, actor, userId) => {
-    await db.withPrincipal({ userId: actor.userId }, (tx) => tx`select app.reset_factors(${userId})`);
+  action('disable', 'users.disable', true, async (c, actor, userId) => setStatus(c, id, actor, userId, 'disabled'));
+  action('enable', 'users.disable', true, async (c, actor, userId) => setStatus(c, id, actor, userId, 'active'));
+  action('end-sessions', 'sessions.end', false, async (c, actor, userId) => { await endSessionsOf(c, id, actor, userId); });
+  action('reset-factors', 'users.update', true, async (c, actor, userId) => {
+    await db.withPrincipal({ userId: actor.userId }, async (tx) => {
+      await tx`select app.reset_factors(${userId})`;
+      await c.get('auditor').record(tx, c, { action: 'user.factors_reset', entityType: 'user', entityId: userId });
+    });
   });
   action('role', 'users.update', true, async (c, actor, userId) => {
     const { roleId } = parseOrThrow(roleChangeSchema, await readFormFields(c));
-    await changeRole(id, actor, userId, roleId);
+    await changeRole(c, id, actor, userId, roleId);
   });
 
   api.add({
@@ -100,7 +101,7 @@ export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     handler: async (c, { body }) => {
       const actor = requirePermission(c, 'users.update');
       requireSudo(c, config);
-      await changeRole(id, actor, idParam(c, 'userId'), body.roleId);
+      await changeRole(c, id, actor, idParam(c, 'userId'), body.roleId);
       return { changed: true as const };
     },
   });
@@ -114,28 +115,40 @@ export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     response: z.object({ ended: z.number().int() }),
     handler: async (c) => {
       const actor = requirePermission(c, 'sessions.end');
-      const userId = idParam(c, 'userId');
-      const [row] = await db.withPrincipal({ userId: actor.userId }, (tx) => tx`select app.end_sessions_of(${userId}, 'ended_by_admin', null) as n`);
-      return { ended: Number(row?.n ?? 0) };
+      return { ended: await endSessionsOf(c, id, actor, idParam(c, 'userId')) };
     },
   });
 
   return pages;
 }
 
-async function setStatus(id: Identity, actor: SessionUser, userId: string, status: 'active' | 'disabled') {
+async function endSessionsOf(c: Context<AppEnv>, id: Identity, actor: SessionUser, userId: string): Promise<number> {
+  return id.db.withPrincipal({ userId: actor.userId }, async (tx) => {
+    const [row] = await tx`select app.end_sessions_of(${userId}, 'ended_by_admin', null) as n`;
+    await c.get('auditor').record(tx, c, { action: 'sessions.ended_by_admin', entityType: 'user', entityId: userId, detail: { count: Number(row?.n ?? 0) } });
+    return Number(row?.n ?? 0);
+  });
+}
+
+async function setStatus(c: Context<AppEnv>, id: Identity, actor: SessionUser, userId: string, status: 'active' | 'disabled') {
   if (userId === actor.userId) throw forbidden();
-  const updated = await id.db.withPrincipal({ userId: actor.userId }, (tx) => tx`update kastell.users set status = ${status} where user_id = ${userId} returning 1`);
+  const updated = await id.db.withPrincipal({ userId: actor.userId }, async (tx) => {
+    const rows = await tx`update kastell.users set status = ${status} where user_id = ${userId} returning 1`;
+    if (rows.length > 0) await c.get('auditor').record(tx, c, { action: status === 'disabled' ? 'user.disabled' : 'user.enabled', entityType: 'user', entityId: userId });
+    return rows;
+  });
   if (updated.length === 0) throw notFound();
 }
 
-async function changeRole(id: Identity, actor: SessionUser, userId: string, roleId: string) {
+async function changeRole(c: Context<AppEnv>, id: Identity, actor: SessionUser, userId: string, roleId: string) {
   const updated = await id.db.withPrincipal({ userId: actor.userId }, async (tx) => {
     const [role] = await tx`select role_key from kastell.roles where role_id = ${roleId}`;
     if (!role) throw notFound();
     // only the owner (roles.manage) hands out the owner role
     if (role.role_key === 'owner' && !actor.permissions.has('roles.manage')) throw forbidden();
-    return tx`update kastell.memberships set role_id = ${roleId} where user_id = ${userId} returning 1`;
+    const rows = await tx`update kastell.memberships set role_id = ${roleId} where user_id = ${userId} returning 1`;
+    if (rows.length > 0) await c.get('auditor').record(tx, c, { action: 'user.role_changed', entityType: 'user', entityId: userId, detail: { role: role.role_key ?? 'custom' } });
+    return rows;
   });
   if (updated.length === 0) throw notFound();
 }

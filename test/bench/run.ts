@@ -1,12 +1,56 @@
-// `npm run bench`: runs each benchmark in turn (add yours to the list).
-// `npm run bench -- signin` runs only the named ones.
-const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
-  signin: () => import('./signin.ts'),
-};
+// `npm run bench`: the audit trail's figures, each against a baseline
+// measured in the same run on the same throwaway PostgreSQL cluster.
+//   1. audited vs unaudited writes over real HTTP, 32 concurrent clients (goal ≥ 0.8)
+//   2. commit-to-chained delay under that load (goal p99 ≤ 1 s)
+//   3. verification rate vs a bare chained SHA-256 loop, ≥ 1M events (goal ≥ 0.3)
+// KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it.
+import { startCluster } from '../harness/postgres.ts';
+import { prepareTemplate } from '../harness/template.ts';
+import { percentile, runHttpWrites, type WriteRun } from './http-writes.ts';
+import { runLongTransaction } from './long-transaction.ts';
+import { runVerifyRate } from './verify-rate.ts';
 
-const wanted = process.argv.slice(2);
-for (const [name, load] of Object.entries(benches)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
-  console.log(`# bench: ${name}`);
-  await (await load()).run();
+const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
+const events = Number(process.env.KASTELL_BENCH_EVENTS ?? 1_000_000);
+const rounds = Number(process.env.KASTELL_BENCH_ROUNDS ?? 2);
+const clients = 32;
+const only = process.argv[2]; // 'writes', 'long', 'verify' or 'signin' to run one part
+
+const cluster = await startCluster();
+try {
+  const { appPassword } = await prepareTemplate(cluster);
+  console.log(`# PostgreSQL ${cluster.version}; node ${process.version}`);
+  if (only === undefined || only === 'writes') {
+    const runs: WriteRun[] = [];
+    for (let round = 0; round < rounds; round++) {
+      // alternate so drift (caches, autovacuum, thermal) hits both sides alike
+      for (const audited of round % 2 === 0 ? [false, true] : [true, false]) {
+        const run = await runHttpWrites(cluster, appPassword, { audited, clients, seconds, warmupSeconds: 2 });
+        runs.push(run);
+        console.log(`writes ${audited ? 'audited  ' : 'unaudited'} round ${round + 1}: ${run.requests} in ${run.seconds.toFixed(1)} s = ${run.perSecond.toFixed(0)}/s (${run.errors} errors)`);
+      }
+    }
+    const rate = (audited: boolean) => {
+      const selected = runs.filter((r) => r.audited === audited);
+      return selected.reduce((sum, r) => sum + r.requests, 0) / selected.reduce((sum, r) => sum + r.seconds, 0);
+    };
+    const delays = runs.flatMap((r) => r.chainDelaysMs).sort((a, b) => a - b);
+    console.log(`\nRESULT writes/s at ${clients} clients: audited ${rate(true).toFixed(0)}, unaudited ${rate(false).toFixed(0)}, ratio ${(rate(true) / rate(false)).toFixed(2)} (goal >= 0.80)`);
+    console.log(`RESULT commit-to-chained under load (${delays.length} probes): p50 ${percentile(delays, 50).toFixed(0)} ms, p99 ${percentile(delays, 99).toFixed(0)} ms, max ${percentile(delays, 100).toFixed(0)} ms (goal p99 <= 1000 ms)`);
+  }
+  if (only === undefined || only === 'long') {
+    const hold = 3;
+    const { delaysMs } = await runLongTransaction(cluster, appPassword, hold);
+    console.log(`RESULT commit-to-chained while one writing transaction stays open ${hold} s (${delaysMs.length} probes): p50 ${percentile(delaysMs, 50).toFixed(0)} ms, p99 ${percentile(delaysMs, 99).toFixed(0)} ms, max ${percentile(delaysMs, 100).toFixed(0)} ms`);
+  }
+  if (only === undefined || only === 'verify') {
+    const run = await runVerifyRate(cluster, appPassword, events, (line) => console.log(`verify bench: ${line}`));
+    console.log(`\nRESULT chaining ${run.events} events took ${run.chainSeconds.toFixed(1)} s (${(run.events / run.chainSeconds).toFixed(0)}/s)`);
+    console.log(`RESULT verify ${run.verifyPerSecond.toFixed(0)} events/s vs bare chained SHA-256 ${run.barePerSecond.toFixed(0)}/s: ratio ${(run.verifyPerSecond / run.barePerSecond).toFixed(2)} (goal >= 0.30)${run.ok ? '' : ' — VERIFY FAILED'}`);
+  }
+} finally {
+  await cluster.stop();
 }
+
+// Identity: sign-in under a many-address flood (its own cluster).
+if (only === undefined || only === 'signin') await (await import('./signin.ts')).run();

@@ -66,6 +66,7 @@ export async function run(): Promise<void> {
       KASTELL_MFA_CUSTOMERS: 'optional', // the full path ends in a session without a second factor
       KASTELL_HIBP_URL: 'off',
       KASTELL_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'),
+      KASTELL_JOBS: 'off',
     });
     const server = await startServer(config, createLogger({ level: 'silent' }));
     const url = server.url;

@@ -3,10 +3,6 @@
 // registry itself, so a route added later is covered without being listed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig } from '../../app/config.ts';
-import { createApp } from '../../app/http/app.tsx';
-import { createLogger } from '../../app/log.ts';
-import { createDocumentStore } from '../../app/storage/store.ts';
 import { newToken } from '../../app/auth/tokens.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
@@ -47,12 +43,7 @@ const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /m
   'post /auth/passkey/options', 'post /auth/passkey/verify', 'get /me/sessions', 'post /me/sessions/end-others',
   'post /me/passkeys/options', 'post /me/passkeys', 'post /me/password']);
 
-const { api } = createApp({
-  config: parseConfig({}),
-  db: t.db,
-  store: createDocumentStore({ kind: 'local', dir: '/tmp/kastell-unused' }),
-  log: createLogger({ level: 'silent' }),
-});
+const { api } = server;
 
 function assertNothingOfB(text: string, context: string): void {
   for (const secret of secretsOfB) {

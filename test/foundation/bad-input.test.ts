@@ -3,10 +3,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseConfig } from '../../app/config.ts';
-import { createApp } from '../../app/http/app.tsx';
-import { createLogger } from '../../app/log.ts';
-import { createDocumentStore } from '../../app/storage/store.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
@@ -19,10 +15,7 @@ const asset = await seedAsset(t.admin, company, site, 'Pump');
 const owner = await seedUser(t.admin, 'owner');
 const client = server.client().withSession(await seedSession(t.admin, owner.userId));
 const ids: Record<string, string> = { companyId: company, siteId: site, assetId: asset, inviteId: '0190f0f0-0000-7000-8000-000000000000' };
-const { api } = createApp({
-  config: parseConfig({}), db: t.db, log: createLogger({ level: 'silent' }),
-  store: createDocumentStore({ kind: 'local', dir: '/tmp/kastell-unused' }),
-});
+const { api } = server;
 const writingRoutes = api.routes.filter((r) => r.body && r.path !== '/auth/sign-in');
 
 async function rowCounts() {

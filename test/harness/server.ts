@@ -17,6 +17,7 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     KASTELL_SECRET_KEY: testSecretKey.toString('base64'),
     KASTELL_SECRET_KEY_ID: testSecretKeyId,
     KASTELL_HIBP_URL: 'off', // tests that check breached passwords start a local stand-in
+    KASTELL_JOBS: 'off',
     ...env,
   });
   const server = await startServer(config, createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));

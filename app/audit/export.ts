@@ -1,0 +1,101 @@
+// Daily export: that day's links with their events as JSON Lines, a
+// manifest (count, first/last sequence and hash, previous checkpoint, the
+// file's SHA-256) and an OpenPGP detached signature over the manifest — the
+// large file is covered by its hash, never signed itself.
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Database } from '../db/client.ts';
+import { eventFromRow, type ChainedEvent, type EventRow } from './canonical.ts';
+import { signText, type AuditKeys } from './keys.ts';
+import { verifyExport } from './verify-export.ts';
+
+export interface ExportLine {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  event: ChainedEvent;
+}
+
+export interface ExportManifest {
+  format: 'kastell-audit-export/1';
+  day: string;
+  count: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  firstPrevHash: string | null;
+  lastHash: string | null;
+  previousCheckpoint: { seq: number; hash: string } | null;
+  eventsFile: string;
+  eventsSha256: string;
+  createdAt: string;
+}
+
+export const exportFiles = (day: string) => ({
+  events: `kastell-audit-${day}.jsonl`,
+  manifest: `kastell-audit-${day}.manifest.json`,
+  signature: `kastell-audit-${day}.manifest.json.asc`,
+});
+
+/** Writes the export of `day` (UTC) into `dir`, verifies it, and records it. */
+export async function exportDay(db: Database, keys: AuditKeys, day: string, dir: string) {
+  const from = new Date(`${day}T00:00:00.000Z`);
+  const to = new Date(from.getTime() + 86_400_000);
+  const files = exportFiles(day);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const [range] = await db.withPrincipal(null, (tx) => tx`select * from audit.seq_range(${from}, ${to})`);
+  const [checkpoint] = await db.withPrincipal(null, (tx) => tx`select seq, hash from audit.latest_checkpoint()`);
+
+  const out = createWriteStream(join(dir, files.events), { mode: 0o600 });
+  const sha = createHash('sha256');
+  let count = 0;
+  let firstPrevHash: string | null = null;
+  let lastHash: string | null = null;
+  if (range!.first_seq !== null) {
+    let after = Number(range!.first_seq) - 1;
+    const last = Number(range!.last_seq);
+    while (after < last) {
+      const rows = await db.withPrincipal(null, (tx) =>
+        tx<(EventRow & { seq: string; prev_hash: Buffer; hash: Buffer })[]>`select * from audit.chain_slice(${after}, ${5000})`);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (Number(row.seq) > last) break;
+        const line: ExportLine = { seq: Number(row.seq), prevHash: row.prev_hash.toString('hex'), hash: row.hash.toString('hex'), event: eventFromRow(row) };
+        const text = JSON.stringify(line) + '\n';
+        sha.update(text);
+        if (!out.write(text)) await once(out, 'drain');
+        firstPrevHash ??= line.prevHash;
+        lastHash = line.hash;
+        count += 1;
+      }
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+
+  const manifest: ExportManifest = {
+    format: 'kastell-audit-export/1',
+    day,
+    count,
+    firstSeq: range!.first_seq === null ? null : Number(range!.first_seq),
+    lastSeq: range!.last_seq === null ? null : Number(range!.last_seq),
+    firstPrevHash,
+    lastHash,
+    previousCheckpoint: checkpoint ? { seq: Number(checkpoint.seq), hash: (checkpoint.hash as Buffer).toString('hex') } : null,
+    eventsFile: files.events,
+    eventsSha256: sha.digest('hex'),
+    createdAt: new Date().toISOString(),
+  };
+  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  writeFileSync(join(dir, files.manifest), manifestText, { mode: 0o600 });
+  writeFileSync(join(dir, files.signature), await signText(keys.signingKey, manifestText), { mode: 0o600 });
+  writeFileSync(join(dir, 'public-key.asc'), keys.publicKeyArmored);
+
+  const check = await verifyExport(dir, day, keys.publicKeyArmored);
+  const manifestSha = createHash('sha256').update(readFileSync(join(dir, files.manifest))).digest();
+  await db.withPrincipal(null, (tx) => tx`select audit.record_export(${day}, ${manifest.firstSeq}, ${manifest.lastSeq},
+    ${count}, ${dir}, ${manifestSha}, ${check.ok})`);
+  return { manifest, verified: check };
+}

@@ -1,0 +1,60 @@
+// Keys that live outside the database: the HMAC key for IP and user-agent
+// hashes, and the OpenPGP key that signs checkpoints and exports. From the
+// environment or systemd credentials in production; generated once under
+// KASTELL_DATA_DIR/keys (mode 0600) on the embedded default.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
+import type { Config } from '../config.ts';
+
+export interface AuditKeys {
+  hmacKey: Buffer;
+  signingKey: openpgp.PrivateKey;
+  publicKeyArmored: string;
+}
+
+export async function loadAuditKeys(audit: Config['audit']): Promise<AuditKeys> {
+  const hmacKey = audit.hmacKey ?? readOrCreate(join(audit.keysDir, 'audit-hmac.key'), () => randomBytes(32).toString('base64'), 'base64');
+  let armored = audit.signingKeyArmored;
+  if (!armored) {
+    const file = join(audit.keysDir, 'audit-signing.key.asc');
+    if (!existsSync(file)) {
+      const { privateKey } = await openpgp.generateKey({
+        type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'Kastell audit signer' }], format: 'armored',
+      });
+      writeSecret(file, privateKey);
+    }
+    armored = readFileSync(file, 'utf8');
+  }
+  const signingKey = await openpgp.readPrivateKey({ armoredKey: armored });
+  return { hmacKey, signingKey, publicKeyArmored: signingKey.toPublic().armor() };
+}
+
+function readOrCreate(file: string, create: () => string, encoding: 'base64'): Buffer {
+  if (!existsSync(file)) writeSecret(file, create());
+  return Buffer.from(readFileSync(file, 'utf8').trim(), encoding);
+}
+
+function writeSecret(file: string, content: string): void {
+  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+  writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
+}
+
+export async function signText(key: openpgp.PrivateKey, text: string): Promise<string> {
+  const message = await openpgp.createMessage({ text });
+  return openpgp.sign({ message, signingKeys: key, detached: true, format: 'armored' }) as Promise<string>;
+}
+
+export async function verifyTextSignature(publicKeyArmored: string, text: string, signatureArmored: string): Promise<boolean> {
+  try {
+    const verificationKeys = await openpgp.readKey({ armoredKey: publicKeyArmored });
+    const signature = await openpgp.readSignature({ armoredSignature: signatureArmored });
+    const message = await openpgp.createMessage({ text });
+    const result = await openpgp.verify({ message, signature, verificationKeys });
+    await result.signatures[0]!.verified;
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,104 @@
+// The audit trail at run time: the auditor that routes write with, the
+// sequencer, checkpoints, and the daily jobs (verification with alerting,
+// export, partitions ahead).
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { createCheckpoint, latestArchivedCheckpoint } from './checkpoint.ts';
+import { exportDay } from './export.ts';
+import { loadAuditKeys, type AuditKeys } from './keys.ts';
+import { applyAuditRetention } from './retention.ts';
+import { createAuditor, type Auditor } from './record.ts';
+import { createSequencer, type Sequencer } from './sequencer.ts';
+import { verifyAndRecord, type VerifyOptions, type VerifyResult } from './verify.ts';
+
+export interface AuditService {
+  auditor: Auditor;
+  keys: AuditKeys;
+  sequencer: Sequencer;
+  checkpoint(): ReturnType<typeof createCheckpoint>;
+  verify(progress?: Pick<VerifyOptions, 'onTotal' | 'onProgress'>): Promise<VerifyResult>;
+  exportDay(day: string, dir?: string): ReturnType<typeof exportDay>;
+  stop(): Promise<void>;
+}
+
+export async function startAuditService(options: {
+  config: Config; db: Database; log: Logger; mailer: Mailer; sequencer?: boolean;
+}): Promise<AuditService> {
+  const { config, db, log, mailer } = options;
+  const keys = await loadAuditKeys(config.audit);
+  const auditor = createAuditor(keys.hmacKey);
+  const archiveDir = config.audit.archiveDir;
+  let lastCheckpointAt = 0;
+  const sequencer = createSequencer(db, log, {
+    intervalMs: options.sequencer === false ? 2 ** 30 : config.audit.chainIntervalMs,
+    // a signed checkpoint at most once a minute while the chain grows
+    onChained: async () => {
+      if (Date.now() - lastCheckpointAt < 60_000) return;
+      lastCheckpointAt = Date.now();
+      await createCheckpoint(db, keys, archiveDir);
+    },
+  });
+
+  async function knownCheckpoints() {
+    const known: NonNullable<VerifyOptions['checkpoints']> = [];
+    const [latest] = await db.withPrincipal(null, (tx) => tx`select seq, hash from audit.latest_checkpoint()`);
+    if (latest) known.push({ seq: Number(latest.seq), hash: (latest.hash as Buffer).toString('hex'), source: 'the database' });
+    const archived = latestArchivedCheckpoint(archiveDir);
+    if (archived) known.push({ seq: archived.seq, hash: archived.hash, source: `${archiveDir}/checkpoints.jsonl` });
+    return known;
+  }
+
+  async function verify(progress: Pick<VerifyOptions, 'onTotal' | 'onProgress'> = {}) {
+    await sequencer.runOnce();
+    const result = await verifyAndRecord(db, {
+      unchainedBoundSeconds: config.audit.unchainedBoundSeconds,
+      checkpoints: await knownCheckpoints(),
+      ...progress,
+    });
+    if (!result.ok) await alertChainBroken(result);
+    return result;
+  }
+
+  async function alertChainBroken(result: VerifyResult) {
+    log.fatal({ event: 'audit.chain.broken', firstBadSeq: result.firstBadSeq, problem: result.problem }, 'AUDIT CHAIN BROKEN');
+    const to = (await db.withPrincipal(null, (tx) => tx`select app.security_officer_emails() as email`)).map((r) => r.email as string);
+    await mailer.send({
+      to,
+      subject: '[Kastell] CRITICAL: audit chain verification failed',
+      text: `The audit chain failed verification.\n\nFirst bad link: ${result.firstBadSeq ?? 'n/a'}\nProblem: ${result.problem}\n\n` +
+        'Treat this as a security incident: see ops/incident-response.md.\n',
+    }).catch((error: Error) => log.error({ err: error }, 'alert mail failed'));
+  }
+
+  const jobs: ScheduledTask[] = [];
+  if (config.jobs) {
+    jobs.push(cron.schedule('15 2 * * *', () => void verify().catch((e: Error) => log.error({ err: e }, 'daily verification failed to run'))));
+    jobs.push(cron.schedule('30 0 * * *', () => void (async () => {
+      await db.withPrincipal(null, (tx) => tx`select audit.ensure_partitions(3)`);
+      await sequencer.runOnce();
+      await createCheckpoint(db, keys, archiveDir);
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      const { verified } = await exportDay(db, keys, yesterday, archiveDir);
+      if (!verified.ok) log.error({ event: 'audit.export.unverified', problem: verified.problem }, 'audit export failed verification');
+      for (const outcome of await applyAuditRetention(db)) {
+        log.info({ event: 'audit.retention', ...outcome }, outcome.dropped ? 'audit month retired' : 'audit month kept');
+      }
+    })().catch((e: Error) => log.error({ err: e }, 'daily audit export failed'))));
+  }
+
+  return {
+    auditor,
+    keys,
+    sequencer,
+    checkpoint: () => createCheckpoint(db, keys, archiveDir),
+    verify,
+    exportDay: (day, dir = archiveDir) => exportDay(db, keys, day, dir),
+    async stop() {
+      for (const job of jobs) await job.stop();
+      await sequencer.stop();
+    },
+  };
+}

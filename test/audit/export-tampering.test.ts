@@ -1,0 +1,89 @@
+// `kastell audit export` writes a day as JSON Lines + signed manifest;
+// `kastell audit verify-export` accepts it with nothing but the public key
+// and rejects each tampering with the events file — a changed field, a
+// deleted line, an inserted line, two swapped lines, a cut tail — and any
+// change to the signed manifest.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { generateKey } from 'openpgp';
+import { createTestDatabase } from '../harness/database.ts';
+import { createSequencer } from '../../app/audit/sequencer.ts';
+import { createLogger } from '../../app/log.ts';
+import { appendSystemEvents, chainEverything, runCli } from './support.ts';
+
+const t = await createTestDatabase();
+await appendSystemEvents(t.db, 30);
+const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
+await chainEverything(sequencer, t.admin);
+await sequencer.stop();
+const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'test' }], format: 'armored' });
+const day = new Date().toISOString().slice(0, 10);
+const exportDir = mkdtempSync(join(tmpdir(), 'kastell-export-'));
+const env = { KASTELL_DATABASE_URL: t.appUrl, KASTELL_AUDIT_SIGNING_KEY: privateKey };
+const exported = await runCli(['audit', 'export', '--day', day, '--out', exportDir], env);
+const eventsFile = `kastell-audit-${day}.jsonl`;
+const manifestFile = `kastell-audit-${day}.manifest.json`;
+
+function tamperedCopy(edit: (lines: string[]) => string[], file = eventsFile): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kastell-export-tampered-'));
+  cpSync(exportDir, dir, { recursive: true });
+  const text = readFileSync(join(dir, file), 'utf8');
+  const lines = text.split('\n').filter(Boolean);
+  writeFileSync(join(dir, file), edit(lines).join('\n') + '\n');
+  return dir;
+}
+
+const verifyExport = (dir: string) => runCli(['audit', 'verify-export', dir, '--key', join(exportDir, 'public-key.asc')]);
+
+test('a fresh export verifies offline with the public key alone', async () => {
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stdout, /30 events \(links 1\.\.30\) exported; self-check passed/);
+  assert.deepEqual(readdirSync(exportDir).sort(), [eventsFile, manifestFile, `${manifestFile}.asc`, 'public-key.asc'].sort());
+  const result = await verifyExport(exportDir);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /^OK .*30 lines/m);
+});
+
+const tamperings: { name: string; edit: (lines: string[]) => string[]; expect: RegExp }[] = [
+  {
+    name: 'a changed field',
+    edit: (lines) => lines.map((line, i) => (i === 9 ? line.replace('"action":"test.event"', '"action":"test.forged"') : line)),
+    expect: /line 10 \(link 10\).*altered/,
+  },
+  { name: 'a deleted line', edit: (lines) => lines.filter((_, i) => i !== 9), expect: /line 10: expected link 10, found 11/ },
+  {
+    name: 'an inserted line',
+    edit: (lines) => [...lines.slice(0, 10), lines[9]!.replace('"entityId":"9"', '"entityId":"99"'), ...lines.slice(10)],
+    expect: /line 11: expected link 11, found 10/,
+  },
+  { name: 'two swapped lines', edit: (lines) => [...lines.slice(0, 9), lines[10]!, lines[9]!, ...lines.slice(11)], expect: /line 10: expected link 10, found 11/ },
+  { name: 'a cut tail', edit: (lines) => lines.slice(0, 25), expect: /25 lines, the signed manifest says 30/ },
+];
+
+for (const { name, edit, expect } of tamperings) {
+  test(`verify-export rejects ${name}`, async () => {
+    const result = await verifyExport(tamperedCopy(edit));
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /^BAD /m);
+    assert.match(result.stdout, expect);
+  });
+}
+
+test('verify-export rejects a manifest changed after signing (e.g. to match a cut tail)', async () => {
+  const dir = tamperedCopy((lines) => lines.map((line) => line.replace('"count": 30', '"count": 25')), manifestFile);
+  const result = await verifyExport(dir);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /signature does not verify/);
+});
+
+test('verify-export rejects an export checked against another public key', async () => {
+  const other = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'someone else' }], format: 'armored' });
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'kastell-key-')), 'other.asc');
+  writeFileSync(keyFile, other.publicKey);
+  const result = await runCli(['audit', 'verify-export', exportDir, '--key', keyFile]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /signature does not verify/);
+});

@@ -1,0 +1,157 @@
+// Every route that writes records an audit event in the same request — and a
+// route added later without one fails here: the test lists every POST, PATCH,
+// PUT and DELETE route of the application and requires a scenario for it
+// below; each scenario must succeed and leave an event carrying the
+// request's id (X-Request-Id) and the expected action.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseConfig } from '../../app/config.ts';
+import { createApp } from '../../app/http/app.tsx';
+import { createLogger } from '../../app/log.ts';
+import { createSetupLink } from '../../app/setup/setup-link.ts';
+import { createDocumentStore } from '../../app/storage/store.ts';
+import { createTestDatabase } from '../harness/database.ts';
+import { startTestServer, type TestClient, type TestResponse } from '../harness/server.ts';
+
+const t = await createTestDatabase();
+const server = await startTestServer(t);
+const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: `/tmp/kastell-test-data-${t.name}`, KASTELL_JOBS: 'off' });
+
+/** Writes nothing a person could be held to account for; says why. */
+const exempt: Record<string, string> = {
+  'POST /locale': 'stores the language preference in a cookie only',
+};
+
+interface World {
+  owner: TestClient;
+  anonymous: TestClient;
+  email: string;
+  password: string;
+  ids: Record<string, string>;
+}
+
+type Scenario = { action: string; run: (w: World) => Promise<TestResponse> };
+const created = (response: TestResponse, key: string) => response.json<Record<string, string>>()[key]!;
+const redirectId = (response: TestResponse) => /\/([0-9a-f-]{36})$/.exec(response.headers.get('location') ?? '')?.[1] ?? '';
+
+// In order: each may use what the ones before created.
+const scenarios: Record<string, Scenario> = {
+  'POST /setup/:token': {
+    action: 'owner.created',
+    run: async (w) => {
+      const link = await createSetupLink(t.db, config);
+      return w.owner.postForm(new URL(link.url).pathname, { organisation: 'Audit AG', displayName: 'Owner', email: w.email, password: w.password });
+    },
+  },
+  'POST /sign-out': { action: 'auth.signout', run: (w) => w.owner.postForm('/sign-out', {}) },
+  'POST /sign-in': { action: 'auth.signin.succeeded', run: (w) => w.owner.postForm('/sign-in', { email: w.email, password: w.password }) },
+  'POST /api/v1/auth/sign-out': { action: 'auth.signout', run: (w) => w.owner.postJson('/api/v1/auth/sign-out', {}) },
+  'POST /api/v1/auth/sign-in': { action: 'auth.signin.succeeded', run: (w) => w.owner.postJson('/api/v1/auth/sign-in', { email: w.email, password: w.password }) },
+  'POST /api/v1/companies': {
+    action: 'company.created',
+    run: async (w) => { const r = await w.owner.postJson('/api/v1/companies', { name: 'API AG' }); w.ids.company = created(r, 'companyId'); return r; },
+  },
+  'PATCH /api/v1/companies/:companyId': { action: 'company.updated', run: (w) => w.owner.request('PATCH', `/api/v1/companies/${w.ids.company}`, { json: { name: 'API AG 2' } }) },
+  'POST /api/v1/companies/:companyId/sites': {
+    action: 'site.created',
+    run: async (w) => { const r = await w.owner.postJson(`/api/v1/companies/${w.ids.company}/sites`, { name: 'Plant' }); w.ids.site = created(r, 'siteId'); return r; },
+  },
+  'PATCH /api/v1/sites/:siteId': { action: 'site.updated', run: (w) => w.owner.request('PATCH', `/api/v1/sites/${w.ids.site}`, { json: { city: 'Basel' } }) },
+  'POST /api/v1/sites/:siteId/assets': {
+    action: 'asset.created',
+    run: async (w) => { const r = await w.owner.postJson(`/api/v1/sites/${w.ids.site}/assets`, { name: 'Pump' }); w.ids.asset = created(r, 'assetId'); return r; },
+  },
+  'PATCH /api/v1/assets/:assetId': { action: 'asset.updated', run: (w) => w.owner.request('PATCH', `/api/v1/assets/${w.ids.asset}`, { json: { kind: 'pump' } }) },
+  'DELETE /api/v1/assets/:assetId': { action: 'asset.deleted', run: (w) => w.owner.request('DELETE', `/api/v1/assets/${w.ids.asset}`) },
+  'DELETE /api/v1/sites/:siteId': { action: 'site.deleted', run: (w) => w.owner.request('DELETE', `/api/v1/sites/${w.ids.site}`) },
+  'POST /api/v1/invites': {
+    action: 'invite.created',
+    run: async (w) => {
+      const r = await w.owner.postJson('/api/v1/invites', { email: 'api.invitee@example.test', roleId: w.ids.dispatcherRole! });
+      w.ids.invite = created(r, 'inviteId');
+      return r;
+    },
+  },
+  'POST /api/v1/invites/:inviteId/revoke': { action: 'invite.revoked', run: (w) => w.owner.postJson(`/api/v1/invites/${w.ids.invite}/revoke`, {}) },
+  'DELETE /api/v1/companies/:companyId': { action: 'company.deleted', run: (w) => w.owner.request('DELETE', `/api/v1/companies/${w.ids.company}`) },
+  'POST /companies': {
+    action: 'company.created',
+    run: async (w) => { const r = await w.owner.postForm('/companies', { name: 'Page AG' }); w.ids.pageCompany = redirectId(r); return r; },
+  },
+  'POST /companies/:companyId': { action: 'company.updated', run: (w) => w.owner.postForm(`/companies/${w.ids.pageCompany}`, { name: 'Page AG 2' }) },
+  'POST /companies/:companyId/sites': {
+    action: 'site.created',
+    run: async (w) => { const r = await w.owner.postForm(`/companies/${w.ids.pageCompany}/sites`, { name: 'Depot' }); w.ids.pageSite = redirectId(r); return r; },
+  },
+  'POST /sites/:siteId': { action: 'site.updated', run: (w) => w.owner.postForm(`/sites/${w.ids.pageSite}`, { name: 'Depot 2' }) },
+  'POST /sites/:siteId/assets': {
+    action: 'asset.created',
+    run: async (w) => {
+      const r = await w.owner.postForm(`/sites/${w.ids.pageSite}/assets`, { name: 'Crane' });
+      const [row] = await t.admin`select asset_id from kastell.assets where name = 'Crane'`;
+      w.ids.pageAsset = row?.asset_id ?? '';
+      return r;
+    },
+  },
+  'POST /assets/:assetId': { action: 'asset.updated', run: (w) => w.owner.postForm(`/assets/${w.ids.pageAsset}`, { name: 'Crane 2' }) },
+  'POST /assets/:assetId/delete': { action: 'asset.deleted', run: (w) => w.owner.postForm(`/assets/${w.ids.pageAsset}/delete`, {}) },
+  'POST /sites/:siteId/delete': { action: 'site.deleted', run: (w) => w.owner.postForm(`/sites/${w.ids.pageSite}/delete`, {}) },
+  'POST /invites': {
+    action: 'invite.created',
+    run: async (w) => {
+      const r = await w.owner.postForm('/invites', { email: 'page.invitee@example.test', roleId: w.ids.dispatcherRole! });
+      const [row] = await t.admin`select invite_id from kastell.invites where email = 'page.invitee@example.test'`;
+      w.ids.pageInvite = row?.invite_id ?? '';
+      w.ids.acceptPath = /href="[^"]*(\/invites\/accept\/[A-Za-z0-9_-]{43})"/.exec(r.text)?.[1] ?? /(\/invites\/accept\/[A-Za-z0-9_-]{43})/.exec(r.text)?.[1] ?? '';
+      return r;
+    },
+  },
+  'POST /invites/accept/:token': {
+    action: 'invite.accepted',
+    run: (w) => w.anonymous.postForm(w.ids.acceptPath!, { displayName: 'Invitee', password: 'a long enough passphrase 77' }),
+  },
+  'POST /invites/:inviteId/revoke': {
+    action: 'invite.revoked',
+    run: async (w) => {
+      const r = await w.owner.postJson('/api/v1/invites', { email: 'to.revoke@example.test', roleId: w.ids.dispatcherRole! });
+      return w.owner.postForm(`/invites/${created(r, 'inviteId')}/revoke`, {});
+    },
+  },
+  'POST /companies/:companyId/delete': { action: 'company.deleted', run: (w) => w.owner.postForm(`/companies/${w.ids.pageCompany}/delete`, {}) },
+};
+
+function writingRoutes(): string[] {
+  const { app } = createApp({
+    config: config, db: t.db, store: createDocumentStore(config.storage), log: createLogger({ level: 'silent' }), audit: server.audit,
+  });
+  const routes = new Set<string>();
+  for (const route of app.routes) {
+    if (['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method)) routes.add(`${route.method} ${route.path}`);
+  }
+  return [...routes].sort();
+}
+
+test('every writing route has an audit scenario here (add one with the route)', () => {
+  const routes = writingRoutes();
+  assert.ok(routes.length >= 20, `found only ${routes.length} writing routes: is the route listing broken?`);
+  const missing = routes.filter((route) => !(route in scenarios) && !(route in exempt));
+  assert.deepEqual(missing, [], 'writing routes without an audit scenario');
+  const stale = Object.keys(scenarios).filter((route) => !routes.includes(route));
+  assert.deepEqual(stale, [], 'scenarios for routes that no longer exist');
+});
+
+test('every writing route records its event in the same request', async () => {
+  const [role] = await t.admin`select role_id from kastell.roles where role_key = 'dispatcher'`;
+  const world: World = {
+    owner: server.client(), anonymous: server.client(), email: 'owner@example.test', password: 'a long enough passphrase 42', ids: { dispatcherRole: role!.role_id },
+  };
+  for (const [route, scenario] of Object.entries(scenarios)) {
+    const response = await scenario.run(world);
+    assert.ok(response.status < 400, `${route}: status ${response.status} ${response.text.slice(0, 300)}`);
+    const requestId = response.headers.get('x-request-id');
+    assert.ok(requestId, `${route}: response carries a request id`);
+    const events = await t.admin<{ action: string; outcome: string }[]>`select action, outcome from audit.events where request_id = ${requestId}`;
+    assert.ok(events.some((e) => e.action === scenario.action && e.outcome === 'success'),
+      `${route}: expected an audit event ${scenario.action} for request ${requestId}, found [${events.map((e) => e.action).join(', ')}]`);
+  }
+});
