@@ -288,16 +288,7 @@ as $$
   where t.bypass_hash = p_bypass_hash and t.bypass_expires_at > pg_catalog.now() and u.status = 'active'
 $$;
 
--- Who gets the lockout alert besides the user.
-create function app.security_officer_emails() returns setof text
-language sql stable security definer
-set search_path = ''
-as $$
-  select u.email from kastell.users u
-  join kastell.memberships m on m.user_id = u.user_id
-  join kastell.roles r on r.role_id = m.role_id
-  where r.role_key = 'security_officer' and u.status = 'active'
-$$;
+-- (The lockout alert's second recipients come from app.security_officer_emails(), sql/0100.)
 
 do $$
 declare
@@ -314,7 +305,7 @@ begin
     'app.find_passkey(text)', 'app.record_passkey_use(uuid, bigint)',
     'app.add_passkey(text, bytea, bigint, text[], text)', 'app.delete_own_passkey(uuid)', 'app.remove_own_totp()',
     'app.reset_factors(uuid)', 'app.create_unlock_token(uuid, bytea, interval)',
-    'app.redeem_unlock_token(bytea, bytea, interval)', 'app.find_unlock_bypass(bytea)', 'app.security_officer_emails()']
+    'app.redeem_unlock_token(bytea, bytea, interval)', 'app.find_unlock_bypass(bytea)']
   loop
     execute format('alter function %s owner to kastell_auth', f);
     execute format('revoke all on function %s from public', f);

@@ -119,11 +119,11 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
     return { kind: 'network' };
   }
   if (account.has_totp || account.passkey_count > 0) {
-    await createChallenge(c, id, account.user_id, !!bypass);
+    await createChallenge(c, id, account.user_id, !!bypass, 'second_factor');
     return { kind: 'second_factor' };
   }
   if (mfaRequired(id.config, account.side)) {
-    await createChallenge(c, id, account.user_id, !!bypass);
+    await createChallenge(c, id, account.user_id, !!bypass, 'enrol');
     return { kind: 'enrol' };
   }
   await id.db.withPrincipal(null, (tx) => startSession(c, tx, { userId: account.user_id, roleKey: account.role_key, side: account.side }, 'password', id.config));
@@ -159,10 +159,13 @@ async function unlockBypass(c: Context<AppEnv>, id: Identity, email: string) {
   return row as { unlock_token_id: string; user_id: string; email: string };
 }
 
-async function createChallenge(c: Context<AppEnv>, id: Identity, userId: string, viaUnlock: boolean): Promise<void> {
+/** The password was right: a second-factor challenge (audited as auth.password.accepted), no session yet. */
+async function createChallenge(c: Context<AppEnv>, id: Identity, userId: string, viaUnlock: boolean, next: 'second_factor' | 'enrol'): Promise<void> {
   const { token, hash } = newToken();
-  await id.db.withPrincipal(null, (tx) =>
-    tx`select app.create_auth_challenge(${hash}, 'second_factor', ${userId}, null, ${viaUnlock}, ${`${challengeMinutes} minutes`}::interval)`);
+  await id.db.withPrincipal(null, async (tx) => {
+    await tx`select app.create_auth_challenge(${hash}, 'second_factor', ${userId}, null, ${viaUnlock}, ${`${challengeMinutes} minutes`}::interval)`;
+    await c.get('auditor').record(tx, c, { action: 'auth.password.accepted', entityType: 'user', entityId: userId, detail: { next, viaUnlock } });
+  });
   setCookie(c, challengeCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: challengeMinutes * 60 });
 }
 

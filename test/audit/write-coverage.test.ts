@@ -12,6 +12,8 @@ import { createSetupLink } from '../../app/setup/setup-link.ts';
 import { createDocumentStore } from '../../app/storage/store.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { startTestServer, type TestClient, type TestResponse } from '../harness/server.ts';
+import { forgetTotpStep, seedSession, seedUser, totpCode } from '../harness/seed.ts';
+import { newToken } from '../../app/auth/tokens.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);
@@ -20,6 +22,10 @@ const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: `
 /** Writes nothing a person could be held to account for; says why. */
 const exempt: Record<string, string> = {
   'POST /locale': 'stores the language preference in a cookie only',
+  'POST /api/v1/auth/passkey/options': 'stores a 5-minute WebAuthn challenge only; the sign-in it leads to is audited',
+  'POST /api/v1/me/passkeys/options': 'stores a 5-minute WebAuthn challenge only; the registration it leads to is audited',
+  'POST /api/v1/auth/passkey/verify': 'needs an authenticator: test/identity/browser.test.ts checks its auth.signin.succeeded event',
+  'POST /api/v1/me/passkeys': 'needs an authenticator: test/identity/browser.test.ts checks its auth.passkey.added event',
 };
 
 interface World {
@@ -43,10 +49,35 @@ const scenarios: Record<string, Scenario> = {
       return w.owner.postForm(new URL(link.url).pathname, { organisation: 'Audit AG', displayName: 'Owner', email: w.email, password: w.password });
     },
   },
+  // the owner enrols an authenticator app (operators must), then signs in with it
+  'POST /security/totp': {
+    action: 'auth.totp.enrolled',
+    run: async (w) => {
+      const page = await w.owner.get('/security/totp');
+      w.ids.totpSecret = /data-totp-secret="([A-Z2-7]+)"/.exec(page.text)?.[1] ?? '';
+      const [owner] = await t.admin`select user_id from kastell.users where email = ${w.email}`;
+      w.ids.ownerId = owner!.user_id;
+      return w.owner.postForm('/security/totp', { code: await totpCode(w.ids.totpSecret) });
+    },
+  },
   'POST /sign-out': { action: 'auth.signout', run: (w) => w.owner.postForm('/sign-out', {}) },
-  'POST /sign-in': { action: 'auth.signin.succeeded', run: (w) => w.owner.postForm('/sign-in', { email: w.email, password: w.password }) },
+  'POST /sign-in': { action: 'auth.password.accepted', run: (w) => w.owner.postForm('/sign-in', { email: w.email, password: w.password }) },
+  'POST /sign-in/factor': {
+    action: 'auth.signin.succeeded',
+    run: async (w) => {
+      await forgetTotpStep(t.admin, w.ids.ownerId!);
+      return w.owner.postForm('/sign-in/factor', { code: await totpCode(w.ids.totpSecret) });
+    },
+  },
   'POST /api/v1/auth/sign-out': { action: 'auth.signout', run: (w) => w.owner.postJson('/api/v1/auth/sign-out', {}) },
-  'POST /api/v1/auth/sign-in': { action: 'auth.signin.succeeded', run: (w) => w.owner.postJson('/api/v1/auth/sign-in', { email: w.email, password: w.password }) },
+  'POST /api/v1/auth/sign-in': { action: 'auth.password.accepted', run: (w) => w.owner.postJson('/api/v1/auth/sign-in', { email: w.email, password: w.password }) },
+  'POST /api/v1/auth/second-factor': {
+    action: 'auth.signin.succeeded',
+    run: async (w) => {
+      await forgetTotpStep(t.admin, w.ids.ownerId!);
+      return w.owner.postJson('/api/v1/auth/second-factor', { code: await totpCode(w.ids.totpSecret) });
+    },
+  },
   'POST /api/v1/companies': {
     action: 'company.created',
     run: async (w) => { const r = await w.owner.postJson('/api/v1/companies', { name: 'API AG' }); w.ids.company = created(r, 'companyId'); return r; },
@@ -118,6 +149,81 @@ const scenarios: Record<string, Scenario> = {
     },
   },
   'POST /companies/:companyId/delete': { action: 'company.deleted', run: (w) => w.owner.postForm(`/companies/${w.ids.pageCompany}/delete`, {}) },
+  // identity: my security, sessions, users
+  'POST /security/reauth': {
+    action: 'auth.reauthenticated',
+    run: async (w) => {
+      await forgetTotpStep(t.admin, w.ids.ownerId!);
+      return w.owner.postForm('/security/reauth', { password: w.password, code: await totpCode(w.ids.totpSecret), next: '/security' });
+    },
+  },
+  'POST /security/backup-codes': { action: 'auth.backup_codes.regenerated', run: (w) => w.owner.postForm('/security/backup-codes', {}) },
+  'POST /security/passkeys/:passkeyId/delete': {
+    action: 'auth.passkey.removed',
+    run: async (w) => {
+      // seeded without its trigger: adding a factor would end the owner's sessions
+      const [row] = await t.admin.begin(async (tx) => {
+        await tx`set local session_replication_role = replica`;
+        return tx`insert into kastell.passkeys (user_id, credential_id, public_key, name)
+          values (${w.ids.ownerId!}, 'audit-scenario-credential', ${Buffer.from([1])}, 'Old key') returning passkey_id`;
+      });
+      return w.owner.postForm(`/security/passkeys/${row!.passkey_id}/delete`, {});
+    },
+  },
+  'POST /security/sessions/:sessionId/end': {
+    action: 'session.ended',
+    run: async (w) => {
+      await seedSession(t.admin, w.ids.ownerId!);
+      const sessions = (await w.owner.get('/api/v1/me/sessions')).json<{ sessions: { sessionId: string; current: boolean }[] }>().sessions;
+      return w.owner.postForm(`/security/sessions/${sessions.find((s) => !s.current)!.sessionId}/end`, {});
+    },
+  },
+  'POST /security/sessions/end-others': { action: 'sessions.ended', run: (w) => w.owner.postForm('/security/sessions/end-others', {}) },
+  'DELETE /api/v1/me/sessions/:sessionId': {
+    action: 'session.ended',
+    run: async (w) => {
+      await seedSession(t.admin, w.ids.ownerId!);
+      const sessions = (await w.owner.get('/api/v1/me/sessions')).json<{ sessions: { sessionId: string; current: boolean }[] }>().sessions;
+      return w.owner.request('DELETE', `/api/v1/me/sessions/${sessions.find((s) => !s.current)!.sessionId}`);
+    },
+  },
+  'POST /api/v1/me/sessions/end-others': { action: 'sessions.ended', run: (w) => w.owner.postJson('/api/v1/me/sessions/end-others', {}) },
+  'POST /users/:userId/disable': {
+    action: 'user.disabled',
+    run: async (w) => { w.ids.member = (await seedUser(t.admin, 'support')).userId; return w.owner.postForm(`/users/${w.ids.member}/disable`, {}); },
+  },
+  'POST /users/:userId/enable': { action: 'user.enabled', run: (w) => w.owner.postForm(`/users/${w.ids.member}/enable`, {}) },
+  'POST /users/:userId/end-sessions': { action: 'sessions.ended_by_admin', run: (w) => w.owner.postForm(`/users/${w.ids.member}/end-sessions`, {}) },
+  'POST /api/v1/users/:userId/sessions/end': { action: 'sessions.ended_by_admin', run: (w) => w.owner.postJson(`/api/v1/users/${w.ids.member}/sessions/end`, {}) },
+  'POST /users/:userId/reset-factors': { action: 'user.factors_reset', run: (w) => w.owner.postForm(`/users/${w.ids.member}/reset-factors`, {}) },
+  'POST /users/:userId/role': { action: 'user.role_changed', run: (w) => w.owner.postForm(`/users/${w.ids.member}/role`, { roleId: w.ids.dispatcherRole! }) },
+  'PUT /api/v1/users/:userId/role': {
+    action: 'user.role_changed',
+    run: async (w) => {
+      const [support] = await t.admin`select role_id from kastell.roles where role_key = 'support'`;
+      return w.owner.request('PUT', `/api/v1/users/${w.ids.member}/role`, { json: { roleId: support!.role_id } });
+    },
+  },
+  'POST /sign-in/enrol': {
+    action: 'auth.totp.enrolled',
+    run: async (w) => {
+      const user = await seedUser(t.admin, 'technician');
+      const client = server.client();
+      await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+      const secret = /data-totp-secret="([A-Z2-7]+)"/.exec((await client.get('/sign-in/enrol')).text)?.[1] ?? '';
+      return client.postForm('/sign-in/enrol', { code: await totpCode(secret) });
+    },
+  },
+  'POST /unlock/:token': {
+    action: 'auth.unlock.redeemed',
+    run: async (w) => {
+      const { token, hash } = newToken();
+      await t.admin`insert into kastell.unlock_tokens (user_id, token_hash, expires_at) values (${w.ids.member!}, ${hash}, now() + interval '1 hour')`;
+      return w.anonymous.postForm(`/unlock/${token}`, {});
+    },
+  },
+  'POST /api/v1/me/password': { action: 'user.password_changed', run: (w) => w.owner.postJson('/api/v1/me/password', { newPassword: 'granite meadow lantern voyage' }) },
+  'POST /security/password': { action: 'user.password_changed', run: (w) => w.owner.postForm('/security/password', { newPassword: 'copper harbour evening tide' }) },
 };
 
 function writingRoutes(): string[] {

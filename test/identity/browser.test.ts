@@ -90,8 +90,10 @@ test('passkey: registered on "my security" and then used to sign in without a pa
   await page.getByRole('button', { name: 'Add a passkey' }).click();
   await page.waitForURL(`${origin}/security?passkey=added`);
   assert.match(await page.textContent('main') ?? '', /Test laptop/);
-  const [stored] = await t.admin`select credential_id, public_key from kastell.passkeys where user_id = ${user.userId}`;
+  const [stored] = await t.admin`select passkey_id, credential_id, public_key from kastell.passkeys where user_id = ${user.userId}`;
   assert.ok(stored && stored.public_key.length > 32);
+  const [added] = await t.admin`select count(*)::int as n from audit.events where action = 'auth.passkey.added' and entity_id = ${stored.passkey_id}`;
+  assert.equal(added!.n, 1, 'the registration is audited');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${origin}/sign-in`);
@@ -109,6 +111,9 @@ test('passkey: registered on "my security" and then used to sign in without a pa
   assert.match(await page.textContent('main') ?? '', /Test technician/);
   const [session] = await t.admin`select auth_method from kastell.sessions where user_id = ${user.userId} and ended_at is null order by created_at desc limit 1`;
   assert.equal(session!.auth_method, 'passkey');
+  const [audited] = await t.admin`select count(*)::int as n from audit.events
+    where action = 'auth.signin.succeeded' and entity_id = ${user.userId} and detail->>'method' = 'passkey'`;
+  assert.equal(audited!.n, 1, 'the passkey sign-in is audited');
   assert.deepEqual(violations, []);
   await context.close();
 });
