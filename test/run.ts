@@ -15,7 +15,7 @@ function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'appliance' || entry.name === 'bench' ? [] : findTests(path);
-    return entry.name.endsWith('.test.ts') ? [path] : [];
+    return /\.test\.(ts|js)$/.test(entry.name) ? [path] : [];
   });
 }
 

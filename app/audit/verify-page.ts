@@ -7,10 +7,13 @@
 import { createHash } from 'node:crypto';
 import { canonicalEvent, type ChainedEvent } from './canonical.ts';
 
-// COPY's text format: tab-separated, \N for NULL, backslash escapes.
-const escapes: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
-const unescapeCopy = (field: string): string | null =>
-  field === '\\N' ? null : field.includes('\\') ? field.replace(/\\(.)/g, (_, c: string) => escapes[c] ?? c) : field;
+/** One row of audit.chain_range as JSON (a missing event has nulls). */
+interface RangeRow {
+  seq: number; link_event_id: string; prev_hash: string; hash: string; event_id: string | null; occurred_at: string;
+  actor_type: string; actor_id: string | null; actor_label: string | null; action: string; entity_type: string;
+  entity_id: string | null; company_id: string | null; outcome: string; ip_hmac: string | null; user_agent_hmac: string | null;
+  request_id: string | null; detail: Record<string, unknown>;
+}
 
 export interface RangeCheck {
   count: number;
@@ -22,16 +25,15 @@ export interface RangeCheck {
   problem: { seq: number; text: string } | null;
 }
 
-/** `copyText`: the rows of COPY (select * from audit.chain_range(a, b)) TO STDOUT. */
-export function checkChainRange(copyText: string, checkpoints: ReadonlyMap<number, string>): RangeCheck {
+/** `rangeJson`: the rows of audit.chain_range(a, b) as one JSON array, in seq order. */
+export function checkChainRange(rangeJson: string, checkpoints: ReadonlyMap<number, string>): RangeCheck {
   const result: RangeCheck = { count: 0, firstSeq: null, firstPrevHash: null, lastSeq: null, lastHash: null, problem: null };
   let expectedSeq = 0;
   let prevHash = '';
-  for (const line of copyText.split('\n')) {
-    if (line === '') continue;
-    const row = line.split('\t').map(unescapeCopy);
-    const seq = Number(row[0]);
-    const [, linkEventId, rowPrev, rowHash, eventId] = row as [string, string, string, string, string | null];
+  for (const row of JSON.parse(rangeJson) as RangeRow[]) {
+    const seq = Number(row.seq);
+    const rowPrev = row.prev_hash;
+    const eventId = row.event_id;
     if (result.firstSeq === null) {
       result.firstSeq = seq;
       result.firstPrevHash = rowPrev;
@@ -46,22 +48,16 @@ export function checkChainRange(copyText: string, checkpoints: ReadonlyMap<numbe
       }
     }
     if (eventId === null) {
-      result.problem = { seq, text: `the event of link ${seq} (${linkEventId}) is missing` };
-      return result;
-    }
-    let detail: Record<string, unknown>;
-    try {
-      detail = JSON.parse(row[17]!) as Record<string, unknown>;
-    } catch {
-      result.problem = { seq, text: `link ${seq}: the stored event (${eventId}) has a detail that is not JSON` };
+      result.problem = { seq, text: `the event of link ${seq} (${row.link_event_id}) is missing` };
       return result;
     }
     const event: ChainedEvent = {
-      eventId, occurredAt: row[5]!, actorType: row[6]!, actorId: row[7]!, actorLabel: row[8]!, action: row[9]!, entityType: row[10]!,
-      entityId: row[11]!, companyId: row[12]!, outcome: row[13]!, ipHmac: row[14]!, userAgentHmac: row[15]!, requestId: row[16]!, detail,
+      eventId, occurredAt: row.occurred_at, actorType: row.actor_type, actorId: row.actor_id, actorLabel: row.actor_label,
+      action: row.action, entityType: row.entity_type, entityId: row.entity_id, companyId: row.company_id, outcome: row.outcome,
+      ipHmac: row.ip_hmac, userAgentHmac: row.user_agent_hmac, requestId: row.request_id, detail: row.detail,
     };
     const hash = createHash('sha256').update(Buffer.from(rowPrev, 'hex')).update(canonicalEvent(event)).digest('hex');
-    if (hash !== rowHash) {
+    if (hash !== row.hash) {
       result.problem = { seq, text: `link ${seq}: the stored event (${eventId}) does not match its hash` };
       return result;
     }

@@ -7,8 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 register();
 const { checkChainRange } = await import('./verify-page.ts');
 const checkpoints = new Map(workerData.checkpoints);
-const decoder = new TextDecoder();
 parentPort.on('message', (message) => {
-  parentPort.postMessage({ id: message.id, result: checkChainRange(decoder.decode(message.bytes), checkpoints) });
+  parentPort.postMessage({ id: message.id, result: checkChainRange(message.rangeJson, checkpoints) });
 });
 parentPort.postMessage({ ready: true });

@@ -133,7 +133,7 @@ for (const { name, firstBad, tamper } of tamperings) {
   });
 }
 
-test('values with tabs, newlines, backslashes, \\N and non-ASCII verify (the COPY transport is exact)', async () => {
+test('values with tabs, newlines, backslashes, \\N and non-ASCII verify (the JSON transport is exact)', async () => {
   const t = await createTestDatabase();
   for (const tricky of ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N \\\\N', '\\N', 'Grüße ✓ 𝄞', '\b\f\v\u0001']) {
     await t.db.withPrincipal(null, (tx) => testAuditor.recordAs(tx, { type: 'system', label: tricky }, {
@@ -143,4 +143,34 @@ test('values with tabs, newlines, backslashes, \\N and non-ASCII verify (the COP
   const result = await runCli(['audit', 'verify'], { KASTELL_DATABASE_URL: t.appUrl });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /OK: 6 links verified/);
+});
+
+test('a chain of 25,000 links (three verification ranges) verifies, and a change at a range seam and deep in the last range is named', async () => {
+  const t = await createTestDatabase();
+  // shaped like application events, inserted in bulk (the append function is what the other tests use)
+  await t.admin.unsafe(`
+    insert into audit.events (actor_type, actor_id, action, entity_type, entity_id, outcome, ip_hmac, request_id, detail)
+    select 'user', gen_random_uuid(), 'company.updated', 'company', g::text, 'success', sha256(g::text::bytea), gen_random_uuid(),
+           jsonb_build_object('n', g, 'text', 'Grüße ✓')
+    from generate_series(1, 25000) g`);
+  const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
+  await chainEverything(sequencer, t.admin);
+  await sequencer.stop();
+  const env = { KASTELL_DATABASE_URL: t.appUrl };
+  const untouched = await runCli(['audit', 'verify'], env);
+  assert.equal(untouched.code, 0, untouched.stderr);
+  assert.match(untouched.stdout, /OK: 25000 links verified/);
+
+  await withoutTriggers(t.admin, (tx) => tx.unsafe(`update audit.events set entity_id = 'forged' where event_id = ${eventOfLink(24_321)}`));
+  const deep = await runCli(['audit', 'verify'], env);
+  assert.equal(deep.code, 1, deep.stdout);
+  assert.match(deep.stderr, /BROKEN at link 24321:/, deep.stderr);
+
+  await withoutTriggers(t.admin, async (tx) => {
+    await tx.unsafe(`delete from audit.events where event_id = ${eventOfLink(10_001)}`);
+    await tx`delete from audit.chain where seq = 10001`;
+  });
+  const seam = await runCli(['audit', 'verify'], env);
+  assert.equal(seam.code, 1, seam.stdout);
+  assert.match(seam.stderr, /BROKEN at link 10001:/, seam.stderr);
 });

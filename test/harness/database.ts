@@ -15,6 +15,13 @@ export interface TestDatabase {
   appUrl: string;
   /** the application's connection (login role, under RLS) */
   db: Database;
+  /**
+   * Stops something using this database before it is dropped. node:test runs
+   * `after` hooks first-registered-first, so a server's own hook would run
+   * after the drop, whose forced disconnects can crash postgres.js
+   * (porsager/postgres#1154: a write scheduled on a socket already closed).
+   */
+  beforeDrop(stop: () => Promise<void>): void;
 }
 
 let ownCluster: Promise<{ cluster: Cluster; appPassword: string }> | undefined;
@@ -46,12 +53,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const appUrl = `postgres://${appLoginRole}:${appPassword}@${url.host}/${name}`;
   const admin = postgres(adminUrl(name), { max: 2, onnotice: () => {}, connection: { search_path: 'kastell' } });
   const db = connectDatabase(appUrl);
+  const users: Array<() => Promise<void>> = [];
   after(async () => {
+    for (const stop of users.reverse()) await stop();
     await db.close();
     await admin.end();
     const drop = postgres(adminUrl('postgres'), { max: 1, onnotice: () => {} });
     await drop.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
     await drop.end();
   });
-  return { name, admin, adminUrl: adminUrl(name), appUrl, db };
+  return { name, admin, adminUrl: adminUrl(name), appUrl, db, beforeDrop: (stop) => { users.push(stop); } };
 }

@@ -1,6 +1,5 @@
 // A real Kastell server on 127.0.0.1 for a test database, and a small HTTP
 // client that keeps cookies and speaks like a browser (Origin, CSRF field).
-import { after } from 'node:test';
 import { parseConfig } from '../../app/config.ts';
 import { createLogger } from '../../app/log.ts';
 import { startServer, type RunningServer } from '../../app/server.ts';
@@ -21,7 +20,7 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     ...env,
   });
   const server = await startServer(config, createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));
-  after(() => server.close());
+  database.beforeDrop(() => server.close());
   return { ...server, client: () => new TestClient(server.url) };
 }
 
