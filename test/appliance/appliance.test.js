@@ -257,7 +257,7 @@ function preflight() {
 test('appliance: site.yml turns a bare Debian VM into a hardened, backed-up Kastell host', { timeout: 3 * 3600 * 1000 }, async (t) => {
   if (process.getuid?.() !== 0) { t.skip('needs root (qemu, a userspace WireGuard interface)'); return; }
   const missing = preflight();
-  assert.deepEqual(missing, [], `install: apt-get install ${missing.join(' ')} (see docs/install.md, "Testing")`);
+  assert.deepEqual(missing, [], `install: apt-get install ${missing.join(' ')} (see README.md, "Testing the playbooks")`);
   log(`work dir ${work} (log: ${logFile})`);
   const t0 = performance.now();
 

@@ -22,11 +22,12 @@ async function startPortal(port: number) {
   child.stdout.on('data', (chunk) => { output += chunk; });
   child.stderr.on('data', (chunk) => { output += chunk; });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 600 && !/Kastell is listening/.test(output); i++) {
+  // both starts have no owner yet: ready once it listens and has printed the set-up link (in either order)
+  const ready = () => /Kastell is listening/.test(output) && /\/setup\/[A-Za-z0-9_-]{43}/.test(output);
+  for (let i = 0; i < 1200 && !ready(); i++) {
     if (child.exitCode !== null) throw new Error(`portal exited: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  await new Promise((r) => setTimeout(r, 300));
   return { child, exited, output: () => output };
 }
 

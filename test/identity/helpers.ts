@@ -37,11 +37,18 @@ export async function startSmtp() {
     url: `smtp://127.0.0.1:${port}`,
     mails,
     /** Resolves with the first mail that matches (the test runner's timeout bounds the wait). */
-    async waitFor(match: (mail: ReceivedMail) => boolean): Promise<ReceivedMail> {
+    /** The first mail that matches; fails (instead of hanging the file) when none arrives within 60 s. */
+    async waitFor(match: (mail: ReceivedMail) => boolean, timeoutMs = 60_000): Promise<ReceivedMail> {
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = mails.find(match);
         if (found) return found;
-        await new Promise<void>((resolve) => waiters.push(resolve));
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no matching mail within ${timeoutMs / 1000} s; received: ${mails.map((m) => m.to.join(',')).join(' | ') || 'none'}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => { clearTimeout(timer); resolve(); });
+        });
       }
     },
   };

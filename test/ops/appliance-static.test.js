@@ -1,7 +1,7 @@
 // Fast checks of the appliance (no VM): Ansible syntax and lint with the
 // production profile, systemd-analyze security on every service unit,
 // shellcheck on every ops/ script. Each check fails when its tool reports a
-// problem; a missing tool is a failure too (install it: see docs/install.md).
+// problem; a missing tool is a failure too (install it: see README.md, "Install on a server").
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
