@@ -88,6 +88,12 @@ export const configSchema = z
       .refine((v) => v.includes('BEGIN PGP PRIVATE KEY BLOCK'), { message: 'must be an armored OpenPGP private key' })
       .optional(),
     KASTELL_AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
+    // an S3 bucket (off the box) that receives every verified daily export
+    KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT: z.url({ message: 'must be a URL such as https://s3.example.ch' }).optional(),
+    KASTELL_AUDIT_ARCHIVE_S3_BUCKET: z.string().min(3).optional(),
+    KASTELL_AUDIT_ARCHIVE_S3_ACCESS_KEY: z.string().min(1).optional(),
+    KASTELL_AUDIT_ARCHIVE_S3_SECRET_KEY: z.string().min(1).optional(),
+    KASTELL_AUDIT_ARCHIVE_S3_REGION: z.string().min(1).default('us-east-1'),
     KASTELL_AUDIT_CHAIN_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
     KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
     KASTELL_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
@@ -96,6 +102,11 @@ export const configSchema = z
     if (env.KASTELL_STORAGE === 's3') {
       for (const key of ['KASTELL_S3_ENDPOINT', 'KASTELL_S3_ACCESS_KEY', 'KASTELL_S3_SECRET_KEY'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when KASTELL_STORAGE=s3' });
+      }
+    }
+    if (env.KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT) {
+      for (const key of ['KASTELL_AUDIT_ARCHIVE_S3_BUCKET', 'KASTELL_AUDIT_ARCHIVE_S3_ACCESS_KEY', 'KASTELL_AUDIT_ARCHIVE_S3_SECRET_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT is set' });
       }
     }
   });
@@ -140,6 +151,8 @@ export interface Config {
     signingKeyArmored: string | undefined;
     keysDir: string;
     archiveDir: string;
+    /** where verified exports are also shipped (off the box), when configured */
+    archiveS3: Extract<Config['storage'], { kind: 's3' }> | undefined;
     chainIntervalMs: number;
     unchainedBoundSeconds: number;
   };
@@ -237,6 +250,16 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signingKeyArmored: env.KASTELL_AUDIT_SIGNING_KEY,
       keysDir: join(dataDir, 'keys'),
       archiveDir: resolve(env.KASTELL_AUDIT_ARCHIVE_DIR ?? join(dataDir, 'audit-archive')),
+      archiveS3: env.KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT
+        ? {
+            kind: 's3',
+            endpoint: env.KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT,
+            bucket: env.KASTELL_AUDIT_ARCHIVE_S3_BUCKET!,
+            accessKey: env.KASTELL_AUDIT_ARCHIVE_S3_ACCESS_KEY!,
+            secretKey: env.KASTELL_AUDIT_ARCHIVE_S3_SECRET_KEY!,
+            region: env.KASTELL_AUDIT_ARCHIVE_S3_REGION,
+          }
+        : undefined,
       chainIntervalMs: env.KASTELL_AUDIT_CHAIN_INTERVAL_MS,
       unchainedBoundSeconds: env.KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS,
     },

@@ -3,10 +3,11 @@
 // file's SHA-256) and an OpenPGP detached signature over the manifest — the
 // large file is covered by its hash, never signed itself.
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import type { Database } from '../db/client.ts';
+import type { DocumentStore } from '../storage/store.ts';
 import { eventFromRow, type ChainedEvent, type EventRow } from './canonical.ts';
 import { signText, type AuditKeys } from './keys.ts';
 import { verifyExport } from './verify-export.ts';
@@ -98,4 +99,23 @@ export async function exportDay(db: Database, keys: AuditKeys, day: string, dir:
   await db.withPrincipal(null, (tx) => tx`select audit.record_export(${day}, ${manifest.firstSeq}, ${manifest.lastSeq},
     ${count}, ${dir}, ${manifestSha}, ${check.ok})`);
   return { manifest, verified: check };
+}
+
+export const archivePrefix = 'kastell-audit/';
+
+/**
+ * Copies a verified export (and the signed checkpoints so far) to an S3
+ * bucket off the box, under kastell-audit/. Returns the object keys written.
+ */
+export async function shipExport(store: DocumentStore, dir: string, day: string, archiveDir: string): Promise<string[]> {
+  const files = exportFiles(day);
+  const paths = [...[files.events, files.manifest, files.signature, 'public-key.asc'].map((name) => join(dir, name)),
+    join(archiveDir, 'checkpoints.jsonl')].filter((path) => existsSync(path));
+  const keys: string[] = [];
+  for (const path of paths) {
+    const key = archivePrefix + basename(path);
+    await store.put(key, createReadStream(path), statSync(path).size);
+    keys.push(key);
+  }
+  return keys;
 }

@@ -7,7 +7,8 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { createCheckpoint, latestArchivedCheckpoint } from './checkpoint.ts';
-import { exportDay } from './export.ts';
+import { exportDay, shipExport } from './export.ts';
+import { createS3Store } from '../storage/s3.ts';
 import { loadAuditKeys, type AuditKeys } from './keys.ts';
 import { applyAuditRetention } from './retention.ts';
 import { createAuditor, type Auditor } from './record.ts';
@@ -20,7 +21,8 @@ export interface AuditService {
   sequencer: Sequencer;
   checkpoint(): ReturnType<typeof createCheckpoint>;
   verify(progress?: Pick<VerifyOptions, 'onTotal' | 'onProgress'>): Promise<VerifyResult>;
-  exportDay(day: string, dir?: string): ReturnType<typeof exportDay>;
+  /** Exports a day into `dir`, verifies it, and ships it to the archive bucket when one is configured. */
+  exportDay(day: string, dir?: string): Promise<Awaited<ReturnType<typeof exportDay>> & { shipped: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,15 @@ export async function startAuditService(options: {
     }).catch((error: Error) => log.error({ err: error }, 'alert mail failed'));
   }
 
+  const archiveBucket = config.audit.archiveS3 ? createS3Store(config.audit.archiveS3) : undefined;
+  async function exportAndShip(day: string, dir = archiveDir) {
+    const exported = await exportDay(db, keys, day, dir);
+    // only an export that verified leaves the box; a failed one stays for inspection
+    const shipped = archiveBucket && exported.verified.ok ? await shipExport(archiveBucket, dir, day, archiveDir) : [];
+    if (shipped.length > 0) log.info({ event: 'audit.export.shipped', day, bucket: config.audit.archiveS3!.bucket, objects: shipped.length }, 'audit export shipped');
+    return { ...exported, shipped };
+  }
+
   const jobs: ScheduledTask[] = [];
   if (config.jobs) {
     jobs.push(cron.schedule('15 2 * * *', () => void verify().catch((e: Error) => log.error({ err: e }, 'daily verification failed to run'))));
@@ -81,7 +92,7 @@ export async function startAuditService(options: {
       await sequencer.runOnce();
       await createCheckpoint(db, keys, archiveDir);
       const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-      const { verified } = await exportDay(db, keys, yesterday, archiveDir);
+      const { verified } = await exportAndShip(yesterday);
       if (!verified.ok) log.error({ event: 'audit.export.unverified', problem: verified.problem }, 'audit export failed verification');
       for (const outcome of await applyAuditRetention(db)) {
         log.info({ event: 'audit.retention', ...outcome }, outcome.dropped ? 'audit month retired' : 'audit month kept');
@@ -95,7 +106,7 @@ export async function startAuditService(options: {
     sequencer,
     checkpoint: () => createCheckpoint(db, keys, archiveDir),
     verify,
-    exportDay: (day, dir = archiveDir) => exportDay(db, keys, day, dir),
+    exportDay: exportAndShip,
     async stop() {
       for (const job of jobs) await job.stop();
       await sequencer.stop();

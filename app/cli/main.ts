@@ -121,12 +121,13 @@ audit
       console.error('--day must be a date like 2026-11-21');
       process.exit(2);
     }
-    const { manifest, verified } = await withAudit(async (service) => {
+    const { manifest, verified, shipped } = await withAudit(async (service) => {
       await service.sequencer.runOnce();
       await service.checkpoint();
       return service.exportDay(options.day, options.out);
     });
     console.log(`${manifest.count} events (links ${manifest.firstSeq ?? '-'}..${manifest.lastSeq ?? '-'}) exported; self-check ${verified.ok ? 'passed' : `FAILED: ${verified.problem}`}`);
+    if (shipped.length > 0) console.log(`shipped to the archive bucket: ${shipped.join(', ')}`);
     if (!verified.ok) process.exit(1);
   });
 

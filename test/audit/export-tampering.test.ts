@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateKey } from 'openpgp';
 import { createTestDatabase } from '../harness/database.ts';
+import { startS3Server } from '../harness/s3.ts';
+import { createS3Store } from '../../app/storage/s3.ts';
+import { text } from 'node:stream/consumers';
 import { createSequencer } from '../../app/audit/sequencer.ts';
 import { createLogger } from '../../app/log.ts';
 import { appendSystemEvents, chainEverything, runCli } from './support.ts';
@@ -86,4 +89,31 @@ test('verify-export rejects an export checked against another public key', async
   const result = await runCli(['audit', 'verify-export', exportDir, '--key', keyFile]);
   assert.equal(result.code, 1);
   assert.match(result.stdout, /signature does not verify/);
+});
+
+test('with an archive bucket configured, the verified export is shipped off the box and verifies from the downloaded copy', async () => {
+  const s3 = await startS3Server('audit-archive');
+  const archiveEnv = {
+    ...env, KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT: s3.endpoint, KASTELL_AUDIT_ARCHIVE_S3_BUCKET: s3.bucket,
+    KASTELL_AUDIT_ARCHIVE_S3_ACCESS_KEY: s3.accessKey, KASTELL_AUDIT_ARCHIVE_S3_SECRET_KEY: s3.secretKey,
+  };
+  const result = await runCli(['audit', 'export', '--day', day, '--out', mkdtempSync(join(tmpdir(), 'kastell-export-'))], archiveEnv);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /shipped to the archive bucket: .*kastell-audit\/kastell-audit-\d{4}-\d{2}-\d{2}\.jsonl/);
+
+  const bucket = createS3Store({ kind: 's3', ...s3, region: 'us-east-1' });
+  const downloaded = mkdtempSync(join(tmpdir(), 'kastell-export-downloaded-'));
+  const shipped = /shipped to the archive bucket: (.*)/.exec(result.stdout)![1]!.split(', ');
+  for (const name of [eventsFile, manifestFile, `${manifestFile}.asc`, 'public-key.asc']) assert.ok(shipped.includes(`kastell-audit/${name}`), name);
+  for (const key of shipped) writeFileSync(join(downloaded, key.slice('kastell-audit/'.length)), await text(await bucket.get(key)));
+  const check = await verifyExport(downloaded);
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /^OK .*30 lines/m);
+});
+
+test('an archive bucket without its credentials stops the command with a message naming them', async () => {
+  const result = await runCli(['audit', 'export', '--day', day], { ...env, KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT: 'http://127.0.0.1:9' });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /KASTELL_AUDIT_ARCHIVE_S3_BUCKET.*required/);
+  assert.match(result.stderr, /KASTELL_AUDIT_ARCHIVE_S3_SECRET_KEY.*required/);
 });
