@@ -3,16 +3,22 @@
 // stores; signed checkpoints inside the range match. Links can be checked
 // apart because each stores its previous hash — the caller only stitches
 // ranges together (first prev hash = previous range's last hash), so ranges
-// can be hashed in parallel by worker threads.
+// can be fetched and hashed in parallel by worker threads.
 import { createHash } from 'node:crypto';
+import type { Database } from '../db/client.ts';
 import { canonicalEvent, type ChainedEvent } from './canonical.ts';
 
-/** One row of audit.chain_range as JSON (a missing event has nulls). */
-interface RangeRow {
-  seq: number; link_event_id: string; prev_hash: string; hash: string; event_id: string | null; occurred_at: string;
+/** One row of audit.chain_range as postgres.js returns it (a missing event has nulls). */
+export interface RangeRow {
+  seq: string; link_event_id: string; prev_hash: string; hash: string; event_id: string | null; occurred_at: string;
   actor_type: string; actor_id: string | null; actor_label: string | null; action: string; entity_type: string;
   entity_id: string | null; company_id: string | null; outcome: string; ip_hmac: string | null; user_agent_hmac: string | null;
   request_id: string | null; detail: Record<string, unknown>;
+}
+
+/** Links after `afterSeq` through `throughSeq`, in seq order. */
+export function fetchChainRange(db: Database, afterSeq: number, throughSeq: number): Promise<RangeRow[]> {
+  return db.withPrincipal(null, (tx) => tx<RangeRow[]>`select * from audit.chain_range(${afterSeq}, ${throughSeq})`);
 }
 
 export interface RangeCheck {
@@ -25,12 +31,12 @@ export interface RangeCheck {
   problem: { seq: number; text: string } | null;
 }
 
-/** `rangeJson`: the rows of audit.chain_range(a, b) as one JSON array, in seq order. */
-export function checkChainRange(rangeJson: string, checkpoints: ReadonlyMap<number, string>): RangeCheck {
+/** `rows`: what fetchChainRange returned. */
+export function checkChainRange(rows: RangeRow[], checkpoints: ReadonlyMap<number, string>): RangeCheck {
   const result: RangeCheck = { count: 0, firstSeq: null, firstPrevHash: null, lastSeq: null, lastHash: null, problem: null };
   let expectedSeq = 0;
   let prevHash = '';
-  for (const row of JSON.parse(rangeJson) as RangeRow[]) {
+  for (const row of rows) {
     const seq = Number(row.seq);
     const rowPrev = row.prev_hash;
     const eventId = row.event_id;

@@ -6,7 +6,7 @@ import type { Database } from '../db/client.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { genesisHash } from './canonical.ts';
-import { checkChainRange, type RangeCheck } from './verify-page.ts';
+import { checkChainRange, fetchChainRange, type RangeCheck } from './verify-page.ts';
 
 const rangeSize = 10_000;
 
@@ -30,27 +30,31 @@ export interface VerifyOptions {
   workers?: number;
 }
 
-const defaultWorkers = () => Math.max(1, Math.min(availableParallelism() - 1, 4));
+// Every core: a range's cost is mostly row parsing and hashing, both in the worker.
+const defaultWorkers = () => Math.max(1, Math.min(availableParallelism(), 4));
 
 interface RangeCheckers {
-  size: number;
-  check(rangeJson: string): Promise<RangeCheck>;
+  /** how many ranges to keep in flight */
+  depth: number;
+  check(after: number, through: number): Promise<RangeCheck>;
   close(): Promise<void>;
 }
 
-async function startRangeCheckers(count: number, checkpoints: ReadonlyMap<number, { hash: string }>): Promise<RangeCheckers> {
+async function startRangeCheckers(db: Database, count: number, checkpoints: ReadonlyMap<number, { hash: string }>): Promise<RangeCheckers> {
   const signed = new Map([...checkpoints].map(([seq, c]) => [seq, c.hash]));
   if (count === 0) {
-    return { size: 0, check: async (rangeJson) => checkChainRange(rangeJson, signed), close: async () => {} };
+    return { depth: 2, check: async (after, through) => checkChainRange(await fetchChainRange(db, after, through), signed), close: async () => {} };
   }
   const pending = new Map<number, { resolve: (result: RangeCheck) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
-    const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: { checkpoints: [...signed] } });
-    worker.on('message', (message: { ready?: true; id: number; result: RangeCheck }) => {
+    const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: { url: db.url, checkpoints: [...signed] } });
+    worker.on('message', (message: { ready?: true; id: number; result?: RangeCheck; error?: string }) => {
       if (message.ready) return resolve(worker);
-      pending.get(message.id)?.resolve(message.result);
+      const waiting = pending.get(message.id);
       pending.delete(message.id);
+      if (message.error !== undefined) waiting?.reject(new Error(`a verification worker could not read the chain: ${message.error}`));
+      else waiting?.resolve(message.result!);
     });
     worker.once('error', reject);
   })));
@@ -62,13 +66,19 @@ async function startRangeCheckers(count: number, checkpoints: ReadonlyMap<number
   };
   for (const worker of workers) worker.on('error', failAll);
   return {
-    size: count,
-    check: (rangeJson) => new Promise((resolve, reject) => {
+    depth: count * 2,
+    check: (after, through) => new Promise((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      workers[id % count]!.postMessage({ id, rangeJson });
+      workers[id % count]!.postMessage({ id, after, through });
     }),
-    close: async () => { await Promise.all(workers.map((w) => w.terminate())); },
+    close: async () => {
+      await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.postMessage({ close: true });
+        setTimeout(() => void worker.terminate(), 5000).unref();
+      })));
+    },
   };
 }
 
@@ -85,24 +95,16 @@ export async function verifyChain(db: Database, options: VerifyOptions): Promise
     durationMs: Math.round(performance.now() - started),
   });
 
-  // Ranges of the chain are fetched independently (several in flight) and
-  // checked by worker threads in parallel; each link stores its previous
-  // hash, so only the seams between ranges are checked here, in order.
+  // Ranges of the chain are fetched and checked by worker threads, several
+  // in flight; each link stores its previous hash, so only the seams
+  // between ranges are checked here, in order.
   const lastSeq = stats!.last_seq === null ? expectedSeq - 1 : Number(stats!.last_seq);
-  const checkers = await startRangeCheckers(options.workers ?? defaultWorkers(), checkpoints);
-  const fetchAndCheck = async (after: number) => {
-    // One text value per range: the driver does not parse 10,000 rows, the
-    // worker parses one JSON array. (Not COPY: postgres.js can leave a
-    // connection's socket paused after a COPY stream, porsager/postgres#499.)
-    const [range] = await db.withPrincipal(null, (tx) => tx<{ rows: string }[]>`
-      select coalesce(json_agg(r order by r.seq), '[]')::text as rows from audit.chain_range(${after}, ${after + rangeSize}) r`);
-    return checkers.check(range!.rows);
-  };
+  const checkers = await startRangeCheckers(db, options.workers ?? defaultWorkers(), checkpoints);
   const inFlight: Promise<RangeCheck>[] = [];
   let nextAfter = expectedSeq - 1;
   const refill = () => {
-    while (inFlight.length < checkers.size + 1 && nextAfter < lastSeq) {
-      const pending = fetchAndCheck(nextAfter);
+    while (inFlight.length < checkers.depth && nextAfter < lastSeq) {
+      const pending = checkers.check(nextAfter, nextAfter + rangeSize);
       pending.catch(() => {}); // a range fetched ahead goes unread when an earlier one fails
       inFlight.push(pending);
       nextAfter += rangeSize;

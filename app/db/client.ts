@@ -13,6 +13,8 @@ export interface Principal {
 
 export interface Database {
   sql: Sql;
+  /** For worker threads that open their own connection to the same database; never log it (it holds the password). */
+  readonly url: string;
   withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -25,7 +27,7 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     onnotice: () => {},
     connection: { application_name: 'kastell', search_path: 'kastell' },
   });
-  return {
+  const database = {
     sql,
     async withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T> {
       const result = await sql.begin(async (tx) => {
@@ -36,6 +38,8 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     },
     close: () => sql.end({ timeout: 5 }),
   };
+  Object.defineProperty(database, 'url', { value: url, enumerable: false });
+  return database as Database;
 }
 
 /** Sets the transaction's identity; also used once a sign-up flow has just created its user. */

@@ -133,7 +133,7 @@ for (const { name, firstBad, tamper } of tamperings) {
   });
 }
 
-test('values with tabs, newlines, backslashes, \\N and non-ASCII verify (the JSON transport is exact)', async () => {
+test('values with tabs, newlines, backslashes, \\N and non-ASCII verify (text values reach the hash exactly)', async () => {
   const t = await createTestDatabase();
   for (const tricky of ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N \\\\N', '\\N', 'Grüße ✓ 𝄞', '\b\f\v\u0001']) {
     await t.db.withPrincipal(null, (tx) => testAuditor.recordAs(tx, { type: 'system', label: tricky }, {
