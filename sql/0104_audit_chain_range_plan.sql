@@ -14,3 +14,8 @@ alter function audit.chain_range(bigint, bigint)
   set enable_hashjoin = off
   set enable_mergejoin = off
   set max_parallel_workers_per_gather = 0;
+
+-- The same join for the daily export's pages.
+alter function audit.chain_slice(bigint, integer)
+  set enable_hashjoin = off
+  set enable_mergejoin = off;
