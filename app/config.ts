@@ -79,6 +79,7 @@ export const configSchema = z
     KASTELL_IDLE_TECHNICIAN_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(12 * 60),
     KASTELL_SUDO_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
     KASTELL_IP_LOCKOUT_SCALE: z.coerce.number().int().min(1).max(100).default(4),
+    KASTELL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
     KASTELL_AUDIT_HMAC_KEY: z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length >= 32, { message: 'must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)' })
@@ -144,6 +145,8 @@ export interface Config {
     idleMinutes: { admin: number; customer: number; technician: number };
     sudoMinutes: number;
     ipLockoutScale: number;
+    /** requests per minute per client IP to each pre-sign-in endpoint (app/http/rate-limit.ts) */
+    rateLimitPerMinute: number;
   };
   audit: {
     /** from the environment/credential; else generated under dataDir/keys */
@@ -244,6 +247,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
       sudoMinutes: env.KASTELL_SUDO_MINUTES,
       ipLockoutScale: env.KASTELL_IP_LOCKOUT_SCALE,
+      rateLimitPerMinute: env.KASTELL_RATE_LIMIT_PER_MINUTE,
     },
     audit: {
       hmacKey: env.KASTELL_AUDIT_HMAC_KEY ? Buffer.from(env.KASTELL_AUDIT_HMAC_KEY, 'base64') : undefined,

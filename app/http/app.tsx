@@ -34,6 +34,7 @@ import { createProxyList, resolveClientIp } from './client-ip.ts';
 import type { AppEnv } from './context.ts';
 import { csrfProtection } from './csrf.ts';
 import { errorBody, HttpError } from './errors.ts';
+import { rateLimit } from './rate-limit.ts';
 import { renderPage } from './layout.tsx';
 import { securityHeaders } from './security-headers.ts';
 import { readFormFields } from './validate.ts';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
   }));
   app.use('*', localeMiddleware);
   app.use('*', csrfProtection(config.publicOrigin));
+  app.use('*', rateLimit(config.identity.rateLimitPerMinute));
   app.use('*', sessionMiddleware(db, identity));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
