@@ -5,6 +5,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from './context.ts';
 import { errorBody, HttpError } from './errors.ts';
+import { parseIdempotencyKey, type IdempotencyStore } from './idempotency.ts';
 import { parseOrThrow, readJson } from './validate.ts';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -42,7 +43,7 @@ interface RecordedRoute {
 export class ApiRegistry {
   readonly routes: RecordedRoute[] = [];
 
-  constructor(readonly router: Hono<AppEnv>) {}
+  constructor(readonly router: Hono<AppEnv>, private readonly idempotency: IdempotencyStore) {}
 
   add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
     route: ApiRoute<B, Q, R>,
@@ -65,8 +66,16 @@ export class ApiRegistry {
       }
       const body = route.body ? await readJson(c, route.body) : undefined;
       const query = route.query ? parseOrThrow(route.query, c.req.query()) : undefined;
-      const result = await route.handler(c, { body, query } as Parameters<typeof route.handler>[1]);
-      return c.json(route.response.parse(result), status);
+      const respond = async () => route.response.parse(await route.handler(c, { body, query } as Parameters<typeof route.handler>[1]));
+      const key = c.req.header('idempotency-key');
+      const user = c.get('user');
+      if (status === 201 && key !== undefined && user) {
+        const request = `${route.method} ${c.req.path}\n${JSON.stringify(body ?? null)}`;
+        const answer = await this.idempotency.run(user, parseIdempotencyKey(key), request, async () => ({ status, body: await respond() }));
+        if (answer.replayed) c.header('Idempotency-Replayed', 'true');
+        return c.json(answer.body, answer.status as 201);
+      }
+      return c.json(await respond(), status);
     });
   }
 
@@ -92,6 +101,7 @@ export class ApiRegistry {
           schema: { type: 'string', format: 'uuid' },
         })),
         ...(route.query ? queryParameters(route.query) : []),
+        ...(route.status === 201 ? [idempotencyKeyParameter] : []),
       ];
       (paths[openApiPath] ??= {})[route.method] = {
         summary: route.summary,
@@ -103,6 +113,10 @@ export class ApiRegistry {
           : {}),
         responses: {
           [route.status]: { description: 'Success', content: { 'application/json': { schema: z.toJSONSchema(route.response) } } },
+          ...(route.status === 201 ? {
+            409: { description: 'The first request with this Idempotency-Key is still running', content: { 'application/json': { schema: errorSchema } } },
+            422: { description: 'Invalid input, or the Idempotency-Key was used for a different request', content: { 'application/json': { schema: errorSchema } } },
+          } : {}),
           default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
         },
       };
@@ -118,6 +132,14 @@ export class ApiRegistry {
     };
   }
 }
+
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Retry-safe creation: a retry with the same key and request within 24 hours gets the first answer again (header Idempotency-Replayed: true) instead of creating twice.',
+  schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
+};
 
 function queryParameters(schema: z.ZodType): object[] {
   const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, object>; required?: string[] };

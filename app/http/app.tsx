@@ -30,6 +30,7 @@ import { setupRoutes } from '../setup/routes.tsx';
 import { siteRoutes } from '../sites/routes.tsx';
 import type { DocumentStore } from '../storage/store.ts';
 import { ApiRegistry } from './api.ts';
+import { createIdempotencyStore } from './idempotency.ts';
 import { createProxyList, resolveClientIp } from './client-ip.ts';
 import type { AppEnv } from './context.ts';
 import { csrfProtection } from './csrf.ts';
@@ -57,12 +58,13 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
   const app = new Hono<AppEnv>();
   const trustedProxies = createProxyList(config.trustedProxies);
   configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue);
+  const box = createLazySecretBox(() => loadSecretKey(config));
   const identity = createIdentity({
     db,
     config,
     log,
     mailer: deps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }),
-    box: createLazySecretBox(() => loadSecretKey(config)),
+    box,
   });
 
   app.use('*', async (c, next) => {
@@ -124,7 +126,7 @@ export function createApp(deps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry 
   });
 
   const apiRouter = new Hono<AppEnv>();
-  const api = new ApiRegistry(apiRouter);
+  const api = new ApiRegistry(apiRouter, createIdempotencyStore(db, box));
   app.route('/', authRoutes(identity, api));
   app.route('/', securityRoutes(identity, api));
   app.route('/', sessionRoutes(db, api));

@@ -39,10 +39,14 @@ for (const [index, user] of allUsers.entries()) {
   await t.admin`insert into kastell.passkeys (user_id, credential_id, public_key, name)
     values (${user.userId}, ${`credential-id-number-${index}`}, ${Buffer.from([0])}, 'Laptop')`;
 }
+for (const user of allUsers) {
+  await t.admin`insert into kastell.idempotency_keys (user_id, idempotency_key, request_hash) values (${user.userId}, 'same-key', ${Buffer.alloc(32)})`;
+}
 await t.admin`insert into kastell.auth_failures (subject) values ('account:someone@example.test')`;
 await t.admin`insert into kastell.auth_challenges (token_hash, purpose, expires_at) values (${newToken().hash}, 'webauthn_sign_in', now() + interval '5 minutes')`;
 await t.admin`insert into kastell.unlock_tokens (user_id, token_hash, expires_at) values (${adminOfB.userId}, ${newToken().hash}, now() + interval '1 hour')`;
 
+const randomKey = () => `key-${Math.random().toString(36).slice(2)}`;
 const as = <T>(role: RoleKey | SeededUser, work: (tx: Tx) => Promise<T>) =>
   t.db.withPrincipal({ userId: typeof role === 'string' ? users[role].userId : role.userId }, work);
 
@@ -124,6 +128,10 @@ const readMatrix: Record<string, { read: (role: RoleKey) => Promise<unknown>; ex
     read: async (role) => (await as(role, (tx) => tx`select user_id from passkeys order by 1`)).map((r) => r.user_id),
     expect: (role) => (globalReaders.includes(role) ? allUsers.map((u) => u.userId).sort() : [users[role].userId]),
   },
+  idempotency_keys: {
+    read: async (role) => (await as(role, (tx) => tx`select user_id from idempotency_keys order by 1`)).map((r) => r.user_id),
+    expect: (role) => [users[role].userId],
+  },
   ...Object.fromEntries(['password_history', 'auth_challenges', 'auth_failures', 'unlock_tokens'].map((table) => [table, {
     read: (role: RoleKey) => as(role, (tx) => tx`select count(*) from ${tx(table)}`).then(() => 'readable', (e: Error) => e.message),
     expect: () => `permission denied for table ${table}`,
@@ -151,7 +159,7 @@ for (const [table, { read, expect }] of Object.entries(readMatrix)) {
 }
 
 test('without a principal nothing business-related is visible', async () => {
-  for (const table of ['companies', 'sites', 'assets', 'users', 'memberships', 'sessions', 'invites']) {
+  for (const table of ['companies', 'sites', 'assets', 'users', 'memberships', 'sessions', 'invites', 'idempotency_keys']) {
     const rows = await t.db.withPrincipal(null, (tx) => tx`select 1 from ${tx(table)}`);
     assert.equal(rows.length, 0, table);
   }
@@ -186,6 +194,9 @@ const writeMatrix: Array<{ name: string; work: (tx: Tx) => Promise<postgres.RowL
   { name: 'invite into B', work: (tx) => tx`insert into invites (email, role_id, company_id, token_hash, invited_by, expires_at) values ('y@example.test', ${memberRole!.role_id}, ${B}, ${newToken().hash}, app.current_user_id(), now() + interval '1 day') returning 1`, allowed: ['owner', 'admin'] },
   { name: "create a custom role in A", work: (tx) => tx`insert into roles (company_id, name, side) values (${A}, ${'R' + Math.random()}, 'customer') returning 1`, allowed: ['customer_admin'] },
   { name: "grant a permission to B's custom role", work: (tx) => tx`insert into role_permissions (role_id, permission_key, scope) values (${customRoleB!.role_id}, 'sites.read', 'company') on conflict do nothing returning 1`, allowed: [] },
+  { name: 'claim an idempotency key for oneself', work: (tx) => tx`insert into idempotency_keys (user_id, idempotency_key, request_hash) values (app.current_user_id(), ${randomKey()}, ${Buffer.alloc(32)}) returning 1`, allowed: roles },
+  { name: "claim an idempotency key in B admin's name", work: (tx) => tx`insert into idempotency_keys (user_id, idempotency_key, request_hash) values (${adminOfB.userId}, ${randomKey()}, ${Buffer.alloc(32)}) returning 1`, allowed: [] },
+  { name: "release B admin's idempotency key", work: (tx) => tx`delete from idempotency_keys where user_id = ${adminOfB.userId} returning 1`, allowed: [], outcome: 'no rows' },
 ];
 
 for (const { name, work, allowed, outcome } of writeMatrix) {

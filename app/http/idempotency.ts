@@ -1,0 +1,80 @@
+// Idempotency-Key on create endpoints (POST answering 201): the first request
+// with a key runs and its answer is kept for 24 hours (sealed, see
+// sql/0007_idempotency_keys.sql); a retry with the same key and the same
+// request gets that answer again, marked `Idempotency-Replayed: true`.
+// The same key with a different request is refused (422), and so is a retry
+// while the first request still runs (409). A request that fails writes
+// nothing, so its key is released and may be retried.
+import { createHash } from 'node:crypto';
+import type { SecretBox } from '../auth/secret-box.ts';
+import type { Database } from '../db/client.ts';
+import type { SessionUser } from './context.ts';
+import { HttpError } from './errors.ts';
+
+export interface IdempotentAnswer {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+export interface IdempotencyStore {
+  run(user: SessionUser, key: string, request: string, create: () => Promise<{ status: number; body: unknown }>): Promise<IdempotentAnswer>;
+}
+
+const keyPattern = /^[!-~]{1,255}$/;
+
+/** The key as sent, or a 400 naming what a valid key looks like. */
+export function parseIdempotencyKey(header: string): string {
+  if (!keyPattern.test(header)) {
+    throw new HttpError(400, 'invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters (a UUID works well).');
+  }
+  return header;
+}
+
+export function createIdempotencyStore(db: Database, box: SecretBox): IdempotencyStore {
+  const sealContext = (user: SessionUser, key: string) => `idempotency:${user.userId}:${key}`;
+  return {
+    async run(user, key, request, create) {
+      const requestHash = createHash('sha256').update(request).digest();
+      const earlier = await db.withPrincipal(user, async (tx) => {
+        await tx`select app.purge_expired_idempotency_keys()`;
+        const [claimed] = await tx`
+          insert into kastell.idempotency_keys (user_id, idempotency_key, request_hash)
+          values (${user.userId}, ${key}, ${requestHash})
+          on conflict do nothing
+          returning 1`;
+        if (claimed) return null;
+        const [row] = await tx<{ request_hash: Buffer; response_status: number | null; response_sealed: string | null }[]>`
+          select request_hash, response_status, response_sealed from kastell.idempotency_keys
+          where user_id = ${user.userId} and idempotency_key = ${key}`;
+        return row!;
+      });
+      if (earlier) {
+        if (!earlier.request_hash.equals(requestHash)) {
+          throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+        }
+        if (earlier.response_status === null || earlier.response_sealed === null) {
+          throw new HttpError(409, 'idempotency_key_in_progress', 'The first request with this Idempotency-Key is still running. Retry in a moment.', [], { 'Retry-After': '1' });
+        }
+        return { status: earlier.response_status, body: JSON.parse(box.open(earlier.response_sealed, sealContext(user, key))), replayed: true };
+      }
+
+      let answer: { status: number; body: unknown };
+      try {
+        answer = await create();
+      } catch (error) {
+        // The failed request wrote nothing: release the key for a retry. If
+        // even that fails, the first error is the one to report; the key
+        // then answers 409 until it expires.
+        await db.withPrincipal(user, (tx) => tx`
+          delete from kastell.idempotency_keys where user_id = ${user.userId} and idempotency_key = ${key}`).catch(() => {});
+        throw error;
+      }
+      const sealed = box.seal(JSON.stringify(answer.body), sealContext(user, key));
+      await db.withPrincipal(user, (tx) => tx`
+        update kastell.idempotency_keys set response_status = ${answer.status}, response_sealed = ${sealed}
+        where user_id = ${user.userId} and idempotency_key = ${key}`);
+      return { ...answer, replayed: false };
+    },
+  };
+}

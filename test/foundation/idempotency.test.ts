@@ -1,0 +1,137 @@
+// Idempotency-Key on create endpoints: a retried create answers as the first
+// one did and creates nothing more; the key is bound to its user and its
+// request; a failed request releases it; the kept answer is sealed.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { createTestDatabase } from '../harness/database.ts';
+import { startTestServer, type TestClient } from '../harness/server.ts';
+import { seedSession, seedUser } from '../harness/seed.ts';
+
+const t = await createTestDatabase();
+const server = await startTestServer(t);
+const dispatcher = await seedUser(t.admin, 'dispatcher');
+const admin = await seedUser(t.admin, 'admin');
+const asUser = async (user: { userId: string }) => server.client().withSession(await seedSession(t.admin, user.userId));
+const dispatcherClient = await asUser(dispatcher);
+const adminClient = await asUser(admin);
+
+const create = (client: TestClient, key: string | undefined, json: unknown, path = '/api/v1/companies') =>
+  client.request('POST', path, { json, headers: key === undefined ? {} : { 'idempotency-key': key } });
+const companiesNamed = async (name: string) => (await t.admin`select count(*)::int as n from kastell.companies where name = ${name}`)[0]!.n as number;
+const createdEvents = async (companyId: string) =>
+  (await t.admin`select count(*)::int as n from audit.events where action = 'company.created' and entity_id = ${companyId}`)[0]!.n as number;
+
+test('a retry with the same key gets the first answer and creates nothing more', async () => {
+  const key = randomUUID();
+  const first = await create(dispatcherClient, key, { name: 'Retry AG' });
+  assert.equal(first.status, 201);
+  assert.equal(first.headers.get('idempotency-replayed'), null);
+  const retry = await create(dispatcherClient, key, { name: 'Retry AG' });
+  assert.equal(retry.status, 201);
+  assert.equal(retry.headers.get('idempotency-replayed'), 'true');
+  assert.deepEqual(retry.json(), first.json());
+  assert.equal(await companiesNamed('Retry AG'), 1);
+  assert.equal(await createdEvents(first.json().companyId), 1, 'one audit event: the retry did nothing');
+});
+
+test('without a key every request creates (the header is opt-in)', async () => {
+  assert.equal((await create(dispatcherClient, undefined, { name: 'Twice AG' })).status, 201);
+  assert.equal((await create(dispatcherClient, undefined, { name: 'Twice AG' })).status, 201);
+  assert.equal(await companiesNamed('Twice AG'), 2);
+});
+
+test('the same key with a different request is refused and writes nothing', async () => {
+  const key = randomUUID();
+  assert.equal((await create(dispatcherClient, key, { name: 'First GmbH' })).status, 201);
+  const other = await create(dispatcherClient, key, { name: 'Second GmbH' });
+  assert.equal(other.status, 422);
+  assert.equal(other.json().error.code, 'idempotency_key_reused');
+  assert.equal(await companiesNamed('Second GmbH'), 0);
+});
+
+test('keys belong to their user: another user with the same key creates their own record', async () => {
+  const key = 'shared-key-1';
+  const mine = await create(dispatcherClient, key, { name: 'Mine AG' });
+  const theirs = await create(adminClient, key, { name: 'Mine AG' });
+  assert.equal(mine.status, 201);
+  assert.equal(theirs.status, 201);
+  assert.equal(theirs.headers.get('idempotency-replayed'), null);
+  assert.notEqual(theirs.json().companyId, mine.json().companyId);
+  assert.equal(await companiesNamed('Mine AG'), 2);
+});
+
+test('a malformed key is a 400 and nothing is written', async () => {
+  for (const key of ['has space', 'x'.repeat(256), 'ümlaut', '']) {
+    const response = await create(dispatcherClient, key, { name: 'Malformed AG' });
+    assert.equal(response.status, 400, JSON.stringify(key));
+    assert.equal(response.json().error.code, 'invalid_idempotency_key');
+  }
+  assert.equal(await companiesNamed('Malformed AG'), 0);
+});
+
+test('a request that fails releases its key: the retry runs once the cause is gone', async () => {
+  const taken = await create(dispatcherClient, undefined, { name: 'Holder AG', customerNumber: 'K-1001' });
+  assert.equal(taken.status, 201);
+  const key = randomUUID();
+  const conflict = await create(dispatcherClient, key, { name: 'Late AG', customerNumber: 'K-1001' });
+  assert.equal(conflict.status, 409, conflict.text);
+  assert.notEqual(conflict.json().error.code, 'idempotency_key_in_progress');
+  assert.equal((await adminClient.request('DELETE', `/api/v1/companies/${taken.json().companyId}`)).status, 200);
+  const retry = await create(dispatcherClient, key, { name: 'Late AG', customerNumber: 'K-1001' });
+  assert.equal(retry.status, 201);
+  assert.equal(retry.headers.get('idempotency-replayed'), null);
+  assert.equal(await companiesNamed('Late AG'), 1);
+});
+
+test('parallel retries with one key create exactly one record', async () => {
+  const key = randomUUID();
+  const responses = await Promise.all(Array.from({ length: 12 }, () => create(dispatcherClient, key, { name: 'Parallel AG' })));
+  const statuses = responses.map((r) => r.status);
+  assert.ok(statuses.every((s) => s === 201 || s === 409), statuses.join(','));
+  for (const r of responses.filter((r) => r.status === 409)) assert.equal(r.json().error.code, 'idempotency_key_in_progress');
+  assert.equal(new Set(responses.filter((r) => r.status === 201).map((r) => r.json().companyId)).size, 1);
+  assert.equal(await companiesNamed('Parallel AG'), 1);
+  const after = await create(dispatcherClient, key, { name: 'Parallel AG' });
+  assert.equal(after.status, 201);
+  assert.equal(after.headers.get('idempotency-replayed'), 'true');
+});
+
+test('the kept answer is sealed: an invite link is replayed but never stored in the clear', async () => {
+  const [role] = await t.admin`select role_id from kastell.roles where role_key = 'technician'`;
+  const key = randomUUID();
+  const body = { email: 'tech.idem@example.test', roleId: role!.role_id };
+  const first = await create(adminClient, key, body, '/api/v1/invites');
+  assert.equal(first.status, 201, first.text);
+  const retry = await create(adminClient, key, body, '/api/v1/invites');
+  assert.equal(retry.json().link, first.json().link);
+  assert.equal((await t.admin`select count(*)::int as n from kastell.invites where email = ${body.email}`)[0]!.n, 1);
+  const [row] = await t.admin`select response_sealed from kastell.idempotency_keys where user_id = ${admin.userId} and idempotency_key = ${key}`;
+  assert.match(row!.response_sealed, /^v2:/);
+  const token = new URL(first.json().link).pathname.split('/').pop()!;
+  assert.ok(token.length >= 20);
+  assert.ok(!row!.response_sealed.includes(token) && !row!.response_sealed.includes(body.email), 'sealed, not readable');
+  // moved to another key, the sealed answer does not open (bound to user and key)
+  await t.admin`update kastell.idempotency_keys set response_sealed = ${row!.response_sealed}
+    where user_id = ${admin.userId} and idempotency_key = 'shared-key-1'`;
+  assert.equal((await create(adminClient, 'shared-key-1', { name: 'Mine AG' })).status, 500);
+});
+
+test('expired keys are purged: the same key creates anew after 24 hours', async () => {
+  const key = randomUUID();
+  const first = await create(dispatcherClient, key, { name: 'Yesterday AG' });
+  await t.admin`update kastell.idempotency_keys set expires_at = now() - interval '1 second', created_at = now() - interval '1 day'
+    where idempotency_key = ${key}`;
+  const again = await create(dispatcherClient, key, { name: 'Yesterday AG' });
+  assert.equal(again.status, 201);
+  assert.notEqual(again.json().companyId, first.json().companyId);
+  assert.equal((await t.admin`select count(*)::int as n from kastell.idempotency_keys where expires_at < now()`)[0]!.n, 0);
+});
+
+test('the OpenAPI document offers the header on every create endpoint', async () => {
+  const document = (await dispatcherClient.get('/api/v1/openapi.json')).json();
+  const creates = Object.values(document.paths as Record<string, Record<string, any>>)
+    .flatMap((methods) => Object.values(methods)).filter((op) => op.responses['201']);
+  assert.ok(creates.length >= 4);
+  for (const op of creates) assert.ok(op.parameters.some((p: { name: string }) => p.name === 'Idempotency-Key'), op.summary);
+});
