@@ -1,5 +1,6 @@
 // TOTP enrolment, backup codes and factor removal, for a user in a sign-in
 // challenge (challengeHash) or signed in (challengeHash null).
+import type { Audit } from '../audit/record.ts';
 import type { Identity } from './identity.ts';
 import { hashBackupCodes, newBackupCodes, normaliseBackupCode, type BackupCode } from './backup-codes.ts';
 import { verifyPassword } from './password.ts';
@@ -31,8 +32,11 @@ export async function pendingEnrolment(id: Identity, userId: string, email: stri
   return { secret, uri, qrSvg: await totpQrSvg(uri) };
 }
 
-/** Confirms enrolment with a code; returns the fresh backup codes (shown once) or null when the code is wrong. */
-export async function confirmTotpEnrolment(id: Identity, userId: string, challengeHash: Buffer | null, code: string): Promise<BackupCode[] | null> {
+/**
+ * Confirms enrolment with a code and records auth.totp.enrolled with it;
+ * returns the fresh backup codes (shown once) or null when the code is wrong.
+ */
+export async function confirmTotpEnrolment(id: Identity, audit: Audit, userId: string, challengeHash: Buffer | null, code: string): Promise<BackupCode[] | null> {
   const principal = principalFor(userId, challengeHash);
   const [state] = await id.db.withPrincipal(principal, (tx) => tx`select * from app.totp_state(${userId}, ${challengeHash})`);
   if (!state?.pending_secret_enc) return null;
@@ -45,15 +49,20 @@ export async function confirmTotpEnrolment(id: Identity, userId: string, challen
     const [row] = await tx`select app.confirm_totp_enrolment(${userId}, ${challengeHash}, ${step}) as ok`;
     if (!row?.ok) return false;
     await tx`select app.replace_backup_codes(${userId}, ${challengeHash}, ${hashes})`;
+    await audit(tx, { action: 'auth.totp.enrolled', entityType: 'user', entityId: userId });
     return true;
   });
   return confirmed ? codes : null;
 }
 
-export async function regenerateBackupCodes(id: Identity, userId: string): Promise<BackupCode[]> {
+/** Replaces the signed-in user's backup codes and records auth.backup_codes.regenerated with them. */
+export async function regenerateBackupCodes(id: Identity, audit: Audit, userId: string): Promise<BackupCode[]> {
   const codes = newBackupCodes();
   const hashes = await hashBackupCodes(codes);
-  await id.db.withPrincipal({ userId }, (tx) => tx`select app.replace_backup_codes(${userId}, null, ${hashes})`);
+  await id.db.withPrincipal({ userId }, async (tx) => {
+    await tx`select app.replace_backup_codes(${userId}, null, ${hashes})`;
+    await audit(tx, { action: 'auth.backup_codes.regenerated', entityType: 'user', entityId: userId });
+  });
   return codes;
 }
 

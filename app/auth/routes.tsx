@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
+import { auditFor } from '../audit/record.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
 import { HttpError, type Issue } from '../http/errors.ts';
@@ -14,7 +15,7 @@ import type { BackupCode } from './backup-codes.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment } from './factors.ts';
 import type { Identity } from './identity.ts';
 import { signInOptions, signInWithPasskey } from './passkeys.ts';
-import { auditAction, endSession, requireUser } from './session.ts';
+import { endSession, requireUser } from './session.ts';
 import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
 import { hashToken, newToken, tokenPattern } from './tokens.ts';
 
@@ -125,14 +126,13 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     const parsed = factorSchema.safeParse(await readFormFields(c));
     const account = await findAccountById(id, challenge.userId);
     if (!account) return c.redirect('/sign-in', 303);
-    const codes = parsed.success ? await confirmTotpEnrolment(id, challenge.userId, challenge.hash, parsed.data.code) : null;
+    const codes = parsed.success ? await confirmTotpEnrolment(id, auditFor(c), challenge.userId, challenge.hash, parsed.data.code) : null;
     if (!codes) {
       const enrolment = await pendingEnrolment(id, challenge.userId, account.email, challenge.hash);
       if (!enrolment) return c.redirect('/sign-in/enrol', 303);
       return enrolPage(c, '/sign-in/enrol', enrolment, [{ path: '(body)', message: t('enrol.failed') }], 422);
     }
     await finishChallenge(c, id, challenge.hash, challenge.userId, 'password+totp');
-    await auditAction(c, db, { action: 'auth.totp.enrolled', entityType: 'user', entityId: challenge.userId });
     return backupCodesPage(c, codes);
   });
 
@@ -152,12 +152,15 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     const t = c.get('t');
     const token = c.req.param('token');
     const bypass = newToken();
-    const [row] = tokenPattern.test(token)
-      ? await db.withPrincipal(null, (tx) => tx`select * from app.redeem_unlock_token(${hashToken(token)}, ${bypass.hash}, '30 minutes'::interval)`)
-      : [];
+    const row = tokenPattern.test(token)
+      ? await db.withPrincipal(null, async (tx) => {
+        const [redeemed] = await tx`select * from app.redeem_unlock_token(${hashToken(token)}, ${bypass.hash}, '30 minutes'::interval)`;
+        if (redeemed) await c.get('auditor').record(tx, c, { action: 'auth.unlock.redeemed', entityType: 'user', entityId: redeemed.user_id });
+        return redeemed;
+      })
+      : undefined;
     if (!row) return renderPage(c, t('unlock.title'), <p role="alert">{t('unlock.invalid')}</p>, 410);
     c.get('log').info({ event: 'auth.unlock.redeemed', ip: c.get('clientIp'), userId: row.user_id }, 'unlock link redeemed');
-    await auditAction(c, db, { action: 'auth.unlock.redeemed', entityType: 'user', entityId: row.user_id });
     setCookie(c, unlockCookie, bypass.token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: 30 * 60 });
     return c.redirect('/sign-in', 303);
   });

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { auditFor } from '../audit/record.ts';
 import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { HttpError, type Issue } from '../http/errors.ts';
@@ -83,8 +84,7 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
       return reauthPage(c, [{ path: '(body)', message: t('reauth.failed') }], parsed.data.next, 401);
     }
     await withdrawAttempts(db, claimed.claims, true);
-    await renewSession(c, db, user, true, config);
-    await auditAction(c, db, { action: 'auth.reauthenticated', entityType: 'user', entityId: user.userId });
+    await renewSession(c, db, user, true, config, { action: 'auth.reauthenticated', entityType: 'user', entityId: user.userId });
     return c.redirect(parsed.data.next ?? '/security', 303);
   });
 
@@ -111,14 +111,13 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     if (redirect) return redirect;
     const user = requireUser(c);
     const { code } = await readFormFields(c);
-    const codes = code ? await confirmTotpEnrolment(id, user.userId, null, code) : null;
+    const codes = code ? await confirmTotpEnrolment(id, auditFor(c), user.userId, null, code) : null;
     if (!codes) {
       const enrolment = await pendingEnrolment(id, user.userId, user.email, null);
       if (!enrolment) return c.redirect('/security/totp', 303);
       return enrolPage(c, '/security/totp', enrolment, [{ path: '(body)', message: c.get('t')('enrol.failed') }], 422);
     }
     await renewSession(c, db, user, true, config); // factor change ended every session
-    await auditAction(c, db, { action: 'auth.totp.enrolled', entityType: 'user', entityId: user.userId });
     return backupCodesPage(c, codes);
   });
 
@@ -126,8 +125,7 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     const redirect = sudoOrRedirect(c, '/security');
     if (redirect) return redirect;
     const user = requireUser(c);
-    const codes = await regenerateBackupCodes(id, user.userId);
-    await auditAction(c, db, { action: 'auth.backup_codes.regenerated', entityType: 'user', entityId: user.userId });
+    const codes = await regenerateBackupCodes(id, auditFor(c), user.userId);
     return backupCodesPage(c, codes);
   });
 

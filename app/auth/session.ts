@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
+import type { AuditEvent } from '../audit/record.ts';
 import type { Config } from '../config.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
@@ -86,9 +87,10 @@ export async function startSession(
 /**
  * A new session id for this browser after a privilege change (re-authentication)
  * or after a change that ended every session (password, factor): the others
- * stay ended, this browser carries on under a fresh id.
+ * stay ended, this browser carries on under a fresh id. `event`, when the
+ * renewal is the action itself (re-authentication), is recorded with it.
  */
-export async function renewSession(c: Context<AppEnv>, db: Database, user: SessionUser, reauth: boolean, config?: Config): Promise<void> {
+export async function renewSession(c: Context<AppEnv>, db: Database, user: SessionUser, reauth: boolean, config?: Config, event?: AuditEvent): Promise<void> {
   const previous = c.get('sessionTokenHash');
   const { token, hash } = newToken();
   await db.withPrincipal(null, async (tx) => {
@@ -99,6 +101,7 @@ export async function renewSession(c: Context<AppEnv>, db: Database, user: Sessi
       await tx`select app.start_session(${user.userId}, ${hash}, ${idleTimeoutFor(user.roleKey, user.side, config)}::interval,
                                         ${c.get('clientIp')}, ${c.req.header('user-agent') ?? ''}, ${user.authMethod ?? 'password'})`;
     }
+    if (event) await c.get('auditor').record(tx, c, event);
   });
   c.set('sessionTokenHash', hash);
   setCookie(c, sessionCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
@@ -129,8 +132,12 @@ export function requirePermission(c: Context<AppEnv>, permission: string): Sessi
   return user;
 }
 
-/** Records an audit event for the request in its own transaction (for actions done by SECURITY DEFINER calls before it). */
-export async function auditAction(c: Context<AppEnv>, db: Database, event: Parameters<AppEnv['Variables']['auditor']['record']>[2]): Promise<void> {
+/**
+ * Records a failure event (an attempt that changed nothing) in a transaction
+ * of its own. Never for a change: a change records its event inside the
+ * transaction that makes it (SPEC: the action and its event commit together).
+ */
+export async function auditAction(c: Context<AppEnv>, db: Database, event: AuditEvent): Promise<void> {
   const user = c.get('user');
   await db.withPrincipal(user ? { userId: user.userId } : null, (tx) => c.get('auditor').record(tx, c, event));
 }
