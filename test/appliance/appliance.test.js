@@ -484,7 +484,9 @@ ip address del ${ip}/32 dev lo || true
 
     await check('tampered pgBackRest backup file: the drill fails loudly and alerts', async () => {
       const script = `
-f=$(find /srv/kastell/backup/pgbackrest/backup/kastell -path '*F/*' -type f -size +64k -printf '%s %p\\n' | sort -n | tail -1 | cut -d' ' -f2)
+# a data file of the newest full backup (the set the drill restores), not a manifest copy
+set=$(find /srv/kastell/backup/pgbackrest/backup/kastell -mindepth 1 -maxdepth 1 -type d -name '*F' | sort | tail -1)
+f=$(find "$set/pg_data" -type f -size +16k -printf '%s %p\\n' | sort -n | tail -1 | cut -d' ' -f2)
 cp -a "$f" /root/tamper.bak
 size=$(stat -c %s "$f")
 dd if=/dev/urandom of="$f" bs=1 count=64 seek=$((size / 2)) conv=notrunc status=none
