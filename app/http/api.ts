@@ -5,7 +5,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from './context.ts';
 import { errorBody, HttpError } from './errors.ts';
-import { parseIdempotencyKey, type IdempotencyStore } from './idempotency.ts';
+import { idempotencyKeyPattern, parseIdempotencyKey, type IdempotencyStore } from './idempotency.ts';
 import { parseOrThrow, readJson } from './validate.ts';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -138,7 +138,7 @@ const idempotencyKeyParameter = {
   in: 'header',
   required: false,
   description: 'Retry-safe creation: a retry with the same key and request within 24 hours gets the first answer again (header Idempotency-Replayed: true) instead of creating twice.',
-  schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
+  schema: { type: 'string', pattern: idempotencyKeyPattern.source },
 };
 
 function queryParameters(schema: z.ZodType): object[] {

@@ -21,11 +21,11 @@ export interface IdempotencyStore {
   run(user: SessionUser, key: string, request: string, create: () => Promise<{ status: number; body: unknown }>): Promise<IdempotentAnswer>;
 }
 
-const keyPattern = /^[!-~]{1,255}$/;
+export const idempotencyKeyPattern = /^[!-~]{1,255}$/;
 
 /** The key as sent, or a 400 naming what a valid key looks like. */
 export function parseIdempotencyKey(header: string): string {
-  if (!keyPattern.test(header)) {
+  if (!idempotencyKeyPattern.test(header)) {
     throw new HttpError(400, 'invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters (a UUID works well).');
   }
   return header;
