@@ -66,7 +66,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const fields = await readFormFields(c);
     const parsed = assetInputSchema.safeParse(fields);
     if (!parsed.success) {
-      return renderPage(c, c.get('t')('assets.create'), <AssetForm c={c} action={`/sites/${siteId}/assets`} issues={issuesOf(parsed.error)} values={fields} />, 422);
+      return renderPage(c, c.get('t')('assets.create'), <AssetForm c={c} action={`/sites/${siteId}/assets`} issues={issuesOf(parsed.error, c.get('t'))} values={fields} />, 422);
     }
     const asset = await db.withPrincipal(user, (tx) => createAsset(tx, auditFor(c), siteId, parsed.data));
     if (!asset) throw notFound();
@@ -95,7 +95,7 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const fields = await readFormFields(c);
     const parsed = assetInputSchema.safeParse(fields);
     if (!parsed.success) {
-      return renderPage(c, c.get('t')('assets.edit'), <AssetForm c={c} action={`/assets/${assetId}`} issues={issuesOf(parsed.error)} values={fields} />, 422);
+      return renderPage(c, c.get('t')('assets.edit'), <AssetForm c={c} action={`/assets/${assetId}`} issues={issuesOf(parsed.error, c.get('t'))} values={fields} />, 422);
     }
     const asset = await db.withPrincipal(user, (tx) => updateAsset(tx, auditFor(c), assetId, blanksCleared(parsed.data, ['kind', 'serialNumber'])));
     if (!asset) throw notFound();
@@ -124,7 +124,7 @@ export function AssetForm(props: { c: Context<AppEnv>; action: string; issues: I
   const editing = props.action.startsWith('/assets/');
   return (
     <form method="post" action={props.action} novalidate>
-      <FormErrors issues={props.issues} title={t('form.errors')} />
+      <FormErrors issues={props.issues} t={t} />
       <CsrfField token={props.c.get('csrfToken')} />
       <Field form="asset" name="name" label={t('assets.name')} value={props.values.name} required maxlength={200} />
       <Field form="asset" name="kind" label={t('assets.kind')} value={props.values.kind} maxlength={100} />

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { optionalText, requiredText } from '../http/validate.ts';
 
 export const assetInputSchema = z.strictObject({
-  name: requiredText('enter a name', 200),
+  name: requiredText('issue.enterName', 200),
   kind: optionalText(100),
   serialNumber: optionalText(100),
 });

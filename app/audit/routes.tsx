@@ -128,7 +128,7 @@ export function auditRoutes(db: Database, api: ApiRegistry, audit: AuditService)
       });
     }
     const events = await db.withPrincipal(user, (tx) => findEvents(tx, filter));
-    return renderPage(c, 'Audit log', <AuditView c={c} filter={filter} events={events} exportable />);
+    return renderPage(c, c.get('t')('audit.title'), <AuditView c={c} filter={filter} events={events} exportable />);
   });
 
   pages.get('/access-log', async (c) => {
@@ -136,9 +136,10 @@ export function auditRoutes(db: Database, api: ApiRegistry, audit: AuditService)
     const filter = readQuery(c, auditFilterSchema.omit({ format: true }));
     // RLS limits a customer admin to access events of their own company.
     const events = await db.withPrincipal(user, (tx) => findEvents(tx, filter));
-    return renderPage(c, 'Who accessed our documents', (
+    const t = c.get('t');
+    return renderPage(c, t('accessLog.title'), (
       <>
-        <p>Every download and view of your company's documents, from the audit trail. Only access events of your company are shown.</p>
+        <p>{t('accessLog.intro')}</p>
         <AuditView c={c} filter={filter} events={events} exportable={false} />
       </>
     ));
@@ -149,22 +150,23 @@ export function auditRoutes(db: Database, api: ApiRegistry, audit: AuditService)
 
 function AuditView(props: { c: Context<AppEnv>; filter: Partial<AuditFilter>; events: AuditEventView[]; exportable: boolean }) {
   const { filter, events } = props;
+  const t = props.c.get('t');
   const query = new URLSearchParams(Object.entries(filter).filter(([k, v]) => v !== undefined && k !== 'format').map(([k, v]) => [k, String(v)]));
   return (
     <>
       <form method="get" class="filters">
         {(['actor', 'action', 'entityType', 'entityId'] as const).map((name) => (
-          <p class="field"><label for={`filter-${name}`}>{name}</label><input id={`filter-${name}`} name={name} value={filter[name] ?? ''} /></p>
+          <p class="field"><label for={`filter-${name}`}>{t(`audit.${name}`)}</label><input id={`filter-${name}`} name={name} value={filter[name] ?? ''} /></p>
         ))}
-        <p class="field"><label for="filter-from">from</label><input id="filter-from" name="from" type="date" value={filter.from ?? ''} /></p>
-        <p class="field"><label for="filter-to">to</label><input id="filter-to" name="to" type="date" value={filter.to ?? ''} /></p>
-        <button type="submit">Filter</button>
+        <p class="field"><label for="filter-from">{t('audit.from')}</label><input id="filter-from" name="from" type="date" value={filter.from ?? ''} /></p>
+        <p class="field"><label for="filter-to">{t('audit.to')}</label><input id="filter-to" name="to" type="date" value={filter.to ?? ''} /></p>
+        <button type="submit">{t('audit.filter')}</button>
       </form>
       {props.exportable ? (
-        <p><a href={`/audit?${query}&format=csv`}>Export CSV</a> · <a href={`/audit?${query}&format=json`}>Export JSON</a></p>
+        <p><a href={`/audit?${query}&format=csv`}>{t('audit.exportCsv')}</a> · <a href={`/audit?${query}&format=json`}>{t('audit.exportJson')}</a></p>
       ) : null}
       <table>
-        <thead><tr><th>Time (UTC)</th><th>Actor</th><th>Action</th><th>Entity</th><th>Outcome</th></tr></thead>
+        <thead><tr><th scope="col">{t('audit.time')}</th><th scope="col">{t('audit.actor')}</th><th scope="col">{t('audit.action')}</th><th scope="col">{t('audit.entity')}</th><th scope="col">{t('audit.outcome')}</th></tr></thead>
         <tbody>
           {events.map((e) => (
             <tr>

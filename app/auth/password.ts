@@ -8,9 +8,9 @@ export const argon2Options = { type: argon2.argon2id, memoryCost: 65536, timeCos
 
 /** Length only here (the full policy is password-policy.ts): no composition rules, no truncation. */
 export const passwordSchema = z
-  .string({ error: 'enter a password of at least 12 characters' })
-  .min(12, 'must be at least 12 characters')
-  .max(1024, 'must be at most 1024 characters');
+  .string({ error: 'issue.enterNewPassword' })
+  .min(12, 'issue.tooShort')
+  .max(1024, 'issue.tooLong');
 
 let limiter = new HashLimiter(4, 16);
 /** Set once at boot from the configuration. */

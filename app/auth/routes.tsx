@@ -62,7 +62,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
   pages.post('/sign-in', async (c) => {
     const fields = await readFormFields(c);
     const parsed = signInSchema.safeParse(fields);
-    if (!parsed.success) return signInPage(c, issuesOf(parsed.error), fields.email, 422);
+    if (!parsed.success) return signInPage(c, issuesOf(parsed.error, c.get('t')), fields.email, 422);
     const t = c.get('t');
     let outcome: SignInOutcome;
     try {
@@ -99,7 +99,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
   pages.post('/sign-in/factor', async (c) => {
     const t = c.get('t');
     const parsed = factorSchema.safeParse(await readFormFields(c));
-    if (!parsed.success) return factorPage(c, issuesOf(parsed.error), 422);
+    if (!parsed.success) return factorPage(c, issuesOf(parsed.error, c.get('t')), 422);
     const outcome = await completeSecondFactor(c, id, parsed.data.code);
     if (outcome.kind === 'signed_in') return c.redirect('/', 303);
     if (outcome.kind === 'expired') return signInPage(c, [{ path: '(body)', message: t('factor.expired') }], undefined, 401);
@@ -275,7 +275,7 @@ function signInPage(c: Context<AppEnv>, issues: Issue[], email: string | undefin
     t('signIn.title'),
     <>
       <form method="post" action="/sign-in" novalidate>
-        <FormErrors issues={issues} title={t('form.errors')} />
+        <FormErrors issues={issues} t={t} />
         <CsrfField token={c.get('csrfToken')} />
         <Field name="email" label={t('signIn.email')} type="email" value={email} required autocomplete="username webauthn" />
         <Field name="password" label={t('signIn.password')} type="password" required autocomplete="current-password" />
@@ -298,7 +298,7 @@ function factorPage(c: Context<AppEnv>, issues: Issue[], status: Status = 200) {
   return renderPage(c, t('factor.title'), (
     <>
       <form method="post" action="/sign-in/factor" novalidate>
-        <FormErrors issues={issues} title={t('form.errors')} />
+        <FormErrors issues={issues} t={t} />
         <p>{t('factor.intro')}</p>
         <CsrfField token={c.get('csrfToken')} />
         <Field name="code" label={t('factor.code')} required autocomplete="one-time-code" />
@@ -319,7 +319,7 @@ export function enrolPage(c: Context<AppEnv>, action: string, enrolment: { secre
   const qr = `data:image/svg+xml;base64,${Buffer.from(enrolment.qrSvg).toString('base64')}`;
   return renderPage(c, t('enrol.title'), (
     <form method="post" action={action} novalidate>
-      <FormErrors issues={issues} title={t('form.errors')} />
+      <FormErrors issues={issues} t={t} />
       <p>{t('enrol.intro')}</p>
       <p><img src={qr} alt={`${t('enrol.key')}: ${enrolment.secret}`} width="220" height="220" /></p>
       <p>{t('enrol.key')}: <code data-totp-secret={enrolment.secret}>{enrolment.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>

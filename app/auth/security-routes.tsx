@@ -20,12 +20,12 @@ import { backupCodesPage, enrolPage, PasskeyScript } from './routes.tsx';
 import { accountSubject, claimAttempt, withdrawAttempts } from './lockout.ts';
 
 const reauthSchema = z.strictObject({
-  password: z.string({ error: 'enter your password' }).min(1, 'enter your password').max(1024),
+  password: z.string({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
   code: z.string().trim().max(40).optional(),
   next: z.string().regex(/^\/(?!\/)[A-Za-z0-9/_-]*$/).optional(),
 });
 const passwordChangeSchema = z.strictObject({
-  newPassword: z.string({ error: 'enter a new password' }).min(1, 'enter a new password').max(4096),
+  newPassword: z.string({ error: 'issue.enterNewPassword' }).min(1, 'issue.enterNewPassword').max(4096, 'issue.tooLong'),
 });
 
 /** Sets a new password for the signed-in user after the policy; returns the policy's refusals. */
@@ -68,7 +68,7 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     const user = requireUser(c);
     const t = c.get('t');
     const parsed = reauthSchema.safeParse(await readFormFields(c));
-    if (!parsed.success) return reauthPage(c, issuesOf(parsed.error), undefined, 422);
+    if (!parsed.success) return reauthPage(c, issuesOf(parsed.error, c.get('t')), undefined, 422);
     const account = await findAccountById(id, user.userId);
     if (!account?.password_hash) throw new HttpError(403, 'forbidden', 'You are not allowed to do this.');
     // guessing the password here counts on the account like at sign-in
@@ -93,7 +93,7 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     if (redirect) return redirect;
     const user = requireUser(c);
     const parsed = passwordChangeSchema.safeParse(await readFormFields(c));
-    if (!parsed.success) return securityPage(c, id, user, issuesOf(parsed.error), 422);
+    if (!parsed.success) return securityPage(c, id, user, issuesOf(parsed.error, c.get('t')), 422);
     const problems = await changeOwnPassword(c, id, user, parsed.data.newPassword);
     if (problems.length > 0) return securityPage(c, id, user, problems.map((message) => ({ path: 'newPassword', message })), 422);
     return securityPage(c, id, user, [], 200, c.get('t')('security.passwordChanged'));
@@ -207,7 +207,7 @@ async function securityPage(c: Context<AppEnv>, id: Identity, user: SessionUser,
       <p><a href="/security/sessions">{t('security.sessions')}</a></p>
       <h2>{t('security.password')}</h2>
       <form method="post" action="/security/password" novalidate>
-        <FormErrors issues={issues} title={t('form.errors')} />
+        <FormErrors issues={issues} t={t} />
         <CsrfField token={c.get('csrfToken')} />
         <Field name="newPassword" label={t('security.newPassword')} type="password" required autocomplete="new-password" hint={t('security.passwordHint')} />
         <button type="submit">{t('form.save')}</button>
@@ -257,7 +257,7 @@ function reauthPage(c: Context<AppEnv>, issues: Issue[], next: string | undefine
   const safeNext = next && /^\/(?!\/)[A-Za-z0-9/_-]*$/.test(next) ? next : '/security';
   return renderPage(c, t('reauth.title'), (
     <form method="post" action="/security/reauth" novalidate>
-      <FormErrors issues={issues} title={t('form.errors')} />
+      <FormErrors issues={issues} t={t} />
       <p>{t('reauth.intro')}</p>
       <CsrfField token={c.get('csrfToken')} />
       <input type="hidden" name="next" value={safeNext} />

@@ -18,13 +18,13 @@ import { hashToken, newToken, tokenPattern } from './tokens.ts';
 import { matchTotp, totpCodePattern } from './totp.ts';
 
 export const signInSchema = z.strictObject({
-  email: z.string({ error: 'enter your e-mail address' }).trim().min(3, 'enter your e-mail address').max(254),
-  password: z.string({ error: 'enter your password' }).min(1, 'enter your password').max(1024),
+  email: z.string({ error: 'issue.enterYourEmail' }).trim().min(3, 'issue.enterYourEmail').max(254, 'issue.tooLong'),
+  password: z.string({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
 });
 export type SignInInput = z.infer<typeof signInSchema>;
 
 export const factorSchema = z.strictObject({
-  code: z.string({ error: 'enter the code from your app or a backup code' }).trim().min(6, 'enter the code from your app or a backup code').max(40),
+  code: z.string({ error: 'issue.enterCode' }).trim().min(6, 'issue.enterCode').max(40, 'issue.tooLong'),
 });
 
 export const challengeCookie = '__Host-kastell-challenge';

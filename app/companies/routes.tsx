@@ -65,7 +65,7 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const user = requirePermission(c, 'companies.create');
     const fields = await readFormFields(c);
     const parsed = companyInputSchema.safeParse(fields);
-    if (!parsed.success) return companiesPage(c, db, issuesOf(parsed.error), fields, 422);
+    if (!parsed.success) return companiesPage(c, db, issuesOf(parsed.error, c.get('t')), fields, 422);
     const company = await db.withPrincipal(user, (tx) => createCompany(tx, auditFor(c), parsed.data));
     return c.redirect(`/companies/${company.companyId}`, 303);
   });
@@ -102,7 +102,7 @@ export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     if (!parsed.success) {
       const company = await db.withPrincipal(user, (tx) => findCompany(tx, companyId));
       if (!company) throw notFound();
-      return renderPage(c, company.name, <CompanyEditForm c={c} company={company} issues={issuesOf(parsed.error)} />, 422);
+      return renderPage(c, company.name, <CompanyEditForm c={c} company={company} issues={issuesOf(parsed.error, c.get('t'))} />, 422);
     }
     const updated = await db.withPrincipal(user, (tx) => updateCompany(tx, auditFor(c), companyId, blanksCleared(parsed.data, ['customerNumber'])));
     if (!updated) throw notFound();
@@ -123,7 +123,7 @@ function CompanyEditForm(props: { c: Context<AppEnv>; company: Company; issues: 
   return (
     <form method="post" action={`/companies/${props.company.companyId}`} novalidate>
       <h2>{t('companies.edit')}</h2>
-      <FormErrors issues={props.issues} title={t('form.errors')} />
+      <FormErrors issues={props.issues} t={t} />
       <CsrfField token={props.c.get('csrfToken')} />
       <Field form="company" name="name" label={t('companies.name')} value={props.company.name} required maxlength={200} />
       <Field form="company" name="customerNumber" label={t('companies.customerNumber')} value={props.company.customerNumber ?? undefined} maxlength={50} />
@@ -144,7 +144,7 @@ async function companiesPage(c: Context<AppEnv>, db: Database, issues: Issue[], 
       {user.permissions.has('companies.create') ? (
         <form method="post" action="/companies" novalidate>
           <h2>{t('companies.new')}</h2>
-          <FormErrors issues={issues} title={t('form.errors')} />
+          <FormErrors issues={issues} t={t} />
           <CsrfField token={c.get('csrfToken')} />
           <Field name="name" label={t('companies.name')} value={values.name} required maxlength={200} />
           <Field name="customerNumber" label={t('companies.customerNumber')} value={values.customerNumber} maxlength={50} />

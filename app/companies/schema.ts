@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { optionalText, requiredText } from '../http/validate.ts';
 
 export const companyInputSchema = z.strictObject({
-  name: requiredText('enter a name', 200),
+  name: requiredText('issue.enterName', 200),
   customerNumber: optionalText(50),
 });
 /** PATCH: omitted fields stay; null clears an optional field. */

@@ -5,7 +5,8 @@ import type { Child } from 'hono/jsx';
 import type { AppEnv } from './context.ts';
 import { csrfField } from './csrf.ts';
 import type { Issue } from './errors.ts';
-import { locales } from '../i18n/index.ts';
+import { locales, type Translate } from '../i18n/index.ts';
+import type { MessageKey } from '../i18n/messages.ts';
 
 const languageNames = { en: 'English', de: 'Deutsch', fr: 'Français', it: 'Italiano' } as const;
 
@@ -23,15 +24,27 @@ export function DeleteButton({ c, action }: { c: Context<AppEnv>; action: string
   );
 }
 
-export function FormErrors({ issues, title }: { issues: Issue[]; title: string }) {
+// The label each form field has on its page, by field name (issues name fields by path).
+const fieldLabels: Partial<Record<string, MessageKey>> = {
+  name: 'companies.name', customerNumber: 'companies.customerNumber', street: 'sites.street', postalCode: 'sites.postalCode',
+  city: 'sites.city', country: 'sites.country', kind: 'assets.kind', serialNumber: 'assets.serialNumber', email: 'signIn.email',
+  password: 'signIn.password', currentPassword: 'security.currentPassword', newPassword: 'security.newPassword', code: 'factor.code',
+  roleId: 'invites.role', companyId: 'invites.company', displayName: 'setup.name', organisation: 'setup.organisation',
+};
+
+export function FormErrors({ issues, t }: { issues: Issue[]; t: Translate }) {
   if (issues.length === 0) return null;
+  const label = (path: string) => {
+    const key = fieldLabels[path];
+    return key ? t(key) : path;
+  };
   return (
     <div class="errors" role="alert" id="form-errors" tabindex={-1}>
-      <p>{title}</p>
+      <p>{t('form.errors')}</p>
       <ul>
         {issues.map((issue) => (
           <li>
-            {issue.path === '(body)' ? '' : `${issue.path}: `}
+            {issue.path === '(body)' ? '' : `${label(issue.path)}: `}
             {issue.message}
           </li>
         ))}
@@ -90,13 +103,15 @@ export function renderPage(c: Context<AppEnv>, title: string, body: Child, statu
           <body>
             <a class="skip" href="#main">{t('nav.skip')}</a>
             <header>
-              <nav aria-label="Main">
+              <nav aria-label={t('nav.main')}>
                 <a href="/" class="brand">{t('app.name')}</a>
                 {user ? (
                   <>
                     {can('companies.read') ? <a href="/companies">{t('nav.companies')}</a> : null}
                     {can('users.invite') ? <a href="/invites">{t('nav.invites')}</a> : null}
                     {can('users.read') ? <a href="/users">{t('nav.users')}</a> : null}
+                    {can('audit.read') ? <a href="/audit">{t('nav.audit')}</a> : null}
+                    {can('access_log.read') && !can('audit.read') ? <a href="/access-log">{t('nav.accessLog')}</a> : null}
                     <a href="/security">{t('nav.security')}</a>
                     <form method="post" action="/sign-out" class="inline">
                       <CsrfField token={c.get('csrfToken')} />
@@ -123,7 +138,7 @@ export function renderPage(c: Context<AppEnv>, title: string, body: Child, statu
                     </option>
                   ))}
                 </select>{' '}
-                <button type="submit">OK</button>
+                <button type="submit">{t('nav.languageSubmit')}</button>
               </form>
             </footer>
           </body>

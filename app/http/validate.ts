@@ -2,14 +2,29 @@
 // a 400/422 that names each field and what is wrong with it.
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { isMessageKey, translator, type Translate } from '../i18n/index.ts';
+import type { MessageKey } from '../i18n/messages.ts';
 import { HttpError, type Issue } from './errors.ts';
 import { csrfField } from './csrf.ts';
 
-export function issuesOf(error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.join('.') || '(body)',
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
+const english = translator('en');
+
+/**
+ * Schemas name their messages by catalogue key ('issue.…'). Without `t` the
+ * issues are English (the API); with the page's `t` they are in its language,
+ * and zod's own English messages become a plain "not valid".
+ */
+export function issuesOf(error: z.ZodError, t?: Translate): Issue[] {
+  const say = t ?? english;
+  return error.issues.map((issue) => {
+    const limits = { max: 'maximum' in issue ? String(issue.maximum) : '', min: 'minimum' in issue ? String(issue.minimum) : '' };
+    let message: string;
+    if (issue.code === 'unrecognized_keys') message = say('issue.unknownFields', { fields: issue.keys.join(', ') });
+    else if (isMessageKey(issue.message)) message = say(issue.message, limits);
+    else if (issue.code === 'too_big' && issue.origin === 'string') message = say('issue.tooLong', limits);
+    else message = t ? t('issue.invalid') : issue.message;
+    return { path: issue.path.join('.') || '(body)', message };
+  });
 }
 
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -54,11 +69,11 @@ export function idParam(c: Context, name: string): string {
 }
 
 /** A required text field: missing, blank and too long each get a message a person can act on. */
-export const requiredText = (message: string, max: number) =>
-  z.string({ error: message }).trim().min(1, message).max(max, `must be at most ${max} characters`);
+export const requiredText = (message: MessageKey, max: number) =>
+  z.string({ error: message }).trim().min(1, message).max(max, 'issue.tooLong');
 
 export const optionalText = (max: number) =>
-  z.string().trim().min(1).max(max, `must be at most ${max} characters`).optional();
+  z.string().trim().min(1).max(max, 'issue.tooLong').optional();
 
 /** An edit form sends every field: a blank optional one means "clear it". */
 export function blanksCleared<T extends object, K extends keyof T>(input: T, optional: readonly K[]): T & { [P in K]: T[P] | null } {

@@ -1,5 +1,4 @@
-// Locale negotiation (cookie, then Accept-Language) and translation with
-// a clean fallback to English for anything not yet translated.
+// Locale negotiation (cookie, then Accept-Language, then English) and translation.
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/context.ts';
@@ -11,6 +10,10 @@ export type Translate = (key: MessageKey, values?: Record<string, string>) => st
 export const localeCookie = 'kastell-locale';
 
 const catalogues: Record<Locale, Messages> = { en, de, fr, it };
+
+export function isMessageKey(value: string): value is MessageKey {
+  return Object.hasOwn(en, value);
+}
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (locales as readonly string[]).includes(value);
@@ -32,7 +35,7 @@ export function negotiateLocale(cookie: string | undefined, acceptLanguage: stri
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
   return (key, values = {}) =>
-    (catalogue[key] ?? en[key]).replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? `{${name}}`);
+    catalogue[key].replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? `{${name}}`);
 }
 
 export const localeMiddleware = createMiddleware<AppEnv>(async (c, next) => {

@@ -61,7 +61,7 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
     const user = requirePermission(c, 'users.invite');
     const fields = await readFormFields(c);
     const parsed = inviteInputSchema.safeParse(fields);
-    if (!parsed.success) return invitesPage(c, db, issuesOf(parsed.error), fields, undefined, 422);
+    if (!parsed.success) return invitesPage(c, db, issuesOf(parsed.error, c.get('t')), fields, undefined, 422);
     try {
       const created = await invite(c, user, parsed.data);
       return invitesPage(c, db, [], {}, created, 201);
@@ -88,7 +88,7 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
     if (!invitation) return invalidInvite(c);
     const fields = await readFormFields(c);
     const parsed = acceptInviteSchema.safeParse(fields);
-    if (!parsed.success) return acceptPage(c, invitation, issuesOf(parsed.error), fields, 422);
+    if (!parsed.success) return acceptPage(c, invitation, issuesOf(parsed.error, c.get('t')), fields, 422);
     const passwordHash = await hashPassword(parsed.data.password);
     try {
       await db.withPrincipal(null, async (tx: Tx) => {
@@ -141,7 +141,7 @@ function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[],
   return renderPage(c, t('accept.title'), (
     <form method="post" novalidate>
       <p>{t('accept.intro', { role: invitation.role_name, company: invitation.company_name ? ` — ${invitation.company_name}` : '' })}</p>
-      <FormErrors issues={issues} title={t('form.errors')} />
+      <FormErrors issues={issues} t={t} />
       <CsrfField token={c.get('csrfToken')} />
       <p class="field">
         <label for="invite-email">{t('signIn.email')}</label>
@@ -171,7 +171,7 @@ async function invitesPage(c: Context<AppEnv>, db: Database, issues: Issue[], va
         </div>
       ) : null}
       <form method="post" action="/invites" novalidate>
-        <FormErrors issues={issues} title={t('form.errors')} />
+        <FormErrors issues={issues} t={t} />
         <CsrfField token={c.get('csrfToken')} />
         <Field name="email" label={t('invites.email')} type="email" value={values.email} required />
         <p class="field">

@@ -3,9 +3,9 @@ import { passwordSchema } from '../auth/password.ts';
 import { requiredText } from '../http/validate.ts';
 
 export const inviteInputSchema = z.strictObject({
-  email: z.email({ error: 'enter a valid e-mail address' }).max(254),
-  roleId: z.uuid({ error: 'choose a role' }),
-  companyId: z.uuid({ message: 'choose a company' }).optional(),
+  email: z.email({ error: 'issue.enterEmail' }).max(254, 'issue.tooLong'),
+  roleId: z.uuid({ error: 'issue.chooseRole' }),
+  companyId: z.uuid({ message: 'issue.chooseCompany' }).optional(),
 });
 
 export const inviteSchema = z.object({
@@ -23,7 +23,7 @@ export type Invite = z.infer<typeof inviteSchema>;
 export const createdInviteSchema = inviteSchema.extend({ link: z.url() });
 
 export const acceptInviteSchema = z.strictObject({
-  displayName: requiredText('enter your name', 200),
+  displayName: requiredText('issue.enterYourName', 200),
   password: passwordSchema,
 });
 

@@ -12,9 +12,9 @@ import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { issuesOf, readFormFields, requiredText } from '../http/validate.ts';
 
 export const setupSchema = z.strictObject({
-  organisation: requiredText('enter the organisation name', 200),
-  displayName: requiredText('enter your name', 200),
-  email: z.email({ error: 'enter a valid e-mail address' }).max(254),
+  organisation: requiredText('issue.enterOrganisation', 200),
+  displayName: requiredText('issue.enterYourName', 200),
+  email: z.email({ error: 'issue.enterEmail' }).max(254, 'issue.tooLong'),
   password: passwordSchema,
 });
 
@@ -35,7 +35,7 @@ export function setupRoutes(db: Database): Hono<AppEnv> {
     if (!hash) return invalidLink(c);
     const fields = await readFormFields(c);
     const parsed = setupSchema.safeParse(fields);
-    if (!parsed.success) return setupPage(c, issuesOf(parsed.error), fields, 422);
+    if (!parsed.success) return setupPage(c, issuesOf(parsed.error, c.get('t')), fields, 422);
     const input = parsed.data;
     const passwordHash = await hashPassword(input.password);
     try {
@@ -77,7 +77,7 @@ function setupPage(c: Context<AppEnv>, issues: Issue[], values: Record<string, s
     t('setup.title'),
     <form method="post" novalidate>
       <p>{t('setup.intro')}</p>
-      <FormErrors issues={issues} title={t('form.errors')} />
+      <FormErrors issues={issues} t={t} />
       <CsrfField token={c.get('csrfToken')} />
       <Field name="organisation" label={t('setup.organisation')} value={values.organisation} required maxlength={200} />
       <Field name="displayName" label={t('setup.name')} value={values.displayName} required autocomplete="name" maxlength={200} />

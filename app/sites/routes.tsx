@@ -73,7 +73,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const parsed = siteInputSchema.safeParse(fields);
     if (!parsed.success) {
       const t = c.get('t');
-      return renderPage(c, t('sites.new'), <SiteForm c={c} action={`/companies/${companyId}/sites`} issues={issuesOf(parsed.error)} values={fields} />, 422);
+      return renderPage(c, t('sites.new'), <SiteForm c={c} action={`/companies/${companyId}/sites`} issues={issuesOf(parsed.error, c.get('t'))} values={fields} />, 422);
     }
     const site = await db.withPrincipal(user, async (tx) => {
       if (!(await findCompany(tx, companyId))) throw notFound();
@@ -114,7 +114,7 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     const fields = await readFormFields(c);
     const parsed = siteInputSchema.safeParse(fields);
     if (!parsed.success) {
-      return renderPage(c, c.get('t')('sites.edit'), <SiteForm c={c} action={`/sites/${siteId}`} issues={issuesOf(parsed.error)} values={fields} />, 422);
+      return renderPage(c, c.get('t')('sites.edit'), <SiteForm c={c} action={`/sites/${siteId}`} issues={issuesOf(parsed.error, c.get('t'))} values={fields} />, 422);
     }
     const site = await db.withPrincipal(user, (tx) => updateSite(tx, auditFor(c), siteId, blanksCleared(parsed.data, ['street', 'postalCode', 'city', 'country'])));
     if (!site) throw notFound();
@@ -146,7 +146,7 @@ export function SiteForm(props: { c: Context<AppEnv>; action: string; issues: Is
   const editing = props.action.startsWith('/sites/');
   return (
     <form method="post" action={props.action} novalidate>
-      <FormErrors issues={props.issues} title={t('form.errors')} />
+      <FormErrors issues={props.issues} t={t} />
       <CsrfField token={props.c.get('csrfToken')} />
       <Field form="site" name="name" label={t('sites.name')} value={props.values.name} required maxlength={200} />
       <Field form="site" name="street" label={t('sites.street')} value={props.values.street} maxlength={200} autocomplete="street-address" />

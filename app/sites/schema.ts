@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { optionalText, requiredText } from '../http/validate.ts';
 
 export const siteInputSchema = z.strictObject({
-  name: requiredText('enter a name', 200),
+  name: requiredText('issue.enterName', 200),
   street: optionalText(200),
   postalCode: optionalText(20),
   city: optionalText(100),
-  country: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'use the two-letter country code, e.g. CH').optional(),
+  country: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'issue.countryCode').optional(),
 });
 /** PATCH: omitted fields stay; null clears an optional field. */
 export const sitePatchSchema = z.strictObject({

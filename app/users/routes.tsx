@@ -13,7 +13,7 @@ import { forbidden, notFound } from '../http/errors.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
 import { idParam, parseOrThrow, readFormFields } from '../http/validate.ts';
 
-const roleChangeSchema = z.strictObject({ roleId: z.uuid({ message: 'choose a role' }) });
+const roleChangeSchema = z.strictObject({ roleId: z.uuid({ message: 'issue.chooseRole' }) });
 
 const userSchema = z.object({
   userId: z.uuid(),

@@ -57,7 +57,7 @@ test('owner sets up, creates company/site/asset, invites a customer who sees onl
   // Bad input: a clear message on the same form, nothing written.
   await page.getByLabel('Asset name').fill('   ');
   await page.getByRole('button', { name: 'Add asset' }).click();
-  assert.match(await page.textContent('[role=alert]') ?? '', /name: enter a name/);
+  assert.match(await page.textContent('[role=alert]') ?? '', /Name: enter a name/);
 
   // Edit the site: a blanked optional field is cleared.
   await page.goto(siteUrl);
