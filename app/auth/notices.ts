@@ -1,6 +1,6 @@
 // Mails of the identity features: unlock links, lockout alerts, new-device
 // sign-in notices. Sent without holding up the request; failures are logged.
-import type { Locale } from '../i18n/index.ts';
+import { translator, type Locale } from '../i18n/index.ts';
 import type { Identity } from './identity.ts';
 import { newToken } from './tokens.ts';
 
@@ -13,31 +13,22 @@ export async function sendUnlockLink(id: Identity, account: { user_id: string; e
     const [row] = await id.db.withPrincipal(null, (tx) =>
       tx`select app.create_unlock_token(${account.user_id}, ${hash}, ${`${unlockLinkHours} hours`}::interval) as created`);
     if (!row?.created) return;
+    const t = translator(locale);
     const link = `${id.config.publicUrl}/unlock/${token}`;
-    const de = locale === 'de';
-    await id.mailer.send({
-      to: [account.email],
-      subject: de ? 'Kastell: Ihr Konto ist vorübergehend gesperrt' : 'Kastell: your account is temporarily locked',
-      text: de
-        ? `Zu viele fehlgeschlagene Anmeldeversuche haben Ihr Konto vorübergehend gesperrt.\n\nWaren Sie das, melden Sie sich über diesen Link trotzdem an (gültig ${unlockLinkHours} Stunde, einmal verwendbar):\n${link}\n\nMit einem Passkey können Sie sich auch jetzt anmelden. Waren Sie es nicht, ändern Sie Ihr Passwort.`
-        : `Too many failed sign-in attempts have locked your account for a while.\n\nIf this was you, sign in anyway with this link (valid ${unlockLinkHours} hour, single use):\n${link}\n\nYou can also sign in with a passkey at any time. If this was not you, change your password after signing in.`,
-    });
+    await id.mailer.send({ to: [account.email], subject: t('mail.unlock.subject'), text: t('mail.unlock.text', { hours: String(unlockLinkHours), link }) });
   } catch (error) {
     id.log.error({ err: { message: (error as Error).message }, event: 'auth.unlock_link.failed' }, 'could not send unlock link');
   }
 }
 
-/** 20 failures: the user and every security officer are told. */
-export async function sendLockoutAlert(id: Identity, account: { user_id: string; email: string }, what: 'password' | 'second_factor'): Promise<void> {
+/** 20 failures: the user (in the page's language) and every security officer (in English, like the logs) are told. */
+export async function sendLockoutAlert(id: Identity, account: { user_id: string; email: string }, what: 'password' | 'second_factor', locale: Locale): Promise<void> {
   try {
     const officers = await id.db.withPrincipal(null, (tx) => tx`select app.security_officer_emails() as email`);
     const kind = what === 'password' ? 'passwords' : 'second-factor codes';
     id.log.warn({ event: 'auth.lockout.alert', userId: account.user_id, what }, 'account locked for 24 hours');
-    await id.mailer.send({
-      to: [account.email],
-      subject: 'Kastell: your account is locked for 24 hours',
-      text: `There have been 20 failed sign-in attempts (wrong ${kind}) on your account within 24 hours, so it is locked for 24 hours.\n\nYou can still sign in with a passkey, or with the unlock link we e-mail you. If these attempts were not yours, tell your security officer.`,
-    });
+    const t = translator(locale);
+    await id.mailer.send({ to: [account.email], subject: t('mail.locked.subject'), text: t('mail.locked.text', { kind: t(`mail.locked.${what}`) }) });
     if (officers.length > 0) {
       await id.mailer.send({
         to: officers.map((o) => o.email as string),

@@ -103,7 +103,7 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
     const failures = claimed.claims[0]!.failures;
     if (account?.status === 'active' && !bypass) {
       if (failures >= 5) void sendUnlockLink(id, account, c.get('locale'));
-      if (failures === 20) void sendLockoutAlert(id, account, 'password');
+      if (failures === 20) void sendLockoutAlert(id, account, 'password', c.get('locale'));
     }
     return { kind: 'failed' };
   }
@@ -210,7 +210,7 @@ export async function checkSecondFactor(c: Context<AppEnv>, id: Identity, userId
   }
   if (claimed.claims[0]!.failures === 20) {
     const account = await findAccountById(id, userId);
-    if (account) void sendLockoutAlert(id, account, 'second_factor');
+    if (account) void sendLockoutAlert(id, account, 'second_factor', c.get('locale'));
   }
   return 'failed';
 }

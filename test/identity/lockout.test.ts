@@ -137,3 +137,14 @@ test('argon2 is bounded: beyond concurrency + queue, sign-ins get a fast 503 wit
   assert.equal(refused.headers.get('retry-after'), '1');
   assert.equal(refused.json().error.code, 'busy');
 });
+
+test('the unlock mail speaks the language of the browser that was locked out', async () => {
+  const user = await seedUser(t.admin, 'technician');
+  for (let i = 0; i < 5; i++) {
+    await server.client().request('POST', '/api/v1/auth/sign-in', { json: { email: user.email, password: `tentativo sbagliato ${i}` }, headers: { 'accept-language': 'it-CH,it;q=0.9' } });
+  }
+  const mail = await smtp.waitFor((m) => m.to.includes(user.email) && /\/unlock\//.test(m.raw));
+  assert.match(mail.raw, /Troppi tentativi di accesso falliti hanno bloccato temporaneamente il Suo account/);
+  assert.doesNotMatch(mail.raw, /Too many failed sign-in attempts/);
+  assert.ok(linkIn(mail.raw, '/unlock'));
+});
