@@ -102,3 +102,21 @@ test('shellcheck finds nothing in ops/ and the VM scripts', () => {
   const r = run('shellcheck', ['--severity=style', ...scripts]);
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 });
+
+test('the minio role refuses to run without a pinned checksum, and names what to set', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'kastell-minio-role-'));
+  try {
+    writeFileSync(join(dir, 'play.yml'), '- hosts: localhost\n  gather_facts: false\n  roles: [minio]\n');
+    const env = { ...process.env, ANSIBLE_ROLES_PATH: join(root, 'ansible', 'roles'), ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false' };
+    const play = (extra) => run('ansible-playbook', ['-i', 'localhost,', '-c', 'local', '--check', join(dir, 'play.yml'), ...extra], { env, cwd: dir });
+    const missing = play([]);
+    assert.notEqual(missing.status, 0, 'it ran without a checksum');
+    assert.match(missing.stdout, /Refuse to run without a pinned checksum[\s\S]*Set minio__binary_sha256/);
+    const zeros = play(['-e', `minio__binary_sha256=${'0'.repeat(63)}`]);
+    assert.match(zeros.stdout, /Set minio__binary_sha256/, 'a checksum must be 64 hex digits');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
