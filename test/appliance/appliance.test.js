@@ -51,9 +51,11 @@ function log(line) {
   appendFileSync(logFile, text + '\n');
 }
 
+const verdict = (ok) => (ok === 'note' ? 'NOTE' : ok ? 'PASS' : 'FAIL');
+/** ok: true, false, or 'note' (a statement, not a check). */
 function record(name, figure, seconds, ok = true) {
   summary.push({ name, figure: String(figure), seconds, ok });
-  log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${figure} (${seconds.toFixed(1)} s)`);
+  log(`${verdict(ok)} ${name}: ${figure} (${seconds.toFixed(1)} s)`);
 }
 
 async function timed(fn) {
@@ -327,6 +329,8 @@ test('appliance: site.yml turns a bare Debian VM into a hardened, backed-up Kast
     };
     const inv1 = inventoryFor('127.0.0.1', ports.ssh, vars);
     mkdirSync(join(work, 'cp'));
+    // The issue's condition: say what stands in for MinIO. Nothing does here.
+    record('object store', 'documents on local disk on the LUKS volume (kastell__storage=local); the minio role is not run: its official binary cannot be downloaded on these machines and no S3 stand-in is installed in the VM (ansible-lint checks the role; npm test runs the app against s3rver)', 0, 'note');
 
     const run1 = await timed(() => ansible('site.yml', inv1, join(work, 'site-run1.log')));
     const r1 = recap(run1.value.stdout);
@@ -551,9 +555,9 @@ pkill -u kastell -x sleep || true
 
     const total = (performance.now() - t0) / 1000;
     console.log('\n===== Kastell appliance summary =====');
-    for (const s of summary) console.log(`${s.ok ? 'PASS' : 'FAIL'}  ${s.name}\n      ${s.figure}  [${s.seconds.toFixed(1)} s]`);
+    for (const s of summary) console.log(`${verdict(s.ok)}  ${s.name}\n      ${s.figure}  [${s.seconds.toFixed(1)} s]`);
     console.log(`total ${total.toFixed(0)} s; logs in ${work}`);
-    writeFileSync(join(cache, 'last-summary.txt'), summary.map((s) => `${s.ok ? 'PASS' : 'FAIL'}  ${s.name}: ${s.figure} [${s.seconds.toFixed(1)} s]`).join('\n') + `\ntotal ${total.toFixed(0)} s\n`);
+    writeFileSync(join(cache, 'last-summary.txt'), summary.map((s) => `${verdict(s.ok)}  ${s.name}: ${s.figure} [${s.seconds.toFixed(1)} s]`).join('\n') + `\ntotal ${total.toFixed(0)} s\n`);
     const failed = summary.filter((s) => !s.ok).map((s) => s.name);
     assert.deepEqual(failed, [], 'failed appliance checks');
   } finally {
