@@ -25,15 +25,15 @@ export async function sendUnlockLink(id: Identity, account: { user_id: string; e
 export async function sendLockoutAlert(id: Identity, account: { user_id: string; email: string }, what: 'password' | 'second_factor', locale: Locale): Promise<void> {
   try {
     const officers = await id.db.withPrincipal(null, (tx) => tx`select app.security_officer_emails() as email`);
-    const kind = what === 'password' ? 'passwords' : 'second-factor codes';
     id.log.warn({ event: 'auth.lockout.alert', userId: account.user_id, what }, 'account locked for 24 hours');
     const t = translator(locale);
     await id.mailer.send({ to: [account.email], subject: t('mail.locked.subject'), text: t('mail.locked.text', { kind: t(`mail.locked.${what}`) }) });
+    const kind = translator('en')(`mail.locked.${what}`);
     if (officers.length > 0) {
       await id.mailer.send({
         to: officers.map((o) => o.email as string),
         subject: 'Kastell alert: an account is locked after 20 failed attempts',
-        text: `The account ${account.email} (user ${account.user_id}) has had 20 failed sign-in attempts (wrong ${kind}) within 24 hours and is locked for 24 hours.\nCheck the audit log and the failed-sign-in events for the source addresses.`,
+        text: `The account ${account.email} (user ${account.user_id}) has had 20 failed sign-in attempts (${kind}) within 24 hours and is locked for 24 hours.\nCheck the audit log and the failed-sign-in events for the source addresses.`,
       });
     }
   } catch (error) {
