@@ -97,7 +97,7 @@ test('shellcheck finds nothing in ops/ and the VM scripts', () => {
   const scripts = readdirSync(opsDir)
     .map((f) => join(opsDir, f))
     .filter((p) => statSync(p).isFile() && readFileSync(p, 'utf8').startsWith('#!/bin/'));
-  scripts.push(join(root, 'test', 'appliance', 'vm-image.sh'));
+  scripts.push(join(root, 'test', 'appliance', 'vm-image.sh'), join(root, 'test', 'appliance', 'kvm-works'), join(root, '.ci', 'run'));
   assert.ok(scripts.length >= 7, `found only ${scripts.length} scripts`);
   const r = run('shellcheck', ['--severity=style', ...scripts]);
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -116,6 +116,31 @@ test('the minio role refuses to run without a pinned checksum, and names what to
     assert.match(missing.stdout, /Refuse to run without a pinned checksum[\s\S]*Set minio__binary_sha256/);
     const zeros = play(['-e', `minio__binary_sha256=${'0'.repeat(63)}`]);
     assert.match(zeros.stdout, /Set minio__binary_sha256/, 'a checksum must be 64 hex digits');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the KVM probe that gates the VM suite trusts a running guest, not the device node', async () => {
+  const { mkdtempSync, writeFileSync, rmSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'kastell-kvm-probe-'));
+  try {
+    const device = join(dir, 'kvm');
+    writeFileSync(device, '');
+    const probe = (qemuBody) => {
+      writeFileSync(join(dir, 'qemu-system-x86_64'), `#!/bin/sh\n${qemuBody}\n`);
+      chmodSync(join(dir, 'qemu-system-x86_64'), 0o755);
+      return run(join(root, 'test', 'appliance', 'kvm-works'), [], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, KASTELL_KVM_DEVICE: device } });
+    };
+    // As on these machines: the node exists, qemu aborts at once.
+    const aborts = probe('echo "kvm: failed to set MSR" >&2; exit 1');
+    assert.equal(aborts.status, 1, aborts.stderr);
+    assert.match(aborts.stderr, /KVM does not work here/);
+    const runs = probe('exec sleep 30');
+    assert.equal(runs.status, 0, `a guest that keeps running means KVM works: ${runs.stderr}`);
+    const noDevice = run(join(root, 'test', 'appliance', 'kvm-works'), [], { env: { ...process.env, KASTELL_KVM_DEVICE: join(dir, 'absent') } });
+    assert.equal(noDevice.status, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
