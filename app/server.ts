@@ -8,11 +8,11 @@ import type { EmbeddedDatabase } from './db/embedded.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
 import { startAuditService, type AuditService } from './audit/service.ts';
 import type { ApiRegistry } from './http/api.ts';
-import { createApp } from './http/app.tsx';
+import { createApp } from './app.tsx';
 import { createMailer } from './mail/mailer.ts';
 import type { Logger } from './log.ts';
 import { createSetupLink, ownerExists } from './setup/setup-link.ts';
-import { createDocumentStore } from './storage/store.ts';
+import { createDocumentStore } from './storage/open-store.ts';
 
 export interface RunningServer {
   url: string;

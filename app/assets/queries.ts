@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Audit } from '../audit/record.ts';
+import type { Audit } from '../db/audit-event.ts';
 import type { Tx } from '../db/client.ts';
 import type { Asset, assetInputSchema, assetPatchSchema } from './schema.ts';
 

@@ -1,26 +1,25 @@
 // Assets at a site: pages and /api/v1 routes.
-import { Hono, type Context } from 'hono';
+import type { FeatureDeps } from '../feature.ts';
+import { Hono } from 'hono';
 import { z } from 'zod';
-import { requirePermission } from '../auth/session.ts';
+import { requirePermission } from '../http/guards.ts';
 import { auditFor } from '../audit/record.ts';
-import type { Database } from '../db/client.ts';
-import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
-import { notFound, type Issue } from '../http/errors.ts';
-import { CsrfField, DeleteButton, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { notFound } from '../http/errors.ts';
+import { DeleteButton, renderPage } from '../http/layout.tsx';
 import { blanksCleared, idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { findSite } from '../sites/queries.ts';
 import { createAsset, deleteAsset, findAsset, listAssetsOfSite, updateAsset } from './queries.ts';
-import { assetInputSchema, assetPatchSchema, assetSchema, type Asset } from './schema.ts';
+import { AssetForm, assetValues } from './views.tsx';
+import { assetInputSchema, assetPatchSchema, assetSchema } from './schema.ts';
 
-export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
+export function assetRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
   api.add({
-    method: 'get', path: '/sites/:siteId/assets', summary: 'List the assets at a site', tag: 'assets',
+    method: 'get', permission: 'assets.read', path: '/sites/:siteId/assets', summary: 'List the assets at a site', tag: 'assets',
     response: z.array(assetSchema),
-    handler: (c) => {
-      const user = requirePermission(c, 'assets.read');
+    handler: (c, { user }) => {
       const siteId = idParam(c, 'siteId');
       return db.withPrincipal(user, async (tx) => {
         if (!(await findSite(tx, siteId))) throw notFound();
@@ -29,32 +28,28 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     },
   });
   api.add({
-    method: 'post', path: '/sites/:siteId/assets', summary: 'Add an asset at a site', tag: 'assets', status: 201,
+    method: 'post', permission: 'assets.create', path: '/sites/:siteId/assets', summary: 'Add an asset at a site', tag: 'assets', status: 201,
     body: assetInputSchema, response: assetSchema,
-    handler: async (c, { body }) => {
-      const user = requirePermission(c, 'assets.create');
+    handler: async (c, { body, user }) => {
       return (await db.withPrincipal(user, (tx) => createAsset(tx, auditFor(c), idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
-    method: 'get', path: '/assets/:assetId', summary: 'Read one asset', tag: 'assets', response: assetSchema,
-    handler: async (c) => {
-      const user = requirePermission(c, 'assets.read');
+    method: 'get', permission: 'assets.read', path: '/assets/:assetId', summary: 'Read one asset', tag: 'assets', response: assetSchema,
+    handler: async (c, { user }) => {
       return (await db.withPrincipal(user, (tx) => findAsset(tx, idParam(c, 'assetId')))) ?? Promise.reject(notFound());
     },
   });
   api.add({
-    method: 'patch', path: '/assets/:assetId', summary: 'Change an asset', tag: 'assets', body: assetPatchSchema, response: assetSchema,
-    handler: async (c, { body }) => {
-      const user = requirePermission(c, 'assets.update');
+    method: 'patch', permission: 'assets.update', path: '/assets/:assetId', summary: 'Change an asset', tag: 'assets', body: assetPatchSchema, response: assetSchema,
+    handler: async (c, { body, user }) => {
       return (await db.withPrincipal(user, (tx) => updateAsset(tx, auditFor(c), idParam(c, 'assetId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
-    method: 'delete', path: '/assets/:assetId', summary: 'Delete an asset', tag: 'assets',
+    method: 'delete', permission: 'assets.delete', path: '/assets/:assetId', summary: 'Delete an asset', tag: 'assets',
     response: z.object({ deleted: z.literal(true) }),
-    handler: async (c) => {
-      const user = requirePermission(c, 'assets.delete');
+    handler: async (c, { user }) => {
       if (!(await db.withPrincipal(user, (tx) => deleteAsset(tx, auditFor(c), idParam(c, 'assetId'))))) throw notFound();
       return { deleted: true as const };
     },
@@ -114,22 +109,4 @@ export function assetRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
   });
 
   return pages;
-}
-
-const assetValues = (asset: Asset) => ({ name: asset.name, kind: asset.kind ?? undefined, serialNumber: asset.serialNumber ?? undefined });
-
-/** Creates an asset (action: the site's assets) or edits one (action: the asset). */
-export function AssetForm(props: { c: Context<AppEnv>; action: string; issues: Issue[]; values: Record<string, string | undefined> }) {
-  const t = props.c.get('t');
-  const editing = props.action.startsWith('/assets/');
-  return (
-    <form method="post" action={props.action} novalidate>
-      <FormErrors issues={props.issues} t={t} />
-      <CsrfField token={props.c.get('csrfToken')} />
-      <Field form="asset" name="name" label={t('assets.name')} value={props.values.name} required maxlength={200} />
-      <Field form="asset" name="kind" label={t('assets.kind')} value={props.values.kind} maxlength={100} />
-      <Field form="asset" name="serialNumber" label={t('assets.serialNumber')} value={props.values.serialNumber} maxlength={100} />
-      <button type="submit">{editing ? t('form.save') : t('assets.create')}</button>
-    </form>
-  );
 }

@@ -8,30 +8,10 @@ import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import type { Database } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
-import { eventFromRow, type ChainedEvent, type EventRow } from './canonical.ts';
+import { eventFromRow, type EventRow } from './canonical.ts';
+import type { ExportLine, ExportManifest } from './export-format.ts';
 import { signText, type AuditKeys } from './keys.ts';
 import { verifyExport } from './verify-export.ts';
-
-export interface ExportLine {
-  seq: number;
-  prevHash: string;
-  hash: string;
-  event: ChainedEvent;
-}
-
-export interface ExportManifest {
-  format: 'kastell-audit-export/1';
-  day: string;
-  count: number;
-  firstSeq: number | null;
-  lastSeq: number | null;
-  firstPrevHash: string | null;
-  lastHash: string | null;
-  previousCheckpoint: { seq: number; hash: string } | null;
-  eventsFile: string;
-  eventsSha256: string;
-  createdAt: string;
-}
 
 export const exportFiles = (day: string) => ({
   events: `kastell-audit-${day}.jsonl`,

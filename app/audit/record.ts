@@ -4,33 +4,8 @@
 import { createHmac } from 'node:crypto';
 import type { Context } from 'hono';
 import type { Tx } from '../db/client.ts';
-import type { AppEnv } from '../http/context.ts';
-
-export interface AuditEvent {
-  action: string;
-  entityType?: string;
-  entityId?: string | null;
-  companyId?: string | null;
-  outcome?: 'success' | 'failure' | 'denied';
-  detail?: Record<string, string | number | boolean | null>;
-}
-
-export interface AuditActor {
-  type: 'user' | 'system' | 'anonymous';
-  id?: string | null;
-  label?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  requestId?: string | null;
-}
-
-export interface Auditor {
-  /** For a request: the signed-in user (or anonymous), IP, user agent, request id. */
-  record(tx: Tx, c: Context<AppEnv>, event: AuditEvent): Promise<string>;
-  /** For jobs and the CLI. */
-  recordAs(tx: Tx, actor: AuditActor, event: AuditEvent): Promise<string>;
-  hmac(value: string): Buffer;
-}
+import type { Audit, AuditActor, AuditEvent } from '../db/audit-event.ts';
+import type { AppEnv, Auditor } from '../http/context.ts';
 
 export function createAuditor(hmacKey: Buffer): Auditor {
   const hmac = (value: string) => createHmac('sha256', hmacKey).update(value).digest();
@@ -42,25 +17,22 @@ export function createAuditor(hmacKey: Buffer): Auditor {
       ${actor.requestId ?? null}, ${tx.json(event.detail ?? {})}) as event_id`;
     return row!.event_id as string;
   };
+  const requestActor = (c: Context<AppEnv>, userId: string | null): AuditActor => ({
+    type: userId ? 'user' : 'anonymous',
+    id: userId,
+    ip: c.get('clientIp'),
+    userAgent: c.req.header('user-agent') ?? null,
+    requestId: c.get('requestId'),
+  });
   return {
     hmac,
     recordAs,
-    record(tx, c, event) {
-      const user = c.get('user');
-      return recordAs(tx, {
-        type: user ? 'user' : 'anonymous',
-        id: user?.userId ?? null,
-        ip: c.get('clientIp'),
-        userAgent: c.req.header('user-agent') ?? null,
-        requestId: c.get('requestId'),
-      }, event);
-    },
+    record: (tx, c, event) => recordAs(tx, requestActor(c, c.get('user')?.userId ?? null), event),
+    recordForUser: (tx, c, userId, event) => recordAs(tx, requestActor(c, userId), event),
   };
 }
 
 /** An audit writer bound to a request: what write functions take, so pages and API record alike. */
-export type Audit = (tx: Tx, event: AuditEvent) => Promise<string>;
-
 export function auditFor(c: Context<AppEnv>): Audit {
   return (tx, event) => c.get('auditor').record(tx, c, event);
 }

@@ -1,16 +1,15 @@
 // The audit trail's faces: the signed checkpoint for outside witnesses, the
 // viewer and its CSV/JSON export for the security officer (the export is
 // itself audited), and "who accessed our documents" for a customer admin.
+import type { FeatureDeps } from '../feature.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { requirePermission } from '../auth/session.ts';
-import type { Database, Tx } from '../db/client.ts';
-import type { ApiRegistry } from '../http/api.ts';
+import { requirePermission } from '../http/guards.ts';
+import type { Tx } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { renderPage } from '../http/layout.tsx';
 import { readQuery } from '../http/validate.ts';
-import type { AuditService } from './service.ts';
 
 export const auditFilterSchema = z.strictObject({
   actor: z.uuid({ error: 'actor must be a user id' }).optional(),
@@ -76,11 +75,11 @@ function toCsv(events: AuditEventView[]): string {
   return [csvColumns.join(','), ...events.map((e) => csvColumns.map((k) => cell(e[k])).join(','))].join('\n') + '\n';
 }
 
-export function auditRoutes(db: Database, api: ApiRegistry, audit: AuditService): Hono<AppEnv> {
+export function auditRoutes({ db, api, audit }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
   api.add({
-    method: 'get', path: '/audit/checkpoint', auth: false, tag: 'audit',
+    method: 'get', path: '/audit/checkpoint', permission: 'public', tag: 'audit',
     summary: 'The latest signed chain head (for outside witnesses), with the public key to check it',
     response: checkpointSchema,
     handler: async () => {
@@ -93,17 +92,16 @@ export function auditRoutes(db: Database, api: ApiRegistry, audit: AuditService)
   });
 
   api.add({
-    method: 'get', path: '/audit/events', tag: 'audit', summary: 'Audit events, newest first, filtered',
+    method: 'get', permission: 'audit.read', path: '/audit/events', tag: 'audit', summary: 'Audit events, newest first, filtered',
     query: auditFilterSchema.omit({ format: true }), response: z.array(auditEventSchema),
-    handler: (c, { query }) => db.withPrincipal(requirePermission(c, 'audit.read'), (tx) => findEvents(tx, query)),
+    handler: (c, { query, user }) => db.withPrincipal(user, (tx) => findEvents(tx, query)),
   });
 
   api.add({
-    method: 'get', path: '/audit/verifications/latest', tag: 'audit', summary: 'The latest chain verification',
+    method: 'get', permission: 'evidence.read', path: '/audit/verifications/latest', tag: 'audit', summary: 'The latest chain verification',
     response: z.object({ ok: z.boolean(), checkedLinks: z.number(), headSeq: z.number().nullable(), firstBadSeq: z.number().nullable(),
       problem: z.string().nullable(), durationMs: z.number(), at: z.iso.datetime() }),
-    handler: async (c) => {
-      const user = requirePermission(c, 'evidence.read');
+    handler: async (c, { user }) => {
       const [row] = await db.withPrincipal(user, (tx) => tx`select * from audit.verifications order by created_at desc limit 1`);
       if (!row) throw notFound();
       return { ok: row.ok, checkedLinks: Number(row.checked_links), headSeq: row.head_seq === null ? null : Number(row.head_seq),

@@ -11,7 +11,8 @@ import { exportDay, shipExport } from './export.ts';
 import { createS3Store } from '../storage/s3.ts';
 import { loadAuditKeys, type AuditKeys } from './keys.ts';
 import { applyAuditRetention } from './retention.ts';
-import { createAuditor, type Auditor } from './record.ts';
+import type { Auditor } from '../http/context.ts';
+import { createAuditor } from './record.ts';
 import { createSequencer, type Sequencer } from './sequencer.ts';
 import { verifyAndRecord, type VerifyOptions, type VerifyResult } from './verify.ts';
 

@@ -6,7 +6,7 @@ import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { linkHash } from './canonical.ts';
-import type { ExportLine, ExportManifest } from './export.ts';
+import type { ExportLine, ExportManifest } from './export-format.ts';
 import { verifyTextSignature } from './keys.ts';
 
 export interface ExportCheck {

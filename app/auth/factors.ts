@@ -1,6 +1,6 @@
 // TOTP enrolment, backup codes and factor removal, for a user in a sign-in
 // challenge (challengeHash) or signed in (challengeHash null).
-import type { Audit } from '../audit/record.ts';
+import type { Audit } from '../db/audit-event.ts';
 import type { Identity } from './identity.ts';
 import { hashBackupCodes, newBackupCodes, normaliseBackupCode, type BackupCode } from './backup-codes.ts';
 import { verifyPassword } from './password.ts';

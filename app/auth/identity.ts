@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { createProxyList, inNetwork } from '../http/client-ip.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
 
 export interface Identity {
   db: Database;

@@ -2,7 +2,7 @@
 // sign-in notices. Sent without holding up the request; failures are logged.
 import { translator, type Locale } from '../i18n/index.ts';
 import type { Identity } from './identity.ts';
-import { newToken } from './tokens.ts';
+import { newToken } from '../crypto/tokens.ts';
 
 export const unlockLinkHours = 1;
 

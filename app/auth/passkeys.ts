@@ -18,7 +18,7 @@ import type { Identity } from './identity.ts';
 import { claimAttempt, ipSubject, withdrawAttempts } from './lockout.ts';
 import { findAccountById } from './sign-in.ts';
 import { startSession } from './session.ts';
-import { hashToken, newToken, tokenPattern } from './tokens.ts';
+import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 
 export const webauthnCookie = '__Host-kastell-webauthn';
 

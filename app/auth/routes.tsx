@@ -1,35 +1,26 @@
 // Sign-in, second factor, enrolment, unlock links and passkey sign-in:
 // pages and their JSON API equivalents.
+import type { FeatureDeps } from '../feature.ts';
 import { readFileSync } from 'node:fs';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { auditFor } from '../audit/record.ts';
-import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
 import { HttpError, type Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { issuesOf, readFormFields } from '../http/validate.ts';
 import type { BackupCode } from './backup-codes.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment } from './factors.ts';
-import type { Identity } from './identity.ts';
+import { createIdentity } from './identity.ts';
 import { signInOptions, signInWithPasskey } from './passkeys.ts';
-import { endSession, requireUser } from './session.ts';
+import { endSession } from './session.ts';
 import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
-import { hashToken, newToken, tokenPattern } from './tokens.ts';
+import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 
 const passkeyScript = readFileSync(new URL('./assets/passkeys.js', import.meta.url));
 
-export const meSchema = z.object({
-  userId: z.uuid(),
-  email: z.string(),
-  displayName: z.string(),
-  role: z.string().nullable(),
-  side: z.enum(['operator', 'customer', 'guest']),
-  companyId: z.uuid().nullable(),
-  permissions: z.array(z.string()),
-});
 
 const webauthnResponse = z.record(z.string(), z.unknown());
 
@@ -48,7 +39,9 @@ function throwForOutcome(outcome: SignInOutcome | { kind: 'locked'; retryAfterSe
   if (outcome.kind === 'failed') throw new HttpError(401, 'sign_in_failed', 'The e-mail address or password is not correct.');
 }
 
-export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
+export function authRoutes(deps: FeatureDeps): Hono<AppEnv> {
+  const { api } = deps;
+  const id = createIdentity(deps);
   const { db } = id;
   const pages = new Hono<AppEnv>();
 
@@ -176,7 +169,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/auth/sign-in',
     summary: 'Sign in with e-mail and password; sets the session cookie, or a challenge cookie when a second factor is needed',
     tag: 'auth',
-    auth: false,
+    permission: 'public',
     body: signInSchema,
     response: z.object({ signedIn: z.boolean(), next: z.enum(['none', 'second_factor', 'enrol']) }),
     handler: async (c, { body }) => {
@@ -193,7 +186,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/auth/second-factor',
     summary: 'Answer the second-factor challenge with a TOTP code or a backup code',
     tag: 'auth',
-    auth: false,
+    permission: 'public',
     body: factorSchema,
     response: z.object({ signedIn: z.literal(true) }),
     handler: async (c, { body }) => {
@@ -209,7 +202,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/auth/passkey/options',
     summary: 'WebAuthn options for a passwordless passkey sign-in (sets a challenge cookie)',
     tag: 'auth',
-    auth: false,
+    permission: 'public',
     body: z.strictObject({}),
     response: z.record(z.string(), z.unknown()),
     handler: async (c) => (await signInOptions(c, id)) as unknown as Record<string, unknown>,
@@ -220,7 +213,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/auth/passkey/verify',
     summary: 'Sign in with a passkey assertion (user verification required); sets the session cookie',
     tag: 'auth',
-    auth: false,
+    permission: 'public',
     body: z.strictObject({ response: webauthnResponse }),
     response: z.object({ signedIn: z.literal(true) }),
     handler: async (c, { body }) => {
@@ -236,6 +229,7 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/auth/sign-out',
     summary: 'End the current session',
     tag: 'auth',
+    permission: 'public',
     response: z.object({ signedOut: z.literal(true) }),
     handler: async (c) => {
       await endSession(c, db);
@@ -243,25 +237,6 @@ export function authRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     },
   });
 
-  api.add({
-    method: 'get',
-    path: '/me',
-    summary: 'The signed-in user, their role and permissions',
-    tag: 'auth',
-    response: meSchema,
-    handler: async (c) => {
-      const user = requireUser(c);
-      return {
-        userId: user.userId,
-        email: user.email,
-        displayName: user.displayName,
-        role: user.roleKey,
-        side: user.side,
-        companyId: user.companyId,
-        permissions: [...user.permissions.keys()].sort(),
-      };
-    },
-  });
 
   return pages;
 }
@@ -275,7 +250,7 @@ function signInPage(c: Context<AppEnv>, issues: Issue[], email: string | undefin
     t('signIn.title'),
     <>
       <form method="post" action="/sign-in" novalidate>
-        <FormErrors issues={issues} t={t} />
+        <FormErrors issues={issues} t={t} labels={{ email: t('signIn.email'), password: t('signIn.password') }} />
         <CsrfField token={c.get('csrfToken')} />
         <Field name="email" label={t('signIn.email')} type="email" value={email} required autocomplete="username webauthn" />
         <Field name="password" label={t('signIn.password')} type="password" required autocomplete="current-password" />
@@ -298,7 +273,7 @@ function factorPage(c: Context<AppEnv>, issues: Issue[], status: Status = 200) {
   return renderPage(c, t('factor.title'), (
     <>
       <form method="post" action="/sign-in/factor" novalidate>
-        <FormErrors issues={issues} t={t} />
+        <FormErrors issues={issues} t={t} labels={{ code: t('factor.code') }} />
         <p>{t('factor.intro')}</p>
         <CsrfField token={c.get('csrfToken')} />
         <Field name="code" label={t('factor.code')} required autocomplete="one-time-code" />
@@ -319,7 +294,7 @@ export function enrolPage(c: Context<AppEnv>, action: string, enrolment: { secre
   const qr = `data:image/svg+xml;base64,${Buffer.from(enrolment.qrSvg).toString('base64')}`;
   return renderPage(c, t('enrol.title'), (
     <form method="post" action={action} novalidate>
-      <FormErrors issues={issues} t={t} />
+      <FormErrors issues={issues} t={t} labels={{ code: t('enrol.code') }} />
       <p>{t('enrol.intro')}</p>
       <p><img src={qr} alt={`${t('enrol.key')}: ${enrolment.secret}`} width="220" height="220" /></p>
       <p>{t('enrol.key')}: <code data-totp-secret={enrolment.secret}>{enrolment.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>

@@ -5,13 +5,13 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import type { AuditEvent } from '../audit/record.ts';
+import type { AuditEvent } from '../db/audit-event.ts';
 import type { Config } from '../config.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
-import { forbidden, HttpError, unauthenticated } from '../http/errors.ts';
+import { HttpError } from '../http/errors.ts';
 import type { Identity } from './identity.ts';
-import { hashToken, newToken, tokenPattern } from './tokens.ts';
+import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 
 export const sessionCookie = '__Host-kastell-session';
 
@@ -78,8 +78,7 @@ export async function startSession(
   if (previous) await tx`select app.end_session(${previous}, 'sign_out')`;
   await tx`select app.start_session(${user.userId}, ${hash}, ${idleTimeoutFor(user.roleKey, user.side, config)}::interval,
                                     ${c.get('clientIp')}, ${c.req.header('user-agent') ?? ''}, ${authMethod})`;
-  await c.get('auditor').recordAs(tx, { type: 'user', id: user.userId, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId') },
-    { action: 'auth.signin.succeeded', entityType: 'user', entityId: user.userId, detail: { method: authMethod } });
+  await c.get('auditor').recordForUser(tx, c, user.userId, { action: 'auth.signin.succeeded', entityType: 'user', entityId: user.userId, detail: { method: authMethod } });
   c.set('sessionTokenHash', hash);
   setCookie(c, sessionCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
 }
@@ -119,19 +118,6 @@ export async function endSession(c: Context<AppEnv>, db: Database): Promise<void
   deleteCookie(c, sessionCookie, { path: '/', secure: true });
 }
 
-export function requireUser(c: Context<AppEnv>): SessionUser {
-  const user = c.get('user');
-  if (!user) throw unauthenticated();
-  return user;
-}
-
-/** Application-level check on top of RLS (defence in depth). */
-export function requirePermission(c: Context<AppEnv>, permission: string): SessionUser {
-  const user = requireUser(c);
-  if (!user.permissions.has(permission)) throw forbidden();
-  return user;
-}
-
 /**
  * Records a failure event (an attempt that changed nothing) in a transaction
  * of its own. Never for a change: a change records its event inside the
@@ -140,17 +126,4 @@ export function requirePermission(c: Context<AppEnv>, permission: string): Sessi
 export async function auditAction(c: Context<AppEnv>, db: Database, event: AuditEvent): Promise<void> {
   const user = c.get('user');
   await db.withPrincipal(user ? { userId: user.userId } : null, (tx) => c.get('auditor').record(tx, c, event));
-}
-
-/** Sudo mode: a sensitive change needs a sign-in or re-authentication within the last few minutes. */
-export function inSudoMode(user: SessionUser, config: Config): boolean {
-  return user.reauthAt !== null && Date.now() - user.reauthAt.getTime() < config.identity.sudoMinutes * 60_000;
-}
-
-export function requireSudo(c: Context<AppEnv>, config: Config): SessionUser {
-  const user = requireUser(c);
-  if (!inSudoMode(user, config)) {
-    throw new HttpError(403, 'reauth_required', 'Confirm it is you: sign in again at /security/reauth, then repeat this change.');
-  }
-  return user;
 }

@@ -6,6 +6,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
+import type { Tx } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
 import { backupCodeUsable } from './factors.ts';
 import { mfaRequired, type Identity } from './identity.ts';
@@ -14,7 +15,7 @@ import { sendLockoutAlert, sendUnlockLink } from './notices.ts';
 import { busy } from './hash-limiter.ts';
 import { decoyPasswordHash, hashLimiter, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { startSession } from './session.ts';
-import { hashToken, newToken, tokenPattern } from './tokens.ts';
+import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 import { matchTotp, totpCodePattern } from './totp.ts';
 
 export const signInSchema = z.strictObject({
@@ -161,11 +162,20 @@ async function unlockBypass(c: Context<AppEnv>, id: Identity, email: string) {
 
 /** The password was right: a second-factor challenge (audited as auth.password.accepted), no session yet. */
 async function createChallenge(c: Context<AppEnv>, id: Identity, userId: string, viaUnlock: boolean, next: 'second_factor' | 'enrol'): Promise<void> {
-  const { token, hash } = newToken();
   await id.db.withPrincipal(null, async (tx) => {
-    await tx`select app.create_auth_challenge(${hash}, 'second_factor', ${userId}, null, ${viaUnlock}, ${`${challengeMinutes} minutes`}::interval)`;
+    await openChallenge(c, tx, userId, viaUnlock);
     await c.get('auditor').record(tx, c, { action: 'auth.password.accepted', entityType: 'user', entityId: userId, detail: { next, viaUnlock } });
   });
+}
+
+/**
+ * A challenge in the caller's transaction: the browser holds it between the
+ * password (or the set-up link) and the second factor; no session exists
+ * until /sign-in/factor or /sign-in/enrol completes it.
+ */
+export async function openChallenge(c: Context<AppEnv>, tx: Tx, userId: string, viaUnlock = false): Promise<void> {
+  const { token, hash } = newToken();
+  await tx`select app.create_auth_challenge(${hash}, 'second_factor', ${userId}, null, ${viaUnlock}, ${`${challengeMinutes} minutes`}::interval)`;
   setCookie(c, challengeCookie, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Strict', maxAge: challengeMinutes * 60 });
 }
 

@@ -1,6 +1,6 @@
 // Queries repeat what the policies enforce where the planner needs it;
 // RLS decides which rows exist for the caller.
-import type { Audit } from '../audit/record.ts';
+import type { Audit } from '../db/audit-event.ts';
 import type { Tx } from '../db/client.ts';
 import type { Company } from './schema.ts';
 import type { z } from 'zod';

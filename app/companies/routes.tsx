@@ -1,59 +1,54 @@
 // Customer companies: pages and /api/v1 routes.
+import type { FeatureDeps } from '../feature.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { requirePermission } from '../auth/session.ts';
+import { requirePermission } from '../http/guards.ts';
 import { auditFor } from '../audit/record.ts';
 import type { Database } from '../db/client.ts';
-import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
 import { notFound, type Issue } from '../http/errors.ts';
 import { CsrfField, DeleteButton, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { blanksCleared, idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { listSitesOfCompany } from '../sites/queries.ts';
-import { SiteForm } from '../sites/routes.tsx';
+import { SiteForm } from '../sites/views.tsx';
 import { createCompany, deleteCompany, findCompany, listCompanies, updateCompany } from './queries.ts';
 import { companyInputSchema, companyPatchSchema, companySchema, type Company } from './schema.ts';
 
-export function companyRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
+export function companyRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
   api.add({
-    method: 'get', path: '/companies', summary: 'List the customer companies visible to you', tag: 'companies',
+    method: 'get', permission: 'companies.read', path: '/companies', summary: 'List the customer companies visible to you', tag: 'companies',
     response: z.array(companySchema),
-    handler: (c) => {
-      const user = requirePermission(c, 'companies.read');
+    handler: (c, { user }) => {
       return db.withPrincipal(user, listCompanies);
     },
   });
   api.add({
-    method: 'post', path: '/companies', summary: 'Create a customer company', tag: 'companies', status: 201,
+    method: 'post', permission: 'companies.create', path: '/companies', summary: 'Create a customer company', tag: 'companies', status: 201,
     body: companyInputSchema, response: companySchema,
-    handler: (c, { body }) => {
-      const user = requirePermission(c, 'companies.create');
+    handler: (c, { body, user }) => {
       return db.withPrincipal(user, (tx) => createCompany(tx, auditFor(c), body));
     },
   });
   api.add({
-    method: 'get', path: '/companies/:companyId', summary: 'Read one customer company', tag: 'companies',
+    method: 'get', permission: 'companies.read', path: '/companies/:companyId', summary: 'Read one customer company', tag: 'companies',
     response: companySchema,
-    handler: async (c) => {
-      const user = requirePermission(c, 'companies.read');
+    handler: async (c, { user }) => {
       return (await db.withPrincipal(user, (tx) => findCompany(tx, idParam(c, 'companyId')))) ?? Promise.reject(notFound());
     },
   });
   api.add({
-    method: 'patch', path: '/companies/:companyId', summary: 'Change a customer company', tag: 'companies',
+    method: 'patch', permission: 'companies.update', path: '/companies/:companyId', summary: 'Change a customer company', tag: 'companies',
     body: companyPatchSchema, response: companySchema,
-    handler: async (c, { body }) => {
-      const user = requirePermission(c, 'companies.update');
+    handler: async (c, { body, user }) => {
       return (await db.withPrincipal(user, (tx) => updateCompany(tx, auditFor(c), idParam(c, 'companyId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
-    method: 'delete', path: '/companies/:companyId', summary: 'Delete a customer company with its sites and assets', tag: 'companies',
+    method: 'delete', permission: 'companies.delete', path: '/companies/:companyId', summary: 'Delete a customer company with its sites and assets', tag: 'companies',
     response: z.object({ deleted: z.literal(true) }),
-    handler: async (c) => {
-      const user = requirePermission(c, 'companies.delete');
+    handler: async (c, { user }) => {
       if (!(await db.withPrincipal(user, (tx) => deleteCompany(tx, auditFor(c), idParam(c, 'companyId'))))) throw notFound();
       return { deleted: true as const };
     },
@@ -123,7 +118,7 @@ function CompanyEditForm(props: { c: Context<AppEnv>; company: Company; issues: 
   return (
     <form method="post" action={`/companies/${props.company.companyId}`} novalidate>
       <h2>{t('companies.edit')}</h2>
-      <FormErrors issues={props.issues} t={t} />
+      <FormErrors issues={props.issues} t={t} labels={{ name: t('companies.name'), customerNumber: t('companies.customerNumber') }} />
       <CsrfField token={props.c.get('csrfToken')} />
       <Field form="company" name="name" label={t('companies.name')} value={props.company.name} required maxlength={200} />
       <Field form="company" name="customerNumber" label={t('companies.customerNumber')} value={props.company.customerNumber ?? undefined} maxlength={50} />
@@ -144,7 +139,7 @@ async function companiesPage(c: Context<AppEnv>, db: Database, issues: Issue[], 
       {user.permissions.has('companies.create') ? (
         <form method="post" action="/companies" novalidate>
           <h2>{t('companies.new')}</h2>
-          <FormErrors issues={issues} t={t} />
+          <FormErrors issues={issues} t={t} labels={{ name: t('companies.name'), customerNumber: t('companies.customerNumber') }} />
           <CsrfField token={c.get('csrfToken')} />
           <Field name="name" label={t('companies.name')} value={values.name} required maxlength={200} />
           <Field name="customerNumber" label={t('companies.customerNumber')} value={values.customerNumber} maxlength={50} />

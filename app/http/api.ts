@@ -1,39 +1,53 @@
 // JSON API routes under /api/v1, declared once: the same zod schemas
 // validate the input, shape the output (unknown keys are stripped, so rows
-// never go out as they are) and generate the OpenAPI document.
+// never go out as they are) and generate the OpenAPI document; the
+// permission a route names is checked here before its handler runs, shown
+// in the OpenAPI document, and read by the isolation tests.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from './context.ts';
-import { errorBody, HttpError } from './errors.ts';
+import type { AppEnv, SessionUser } from './context.ts';
+import { errorBody } from './errors.ts';
+import { requirePermission, requireUser } from './guards.ts';
+import type { PermissionKey } from './permissions.ts';
 import { idempotencyKeyPattern, parseIdempotencyKey, type IdempotencyStore } from './idempotency.ts';
 import { parseOrThrow, readJson } from './validate.ts';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
-export interface ApiRoute<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, R extends z.ZodType> {
+/**
+ * Who may call a route: holders of a permission key (application-level check
+ * on top of RLS), any signed-in user (their own things: /me…), or anyone
+ * (sign-in and other routes that run before a session exists).
+ */
+export type RouteAccess = PermissionKey | 'signed-in' | 'public';
+
+export interface ApiRoute<A extends RouteAccess, B extends z.ZodType | undefined, Q extends z.ZodType | undefined, R extends z.ZodType> {
   method: Method;
   /** Hono path below /api/v1, e.g. /companies/:companyId */
   path: string;
   summary: string;
   tag: string;
-  /** false only for sign-in and other routes that run before a session exists */
-  auth?: boolean;
+  permission: A;
   body?: B;
   query?: Q;
   response: R;
   status?: 200 | 201;
   handler: (
     c: Context<AppEnv>,
-    input: { body: B extends z.ZodType ? z.infer<B> : undefined; query: Q extends z.ZodType ? z.infer<Q> : undefined },
+    input: {
+      body: B extends z.ZodType ? z.infer<B> : undefined;
+      query: Q extends z.ZodType ? z.infer<Q> : undefined;
+      user: A extends 'public' ? SessionUser | null : SessionUser;
+    },
   ) => Promise<z.input<R>>;
 }
 
-interface RecordedRoute {
+export interface RecordedRoute {
   method: Method;
   path: string;
   summary: string;
   tag: string;
-  auth: boolean;
+  permission: RouteAccess;
   body?: z.ZodType | undefined;
   query?: z.ZodType | undefined;
   response: z.ZodType;
@@ -45,8 +59,8 @@ export class ApiRegistry {
 
   constructor(readonly router: Hono<AppEnv>, private readonly idempotency: IdempotencyStore) {}
 
-  add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
-    route: ApiRoute<B, Q, R>,
+  add<A extends RouteAccess, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
+    route: ApiRoute<A, B, Q, R>,
   ): void {
     const status = route.status ?? 200;
     this.routes.push({
@@ -54,21 +68,20 @@ export class ApiRegistry {
       path: route.path,
       summary: route.summary,
       tag: route.tag,
-      auth: route.auth ?? true,
+      permission: route.permission,
       body: route.body,
       query: route.query,
       response: route.response,
       status,
     });
     this.router.on(route.method.toUpperCase(), route.path, async (c) => {
-      if ((route.auth ?? true) && !c.get('user')) {
-        throw new HttpError(401, 'unauthenticated', 'Please sign in first.');
-      }
+      const user = route.permission === 'public' ? c.get('user')
+        : route.permission === 'signed-in' ? requireUser(c)
+        : requirePermission(c, route.permission);
       const body = route.body ? await readJson(c, route.body) : undefined;
       const query = route.query ? parseOrThrow(route.query, c.req.query()) : undefined;
-      const respond = async () => route.response.parse(await route.handler(c, { body, query } as Parameters<typeof route.handler>[1]));
+      const respond = async () => route.response.parse(await route.handler(c, { body, query, user } as Parameters<typeof route.handler>[1]));
       const key = c.req.header('idempotency-key');
-      const user = c.get('user');
       if (status === 201 && key !== undefined && user) {
         const request = `${route.method} ${c.req.path}\n${JSON.stringify(body ?? null)}`;
         const answer = await this.idempotency.run(user, parseIdempotencyKey(key), request, async () => ({ status, body: await respond() }));
@@ -106,7 +119,9 @@ export class ApiRegistry {
       (paths[openApiPath] ??= {})[route.method] = {
         summary: route.summary,
         tags: [route.tag],
-        ...(route.auth ? { security: [{ session: [] }] } : { security: [] }),
+        description: describeAccess(route.permission),
+        'x-kastell-permission': route.permission,
+        ...(route.permission === 'public' ? { security: [] } : { security: [{ session: [] }] }),
         ...(parameters.length ? { parameters } : {}),
         ...(route.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input' }) } } } }
@@ -131,6 +146,12 @@ export class ApiRegistry {
       paths,
     };
   }
+}
+
+function describeAccess(access: RouteAccess): string {
+  if (access === 'public') return 'Open to anyone: no session needed.';
+  if (access === 'signed-in') return 'Any signed-in user, for their own things.';
+  return `Needs the permission \`${access}\` (in the scope of your role; row-level security decides which rows).`;
 }
 
 const idempotencyKeyParameter = {

@@ -1,6 +1,8 @@
 // What middleware puts on each request's context.
 import type { Logger } from 'pino';
-import type { Auditor } from '../audit/record.ts';
+import type { Context } from 'hono';
+import type { AuditActor, AuditEvent } from '../db/audit-event.ts';
+import type { Tx } from '../db/client.ts';
 import type { Locale, Translate } from '../i18n/index.ts';
 
 export interface SessionUser {
@@ -32,4 +34,15 @@ export interface AppEnv {
     sessionTokenHash: Buffer | null;
     auditor: Auditor;
   };
+}
+
+/** The audit trail as a request sees it (implemented by app/audit/record.ts). */
+export interface Auditor {
+  /** For a request: the signed-in user (or anonymous), IP, user agent, request id. */
+  record(tx: Tx, c: Context<AppEnv>, event: AuditEvent): Promise<string>;
+  /** For a request before a session exists, acting as a user already known (set-up, invitation, sign-in). */
+  recordForUser(tx: Tx, c: Context<AppEnv>, userId: string, event: AuditEvent): Promise<string>;
+  /** For jobs and the CLI. */
+  recordAs(tx: Tx, actor: AuditActor, event: AuditEvent): Promise<string>;
+  hmac(value: string): Buffer;
 }

@@ -6,7 +6,7 @@
 // while the first request still runs (409). A request that fails writes
 // nothing, so its key is released and may be retried.
 import { createHash } from 'node:crypto';
-import type { SecretBox } from '../auth/secret-box.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/client.ts';
 import type { SessionUser } from './context.ts';
 import { HttpError } from './errors.ts';

@@ -6,7 +6,6 @@ import type { AppEnv } from './context.ts';
 import { csrfField } from './csrf.ts';
 import type { Issue } from './errors.ts';
 import { locales, type Translate } from '../i18n/index.ts';
-import type { MessageKey } from '../i18n/messages.ts';
 
 const languageNames = { en: 'English', de: 'Deutsch', fr: 'Français', it: 'Italiano' } as const;
 
@@ -24,20 +23,10 @@ export function DeleteButton({ c, action }: { c: Context<AppEnv>; action: string
   );
 }
 
-// The label each form field has on its page, by field name (issues name fields by path).
-const fieldLabels: Partial<Record<string, MessageKey>> = {
-  name: 'companies.name', customerNumber: 'companies.customerNumber', street: 'sites.street', postalCode: 'sites.postalCode',
-  city: 'sites.city', country: 'sites.country', kind: 'assets.kind', serialNumber: 'assets.serialNumber', email: 'signIn.email',
-  password: 'signIn.password', currentPassword: 'security.currentPassword', newPassword: 'security.newPassword', code: 'factor.code',
-  roleId: 'invites.role', companyId: 'invites.company', displayName: 'setup.name', organisation: 'setup.organisation',
-};
-
-export function FormErrors({ issues, t }: { issues: Issue[]; t: Translate }) {
+/** Issues name fields by path; `labels` (from the form itself) says what each field is called on the page. */
+export function FormErrors({ issues, t, labels }: { issues: Issue[]; t: Translate; labels: Record<string, string> }) {
   if (issues.length === 0) return null;
-  const label = (path: string) => {
-    const key = fieldLabels[path];
-    return key ? t(key) : path;
-  };
+  const label = (path: string) => labels[path] ?? path;
   return (
     <div class="errors" role="alert" id="form-errors" tabindex={-1}>
       <p>{t('form.errors')}</p>

@@ -1,7 +1,5 @@
-// Locale negotiation (cookie, then Accept-Language, then English) and translation.
-import { getCookie } from 'hono/cookie';
-import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../http/context.ts';
+// Locale negotiation (cookie, then Accept-Language, then English) and
+// translation; app/http/locale.ts applies it to requests.
 import { de, en, fr, it, type MessageKey, type Messages } from './messages.ts';
 
 export const locales = ['en', 'de', 'fr', 'it'] as const;
@@ -37,10 +35,3 @@ export function translator(locale: Locale): Translate {
   return (key, values = {}) =>
     catalogue[key].replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? `{${name}}`);
 }
-
-export const localeMiddleware = createMiddleware<AppEnv>(async (c, next) => {
-  const locale = negotiateLocale(getCookie(c, localeCookie), c.req.header('accept-language'));
-  c.set('locale', locale);
-  c.set('t', translator(locale));
-  await next();
-});

@@ -1,6 +1,6 @@
 // UI strings in the portal's four languages; the type makes every language
 // carry every key, so no page falls back to English.
-import { identityDe, identityEn, identityFr, identityIt } from '../auth/messages.ts';
+import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
 
 export const en = {
   ...identityEn,

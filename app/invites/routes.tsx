@@ -1,18 +1,18 @@
 // Invitations: an owner/admin (or a customer admin, for their company)
 // invites someone into a role with a one-time link; the invitee accepts it
 // and chooses a password.
+import type { FeatureDeps } from '../feature.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
 import { hashPassword } from '../auth/password.ts';
-import { requirePermission, startSession } from '../auth/session.ts';
+import { startSession } from '../auth/session.ts';
+import { requirePermission } from '../http/guards.ts';
 import type { SessionUser } from '../http/context.ts';
-import { hashToken, newToken, tokenPattern } from '../auth/tokens.ts';
+import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 import { listCompanies } from '../companies/queries.ts';
 import { auditFor } from '../audit/record.ts';
 import type { Database, Tx } from '../db/client.ts';
 import { httpErrorFromPostgres } from '../db/errors.ts';
-import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
 import { forbidden, HttpError, notFound, type Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
@@ -20,7 +20,7 @@ import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { createInvite, listOpenInvites, listRoles, revokeInvite } from './queries.ts';
 import { acceptInviteSchema, createdInviteSchema, inviteInputSchema, inviteSchema, roleSchema, type Role } from './schema.ts';
 
-export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Hono<AppEnv> {
+export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
   async function invite(c: Context<AppEnv>, user: SessionUser, input: z.infer<typeof inviteInputSchema>) {
@@ -35,23 +35,22 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
   }
 
   api.add({
-    method: 'get', path: '/roles', summary: 'Roles you can see (system roles and your company’s custom roles)', tag: 'invites',
+    method: 'get', permission: 'users.invite', path: '/roles', summary: 'Roles you can see (system roles and your company’s custom roles)', tag: 'invites',
     response: z.array(roleSchema),
-    handler: (c) => db.withPrincipal(requirePermission(c, 'users.invite'), listRoles),
+    handler: (c, { user }) => db.withPrincipal(user, listRoles),
   });
   api.add({
-    method: 'get', path: '/invites', summary: 'Open invitations', tag: 'invites', response: z.array(inviteSchema),
-    handler: (c) => db.withPrincipal(requirePermission(c, 'users.invite'), listOpenInvites),
+    method: 'get', permission: 'users.invite', path: '/invites', summary: 'Open invitations', tag: 'invites', response: z.array(inviteSchema),
+    handler: (c, { user }) => db.withPrincipal(user, listOpenInvites),
   });
   api.add({
-    method: 'post', path: '/invites', summary: 'Invite someone into a role; the response carries the one-time link', tag: 'invites',
+    method: 'post', permission: 'users.invite', path: '/invites', summary: 'Invite someone into a role; the response carries the one-time link', tag: 'invites',
     status: 201, body: inviteInputSchema, response: createdInviteSchema,
-    handler: (c, { body }) => invite(c, requirePermission(c, 'users.invite'), body),
+    handler: (c, { body, user }) => invite(c, user, body),
   });
   api.add({
-    method: 'post', path: '/invites/:inviteId/revoke', summary: 'Revoke an open invitation', tag: 'invites', response: inviteSchema,
-    handler: async (c) => {
-      const user = requirePermission(c, 'users.invite');
+    method: 'post', permission: 'users.invite', path: '/invites/:inviteId/revoke', summary: 'Revoke an open invitation', tag: 'invites', response: inviteSchema,
+    handler: async (c, { user }) => {
       return (await db.withPrincipal(user, (tx) => revokeInvite(tx, auditFor(c), idParam(c, 'inviteId')))) ?? Promise.reject(notFound());
     },
   });
@@ -94,8 +93,7 @@ export function inviteRoutes(db: Database, api: ApiRegistry, config: Config): Ho
       await db.withPrincipal(null, async (tx: Tx) => {
         const [row] = await tx`select app.accept_invite(${hashToken(token)}, ${parsed.data.displayName}, ${passwordHash}) as user_id`;
         const [account] = await tx`select * from app.find_sign_in(${invitation.email})`;
-        await c.get('auditor').recordAs(tx, { type: 'user', id: row!.user_id, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId') },
-          { action: 'invite.accepted', entityType: 'user', entityId: row!.user_id });
+        await c.get('auditor').recordForUser(tx, c, row!.user_id, { action: 'invite.accepted', entityType: 'user', entityId: row!.user_id });
         await startSession(c, tx, { userId: row!.user_id, roleKey: account!.role_key, side: account!.side });
       });
     } catch (error) {
@@ -141,7 +139,7 @@ function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[],
   return renderPage(c, t('accept.title'), (
     <form method="post" novalidate>
       <p>{t('accept.intro', { role: invitation.role_name, company: invitation.company_name ? ` — ${invitation.company_name}` : '' })}</p>
-      <FormErrors issues={issues} t={t} />
+      <FormErrors issues={issues} t={t} labels={{ displayName: t('setup.name'), password: t('signIn.password') }} />
       <CsrfField token={c.get('csrfToken')} />
       <p class="field">
         <label for="invite-email">{t('signIn.email')}</label>
@@ -171,7 +169,7 @@ async function invitesPage(c: Context<AppEnv>, db: Database, issues: Issue[], va
         </div>
       ) : null}
       <form method="post" action="/invites" novalidate>
-        <FormErrors issues={issues} t={t} />
+        <FormErrors issues={issues} t={t} labels={{ email: t('invites.email'), roleId: t('invites.role'), companyId: t('invites.company') }} />
         <CsrfField token={c.get('csrfToken')} />
         <Field name="email" label={t('invites.email')} type="email" value={values.email} required />
         <p class="field">

@@ -1,10 +1,11 @@
 // The first-run page behind the set-up link.
+import type { FeatureDeps } from '../feature.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { hashPassword, passwordSchema } from '../auth/password.ts';
-import { startSession } from '../auth/session.ts';
-import { hashToken, tokenPattern } from '../auth/tokens.ts';
-import { assumePrincipal, type Database } from '../db/client.ts';
+import { openChallenge } from '../auth/sign-in.ts';
+import { hashToken, tokenPattern } from '../crypto/tokens.ts';
+import { assumePrincipal } from '../db/client.ts';
 import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import type { Issue } from '../http/errors.ts';
@@ -18,7 +19,7 @@ export const setupSchema = z.strictObject({
   password: passwordSchema,
 });
 
-export function setupRoutes(db: Database): Hono<AppEnv> {
+export function setupRoutes({ db }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
   pages.get('/setup/:token', async (c) => {
@@ -44,10 +45,11 @@ export function setupRoutes(db: Database): Hono<AppEnv> {
         const userId = row!.user_id as string;
         await assumePrincipal(tx, { userId });
         await tx`update organisation set name = ${input.organisation}`;
-        const actor = { type: 'user' as const, id: userId, ip: c.get('clientIp'), userAgent: c.req.header('user-agent'), requestId: c.get('requestId') };
-        await c.get('auditor').recordAs(tx, actor, { action: 'owner.created', entityType: 'user', entityId: userId });
-        await c.get('auditor').recordAs(tx, actor, { action: 'organisation.updated', entityType: 'organisation', detail: { fields: 'name' } });
-        await startSession(c, tx, { userId, roleKey: 'owner', side: 'operator' });
+        await c.get('auditor').recordForUser(tx, c, userId, { action: 'owner.created', entityType: 'user', entityId: userId });
+        await c.get('auditor').recordForUser(tx, c, userId, { action: 'organisation.updated', entityType: 'organisation', detail: { fields: 'name' } });
+        // No session yet: operator roles need a second factor, so the owner
+        // enrols one first (the sign-in flow's rule); /sign-in/enrol starts the session.
+        await openChallenge(c, tx, userId);
       });
     } catch (error) {
       const mapped = httpErrorFromPostgres(error);
@@ -55,7 +57,7 @@ export function setupRoutes(db: Database): Hono<AppEnv> {
       if (mapped) return setupPage(c, [{ path: '(body)', message: mapped.message }], fields, mapped.status as 409);
       throw error;
     }
-    return c.redirect('/', 303);
+    return c.redirect('/sign-in/enrol', 303);
   });
 
   return pages;
@@ -77,7 +79,7 @@ function setupPage(c: Context<AppEnv>, issues: Issue[], values: Record<string, s
     t('setup.title'),
     <form method="post" novalidate>
       <p>{t('setup.intro')}</p>
-      <FormErrors issues={issues} t={t} />
+      <FormErrors issues={issues} t={t} labels={{ organisation: t('setup.organisation'), displayName: t('setup.name'), email: t('signIn.email'), password: t('signIn.password') }} />
       <CsrfField token={c.get('csrfToken')} />
       <Field name="organisation" label={t('setup.organisation')} value={values.organisation} required maxlength={200} />
       <Field name="displayName" label={t('setup.name')} value={values.displayName} required autocomplete="name" maxlength={200} />

@@ -2,7 +2,7 @@
 // expiring) lets the owner create the account. No default password anywhere.
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
-import { newToken } from '../auth/tokens.ts';
+import { newToken } from '../crypto/tokens.ts';
 
 export async function ownerExists(db: Database): Promise<boolean> {
   const [row] = await db.withPrincipal(null, (tx) => tx`select app.owner_exists() as exists`);

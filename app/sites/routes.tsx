@@ -1,28 +1,27 @@
 // Sites of a company: pages and /api/v1 routes.
-import { Hono, type Context } from 'hono';
+import type { FeatureDeps } from '../feature.ts';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { listAssetsOfSite } from '../assets/queries.ts';
-import { AssetForm } from '../assets/routes.tsx';
-import { requirePermission } from '../auth/session.ts';
+import { AssetForm } from '../assets/views.tsx';
+import { requirePermission } from '../http/guards.ts';
 import { auditFor } from '../audit/record.ts';
-import type { Database } from '../db/client.ts';
-import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv } from '../http/context.ts';
-import { notFound, type Issue } from '../http/errors.ts';
-import { CsrfField, DeleteButton, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { notFound } from '../http/errors.ts';
+import { DeleteButton, renderPage } from '../http/layout.tsx';
 import { blanksCleared, idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { findCompany } from '../companies/queries.ts';
 import { createSite, deleteSite, findSite, listSitesOfCompany, updateSite } from './queries.ts';
-import { siteInputSchema, sitePatchSchema, siteSchema, type Site } from './schema.ts';
+import { SiteForm, siteValues } from './views.tsx';
+import { siteInputSchema, sitePatchSchema, siteSchema } from './schema.ts';
 
-export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
+export function siteRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
   api.add({
-    method: 'get', path: '/companies/:companyId/sites', summary: "List a company's sites", tag: 'sites',
+    method: 'get', permission: 'sites.read', path: '/companies/:companyId/sites', summary: "List a company's sites", tag: 'sites',
     response: z.array(siteSchema),
-    handler: async (c) => {
-      const user = requirePermission(c, 'sites.read');
+    handler: async (c, { user }) => {
       const companyId = idParam(c, 'companyId');
       return db.withPrincipal(user, async (tx) => {
         if (!(await findCompany(tx, companyId))) throw notFound();
@@ -31,10 +30,9 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     },
   });
   api.add({
-    method: 'post', path: '/companies/:companyId/sites', summary: 'Add a site to a company', tag: 'sites', status: 201,
+    method: 'post', permission: 'sites.create', path: '/companies/:companyId/sites', summary: 'Add a site to a company', tag: 'sites', status: 201,
     body: siteInputSchema, response: siteSchema,
-    handler: (c, { body }) => {
-      const user = requirePermission(c, 'sites.create');
+    handler: (c, { body, user }) => {
       const companyId = idParam(c, 'companyId');
       return db.withPrincipal(user, async (tx) => {
         if (!(await findCompany(tx, companyId))) throw notFound();
@@ -43,24 +41,21 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
     },
   });
   api.add({
-    method: 'get', path: '/sites/:siteId', summary: 'Read one site', tag: 'sites', response: siteSchema,
-    handler: async (c) => {
-      const user = requirePermission(c, 'sites.read');
+    method: 'get', permission: 'sites.read', path: '/sites/:siteId', summary: 'Read one site', tag: 'sites', response: siteSchema,
+    handler: async (c, { user }) => {
       return (await db.withPrincipal(user, (tx) => findSite(tx, idParam(c, 'siteId')))) ?? Promise.reject(notFound());
     },
   });
   api.add({
-    method: 'patch', path: '/sites/:siteId', summary: 'Change a site', tag: 'sites', body: sitePatchSchema, response: siteSchema,
-    handler: async (c, { body }) => {
-      const user = requirePermission(c, 'sites.update');
+    method: 'patch', permission: 'sites.update', path: '/sites/:siteId', summary: 'Change a site', tag: 'sites', body: sitePatchSchema, response: siteSchema,
+    handler: async (c, { body, user }) => {
       return (await db.withPrincipal(user, (tx) => updateSite(tx, auditFor(c), idParam(c, 'siteId'), body))) ?? Promise.reject(notFound());
     },
   });
   api.add({
-    method: 'delete', path: '/sites/:siteId', summary: 'Delete a site and its assets', tag: 'sites',
+    method: 'delete', permission: 'sites.delete', path: '/sites/:siteId', summary: 'Delete a site and its assets', tag: 'sites',
     response: z.object({ deleted: z.literal(true) }),
-    handler: async (c) => {
-      const user = requirePermission(c, 'sites.delete');
+    handler: async (c, { user }) => {
       if (!(await db.withPrincipal(user, (tx) => deleteSite(tx, auditFor(c), idParam(c, 'siteId'))))) throw notFound();
       return { deleted: true as const };
     },
@@ -133,27 +128,4 @@ export function siteRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
   });
 
   return pages;
-}
-
-const siteValues = (site: Site) => ({
-  name: site.name, street: site.street ?? undefined, postalCode: site.postalCode ?? undefined,
-  city: site.city ?? undefined, country: site.country ?? undefined,
-});
-
-/** Creates a site (action: the company's sites) or edits one (action: the site). */
-export function SiteForm(props: { c: Context<AppEnv>; action: string; issues: Issue[]; values: Record<string, string | undefined> }) {
-  const t = props.c.get('t');
-  const editing = props.action.startsWith('/sites/');
-  return (
-    <form method="post" action={props.action} novalidate>
-      <FormErrors issues={props.issues} t={t} />
-      <CsrfField token={props.c.get('csrfToken')} />
-      <Field form="site" name="name" label={t('sites.name')} value={props.values.name} required maxlength={200} />
-      <Field form="site" name="street" label={t('sites.street')} value={props.values.street} maxlength={200} autocomplete="street-address" />
-      <Field form="site" name="postalCode" label={t('sites.postalCode')} value={props.values.postalCode} maxlength={20} autocomplete="postal-code" />
-      <Field form="site" name="city" label={t('sites.city')} value={props.values.city} maxlength={100} />
-      <Field form="site" name="country" label={t('sites.country')} value={props.values.country} maxlength={2} autocomplete="country" />
-      <button type="submit">{editing ? t('form.save') : t('sites.create')}</button>
-    </form>
-  );
 }

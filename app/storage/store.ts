@@ -1,9 +1,6 @@
-// Where documents live: local disk on the embedded default, MinIO (S3 API)
-// in production. One interface, streamed both ways.
+// The interface every document store has, streamed both ways; open-store.ts
+// picks the adapter (local disk or S3).
 import type { Readable } from 'node:stream';
-import type { Config } from '../config.ts';
-import { createLocalDiskStore } from './local-disk.ts';
-import { createS3Store } from './s3.ts';
 
 export interface ObjectInfo {
   size: number;
@@ -18,10 +15,6 @@ export interface DocumentStore {
   remove(key: string): Promise<void>;
   /** For /readyz: throws when the store cannot be reached. */
   ping(): Promise<void>;
-}
-
-export function createDocumentStore(config: Config['storage']): DocumentStore {
-  return config.kind === 's3' ? createS3Store(config) : createLocalDiskStore(config.dir);
 }
 
 /** Object keys are ours (UUIDs and fixed words), never user file names. */

@@ -2,12 +2,13 @@
 // disable/enable, end sessions, reset lost factors (forces re-enrolment).
 // Role change, disable and factor reset need sudo mode; each ends the
 // user's sessions (sql/0200 triggers), so the change applies at once.
+import type { FeatureDeps } from '../feature.ts';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Identity } from '../auth/identity.ts';
-import { inSudoMode, requirePermission, requireSudo } from '../auth/session.ts';
-import type { ApiRegistry } from '../http/api.ts';
+import { createIdentity, type Identity } from '../auth/identity.ts';
+import { inSudoMode, requirePermission, requireSudo } from '../http/guards.ts';
+import type { PermissionKey } from '../http/permissions.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
@@ -44,8 +45,9 @@ async function listUsers(id: Identity, user: SessionUser) {
   })) as z.infer<typeof userSchema>[];
 }
 
-export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
-  const { db, config } = id;
+export function userRoutes(deps: FeatureDeps): Hono<AppEnv> {
+  const { db, config, api } = deps;
+  const id = createIdentity(deps);
   const pages = new Hono<AppEnv>();
 
   pages.get('/users', async (c) => {
@@ -55,7 +57,7 @@ export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     return usersPage(c, users, roles);
   });
 
-  const action = (path: string, permission: string, sudo: boolean, work: (c: Context<AppEnv>, actor: SessionUser, userId: string) => Promise<void>) => {
+  const action = (path: string, permission: PermissionKey, sudo: boolean, work: (c: Context<AppEnv>, actor: SessionUser, userId: string) => Promise<void>) => {
     pages.post(`/users/:userId/${path}`, async (c) => {
       const actor = requirePermission(c, permission);
       const userId = idParam(c, 'userId');
@@ -87,8 +89,9 @@ export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/users',
     summary: 'Users visible to the caller, with role, status and factors',
     tag: 'users',
+    permission: 'users.read',
     response: z.object({ users: z.array(userSchema) }),
-    handler: async (c) => ({ users: await listUsers(id, requirePermission(c, 'users.read')) }),
+    handler: async (c, { user }) => ({ users: await listUsers(id, user) }),
   });
 
   api.add({
@@ -96,10 +99,10 @@ export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/users/:userId/role',
     summary: 'Change a user\'s role (needs recent re-authentication); ends the user\'s sessions',
     tag: 'users',
+    permission: 'users.update',
     body: roleChangeSchema,
     response: z.object({ changed: z.literal(true) }),
-    handler: async (c, { body }) => {
-      const actor = requirePermission(c, 'users.update');
+    handler: async (c, { body, user: actor }) => {
       requireSudo(c, config);
       await changeRole(c, id, actor, idParam(c, 'userId'), body.roleId);
       return { changed: true as const };
@@ -111,10 +114,10 @@ export function userRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/users/:userId/sessions/end',
     summary: 'End every session of a user',
     tag: 'users',
+    permission: 'sessions.end',
     body: z.strictObject({}),
     response: z.object({ ended: z.number().int() }),
-    handler: async (c) => {
-      const actor = requirePermission(c, 'sessions.end');
+    handler: async (c, { user: actor }) => {
       return { ended: await endSessionsOf(c, id, actor, idParam(c, 'userId')) };
     },
   });

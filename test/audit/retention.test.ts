@@ -17,7 +17,6 @@ import { createTestDatabase } from '../harness/database.ts';
 import { appendSystemEvents, chainEverything, runCli } from './support.ts';
 
 const t = await createTestDatabase();
-const old = '2015-03-01';
 // An eight-year-old month, as kastell_owner creates partitions, with events in it.
 await t.admin.begin(async (tx) => {
   await tx`set local role kastell_owner`;

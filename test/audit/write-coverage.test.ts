@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../app/config.ts';
-import { createApp } from '../../app/http/app.tsx';
+import { createApp } from '../../app/app.tsx';
 import { createLogger } from '../../app/log.ts';
 import { createSetupLink } from '../../app/setup/setup-link.ts';
-import { createDocumentStore } from '../../app/storage/store.ts';
+import { createDocumentStore } from '../../app/storage/open-store.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { startTestServer, type TestClient, type TestResponse } from '../harness/server.ts';
 import { forgetTotpStep, seedSession, seedUser, totpCode } from '../harness/seed.ts';
-import { newToken } from '../../app/auth/tokens.ts';
+import { newToken } from '../../app/crypto/tokens.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);

@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Auditor } from '../../app/audit/record.ts';
+import type { Auditor } from '../../app/http/context.ts';
 import { createAuditor } from '../../app/audit/record.ts';
 import { parseConfig } from '../../app/config.ts';
 import { connectDatabase } from '../../app/db/client.ts';

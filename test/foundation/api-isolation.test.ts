@@ -3,7 +3,7 @@
 // registry itself, so a route added later is covered without being listed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newToken } from '../../app/auth/tokens.ts';
+import { newToken } from '../../app/crypto/tokens.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';

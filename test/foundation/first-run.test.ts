@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { generate } from 'otplib';
 import { parseConfig } from '../../app/config.ts';
 import { createSetupLink } from '../../app/setup/setup-link.ts';
 import { createTestDatabase } from '../harness/database.ts';
@@ -26,11 +27,28 @@ test('the set-up link creates the owner once; afterwards it is dead and no new l
 
   const done = await client.postForm(path, { organisation: 'Muster AG', displayName: 'Olivia Owner', email: 'owner@example.test', password: 'a long and memorable passphrase' });
   assert.equal(done.status, 303);
+  // TOTP is mandatory for operator roles: no session exists until the owner has enrolled a factor.
+  assert.equal(done.headers.get('location'), '/sign-in/enrol');
+  assert.equal((await t.admin`select count(*)::int as n from kastell.sessions`)[0]!.n, 0, 'no session before a factor');
+  assert.equal((await client.get('/api/v1/me')).status, 401);
+  assert.equal((await client.get('/companies')).status, 303, 'pages send the owner to sign in');
+  assert.equal((await client.postJson('/api/v1/companies', { name: 'Too early AG' })).status, 401);
+  const enrol = await client.get('/sign-in/enrol');
+  assert.equal(enrol.status, 200);
+  const secret = /data-totp-secret="([A-Z2-7]+)"/.exec(enrol.text)?.[1];
+  assert.ok(secret, 'the enrolment page shows the key');
+  assert.equal((await client.postForm('/sign-in/enrol', { code: '000000' })).status, 422);
+  assert.equal((await client.get('/api/v1/me')).status, 401, 'a wrong code starts no session');
+  const enrolled = await client.postForm('/sign-in/enrol', { code: await generate({ secret }) });
+  assert.equal(enrolled.status, 200, 'the backup codes are shown once');
   const home = await client.get('/');
   assert.equal(home.status, 200);
   assert.match(home.text, /Olivia Owner/);
   const me = (await client.get('/api/v1/me')).json();
   assert.equal(me.role, 'owner');
+  const [factor] = await t.admin`select count(*)::int as n from kastell.totp_factors t join kastell.users u using (user_id)
+    where u.email = 'owner@example.test' and t.confirmed_at is not null`;
+  assert.equal(factor!.n, 1);
 
   const [owner] = await t.admin`select password_hash from kastell.users where email = 'owner@example.test'`;
   assert.match(owner!.password_hash, /^\$argon2id\$v=19\$m=65536,(t=3,p=4|p=4,t=3)\$/);

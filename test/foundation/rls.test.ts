@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import postgres from 'postgres';
 import type { Tx } from '../../app/db/client.ts';
-import { newToken } from '../../app/auth/tokens.ts';
+import { newToken } from '../../app/crypto/tokens.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedTotp, seedUser, type SeededUser } from '../harness/seed.ts';
 

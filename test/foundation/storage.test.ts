@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { createDocumentStore, type DocumentStore } from '../../app/storage/store.ts';
+import { createDocumentStore } from '../../app/storage/open-store.ts';
+import type { DocumentStore } from '../../app/storage/store.ts';
 import { startS3Server } from '../harness/s3.ts';
 
 const s3 = await startS3Server('kastell-test');

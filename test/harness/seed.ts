@@ -1,8 +1,8 @@
 // Seeds rows as the superuser (bypassing RLS) so tests can set up any world.
 import type postgres from 'postgres';
 import { hashPassword } from '../../app/auth/password.ts';
-import { newToken } from '../../app/auth/tokens.ts';
-import { createSecretBox } from '../../app/auth/secret-box.ts';
+import { newToken } from '../../app/crypto/tokens.ts';
+import { createSecretBox } from '../../app/crypto/secret-box.ts';
 import { generate } from 'otplib';
 import type { TestClient } from './server.ts';
 

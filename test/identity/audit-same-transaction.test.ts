@@ -5,7 +5,7 @@
 // epoch-qualified, so its low 32 bits are compared).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashToken, newToken } from '../../app/auth/tokens.ts';
+import { hashToken, newToken } from '../../app/crypto/tokens.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { forgetTotpStep, seedTotp, seedUser, signInWithTotp, totpCode } from '../harness/seed.ts';
 import { startTestServer, type TestClient, type TestResponse } from '../harness/server.ts';

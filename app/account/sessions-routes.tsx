@@ -1,12 +1,12 @@
 // "My sessions": device, IP and last activity of each live session; end
 // one, or every other. Admins (sessions.end) end a user's sessions from
 // the users page. Ending is server-side: the token stops working at once.
+import type { FeatureDeps } from '../feature.ts';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireUser } from '../auth/session.ts';
+import { requireUser } from '../http/guards.ts';
 import type { Database } from '../db/client.ts';
-import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
@@ -45,7 +45,7 @@ async function listOwnSessions(db: Database, user: SessionUser) {
   }));
 }
 
-export function sessionRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
+export function sessionRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
   pages.get('/security/sessions', async (c) => sessionsPage(c, await listOwnSessions(db, requireUser(c))));
@@ -64,35 +64,35 @@ export function sessionRoutes(db: Database, api: ApiRegistry): Hono<AppEnv> {
   });
 
   api.add({
-    method: 'get',
+    method: 'get', permission: 'signed-in',
     path: '/me/sessions',
     summary: 'The signed-in user\'s live sessions',
     tag: 'security',
     response: z.object({ sessions: z.array(sessionSchema) }),
-    handler: async (c) => ({ sessions: await listOwnSessions(db, requireUser(c)) }),
+    handler: async (_c, { user }) => ({ sessions: await listOwnSessions(db, user) }),
   });
 
   api.add({
-    method: 'delete',
+    method: 'delete', permission: 'signed-in',
     path: '/me/sessions/:sessionId',
     summary: 'End one of one\'s own sessions',
     tag: 'security',
     response: z.object({ ended: z.literal(true) }),
-    handler: async (c) => {
-      await endOwnSession(c, db, requireUser(c), idParam(c, 'sessionId'));
+    handler: async (c, { user }) => {
+      await endOwnSession(c, db, user, idParam(c, 'sessionId'));
       return { ended: true as const };
     },
   });
 
   api.add({
-    method: 'post',
+    method: 'post', permission: 'signed-in',
     path: '/me/sessions/end-others',
     summary: 'End every session of the signed-in user except this one',
     tag: 'security',
     body: z.strictObject({}),
     response: z.object({ ended: z.number().int() }),
-    handler: async (c) => {
-      return { ended: await endOtherSessions(c, db, requireUser(c)) };
+    handler: async (c, { user }) => {
+      return { ended: await endOtherSessions(c, db, user) };
     },
   });
 

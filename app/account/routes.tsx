@@ -1,23 +1,34 @@
 // "My security": password change, authenticator app, backup codes,
 // passkeys, and re-authentication (sudo mode) before any of them.
+import type { FeatureDeps } from '../feature.ts';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditFor } from '../audit/record.ts';
-import type { ApiRegistry } from '../http/api.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { HttpError, type Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
-import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment, regenerateBackupCodes } from './factors.ts';
-import type { Identity } from './identity.ts';
-import { registerPasskey, registrationOptions } from './passkeys.ts';
-import { checkPasswordPolicy, describePolicyReasons } from './password-policy.ts';
-import { hashPassword, verifyPassword } from './password.ts';
-import { auditAction, inSudoMode, renewSession, requireSudo, requireUser } from './session.ts';
-import { checkSecondFactor, findAccountById } from './sign-in.ts';
-import { backupCodesPage, enrolPage, PasskeyScript } from './routes.tsx';
-import { accountSubject, claimAttempt, withdrawAttempts } from './lockout.ts';
+import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment, regenerateBackupCodes } from '../auth/factors.ts';
+import { createIdentity, type Identity } from '../auth/identity.ts';
+import { registerPasskey, registrationOptions } from '../auth/passkeys.ts';
+import { checkPasswordPolicy, describePolicyReasons } from '../auth/password-policy.ts';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { auditAction, renewSession } from '../auth/session.ts';
+import { inSudoMode, requireSudo, requireUser } from '../http/guards.ts';
+import { checkSecondFactor, findAccountById } from '../auth/sign-in.ts';
+import { backupCodesPage, enrolPage, PasskeyScript } from '../auth/routes.tsx';
+import { accountSubject, claimAttempt, withdrawAttempts } from '../auth/lockout.ts';
+
+const meSchema = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  displayName: z.string(),
+  role: z.string().nullable(),
+  side: z.enum(['operator', 'customer', 'guest']),
+  companyId: z.uuid().nullable(),
+  permissions: z.array(z.string()),
+});
 
 const reauthSchema = z.strictObject({
   password: z.string({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
@@ -50,8 +61,9 @@ export async function changeOwnPassword(c: Context<AppEnv>, id: Identity, user: 
   return [];
 }
 
-export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
-  const { db, config } = id;
+export function accountRoutes(deps: FeatureDeps): Hono<AppEnv> {
+  const { db, config, api } = deps;
+  const id = createIdentity(deps);
   const pages = new Hono<AppEnv>();
 
   /** Pages: not in sudo mode → the re-authentication page, then back. */
@@ -143,10 +155,30 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
   });
 
   api.add({
+    method: 'get', permission: 'signed-in',
+    path: '/me',
+    summary: 'The signed-in user, their role and permissions',
+    tag: 'security',
+    response: meSchema,
+    handler: async (_c, { user }) => {
+      return {
+        userId: user.userId,
+        email: user.email,
+        displayName: user.displayName,
+        role: user.roleKey,
+        side: user.side,
+        companyId: user.companyId,
+        permissions: [...user.permissions.keys()].sort(),
+      };
+    },
+  });
+
+  api.add({
     method: 'post',
     path: '/me/passkeys/options',
     summary: 'WebAuthn options to register a passkey for the signed-in user (needs recent re-authentication)',
     tag: 'security',
+    permission: 'signed-in',
     body: z.strictObject({}),
     response: z.record(z.string(), z.unknown()),
     handler: async (c) => {
@@ -160,6 +192,7 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/me/passkeys',
     summary: 'Register a passkey from a WebAuthn attestation (user verification required)',
     tag: 'security',
+    permission: 'signed-in',
     status: 201,
     body: z.strictObject({ name: z.string().trim().min(1).max(100), response: z.record(z.string(), z.unknown()) }),
     response: z.object({ registered: z.literal(true) }),
@@ -178,6 +211,7 @@ export function securityRoutes(id: Identity, api: ApiRegistry): Hono<AppEnv> {
     path: '/me/password',
     summary: 'Change one\'s own password (needs recent re-authentication); ends every other session',
     tag: 'security',
+    permission: 'signed-in',
     body: passwordChangeSchema,
     response: z.object({ changed: z.literal(true) }),
     handler: async (c, { body }) => {
@@ -207,7 +241,7 @@ async function securityPage(c: Context<AppEnv>, id: Identity, user: SessionUser,
       <p><a href="/security/sessions">{t('security.sessions')}</a></p>
       <h2>{t('security.password')}</h2>
       <form method="post" action="/security/password" novalidate>
-        <FormErrors issues={issues} t={t} />
+        <FormErrors issues={issues} t={t} labels={{ newPassword: t('security.newPassword') }} />
         <CsrfField token={c.get('csrfToken')} />
         <Field name="newPassword" label={t('security.newPassword')} type="password" required autocomplete="new-password" hint={t('security.passwordHint')} />
         <button type="submit">{t('form.save')}</button>
@@ -257,7 +291,7 @@ function reauthPage(c: Context<AppEnv>, issues: Issue[], next: string | undefine
   const safeNext = next && /^\/(?!\/)[A-Za-z0-9/_-]*$/.test(next) ? next : '/security';
   return renderPage(c, t('reauth.title'), (
     <form method="post" action="/security/reauth" novalidate>
-      <FormErrors issues={issues} t={t} />
+      <FormErrors issues={issues} t={t} labels={{ password: t('signIn.password'), code: t('factor.code') }} />
       <p>{t('reauth.intro')}</p>
       <CsrfField token={c.get('csrfToken')} />
       <input type="hidden" name="next" value={safeNext} />

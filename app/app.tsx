@@ -1,0 +1,99 @@
+// The composition root: the one file that knows every feature. Global
+// middleware in the order STYLE.md gives, then each feature built from the
+// same dependencies object, then the one place errors become responses.
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import { accountRoutes } from './account/routes.tsx';
+import { sessionRoutes } from './account/sessions-routes.tsx';
+import { assetRoutes } from './assets/routes.tsx';
+import { auditRoutes } from './audit/routes.tsx';
+import type { AuditService } from './audit/service.ts';
+import { createIdentity } from './auth/identity.ts';
+import { configureHashing } from './auth/password.ts';
+import { authRoutes } from './auth/routes.tsx';
+import { sessionMiddleware } from './auth/session.ts';
+import { companyRoutes } from './companies/routes.tsx';
+import type { Config } from './config.ts';
+import { createLazySecretBox, loadSecretKey } from './crypto/secret-box.ts';
+import type { Database } from './db/client.ts';
+import type { FeatureDeps } from './feature.ts';
+import { homeRoutes } from './home/routes.tsx';
+import { ApiRegistry } from './http/api.ts';
+import type { AppEnv } from './http/context.ts';
+import { csrfProtection } from './http/csrf.ts';
+import { answerError, answerNotFound } from './http/error-response.tsx';
+import { HttpError } from './http/errors.ts';
+import { createIdempotencyStore } from './http/idempotency.ts';
+import { localeMiddleware, switchLocale } from './http/locale.ts';
+import { rateLimit } from './http/rate-limit.ts';
+import { requestLog } from './http/request-log.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { inviteRoutes } from './invites/routes.tsx';
+import { createMailer, type Mailer } from './mail/mailer.ts';
+import { setupRoutes } from './setup/routes.tsx';
+import { siteRoutes } from './sites/routes.tsx';
+import type { DocumentStore } from './storage/store.ts';
+import { userRoutes } from './users/routes.tsx';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  store: DocumentStore;
+  log: Logger;
+  mailer?: Mailer;
+  audit: AuditService;
+}
+
+/** Every feature, in the order their routes are matched. */
+const features = [
+  homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
+  companyRoutes, siteRoutes, assetRoutes, inviteRoutes, auditRoutes,
+];
+
+const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url));
+
+export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry } {
+  const { config, db, store, log, audit } = appDeps;
+  configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue);
+  const box = createLazySecretBox(() => loadSecretKey(config));
+  const mailer = appDeps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
+  const apiRouter = new Hono<AppEnv>();
+  const api = new ApiRegistry(apiRouter, createIdempotencyStore(db, box));
+  const deps: FeatureDeps = { config, db, store, log, mailer, audit, box, api };
+
+  const app = new Hono<AppEnv>();
+  app.use('*', requestLog(log, config.trustedProxies, audit.auditor));
+  app.use('*', securityHeaders);
+  app.use('*', bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => { throw new HttpError(413, 'too_large', 'The request body is larger than 1 MiB.'); },
+  }));
+  app.use('*', localeMiddleware);
+  app.use('*', csrfProtection(config.publicOrigin));
+  app.use('*', rateLimit(config.identity.rateLimitPerMinute));
+  app.use('*', sessionMiddleware(db, createIdentity(deps)));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const checks = { database: 'ok', storage: 'ok' };
+    await db.sql`select 1`.catch(() => { checks.database = 'unreachable'; });
+    await store.ping().catch(() => { checks.storage = 'unreachable'; });
+    const ready = checks.database === 'ok' && checks.storage === 'ok';
+    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+  });
+  app.get('/assets/app.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+  app.post('/locale', switchLocale(config.publicOrigin));
+
+  for (const feature of features) app.route('/', feature(deps));
+  apiRouter.get('/openapi.json', (c) => c.json(api.openApiDocument({ title: 'Kastell API', version: '1' })));
+  app.route('/api/v1', apiRouter);
+
+  app.notFound(answerNotFound);
+  app.onError(answerError(log));
+  return { app, api };
+}

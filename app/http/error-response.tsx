@@ -1,0 +1,41 @@
+// The one place errors become responses: one JSON shape for the API, one
+// page for HTML; PostgreSQL codes are mapped in app/db/errors.ts.
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import type { Logger } from 'pino';
+import { httpErrorFromPostgres } from '../db/errors.ts';
+import type { AppEnv } from './context.ts';
+import { errorBody, HttpError } from './errors.ts';
+import { renderPage } from './layout.tsx';
+
+export const answerNotFound: NotFoundHandler<AppEnv> = (c) =>
+  respondWithError(c, new HttpError(404, 'not_found', 'Nothing here: the address is wrong or you may not see it.'));
+
+export function answerError(log: Logger): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    const known = error instanceof HttpError ? error : httpErrorFromPostgres(error);
+    if (known) return respondWithError(c, known);
+    (c.get('log') ?? log).error({ err: error }, 'unhandled error');
+    return respondWithError(c, new HttpError(500, 'internal', 'Something went wrong on our side. Quote the reference when you report it.'));
+  };
+}
+
+function wantsJson(c: Context<AppEnv>): boolean {
+  return c.req.path.startsWith('/api/') || c.req.path === '/healthz' || c.req.path === '/readyz';
+}
+
+function respondWithError(c: Context<AppEnv>, error: HttpError) {
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  const requestId = c.get('requestId') ?? '';
+  if (wantsJson(c)) return c.json(errorBody(error, requestId), error.status as 400);
+  if (error.status === 401) return c.redirect('/sign-in', 303);
+  const t = c.get('t');
+  if (!t || !c.get('csrfToken')) return c.text(error.message, error.status as 400);
+  return renderPage(c, t('error.title'), (
+    <>
+      <p role="alert">{error.message}</p>
+      {error.issues.length ? <ul>{error.issues.map((i) => <li>{i.path}: {i.message}</li>)}</ul> : null}
+      <p><a href="/">{t('error.back')}</a></p>
+      <p><small>{t('error.requestId')}: {requestId}</small></p>
+    </>
+  ), error.status as 400);
+}
