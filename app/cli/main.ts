@@ -192,7 +192,7 @@ export function expectedErrorLine(error: unknown): string | undefined {
   const { code, address, port } = error as Error & { code?: unknown; address?: unknown; port?: unknown };
   if (typeof code === 'string' && connectionCodes.has(code)) {
     const where = typeof address === 'string' ? ` ${address}${port !== undefined ? `:${String(port)}` : ''}` : '';
-    const what = code === 'ECONNREFUSED' ? 'connection refused: is PostgreSQL running there?' : error.message;
+    const what = code === 'ECONNREFUSED' ? 'connection refused: nothing listens there (is the service running, is the port right?)' : error.message;
     return `cannot connect to${where || ' the database'} (${code}): ${what}`;
   }
   if (typeof code === 'string' && fileCodes.has(code)) return error.message;
