@@ -14,16 +14,9 @@ import { main as serve } from '../main.ts';
 import { resolveDatabase } from '../server.ts';
 import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
 
+// A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
 function loadConfig(): Config {
-  try {
-    return parseConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  return parseConfig();
 }
 
 export const program = new Command('kastell')
@@ -178,4 +171,46 @@ program
   .description('Run the portal (the same as npm start)')
   .action(() => serve());
 
-if (import.meta.url === `file://${process.argv[1]}`) await program.parseAsync();
+// What an operator can act on: network and file errors (Node's system error
+// codes), postgres.js giving up on a connection, PostgreSQL refusing (wrong
+// password, no such database), an HttpError, and the plain Errors Kastell
+// throws with a sentence for the operator (short password in the URL, database
+// behind: db/migrate.ts, server.ts). TypeError, RangeError and the like are
+// bugs: they keep their stack.
+const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+const fileCodes = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'ENOSPC']);
+
+/** The one line to print for an expected error, or undefined for a bug. */
+export function expectedErrorLine(error: unknown): string | undefined {
+  if (error instanceof ConfigError) {
+    // the problems and the fix hint, on one line
+    const hint = error.message.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('  - ')).slice(1).join(' ');
+    return `the configuration is invalid: ${error.problems.join('; ')}. ${hint}`;
+  }
+  if (!(error instanceof Error)) return undefined;
+  const { code, address, port } = error as Error & { code?: unknown; address?: unknown; port?: unknown };
+  if (typeof code === 'string' && connectionCodes.has(code)) {
+    const where = typeof address === 'string' ? ` ${address}${port !== undefined ? `:${String(port)}` : ''}` : '';
+    const what = code === 'ECONNREFUSED' ? 'connection refused: nothing listens there (is the service running, is the port right?)' : error.message;
+    return `cannot connect to${where || ' the database'} (${code}): ${what}`;
+  }
+  if (typeof code === 'string' && fileCodes.has(code)) return error.message;
+  // PostgreSQL's own refusal (postgres.js PostgresError): e.g. 28P01 password authentication failed
+  if (error.name === 'PostgresError' && typeof code === 'string') return `the database refused: ${error.message} (SQLSTATE ${code})`;
+  // HttpError: a status and a code beside a message meant for people
+  if (typeof (error as { status?: unknown }).status === 'number' && typeof code === 'string') return error.message;
+  if (Object.getPrototypeOf(error) === Error.prototype) return error.message;
+  return undefined;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    await program.parseAsync();
+  } catch (error) {
+    const line = expectedErrorLine(error);
+    if (line === undefined) throw error;
+    console.error(`kastell: ${line.replace(/\s*\n\s*/g, ' ')}`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  }
+}
