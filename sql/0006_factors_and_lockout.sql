@@ -353,10 +353,10 @@ begin
     execute format('alter function %s owner to kastell_auth', f);
     execute format('revoke all on function %s from public', f);
   end loop;
-  -- the trigger functions are not the application's to call
+  -- the trigger functions, auth_locked_until (claim_auth_attempt's helper)
+  -- and clear_auth_failures are not the application's to call
   foreach f in array array[
-    'app.auth_locked_until(text, integer)', 'app.claim_auth_attempt(text, integer)',
-    'app.withdraw_auth_attempt(uuid, boolean)', 'app.clear_auth_failures(text)',
+    'app.claim_auth_attempt(text, integer)', 'app.withdraw_auth_attempt(uuid, boolean)',
     'app.find_account(text)', 'app.find_account_by_id(uuid)', 'app.rehash_password(uuid, text, text)',
     'app.password_history_of(uuid)', 'app.set_own_password(text)']
   loop
@@ -676,7 +676,11 @@ begin
   loop
     execute format('alter function %s owner to kastell_auth', f);
     execute format('revoke all on function %s from public', f);
-    execute format('grant execute on function %s to kastell_app', f);
+    -- may_act_for/require_act_for are the other functions' guard;
+    -- remove_own_totp is not called by the application
+    if f not in ('app.may_act_for(uuid, bytea)', 'app.require_act_for(uuid, bytea)', 'app.remove_own_totp()') then
+      execute format('grant execute on function %s to kastell_app', f);
+    end if;
   end loop;
 end
 $$;

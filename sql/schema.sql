@@ -3609,7 +3609,6 @@ GRANT ALL ON FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, 
 --
 
 REVOKE ALL ON FUNCTION app.auth_locked_until(p_subject text, p_scale integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.auth_locked_until(p_subject text, p_scale integer) TO kastell_app;
 
 --
 -- Name: FUNCTION backup_code_hash(p_user_id uuid, p_challenge_hash bytea, p_slot integer); Type: ACL; Schema: app; Owner: kastell_auth
@@ -3643,7 +3642,6 @@ GRANT ALL ON FUNCTION app.claim_setup_token(p_token_hash bytea, p_email text, p_
 --
 
 REVOKE ALL ON FUNCTION app.clear_auth_failures(p_subject text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.clear_auth_failures(p_subject text) TO kastell_app;
 
 --
 -- Name: FUNCTION company_scope(permission text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -3795,7 +3793,6 @@ GRANT ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) TO kastell_app;
 --
 
 REVOKE ALL ON FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) TO kastell_app;
 
 --
 -- Name: FUNCTION memberships_changed(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -3856,7 +3853,6 @@ GRANT ALL ON FUNCTION app.rehash_password(p_user_id uuid, p_old_hash text, p_new
 --
 
 REVOKE ALL ON FUNCTION app.remove_own_totp() FROM PUBLIC;
-GRANT ALL ON FUNCTION app.remove_own_totp() TO kastell_app;
 
 --
 -- Name: FUNCTION replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]); Type: ACL; Schema: app; Owner: kastell_auth
@@ -3870,7 +3866,6 @@ GRANT ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash 
 --
 
 REVOKE ALL ON FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) TO kastell_app;
 
 --
 -- Name: FUNCTION reset_factors(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
