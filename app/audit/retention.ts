@@ -1,5 +1,5 @@
 // Retention: audit months are kept seven years; older ones leave only
-// through audit.drop_expired_month() (sql/0102), which refuses a month whose
+// through audit.drop_expired_month() (sql/schema.sql), which refuses a month whose
 // links are not all in a verified export and records the removal as an event.
 import type { Database } from '../db/client.ts';
 

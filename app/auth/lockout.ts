@@ -1,5 +1,5 @@
 // Failures counted atomically per account, per client IP and per user's
-// second factor over sliding windows (sql/0200: app.claim_auth_attempt):
+// second factor over sliding windows (app.claim_auth_attempt in sql/schema.sql):
 // 5 → 1 min, 10 → 15 min, 20 → 24 h. An attempt is claimed — counted as a
 // failure — before the secret is checked, under a per-subject lock, and
 // withdrawn when it succeeds; so parallel attempts cannot exceed the

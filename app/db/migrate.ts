@@ -22,19 +22,36 @@ export interface Migration {
   checksum: string;
 }
 
+/**
+ * The migrations in `dir`, in order. File names are `NNNN_name.sql` numbered
+ * 0001, 0002, … with no gap and no number twice; anything else is refused
+ * before a single file runs. `schema.sql` (generated, see README) is not a
+ * migration; files not ending in .sql are ignored.
+ */
 export function readMigrations(dir = sqlDir): Migration[] {
-  return readdirSync(dir)
-    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
-    .sort()
-    .map((file) => {
-      const text = readFileSync(join(dir, file), 'utf8');
-      return {
-        version: file.slice(0, 4),
-        name: file.replace(/\.sql$/, ''),
-        sql: text,
-        checksum: createHash('sha256').update(text).digest('hex'),
-      };
-    });
+  const files = readdirSync(dir).filter((file) => file.endsWith('.sql') && file !== 'schema.sql').sort();
+  const migrations = files.map((file) => {
+    if (!/^\d{4}_[a-z0-9_]+\.sql$/.test(file)) {
+      throw new Error(`Migration file ${file} in ${dir} is not named NNNN_name.sql (four digits, _, lower-case letters, digits and _).`);
+    }
+    const text = readFileSync(join(dir, file), 'utf8');
+    return {
+      version: file.slice(0, 4),
+      name: file.replace(/\.sql$/, ''),
+      sql: text,
+      checksum: createHash('sha256').update(text).digest('hex'),
+    };
+  });
+  migrations.forEach((migration, index) => {
+    const expected = String(index + 1).padStart(4, '0');
+    if (migration.version === expected) return;
+    const previous = migrations[index - 1];
+    if (previous && previous.version === migration.version) {
+      throw new Error(`Migrations ${previous.name} and ${migration.name} share the number ${migration.version}: each number is used once.`);
+    }
+    throw new Error(`Migration ${migration.name} is numbered ${migration.version}, expected ${expected}: migrations are numbered 0001, 0002, … without gaps.`);
+  });
+  return migrations;
 }
 
 /** The login role (and its password) the application connects as. */
@@ -63,26 +80,35 @@ export async function migrate(options: {
   adminUrl: string;
   appUrl: string;
   onApplied?: (name: string) => void;
+  /** the migrations directory (tests use their own); sql/ by default */
+  dir?: string;
 }): Promise<MigrateResult> {
   const login = appLoginFromUrl(options.appUrl);
+  const migrations = readMigrations(options.dir);
   const admin = postgres(options.adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {
       await ensureRoles(admin, login);
-      const applied = new Map(
-        (await admin`select version, checksum from kastell_meta.schema_migrations`).map((row) => [
-          row.version as string,
-          row.checksum as string,
-        ]),
-      );
-      const result: MigrateResult = { applied: [], alreadyApplied: 0 };
-      for (const migration of readMigrations()) {
+      const appliedRows = await admin`select version, name, checksum from kastell_meta.schema_migrations order by version`;
+      const applied = new Map(appliedRows.map((row) => [row.version as string, row.checksum as string]));
+      for (const migration of migrations) {
         const checksum = applied.get(migration.version);
-        if (checksum !== undefined) {
-          if (checksum !== migration.checksum) {
-            throw new Error(`Migration ${migration.name} changed after it ran. Migrations are forward-only: add a new file instead.`);
-          }
+        if (checksum !== undefined && checksum !== migration.checksum) {
+          throw new Error(`Migration ${migration.name} changed after it ran. Migrations are forward-only: add a new file instead.`);
+        }
+      }
+      // Forward-only: a pending migration numbered below the newest one this
+      // database ran would run out of order; refuse before anything runs.
+      const highest = appliedRows.at(-1);
+      const early = migrations.find((m) => !applied.has(m.version) && highest && m.version < (highest.version as string));
+      if (early && highest) {
+        throw new Error(`Migration ${early.name} is numbered below ${highest.name as string}, the highest migration this database has run; ` +
+          'migrations never run out of order, so this database cannot take this version of Kastell.');
+      }
+      const result: MigrateResult = { applied: [], alreadyApplied: 0 };
+      for (const migration of migrations) {
+        if (applied.has(migration.version)) {
           result.alreadyApplied += 1;
           continue;
         }
@@ -148,7 +174,7 @@ async function execFormatted(admin: postgres.Sql, template: string, ...args: str
 }
 
 /** Names of migrations on disk that the database has not run; `serve` refuses to start if any. */
-export async function pendingMigrations(sql: postgres.Sql): Promise<string[]> {
+export async function pendingMigrations(sql: postgres.Sql, dir = sqlDir): Promise<string[]> {
   let done: Set<string>;
   try {
     done = new Set((await sql`select version from kastell_meta.schema_migrations`).map((row) => row.version as string));
@@ -156,5 +182,5 @@ export async function pendingMigrations(sql: postgres.Sql): Promise<string[]> {
     if (error instanceof postgres.PostgresError && (error.code === '42P01' || error.code === '3F000')) done = new Set();
     else throw error;
   }
-  return readMigrations().filter((m) => !done.has(m.version)).map((m) => m.name);
+  return readMigrations(dir).filter((m) => !done.has(m.version)).map((m) => m.name);
 }

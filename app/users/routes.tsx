@@ -1,7 +1,7 @@
 // Admin users page: who has which role, status and factors; change role,
 // disable/enable, end sessions, reset lost factors (forces re-enrolment).
 // Role change, disable and factor reset need sudo mode; each ends the
-// user's sessions (sql/0200 triggers), so the change applies at once.
+// user's sessions (triggers, see sql/schema.sql), so the change applies at once.
 import type { FeatureDeps } from '../feature.ts';
 import type { Context } from 'hono';
 import { Hono } from 'hono';

@@ -17,6 +17,19 @@ create table kastell.sites (
 create index sites_company_id_idx on kastell.sites (company_id);
 create trigger sites_touch before update on kastell.sites
   for each row execute function app.touch_updated_at();
+revoke all on kastell.sites from public;
+grant select, insert, update, delete on kastell.sites to kastell_app;
+alter table kastell.sites enable row level security;
+alter table kastell.sites force row level security;
+create policy sites_read on kastell.sites for select to kastell_app
+  using ((select app.has_global('sites.read')) or company_id = (select app.company_scope('sites.read')));
+create policy sites_create on kastell.sites for insert to kastell_app
+  with check ((select app.has_global('sites.create')) or company_id = (select app.company_scope('sites.create')));
+create policy sites_update on kastell.sites for update to kastell_app
+  using ((select app.has_global('sites.update')) or company_id = (select app.company_scope('sites.update')))
+  with check ((select app.has_global('sites.update')) or company_id = (select app.company_scope('sites.update')));
+create policy sites_delete on kastell.sites for delete to kastell_app
+  using ((select app.has_global('sites.delete')) or company_id = (select app.company_scope('sites.delete')));
 
 create table kastell.assets (
   asset_id uuid primary key default app.uuidv7(),
@@ -33,21 +46,6 @@ create index assets_company_id_idx on kastell.assets (company_id);
 create index assets_site_id_idx on kastell.assets (site_id);
 create trigger assets_touch before update on kastell.assets
   for each row execute function app.touch_updated_at();
-
-revoke all on kastell.sites from public;
-grant select, insert, update, delete on kastell.sites to kastell_app;
-alter table kastell.sites enable row level security;
-alter table kastell.sites force row level security;
-create policy sites_read on kastell.sites for select to kastell_app
-  using ((select app.has_global('sites.read')) or company_id = (select app.company_scope('sites.read')));
-create policy sites_create on kastell.sites for insert to kastell_app
-  with check ((select app.has_global('sites.create')) or company_id = (select app.company_scope('sites.create')));
-create policy sites_update on kastell.sites for update to kastell_app
-  using ((select app.has_global('sites.update')) or company_id = (select app.company_scope('sites.update')))
-  with check ((select app.has_global('sites.update')) or company_id = (select app.company_scope('sites.update')));
-create policy sites_delete on kastell.sites for delete to kastell_app
-  using ((select app.has_global('sites.delete')) or company_id = (select app.company_scope('sites.delete')));
-
 revoke all on kastell.assets from public;
 grant select, insert, update, delete on kastell.assets to kastell_app;
 alter table kastell.assets enable row level security;

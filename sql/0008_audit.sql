@@ -250,7 +250,10 @@ as $$
 $$;
 
 -- Adds a batch of links. Refuses anything that does not continue the head,
--- so the chain cannot fork even if two sequencers ever raced.
+-- so the chain cannot fork even if two sequencers ever raced. (The bare
+-- multi-argument UNNEST in FROM is the special form that zips arrays; a
+-- schema-qualified pg_catalog.unnest(a, b, …) would be an ordinary call to a
+-- function that does not exist.)
 create function audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamptz[],
                                    p_txids xid8[], p_prev bytea[], p_hashes bytea[])
 returns integer
@@ -267,13 +270,16 @@ begin
       using errcode = '40001';
   end if;
   insert into audit.chain (seq, event_id, event_occurred_at, txid, prev_hash, hash)
-  select * from pg_catalog.unnest(p_seqs, p_event_ids, p_occurred, p_txids, p_prev, p_hashes);
+  select u.seq, u.event_id, u.occurred, u.txid, u.prev, u.hash
+  from unnest(p_seqs, p_event_ids, p_occurred, p_txids, p_prev, p_hashes) as u(seq, event_id, occurred, txid, prev, hash);
   return pg_catalog.array_length(p_seqs, 1);
 end
 $$;
 
--- Links with their events, in order, for verification and export.
+-- Links with their events, in order, for the daily export's pages.
 -- A link whose event is gone comes back with a NULL event_id column.
+-- Each link finds its event through the event's primary key (see
+-- audit.chain_range below for why the planner is told so).
 create function audit.chain_slice(p_after_seq bigint, p_limit integer)
 returns table (seq bigint, link_event_id uuid, prev_hash bytea, hash bytea, chained_at timestamptz,
                event_id uuid, occurred_at_text text, actor_type text, actor_id uuid, actor_label text,
@@ -281,6 +287,8 @@ returns table (seq bigint, link_event_id uuid, prev_hash bytea, hash bytea, chai
                ip_hmac bytea, user_agent_hmac bytea, request_id uuid, detail jsonb)
 language sql stable security definer
 set search_path = ''
+set enable_hashjoin = off
+set enable_mergejoin = off
 as $$
   select c.seq, c.event_id, c.prev_hash, c.hash, c.chained_at,
          e.event_id, pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -398,4 +406,119 @@ end
 $$;
 grant execute on function audit.ensure_partitions(integer) to kastell_app;
 
+-- Retention (SPEC §3: seven years, monthly partitions). The only way audit
+-- rows ever leave: audit.drop_expired_month() retires one month's events
+-- and links together, and refuses unless
+--   * the whole month lies more than seven years back,
+--   * its links are the oldest part of the chain, one unbroken run of seq,
+--   * every one of them is in an export that was verified when written;
+-- it records where verification now starts (audit.retention_log) and the
+-- removal itself as an audit event, in the same transaction as the DROP.
+-- Owned by kastell_owner, which owns the partitions (audit.ensure_partitions).
+create function audit.drop_expired_month(p_month date) returns bigint
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  v_suffix text := pg_catalog.to_char(p_month, 'YYYY_MM');
+  v_events text := 'events_' || v_suffix;
+  v_chain text := 'chain_' || v_suffix;
+  v_first bigint;
+  v_last bigint;
+  v_links bigint;
+  v_hash bytea;
+  v_retained bigint;
+  v_uncovered bigint;
+begin
+  if p_month <> pg_catalog.date_trunc('month', p_month)::date then
+    raise exception 'give the first day of a month, not %', p_month using errcode = '22023';
+  end if;
+  if (p_month + interval '1 month') > pg_catalog.now() - interval '7 years' then
+    raise exception 'audit month % is inside the 7-year retention period', pg_catalog.to_char(p_month, 'YYYY-MM') using errcode = '55000';
+  end if;
+  if pg_catalog.to_regclass('audit.' || v_events) is null or pg_catalog.to_regclass('audit.' || v_chain) is null then
+    raise exception 'no audit partitions for %', pg_catalog.to_char(p_month, 'YYYY-MM') using errcode = 'P0002';
+  end if;
+  execute pg_catalog.format('select min(seq), max(seq), count(*) from audit.%I', v_chain) into v_first, v_last, v_links;
+  if v_links > 0 then
+    select coalesce(max(r.dropped_through_seq), 0) into v_retained from audit.retention_log r;
+    if v_first <> v_retained + 1 or v_last - v_first + 1 <> v_links
+       or exists (select 1 from audit.chain c where c.seq <= v_last and (c.event_occurred_at < p_month or c.event_occurred_at >= p_month + interval '1 month')) then
+      raise exception 'the links of % are not the oldest unbroken part of the chain (links % to %)', pg_catalog.to_char(p_month, 'YYYY-MM'), v_first, v_last
+        using errcode = '55000';
+    end if;
+    select count(*) into v_uncovered from pg_catalog.generate_series(v_first, v_last) s(seq)
+    where not exists (select 1 from audit.exports x where x.verified and s.seq between x.first_seq and x.last_seq);
+    if v_uncovered > 0 then
+      raise exception '% links of % are in no verified export: export them first', v_uncovered, pg_catalog.to_char(p_month, 'YYYY-MM')
+        using errcode = '55000';
+    end if;
+    execute pg_catalog.format('select hash from audit.%I where seq = $1', v_chain) into v_hash using v_last;
+    insert into audit.retention_log (month, dropped_through_seq, dropped_through_hash) values (p_month, v_last, v_hash);
+  end if;
+  perform audit.append('system', null, 'retention', 'audit.retention.dropped', 'audit_month', pg_catalog.to_char(p_month, 'YYYY-MM'),
+    null, 'success', null, null, null,
+    pg_catalog.jsonb_build_object('first_seq', v_first, 'last_seq', v_last, 'links', v_links));
+  execute pg_catalog.format('alter table audit.events detach partition audit.%I', v_events);
+  execute pg_catalog.format('alter table audit.chain detach partition audit.%I', v_chain);
+  execute pg_catalog.format('drop table audit.%I', v_events);
+  execute pg_catalog.format('drop table audit.%I', v_chain);
+  return v_links;
+end
+$$;
+alter function audit.drop_expired_month(date) owner to kastell_owner;
+revoke execute on function audit.drop_expired_month(date) from public;
+grant execute on function audit.drop_expired_month(date) to kastell_app;
+
+-- Which months have partitions (for the retention job; pg_inherits is not
+-- the application's business to read).
+create function audit.partition_months() returns setof date
+language sql stable security definer
+set search_path = ''
+as $$
+  select pg_catalog.to_date(pg_catalog.substr(c.relname, 8), 'YYYY_MM')
+  from pg_catalog.pg_inherits i join pg_catalog.pg_class c on c.oid = i.inhrelid
+  where i.inhparent = 'audit.events'::pg_catalog.regclass and c.relname ~ '^events_\d{4}_\d{2}$'
+  order by 1
+$$;
+alter function audit.partition_months() owner to kastell_owner;
+revoke execute on function audit.partition_months() from public;
+grant execute on function audit.partition_months() to kastell_app;
+
+-- One range of the chain with every value already in the text form the
+-- canonical encoding uses (hashes hex, event time with microseconds, detail
+-- as JSON text), a missing event as NULLs. `kastell audit verify` reads it
+-- as plain rows, one range per query, several ranges in flight, in worker
+-- threads with their own connections (not with COPY: postgres.js can leave
+-- a connection's socket paused after a COPY stream, porsager/postgres#499).
+-- Each link finds its event through the event's primary key. Left to itself
+-- the planner hash-joins a range against every stored event: each range
+-- then reads the whole events table, and verifying the chain grows with the
+-- square of its length. Ranges run several at once, so no parallel workers.
+create function audit.chain_range(p_after_seq bigint, p_through_seq bigint)
+returns table (seq bigint, link_event_id uuid, prev_hash text, hash text, event_id uuid, occurred_at text,
+               actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text,
+               company_id uuid, outcome text, ip_hmac text, user_agent_hmac text, request_id uuid, detail jsonb)
+language sql stable security definer
+set search_path = ''
+set enable_hashjoin = off
+set enable_mergejoin = off
+set max_parallel_workers_per_gather = 0
+as $$
+  select c.seq, c.event_id, pg_catalog.encode(c.prev_hash, 'hex'), pg_catalog.encode(c.hash, 'hex'), e.event_id,
+         pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+         e.actor_type, e.actor_id, e.actor_label, e.action, e.entity_type, e.entity_id, e.company_id, e.outcome,
+         pg_catalog.encode(e.ip_hmac, 'hex'), pg_catalog.encode(e.user_agent_hmac, 'hex'), e.request_id, e.detail
+  from audit.chain c
+  left join audit.events e on e.event_id = c.event_id and e.occurred_at = c.event_occurred_at
+  where c.seq > p_after_seq and c.seq <= p_through_seq
+  order by c.seq
+$$;
+comment on function audit.chain_range(bigint, bigint) is
+  'One range of the audit chain, every value in the text form of the canonical encoding; kastell audit verify reads one range per query.';
+alter function audit.chain_range(bigint, bigint) owner to kastell_audit;
+revoke execute on function audit.chain_range(bigint, bigint) from public;
+grant execute on function audit.chain_range(bigint, bigint) to kastell_app;
+
+-- This month's and the next three months' partitions.
 select audit.ensure_partitions(3);

@@ -1,36 +1,11 @@
--- Identity hardening (issue 3): password history, TOTP and backup codes,
--- passkeys, the pre-session factor challenge, sliding-window lockout with
--- unlock links, sudo mode, and the session's cached permission set.
+-- Identity hardening: password history, TOTP and backup codes, passkeys,
+-- the pre-session factor challenge, sliding-window lockout with unlock
+-- links, and the narrow doors through which the application reaches them.
 -- Secrets are never stored in the clear: TOTP secrets are AES-256-GCM
 -- ciphertext (`v2:keyId:iv:tag:ct`), backup codes argon2id hashes, every
 -- token a SHA-256. Everything used before a session exists goes through
--- SECURITY DEFINER functions owned by kastell_auth.
-
--- Sessions: sudo mode, how the session was authenticated, and the cached
--- permission set (NULL = resolve again; triggers below clear it).
-alter table kastell.sessions add column reauth_at timestamptz;
-alter table kastell.sessions add column auth_method text check (auth_method in ('password', 'password+totp',
-  'password+backup_code', 'password+passkey', 'passkey', 'unlock+password+totp'));
-alter table kastell.sessions add column permissions text[];
-alter table kastell.sessions drop constraint sessions_end_reason_check;
-alter table kastell.sessions add constraint sessions_end_reason_check
-  check (end_reason in ('sign_out', 'idle', 'expired', 'ended_by_user', 'ended_by_admin', 'password_change',
-                        'factor_change', 'role_change', 'disabled', 'rotated', 'network'));
-grant select (reauth_at, auth_method) on kastell.sessions to kastell_app;
-create index sessions_active_user_idx on kastell.sessions (user_id) where ended_at is null;
-
--- Ends every live session of a user (and clears nothing else). Used by the
--- triggers below and by "sign out everywhere".
-create function app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid default null) returns integer
-language sql volatile security definer
-set search_path = ''
-as $$
-  with ended as (
-    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = p_reason
-    where user_id = p_user_id and ended_at is null and (p_except is null or session_id <> p_except)
-    returning 1)
-  select pg_catalog.count(*)::integer from ended
-$$;
+-- SECURITY DEFINER functions owned by kastell_auth. A password, status or
+-- factor change ends the user's sessions (app.end_user_sessions, 0004).
 
 -- Password history: the last five hashes of each user (the current one
 -- included), so a change can refuse reuse. Only kastell_auth reads it.
@@ -89,47 +64,6 @@ end
 $$;
 create trigger users_first_password after insert on kastell.users
   for each row execute function app.users_first_password();
-
--- A role change ends the user's sessions; a change to what a role may do
--- clears the cached permission set of every session holding that role,
--- so the very next request is judged by the new set.
-create function app.memberships_changed() returns trigger
-language plpgsql security definer
-set search_path = ''
-as $$
-begin
-  if tg_op = 'DELETE' then
-    perform app.end_user_sessions(old.user_id, 'role_change');
-    return old;
-  end if;
-  if new.role_id is distinct from old.role_id or new.company_id is distinct from old.company_id
-     or new.expires_at is distinct from old.expires_at then
-    perform app.end_user_sessions(new.user_id, 'role_change');
-  end if;
-  return new;
-end
-$$;
-create trigger memberships_changed after update or delete on kastell.memberships
-  for each row execute function app.memberships_changed();
-
-create function app.role_permissions_changed() returns trigger
-language plpgsql security definer
-set search_path = ''
-as $$
-begin
-  update kastell.sessions s set permissions = null
-   where s.ended_at is null and s.permissions is not null
-     and s.user_id in (select m.user_id from kastell.memberships m
-                        where m.role_id in (select role_id from changed_rows));
-  return null;
-end
-$$;
-create trigger role_permissions_inserted after insert on kastell.role_permissions
-  referencing new table as changed_rows for each statement execute function app.role_permissions_changed();
-create trigger role_permissions_deleted after delete on kastell.role_permissions
-  referencing old table as changed_rows for each statement execute function app.role_permissions_changed();
-create trigger role_permissions_updated after update on kastell.role_permissions
-  referencing new table as changed_rows for each statement execute function app.role_permissions_changed();
 
 -- TOTP (RFC 6238). The secret is AES-256-GCM ciphertext; last_step is the
 -- last accepted time step, so a code is never accepted twice.
@@ -339,7 +273,7 @@ alter table kastell.unlock_tokens enable row level security;
 alter table kastell.unlock_tokens force row level security;
 create policy unlock_tokens_auth on kastell.unlock_tokens for all to kastell_auth using (true) with check (true);
 
--- Sign-in lookup, now with the display name (for context-word checks) and
+-- Sign-in lookup, with the display name (for context-word checks) and
 -- the factors the account has.
 create function app.find_account(p_email text)
 returns table (user_id uuid, email text, display_name text, password_hash text, status text, role_key text,
@@ -405,156 +339,348 @@ begin
 end
 $$;
 
--- Session start with how it was authenticated; the first permission set is
--- resolved lazily by resume_session.
-create function app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval,
-                                  p_ip text, p_user_agent text, p_auth_method text)
-returns uuid
+do $$
+declare
+  f text;
+begin
+  foreach f in array array[
+    'app.users_identity_changed()', 'app.users_first_password()', 'app.factor_changed()',
+    'app.auth_locked_until(text, integer)', 'app.claim_auth_attempt(text, integer)',
+    'app.withdraw_auth_attempt(uuid, boolean)', 'app.clear_auth_failures(text)',
+    'app.find_account(text)', 'app.find_account_by_id(uuid)', 'app.rehash_password(uuid, text, text)',
+    'app.password_history_of(uuid)', 'app.set_own_password(text)']
+  loop
+    execute format('alter function %s owner to kastell_auth', f);
+    execute format('revoke all on function %s from public', f);
+  end loop;
+  -- the trigger functions, auth_locked_until (claim_auth_attempt's helper)
+  -- and clear_auth_failures are not the application's to call
+  foreach f in array array[
+    'app.claim_auth_attempt(text, integer)', 'app.withdraw_auth_attempt(uuid, boolean)',
+    'app.find_account(text)', 'app.find_account_by_id(uuid)', 'app.rehash_password(uuid, text, text)',
+    'app.password_history_of(uuid)', 'app.set_own_password(text)']
+  loop
+    execute format('grant execute on function %s to kastell_app', f);
+  end loop;
+end
+$$;
+
+-- The narrow doors the application uses to reach the factor, challenge and
+-- unlock tables (it has no grants on them). Each function acts for a user
+-- only when the caller is that user (signed in) or holds that user's live
+-- factor challenge (between password and second factor).
+
+create function app.may_act_for(p_user_id uuid, p_challenge_hash bytea) returns boolean
+language sql stable security definer
+set search_path = ''
+as $$
+  select p_user_id is not null and (
+    p_user_id = app.current_user_id()
+    or exists (select 1 from kastell.auth_challenges c
+                where c.token_hash = p_challenge_hash and c.user_id = p_user_id
+                  and c.purpose in ('second_factor', 'webauthn_second_factor')
+                  and c.expires_at > pg_catalog.now()))
+$$;
+
+create function app.require_act_for(p_user_id uuid, p_challenge_hash bytea) returns void
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  if not app.may_act_for(p_user_id, p_challenge_hash) then
+    raise exception 'not allowed' using errcode = '42501';
+  end if;
+end
+$$;
+
+-- Challenges ------------------------------------------------------------
+
+create function app.create_auth_challenge(p_token_hash bytea, p_purpose text, p_user_id uuid,
+                                          p_webauthn_challenge text, p_via_unlock boolean, p_ttl interval)
+returns void
 language sql volatile security definer
 set search_path = ''
 as $$
-  insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at, ip, user_agent,
-                                auth_method, reauth_at)
-  values (p_user_id, p_token_hash, p_idle_timeout,
-          pg_catalog.now() + interval '30 days', pg_catalog.now() + interval '90 days',
-          p_ip, pg_catalog.left(p_user_agent, 512), p_auth_method, pg_catalog.now())
-  returning session_id
+  delete from kastell.auth_challenges where expires_at < pg_catalog.now();
+  insert into kastell.auth_challenges (token_hash, purpose, user_id, webauthn_challenge, via_unlock, expires_at)
+  values (p_token_hash, p_purpose, p_user_id, p_webauthn_challenge, p_via_unlock, pg_catalog.now() + p_ttl);
 $$;
 
--- Replaces a session with a new id (privilege change: re-authentication),
--- keeping its creation data; returns the new session id.
-create function app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_reauth boolean) returns uuid
-language plpgsql volatile security definer
+create function app.find_auth_challenge(p_token_hash bytea, p_purpose text)
+returns table (user_id uuid, webauthn_challenge text, via_unlock boolean)
+language sql stable security definer
 set search_path = ''
 as $$
-declare
-  s kastell.sessions%rowtype;
-  v_id uuid;
+  select user_id, webauthn_challenge, via_unlock from kastell.auth_challenges
+  where token_hash = p_token_hash and purpose = p_purpose and expires_at > pg_catalog.now()
+$$;
+
+-- Deletes and returns a challenge: each is good for one answer.
+create function app.consume_auth_challenge(p_token_hash bytea, p_purpose text)
+returns table (user_id uuid, webauthn_challenge text, via_unlock boolean)
+language sql volatile security definer
+set search_path = ''
+as $$
+  delete from kastell.auth_challenges
+  where token_hash = p_token_hash and purpose = p_purpose and expires_at > pg_catalog.now()
+  returning user_id, webauthn_challenge, via_unlock
+$$;
+
+-- TOTP -----------------------------------------------------------------
+
+create function app.totp_state(p_user_id uuid, p_challenge_hash bytea)
+returns table (secret_enc text, pending_secret_enc text, last_step bigint, confirmed_at timestamptz)
+language plpgsql stable security definer
+set search_path = ''
+as $$
 begin
-  update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'rotated'
-   where token_hash = p_old_hash and ended_at is null
-  returning * into s;
-  if not found then
-    raise exception 'session ended' using errcode = '42501';
-  end if;
-  insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at, ip, user_agent,
-                                auth_method, reauth_at)
-  values (s.user_id, p_new_hash, s.idle_timeout, least(pg_catalog.now() + interval '30 days', s.hard_expires_at),
-          s.hard_expires_at, s.ip, s.user_agent, s.auth_method,
-          case when p_reauth then pg_catalog.now() else s.reauth_at end)
-  returning session_id into v_id;
-  return v_id;
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  return query select t.secret_enc, t.pending_secret_enc, t.last_step, t.confirmed_at
+                 from kastell.totp_factors t where t.user_id = p_user_id;
 end
 $$;
 
--- Resolves a session token to its principal (now with sudo time and the
--- cached permission set); resolves and caches permissions when cleared.
-drop function app.resume_session(bytea);
-create function app.resume_session(p_token_hash bytea)
-returns table (session_id uuid, user_id uuid, email text, display_name text, locale text,
-               role_key text, role_name text, side text, company_id uuid, permissions text[],
-               reauth_at timestamptz, auth_method text)
+create function app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) returns void
 language plpgsql volatile security definer
 set search_path = ''
 as $$
-declare
-  s kastell.sessions%rowtype;
-  v_permissions text[];
 begin
-  select * into s from kastell.sessions where token_hash = p_token_hash and ended_at is null;
-  if not found then return; end if;
-  if pg_catalog.now() >= s.hard_expires_at or pg_catalog.now() >= s.expires_at then
-    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'expired' where sessions.session_id = s.session_id;
-    return;
-  end if;
-  if pg_catalog.now() - s.last_seen_at >= s.idle_timeout then
-    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'idle' where sessions.session_id = s.session_id;
-    return;
-  end if;
-  v_permissions := s.permissions;
-  if v_permissions is null then
-    select array(select rp.permission_key || ':' || rp.scope from kastell.role_permissions rp
-                 join kastell.memberships m on m.role_id = rp.role_id
-                 where m.user_id = s.user_id order by 1)
-      into v_permissions;
-    update kastell.sessions set permissions = v_permissions where sessions.session_id = s.session_id;
-  end if;
-  if pg_catalog.now() - s.last_seen_at >= interval '30 seconds' then
-    update kastell.sessions
-       set last_seen_at = pg_catalog.now(),
-           expires_at = least(pg_catalog.now() + interval '30 days', s.hard_expires_at)
-     where sessions.session_id = s.session_id;
-  end if;
-  return query
-    select s.session_id, u.user_id, u.email, u.display_name, u.locale, r.role_key, r.name, r.side, m.company_id,
-           v_permissions, s.reauth_at, s.auth_method
-    from kastell.users u
-    join kastell.memberships m on m.user_id = u.user_id
-    join kastell.roles r on r.role_id = m.role_id
-    where u.user_id = s.user_id
-      and u.status = 'active'
-      and (m.expires_at is null or m.expires_at > pg_catalog.now());
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  insert into kastell.totp_factors (user_id, pending_secret_enc) values (p_user_id, p_secret_enc)
+  on conflict (user_id) do update set pending_secret_enc = excluded.pending_secret_enc;
 end
 $$;
 
--- Ends one session by id: one's own, or anyone's with sessions.end.
-create function app.end_session_by_id(p_session_id uuid, p_reason text) returns boolean
+-- Confirms the pending secret with the time step of a correct code.
+create function app.confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint) returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  update kastell.totp_factors
+     set secret_enc = pending_secret_enc, pending_secret_enc = null, last_step = p_step, confirmed_at = pg_catalog.now()
+   where user_id = p_user_id and pending_secret_enc is not null;
+  return found;
+end
+$$;
+
+-- Accepts a time step once: a replayed code (same or older step) is refused.
+create function app.use_totp_step(p_user_id uuid, p_challenge_hash bytea, p_step bigint) returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  update kastell.totp_factors set last_step = p_step
+   where user_id = p_user_id and confirmed_at is not null and last_step < p_step;
+  return found;
+end
+$$;
+
+-- Backup codes ---------------------------------------------------------
+
+create function app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) returns void
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  if pg_catalog.cardinality(p_hashes) <> 10 then
+    raise exception 'ten backup codes' using errcode = '22023';
+  end if;
+  delete from kastell.backup_codes where user_id = p_user_id;
+  insert into kastell.backup_codes (user_id, slot, code_hash)
+  select p_user_id, s.i, p_hashes[s.i] from pg_catalog.generate_series(1, 10) as s(i);
+end
+$$;
+
+create function app.backup_code_hash(p_user_id uuid, p_challenge_hash bytea, p_slot integer) returns text
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v text;
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  select code_hash into v from kastell.backup_codes where user_id = p_user_id and slot = p_slot and used_at is null;
+  return v;
+end
+$$;
+
+-- Marks a code used, once: a second use (even concurrent) finds nothing.
+create function app.use_backup_code(p_user_id uuid, p_challenge_hash bytea, p_slot integer, p_code_hash text)
+returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  update kastell.backup_codes set used_at = pg_catalog.now()
+   where user_id = p_user_id and slot = p_slot and code_hash = p_code_hash and used_at is null;
+  return found;
+end
+$$;
+
+-- Passkeys -------------------------------------------------------------
+
+create function app.passkey_credentials_of(p_user_id uuid, p_challenge_hash bytea)
+returns table (credential_id text, transports text[])
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  return query select p.credential_id, p.transports from kastell.passkeys p where p.user_id = p_user_id;
+end
+$$;
+
+-- Public data only (a public key): needed to verify a discoverable sign-in
+-- before anyone is known.
+create function app.find_passkey(p_credential_id text)
+returns table (passkey_id uuid, user_id uuid, public_key bytea, sign_count bigint, transports text[])
+language sql stable security definer
+set search_path = ''
+as $$
+  select passkey_id, user_id, public_key, sign_count, transports from kastell.passkeys where credential_id = p_credential_id
+$$;
+
+-- Records a verified use; the counter only moves forward.
+create function app.record_passkey_use(p_passkey_id uuid, p_sign_count bigint) returns void
+language sql volatile security definer
+set search_path = ''
+as $$
+  update kastell.passkeys set sign_count = greatest(sign_count, p_sign_count), last_used_at = pg_catalog.now()
+  where passkey_id = p_passkey_id
+$$;
+
+create function app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint,
+                                p_transports text[], p_name text) returns uuid
 language plpgsql volatile security definer
 set search_path = ''
 as $$
 declare
-  v_owner uuid;
+  v uuid;
 begin
-  select user_id into v_owner from kastell.sessions where session_id = p_session_id and ended_at is null;
-  if not found then return false; end if;
-  if v_owner <> app.current_user_id() and not app.has_global('sessions.end') then
+  if app.current_user_id() is null then
+    raise exception 'not signed in' using errcode = '42501';
+  end if;
+  insert into kastell.passkeys (user_id, credential_id, public_key, sign_count, transports, name)
+  values (app.current_user_id(), p_credential_id, p_public_key, p_sign_count, p_transports, p_name)
+  returning passkey_id into v;
+  return v;
+end
+$$;
+
+create function app.delete_own_passkey(p_passkey_id uuid) returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  delete from kastell.passkeys where passkey_id = p_passkey_id and user_id = app.current_user_id();
+  return found;
+end
+$$;
+
+create function app.remove_own_totp() returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  delete from kastell.backup_codes where user_id = app.current_user_id();
+  delete from kastell.totp_factors where user_id = app.current_user_id();
+  return found;
+end
+$$;
+
+-- Lost factors: an admin (users.update over that user) removes every
+-- factor; the user must enrol again at the next sign-in.
+create function app.reset_factors(p_user_id uuid) returns void
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  if not (app.has_global('users.update')
+          or exists (select 1 from kastell.memberships m
+                      where m.user_id = p_user_id and m.company_id = app.company_scope('users.update'))) then
     raise exception 'not allowed' using errcode = '42501';
   end if;
-  update kastell.sessions set ended_at = pg_catalog.now(), end_reason = p_reason where session_id = p_session_id;
+  delete from kastell.backup_codes where user_id = p_user_id;
+  delete from kastell.totp_factors where user_id = p_user_id;
+  delete from kastell.passkeys where user_id = p_user_id;
+  perform app.end_user_sessions(p_user_id, 'factor_change');
+end
+$$;
+
+-- Unlock links ---------------------------------------------------------
+
+-- A new unlock link, at most one per 15 minutes per user; false when one
+-- was sent recently.
+create function app.create_unlock_token(p_user_id uuid, p_token_hash bytea, p_ttl interval) returns boolean
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('kastell.unlock:' || p_user_id::text));
+  if exists (select 1 from kastell.unlock_tokens
+              where user_id = p_user_id and created_at > pg_catalog.now() - interval '15 minutes') then
+    return false;
+  end if;
+  delete from kastell.unlock_tokens where user_id = p_user_id and expires_at < pg_catalog.now() - interval '1 day';
+  insert into kastell.unlock_tokens (user_id, token_hash, expires_at) values (p_user_id, p_token_hash, pg_catalog.now() + p_ttl);
   return true;
 end
 $$;
 
--- Ends all sessions of a user: oneself (except the current one), or
--- anyone's with sessions.end.
-create function app.end_sessions_of(p_user_id uuid, p_reason text, p_except uuid) returns integer
-language plpgsql volatile security definer
+create function app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval)
+returns table (unlock_token_id uuid, user_id uuid, email text)
+language sql volatile security definer
 set search_path = ''
 as $$
-begin
-  if p_user_id <> app.current_user_id() and not app.has_global('sessions.end') then
-    raise exception 'not allowed' using errcode = '42501';
-  end if;
-  return app.end_user_sessions(p_user_id, p_reason, p_except);
-end
+  update kastell.unlock_tokens t
+     set used_at = pg_catalog.now(), bypass_hash = p_bypass_hash, bypass_expires_at = pg_catalog.now() + p_bypass_ttl
+    from kastell.users u
+   where t.token_hash = p_token_hash and t.used_at is null and t.expires_at > pg_catalog.now()
+     and u.user_id = t.user_id and u.status = 'active'
+  returning t.unlock_token_id, t.user_id, u.email
 $$;
+
+create function app.find_unlock_bypass(p_bypass_hash bytea)
+returns table (unlock_token_id uuid, user_id uuid, email text)
+language sql stable security definer
+set search_path = ''
+as $$
+  select t.unlock_token_id, t.user_id, u.email from kastell.unlock_tokens t
+  join kastell.users u on u.user_id = t.user_id
+  where t.bypass_hash = p_bypass_hash and t.bypass_expires_at > pg_catalog.now() and u.status = 'active'
+$$;
+
+-- (The lockout alert's second recipients come from app.security_officer_emails(), 0008_audit.sql.)
 
 do $$
 declare
   f text;
 begin
   foreach f in array array[
-    'app.end_user_sessions(uuid, text, uuid)', 'app.users_identity_changed()', 'app.users_first_password()',
-    'app.memberships_changed()', 'app.role_permissions_changed()', 'app.factor_changed()',
-    'app.auth_locked_until(text, integer)', 'app.claim_auth_attempt(text, integer)',
-    'app.withdraw_auth_attempt(uuid, boolean)', 'app.clear_auth_failures(text)',
-    'app.find_account(text)', 'app.find_account_by_id(uuid)', 'app.rehash_password(uuid, text, text)',
-    'app.password_history_of(uuid)', 'app.set_own_password(text)',
-    'app.start_session(uuid, bytea, interval, text, text, text)', 'app.rotate_session(bytea, bytea, boolean)',
-    'app.resume_session(bytea)', 'app.end_session_by_id(uuid, text)', 'app.end_sessions_of(uuid, text, uuid)']
+    'app.may_act_for(uuid, bytea)', 'app.require_act_for(uuid, bytea)',
+    'app.create_auth_challenge(bytea, text, uuid, text, boolean, interval)',
+    'app.find_auth_challenge(bytea, text)', 'app.consume_auth_challenge(bytea, text)',
+    'app.totp_state(uuid, bytea)', 'app.begin_totp_enrolment(uuid, bytea, text)',
+    'app.confirm_totp_enrolment(uuid, bytea, bigint)', 'app.use_totp_step(uuid, bytea, bigint)',
+    'app.replace_backup_codes(uuid, bytea, text[])', 'app.backup_code_hash(uuid, bytea, integer)',
+    'app.use_backup_code(uuid, bytea, integer, text)', 'app.passkey_credentials_of(uuid, bytea)',
+    'app.find_passkey(text)', 'app.record_passkey_use(uuid, bigint)',
+    'app.add_passkey(text, bytea, bigint, text[], text)', 'app.delete_own_passkey(uuid)', 'app.remove_own_totp()',
+    'app.reset_factors(uuid)', 'app.create_unlock_token(uuid, bytea, interval)',
+    'app.redeem_unlock_token(bytea, bytea, interval)', 'app.find_unlock_bypass(bytea)']
   loop
     execute format('alter function %s owner to kastell_auth', f);
     execute format('revoke all on function %s from public', f);
-  end loop;
-  foreach f in array array[
-    'app.auth_locked_until(text, integer)', 'app.claim_auth_attempt(text, integer)',
-    'app.withdraw_auth_attempt(uuid, boolean)', 'app.clear_auth_failures(text)',
-    'app.find_account(text)', 'app.find_account_by_id(uuid)', 'app.rehash_password(uuid, text, text)',
-    'app.password_history_of(uuid)', 'app.set_own_password(text)',
-    'app.start_session(uuid, bytea, interval, text, text, text)', 'app.rotate_session(bytea, bytea, boolean)',
-    'app.resume_session(bytea)', 'app.end_session_by_id(uuid, text)', 'app.end_sessions_of(uuid, text, uuid)']
-  loop
-    execute format('grant execute on function %s to kastell_app', f);
+    -- may_act_for/require_act_for are the other functions' guard;
+    -- remove_own_totp is not called by the application
+    if f not in ('app.may_act_for(uuid, bytea)', 'app.require_act_for(uuid, bytea)', 'app.remove_own_totp()') then
+      execute format('grant execute on function %s to kastell_app', f);
+    end if;
   end loop;
 end
 $$;

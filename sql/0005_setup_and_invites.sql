@@ -1,38 +1,7 @@
--- Sessions, the first-run owner set-up token, and invites. Every secret is
--- a 256-bit random token of which only the SHA-256 is stored. Flows that run
--- before anyone is signed in go through SECURITY DEFINER functions owned by
+-- The first-run owner set-up token and invites. Every secret is a 256-bit
+-- random token of which only the SHA-256 is stored. Flows that run before
+-- anyone is signed in go through SECURITY DEFINER functions owned by
 -- kastell_auth, each doing one narrow thing.
-
-create table kastell.sessions (
-  session_id uuid primary key default app.uuidv7(),
-  user_id uuid not null references kastell.users on delete cascade,
-  token_hash bytea not null unique check (length(token_hash) = 32),
-  created_at timestamptz not null default now(),
-  last_seen_at timestamptz not null default now(),
-  idle_timeout interval not null,
-  expires_at timestamptz not null,      -- rolling lifetime
-  hard_expires_at timestamptz not null, -- absolute cap
-  ip text,
-  user_agent text check (length(user_agent) <= 512),
-  ended_at timestamptz,
-  end_reason text check (end_reason in ('sign_out', 'idle', 'expired', 'ended_by_user', 'ended_by_admin',
-                                        'password_change', 'factor_change', 'role_change', 'disabled'))
-);
-create index sessions_user_id_idx on kastell.sessions (user_id);
-
-revoke all on kastell.sessions from public;
-grant select (session_id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, ended_at, end_reason)
-  on kastell.sessions to kastell_app;
-grant update (ended_at, end_reason) on kastell.sessions to kastell_app;
-grant select, insert, update on kastell.sessions to kastell_auth;
-alter table kastell.sessions enable row level security;
-alter table kastell.sessions force row level security;
-create policy sessions_read on kastell.sessions for select to kastell_app
-  using (user_id = (select app.current_user_id()) or (select app.has_global('sessions.read')));
-create policy sessions_end on kastell.sessions for update to kastell_app
-  using (user_id = (select app.current_user_id()) or (select app.has_global('sessions.end')))
-  with check (ended_at is not null);
-create policy sessions_auth on kastell.sessions for all to kastell_auth using (true) with check (true);
 
 create table kastell.setup_tokens (
   setup_token_id uuid primary key default app.uuidv7(),
@@ -97,69 +66,6 @@ as $$
   join kastell.memberships m on m.user_id = u.user_id
   join kastell.roles r on r.role_id = m.role_id
   where pg_catalog.lower(u.email) = pg_catalog.lower(p_email)
-$$;
-
-create function app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval,
-                                  p_ip text, p_user_agent text)
-returns uuid
-language sql volatile security definer
-set search_path = ''
-as $$
-  insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at, ip, user_agent)
-  values (p_user_id, p_token_hash, p_idle_timeout,
-          pg_catalog.now() + interval '30 days', pg_catalog.now() + interval '90 days',
-          p_ip, pg_catalog.left(p_user_agent, 512))
-  returning session_id
-$$;
-
--- Resolves a session token to its principal, or to nothing. Ends the session
--- when it has been idle too long or outlived its lifetime; otherwise rolls
--- last_seen/expiry forward (at most every 30 s, to spare writes).
-create function app.resume_session(p_token_hash bytea)
-returns table (session_id uuid, user_id uuid, email text, display_name text, locale text,
-               role_key text, role_name text, side text, company_id uuid, permissions text[])
-language plpgsql volatile security definer
-set search_path = ''
-as $$
-declare
-  s kastell.sessions%rowtype;
-begin
-  select * into s from kastell.sessions where token_hash = p_token_hash and ended_at is null;
-  if not found then return; end if;
-  if pg_catalog.now() >= s.hard_expires_at or pg_catalog.now() >= s.expires_at then
-    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'expired' where sessions.session_id = s.session_id;
-    return;
-  end if;
-  if pg_catalog.now() - s.last_seen_at >= s.idle_timeout then
-    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'idle' where sessions.session_id = s.session_id;
-    return;
-  end if;
-  if pg_catalog.now() - s.last_seen_at >= interval '30 seconds' then
-    update kastell.sessions
-       set last_seen_at = pg_catalog.now(),
-           expires_at = least(pg_catalog.now() + interval '30 days', s.hard_expires_at)
-     where sessions.session_id = s.session_id;
-  end if;
-  return query
-    select s.session_id, u.user_id, u.email, u.display_name, u.locale, r.role_key, r.name, r.side, m.company_id,
-           array(select rp.permission_key || ':' || rp.scope from kastell.role_permissions rp
-                 where rp.role_id = m.role_id order by 1)
-    from kastell.users u
-    join kastell.memberships m on m.user_id = u.user_id
-    join kastell.roles r on r.role_id = m.role_id
-    where u.user_id = s.user_id
-      and u.status = 'active'
-      and (m.expires_at is null or m.expires_at > pg_catalog.now());
-end
-$$;
-
-create function app.end_session(p_token_hash bytea, p_reason text)
-returns void
-language sql volatile security definer
-set search_path = ''
-as $$
-  update kastell.sessions set ended_at = pg_catalog.now(), end_reason = p_reason
-  where token_hash = p_token_hash and ended_at is null
 $$;
 
 -- First run: is there an owner yet?
@@ -256,24 +162,17 @@ begin
 end
 $$;
 
-alter function app.find_sign_in(text) owner to kastell_auth;
-alter function app.start_session(uuid, bytea, interval, text, text) owner to kastell_auth;
-alter function app.resume_session(bytea) owner to kastell_auth;
-alter function app.end_session(bytea, text) owner to kastell_auth;
-alter function app.owner_exists() owner to kastell_auth;
-alter function app.create_setup_token(bytea, interval) owner to kastell_auth;
-alter function app.setup_token_valid(bytea) owner to kastell_auth;
-alter function app.claim_setup_token(bytea, text, text, text) owner to kastell_auth;
-alter function app.invite_for_token(bytea) owner to kastell_auth;
-alter function app.accept_invite(bytea, text, text) owner to kastell_auth;
-
-grant execute on function app.find_sign_in(text) to kastell_app;
-grant execute on function app.start_session(uuid, bytea, interval, text, text) to kastell_app;
-grant execute on function app.resume_session(bytea) to kastell_app;
-grant execute on function app.end_session(bytea, text) to kastell_app;
-grant execute on function app.owner_exists() to kastell_app;
-grant execute on function app.create_setup_token(bytea, interval) to kastell_app;
-grant execute on function app.setup_token_valid(bytea) to kastell_app;
-grant execute on function app.claim_setup_token(bytea, text, text, text) to kastell_app;
-grant execute on function app.invite_for_token(bytea) to kastell_app;
-grant execute on function app.accept_invite(bytea, text, text) to kastell_app;
+do $$
+declare
+  f text;
+begin
+  foreach f in array array[
+    'app.find_sign_in(text)', 'app.owner_exists()', 'app.create_setup_token(bytea, interval)',
+    'app.setup_token_valid(bytea)', 'app.claim_setup_token(bytea, text, text, text)',
+    'app.invite_for_token(bytea)', 'app.accept_invite(bytea, text, text)']
+  loop
+    execute format('alter function %s owner to kastell_auth', f);
+    execute format('grant execute on function %s to kastell_app', f);
+  end loop;
+end
+$$;

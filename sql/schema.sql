@@ -1,0 +1,4529 @@
+-- The schema a fresh `kastell migrate` produces: generated, do not edit.
+-- Regenerate with `npm run schema:dump` (pg_dump 15 --schema-only, normalised by
+-- test/harness/dump-schema.ts); test/foundation/schema-file.test.ts checks it.
+-- Left out: the monthly audit partitions audit.events_YYYY_MM and
+-- audit.chain_YYYY_MM that audit.ensure_partitions() creates (their names
+-- depend on the date); audit.events_default and audit.chain_default are here.
+
+--
+-- Name: app; Type: SCHEMA; Schema: -; Owner: kastell_owner
+--
+
+CREATE SCHEMA app;
+
+ALTER SCHEMA app OWNER TO kastell_owner;
+
+--
+-- Name: audit; Type: SCHEMA; Schema: -; Owner: kastell_owner
+--
+
+CREATE SCHEMA audit;
+
+ALTER SCHEMA audit OWNER TO kastell_owner;
+
+--
+-- Name: kastell; Type: SCHEMA; Schema: -; Owner: kastell_owner
+--
+
+CREATE SCHEMA kastell;
+
+ALTER SCHEMA kastell OWNER TO kastell_owner;
+
+--
+-- Name: kastell_meta; Type: SCHEMA; Schema: -; Owner: kastell_owner
+--
+
+CREATE SCHEMA kastell_meta;
+
+ALTER SCHEMA kastell_meta OWNER TO kastell_owner;
+
+--
+-- Name: accept_invite(bytea, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.accept_invite(p_token_hash bytea, p_display_name text, p_password_hash text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  i kastell.invites%rowtype;
+  v_user_id uuid;
+begin
+  select * into i from kastell.invites
+  where token_hash = p_token_hash and accepted_at is null and revoked_at is null
+    and expires_at > pg_catalog.now()
+  for update;
+  if not found then
+    raise exception 'invite link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  insert into kastell.users (email, display_name, password_hash)
+  values (i.email, p_display_name, p_password_hash)
+  returning user_id into v_user_id;
+  insert into kastell.memberships (user_id, role_id, company_id) values (v_user_id, i.role_id, i.company_id);
+  update kastell.invites set accepted_at = pg_catalog.now() where invite_id = i.invite_id;
+  return v_user_id;
+end
+$$;
+
+ALTER FUNCTION app.accept_invite(p_token_hash bytea, p_display_name text, p_password_hash text) OWNER TO kastell_auth;
+
+--
+-- Name: active_membership(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.active_membership() RETURNS TABLE(role_id uuid, company_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select m.role_id, m.company_id
+  from kastell.memberships m
+  join kastell.users u on u.user_id = m.user_id
+  where m.user_id = app.current_user_id()
+    and u.status = 'active'
+    and (m.expires_at is null or m.expires_at > pg_catalog.now())
+$$;
+
+ALTER FUNCTION app.active_membership() OWNER TO kastell_auth;
+
+--
+-- Name: add_passkey(text, bytea, bigint, text[], text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v uuid;
+begin
+  if app.current_user_id() is null then
+    raise exception 'not signed in' using errcode = '42501';
+  end if;
+  insert into kastell.passkeys (user_id, credential_id, public_key, sign_count, transports, name)
+  values (app.current_user_id(), p_credential_id, p_public_key, p_sign_count, p_transports, p_name)
+  returning passkey_id into v;
+  return v;
+end
+$$;
+
+ALTER FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text) OWNER TO kastell_auth;
+
+--
+-- Name: auth_locked_until(text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.auth_locked_until(p_subject text, p_scale integer) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select case
+           when f.n >= 20 * p_scale then f.latest + interval '24 hours'
+           when f.n >= 10 * p_scale then f.latest + interval '15 minutes'
+           when f.n >= 5 * p_scale then f.latest + interval '1 minute'
+         end
+  from (select pg_catalog.count(*) as n, pg_catalog.max(created_at) as latest
+          from kastell.auth_failures
+         where subject = p_subject and created_at > pg_catalog.now() - interval '24 hours') f
+$$;
+
+ALTER FUNCTION app.auth_locked_until(p_subject text, p_scale integer) OWNER TO kastell_auth;
+
+--
+-- Name: backup_code_hash(uuid, bytea, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.backup_code_hash(p_user_id uuid, p_challenge_hash bytea, p_slot integer) RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v text;
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  select code_hash into v from kastell.backup_codes where user_id = p_user_id and slot = p_slot and used_at is null;
+  return v;
+end
+$$;
+
+ALTER FUNCTION app.backup_code_hash(p_user_id uuid, p_challenge_hash bytea, p_slot integer) OWNER TO kastell_auth;
+
+--
+-- Name: begin_totp_enrolment(uuid, bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  insert into kastell.totp_factors (user_id, pending_secret_enc) values (p_user_id, p_secret_enc)
+  on conflict (user_id) do update set pending_secret_enc = excluded.pending_secret_enc;
+end
+$$;
+
+ALTER FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) OWNER TO kastell_auth;
+
+--
+-- Name: check_membership_role(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_membership_role() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  r record;
+begin
+  select side, company_id into r from kastell.roles where role_id = new.role_id;
+  if not found then
+    raise exception 'unknown role' using errcode = '23503';
+  end if;
+  if r.side = 'customer' and new.company_id is null then
+    raise exception 'a customer role needs a company' using errcode = '23514';
+  end if;
+  if r.side <> 'customer' and new.company_id is not null then
+    raise exception 'an operator role has no company' using errcode = '23514';
+  end if;
+  if r.company_id is not null and r.company_id <> new.company_id then
+    raise exception 'a custom role belongs to another company' using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_membership_role() OWNER TO kastell_owner;
+
+--
+-- Name: claim_auth_attempt(text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) RETURNS TABLE(attempt_id uuid, locked_until timestamp with time zone, failures integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_until timestamptz;
+  v_id uuid;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('kastell.auth:' || p_subject));
+  v_until := app.auth_locked_until(p_subject, p_scale);
+  if v_until is not null and v_until > pg_catalog.now() then
+    return query select null::uuid, v_until,
+      (select pg_catalog.count(*)::integer from kastell.auth_failures f
+        where f.subject = p_subject and f.created_at > pg_catalog.now() - interval '24 hours');
+    return;
+  end if;
+  delete from kastell.auth_failures f where f.subject = p_subject and f.created_at <= pg_catalog.now() - interval '24 hours';
+  insert into kastell.auth_failures (subject) values (p_subject) returning auth_failure_id into v_id;
+  return query select v_id, null::timestamptz,
+    (select pg_catalog.count(*)::integer from kastell.auth_failures f
+      where f.subject = p_subject and f.created_at > pg_catalog.now() - interval '24 hours');
+end
+$$;
+
+ALTER FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) OWNER TO kastell_auth;
+
+--
+-- Name: claim_setup_token(bytea, text, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user_id uuid;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('kastell.claim_setup_token'));
+  if not app.setup_token_valid(p_token_hash) then
+    raise exception 'set-up link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  insert into kastell.users (email, display_name, password_hash)
+  values (p_email, p_display_name, p_password_hash)
+  returning user_id into v_user_id;
+  insert into kastell.memberships (user_id, role_id)
+  select v_user_id, role_id from kastell.roles where role_key = 'owner';
+  update kastell.setup_tokens set used_at = pg_catalog.now() where used_at is null;
+  return v_user_id;
+end
+$$;
+
+ALTER FUNCTION app.claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text) OWNER TO kastell_auth;
+
+--
+-- Name: clear_auth_failures(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.clear_auth_failures(p_subject text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ delete from kastell.auth_failures where subject = p_subject $$;
+
+ALTER FUNCTION app.clear_auth_failures(p_subject text) OWNER TO kastell_auth;
+
+--
+-- Name: company_scope(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.company_scope(permission text) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select m.company_id from app.active_membership() m
+  join kastell.role_permissions rp on rp.role_id = m.role_id
+  where m.company_id is not null and rp.permission_key = permission and rp.scope = 'company'
+$$;
+
+ALTER FUNCTION app.company_scope(permission text) OWNER TO kastell_auth;
+
+--
+-- Name: confirm_totp_enrolment(uuid, bytea, bigint); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  update kastell.totp_factors
+     set secret_enc = pending_secret_enc, pending_secret_enc = null, last_step = p_step, confirmed_at = pg_catalog.now()
+   where user_id = p_user_id and pending_secret_enc is not null;
+  return found;
+end
+$$;
+
+ALTER FUNCTION app.confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint) OWNER TO kastell_auth;
+
+--
+-- Name: consume_auth_challenge(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) RETURNS TABLE(user_id uuid, webauthn_challenge text, via_unlock boolean)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  delete from kastell.auth_challenges
+  where token_hash = p_token_hash and purpose = p_purpose and expires_at > pg_catalog.now()
+  returning user_id, webauthn_challenge, via_unlock
+$$;
+
+ALTER FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) OWNER TO kastell_auth;
+
+--
+-- Name: create_auth_challenge(bytea, text, uuid, text, boolean, interval); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.create_auth_challenge(p_token_hash bytea, p_purpose text, p_user_id uuid, p_webauthn_challenge text, p_via_unlock boolean, p_ttl interval) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  delete from kastell.auth_challenges where expires_at < pg_catalog.now();
+  insert into kastell.auth_challenges (token_hash, purpose, user_id, webauthn_challenge, via_unlock, expires_at)
+  values (p_token_hash, p_purpose, p_user_id, p_webauthn_challenge, p_via_unlock, pg_catalog.now() + p_ttl);
+$$;
+
+ALTER FUNCTION app.create_auth_challenge(p_token_hash bytea, p_purpose text, p_user_id uuid, p_webauthn_challenge text, p_via_unlock boolean, p_ttl interval) OWNER TO kastell_auth;
+
+--
+-- Name: create_setup_token(bytea, interval); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.create_setup_token(p_token_hash bytea, p_ttl interval) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.owner_exists() then
+    raise exception 'an owner exists already' using errcode = '55000';
+  end if;
+  insert into kastell.setup_tokens (token_hash, expires_at) values (p_token_hash, pg_catalog.now() + p_ttl);
+end
+$$;
+
+ALTER FUNCTION app.create_setup_token(p_token_hash bytea, p_ttl interval) OWNER TO kastell_auth;
+
+--
+-- Name: create_unlock_token(uuid, bytea, interval); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.create_unlock_token(p_user_id uuid, p_token_hash bytea, p_ttl interval) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('kastell.unlock:' || p_user_id::text));
+  if exists (select 1 from kastell.unlock_tokens
+              where user_id = p_user_id and created_at > pg_catalog.now() - interval '15 minutes') then
+    return false;
+  end if;
+  delete from kastell.unlock_tokens where user_id = p_user_id and expires_at < pg_catalog.now() - interval '1 day';
+  insert into kastell.unlock_tokens (user_id, token_hash, expires_at) values (p_user_id, p_token_hash, pg_catalog.now() + p_ttl);
+  return true;
+end
+$$;
+
+ALTER FUNCTION app.create_unlock_token(p_user_id uuid, p_token_hash bytea, p_ttl interval) OWNER TO kastell_auth;
+
+--
+-- Name: current_company_id(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.current_company_id() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select company_id from app.active_membership() $$;
+
+ALTER FUNCTION app.current_company_id() OWNER TO kastell_auth;
+
+--
+-- Name: current_user_id(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.current_user_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$ select nullif(pg_catalog.current_setting('kastell.user_id', true), '')::uuid $$;
+
+ALTER FUNCTION app.current_user_id() OWNER TO kastell_owner;
+
+--
+-- Name: delete_own_passkey(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.delete_own_passkey(p_passkey_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from kastell.passkeys where passkey_id = p_passkey_id and user_id = app.current_user_id();
+  return found;
+end
+$$;
+
+ALTER FUNCTION app.delete_own_passkey(p_passkey_id uuid) OWNER TO kastell_auth;
+
+--
+-- Name: end_session(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.end_session(p_token_hash bytea, p_reason text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  update kastell.sessions set ended_at = pg_catalog.now(), end_reason = p_reason
+  where token_hash = p_token_hash and ended_at is null
+$$;
+
+ALTER FUNCTION app.end_session(p_token_hash bytea, p_reason text) OWNER TO kastell_auth;
+
+--
+-- Name: end_session_by_id(uuid, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.end_session_by_id(p_session_id uuid, p_reason text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_owner uuid;
+begin
+  select user_id into v_owner from kastell.sessions where session_id = p_session_id and ended_at is null;
+  if not found then return false; end if;
+  if v_owner <> app.current_user_id() and not app.has_global('sessions.end') then
+    raise exception 'not allowed' using errcode = '42501';
+  end if;
+  update kastell.sessions set ended_at = pg_catalog.now(), end_reason = p_reason where session_id = p_session_id;
+  return true;
+end
+$$;
+
+ALTER FUNCTION app.end_session_by_id(p_session_id uuid, p_reason text) OWNER TO kastell_auth;
+
+--
+-- Name: end_sessions_of(uuid, text, uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.end_sessions_of(p_user_id uuid, p_reason text, p_except uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_user_id <> app.current_user_id() and not app.has_global('sessions.end') then
+    raise exception 'not allowed' using errcode = '42501';
+  end if;
+  return app.end_user_sessions(p_user_id, p_reason, p_except);
+end
+$$;
+
+ALTER FUNCTION app.end_sessions_of(p_user_id uuid, p_reason text, p_except uuid) OWNER TO kastell_auth;
+
+--
+-- Name: end_user_sessions(uuid, text, uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid DEFAULT NULL::uuid) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with ended as (
+    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = p_reason
+    where user_id = p_user_id and ended_at is null and (p_except is null or session_id <> p_except)
+    returning 1)
+  select pg_catalog.count(*)::integer from ended
+$$;
+
+ALTER FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) OWNER TO kastell_auth;
+
+--
+-- Name: factor_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.factor_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user uuid := coalesce(new.user_id, old.user_id);
+begin
+  if tg_table_name = 'totp_factors' then
+    if tg_op = 'UPDATE' and new.confirmed_at is not distinct from old.confirmed_at then return null; end if;
+    if tg_op = 'INSERT' and new.confirmed_at is null then return null; end if;
+    if tg_op = 'DELETE' and old.confirmed_at is null then return null; end if;
+  end if;
+  perform app.end_user_sessions(v_user, 'factor_change');
+  return null;
+end
+$$;
+
+ALTER FUNCTION app.factor_changed() OWNER TO kastell_auth;
+
+--
+-- Name: find_account(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.find_account(p_email text) RETURNS TABLE(user_id uuid, email text, display_name text, password_hash text, status text, role_key text, side text, has_totp boolean, passkey_count integer)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.user_id, u.email, u.display_name, u.password_hash, u.status, r.role_key, r.side,
+         exists (select 1 from kastell.totp_factors t where t.user_id = u.user_id and t.confirmed_at is not null),
+         (select pg_catalog.count(*)::integer from kastell.passkeys p where p.user_id = u.user_id)
+  from kastell.users u
+  join kastell.memberships m on m.user_id = u.user_id
+  join kastell.roles r on r.role_id = m.role_id
+  where pg_catalog.lower(u.email) = pg_catalog.lower(p_email)
+$$;
+
+ALTER FUNCTION app.find_account(p_email text) OWNER TO kastell_auth;
+
+--
+-- Name: find_account_by_id(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.find_account_by_id(p_user_id uuid) RETURNS TABLE(user_id uuid, email text, display_name text, password_hash text, status text, role_key text, side text, has_totp boolean, passkey_count integer)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.user_id, u.email, u.display_name, u.password_hash, u.status, r.role_key, r.side,
+         exists (select 1 from kastell.totp_factors t where t.user_id = u.user_id and t.confirmed_at is not null),
+         (select pg_catalog.count(*)::integer from kastell.passkeys p where p.user_id = u.user_id)
+  from kastell.users u
+  join kastell.memberships m on m.user_id = u.user_id
+  join kastell.roles r on r.role_id = m.role_id
+  where u.user_id = p_user_id
+$$;
+
+ALTER FUNCTION app.find_account_by_id(p_user_id uuid) OWNER TO kastell_auth;
+
+--
+-- Name: find_auth_challenge(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.find_auth_challenge(p_token_hash bytea, p_purpose text) RETURNS TABLE(user_id uuid, webauthn_challenge text, via_unlock boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select user_id, webauthn_challenge, via_unlock from kastell.auth_challenges
+  where token_hash = p_token_hash and purpose = p_purpose and expires_at > pg_catalog.now()
+$$;
+
+ALTER FUNCTION app.find_auth_challenge(p_token_hash bytea, p_purpose text) OWNER TO kastell_auth;
+
+--
+-- Name: find_passkey(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.find_passkey(p_credential_id text) RETURNS TABLE(passkey_id uuid, user_id uuid, public_key bytea, sign_count bigint, transports text[])
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select passkey_id, user_id, public_key, sign_count, transports from kastell.passkeys where credential_id = p_credential_id
+$$;
+
+ALTER FUNCTION app.find_passkey(p_credential_id text) OWNER TO kastell_auth;
+
+--
+-- Name: find_sign_in(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.find_sign_in(p_email text) RETURNS TABLE(user_id uuid, password_hash text, status text, role_key text, side text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.user_id, u.password_hash, u.status, r.role_key, r.side
+  from kastell.users u
+  join kastell.memberships m on m.user_id = u.user_id
+  join kastell.roles r on r.role_id = m.role_id
+  where pg_catalog.lower(u.email) = pg_catalog.lower(p_email)
+$$;
+
+ALTER FUNCTION app.find_sign_in(p_email text) OWNER TO kastell_auth;
+
+--
+-- Name: find_unlock_bypass(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) RETURNS TABLE(unlock_token_id uuid, user_id uuid, email text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select t.unlock_token_id, t.user_id, u.email from kastell.unlock_tokens t
+  join kastell.users u on u.user_id = t.user_id
+  where t.bypass_hash = p_bypass_hash and t.bypass_expires_at > pg_catalog.now() and u.status = 'active'
+$$;
+
+ALTER FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: has_global(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.has_global(permission text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select exists (
+    select 1 from app.active_membership() m
+    join kastell.role_permissions rp on rp.role_id = m.role_id
+    where rp.permission_key = permission and rp.scope = 'global')
+$$;
+
+ALTER FUNCTION app.has_global(permission text) OWNER TO kastell_auth;
+
+--
+-- Name: invite_for_token(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.invite_for_token(p_token_hash bytea) RETURNS TABLE(invite_id uuid, email text, role_name text, company_name text, expires_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select i.invite_id, i.email, r.name, c.name, i.expires_at
+  from kastell.invites i
+  join kastell.roles r on r.role_id = i.role_id
+  left join kastell.companies c on c.company_id = i.company_id
+  where i.token_hash = p_token_hash
+    and i.accepted_at is null and i.revoked_at is null
+    and i.expires_at > pg_catalog.now()
+$$;
+
+ALTER FUNCTION app.invite_for_token(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: may_act_for(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select p_user_id is not null and (
+    p_user_id = app.current_user_id()
+    or exists (select 1 from kastell.auth_challenges c
+                where c.token_hash = p_challenge_hash and c.user_id = p_user_id
+                  and c.purpose in ('second_factor', 'webauthn_second_factor')
+                  and c.expires_at > pg_catalog.now()))
+$$;
+
+ALTER FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: memberships_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.memberships_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'DELETE' then
+    perform app.end_user_sessions(old.user_id, 'role_change');
+    return old;
+  end if;
+  if new.role_id is distinct from old.role_id or new.company_id is distinct from old.company_id
+     or new.expires_at is distinct from old.expires_at then
+    perform app.end_user_sessions(new.user_id, 'role_change');
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.memberships_changed() OWNER TO kastell_auth;
+
+--
+-- Name: owner_exists(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.owner_exists() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select exists (select 1 from kastell.memberships m
+                 join kastell.roles r on r.role_id = m.role_id
+                 where r.role_key = 'owner')
+$$;
+
+ALTER FUNCTION app.owner_exists() OWNER TO kastell_auth;
+
+--
+-- Name: passkey_credentials_of(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.passkey_credentials_of(p_user_id uuid, p_challenge_hash bytea) RETURNS TABLE(credential_id text, transports text[])
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  return query select p.credential_id, p.transports from kastell.passkeys p where p.user_id = p_user_id;
+end
+$$;
+
+ALTER FUNCTION app.passkey_credentials_of(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: password_history_of(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.password_history_of(p_user_id uuid) RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select password_hash from kastell.password_history where user_id = p_user_id order by created_at desc limit 5
+$$;
+
+ALTER FUNCTION app.password_history_of(p_user_id uuid) OWNER TO kastell_auth;
+
+--
+-- Name: purge_expired_idempotency_keys(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.purge_expired_idempotency_keys() RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  delete from kastell.idempotency_keys where expires_at < pg_catalog.now();
+$$;
+
+ALTER FUNCTION app.purge_expired_idempotency_keys() OWNER TO kastell_auth;
+
+--
+-- Name: record_passkey_use(uuid, bigint); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.record_passkey_use(p_passkey_id uuid, p_sign_count bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  update kastell.passkeys set sign_count = greatest(sign_count, p_sign_count), last_used_at = pg_catalog.now()
+  where passkey_id = p_passkey_id
+$$;
+
+ALTER FUNCTION app.record_passkey_use(p_passkey_id uuid, p_sign_count bigint) OWNER TO kastell_auth;
+
+--
+-- Name: redeem_unlock_token(bytea, bytea, interval); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval) RETURNS TABLE(unlock_token_id uuid, user_id uuid, email text)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  update kastell.unlock_tokens t
+     set used_at = pg_catalog.now(), bypass_hash = p_bypass_hash, bypass_expires_at = pg_catalog.now() + p_bypass_ttl
+    from kastell.users u
+   where t.token_hash = p_token_hash and t.used_at is null and t.expires_at > pg_catalog.now()
+     and u.user_id = t.user_id and u.status = 'active'
+  returning t.unlock_token_id, t.user_id, u.email
+$$;
+
+ALTER FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval) OWNER TO kastell_auth;
+
+--
+-- Name: rehash_password(uuid, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.rehash_password(p_user_id uuid, p_old_hash text, p_new_hash text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform pg_catalog.set_config('kastell.rehash', 'on', true);
+  update kastell.users set password_hash = p_new_hash where user_id = p_user_id and password_hash = p_old_hash;
+  perform pg_catalog.set_config('kastell.rehash', '', true);
+end
+$$;
+
+ALTER FUNCTION app.rehash_password(p_user_id uuid, p_old_hash text, p_new_hash text) OWNER TO kastell_auth;
+
+--
+-- Name: remove_own_totp(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.remove_own_totp() RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from kastell.backup_codes where user_id = app.current_user_id();
+  delete from kastell.totp_factors where user_id = app.current_user_id();
+  return found;
+end
+$$;
+
+ALTER FUNCTION app.remove_own_totp() OWNER TO kastell_auth;
+
+--
+-- Name: replace_backup_codes(uuid, bytea, text[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  if pg_catalog.cardinality(p_hashes) <> 10 then
+    raise exception 'ten backup codes' using errcode = '22023';
+  end if;
+  delete from kastell.backup_codes where user_id = p_user_id;
+  insert into kastell.backup_codes (user_id, slot, code_hash)
+  select p_user_id, s.i, p_hashes[s.i] from pg_catalog.generate_series(1, 10) as s(i);
+end
+$$;
+
+ALTER FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) OWNER TO kastell_auth;
+
+--
+-- Name: require_act_for(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not app.may_act_for(p_user_id, p_challenge_hash) then
+    raise exception 'not allowed' using errcode = '42501';
+  end if;
+end
+$$;
+
+ALTER FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: reset_factors(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reset_factors(p_user_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not (app.has_global('users.update')
+          or exists (select 1 from kastell.memberships m
+                      where m.user_id = p_user_id and m.company_id = app.company_scope('users.update'))) then
+    raise exception 'not allowed' using errcode = '42501';
+  end if;
+  delete from kastell.backup_codes where user_id = p_user_id;
+  delete from kastell.totp_factors where user_id = p_user_id;
+  delete from kastell.passkeys where user_id = p_user_id;
+  perform app.end_user_sessions(p_user_id, 'factor_change');
+end
+$$;
+
+ALTER FUNCTION app.reset_factors(p_user_id uuid) OWNER TO kastell_auth;
+
+--
+-- Name: resume_session(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.resume_session(p_token_hash bytea) RETURNS TABLE(session_id uuid, user_id uuid, email text, display_name text, locale text, role_key text, role_name text, side text, company_id uuid, permissions text[], reauth_at timestamp with time zone, auth_method text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  s kastell.sessions%rowtype;
+  v_permissions text[];
+begin
+  select * into s from kastell.sessions where token_hash = p_token_hash and ended_at is null;
+  if not found then return; end if;
+  if pg_catalog.now() >= s.hard_expires_at or pg_catalog.now() >= s.expires_at then
+    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'expired' where sessions.session_id = s.session_id;
+    return;
+  end if;
+  if pg_catalog.now() - s.last_seen_at >= s.idle_timeout then
+    update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'idle' where sessions.session_id = s.session_id;
+    return;
+  end if;
+  v_permissions := s.permissions;
+  if v_permissions is null then
+    select array(select rp.permission_key || ':' || rp.scope from kastell.role_permissions rp
+                 join kastell.memberships m on m.role_id = rp.role_id
+                 where m.user_id = s.user_id order by 1)
+      into v_permissions;
+    update kastell.sessions set permissions = v_permissions where sessions.session_id = s.session_id;
+  end if;
+  if pg_catalog.now() - s.last_seen_at >= interval '30 seconds' then
+    update kastell.sessions
+       set last_seen_at = pg_catalog.now(),
+           expires_at = least(pg_catalog.now() + interval '30 days', s.hard_expires_at)
+     where sessions.session_id = s.session_id;
+  end if;
+  return query
+    select s.session_id, u.user_id, u.email, u.display_name, u.locale, r.role_key, r.name, r.side, m.company_id,
+           v_permissions, s.reauth_at, s.auth_method
+    from kastell.users u
+    join kastell.memberships m on m.user_id = u.user_id
+    join kastell.roles r on r.role_id = m.role_id
+    where u.user_id = s.user_id
+      and u.status = 'active'
+      and (m.expires_at is null or m.expires_at > pg_catalog.now());
+end
+$$;
+
+ALTER FUNCTION app.resume_session(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: role_permissions_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.role_permissions_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update kastell.sessions s set permissions = null
+   where s.ended_at is null and s.permissions is not null
+     and s.user_id in (select m.user_id from kastell.memberships m
+                        where m.role_id in (select role_id from changed_rows));
+  return null;
+end
+$$;
+
+ALTER FUNCTION app.role_permissions_changed() OWNER TO kastell_auth;
+
+--
+-- Name: rotate_session(bytea, bytea, boolean); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_reauth boolean) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  s kastell.sessions%rowtype;
+  v_id uuid;
+begin
+  update kastell.sessions set ended_at = pg_catalog.now(), end_reason = 'rotated'
+   where token_hash = p_old_hash and ended_at is null
+  returning * into s;
+  if not found then
+    raise exception 'session ended' using errcode = '42501';
+  end if;
+  insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at, ip, user_agent,
+                                auth_method, reauth_at)
+  values (s.user_id, p_new_hash, s.idle_timeout, least(pg_catalog.now() + interval '30 days', s.hard_expires_at),
+          s.hard_expires_at, s.ip, s.user_agent, s.auth_method,
+          case when p_reauth then pg_catalog.now() else s.reauth_at end)
+  returning session_id into v_id;
+  return v_id;
+end
+$$;
+
+ALTER FUNCTION app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_reauth boolean) OWNER TO kastell_auth;
+
+--
+-- Name: security_officer_emails(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.security_officer_emails() RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.email from kastell.users u
+  join kastell.memberships m on m.user_id = u.user_id
+  join kastell.roles r on r.role_id = m.role_id
+  where r.role_key = 'security_officer' and u.status = 'active'
+$$;
+
+ALTER FUNCTION app.security_officer_emails() OWNER TO kastell_auth;
+
+--
+-- Name: set_own_password(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.set_own_password(p_new_hash text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is null then
+    raise exception 'not signed in' using errcode = '42501';
+  end if;
+  update kastell.users set password_hash = p_new_hash where user_id = app.current_user_id();
+end
+$$;
+
+ALTER FUNCTION app.set_own_password(p_new_hash text) OWNER TO kastell_auth;
+
+--
+-- Name: setup_token_valid(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.setup_token_valid(p_token_hash bytea) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select not app.owner_exists() and exists (
+    select 1 from kastell.setup_tokens
+    where token_hash = p_token_hash and used_at is null and expires_at > pg_catalog.now())
+$$;
+
+ALTER FUNCTION app.setup_token_valid(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: start_session(uuid, bytea, interval, text, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at, ip, user_agent,
+                                auth_method, reauth_at)
+  values (p_user_id, p_token_hash, p_idle_timeout,
+          pg_catalog.now() + interval '30 days', pg_catalog.now() + interval '90 days',
+          p_ip, pg_catalog.left(p_user_agent, 512), p_auth_method, pg_catalog.now())
+  returning session_id
+$$;
+
+ALTER FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text) OWNER TO kastell_auth;
+
+--
+-- Name: totp_state(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.totp_state(p_user_id uuid, p_challenge_hash bytea) RETURNS TABLE(secret_enc text, pending_secret_enc text, last_step bigint, confirmed_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  return query select t.secret_enc, t.pending_secret_enc, t.last_step, t.confirmed_at
+                 from kastell.totp_factors t where t.user_id = p_user_id;
+end
+$$;
+
+ALTER FUNCTION app.totp_state(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: touch_updated_at(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.touch_updated_at() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$ begin new.updated_at := pg_catalog.now(); return new; end $$;
+
+ALTER FUNCTION app.touch_updated_at() OWNER TO kastell_owner;
+
+--
+-- Name: use_backup_code(uuid, bytea, integer, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.use_backup_code(p_user_id uuid, p_challenge_hash bytea, p_slot integer, p_code_hash text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  update kastell.backup_codes set used_at = pg_catalog.now()
+   where user_id = p_user_id and slot = p_slot and code_hash = p_code_hash and used_at is null;
+  return found;
+end
+$$;
+
+ALTER FUNCTION app.use_backup_code(p_user_id uuid, p_challenge_hash bytea, p_slot integer, p_code_hash text) OWNER TO kastell_auth;
+
+--
+-- Name: use_totp_step(uuid, bytea, bigint); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.use_totp_step(p_user_id uuid, p_challenge_hash bytea, p_step bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform app.require_act_for(p_user_id, p_challenge_hash);
+  update kastell.totp_factors set last_step = p_step
+   where user_id = p_user_id and confirmed_at is not null and last_step < p_step;
+  return found;
+end
+$$;
+
+ALTER FUNCTION app.use_totp_step(p_user_id uuid, p_challenge_hash bytea, p_step bigint) OWNER TO kastell_auth;
+
+--
+-- Name: users_first_password(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.users_first_password() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if new.password_hash is not null then
+    insert into kastell.password_history (user_id, password_hash) values (new.user_id, new.password_hash);
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.users_first_password() OWNER TO kastell_auth;
+
+--
+-- Name: users_identity_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.users_identity_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if new.password_hash is distinct from old.password_hash then
+    if new.password_hash is not null then
+      insert into kastell.password_history (user_id, password_hash) values (new.user_id, new.password_hash);
+      delete from kastell.password_history h
+       where h.user_id = new.user_id
+         and h.password_history_id not in (select h2.password_history_id from kastell.password_history h2
+                                            where h2.user_id = new.user_id order by h2.created_at desc, h2.password_history_id desc limit 5);
+    end if;
+    -- a rehash of the same password (new parameters) is not a change
+    if not coalesce(current_setting('kastell.rehash', true), '') = 'on' then
+      perform app.end_user_sessions(new.user_id, 'password_change');
+    end if;
+  end if;
+  if new.status = 'disabled' and old.status <> 'disabled' then
+    perform app.end_user_sessions(new.user_id, 'disabled');
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.users_identity_changed() OWNER TO kastell_auth;
+
+--
+-- Name: uuidv7(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.uuidv7() RETURNS uuid
+    LANGUAGE sql PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.encode(
+    pg_catalog.set_bit(
+      pg_catalog.set_bit(
+        overlay(
+          pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
+          placing substring(
+            pg_catalog.int8send((extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint) from 3)
+          from 1 for 6),
+        52, 1),
+      53, 1),
+    'hex')::uuid
+$$;
+
+ALTER FUNCTION app.uuidv7() OWNER TO kastell_owner;
+
+--
+-- Name: withdraw_auth_attempt(uuid, boolean); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.withdraw_auth_attempt(p_attempt_id uuid, p_reset boolean) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_subject text;
+begin
+  delete from kastell.auth_failures where auth_failure_id = p_attempt_id returning subject into v_subject;
+  if p_reset and v_subject is not null then
+    delete from kastell.auth_failures where subject = v_subject;
+  end if;
+end
+$$;
+
+ALTER FUNCTION app.withdraw_auth_attempt(p_attempt_id uuid, p_reset boolean) OWNER TO kastell_auth;
+
+--
+-- Name: append(text, uuid, text, text, text, text, uuid, text, bytea, bytea, uuid, jsonb); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into audit.events (actor_type, actor_id, actor_label, action, entity_type, entity_id, company_id,
+                            outcome, ip_hmac, user_agent_hmac, request_id, detail)
+  values (p_actor_type, p_actor_id, p_actor_label, p_action, p_entity_type, p_entity_id, p_company_id,
+          p_outcome, p_ip_hmac, p_user_agent_hmac, p_request_id, coalesce(p_detail, '{}'::jsonb))
+  returning event_id
+$$;
+
+ALTER FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) OWNER TO kastell_audit;
+
+--
+-- Name: append_links(bigint[], uuid[], timestamp with time zone[], xid8[], bytea[], bytea[]); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  head record;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('kastell.audit.sequencer'));
+  select * into head from audit.chain_head();
+  if p_seqs[1] <> head.seq + 1 or p_prev[1] <> head.hash then
+    raise exception 'audit chain batch does not continue the head (head %, batch starts %)', head.seq, p_seqs[1]
+      using errcode = '40001';
+  end if;
+  insert into audit.chain (seq, event_id, event_occurred_at, txid, prev_hash, hash)
+  select u.seq, u.event_id, u.occurred, u.txid, u.prev, u.hash
+  from unnest(p_seqs, p_event_ids, p_occurred, p_txids, p_prev, p_hashes) as u(seq, event_id, occurred, txid, prev, hash);
+  return pg_catalog.array_length(p_seqs, 1);
+end
+$$;
+
+ALTER FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) OWNER TO kastell_audit;
+
+--
+-- Name: chain_head(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.chain_head() RETURNS TABLE(seq bigint, hash bytea, txid xid8)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select * from (
+    select c.seq, c.hash, c.txid from audit.chain c order by c.seq desc limit 1
+  ) last
+  union all
+  select r.dropped_through_seq, r.dropped_through_hash, '0'::xid8 from audit.retention_log r
+  where not exists (select 1 from audit.chain)
+  union all
+  select 0::bigint, pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'), '0'::xid8
+  where not exists (select 1 from audit.chain) and not exists (select 1 from audit.retention_log)
+  limit 1
+$$;
+
+ALTER FUNCTION audit.chain_head() OWNER TO kastell_audit;
+
+--
+-- Name: chain_range(bigint, bigint); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) RETURNS TABLE(seq bigint, link_event_id uuid, prev_hash text, hash text, event_id uuid, occurred_at text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac text, user_agent_hmac text, request_id uuid, detail jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    SET max_parallel_workers_per_gather TO '0'
+    AS $$
+  select c.seq, c.event_id, pg_catalog.encode(c.prev_hash, 'hex'), pg_catalog.encode(c.hash, 'hex'), e.event_id,
+         pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+         e.actor_type, e.actor_id, e.actor_label, e.action, e.entity_type, e.entity_id, e.company_id, e.outcome,
+         pg_catalog.encode(e.ip_hmac, 'hex'), pg_catalog.encode(e.user_agent_hmac, 'hex'), e.request_id, e.detail
+  from audit.chain c
+  left join audit.events e on e.event_id = c.event_id and e.occurred_at = c.event_occurred_at
+  where c.seq > p_after_seq and c.seq <= p_through_seq
+  order by c.seq
+$$;
+
+ALTER FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) OWNER TO kastell_audit;
+
+--
+-- Name: FUNCTION chain_range(p_after_seq bigint, p_through_seq bigint); Type: COMMENT; Schema: audit; Owner: kastell_audit
+--
+
+COMMENT ON FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) IS 'One range of the audit chain, every value in the text form of the canonical encoding; kastell audit verify reads one range per query.';
+
+--
+-- Name: chain_slice(bigint, integer); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) RETURNS TABLE(seq bigint, link_event_id uuid, prev_hash bytea, hash bytea, chained_at timestamp with time zone, event_id uuid, occurred_at_text text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac bytea, user_agent_hmac bytea, request_id uuid, detail jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    SET enable_hashjoin TO 'off'
+    SET enable_mergejoin TO 'off'
+    AS $$
+  select c.seq, c.event_id, c.prev_hash, c.hash, c.chained_at,
+         e.event_id, pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+         e.actor_type, e.actor_id, e.actor_label, e.action, e.entity_type, e.entity_id,
+         e.company_id, e.outcome, e.ip_hmac, e.user_agent_hmac, e.request_id, e.detail
+  from audit.chain c
+  left join audit.events e on e.event_id = c.event_id and e.occurred_at = c.event_occurred_at
+  where c.seq > p_after_seq
+  order by c.seq
+  limit p_limit
+$$;
+
+ALTER FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) OWNER TO kastell_audit;
+
+--
+-- Name: chain_stats(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.chain_stats() RETURNS TABLE(links bigint, first_seq bigint, last_seq bigint, retained_from bigint, retained_hash bytea)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select (select count(*) from audit.chain), (select min(seq) from audit.chain), (select max(seq) from audit.chain),
+         (select max(dropped_through_seq) from audit.retention_log),
+         (select r.dropped_through_hash from audit.retention_log r order by r.dropped_through_seq desc limit 1)
+$$;
+
+ALTER FUNCTION audit.chain_stats() OWNER TO kastell_audit;
+
+--
+-- Name: drop_expired_month(date); Type: FUNCTION; Schema: audit; Owner: kastell_owner
+--
+
+CREATE FUNCTION audit.drop_expired_month(p_month date) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_suffix text := pg_catalog.to_char(p_month, 'YYYY_MM');
+  v_events text := 'events_' || v_suffix;
+  v_chain text := 'chain_' || v_suffix;
+  v_first bigint;
+  v_last bigint;
+  v_links bigint;
+  v_hash bytea;
+  v_retained bigint;
+  v_uncovered bigint;
+begin
+  if p_month <> pg_catalog.date_trunc('month', p_month)::date then
+    raise exception 'give the first day of a month, not %', p_month using errcode = '22023';
+  end if;
+  if (p_month + interval '1 month') > pg_catalog.now() - interval '7 years' then
+    raise exception 'audit month % is inside the 7-year retention period', pg_catalog.to_char(p_month, 'YYYY-MM') using errcode = '55000';
+  end if;
+  if pg_catalog.to_regclass('audit.' || v_events) is null or pg_catalog.to_regclass('audit.' || v_chain) is null then
+    raise exception 'no audit partitions for %', pg_catalog.to_char(p_month, 'YYYY-MM') using errcode = 'P0002';
+  end if;
+  execute pg_catalog.format('select min(seq), max(seq), count(*) from audit.%I', v_chain) into v_first, v_last, v_links;
+  if v_links > 0 then
+    select coalesce(max(r.dropped_through_seq), 0) into v_retained from audit.retention_log r;
+    if v_first <> v_retained + 1 or v_last - v_first + 1 <> v_links
+       or exists (select 1 from audit.chain c where c.seq <= v_last and (c.event_occurred_at < p_month or c.event_occurred_at >= p_month + interval '1 month')) then
+      raise exception 'the links of % are not the oldest unbroken part of the chain (links % to %)', pg_catalog.to_char(p_month, 'YYYY-MM'), v_first, v_last
+        using errcode = '55000';
+    end if;
+    select count(*) into v_uncovered from pg_catalog.generate_series(v_first, v_last) s(seq)
+    where not exists (select 1 from audit.exports x where x.verified and s.seq between x.first_seq and x.last_seq);
+    if v_uncovered > 0 then
+      raise exception '% links of % are in no verified export: export them first', v_uncovered, pg_catalog.to_char(p_month, 'YYYY-MM')
+        using errcode = '55000';
+    end if;
+    execute pg_catalog.format('select hash from audit.%I where seq = $1', v_chain) into v_hash using v_last;
+    insert into audit.retention_log (month, dropped_through_seq, dropped_through_hash) values (p_month, v_last, v_hash);
+  end if;
+  perform audit.append('system', null, 'retention', 'audit.retention.dropped', 'audit_month', pg_catalog.to_char(p_month, 'YYYY-MM'),
+    null, 'success', null, null, null,
+    pg_catalog.jsonb_build_object('first_seq', v_first, 'last_seq', v_last, 'links', v_links));
+  execute pg_catalog.format('alter table audit.events detach partition audit.%I', v_events);
+  execute pg_catalog.format('alter table audit.chain detach partition audit.%I', v_chain);
+  execute pg_catalog.format('drop table audit.%I', v_events);
+  execute pg_catalog.format('drop table audit.%I', v_chain);
+  return v_links;
+end
+$_$;
+
+ALTER FUNCTION audit.drop_expired_month(p_month date) OWNER TO kastell_owner;
+
+--
+-- Name: ensure_partitions(integer); Type: FUNCTION; Schema: audit; Owner: kastell_owner
+--
+
+CREATE FUNCTION audit.ensure_partitions(p_months_ahead integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  m date;
+  created integer := 0;
+  t text;
+begin
+  for i in 0..p_months_ahead loop
+    m := (pg_catalog.date_trunc('month', pg_catalog.now()) + pg_catalog.make_interval(months => i))::date;
+    foreach t in array array['events', 'chain'] loop
+      if pg_catalog.to_regclass(pg_catalog.format('audit.%s_%s', t, pg_catalog.to_char(m, 'YYYY_MM'))) is null then
+        execute pg_catalog.format('create table audit.%I partition of audit.%I for values from (%L) to (%L)',
+          t || '_' || pg_catalog.to_char(m, 'YYYY_MM'), t, m, (m + interval '1 month')::date);
+        execute pg_catalog.format('create trigger no_truncate before truncate on audit.%I for each statement execute function audit.refuse_change()',
+          t || '_' || pg_catalog.to_char(m, 'YYYY_MM'));
+        execute pg_catalog.format('alter table audit.%I enable row level security', t || '_' || pg_catalog.to_char(m, 'YYYY_MM'));
+        execute pg_catalog.format('alter table audit.%I force row level security', t || '_' || pg_catalog.to_char(m, 'YYYY_MM'));
+        execute pg_catalog.format('create policy read_through_parent on audit.%I for select to kastell_audit using (true)', t || '_' || pg_catalog.to_char(m, 'YYYY_MM'));
+        created := created + 1;
+      end if;
+    end loop;
+  end loop;
+  return created;
+end
+$$;
+
+ALTER FUNCTION audit.ensure_partitions(p_months_ahead integer) OWNER TO kastell_owner;
+
+--
+-- Name: latest_checkpoint(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.latest_checkpoint() RETURNS TABLE(seq bigint, hash bytea, statement text, signature text, created_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select seq, hash, statement, signature, created_at from audit.checkpoints order by created_at desc, seq desc limit 1
+$$;
+
+ALTER FUNCTION audit.latest_checkpoint() OWNER TO kastell_audit;
+
+--
+-- Name: partition_months(); Type: FUNCTION; Schema: audit; Owner: kastell_owner
+--
+
+CREATE FUNCTION audit.partition_months() RETURNS SETOF date
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+  select pg_catalog.to_date(pg_catalog.substr(c.relname, 8), 'YYYY_MM')
+  from pg_catalog.pg_inherits i join pg_catalog.pg_class c on c.oid = i.inhrelid
+  where i.inhparent = 'audit.events'::pg_catalog.regclass and c.relname ~ '^events_\d{4}_\d{2}$'
+  order by 1
+$_$;
+
+ALTER FUNCTION audit.partition_months() OWNER TO kastell_owner;
+
+--
+-- Name: pending_events(xid8, bigint, integer); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer) RETURNS TABLE(event_id uuid, ingest_seq bigint, txid xid8, occurred_at timestamp with time zone, occurred_at_text text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac bytea, user_agent_hmac bytea, request_id uuid, detail jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select e.event_id, e.ingest_seq, e.txid, e.occurred_at,
+         pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+         e.actor_type, e.actor_id, e.actor_label, e.action, e.entity_type, e.entity_id,
+         e.company_id, e.outcome, e.ip_hmac, e.user_agent_hmac, e.request_id, e.detail
+  from audit.events e
+  where (e.txid, e.ingest_seq) > (p_after_txid, p_after_ingest)
+    and e.txid < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
+    and not exists (select 1 from audit.chain c where c.event_id = e.event_id)
+  order by e.txid, e.ingest_seq
+  limit p_limit
+$$;
+
+ALTER FUNCTION audit.pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer) OWNER TO kastell_audit;
+
+--
+-- Name: record_checkpoint(bigint, bytea, text, text); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.record_checkpoint(p_seq bigint, p_hash bytea, p_statement text, p_signature text) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into audit.checkpoints (seq, hash, statement, signature) values (p_seq, p_hash, p_statement, p_signature)
+  returning checkpoint_id
+$$;
+
+ALTER FUNCTION audit.record_checkpoint(p_seq bigint, p_hash bytea, p_statement text, p_signature text) OWNER TO kastell_audit;
+
+--
+-- Name: record_export(date, bigint, bigint, bigint, text, bytea, boolean); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.record_export(p_day date, p_first bigint, p_last bigint, p_count bigint, p_target text, p_manifest_sha256 bytea, p_verified boolean) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into audit.exports (day, first_seq, last_seq, event_count, target, manifest_sha256, verified)
+  values (p_day, p_first, p_last, p_count, p_target, p_manifest_sha256, p_verified)
+  returning export_id
+$$;
+
+ALTER FUNCTION audit.record_export(p_day date, p_first bigint, p_last bigint, p_count bigint, p_target text, p_manifest_sha256 bytea, p_verified boolean) OWNER TO kastell_audit;
+
+--
+-- Name: record_verification(boolean, bigint, bigint, bigint, text, integer, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.record_verification(p_ok boolean, p_checked bigint, p_head bigint, p_first_bad bigint, p_problem text, p_duration_ms integer, p_started timestamp with time zone) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into audit.verifications (ok, checked_links, head_seq, first_bad_seq, problem, duration_ms, started_at)
+  values (p_ok, p_checked, p_head, p_first_bad, p_problem, p_duration_ms, p_started)
+  returning verification_id
+$$;
+
+ALTER FUNCTION audit.record_verification(p_ok boolean, p_checked bigint, p_head bigint, p_first_bad bigint, p_problem text, p_duration_ms integer, p_started timestamp with time zone) OWNER TO kastell_audit;
+
+--
+-- Name: refuse_change(); Type: FUNCTION; Schema: audit; Owner: kastell_owner
+--
+
+CREATE FUNCTION audit.refuse_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  raise exception 'audit records are append-only: % on audit.% refused', tg_op, tg_table_name
+    using errcode = '42501';
+end
+$$;
+
+ALTER FUNCTION audit.refuse_change() OWNER TO kastell_owner;
+
+--
+-- Name: seq_range(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.seq_range(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(first_seq bigint, last_seq bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select min(seq), max(seq) from audit.chain where chained_at >= p_from and chained_at < p_to
+$$;
+
+ALTER FUNCTION audit.seq_range(p_from timestamp with time zone, p_to timestamp with time zone) OWNER TO kastell_audit;
+
+--
+-- Name: unchained_before(timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.unchained_before(p_before timestamp with time zone) RETURNS TABLE(event_id uuid, occurred_at timestamp with time zone, action text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select e.event_id, e.occurred_at, e.action from audit.events e
+  where e.occurred_at < p_before
+    and not exists (select 1 from audit.chain c where c.event_id = e.event_id)
+  order by e.occurred_at
+  limit 10
+$$;
+
+ALTER FUNCTION audit.unchained_before(p_before timestamp with time zone) OWNER TO kastell_audit;
+
+--
+-- Name: chain; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.chain (
+    seq bigint NOT NULL,
+    event_id uuid NOT NULL,
+    event_occurred_at timestamp with time zone NOT NULL,
+    txid xid8 NOT NULL,
+    prev_hash bytea NOT NULL,
+    hash bytea NOT NULL,
+    chained_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT chain_hash_check CHECK ((length(hash) = 32)),
+    CONSTRAINT chain_prev_hash_check CHECK ((length(prev_hash) = 32)),
+    CONSTRAINT chain_seq_check CHECK ((seq > 0))
+)
+PARTITION BY RANGE (event_occurred_at);
+
+ALTER TABLE ONLY audit.chain FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.chain OWNER TO kastell_owner;
+
+--
+-- Name: chain_default; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.chain_default (
+    seq bigint NOT NULL,
+    event_id uuid NOT NULL,
+    event_occurred_at timestamp with time zone NOT NULL,
+    txid xid8 NOT NULL,
+    prev_hash bytea NOT NULL,
+    hash bytea NOT NULL,
+    chained_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT chain_hash_check CHECK ((length(hash) = 32)),
+    CONSTRAINT chain_prev_hash_check CHECK ((length(prev_hash) = 32)),
+    CONSTRAINT chain_seq_check CHECK ((seq > 0))
+);
+
+ALTER TABLE ONLY audit.chain_default FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.chain_default OWNER TO kastell_owner;
+
+--
+-- Name: checkpoints; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.checkpoints (
+    checkpoint_id uuid DEFAULT app.uuidv7() NOT NULL,
+    seq bigint NOT NULL,
+    hash bytea NOT NULL,
+    statement text NOT NULL,
+    signature text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT checkpoints_hash_check CHECK ((length(hash) = 32))
+);
+
+ALTER TABLE ONLY audit.checkpoints FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.checkpoints OWNER TO kastell_owner;
+
+--
+-- Name: events_ingest_seq; Type: SEQUENCE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE SEQUENCE audit.events_ingest_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE audit.events_ingest_seq OWNER TO kastell_owner;
+
+--
+-- Name: events; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.events (
+    event_id uuid DEFAULT app.uuidv7() NOT NULL,
+    ingest_seq bigint DEFAULT nextval('audit.events_ingest_seq'::regclass) NOT NULL,
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor_type text NOT NULL,
+    actor_id uuid,
+    actor_label text,
+    action text NOT NULL,
+    entity_type text,
+    entity_id text,
+    company_id uuid,
+    outcome text NOT NULL,
+    ip_hmac bytea,
+    user_agent_hmac bytea,
+    request_id uuid,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT events_action_check CHECK (((action ~ '^[a-z_]+(\.[a-z_]+)+$'::text) AND (length(action) <= 100))),
+    CONSTRAINT events_actor_label_check CHECK ((length(actor_label) <= 100)),
+    CONSTRAINT events_actor_type_check CHECK ((actor_type = ANY (ARRAY['user'::text, 'system'::text, 'anonymous'::text]))),
+    CONSTRAINT events_detail_check CHECK (((jsonb_typeof(detail) = 'object'::text) AND (pg_column_size(detail) <= 4096))),
+    CONSTRAINT events_entity_id_check CHECK ((length(entity_id) <= 100)),
+    CONSTRAINT events_entity_type_check CHECK ((entity_type ~ '^[a-z_]+$'::text)),
+    CONSTRAINT events_ip_hmac_check CHECK ((length(ip_hmac) = 32)),
+    CONSTRAINT events_outcome_check CHECK ((outcome = ANY (ARRAY['success'::text, 'failure'::text, 'denied'::text]))),
+    CONSTRAINT events_user_agent_hmac_check CHECK ((length(user_agent_hmac) = 32))
+)
+PARTITION BY RANGE (occurred_at);
+
+ALTER TABLE ONLY audit.events FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.events OWNER TO kastell_owner;
+
+--
+-- Name: events_default; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.events_default (
+    event_id uuid DEFAULT app.uuidv7() NOT NULL,
+    ingest_seq bigint DEFAULT nextval('audit.events_ingest_seq'::regclass) NOT NULL,
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    actor_type text NOT NULL,
+    actor_id uuid,
+    actor_label text,
+    action text NOT NULL,
+    entity_type text,
+    entity_id text,
+    company_id uuid,
+    outcome text NOT NULL,
+    ip_hmac bytea,
+    user_agent_hmac bytea,
+    request_id uuid,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT events_action_check CHECK (((action ~ '^[a-z_]+(\.[a-z_]+)+$'::text) AND (length(action) <= 100))),
+    CONSTRAINT events_actor_label_check CHECK ((length(actor_label) <= 100)),
+    CONSTRAINT events_actor_type_check CHECK ((actor_type = ANY (ARRAY['user'::text, 'system'::text, 'anonymous'::text]))),
+    CONSTRAINT events_detail_check CHECK (((jsonb_typeof(detail) = 'object'::text) AND (pg_column_size(detail) <= 4096))),
+    CONSTRAINT events_entity_id_check CHECK ((length(entity_id) <= 100)),
+    CONSTRAINT events_entity_type_check CHECK ((entity_type ~ '^[a-z_]+$'::text)),
+    CONSTRAINT events_ip_hmac_check CHECK ((length(ip_hmac) = 32)),
+    CONSTRAINT events_outcome_check CHECK ((outcome = ANY (ARRAY['success'::text, 'failure'::text, 'denied'::text]))),
+    CONSTRAINT events_user_agent_hmac_check CHECK ((length(user_agent_hmac) = 32))
+);
+
+ALTER TABLE ONLY audit.events_default FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.events_default OWNER TO kastell_owner;
+
+--
+-- Name: exports; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.exports (
+    export_id uuid DEFAULT app.uuidv7() NOT NULL,
+    day date NOT NULL,
+    first_seq bigint,
+    last_seq bigint,
+    event_count bigint NOT NULL,
+    target text NOT NULL,
+    manifest_sha256 bytea NOT NULL,
+    verified boolean NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY audit.exports FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.exports OWNER TO kastell_owner;
+
+--
+-- Name: retention_log; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.retention_log (
+    retention_id uuid DEFAULT app.uuidv7() NOT NULL,
+    month date NOT NULL,
+    dropped_through_seq bigint NOT NULL,
+    dropped_through_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY audit.retention_log FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.retention_log OWNER TO kastell_owner;
+
+--
+-- Name: verifications; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.verifications (
+    verification_id uuid DEFAULT app.uuidv7() NOT NULL,
+    ok boolean NOT NULL,
+    checked_links bigint NOT NULL,
+    head_seq bigint,
+    first_bad_seq bigint,
+    problem text,
+    duration_ms integer NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY audit.verifications FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.verifications OWNER TO kastell_owner;
+
+--
+-- Name: assets; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.assets (
+    asset_id uuid DEFAULT app.uuidv7() NOT NULL,
+    company_id uuid NOT NULL,
+    site_id uuid NOT NULL,
+    name text NOT NULL,
+    kind text,
+    serial_number text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT assets_kind_check CHECK ((length(kind) <= 100)),
+    CONSTRAINT assets_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT assets_serial_number_check CHECK ((length(serial_number) <= 100))
+);
+
+ALTER TABLE ONLY kastell.assets FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.assets OWNER TO kastell_owner;
+
+--
+-- Name: auth_challenges; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.auth_challenges (
+    token_hash bytea NOT NULL,
+    purpose text NOT NULL,
+    user_id uuid,
+    webauthn_challenge text,
+    via_unlock boolean DEFAULT false NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT auth_challenges_purpose_check CHECK ((purpose = ANY (ARRAY['second_factor'::text, 'webauthn_sign_in'::text, 'webauthn_register'::text, 'webauthn_second_factor'::text]))),
+    CONSTRAINT auth_challenges_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY kastell.auth_challenges FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.auth_challenges OWNER TO kastell_owner;
+
+--
+-- Name: auth_failures; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.auth_failures (
+    auth_failure_id uuid DEFAULT app.uuidv7() NOT NULL,
+    subject text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT auth_failures_subject_check CHECK (((length(subject) >= 3) AND (length(subject) <= 400)))
+);
+
+ALTER TABLE ONLY kastell.auth_failures FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.auth_failures OWNER TO kastell_owner;
+
+--
+-- Name: backup_codes; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.backup_codes (
+    user_id uuid NOT NULL,
+    slot smallint NOT NULL,
+    code_hash text NOT NULL,
+    used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT backup_codes_code_hash_check CHECK ((code_hash ~~ '$argon2id$%'::text)),
+    CONSTRAINT backup_codes_slot_check CHECK (((slot >= 1) AND (slot <= 10)))
+);
+
+ALTER TABLE ONLY kastell.backup_codes FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.backup_codes OWNER TO kastell_owner;
+
+--
+-- Name: companies; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.companies (
+    company_id uuid DEFAULT app.uuidv7() NOT NULL,
+    name text NOT NULL,
+    customer_number text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT companies_customer_number_check CHECK (((length(customer_number) >= 1) AND (length(customer_number) <= 50))),
+    CONSTRAINT companies_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
+);
+
+ALTER TABLE ONLY kastell.companies FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.companies OWNER TO kastell_owner;
+
+--
+-- Name: idempotency_keys; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.idempotency_keys (
+    user_id uuid NOT NULL,
+    idempotency_key text NOT NULL,
+    request_hash bytea NOT NULL,
+    response_status smallint,
+    response_sealed text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
+    CONSTRAINT idempotency_keys_check CHECK (((response_status IS NULL) = (response_sealed IS NULL))),
+    CONSTRAINT idempotency_keys_idempotency_key_check CHECK ((idempotency_key ~ '^[!-~]{1,255}$'::text)),
+    CONSTRAINT idempotency_keys_request_hash_check CHECK ((length(request_hash) = 32)),
+    CONSTRAINT idempotency_keys_response_status_check CHECK (((response_status >= 200) AND (response_status <= 299)))
+);
+
+ALTER TABLE ONLY kastell.idempotency_keys FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.idempotency_keys OWNER TO kastell_owner;
+
+--
+-- Name: invites; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.invites (
+    invite_id uuid DEFAULT app.uuidv7() NOT NULL,
+    email text NOT NULL,
+    role_id uuid NOT NULL,
+    company_id uuid,
+    token_hash bytea NOT NULL,
+    invited_by uuid,
+    expires_at timestamp with time zone NOT NULL,
+    accepted_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT invites_email_check CHECK (((email ~ '^[^@\s]+@[^@\s]+$'::text) AND (length(email) <= 254))),
+    CONSTRAINT invites_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY kastell.invites FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.invites OWNER TO kastell_owner;
+
+--
+-- Name: memberships; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.memberships (
+    membership_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    role_id uuid NOT NULL,
+    company_id uuid,
+    expires_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY kastell.memberships FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.memberships OWNER TO kastell_owner;
+
+--
+-- Name: organisation; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.organisation (
+    organisation_id boolean DEFAULT true NOT NULL,
+    name text NOT NULL,
+    default_locale text DEFAULT 'en'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT organisation_default_locale_check CHECK ((default_locale = ANY (ARRAY['en'::text, 'de'::text, 'fr'::text, 'it'::text]))),
+    CONSTRAINT organisation_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT organisation_organisation_id_check CHECK (organisation_id)
+);
+
+ALTER TABLE ONLY kastell.organisation FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.organisation OWNER TO kastell_owner;
+
+--
+-- Name: passkeys; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.passkeys (
+    passkey_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    credential_id text NOT NULL,
+    public_key bytea NOT NULL,
+    sign_count bigint DEFAULT 0 NOT NULL,
+    transports text[] DEFAULT '{}'::text[] NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    CONSTRAINT passkeys_credential_id_check CHECK (((credential_id ~ '^[A-Za-z0-9_-]+$'::text) AND ((length(credential_id) >= 16) AND (length(credential_id) <= 1400)))),
+    CONSTRAINT passkeys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100)))
+);
+
+ALTER TABLE ONLY kastell.passkeys FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.passkeys OWNER TO kastell_owner;
+
+--
+-- Name: password_history; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.password_history (
+    password_history_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    password_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT password_history_password_hash_check CHECK ((password_hash ~~ '$argon2id$%'::text))
+);
+
+ALTER TABLE ONLY kastell.password_history FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.password_history OWNER TO kastell_owner;
+
+--
+-- Name: permissions; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.permissions (
+    permission_key text NOT NULL,
+    description text NOT NULL,
+    customer_assignable boolean DEFAULT false NOT NULL,
+    CONSTRAINT permissions_permission_key_check CHECK ((permission_key ~ '^[a-z_]+\.[a-z_]+$'::text))
+);
+
+ALTER TABLE ONLY kastell.permissions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.permissions OWNER TO kastell_owner;
+
+--
+-- Name: role_permissions; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.role_permissions (
+    role_id uuid NOT NULL,
+    permission_key text NOT NULL,
+    scope text NOT NULL,
+    CONSTRAINT role_permissions_scope_check CHECK ((scope = ANY (ARRAY['own'::text, 'company'::text, 'global'::text])))
+);
+
+ALTER TABLE ONLY kastell.role_permissions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.role_permissions OWNER TO kastell_owner;
+
+--
+-- Name: roles; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.roles (
+    role_id uuid DEFAULT app.uuidv7() NOT NULL,
+    role_key text,
+    company_id uuid,
+    name text NOT NULL,
+    side text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT roles_custom_are_customer CHECK (((company_id IS NULL) OR (side = 'customer'::text))),
+    CONSTRAINT roles_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT roles_role_key_check CHECK ((role_key ~ '^[a-z_]+$'::text)),
+    CONSTRAINT roles_side_check CHECK ((side = ANY (ARRAY['operator'::text, 'customer'::text, 'guest'::text]))),
+    CONSTRAINT roles_system_or_custom CHECK (((role_key IS NULL) = (company_id IS NOT NULL)))
+);
+
+ALTER TABLE ONLY kastell.roles FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.roles OWNER TO kastell_owner;
+
+--
+-- Name: sessions; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.sessions (
+    session_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    idle_timeout interval NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    hard_expires_at timestamp with time zone NOT NULL,
+    ip text,
+    user_agent text,
+    ended_at timestamp with time zone,
+    end_reason text,
+    reauth_at timestamp with time zone,
+    auth_method text,
+    permissions text[],
+    CONSTRAINT sessions_auth_method_check CHECK ((auth_method = ANY (ARRAY['password'::text, 'password+totp'::text, 'password+backup_code'::text, 'password+passkey'::text, 'passkey'::text, 'unlock+password+totp'::text]))),
+    CONSTRAINT sessions_end_reason_check CHECK ((end_reason = ANY (ARRAY['sign_out'::text, 'idle'::text, 'expired'::text, 'ended_by_user'::text, 'ended_by_admin'::text, 'password_change'::text, 'factor_change'::text, 'role_change'::text, 'disabled'::text, 'rotated'::text, 'network'::text]))),
+    CONSTRAINT sessions_token_hash_check CHECK ((length(token_hash) = 32)),
+    CONSTRAINT sessions_user_agent_check CHECK ((length(user_agent) <= 512))
+);
+
+ALTER TABLE ONLY kastell.sessions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.sessions OWNER TO kastell_owner;
+
+--
+-- Name: setup_tokens; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.setup_tokens (
+    setup_token_id uuid DEFAULT app.uuidv7() NOT NULL,
+    token_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT setup_tokens_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY kastell.setup_tokens FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.setup_tokens OWNER TO kastell_owner;
+
+--
+-- Name: sites; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.sites (
+    site_id uuid DEFAULT app.uuidv7() NOT NULL,
+    company_id uuid NOT NULL,
+    name text NOT NULL,
+    street text,
+    postal_code text,
+    city text,
+    country text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sites_city_check CHECK ((length(city) <= 100)),
+    CONSTRAINT sites_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
+    CONSTRAINT sites_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT sites_postal_code_check CHECK ((length(postal_code) <= 20)),
+    CONSTRAINT sites_street_check CHECK ((length(street) <= 200))
+);
+
+ALTER TABLE ONLY kastell.sites FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.sites OWNER TO kastell_owner;
+
+--
+-- Name: totp_factors; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.totp_factors (
+    user_id uuid NOT NULL,
+    secret_enc text,
+    pending_secret_enc text,
+    last_step bigint DEFAULT 0 NOT NULL,
+    confirmed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT totp_factors_pending_secret_enc_check CHECK ((pending_secret_enc ~~ 'v2:%'::text)),
+    CONSTRAINT totp_factors_secret_enc_check CHECK ((secret_enc ~~ 'v2:%'::text))
+);
+
+ALTER TABLE ONLY kastell.totp_factors FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.totp_factors OWNER TO kastell_owner;
+
+--
+-- Name: unlock_tokens; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.unlock_tokens (
+    unlock_token_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    bypass_hash bytea,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    bypass_expires_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT unlock_tokens_bypass_hash_check CHECK ((length(bypass_hash) = 32)),
+    CONSTRAINT unlock_tokens_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY kastell.unlock_tokens FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.unlock_tokens OWNER TO kastell_owner;
+
+--
+-- Name: users; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.users (
+    user_id uuid DEFAULT app.uuidv7() NOT NULL,
+    email text NOT NULL,
+    display_name text NOT NULL,
+    password_hash text,
+    status text DEFAULT 'active'::text NOT NULL,
+    locale text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT users_display_name_check CHECK (((length(display_name) >= 1) AND (length(display_name) <= 200))),
+    CONSTRAINT users_email_check CHECK (((email ~ '^[^@\s]+@[^@\s]+$'::text) AND (length(email) <= 254))),
+    CONSTRAINT users_locale_check CHECK ((locale = ANY (ARRAY['en'::text, 'de'::text, 'fr'::text, 'it'::text]))),
+    CONSTRAINT users_password_hash_check CHECK ((password_hash ~~ '$argon2id$%'::text)),
+    CONSTRAINT users_status_check CHECK ((status = ANY (ARRAY['active'::text, 'disabled'::text])))
+);
+
+ALTER TABLE ONLY kastell.users FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.users OWNER TO kastell_owner;
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: kastell_meta; Owner: kastell_owner
+--
+
+CREATE TABLE kastell_meta.schema_migrations (
+    version text NOT NULL,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE kastell_meta.schema_migrations OWNER TO kastell_owner;
+
+--
+-- Name: chain_default; Type: TABLE ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.chain ATTACH PARTITION audit.chain_default DEFAULT;
+
+--
+-- Name: events_default; Type: TABLE ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.events ATTACH PARTITION audit.events_default DEFAULT;
+
+--
+-- Name: chain chain_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.chain
+    ADD CONSTRAINT chain_pkey PRIMARY KEY (seq, event_occurred_at);
+
+--
+-- Name: chain_default chain_default_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.chain_default
+    ADD CONSTRAINT chain_default_pkey PRIMARY KEY (seq, event_occurred_at);
+
+--
+-- Name: checkpoints checkpoints_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.checkpoints
+    ADD CONSTRAINT checkpoints_pkey PRIMARY KEY (checkpoint_id);
+
+--
+-- Name: events events_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.events
+    ADD CONSTRAINT events_pkey PRIMARY KEY (event_id, occurred_at);
+
+--
+-- Name: events_default events_default_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.events_default
+    ADD CONSTRAINT events_default_pkey PRIMARY KEY (event_id, occurred_at);
+
+--
+-- Name: exports exports_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.exports
+    ADD CONSTRAINT exports_pkey PRIMARY KEY (export_id);
+
+--
+-- Name: retention_log retention_log_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.retention_log
+    ADD CONSTRAINT retention_log_pkey PRIMARY KEY (retention_id);
+
+--
+-- Name: verifications verifications_pkey; Type: CONSTRAINT; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY audit.verifications
+    ADD CONSTRAINT verifications_pkey PRIMARY KEY (verification_id);
+
+--
+-- Name: assets assets_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.assets
+    ADD CONSTRAINT assets_pkey PRIMARY KEY (asset_id);
+
+--
+-- Name: auth_challenges auth_challenges_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.auth_challenges
+    ADD CONSTRAINT auth_challenges_pkey PRIMARY KEY (token_hash);
+
+--
+-- Name: auth_failures auth_failures_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.auth_failures
+    ADD CONSTRAINT auth_failures_pkey PRIMARY KEY (auth_failure_id);
+
+--
+-- Name: backup_codes backup_codes_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.backup_codes
+    ADD CONSTRAINT backup_codes_pkey PRIMARY KEY (user_id, slot);
+
+--
+-- Name: companies companies_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.companies
+    ADD CONSTRAINT companies_pkey PRIMARY KEY (company_id);
+
+--
+-- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (user_id, idempotency_key);
+
+--
+-- Name: invites invites_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.invites
+    ADD CONSTRAINT invites_pkey PRIMARY KEY (invite_id);
+
+--
+-- Name: invites invites_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.invites
+    ADD CONSTRAINT invites_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.memberships
+    ADD CONSTRAINT memberships_pkey PRIMARY KEY (membership_id);
+
+--
+-- Name: memberships memberships_user_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.memberships
+    ADD CONSTRAINT memberships_user_id_key UNIQUE (user_id);
+
+--
+-- Name: organisation organisation_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.organisation
+    ADD CONSTRAINT organisation_pkey PRIMARY KEY (organisation_id);
+
+--
+-- Name: passkeys passkeys_credential_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.passkeys
+    ADD CONSTRAINT passkeys_credential_id_key UNIQUE (credential_id);
+
+--
+-- Name: passkeys passkeys_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.passkeys
+    ADD CONSTRAINT passkeys_pkey PRIMARY KEY (passkey_id);
+
+--
+-- Name: password_history password_history_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_history
+    ADD CONSTRAINT password_history_pkey PRIMARY KEY (password_history_id);
+
+--
+-- Name: permissions permissions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.permissions
+    ADD CONSTRAINT permissions_pkey PRIMARY KEY (permission_key);
+
+--
+-- Name: role_permissions role_permissions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.role_permissions
+    ADD CONSTRAINT role_permissions_pkey PRIMARY KEY (role_id, permission_key);
+
+--
+-- Name: roles roles_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.roles
+    ADD CONSTRAINT roles_pkey PRIMARY KEY (role_id);
+
+--
+-- Name: roles roles_role_key_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.roles
+    ADD CONSTRAINT roles_role_key_key UNIQUE (role_key);
+
+--
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (session_id);
+
+--
+-- Name: sessions sessions_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.sessions
+    ADD CONSTRAINT sessions_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: setup_tokens setup_tokens_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.setup_tokens
+    ADD CONSTRAINT setup_tokens_pkey PRIMARY KEY (setup_token_id);
+
+--
+-- Name: setup_tokens setup_tokens_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.setup_tokens
+    ADD CONSTRAINT setup_tokens_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: sites sites_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.sites
+    ADD CONSTRAINT sites_pkey PRIMARY KEY (site_id);
+
+--
+-- Name: sites sites_site_id_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.sites
+    ADD CONSTRAINT sites_site_id_company_id_key UNIQUE (site_id, company_id);
+
+--
+-- Name: totp_factors totp_factors_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.totp_factors
+    ADD CONSTRAINT totp_factors_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: unlock_tokens unlock_tokens_bypass_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.unlock_tokens
+    ADD CONSTRAINT unlock_tokens_bypass_hash_key UNIQUE (bypass_hash);
+
+--
+-- Name: unlock_tokens unlock_tokens_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.unlock_tokens
+    ADD CONSTRAINT unlock_tokens_pkey PRIMARY KEY (unlock_token_id);
+
+--
+-- Name: unlock_tokens unlock_tokens_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.unlock_tokens
+    ADD CONSTRAINT unlock_tokens_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: kastell_meta; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell_meta.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: chain_chained_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX chain_chained_at_idx ON ONLY audit.chain USING btree (chained_at);
+
+--
+-- Name: chain_default_chained_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX chain_default_chained_at_idx ON audit.chain_default USING btree (chained_at);
+
+--
+-- Name: chain_event_id_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX chain_event_id_idx ON ONLY audit.chain USING btree (event_id);
+
+--
+-- Name: chain_default_event_id_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX chain_default_event_id_idx ON audit.chain_default USING btree (event_id);
+
+--
+-- Name: chain_txid_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX chain_txid_idx ON ONLY audit.chain USING btree (txid);
+
+--
+-- Name: chain_default_txid_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX chain_default_txid_idx ON audit.chain_default USING btree (txid);
+
+--
+-- Name: checkpoints_created_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX checkpoints_created_at_idx ON audit.checkpoints USING btree (created_at DESC);
+
+--
+-- Name: events_actor_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_actor_idx ON ONLY audit.events USING btree (actor_id, occurred_at);
+
+--
+-- Name: events_company_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_company_idx ON ONLY audit.events USING btree (company_id, occurred_at);
+
+--
+-- Name: events_default_actor_id_occurred_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_default_actor_id_occurred_at_idx ON audit.events_default USING btree (actor_id, occurred_at);
+
+--
+-- Name: events_default_company_id_occurred_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_default_company_id_occurred_at_idx ON audit.events_default USING btree (company_id, occurred_at);
+
+--
+-- Name: events_occurred_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_occurred_at_idx ON ONLY audit.events USING btree (occurred_at);
+
+--
+-- Name: events_default_occurred_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_default_occurred_at_idx ON audit.events_default USING btree (occurred_at);
+
+--
+-- Name: events_txid_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_txid_idx ON ONLY audit.events USING btree (txid, ingest_seq);
+
+--
+-- Name: events_default_txid_ingest_seq_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_default_txid_ingest_seq_idx ON audit.events_default USING btree (txid, ingest_seq);
+
+--
+-- Name: exports_day_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX exports_day_idx ON audit.exports USING btree (day);
+
+--
+-- Name: assets_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX assets_company_id_idx ON kastell.assets USING btree (company_id);
+
+--
+-- Name: assets_site_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX assets_site_id_idx ON kastell.assets USING btree (site_id);
+
+--
+-- Name: auth_challenges_expires_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX auth_challenges_expires_idx ON kastell.auth_challenges USING btree (expires_at);
+
+--
+-- Name: auth_failures_subject_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX auth_failures_subject_idx ON kastell.auth_failures USING btree (subject, created_at);
+
+--
+-- Name: companies_customer_number_key; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE UNIQUE INDEX companies_customer_number_key ON kastell.companies USING btree (customer_number);
+
+--
+-- Name: idempotency_keys_expires_at_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX idempotency_keys_expires_at_idx ON kastell.idempotency_keys USING btree (expires_at);
+
+--
+-- Name: invites_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX invites_company_id_idx ON kastell.invites USING btree (company_id);
+
+--
+-- Name: memberships_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX memberships_company_id_idx ON kastell.memberships USING btree (company_id);
+
+--
+-- Name: memberships_role_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX memberships_role_id_idx ON kastell.memberships USING btree (role_id);
+
+--
+-- Name: passkeys_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX passkeys_user_id_idx ON kastell.passkeys USING btree (user_id);
+
+--
+-- Name: password_history_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX password_history_user_id_idx ON kastell.password_history USING btree (user_id, created_at DESC);
+
+--
+-- Name: role_permissions_permission_key_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX role_permissions_permission_key_idx ON kastell.role_permissions USING btree (permission_key);
+
+--
+-- Name: roles_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX roles_company_id_idx ON kastell.roles USING btree (company_id);
+
+--
+-- Name: roles_company_name_key; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE UNIQUE INDEX roles_company_name_key ON kastell.roles USING btree (company_id, lower(name));
+
+--
+-- Name: sessions_active_user_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX sessions_active_user_idx ON kastell.sessions USING btree (user_id) WHERE (ended_at IS NULL);
+
+--
+-- Name: sessions_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX sessions_user_id_idx ON kastell.sessions USING btree (user_id);
+
+--
+-- Name: sites_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX sites_company_id_idx ON kastell.sites USING btree (company_id);
+
+--
+-- Name: unlock_tokens_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX unlock_tokens_user_id_idx ON kastell.unlock_tokens USING btree (user_id, created_at);
+
+--
+-- Name: users_email_key; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE UNIQUE INDEX users_email_key ON kastell.users USING btree (lower(email));
+
+--
+-- Name: chain_default_chained_at_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.chain_chained_at_idx ATTACH PARTITION audit.chain_default_chained_at_idx;
+
+--
+-- Name: chain_default_event_id_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.chain_event_id_idx ATTACH PARTITION audit.chain_default_event_id_idx;
+
+--
+-- Name: chain_default_pkey; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.chain_pkey ATTACH PARTITION audit.chain_default_pkey;
+
+--
+-- Name: chain_default_txid_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.chain_txid_idx ATTACH PARTITION audit.chain_default_txid_idx;
+
+--
+-- Name: events_default_actor_id_occurred_at_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.events_actor_idx ATTACH PARTITION audit.events_default_actor_id_occurred_at_idx;
+
+--
+-- Name: events_default_company_id_occurred_at_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.events_company_idx ATTACH PARTITION audit.events_default_company_id_occurred_at_idx;
+
+--
+-- Name: events_default_occurred_at_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.events_occurred_at_idx ATTACH PARTITION audit.events_default_occurred_at_idx;
+
+--
+-- Name: events_default_pkey; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.events_pkey ATTACH PARTITION audit.events_default_pkey;
+
+--
+-- Name: events_default_txid_ingest_seq_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.events_txid_idx ATTACH PARTITION audit.events_default_txid_ingest_seq_idx;
+
+--
+-- Name: chain chain_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER chain_append_only BEFORE DELETE OR UPDATE ON audit.chain FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: chain chain_no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER chain_no_truncate BEFORE TRUNCATE ON audit.chain FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: checkpoints checkpoints_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER checkpoints_append_only BEFORE DELETE OR UPDATE ON audit.checkpoints FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: checkpoints checkpoints_no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON audit.checkpoints FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: events events_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON audit.events FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: events events_no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON audit.events FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: exports exports_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER exports_append_only BEFORE DELETE OR UPDATE ON audit.exports FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: exports exports_no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER exports_no_truncate BEFORE TRUNCATE ON audit.exports FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: chain_default no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON audit.chain_default FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: events_default no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON audit.events_default FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: retention_log retention_log_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER retention_log_append_only BEFORE DELETE OR UPDATE ON audit.retention_log FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: retention_log retention_log_no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER retention_log_no_truncate BEFORE TRUNCATE ON audit.retention_log FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: verifications verifications_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER verifications_append_only BEFORE DELETE OR UPDATE ON audit.verifications FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: verifications verifications_no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER verifications_no_truncate BEFORE TRUNCATE ON audit.verifications FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: assets assets_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER assets_touch BEFORE UPDATE ON kastell.assets FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: companies companies_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER companies_touch BEFORE UPDATE ON kastell.companies FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: invites invites_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER invites_check_role BEFORE INSERT OR UPDATE ON kastell.invites FOR EACH ROW EXECUTE FUNCTION app.check_membership_role();
+
+--
+-- Name: memberships memberships_changed; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER memberships_changed AFTER DELETE OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.memberships_changed();
+
+--
+-- Name: memberships memberships_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER memberships_check_role BEFORE INSERT OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.check_membership_role();
+
+--
+-- Name: passkeys passkeys_changed; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER passkeys_changed AFTER INSERT OR DELETE ON kastell.passkeys FOR EACH ROW EXECUTE FUNCTION app.factor_changed();
+
+--
+-- Name: role_permissions role_permissions_deleted; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER role_permissions_deleted AFTER DELETE ON kastell.role_permissions REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION app.role_permissions_changed();
+
+--
+-- Name: role_permissions role_permissions_inserted; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER role_permissions_inserted AFTER INSERT ON kastell.role_permissions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION app.role_permissions_changed();
+
+--
+-- Name: role_permissions role_permissions_updated; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER role_permissions_updated AFTER UPDATE ON kastell.role_permissions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION app.role_permissions_changed();
+
+--
+-- Name: sites sites_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER sites_touch BEFORE UPDATE ON kastell.sites FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: totp_factors totp_factors_changed; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER totp_factors_changed AFTER INSERT OR DELETE OR UPDATE ON kastell.totp_factors FOR EACH ROW EXECUTE FUNCTION app.factor_changed();
+
+--
+-- Name: users users_first_password; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER users_first_password AFTER INSERT ON kastell.users FOR EACH ROW EXECUTE FUNCTION app.users_first_password();
+
+--
+-- Name: users users_identity_changed; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER users_identity_changed AFTER UPDATE OF password_hash, status ON kastell.users FOR EACH ROW EXECUTE FUNCTION app.users_identity_changed();
+
+--
+-- Name: users users_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER users_touch BEFORE UPDATE ON kastell.users FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: assets assets_site_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.assets
+    ADD CONSTRAINT assets_site_id_company_id_fkey FOREIGN KEY (site_id, company_id) REFERENCES kastell.sites(site_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: auth_challenges auth_challenges_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.auth_challenges
+    ADD CONSTRAINT auth_challenges_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: backup_codes backup_codes_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.backup_codes
+    ADD CONSTRAINT backup_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: idempotency_keys idempotency_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: invites invites_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.invites
+    ADD CONSTRAINT invites_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: invites invites_invited_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.invites
+    ADD CONSTRAINT invites_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: invites invites_role_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.invites
+    ADD CONSTRAINT invites_role_id_fkey FOREIGN KEY (role_id) REFERENCES kastell.roles(role_id);
+
+--
+-- Name: memberships memberships_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.memberships
+    ADD CONSTRAINT memberships_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: memberships memberships_role_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.memberships
+    ADD CONSTRAINT memberships_role_id_fkey FOREIGN KEY (role_id) REFERENCES kastell.roles(role_id);
+
+--
+-- Name: memberships memberships_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.memberships
+    ADD CONSTRAINT memberships_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: passkeys passkeys_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.passkeys
+    ADD CONSTRAINT passkeys_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: password_history password_history_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_history
+    ADD CONSTRAINT password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: role_permissions role_permissions_permission_key_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.role_permissions
+    ADD CONSTRAINT role_permissions_permission_key_fkey FOREIGN KEY (permission_key) REFERENCES kastell.permissions(permission_key);
+
+--
+-- Name: role_permissions role_permissions_role_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.role_permissions
+    ADD CONSTRAINT role_permissions_role_id_fkey FOREIGN KEY (role_id) REFERENCES kastell.roles(role_id) ON DELETE CASCADE;
+
+--
+-- Name: roles roles_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.roles
+    ADD CONSTRAINT roles_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.sessions
+    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: sites sites_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.sites
+    ADD CONSTRAINT sites_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: totp_factors totp_factors_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.totp_factors
+    ADD CONSTRAINT totp_factors_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: unlock_tokens unlock_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.unlock_tokens
+    ADD CONSTRAINT unlock_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: chain audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.chain TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: chain_default audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.chain_default TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: checkpoints audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.checkpoints TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: events audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.events TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: events_default audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.events_default TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: exports audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.exports TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: retention_log audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.retention_log TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: verifications audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.verifications TO kastell_audit USING (true) WITH CHECK (true);
+
+--
+-- Name: chain; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.chain ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: chain_default; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.chain_default ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: checkpoints; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.checkpoints ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: checkpoints checkpoints_read; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY checkpoints_read ON audit.checkpoints FOR SELECT TO kastell_app USING (true);
+
+--
+-- Name: events; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: events_default; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.events_default ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: events events_read; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY events_read ON audit.events FOR SELECT TO kastell_app USING ((( SELECT app.has_global('audit.read'::text) AS has_global) OR ((company_id = ( SELECT app.company_scope('access_log.read'::text) AS company_scope)) AND (action = ANY (ARRAY['document.read'::text, 'document.download'::text, 'share_link.accessed'::text, 'company.read'::text])))));
+
+--
+-- Name: exports; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.exports ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: exports exports_read; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY exports_read ON audit.exports FOR SELECT TO kastell_app USING ((( SELECT app.has_global('audit.read'::text) AS has_global) OR ( SELECT app.has_global('audit.export'::text) AS has_global)));
+
+--
+-- Name: retention_log; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.retention_log ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: verifications; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.verifications ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: verifications verifications_read; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY verifications_read ON audit.verifications FOR SELECT TO kastell_app USING ((( SELECT app.has_global('audit.read'::text) AS has_global) OR ( SELECT app.has_global('evidence.read'::text) AS has_global)));
+
+--
+-- Name: assets; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.assets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: assets assets_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY assets_create ON kastell.assets FOR INSERT TO kastell_app WITH CHECK ((( SELECT app.has_global('assets.create'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('assets.create'::text) AS company_scope))));
+
+--
+-- Name: assets assets_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY assets_delete ON kastell.assets FOR DELETE TO kastell_app USING ((( SELECT app.has_global('assets.delete'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('assets.delete'::text) AS company_scope))));
+
+--
+-- Name: assets assets_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY assets_read ON kastell.assets FOR SELECT TO kastell_app USING ((( SELECT app.has_global('assets.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('assets.read'::text) AS company_scope))));
+
+--
+-- Name: assets assets_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY assets_update ON kastell.assets FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('assets.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('assets.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('assets.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('assets.update'::text) AS company_scope))));
+
+--
+-- Name: auth_challenges; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.auth_challenges ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: auth_challenges auth_challenges_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY auth_challenges_auth ON kastell.auth_challenges TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: auth_failures; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.auth_failures ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: auth_failures auth_failures_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY auth_failures_auth ON kastell.auth_failures TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: backup_codes; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.backup_codes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: backup_codes backup_codes_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY backup_codes_auth ON kastell.backup_codes TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: backup_codes backup_codes_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY backup_codes_read ON kastell.backup_codes FOR SELECT TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: companies; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.companies ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: companies companies_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY companies_auth ON kastell.companies FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: companies companies_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY companies_create ON kastell.companies FOR INSERT TO kastell_app WITH CHECK (( SELECT app.has_global('companies.create'::text) AS has_global));
+
+--
+-- Name: companies companies_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY companies_delete ON kastell.companies FOR DELETE TO kastell_app USING (( SELECT app.has_global('companies.delete'::text) AS has_global));
+
+--
+-- Name: companies companies_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY companies_read ON kastell.companies FOR SELECT TO kastell_app USING ((( SELECT app.has_global('companies.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.read'::text) AS company_scope))));
+
+--
+-- Name: companies companies_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY companies_update ON kastell.companies FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('companies.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('companies.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.update'::text) AS company_scope))));
+
+--
+-- Name: idempotency_keys; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.idempotency_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: idempotency_keys idempotency_keys_own; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY idempotency_keys_own ON kastell.idempotency_keys TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id))) WITH CHECK ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: idempotency_keys idempotency_keys_purge; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY idempotency_keys_purge ON kastell.idempotency_keys TO kastell_auth USING ((expires_at < now()));
+
+--
+-- Name: invites; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.invites ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: invites invites_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY invites_auth ON kastell.invites TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: invites invites_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY invites_create ON kastell.invites FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))) AND (invited_by = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('roles.manage'::text) AS has_global) OR (NOT (EXISTS ( SELECT 1
+   FROM kastell.roles r
+  WHERE ((r.role_id = invites.role_id) AND (r.role_key = 'owner'::text))))))));
+
+--
+-- Name: invites invites_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY invites_read ON kastell.invites FOR SELECT TO kastell_app USING ((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))));
+
+--
+-- Name: invites invites_revoke; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY invites_revoke ON kastell.invites FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope)))) WITH CHECK ((revoked_at IS NOT NULL));
+
+--
+-- Name: memberships; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.memberships ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: memberships memberships_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY memberships_auth ON kastell.memberships TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: memberships memberships_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY memberships_read ON kastell.memberships FOR SELECT TO kastell_app USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) OR ( SELECT app.has_global('users.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.read'::text) AS company_scope))));
+
+--
+-- Name: memberships memberships_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY memberships_update ON kastell.memberships FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope))));
+
+--
+-- Name: organisation; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.organisation ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: organisation organisation_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY organisation_read ON kastell.organisation FOR SELECT TO kastell_app, kastell_auth USING (true);
+
+--
+-- Name: organisation organisation_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY organisation_update ON kastell.organisation FOR UPDATE TO kastell_app USING (( SELECT app.has_global('organisation.update'::text) AS has_global)) WITH CHECK (( SELECT app.has_global('organisation.update'::text) AS has_global));
+
+--
+-- Name: passkeys; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.passkeys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: passkeys passkeys_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY passkeys_auth ON kastell.passkeys TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: passkeys passkeys_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY passkeys_read ON kastell.passkeys FOR SELECT TO kastell_app USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) OR ( SELECT app.has_global('users.read'::text) AS has_global)));
+
+--
+-- Name: password_history; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.password_history ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: password_history password_history_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY password_history_auth ON kastell.password_history TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: permissions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.permissions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: permissions permissions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY permissions_read ON kastell.permissions FOR SELECT TO kastell_app, kastell_auth USING (true);
+
+--
+-- Name: role_permissions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.role_permissions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: role_permissions role_permissions_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY role_permissions_auth ON kastell.role_permissions FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: role_permissions role_permissions_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY role_permissions_create ON kastell.role_permissions FOR INSERT TO kastell_app WITH CHECK (((scope <> 'global'::text) AND (EXISTS ( SELECT 1
+   FROM kastell.roles r
+  WHERE ((r.role_id = role_permissions.role_id) AND (r.company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope))))) AND (EXISTS ( SELECT 1
+   FROM kastell.permissions p
+  WHERE ((p.permission_key = role_permissions.permission_key) AND p.customer_assignable)))));
+
+--
+-- Name: role_permissions role_permissions_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY role_permissions_delete ON kastell.role_permissions FOR DELETE TO kastell_app USING ((EXISTS ( SELECT 1
+   FROM kastell.roles r
+  WHERE ((r.role_id = role_permissions.role_id) AND (r.company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope))))));
+
+--
+-- Name: role_permissions role_permissions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY role_permissions_read ON kastell.role_permissions FOR SELECT TO kastell_app USING ((EXISTS ( SELECT 1
+   FROM kastell.roles r
+  WHERE (r.role_id = role_permissions.role_id))));
+
+--
+-- Name: roles; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.roles ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: roles roles_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY roles_auth ON kastell.roles FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: roles roles_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY roles_create ON kastell.roles FOR INSERT TO kastell_app WITH CHECK ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope)));
+
+--
+-- Name: roles roles_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY roles_delete ON kastell.roles FOR DELETE TO kastell_app USING ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope)));
+
+--
+-- Name: roles roles_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY roles_read ON kastell.roles FOR SELECT TO kastell_app USING (((company_id IS NULL) OR (company_id = ( SELECT app.current_company_id() AS current_company_id)) OR ( SELECT app.has_global('roles.read'::text) AS has_global)));
+
+--
+-- Name: roles roles_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY roles_update ON kastell.roles FOR UPDATE TO kastell_app USING ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope))) WITH CHECK ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope)));
+
+--
+-- Name: sessions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.sessions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sessions sessions_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sessions_auth ON kastell.sessions TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: sessions sessions_end; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sessions_end ON kastell.sessions FOR UPDATE TO kastell_app USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) OR ( SELECT app.has_global('sessions.end'::text) AS has_global))) WITH CHECK ((ended_at IS NOT NULL));
+
+--
+-- Name: sessions sessions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sessions_read ON kastell.sessions FOR SELECT TO kastell_app USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) OR ( SELECT app.has_global('sessions.read'::text) AS has_global)));
+
+--
+-- Name: setup_tokens; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.setup_tokens ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: setup_tokens setup_tokens_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY setup_tokens_auth ON kastell.setup_tokens TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: sites; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.sites ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sites sites_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_create ON kastell.sites FOR INSERT TO kastell_app WITH CHECK ((( SELECT app.has_global('sites.create'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('sites.create'::text) AS company_scope))));
+
+--
+-- Name: sites sites_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_delete ON kastell.sites FOR DELETE TO kastell_app USING ((( SELECT app.has_global('sites.delete'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('sites.delete'::text) AS company_scope))));
+
+--
+-- Name: sites sites_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_read ON kastell.sites FOR SELECT TO kastell_app USING ((( SELECT app.has_global('sites.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('sites.read'::text) AS company_scope))));
+
+--
+-- Name: sites sites_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_update ON kastell.sites FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('sites.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('sites.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('sites.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('sites.update'::text) AS company_scope))));
+
+--
+-- Name: totp_factors; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.totp_factors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: totp_factors totp_factors_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY totp_factors_auth ON kastell.totp_factors TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: totp_factors totp_factors_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY totp_factors_read ON kastell.totp_factors FOR SELECT TO kastell_app USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) OR ( SELECT app.has_global('users.read'::text) AS has_global) OR (EXISTS ( SELECT 1
+   FROM kastell.memberships m
+  WHERE ((m.user_id = totp_factors.user_id) AND (m.company_id = ( SELECT app.company_scope('users.read'::text) AS company_scope)))))));
+
+--
+-- Name: unlock_tokens; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.unlock_tokens ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: unlock_tokens unlock_tokens_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY unlock_tokens_auth ON kastell.unlock_tokens TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: users; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.users ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: users users_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY users_auth ON kastell.users TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: users users_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY users_read ON kastell.users FOR SELECT TO kastell_app USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) OR ( SELECT app.has_global('users.read'::text) AS has_global) OR (EXISTS ( SELECT 1
+   FROM kastell.memberships m
+  WHERE ((m.user_id = users.user_id) AND (m.company_id = ( SELECT app.company_scope('users.read'::text) AS company_scope)))))));
+
+--
+-- Name: users users_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY users_update ON kastell.users FOR UPDATE TO kastell_app USING (((user_id = ( SELECT app.current_user_id() AS current_user_id)) OR ( SELECT app.has_global('users.update'::text) AS has_global) OR (EXISTS ( SELECT 1
+   FROM kastell.memberships m
+  WHERE ((m.user_id = users.user_id) AND (m.company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope))))))) WITH CHECK (true);
+
+--
+-- Name: SCHEMA app; Type: ACL; Schema: -; Owner: kastell_owner
+--
+
+GRANT USAGE ON SCHEMA app TO kastell_app;
+GRANT ALL ON SCHEMA app TO kastell_auth;
+
+--
+-- Name: SCHEMA audit; Type: ACL; Schema: -; Owner: kastell_owner
+--
+
+GRANT USAGE ON SCHEMA audit TO kastell_app;
+GRANT ALL ON SCHEMA audit TO kastell_audit;
+
+--
+-- Name: SCHEMA kastell; Type: ACL; Schema: -; Owner: kastell_owner
+--
+
+GRANT USAGE ON SCHEMA kastell TO kastell_app;
+GRANT USAGE ON SCHEMA kastell TO kastell_auth;
+
+--
+-- Name: SCHEMA kastell_meta; Type: ACL; Schema: -; Owner: kastell_owner
+--
+
+GRANT USAGE ON SCHEMA kastell_meta TO kastell_app;
+
+--
+-- Name: FUNCTION accept_invite(p_token_hash bytea, p_display_name text, p_password_hash text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.accept_invite(p_token_hash bytea, p_display_name text, p_password_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text) TO kastell_app;
+
+--
+-- Name: FUNCTION auth_locked_until(p_subject text, p_scale integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.auth_locked_until(p_subject text, p_scale integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION backup_code_hash(p_user_id uuid, p_challenge_hash bytea, p_slot integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.backup_code_hash(p_user_id uuid, p_challenge_hash bytea, p_slot integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.backup_code_hash(p_user_id uuid, p_challenge_hash bytea, p_slot integer) TO kastell_app;
+
+--
+-- Name: FUNCTION begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) TO kastell_app;
+
+--
+-- Name: FUNCTION claim_auth_attempt(p_subject text, p_scale integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) TO kastell_app;
+
+--
+-- Name: FUNCTION claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION clear_auth_failures(p_subject text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.clear_auth_failures(p_subject text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION company_scope(permission text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.company_scope(permission text) TO kastell_app;
+
+--
+-- Name: FUNCTION confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint) TO kastell_app;
+
+--
+-- Name: FUNCTION consume_auth_challenge(p_token_hash bytea, p_purpose text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) TO kastell_app;
+
+--
+-- Name: FUNCTION create_auth_challenge(p_token_hash bytea, p_purpose text, p_user_id uuid, p_webauthn_challenge text, p_via_unlock boolean, p_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.create_auth_challenge(p_token_hash bytea, p_purpose text, p_user_id uuid, p_webauthn_challenge text, p_via_unlock boolean, p_ttl interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.create_auth_challenge(p_token_hash bytea, p_purpose text, p_user_id uuid, p_webauthn_challenge text, p_via_unlock boolean, p_ttl interval) TO kastell_app;
+
+--
+-- Name: FUNCTION create_setup_token(p_token_hash bytea, p_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.create_setup_token(p_token_hash bytea, p_ttl interval) TO kastell_app;
+
+--
+-- Name: FUNCTION create_unlock_token(p_user_id uuid, p_token_hash bytea, p_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.create_unlock_token(p_user_id uuid, p_token_hash bytea, p_ttl interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.create_unlock_token(p_user_id uuid, p_token_hash bytea, p_ttl interval) TO kastell_app;
+
+--
+-- Name: FUNCTION current_company_id(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.current_company_id() TO kastell_app;
+
+--
+-- Name: FUNCTION current_user_id(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+GRANT ALL ON FUNCTION app.current_user_id() TO kastell_app;
+GRANT ALL ON FUNCTION app.current_user_id() TO kastell_auth;
+
+--
+-- Name: FUNCTION delete_own_passkey(p_passkey_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.delete_own_passkey(p_passkey_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.delete_own_passkey(p_passkey_id uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION end_session(p_token_hash bytea, p_reason text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.end_session(p_token_hash bytea, p_reason text) TO kastell_app;
+
+--
+-- Name: FUNCTION end_session_by_id(p_session_id uuid, p_reason text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.end_session_by_id(p_session_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.end_session_by_id(p_session_id uuid, p_reason text) TO kastell_app;
+
+--
+-- Name: FUNCTION end_sessions_of(p_user_id uuid, p_reason text, p_except uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.end_sessions_of(p_user_id uuid, p_reason text, p_except uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.end_sessions_of(p_user_id uuid, p_reason text, p_except uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION end_user_sessions(p_user_id uuid, p_reason text, p_except uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION factor_changed(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.factor_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION find_account(p_email text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.find_account(p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.find_account(p_email text) TO kastell_app;
+
+--
+-- Name: FUNCTION find_account_by_id(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.find_account_by_id(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.find_account_by_id(p_user_id uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION find_auth_challenge(p_token_hash bytea, p_purpose text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.find_auth_challenge(p_token_hash bytea, p_purpose text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.find_auth_challenge(p_token_hash bytea, p_purpose text) TO kastell_app;
+
+--
+-- Name: FUNCTION find_passkey(p_credential_id text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.find_passkey(p_credential_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.find_passkey(p_credential_id text) TO kastell_app;
+
+--
+-- Name: FUNCTION find_sign_in(p_email text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.find_sign_in(p_email text) TO kastell_app;
+
+--
+-- Name: FUNCTION find_unlock_bypass(p_bypass_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION has_global(permission text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_app;
+
+--
+-- Name: FUNCTION invite_for_token(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION may_act_for(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION memberships_changed(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.memberships_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION owner_exists(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.owner_exists() TO kastell_app;
+
+--
+-- Name: FUNCTION passkey_credentials_of(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.passkey_credentials_of(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.passkey_credentials_of(p_user_id uuid, p_challenge_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION password_history_of(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.password_history_of(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.password_history_of(p_user_id uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION purge_expired_idempotency_keys(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.purge_expired_idempotency_keys() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.purge_expired_idempotency_keys() TO kastell_app;
+
+--
+-- Name: FUNCTION record_passkey_use(p_passkey_id uuid, p_sign_count bigint); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.record_passkey_use(p_passkey_id uuid, p_sign_count bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.record_passkey_use(p_passkey_id uuid, p_sign_count bigint) TO kastell_app;
+
+--
+-- Name: FUNCTION redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval) TO kastell_app;
+
+--
+-- Name: FUNCTION rehash_password(p_user_id uuid, p_old_hash text, p_new_hash text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.rehash_password(p_user_id uuid, p_old_hash text, p_new_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.rehash_password(p_user_id uuid, p_old_hash text, p_new_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION remove_own_totp(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.remove_own_totp() FROM PUBLIC;
+
+--
+-- Name: FUNCTION replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) TO kastell_app;
+
+--
+-- Name: FUNCTION require_act_for(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reset_factors(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reset_factors(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reset_factors(p_user_id uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION resume_session(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.resume_session(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.resume_session(p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION role_permissions_changed(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.role_permissions_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION rotate_session(p_old_hash bytea, p_new_hash bytea, p_reauth boolean); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_reauth boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_reauth boolean) TO kastell_app;
+
+--
+-- Name: FUNCTION security_officer_emails(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.security_officer_emails() TO kastell_app;
+
+--
+-- Name: FUNCTION set_own_password(p_new_hash text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.set_own_password(p_new_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.set_own_password(p_new_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION setup_token_valid(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+GRANT ALL ON FUNCTION app.setup_token_valid(p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text) TO kastell_app;
+
+--
+-- Name: FUNCTION totp_state(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.totp_state(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.totp_state(p_user_id uuid, p_challenge_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION use_backup_code(p_user_id uuid, p_challenge_hash bytea, p_slot integer, p_code_hash text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.use_backup_code(p_user_id uuid, p_challenge_hash bytea, p_slot integer, p_code_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.use_backup_code(p_user_id uuid, p_challenge_hash bytea, p_slot integer, p_code_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION use_totp_step(p_user_id uuid, p_challenge_hash bytea, p_step bigint); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.use_totp_step(p_user_id uuid, p_challenge_hash bytea, p_step bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.use_totp_step(p_user_id uuid, p_challenge_hash bytea, p_step bigint) TO kastell_app;
+
+--
+-- Name: FUNCTION users_first_password(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.users_first_password() FROM PUBLIC;
+
+--
+-- Name: FUNCTION users_identity_changed(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.users_identity_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION uuidv7(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+GRANT ALL ON FUNCTION app.uuidv7() TO kastell_app;
+GRANT ALL ON FUNCTION app.uuidv7() TO kastell_auth;
+
+--
+-- Name: FUNCTION withdraw_auth_attempt(p_attempt_id uuid, p_reset boolean); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.withdraw_auth_attempt(p_attempt_id uuid, p_reset boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.withdraw_auth_attempt(p_attempt_id uuid, p_reset boolean) TO kastell_app;
+
+--
+-- Name: FUNCTION append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) TO kastell_app;
+
+--
+-- Name: FUNCTION append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) TO kastell_app;
+
+--
+-- Name: FUNCTION chain_head(); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.chain_head() TO kastell_app;
+
+--
+-- Name: FUNCTION chain_range(p_after_seq bigint, p_through_seq bigint); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+REVOKE ALL ON FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) TO kastell_app;
+
+--
+-- Name: FUNCTION chain_slice(p_after_seq bigint, p_limit integer); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) TO kastell_app;
+
+--
+-- Name: FUNCTION chain_stats(); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.chain_stats() TO kastell_app;
+
+--
+-- Name: FUNCTION drop_expired_month(p_month date); Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION audit.drop_expired_month(p_month date) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.drop_expired_month(p_month date) TO kastell_app;
+
+--
+-- Name: FUNCTION ensure_partitions(p_months_ahead integer); Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) TO kastell_app;
+
+--
+-- Name: FUNCTION latest_checkpoint(); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.latest_checkpoint() TO kastell_app;
+
+--
+-- Name: FUNCTION partition_months(); Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION audit.partition_months() FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.partition_months() TO kastell_app;
+
+--
+-- Name: FUNCTION pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer) TO kastell_app;
+
+--
+-- Name: FUNCTION record_checkpoint(p_seq bigint, p_hash bytea, p_statement text, p_signature text); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.record_checkpoint(p_seq bigint, p_hash bytea, p_statement text, p_signature text) TO kastell_app;
+
+--
+-- Name: FUNCTION record_export(p_day date, p_first bigint, p_last bigint, p_count bigint, p_target text, p_manifest_sha256 bytea, p_verified boolean); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.record_export(p_day date, p_first bigint, p_last bigint, p_count bigint, p_target text, p_manifest_sha256 bytea, p_verified boolean) TO kastell_app;
+
+--
+-- Name: FUNCTION record_verification(p_ok boolean, p_checked bigint, p_head bigint, p_first_bad bigint, p_problem text, p_duration_ms integer, p_started timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.record_verification(p_ok boolean, p_checked bigint, p_head bigint, p_first_bad bigint, p_problem text, p_duration_ms integer, p_started timestamp with time zone) TO kastell_app;
+
+--
+-- Name: FUNCTION seq_range(p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.seq_range(p_from timestamp with time zone, p_to timestamp with time zone) TO kastell_app;
+
+--
+-- Name: FUNCTION unchained_before(p_before timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+GRANT ALL ON FUNCTION audit.unchained_before(p_before timestamp with time zone) TO kastell_app;
+
+--
+-- Name: TABLE chain; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.chain TO kastell_audit;
+
+--
+-- Name: TABLE chain_default; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.chain_default TO kastell_audit;
+
+--
+-- Name: TABLE checkpoints; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.checkpoints TO kastell_audit;
+GRANT SELECT ON TABLE audit.checkpoints TO kastell_app;
+
+--
+-- Name: SEQUENCE events_ingest_seq; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT USAGE ON SEQUENCE audit.events_ingest_seq TO kastell_audit;
+
+--
+-- Name: TABLE events; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.events TO kastell_audit;
+GRANT SELECT ON TABLE audit.events TO kastell_app;
+
+--
+-- Name: TABLE events_default; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.events_default TO kastell_audit;
+
+--
+-- Name: TABLE exports; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.exports TO kastell_audit;
+GRANT SELECT ON TABLE audit.exports TO kastell_app;
+
+--
+-- Name: TABLE retention_log; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.retention_log TO kastell_audit;
+
+--
+-- Name: TABLE verifications; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.verifications TO kastell_audit;
+GRANT SELECT ON TABLE audit.verifications TO kastell_app;
+
+--
+-- Name: TABLE assets; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.assets TO kastell_app;
+
+--
+-- Name: TABLE auth_challenges; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.auth_challenges TO kastell_auth;
+
+--
+-- Name: TABLE auth_failures; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.auth_failures TO kastell_auth;
+
+--
+-- Name: TABLE backup_codes; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.backup_codes TO kastell_auth;
+
+--
+-- Name: COLUMN backup_codes.user_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(user_id) ON TABLE kastell.backup_codes TO kastell_app;
+
+--
+-- Name: COLUMN backup_codes.slot; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(slot) ON TABLE kastell.backup_codes TO kastell_app;
+
+--
+-- Name: COLUMN backup_codes.used_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(used_at) ON TABLE kastell.backup_codes TO kastell_app;
+
+--
+-- Name: COLUMN backup_codes.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.backup_codes TO kastell_app;
+
+--
+-- Name: TABLE companies; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.companies TO kastell_app;
+GRANT SELECT ON TABLE kastell.companies TO kastell_auth;
+
+--
+-- Name: TABLE idempotency_keys; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.idempotency_keys TO kastell_app;
+GRANT SELECT,DELETE ON TABLE kastell.idempotency_keys TO kastell_auth;
+
+--
+-- Name: COLUMN idempotency_keys.response_status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(response_status) ON TABLE kastell.idempotency_keys TO kastell_app;
+
+--
+-- Name: COLUMN idempotency_keys.response_sealed; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(response_sealed) ON TABLE kastell.idempotency_keys TO kastell_app;
+
+--
+-- Name: TABLE invites; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT,UPDATE ON TABLE kastell.invites TO kastell_auth;
+
+--
+-- Name: COLUMN invites.invite_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(invite_id) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.email; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(email) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.role_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(role_id) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(company_id) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.invited_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(invited_by) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.expires_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(expires_at) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.accepted_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(accepted_at) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.revoked_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: TABLE memberships; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.memberships TO kastell_app;
+GRANT SELECT,INSERT ON TABLE kastell.memberships TO kastell_auth;
+
+--
+-- Name: COLUMN memberships.role_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(role_id) ON TABLE kastell.memberships TO kastell_app;
+
+--
+-- Name: TABLE organisation; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.organisation TO kastell_app;
+GRANT SELECT ON TABLE kastell.organisation TO kastell_auth;
+
+--
+-- Name: COLUMN organisation.name; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(name) ON TABLE kastell.organisation TO kastell_app;
+
+--
+-- Name: COLUMN organisation.default_locale; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(default_locale) ON TABLE kastell.organisation TO kastell_app;
+
+--
+-- Name: TABLE passkeys; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.passkeys TO kastell_auth;
+
+--
+-- Name: COLUMN passkeys.passkey_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(passkey_id) ON TABLE kastell.passkeys TO kastell_app;
+
+--
+-- Name: COLUMN passkeys.user_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(user_id) ON TABLE kastell.passkeys TO kastell_app;
+
+--
+-- Name: COLUMN passkeys.name; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(name) ON TABLE kastell.passkeys TO kastell_app;
+
+--
+-- Name: COLUMN passkeys.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.passkeys TO kastell_app;
+
+--
+-- Name: COLUMN passkeys.last_used_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(last_used_at) ON TABLE kastell.passkeys TO kastell_app;
+
+--
+-- Name: TABLE password_history; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.password_history TO kastell_auth;
+
+--
+-- Name: TABLE permissions; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.permissions TO kastell_app;
+GRANT SELECT ON TABLE kastell.permissions TO kastell_auth;
+
+--
+-- Name: TABLE role_permissions; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.role_permissions TO kastell_app;
+GRANT SELECT ON TABLE kastell.role_permissions TO kastell_auth;
+
+--
+-- Name: TABLE roles; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.roles TO kastell_app;
+GRANT SELECT ON TABLE kastell.roles TO kastell_auth;
+
+--
+-- Name: COLUMN roles.name; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(name) ON TABLE kastell.roles TO kastell_app;
+
+--
+-- Name: TABLE sessions; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.sessions TO kastell_auth;
+
+--
+-- Name: COLUMN sessions.session_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(session_id) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.user_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(user_id) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.last_seen_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(last_seen_at) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.expires_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(expires_at) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.ip; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(ip) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.user_agent; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(user_agent) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.ended_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(ended_at),UPDATE(ended_at) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.end_reason; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(end_reason),UPDATE(end_reason) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.reauth_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(reauth_at) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: COLUMN sessions.auth_method; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(auth_method) ON TABLE kastell.sessions TO kastell_app;
+
+--
+-- Name: TABLE setup_tokens; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.setup_tokens TO kastell_auth;
+
+--
+-- Name: TABLE sites; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.sites TO kastell_app;
+
+--
+-- Name: TABLE totp_factors; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.totp_factors TO kastell_auth;
+
+--
+-- Name: COLUMN totp_factors.user_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(user_id) ON TABLE kastell.totp_factors TO kastell_app;
+
+--
+-- Name: COLUMN totp_factors.confirmed_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(confirmed_at) ON TABLE kastell.totp_factors TO kastell_app;
+
+--
+-- Name: COLUMN totp_factors.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.totp_factors TO kastell_app;
+
+--
+-- Name: TABLE unlock_tokens; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.unlock_tokens TO kastell_auth;
+
+--
+-- Name: TABLE users; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.users TO kastell_auth;
+
+--
+-- Name: COLUMN users.user_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(user_id) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: COLUMN users.email; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(email) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: COLUMN users.display_name; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(display_name),UPDATE(display_name) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: COLUMN users.status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(status),UPDATE(status) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: COLUMN users.locale; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(locale),UPDATE(locale) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: COLUMN users.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: COLUMN users.updated_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(updated_at) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: TABLE schema_migrations; Type: ACL; Schema: kastell_meta; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell_meta.schema_migrations TO kastell_app;
