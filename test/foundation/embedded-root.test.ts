@@ -15,7 +15,9 @@ import { freePort } from '../harness/postgres.ts';
 
 const repo = new URL('../..', import.meta.url).pathname;
 const asRoot = process.getuid?.() === 0;
-const nobody = { uid: 65534, gid: 65534, groups: [65534] };
+// a stand-in for the postgres user that owns none of the test's directories
+const strangerId = process.getuid?.() === 65534 ? 65533 : 65534;
+const nobody = { uid: strangerId, gid: strangerId, groups: [strangerId] };
 
 function cloneInto(dir: string): void {
   mkdirSync(dir);
