@@ -1,16 +1,27 @@
-// `npm start` on a fresh clone: embedded PostgreSQL in KASTELL_DATA_DIR, a
-// set-up link on the console, /healthz 200, clean stop on SIGTERM, and a
-// second start that reuses the data.
+// `npm start` on a fresh clone: embedded PostgreSQL in KASTELL_DATA_DIR (as
+// root: under /var/lib/kastell/embedded-postgres, recorded there), a set-up
+// link on the console, /healthz 200, clean stop on SIGTERM, and a second start
+// that reuses the data.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort } from '../harness/postgres.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kastell-embedded-'));
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+/** Where the cluster is: as root outside KASTELL_DATA_DIR (see app/db/embedded.ts). */
+function clusterDir(): string {
+  const secretsFile = join(dataDir, 'embedded-postgres.json');
+  const recorded = existsSync(secretsFile) ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as { clusterDir?: string }).clusterDir : undefined;
+  return recorded ?? join(dataDir, 'postgres');
+}
+after(() => {
+  const cluster = clusterDir();
+  if (!cluster.startsWith(dataDir)) rmSync(dirname(cluster), { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 async function startPortal(port: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
@@ -41,6 +52,7 @@ test('first start initialises, migrates and prints a set-up link; SIGTERM stops 
   assert.equal(health.status, 200);
   assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
 
+  const firstCluster = clusterDir();
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 0, first.output().slice(-3000));
   assert.match(first.output(), /"signal":"SIGTERM"/);
@@ -49,6 +61,7 @@ test('first start initialises, migrates and prints a set-up link; SIGTERM stops 
   const second = await startPortal(port);
   assert.doesNotMatch(second.output(), /initialising/);
   assert.match(second.output(), /\/setup\//, 'still no owner, so a fresh link');
+  assert.equal(clusterDir(), firstCluster, 'the same cluster');
   const secrets = JSON.parse(readFileSync(join(dataDir, 'embedded-postgres.json'), 'utf8'));
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, second.output().slice(-3000));
@@ -57,6 +70,6 @@ test('first start initialises, migrates and prints a set-up link; SIGTERM stops 
 
 test('no postmaster is left running after the portal stops', async () => {
   const { execFileSync } = await import('node:child_process');
-  const running = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dataDir) && /postgres/.test(line));
+  const running = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(clusterDir()) && /postgres/.test(line));
   assert.deepEqual(running, []);
 });

