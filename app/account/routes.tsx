@@ -8,6 +8,7 @@ import { auditFor } from '../audit/record.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { HttpError, type Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { text } from '../http/text-schema.ts';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment, regenerateBackupCodes } from '../auth/factors.ts';
 import { createIdentity, type Identity } from '../auth/identity.ts';
@@ -31,12 +32,12 @@ const meSchema = z.object({
 });
 
 const reauthSchema = z.strictObject({
-  password: z.string({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
-  code: z.string().trim().max(40).optional(),
+  password: text({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
+  code: text().trim().max(40).optional(),
   next: z.string().regex(/^\/(?!\/)[A-Za-z0-9/_-]*$/).optional(),
 });
 const passwordChangeSchema = z.strictObject({
-  newPassword: z.string({ error: 'issue.enterNewPassword' }).min(1, 'issue.enterNewPassword').max(4096, 'issue.tooLong'),
+  newPassword: text({ error: 'issue.enterNewPassword' }).min(1, 'issue.enterNewPassword').max(4096, 'issue.tooLong'),
 });
 
 /** Sets a new password for the signed-in user after the policy; returns the policy's refusals. */
@@ -194,7 +195,7 @@ export function accountRoutes(deps: FeatureDeps): Hono<AppEnv> {
     tag: 'security',
     permission: 'signed-in',
     status: 201,
-    body: z.strictObject({ name: z.string().trim().min(1).max(100), response: z.record(z.string(), z.unknown()) }),
+    body: z.strictObject({ name: text().trim().min(1).max(100), response: z.record(z.string(), z.unknown()) }),
     response: z.object({ registered: z.literal(true) }),
     handler: async (c, { body }) => {
       const user = requireSudo(c, config);

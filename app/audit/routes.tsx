@@ -9,13 +9,14 @@ import type { Tx } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { renderPage } from '../http/layout.tsx';
+import { text } from '../http/text-schema.ts';
 import { readQuery } from '../http/validate.ts';
 
 export const auditFilterSchema = z.strictObject({
   actor: z.uuid({ error: 'actor must be a user id' }).optional(),
   action: z.string().regex(/^[a-z_.]+$/, 'action looks like company.created').max(100).optional(),
   entityType: z.string().regex(/^[a-z_]+$/, 'entity type looks like company').max(50).optional(),
-  entityId: z.string().max(100).optional(),
+  entityId: text().max(100).optional(),
   from: z.iso.date({ error: 'from must be a date (YYYY-MM-DD)' }).optional(),
   to: z.iso.date({ error: 'to must be a date (YYYY-MM-DD)' }).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(200),

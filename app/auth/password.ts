@@ -1,14 +1,13 @@
 // Argon2id with SPEC's parameters: 64 MiB, t=3, p=4, every hash and verify
 // inside the process-wide HashLimiter.
 import argon2 from 'argon2';
-import { z } from 'zod';
+import { text } from '../http/text-schema.ts';
 import { HashLimiter, type Lane } from './hash-limiter.ts';
 
 export const argon2Options = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 } as const;
 
 /** Length only here (the full policy is password-policy.ts): no composition rules, no truncation. */
-export const passwordSchema = z
-  .string({ error: 'issue.enterNewPassword' })
+export const passwordSchema = text({ error: 'issue.enterNewPassword' })
   .min(12, 'issue.tooShort')
   .max(1024, 'issue.tooLong');
 

@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
+import { text } from '../http/text-schema.ts';
 import { backupCodeUsable } from './factors.ts';
 import { mfaRequired, type Identity } from './identity.ts';
 import { accountSubject, claimAttempt, factorSubject, ipSubject, unlockSubject, withdrawAttempts, type Subject } from './lockout.ts';
@@ -19,13 +20,13 @@ import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 import { matchTotp, totpCodePattern } from './totp.ts';
 
 export const signInSchema = z.strictObject({
-  email: z.string({ error: 'issue.enterYourEmail' }).trim().min(3, 'issue.enterYourEmail').max(254, 'issue.tooLong'),
-  password: z.string({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
+  email: text({ error: 'issue.enterYourEmail' }).trim().min(3, 'issue.enterYourEmail').max(254, 'issue.tooLong'),
+  password: text({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
 });
 export type SignInInput = z.infer<typeof signInSchema>;
 
 export const factorSchema = z.strictObject({
-  code: z.string({ error: 'issue.enterCode' }).trim().min(6, 'issue.enterCode').max(40, 'issue.tooLong'),
+  code: text({ error: 'issue.enterCode' }).trim().min(6, 'issue.enterCode').max(40, 'issue.tooLong'),
 });
 
 export const challengeCookie = '__Host-kastell-challenge';

@@ -10,6 +10,9 @@ const byCode: Record<string, { status: number; code: string; message: string }> 
   '23503': { status: 422, code: 'invalid_reference', message: 'A referenced record does not exist or is not visible to you.' },
   '22001': { status: 422, code: 'invalid', message: 'A value is too long.' },
   '22P02': { status: 400, code: 'bad_request', message: 'A value has the wrong format.' },
+  // character_not_in_repertoire (U+0000 in text), untranslatable_character: the edge schemas refuse these first
+  '22021': { status: 400, code: 'bad_request', message: 'A value contains a character that cannot be stored (such as U+0000).' },
+  '22P05': { status: 400, code: 'bad_request', message: 'A value contains a character that cannot be stored (such as U+0000).' },
   'P0002': { status: 404, code: 'link_invalid', message: 'This link is invalid, already used or expired.' },
   '55000': { status: 409, code: 'conflict', message: 'This cannot be done in the current state.' },
   '40001': { status: 503, code: 'retry', message: 'Please try again.' },

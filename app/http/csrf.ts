@@ -6,6 +6,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from './context.ts';
 import { HttpError } from './errors.ts';
+import { parseFormBody } from './form-body.ts';
 
 export const csrfCookie = '__Host-kastell-csrf';
 export const csrfField = '_csrf';
@@ -38,7 +39,7 @@ export function csrfProtection(publicOrigin: string) {
     if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
       throw new HttpError(415, 'form_required', 'Send this form as application/x-www-form-urlencoded.');
     }
-    const form = await c.req.parseBody();
+    const form = await parseFormBody(c);
     const sent = typeof form[csrfField] === 'string' ? (form[csrfField] as string) : '';
     if (!sameToken(sent, token)) {
       throw new HttpError(403, 'csrf_rejected', 'This form has expired. Go back, reload the page and try again.');

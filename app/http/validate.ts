@@ -6,6 +6,8 @@ import { isMessageKey, translator, type Translate } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 import { HttpError, type Issue } from './errors.ts';
 import { csrfField } from './csrf.ts';
+import { parseFormBody } from './form-body.ts';
+import { text } from './text-schema.ts';
 
 const english = translator('en');
 
@@ -47,7 +49,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 
 /** Form fields without the CSRF token; empty optional fields become undefined. */
 export async function readFormFields(c: Context): Promise<Record<string, string | undefined>> {
-  const form = await c.req.parseBody();
+  const form = await parseFormBody(c);
   const fields: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(form)) {
     if (key === csrfField) continue;
@@ -70,10 +72,10 @@ export function idParam(c: Context, name: string): string {
 
 /** A required text field: missing, blank and too long each get a message a person can act on. */
 export const requiredText = (message: MessageKey, max: number) =>
-  z.string({ error: message }).trim().min(1, message).max(max, 'issue.tooLong');
+  text({ error: message }).trim().min(1, message).max(max, 'issue.tooLong');
 
 export const optionalText = (max: number) =>
-  z.string().trim().min(1).max(max, 'issue.tooLong').optional();
+  text().trim().min(1).max(max, 'issue.tooLong').optional();
 
 /** An edit form sends every field: a blank optional one means "clear it". */
 export function blanksCleared<T extends object, K extends keyof T>(input: T, optional: readonly K[]): T & { [P in K]: T[P] | null } {

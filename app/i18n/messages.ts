@@ -104,6 +104,7 @@ export const en = {
   'issue.tooShort': 'must be at least {min} characters',
   'issue.unknownFields': 'unknown field(s): {fields}',
   'issue.invalid': 'is not valid',
+  'issue.controlCharacters': 'contains an invisible control character (such as NUL, or a line break in a one-line field): remove it',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -211,6 +212,7 @@ export const de: Messages = {
   'issue.tooShort': 'mindestens {min} Zeichen',
   'issue.unknownFields': 'unbekannte(s) Feld(er): {fields}',
   'issue.invalid': 'ist nicht gültig',
+  'issue.controlCharacters': 'enthält ein unsichtbares Steuerzeichen (etwa NUL oder einen Zeilenumbruch in einem einzeiligen Feld): Entfernen Sie es',
 };
 
 export const fr: Messages = {
@@ -315,6 +317,7 @@ export const fr: Messages = {
   'issue.tooShort': 'au moins {min} caractères',
   'issue.unknownFields': 'champ(s) inconnu(s) : {fields}',
   'issue.invalid': 'n’est pas valide',
+  'issue.controlCharacters': 'contient un caractère de contrôle invisible (p. ex. NUL, ou un saut de ligne dans un champ d’une ligne) : supprimez-le',
 };
 
 export const it: Messages = {
@@ -419,4 +422,5 @@ export const it: Messages = {
   'issue.tooShort': 'almeno {min} caratteri',
   'issue.unknownFields': 'campo/i sconosciuto/i: {fields}',
   'issue.invalid': 'non è valido',
+  'issue.controlCharacters': 'contiene un carattere di controllo invisibile (p. es. NUL, o un a capo in un campo di una riga): lo rimuova',
 };

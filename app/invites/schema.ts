@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { passwordSchema } from '../auth/password.ts';
+import { emailAddress } from '../http/text-schema.ts';
 import { requiredText } from '../http/validate.ts';
 
 export const inviteInputSchema = z.strictObject({
-  email: z.email({ error: 'issue.enterEmail' }).max(254, 'issue.tooLong'),
+  email: emailAddress('issue.enterEmail'),
   roleId: z.uuid({ error: 'issue.chooseRole' }),
   companyId: z.uuid({ message: 'issue.chooseCompany' }).optional(),
 });

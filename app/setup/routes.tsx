@@ -10,12 +10,13 @@ import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import type { Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { emailAddress } from '../http/text-schema.ts';
 import { issuesOf, readFormFields, requiredText } from '../http/validate.ts';
 
 export const setupSchema = z.strictObject({
   organisation: requiredText('issue.enterOrganisation', 200),
   displayName: requiredText('issue.enterYourName', 200),
-  email: z.email({ error: 'issue.enterEmail' }).max(254, 'issue.tooLong'),
+  email: emailAddress('issue.enterEmail'),
   password: passwordSchema,
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../http/text-schema.ts';
 import { optionalText, requiredText } from '../http/validate.ts';
 
 export const siteInputSchema = z.strictObject({
@@ -6,7 +7,7 @@ export const siteInputSchema = z.strictObject({
   street: optionalText(200),
   postalCode: optionalText(20),
   city: optionalText(100),
-  country: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'issue.countryCode').optional(),
+  country: text().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'issue.countryCode').optional(),
 });
 /** PATCH: omitted fields stay; null clears an optional field. */
 export const sitePatchSchema = z.strictObject({
