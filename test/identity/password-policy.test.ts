@@ -87,9 +87,12 @@ test('the last five passwords cannot be reused: each of them is refused, the six
   const [kept] = await t.admin`select count(*)::int as n from kastell.password_history where user_id = ${user.userId}`;
   assert.equal(kept!.n, 5, 'five hashes kept, the current one included');
   // the current password and the four before it: each refused, and nothing changed
+  const hashNow = async () => (await t.admin`select password_hash from kastell.users where user_id = ${user.userId}`)[0]!.password_hash as string;
+  const before = await hashNow();
   for (const [age, password] of passwords.slice(1).reverse().entries()) {
     await assertRefusedAsReused(password, age === 0 ? 'the current password' : `the password ${age} change(s) ago`);
   }
+  assert.equal(await hashNow(), before, 'a refused change changes nothing');
   // the sixth-oldest is out of the window: accepted again, and it is the password in force
   assert.equal((await change(passwords[0]!)).status, 200, 'the sixth-oldest password is accepted again');
   const signIn = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: passwords[0] });
