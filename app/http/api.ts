@@ -129,7 +129,7 @@ export class ApiRegistry {
         responses: {
           [route.status]: { description: 'Success', content: { 'application/json': { schema: z.toJSONSchema(route.response) } } },
           ...(route.status === 201 ? {
-            409: { description: 'The first request with this Idempotency-Key is still running', content: { 'application/json': { schema: errorSchema } } },
+            409: { description: 'Conflict (see error.code): a unique value is taken; the first request with this Idempotency-Key is still running (idempotency_key_in_progress: retry after Retry-After); or it ran and its kept answer can no longer be read (idempotency_answer_unreadable: do not retry with this key, check whether the record exists)', content: { 'application/json': { schema: errorSchema } } },
             422: { description: 'Invalid input, or the Idempotency-Key was used for a different request', content: { 'application/json': { schema: errorSchema } } },
           } : {}),
           default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },

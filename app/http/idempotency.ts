@@ -4,7 +4,12 @@
 // request gets that answer again, marked `Idempotency-Replayed: true`.
 // The same key with a different request is refused (422), and so is a retry
 // while the first request still runs (409). A request that fails writes
-// nothing, so its key is released and may be retried.
+// nothing, so its key is released and may be retried. A kept answer that no
+// longer opens (its ciphertext moved to another row, or sealed under a key
+// that is not loaded) is a 409 `idempotency_answer_unreadable`: the first
+// request did run, so the key stays spent and is never run again (that could
+// create twice); the client is told to look the record up before creating
+// it anew with a new key.
 import { createHash } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Database } from '../db/client.ts';
@@ -29,6 +34,17 @@ export function parseIdempotencyKey(header: string): string {
     throw new HttpError(400, 'invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters (a UUID works well).');
   }
   return header;
+}
+
+/** The kept answer, or the 409 that says the key is spent and what to do instead. */
+function openAnswer(box: SecretBox, sealed: string, context: string): unknown {
+  try {
+    return JSON.parse(box.open(sealed, context));
+  } catch {
+    throw new HttpError(409, 'idempotency_answer_unreadable',
+      'The first request with this Idempotency-Key was carried out, but its answer can no longer be read. '
+      + 'Do not retry with this key: check whether the record exists, and create it with a new key only if it does not.');
+  }
 }
 
 export function createIdempotencyStore(db: Database, box: SecretBox): IdempotencyStore {
@@ -56,7 +72,7 @@ export function createIdempotencyStore(db: Database, box: SecretBox): Idempotenc
         if (earlier.response_status === null || earlier.response_sealed === null) {
           throw new HttpError(409, 'idempotency_key_in_progress', 'The first request with this Idempotency-Key is still running. Retry in a moment.', [], { 'Retry-After': '1' });
         }
-        return { status: earlier.response_status, body: JSON.parse(box.open(earlier.response_sealed, sealContext(user, key))), replayed: true };
+        return { status: earlier.response_status, body: openAnswer(box, earlier.response_sealed, sealContext(user, key)), replayed: true };
       }
 
       let answer: { status: number; body: unknown };

@@ -1,6 +1,7 @@
 // Idempotency-Key on create endpoints: a retried create answers as the first
 // one did and creates nothing more; the key is bound to its user and its
-// request; a failed request releases it; the kept answer is sealed.
+// request; a failed request releases it; the kept answer is sealed, and one
+// that does not open spends the key with a 409 (never a re-run).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
@@ -111,10 +112,47 @@ test('the kept answer is sealed: an invite link is replayed but never stored in 
   const token = new URL(first.json().link).pathname.split('/').pop()!;
   assert.ok(token.length >= 20);
   assert.ok(!row!.response_sealed.includes(token) && !row!.response_sealed.includes(body.email), 'sealed, not readable');
-  // moved to another key, the sealed answer does not open (bound to user and key)
-  await t.admin`update kastell.idempotency_keys set response_sealed = ${row!.response_sealed}
-    where user_id = ${admin.userId} and idempotency_key = 'shared-key-1'`;
-  assert.equal((await create(adminClient, 'shared-key-1', { name: 'Mine AG' })).status, 500);
+});
+
+test('a kept answer that does not open is a 409 that spends the key: the retry creates nothing and is told what to do', async () => {
+  const [keyA, keyB] = [randomUUID(), randomUUID()];
+  const first = await create(adminClient, keyA, { name: 'Moved A AG' });
+  const second = await create(adminClient, keyB, { name: 'Moved B AG' });
+  assert.equal(first.status, 201);
+  assert.equal(second.status, 201);
+  const sealedOf = async (key: string) => (await t.admin`select response_sealed from kastell.idempotency_keys
+    where user_id = ${admin.userId} and idempotency_key = ${key}`)[0]!.response_sealed as string;
+  const sealedA = await sealedOf(keyA);
+  const cases: [string, string][] = [
+    ['moved to another key of the same user (bound to user and key)', sealedA],
+    ['sealed under a key that is not loaded', sealedA.replace(/^v2:[^:]+:/, 'v2:retired:')],
+    ['not a sealed value at all', 'garbage'],
+  ];
+  for (const [what, sealed] of cases) {
+    await t.admin`update kastell.idempotency_keys set response_sealed = ${sealed}
+      where user_id = ${admin.userId} and idempotency_key = ${keyB}`;
+    for (const attempt of [1, 2]) {
+      const retry = await create(adminClient, keyB, { name: 'Moved B AG' });
+      assert.equal(retry.status, 409, `${what}, attempt ${attempt}: ${retry.text}`);
+      assert.equal(retry.json().error.code, 'idempotency_answer_unreadable', what);
+      assert.match(retry.json().error.message, /Do not retry with this key.*new key/, what);
+      assert.equal(retry.headers.get('retry-after'), null, 'not "in progress": waiting does not help');
+      assert.ok(!retry.text.includes(first.json().companyId), `${what}: nothing of the other answer comes through`);
+    }
+    assert.equal(await companiesNamed('Moved B AG'), 1, `${what}: the retry created nothing`);
+    assert.equal(await createdEvents(second.json().companyId), 1, `${what}: and audited nothing`);
+    const [kept] = await t.admin`select count(*)::int as n from kastell.idempotency_keys
+      where user_id = ${admin.userId} and idempotency_key = ${keyB} and response_status = 201`;
+    assert.equal(kept!.n, 1, `${what}: the key stays spent (not released for a re-run)`);
+  }
+  // the client follows the message: the record is there, so it does not create again; a new key would create anew
+  const found = (await adminClient.get('/api/v1/companies')).json().filter((c: { name: string }) => c.name === 'Moved B AG');
+  assert.deepEqual(found.map((c: { companyId: string }) => c.companyId), [second.json().companyId]);
+  // the other key's answer is untouched
+  const replay = await create(adminClient, keyA, { name: 'Moved A AG' });
+  assert.equal(replay.headers.get('idempotency-replayed'), 'true');
+  assert.deepEqual(replay.json(), first.json());
+  assert.equal(await companiesNamed('Moved A AG'), 1);
 });
 
 test('expired keys are purged: the same key creates anew after 24 hours', async () => {
@@ -133,5 +171,8 @@ test('the OpenAPI document offers the header on every create endpoint', async ()
   const creates = Object.values(document.paths as Record<string, Record<string, any>>)
     .flatMap((methods) => Object.values(methods)).filter((op) => op.responses['201']);
   assert.ok(creates.length >= 4);
-  for (const op of creates) assert.ok(op.parameters.some((p: { name: string }) => p.name === 'Idempotency-Key'), op.summary);
+  for (const op of creates) {
+    assert.ok(op.parameters.some((p: { name: string }) => p.name === 'Idempotency-Key'), op.summary);
+    assert.match(op.responses['409'].description, /idempotency_key_in_progress.*idempotency_answer_unreadable/, op.summary);
+  }
 });

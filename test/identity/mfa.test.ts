@@ -3,6 +3,7 @@
 // stored in the clear, and MFA mandatory for operators.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import argon2 from 'argon2';
 import { generate } from 'otplib';
 import { createTestDatabase } from '../harness/database.ts';
 import { forgetTotpStep, seedCompany, seedTotp, seedUser, testTotpSecret, totpCode } from '../harness/seed.ts';
@@ -36,13 +37,45 @@ test('an operator without a factor must enrol TOTP before any session exists; th
   assert.equal((await client.get('/api/v1/me')).json().email, user.email);
   const [session] = await t.admin`select auth_method from kastell.sessions where user_id = ${user.userId} and ended_at is null`;
   assert.equal(session!.auth_method, 'password+totp');
-  const stored = await t.admin`select code_hash from kastell.backup_codes where user_id = ${user.userId}`;
-  assert.equal(stored.length, 10);
-  for (const { code_hash } of stored) {
-    assert.match(code_hash, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
-    for (const code of codes) assert.ok(!code_hash.includes(code.slice(3).replace('-', '')));
-  }
+  await assertBackupCodesStoredAsPasswordHashes(user.userId, codes);
 });
+
+/**
+ * Backup codes are kept as a password hash (SPEC: argon2id, 64 MiB, t=3,
+ * p=4): each slot holds an argon2id hash with those parameters and its own
+ * salt that verifies the code issued for that slot and no other, and the
+ * code is found nowhere in the database, in any form the user sees.
+ */
+async function assertBackupCodesStoredAsPasswordHashes(userId: string, codes: string[]): Promise<void> {
+  const stored = await t.admin<{ slot: number; code_hash: string }[]>`
+    select slot, code_hash from kastell.backup_codes where user_id = ${userId} order by slot`;
+  assert.deepEqual(stored.map((r) => r.slot), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const salts = new Set<string>();
+  for (const { slot, code_hash } of stored) {
+    const phc = /^\$argon2id\$v=19\$m=65536,t=3,p=4\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(code_hash);
+    assert.ok(phc, `slot ${slot}: an argon2id hash with m=65536,t=3,p=4, got ${code_hash.slice(0, 40)}`);
+    assert.ok(Buffer.from(phc[1]!, 'base64').length >= 16, `slot ${slot}: a salt of at least 128 bits`);
+    assert.equal(Buffer.from(phc[2]!, 'base64').length, 32, `slot ${slot}: a 256-bit tag`);
+    salts.add(phc[1]!);
+    const issued = codes.find((code) => Number(code.slice(0, 2)) === slot)!;
+    const secret = (code: string) => code.slice(3).replace('-', '');
+    assert.ok(await argon2.verify(code_hash, secret(issued)), `slot ${slot}: the hash verifies the code issued for it`);
+    const other = codes.find((code) => code !== issued)!;
+    assert.equal(await argon2.verify(code_hash, secret(other)), false, `slot ${slot}: and not another code`);
+  }
+  assert.equal(salts.size, 10, 'every code has its own salt');
+  // every row of every table and the audit trail, as text: no code in any form
+  const tables = await t.admin<{ name: string }[]>`
+    select format('%I.%I', table_schema, table_name) as name from information_schema.tables
+    where table_schema not in ('pg_catalog', 'information_schema') and table_type = 'BASE TABLE'`;
+  assert.ok(tables.some((r) => r.name === 'kastell.backup_codes') && tables.some((r) => r.name.startsWith('audit.')));
+  // (not the 5-character halves: a random base64 value elsewhere would match one by chance)
+  const needles = codes.flatMap((code) => [code, code.slice(3), code.slice(3).replace('-', '')]);
+  for (const { name } of tables) {
+    const hits = await t.admin`select 1 from ${t.admin.unsafe(name)} as r where r::text ilike any (${needles.map((n) => `%${n}%`)}) limit 1`;
+    assert.equal(hits.length, 0, `${name} holds a backup code in the clear`);
+  }
+}
 
 test('sign-in with TOTP; the same code is refused a second time (replay within its window)', async () => {
   const user = await seedUser(t.admin, 'admin');
@@ -85,6 +118,18 @@ test('a backup code works once; the second use is refused, also when both race',
   assert.equal(raced.filter((r) => r.status === 200).length, 1, raced.map((r) => r.status).join(','));
   const [used] = await t.admin`select count(*)::int as n from kastell.backup_codes where user_id = ${user.userId} and used_at is not null`;
   assert.equal(used!.n, 2);
+
+  // every other code works too, once (successes only: more failures would trip the lockout)
+  for (const code of codes.filter((_, i) => i !== 2 && i !== 5)) {
+    const client = server.client();
+    await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+    assert.equal((await client.postJson('/api/v1/auth/second-factor', { code })).status, 200, code);
+  }
+  const [all] = await t.admin`select count(*)::int as n from kastell.backup_codes where user_id = ${user.userId} and used_at is not null`;
+  assert.equal(all!.n, 10);
+  const spent = server.client();
+  await spent.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
+  assert.equal((await spent.postJson('/api/v1/auth/second-factor', { code: codes[0]! })).status, 401, 'the first code, used once, is spent');
 });
 
 test('customers are asked for a second factor by default; with KASTELL_MFA_CUSTOMERS=optional they may sign in without one', async () => {

@@ -1,7 +1,7 @@
 // Password policy against a local stand-in of the HIBP range API (only the
 // 5-character SHA-1 prefix leaves the box), the configurable behaviour when
-// it is unreachable, and rehashing at sign-in when the argon2 parameters
-// change.
+// it is unreachable, rehashing at sign-in when the argon2 parameters
+// change, and the last five passwords refused for reuse (the sixth-oldest not).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
@@ -60,4 +60,41 @@ test('sign-in rehashes a hash made with other argon2 parameters, and keeps the s
   const [row] = await t.admin`select password_hash from kastell.users where user_id = ${user.userId}`;
   assert.match(row!.password_hash, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
   assert.equal((await client.get('/api/v1/me')).status, 200, 'a rehash is not a password change: the session stays');
+});
+
+test('the last five passwords cannot be reused: each of them is refused, the sixth-oldest is accepted again', async () => {
+  const t = await createTestDatabase();
+  const server = await startTestServer(t);
+  const { seedTotp, signInWithTotp } = await import('../harness/seed.ts');
+  const user = await seedUser(t.admin, 'support');
+  await seedTotp(t.admin, user.userId);
+  const client = server.client();
+  await signInWithTotp(client, user);
+  const change = (newPassword: string) => client.postJson('/api/v1/me/password', { newPassword });
+  const assertRefusedAsReused = async (password: string, context: string) => {
+    const refused = await change(password);
+    assert.equal(refused.status, 422, `${context}: ${refused.text}`);
+    assert.deepEqual(refused.json().error.issues.map((i: { message: string }) => i.message),
+      ['You used this password recently. Choose one you have not used before.'], context);
+  };
+  // six passwords in turn: the seeded one, then five changes
+  const passwords = [user.password, 'amber lanterns over quiet hills', 'copper kettles sing at dawn',
+    'seven herons cross the marsh', 'violet moss on granite walls', 'a ferry hums beneath the fog'];
+  for (const next of passwords.slice(1)) {
+    const changed = await change(next);
+    assert.equal(changed.status, 200, `${next}: ${changed.text}`);
+  }
+  const [kept] = await t.admin`select count(*)::int as n from kastell.password_history where user_id = ${user.userId}`;
+  assert.equal(kept!.n, 5, 'five hashes kept, the current one included');
+  // the current password and the four before it: each refused, and nothing changed
+  const hashNow = async () => (await t.admin`select password_hash from kastell.users where user_id = ${user.userId}`)[0]!.password_hash as string;
+  const before = await hashNow();
+  for (const [age, password] of passwords.slice(1).reverse().entries()) {
+    await assertRefusedAsReused(password, age === 0 ? 'the current password' : `the password ${age} change(s) ago`);
+  }
+  assert.equal(await hashNow(), before, 'a refused change changes nothing');
+  // the sixth-oldest is out of the window: accepted again, and it is the password in force
+  assert.equal((await change(passwords[0]!)).status, 200, 'the sixth-oldest password is accepted again');
+  const signIn = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: passwords[0] });
+  assert.equal(signIn.status, 200, 'the password accepted again is the one in force');
 });
