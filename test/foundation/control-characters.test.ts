@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { en } from '../../app/i18n/messages.ts';
 import { z } from 'zod';
-import { newToken } from '../../app/auth/tokens.ts';
+import { newToken } from '../../app/crypto/tokens.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser, testPassword } from '../harness/seed.ts';
 import { startTestServer, type TestClient } from '../harness/server.ts';
