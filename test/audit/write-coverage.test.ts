@@ -49,15 +49,15 @@ const scenarios: Record<string, Scenario> = {
       return w.owner.postForm(new URL(link.url).pathname, { organisation: 'Audit AG', displayName: 'Owner', email: w.email, password: w.password });
     },
   },
-  // the owner enrols an authenticator app (operators must), then signs in with it
-  'POST /security/totp': {
+  // set-up ends in enrolling an authenticator app (operators must) before any session exists
+  'POST /sign-in/enrol': {
     action: 'auth.totp.enrolled',
     run: async (w) => {
-      const page = await w.owner.get('/security/totp');
+      const page = await w.owner.get('/sign-in/enrol');
       w.ids.totpSecret = /data-totp-secret="([A-Z2-7]+)"/.exec(page.text)?.[1] ?? '';
       const [owner] = await t.admin`select user_id from kastell.users where email = ${w.email}`;
       w.ids.ownerId = owner!.user_id;
-      return w.owner.postForm('/security/totp', { code: await totpCode(w.ids.totpSecret) });
+      return w.owner.postForm('/sign-in/enrol', { code: await totpCode(w.ids.totpSecret) });
     },
   },
   'POST /sign-out': { action: 'auth.signout', run: (w) => w.owner.postForm('/sign-out', {}) },
@@ -204,14 +204,16 @@ const scenarios: Record<string, Scenario> = {
       return w.owner.request('PUT', `/api/v1/users/${w.ids.member}/role`, { json: { roleId: support!.role_id } });
     },
   },
-  'POST /sign-in/enrol': {
+  // a signed-in user without a factor enrols one from "My security" (in sudo mode)
+  'POST /security/totp': {
     action: 'auth.totp.enrolled',
-    run: async (w) => {
-      const user = await seedUser(t.admin, 'technician');
-      const client = server.client();
-      await client.postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password });
-      const secret = /data-totp-secret="([A-Z2-7]+)"/.exec((await client.get('/sign-in/enrol')).text)?.[1] ?? '';
-      return client.postForm('/sign-in/enrol', { code: await totpCode(secret) });
+    run: async () => {
+      const user = await seedUser(t.admin, 'support');
+      const token = await seedSession(t.admin, user.userId, '30 minutes');
+      await t.admin`update kastell.sessions set reauth_at = now() where token_hash = sha256(${token}::bytea)`;
+      const client = server.client().withSession(token);
+      const secret = /data-totp-secret="([A-Z2-7]+)"/.exec((await client.get('/security/totp')).text)?.[1] ?? '';
+      return client.postForm('/security/totp', { code: await totpCode(secret) });
     },
   },
   'POST /unlock/:token': {
