@@ -3595,7 +3595,14 @@ GRANT USAGE ON SCHEMA kastell_meta TO kastell_app;
 -- Name: FUNCTION accept_invite(p_token_hash bytea, p_display_name text, p_password_hash text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.accept_invite(p_token_hash bytea, p_display_name text, p_password_hash text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.accept_invite(p_token_hash bytea, p_display_name text, p_password_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION active_membership(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.active_membership() FROM PUBLIC;
 
 --
 -- Name: FUNCTION add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -3625,6 +3632,12 @@ REVOKE ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) TO kastell_app;
 
 --
+-- Name: FUNCTION check_membership_role(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_membership_role() FROM PUBLIC;
+
+--
 -- Name: FUNCTION claim_auth_attempt(p_subject text, p_scale integer); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -3635,6 +3648,7 @@ GRANT ALL ON FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) TO
 -- Name: FUNCTION claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text) TO kastell_app;
 
 --
@@ -3647,6 +3661,7 @@ REVOKE ALL ON FUNCTION app.clear_auth_failures(p_subject text) FROM PUBLIC;
 -- Name: FUNCTION company_scope(permission text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.company_scope(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.company_scope(permission text) TO kastell_app;
 
 --
@@ -3674,6 +3689,7 @@ GRANT ALL ON FUNCTION app.create_auth_challenge(p_token_hash bytea, p_purpose te
 -- Name: FUNCTION create_setup_token(p_token_hash bytea, p_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.create_setup_token(p_token_hash bytea, p_ttl interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.create_setup_token(p_token_hash bytea, p_ttl interval) TO kastell_app;
 
 --
@@ -3687,12 +3703,14 @@ GRANT ALL ON FUNCTION app.create_unlock_token(p_user_id uuid, p_token_hash bytea
 -- Name: FUNCTION current_company_id(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.current_company_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_company_id() TO kastell_app;
 
 --
 -- Name: FUNCTION current_user_id(); Type: ACL; Schema: app; Owner: kastell_owner
 --
 
+REVOKE ALL ON FUNCTION app.current_user_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_user_id() TO kastell_app;
 GRANT ALL ON FUNCTION app.current_user_id() TO kastell_auth;
 
@@ -3707,6 +3725,7 @@ GRANT ALL ON FUNCTION app.delete_own_passkey(p_passkey_id uuid) TO kastell_app;
 -- Name: FUNCTION end_session(p_token_hash bytea, p_reason text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.end_session(p_token_hash bytea, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.end_session(p_token_hash bytea, p_reason text) TO kastell_app;
 
 --
@@ -3767,6 +3786,7 @@ GRANT ALL ON FUNCTION app.find_passkey(p_credential_id text) TO kastell_app;
 -- Name: FUNCTION find_sign_in(p_email text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.find_sign_in(p_email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.find_sign_in(p_email text) TO kastell_app;
 
 --
@@ -3780,12 +3800,14 @@ GRANT ALL ON FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) TO kastell_app
 -- Name: FUNCTION has_global(permission text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.has_global(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_app;
 
 --
 -- Name: FUNCTION invite_for_token(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) TO kastell_app;
 
 --
@@ -3804,6 +3826,7 @@ REVOKE ALL ON FUNCTION app.memberships_changed() FROM PUBLIC;
 -- Name: FUNCTION owner_exists(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.owner_exists() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.owner_exists() TO kastell_app;
 
 --
@@ -3898,6 +3921,7 @@ GRANT ALL ON FUNCTION app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_r
 -- Name: FUNCTION security_officer_emails(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.security_officer_emails() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.security_officer_emails() TO kastell_app;
 
 --
@@ -3911,6 +3935,7 @@ GRANT ALL ON FUNCTION app.set_own_password(p_new_hash text) TO kastell_app;
 -- Name: FUNCTION setup_token_valid(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
+REVOKE ALL ON FUNCTION app.setup_token_valid(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.setup_token_valid(p_token_hash bytea) TO kastell_app;
 
 --
@@ -3926,6 +3951,12 @@ GRANT ALL ON FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_id
 
 REVOKE ALL ON FUNCTION app.totp_state(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.totp_state(p_user_id uuid, p_challenge_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION touch_updated_at(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.touch_updated_at() FROM PUBLIC;
 
 --
 -- Name: FUNCTION use_backup_code(p_user_id uuid, p_challenge_hash bytea, p_slot integer, p_code_hash text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -3957,6 +3988,7 @@ REVOKE ALL ON FUNCTION app.users_identity_changed() FROM PUBLIC;
 -- Name: FUNCTION uuidv7(); Type: ACL; Schema: app; Owner: kastell_owner
 --
 
+REVOKE ALL ON FUNCTION app.uuidv7() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.uuidv7() TO kastell_app;
 GRANT ALL ON FUNCTION app.uuidv7() TO kastell_auth;
 
@@ -3971,18 +4003,21 @@ GRANT ALL ON FUNCTION app.withdraw_auth_attempt(p_attempt_id uuid, p_reset boole
 -- Name: FUNCTION append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) TO kastell_app;
 
 --
 -- Name: FUNCTION append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) TO kastell_app;
 
 --
 -- Name: FUNCTION chain_head(); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.chain_head() FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.chain_head() TO kastell_app;
 
 --
@@ -3996,12 +4031,14 @@ GRANT ALL ON FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint
 -- Name: FUNCTION chain_slice(p_after_seq bigint, p_limit integer); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) TO kastell_app;
 
 --
 -- Name: FUNCTION chain_stats(); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.chain_stats() FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.chain_stats() TO kastell_app;
 
 --
@@ -4015,12 +4052,14 @@ GRANT ALL ON FUNCTION audit.drop_expired_month(p_month date) TO kastell_app;
 -- Name: FUNCTION ensure_partitions(p_months_ahead integer); Type: ACL; Schema: audit; Owner: kastell_owner
 --
 
+REVOKE ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) TO kastell_app;
 
 --
 -- Name: FUNCTION latest_checkpoint(); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.latest_checkpoint() FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.latest_checkpoint() TO kastell_app;
 
 --
@@ -4034,36 +4073,48 @@ GRANT ALL ON FUNCTION audit.partition_months() TO kastell_app;
 -- Name: FUNCTION pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer) TO kastell_app;
 
 --
 -- Name: FUNCTION record_checkpoint(p_seq bigint, p_hash bytea, p_statement text, p_signature text); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.record_checkpoint(p_seq bigint, p_hash bytea, p_statement text, p_signature text) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.record_checkpoint(p_seq bigint, p_hash bytea, p_statement text, p_signature text) TO kastell_app;
 
 --
 -- Name: FUNCTION record_export(p_day date, p_first bigint, p_last bigint, p_count bigint, p_target text, p_manifest_sha256 bytea, p_verified boolean); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.record_export(p_day date, p_first bigint, p_last bigint, p_count bigint, p_target text, p_manifest_sha256 bytea, p_verified boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.record_export(p_day date, p_first bigint, p_last bigint, p_count bigint, p_target text, p_manifest_sha256 bytea, p_verified boolean) TO kastell_app;
 
 --
 -- Name: FUNCTION record_verification(p_ok boolean, p_checked bigint, p_head bigint, p_first_bad bigint, p_problem text, p_duration_ms integer, p_started timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.record_verification(p_ok boolean, p_checked bigint, p_head bigint, p_first_bad bigint, p_problem text, p_duration_ms integer, p_started timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.record_verification(p_ok boolean, p_checked bigint, p_head bigint, p_first_bad bigint, p_problem text, p_duration_ms integer, p_started timestamp with time zone) TO kastell_app;
+
+--
+-- Name: FUNCTION refuse_change(); Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION audit.refuse_change() FROM PUBLIC;
 
 --
 -- Name: FUNCTION seq_range(p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.seq_range(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.seq_range(p_from timestamp with time zone, p_to timestamp with time zone) TO kastell_app;
 
 --
 -- Name: FUNCTION unchained_before(p_before timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
+REVOKE ALL ON FUNCTION audit.unchained_before(p_before timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.unchained_before(p_before timestamp with time zone) TO kastell_app;
 
 --
@@ -4527,3 +4578,21 @@ GRANT SELECT(updated_at) ON TABLE kastell.users TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell_meta.schema_migrations TO kastell_app;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: -; Owner: kastell_audit
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE kastell_audit REVOKE ALL ON FUNCTIONS  FROM PUBLIC;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: -; Owner: kastell_auth
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE kastell_auth REVOKE ALL ON FUNCTIONS  FROM PUBLIC;
+
+--
+-- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: -; Owner: kastell_owner
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE kastell_owner REVOKE ALL ON FUNCTIONS  FROM PUBLIC;

@@ -22,7 +22,7 @@ function sourceFiles(dir: string): string[] {
 }
 const appSource = sourceFiles(appDir).map((file) => readFileSync(file, 'utf8')).join('\n');
 
-/** Functions granted EXECUTE to the application's group role by name (not through PUBLIC). */
+/** Functions of ours the application's group role may EXECUTE, however it got the right (by name, through PUBLIC). */
 async function grantedFunctions() {
   return t.admin<Array<{ schema: string; name: string; signature: string; used_in_sql: boolean }>>`
     select n.nspname as schema, p.proname as name, p.oid::regprocedure::text as signature,
@@ -31,10 +31,24 @@ async function grantedFunctions() {
                      and d.classid in ('pg_policy'::regclass, 'pg_attrdef'::regclass)) as used_in_sql
     from pg_proc p
     join pg_namespace n on n.oid = p.pronamespace
-    cross join lateral aclexplode(p.proacl) a
-    where a.grantee = ${appGroupRole}::regrole and a.privilege_type = 'EXECUTE'
+    where n.nspname in ('app', 'kastell', 'audit')
+      and has_function_privilege(${appGroupRole}, p.oid, 'EXECUTE')
     order by 3`;
 }
+
+test('no function of ours is executable by PUBLIC (PostgreSQL grants that to every new function)', async () => {
+  // proacl null means the default ACL, which includes EXECUTE for PUBLIC
+  const open = await t.admin<Array<{ signature: string }>>`
+    select p.oid::regprocedure::text as signature
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in ('app', 'kastell', 'audit')
+      and (p.proacl is null or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0 and a.privilege_type = 'EXECUTE'))
+    order by 1`;
+  const [all] = await t.admin`select count(*)::int as n from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname in ('app', 'kastell', 'audit')`;
+  assert.ok(all!.n > 50, `the query sees our functions (${all!.n})`);
+  assert.deepEqual(open.map((f) => f.signature), [], 'revoke execute from public (sql/0009 does it for every function that existed then)');
+});
 
 test('no function name is granted to the application in more than one overload', async () => {
   const granted = await grantedFunctions();
