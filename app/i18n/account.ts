@@ -33,6 +33,9 @@ export const accountEn = {
   'sessions.current': 'this session',
   'sessions.end': 'End',
   'sessions.endOthers': 'End all other sessions',
+  'security.passkeyDefaultName': 'Passkey',
+  'sessions.deviceOn': '{browser} on {os}',
+  'sessions.unknownDevice': 'Unknown device',
 } as const;
 
 export const accountDe = {
@@ -65,6 +68,9 @@ export const accountDe = {
   'sessions.current': 'diese Sitzung',
   'sessions.end': 'Beenden',
   'sessions.endOthers': 'Alle anderen Sitzungen beenden',
+  'security.passkeyDefaultName': 'Passkey',
+  'sessions.deviceOn': '{browser} unter {os}',
+  'sessions.unknownDevice': 'Unbekanntes Gerät',
 } satisfies Record<keyof typeof accountEn, string>;
 
 export const accountFr = {
@@ -97,6 +103,9 @@ export const accountFr = {
   'sessions.current': 'cette session',
   'sessions.end': 'Fermer',
   'sessions.endOthers': 'Fermer toutes les autres sessions',
+  'security.passkeyDefaultName': 'Clé d’accès',
+  'sessions.deviceOn': '{browser} sous {os}',
+  'sessions.unknownDevice': 'Appareil inconnu',
 } satisfies Record<keyof typeof accountEn, string>;
 
 export const accountIt = {
@@ -129,4 +138,7 @@ export const accountIt = {
   'sessions.current': 'questa sessione',
   'sessions.end': 'Termina',
   'sessions.endOthers': 'Termina tutte le altre sessioni',
+  'security.passkeyDefaultName': 'Passkey',
+  'sessions.deviceOn': '{browser} su {os}',
+  'sessions.unknownDevice': 'Dispositivo sconosciuto',
 } satisfies Record<keyof typeof accountEn, string>;

@@ -17,6 +17,10 @@ export const invitesEn = {
   'accept.intro': 'You were invited as {role}{company}. Choose your name and password.',
   'accept.submit': 'Create my account',
   'accept.invalid': 'This invitation is invalid, already used or expired. Ask for a new one.',
+  'invites.unknownRole': 'unknown role',
+  'invites.customerRoleNeedsCompany': 'a customer role needs a company',
+  'invites.operatorRoleNoCompany': 'operator roles belong to no company',
+  'accept.accountExists': 'An account with this e-mail address exists already.',
 } as const;
 
 export const invitesDe = {
@@ -34,6 +38,10 @@ export const invitesDe = {
   'accept.intro': 'Sie wurden als {role}{company} eingeladen. Wählen Sie Ihren Namen und Ihr Passwort.',
   'accept.submit': 'Konto anlegen',
   'accept.invalid': 'Diese Einladung ist ungültig, benutzt oder abgelaufen. Bitten Sie um eine neue.',
+  'invites.unknownRole': 'unbekannte Rolle',
+  'invites.customerRoleNeedsCompany': 'eine Kundenrolle braucht eine Firma',
+  'invites.operatorRoleNoCompany': 'Betreiberrollen gehören zu keiner Firma',
+  'accept.accountExists': 'Ein Konto mit dieser E-Mail-Adresse gibt es schon.',
 } satisfies Record<keyof typeof invitesEn, string>;
 
 export const invitesFr = {
@@ -51,6 +59,10 @@ export const invitesFr = {
   'accept.intro': 'Vous avez été invité comme {role}{company}. Choisissez votre nom et votre mot de passe.',
   'accept.submit': 'Créer mon compte',
   'accept.invalid': 'Cette invitation est invalide, déjà utilisée ou expirée. Demandez-en une nouvelle.',
+  'invites.unknownRole': 'rôle inconnu',
+  'invites.customerRoleNeedsCompany': 'un rôle client requiert une entreprise',
+  'invites.operatorRoleNoCompany': 'les rôles d’exploitation n’appartiennent à aucune entreprise',
+  'accept.accountExists': 'Un compte avec cette adresse e-mail existe déjà.',
 } satisfies Record<keyof typeof invitesEn, string>;
 
 export const invitesIt = {
@@ -68,4 +80,8 @@ export const invitesIt = {
   'accept.intro': 'È stato invitato come {role}{company}. Scelga il Suo nome e la Sua password.',
   'accept.submit': 'Crea il mio account',
   'accept.invalid': 'Questo invito non è valido, è già stato usato o è scaduto. Ne chieda uno nuovo.',
+  'invites.unknownRole': 'ruolo sconosciuto',
+  'invites.customerRoleNeedsCompany': 'un ruolo cliente richiede un’azienda',
+  'invites.operatorRoleNoCompany': 'i ruoli di gestione non appartengono ad alcuna azienda',
+  'accept.accountExists': 'Esiste già un account con questo indirizzo e-mail.',
 } satisfies Record<keyof typeof invitesEn, string>;

@@ -12,6 +12,11 @@ export const usersEn = {
   'users.endSessions': 'End all sessions',
   'users.resetFactors': 'Reset factors (forces re-enrolment)',
   'users.changeRole': 'Change role',
+  'users.actions': 'Actions',
+  'users.status.active': 'active',
+  'users.status.disabled': 'disabled',
+  'users.passkeys.one': '{count} passkey',
+  'users.passkeys.other': '{count} passkeys',
 } as const;
 
 export const usersDe = {
@@ -24,6 +29,11 @@ export const usersDe = {
   'users.endSessions': 'Alle Sitzungen beenden',
   'users.resetFactors': 'Faktoren zurücksetzen (erzwingt neue Einrichtung)',
   'users.changeRole': 'Rolle ändern',
+  'users.actions': 'Aktionen',
+  'users.status.active': 'aktiv',
+  'users.status.disabled': 'gesperrt',
+  'users.passkeys.one': '{count} Passkey',
+  'users.passkeys.other': '{count} Passkeys',
 } satisfies Record<keyof typeof usersEn, string>;
 
 export const usersFr = {
@@ -36,6 +46,11 @@ export const usersFr = {
   'users.endSessions': 'Fermer toutes les sessions',
   'users.resetFactors': 'Réinitialiser les facteurs (impose une nouvelle configuration)',
   'users.changeRole': 'Changer le rôle',
+  'users.actions': 'Actions',
+  'users.status.active': 'actif',
+  'users.status.disabled': 'désactivé',
+  'users.passkeys.one': '{count} clé d’accès',
+  'users.passkeys.other': '{count} clés d’accès',
 } satisfies Record<keyof typeof usersEn, string>;
 
 export const usersIt = {
@@ -48,4 +63,9 @@ export const usersIt = {
   'users.endSessions': 'Termina tutte le sessioni',
   'users.resetFactors': 'Reimposta i fattori (impone una nuova configurazione)',
   'users.changeRole': 'Cambia ruolo',
+  'users.actions': 'Azioni',
+  'users.status.active': 'attivo',
+  'users.status.disabled': 'disattivato',
+  'users.passkeys.one': '{count} passkey',
+  'users.passkeys.other': '{count} passkey',
 } satisfies Record<keyof typeof usersEn, string>;
