@@ -129,12 +129,14 @@ test('counted keys follow the plural rule of each language (French counts 0 as o
 test('pages come out in German, French and Italian with no English word left: every word also on the English page is a name, data or the same word in that language', async () => {
   const client = server.client();
   await forgetTotpStep(t.admin, admin.userId);
-  await signInWithTotp(client, admin, 0);
+  await signInWithTotp(client, admin);
   const created = await client.request('POST', '/api/v1/invites', { json: { email: 'i18n-new@example.test', roleId: await roleId('technician') } });
   assert.equal(created.status, 201, created.text);
   const acceptPath = new URL(created.json().link).pathname;
-  const takenEmail = await client.request('POST', '/api/v1/invites', { json: { email: technician.email, roleId: await roleId('technician') } });
-  const takenPath = takenEmail.status === 201 ? new URL(takenEmail.json().link).pathname : undefined;
+  // an invitation to an address that has an account can be made; accepting it is refused (409)
+  const taken = await client.request('POST', '/api/v1/invites', { json: { email: technician.email, roleId: await roleId('technician') } });
+  assert.equal(taken.status, 201, taken.text);
+  const takenPath = new URL(taken.json().link).pathname;
 
   const customerClient = server.client();
   await seedTotp(t.admin, customer.userId);
@@ -156,14 +158,13 @@ test('pages come out in German, French and Italian with no English word left: ev
     { path: '/users', signedIn: true, status: 200 },
     { path: '/audit', signedIn: true, status: 200 },
     { path: `/companies/${randomUUID()}`, signedIn: true, status: 404 },
-    { path: '/users', signedIn: 'customer', status: 403 },
-    { path: '/companies', signedIn: true, status: 403, form: { name: 'Neue Firma' }, csrf: false },
+    { path: '/users', signedIn: 'customer', status: 403 }, // the error page: not allowed
+    { path: '/companies', signedIn: true, status: 403, form: { name: 'Neue Firma' }, csrf: false }, // the error page: form expired
     { path: '/invites', signedIn: true, status: 422, form: { email: 'i18n-new@example.test', roleId: await roleId('customer_admin') } },
     { path: '/invites', signedIn: true, status: 422, form: { email: 'i18n-new@example.test', roleId: await roleId('technician'), companyId: company } },
     { path: '/invites', signedIn: true, status: 422, form: { email: 'i18n-new@example.test', roleId: randomUUID() } },
-    ...(takenPath ? [{ path: takenPath, signedIn: false, status: 409, form: { displayName: 'Test technician', password: testPassword } }] : []),
+    { path: takenPath, signedIn: false, status: 409, form: { displayName: 'Test technician', password: testPassword } },
   ];
-  assert.ok(takenPath, 'an invitation for an e-mail address that has an account can be created (its acceptance is refused)');
 
   const render = async (visit: Visit, locale: 'en' | 'de' | 'fr' | 'it') => {
     const headers = { 'accept-language': `${locale}-CH,${locale};q=0.9${locale === 'en' ? '' : ',en;q=0.5'}`, 'user-agent': browser };
@@ -226,8 +227,7 @@ test('form errors speak the page language and name fields by their label; the AP
     { path: 'customerNumber', message: 'must be at most 50 characters' },
     { path: '(body)', message: 'unknown field(s): extra' },
   ]);
-  const roleKey = async (key: string) => String((await t.admin`select role_id from kastell.roles where role_key = ${key}`)[0]!.role_id);
-  const invite = await client.request('POST', '/api/v1/invites', { json: { email: 'i18n-api@example.test', roleId: await roleKey('customer_admin') }, headers: { 'accept-language': 'fr-CH' } });
+  const invite = await client.request('POST', '/api/v1/invites', { json: { email: 'i18n-api@example.test', roleId: await roleId('customer_admin') }, headers: { 'accept-language': 'fr-CH' } });
   assert.equal(invite.status, 422);
   assert.deepEqual(invite.json().error.issues, [{ path: 'companyId', message: 'a customer role needs a company' }]);
 });
