@@ -272,7 +272,7 @@ async function securityPage(c: Context<AppEnv>, id: Identity, user: SessionUser,
       )}
       {inSudoMode(user, id.config) ? (
         <>
-          <Field name="passkeyName" label={t('security.passkeyName')} value="Passkey" maxlength={100} />
+          <Field name="passkeyName" label={t('security.passkeyName')} value={t('security.passkeyDefaultName')} maxlength={100} />
           <p>
             <button type="button" data-passkey="register" hidden aria-describedby="passkey-status"
               data-working={t('signIn.passkeyWorking')} data-failed={t('signIn.passkeyFailed')}>{t('security.passkeyAdd')}</button>

@@ -11,6 +11,9 @@ import type { AppEnv, SessionUser } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
 import { idParam } from '../http/validate.ts';
+import { translator, type Translate } from '../i18n/index.ts';
+
+const english = translator('en');
 
 const sessionSchema = z.object({
   sessionId: z.uuid(),
@@ -22,22 +25,22 @@ const sessionSchema = z.object({
 });
 
 /** A short device description from the user agent (no fingerprinting, just words a person recognises). */
-export function describeDevice(userAgent: string | null): string {
+export function describeDevice(userAgent: string | null, say: Translate = english): string {
   const ua = userAgent ?? '';
   const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
   const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
-  const words = [browser, os].filter(Boolean).join(' on ');
-  return words || (ua ? ua.slice(0, 60) : 'Unknown device');
+  const words = browser && os ? say('sessions.deviceOn', { browser, os }) : browser || os;
+  return words || (ua ? ua.slice(0, 60) : say('sessions.unknownDevice'));
 }
 
-async function listOwnSessions(db: Database, user: SessionUser) {
+async function listOwnSessions(db: Database, user: SessionUser, say: Translate = english) {
   const rows = await db.withPrincipal({ userId: user.userId }, (tx) => tx`
     select session_id, user_agent, ip, created_at, last_seen_at from kastell.sessions
     where user_id = ${user.userId} and ended_at is null and expires_at > now()
     order by last_seen_at desc`);
   return rows.map((r) => ({
     sessionId: r.session_id as string,
-    device: describeDevice(r.user_agent),
+    device: describeDevice(r.user_agent, say),
     ip: r.ip as string | null,
     createdAt: new Date(r.created_at).toISOString(),
     lastSeenAt: new Date(r.last_seen_at).toISOString(),
@@ -48,7 +51,7 @@ async function listOwnSessions(db: Database, user: SessionUser) {
 export function sessionRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
-  pages.get('/security/sessions', async (c) => sessionsPage(c, await listOwnSessions(db, requireUser(c))));
+  pages.get('/security/sessions', async (c) => sessionsPage(c, await listOwnSessions(db, requireUser(c), c.get('t'))));
 
   pages.post('/security/sessions/:sessionId/end', async (c) => {
     const user = requireUser(c);

@@ -6,6 +6,7 @@ import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from './context.ts';
 import { errorBody, HttpError } from './errors.ts';
 import { renderPage } from './layout.tsx';
+import { isMessageKey } from '../i18n/index.ts';
 
 export const answerNotFound: NotFoundHandler<AppEnv> = (c) =>
   respondWithError(c, new HttpError(404, 'not_found', 'Nothing here: the address is wrong or you may not see it.'));
@@ -30,9 +31,10 @@ function respondWithError(c: Context<AppEnv>, error: HttpError) {
   if (error.status === 401) return c.redirect('/sign-in', 303);
   const t = c.get('t');
   if (!t || !c.get('csrfToken')) return c.text(error.message, error.status as 400);
+  const said = `error.code.${error.code}`; // in the page's language when the catalogue has it
   return renderPage(c, t('error.title'), (
     <>
-      <p role="alert">{error.message}</p>
+      <p role="alert">{isMessageKey(said) ? t(said) : error.message}</p>
       {error.issues.length ? <ul>{error.issues.map((i) => <li>{i.path}: {i.message}</li>)}</ul> : null}
       <p><a href="/">{t('error.back')}</a></p>
       <p><small>{t('error.requestId')}: {requestId}</small></p>

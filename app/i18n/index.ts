@@ -30,6 +30,19 @@ export function negotiateLocale(cookie: string | undefined, acceptLanguage: stri
   return wanted.map((w) => w.lang).find(isLocale) ?? 'en';
 }
 
+/** Keys that come in a `.one` and an `.other` form, named without the ending: 'users.passkeys'. */
+export type CountedKey = { [K in MessageKey]: K extends `${infer Base}.one` ? (`${Base}.other` extends MessageKey ? Base : never) : never }[MessageKey];
+
+/**
+ * The form of a counted key for `count` in `locale`: Intl's plural rules
+ * (CLDR) pick it, so French says "0 clé" where English says "0 passkeys".
+ * Categories other than 'one' (French and Italian have 'many' for millions)
+ * use the `.other` text.
+ */
+export function countedKey(locale: Locale, key: CountedKey, count: number): MessageKey {
+  return new Intl.PluralRules(locale).select(count) === 'one' ? `${key}.one` : `${key}.other`;
+}
+
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
   return (key, values = {}) =>

@@ -14,21 +14,25 @@ import { auditFor } from '../audit/record.ts';
 import type { Database, Tx } from '../db/client.ts';
 import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from '../http/context.ts';
+import { translator, type Translate } from '../i18n/index.ts';
 import { forbidden, HttpError, notFound, type Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { createInvite, listOpenInvites, listRoles, revokeInvite } from './queries.ts';
 import { acceptInviteSchema, createdInviteSchema, inviteInputSchema, inviteSchema, roleSchema, type Role } from './schema.ts';
 
+const english = translator('en');
+
 export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
-  async function invite(c: Context<AppEnv>, user: SessionUser, input: z.infer<typeof inviteInputSchema>) {
+  /** `say` words the issues: English for the API, the page's language for the form. */
+  async function invite(c: Context<AppEnv>, user: SessionUser, input: z.infer<typeof inviteInputSchema>, say: Translate) {
     const { token, hash } = newToken();
     return db.withPrincipal(user, async (tx) => {
       const role = (await listRoles(tx)).find((r) => r.roleId === input.roleId);
-      if (!role) throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'roleId', message: 'unknown role' }]);
-      checkInviteScope(user, role, input.companyId);
+      if (!role) throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'roleId', message: say('invites.unknownRole') }]);
+      checkInviteScope(user, role, input.companyId, say);
       const created = await createInvite(tx, auditFor(c), { ...input, invitedBy: user.userId, tokenHash: hash, ttlHours: config.inviteTtlHours });
       return { ...created, link: `${config.publicUrl}/invites/accept/${token}` };
     });
@@ -46,7 +50,7 @@ export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
   api.add({
     method: 'post', permission: 'users.invite', path: '/invites', summary: 'Invite someone into a role; the response carries the one-time link', tag: 'invites',
     status: 201, body: inviteInputSchema, response: createdInviteSchema,
-    handler: (c, { body, user }) => invite(c, user, body),
+    handler: (c, { body, user }) => invite(c, user, body, english),
   });
   api.add({
     method: 'post', permission: 'users.invite', path: '/invites/:inviteId/revoke', summary: 'Revoke an open invitation', tag: 'invites', response: inviteSchema,
@@ -62,7 +66,7 @@ export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
     const parsed = inviteInputSchema.safeParse(fields);
     if (!parsed.success) return invitesPage(c, db, issuesOf(parsed.error, c.get('t')), fields, undefined, 422);
     try {
-      const created = await invite(c, user, parsed.data);
+      const created = await invite(c, user, parsed.data, c.get('t'));
       return invitesPage(c, db, [], {}, created, 201);
     } catch (error) {
       const mapped = error instanceof HttpError ? error : httpErrorFromPostgres(error);
@@ -99,7 +103,7 @@ export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
     } catch (error) {
       const mapped = httpErrorFromPostgres(error);
       if (mapped?.status === 404) return invalidInvite(c);
-      if (mapped) return acceptPage(c, invitation, [{ path: '(body)', message: mapped.status === 409 ? 'An account with this e-mail address exists already.' : mapped.message }], fields, 409);
+      if (mapped) return acceptPage(c, invitation, [{ path: '(body)', message: mapped.status === 409 ? c.get('t')('accept.accountExists') : mapped.message }], fields, 409);
       throw error;
     }
     return c.redirect('/', 303);
@@ -109,14 +113,14 @@ export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
 }
 
 /** Application-level guard (RLS repeats it): who may invite into which role where. */
-function checkInviteScope(user: SessionUser, role: Role, companyId: string | undefined): void {
+function checkInviteScope(user: SessionUser, role: Role, companyId: string | undefined, say: Translate): void {
   const scope = user.permissions.get('users.invite');
   if (role.roleKey === 'owner' && !user.permissions.has('roles.manage')) throw forbidden();
   if (role.side === 'customer' && !companyId) {
-    throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'companyId', message: 'a customer role needs a company' }]);
+    throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'companyId', message: say('invites.customerRoleNeedsCompany') }]);
   }
   if (role.side !== 'customer' && companyId) {
-    throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'companyId', message: 'operator roles belong to no company' }]);
+    throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'companyId', message: say('invites.operatorRoleNoCompany') }]);
   }
   if (scope === 'company' && (role.side !== 'customer' || companyId !== user.companyId)) throw forbidden();
 }

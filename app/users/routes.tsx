@@ -12,6 +12,7 @@ import type { PermissionKey } from '../http/permissions.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
+import { countedKey } from '../i18n/index.ts';
 import { idParam, parseOrThrow, readFormFields } from '../http/validate.ts';
 
 const roleChangeSchema = z.strictObject({ roleId: z.uuid({ message: 'issue.chooseRole' }) });
@@ -162,7 +163,7 @@ function usersPage(c: Context<AppEnv>, users: z.infer<typeof userSchema>[], role
   return renderPage(c, t('users.title'), (
     <table>
       <thead>
-        <tr><th scope="col">{t('signIn.email')}</th><th scope="col">{t('users.role')}</th><th scope="col">{t('users.status')}</th><th scope="col">{t('users.factors')}</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+        <tr><th scope="col">{t('signIn.email')}</th><th scope="col">{t('users.role')}</th><th scope="col">{t('users.status')}</th><th scope="col">{t('users.factors')}</th><th scope="col"><span class="visually-hidden">{t('users.actions')}</span></th></tr>
       </thead>
       <tbody>
         {users.map((u) => (
@@ -180,8 +181,8 @@ function usersPage(c: Context<AppEnv>, users: z.infer<typeof userSchema>[], role
                 <button type="submit">{t('users.changeRole')}</button>
               </form>
             </td>
-            <td>{u.status}</td>
-            <td>{[u.hasTotp ? 'TOTP' : '', u.passkeys ? `${u.passkeys} passkey(s)` : ''].filter(Boolean).join(', ') || '—'}</td>
+            <td>{t(`users.status.${u.status}`)}</td>
+            <td>{[u.hasTotp ? 'TOTP' : '', u.passkeys ? t(countedKey(c.get('locale'), 'users.passkeys', u.passkeys), { count: String(u.passkeys) }) : ''].filter(Boolean).join(', ') || '—'}</td>
             <td>
               <form method="post" action={`/users/${u.userId}/${u.status === 'active' ? 'disable' : 'enable'}`} class="inline">
                 <CsrfField token={csrf} />

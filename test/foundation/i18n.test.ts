@@ -2,11 +2,12 @@
 // language has every string with the same placeholders, and pages come out in
 // the language the browser asks for, with no English left in them.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { locales, negotiateLocale } from '../../app/i18n/index.ts';
-import { de, en, fr, it } from '../../app/i18n/messages.ts';
+import { countedKey, locales, negotiateLocale } from '../../app/i18n/index.ts';
+import { areas, de, en, fr, it } from '../../app/i18n/messages.ts';
 import { createTestDatabase } from '../harness/database.ts';
-import { forgetTotpStep, seedTotp, seedUser, signInWithTotp } from '../harness/seed.ts';
+import { forgetTotpStep, seedAsset, seedCompany, seedSite, seedTotp, seedUser, signInWithTotp, testPassword, type SeededUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 
 const catalogues = { de, fr, it };
@@ -37,31 +38,170 @@ const server = await startTestServer(t);
 const admin = await seedUser(t.admin, 'admin', null, 'i18n-admin@example.test');
 await seedTotp(t.admin, admin.userId);
 
-// English strings that are the same word in the other languages.
-const sameEverywhere = new Set(['Kastell', 'OK', 'Code', 'Password', 'Status', 'Passkeys', 'Action', 'Name', 'Sites', 'Invitations', 'Filter',
-  'English', 'Deutsch', 'Français', 'Italiano']);
+const company = await seedCompany(t.admin, 'Muster Kälte AG');
+const site = await seedSite(t.admin, company, 'Werk Nord');
+const asset = await seedAsset(t.admin, company, site, 'Kältemaschine 1');
+const technician = await seedUser(t.admin, 'technician', null, 'i18n-technician@example.test');
+const customer = await seedUser(t.admin, 'customer_member', company, 'i18n-customer@example.test');
+for (const [user, passkeys] of [[technician, 2], [customer, 1]] as const) {
+  for (let n = 0; n < passkeys; n++) {
+    await t.admin`insert into kastell.passkeys (user_id, credential_id, public_key, name)
+      values (${user.userId}, ${`i18n-${user.roleKey}-${n}`}, ${Buffer.from([0])}, ${`Schlüssel ${n + 1}`})`;
+  }
+}
+const roleId = async (key: string) => String((await t.admin`select role_id from kastell.roles where role_key = ${key}`)[0]!.role_id);
+const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+// a second session of the admin's, from a browser /security/sessions describes in words
+await t.admin`insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at, user_agent)
+  values (${admin.userId}, ${Buffer.alloc(32, 9)}, '15 minutes', now() + interval '1 day', now() + interval '1 day', ${browser})`;
 
-function visibleText(html: string): string[] {
-  const body = html.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, '');
-  return body.split(/<[^>]+>/).map((s) => s.trim()).filter((s) => /[A-Za-z]{3,}/.test(s));
+// What a page shows that is not the portal's own text: the data the test
+// seeded, and, read from the database, the audit log's codes (shown as
+// recorded: the filter takes them) and the role names. KNOWN GAP: the system
+// roles' names are stored in English (sql/0003) and shown as they are; giving
+// them a catalogue key needs their role_key in the queries of /users,
+// /invites and app.invite_for_token.
+async function dataOnPages(): Promise<string[]> {
+  const roles = await t.admin`select name from kastell.roles`;
+  const codes = await t.admin`select distinct action, entity_type, outcome, actor_type from audit.events`;
+  return [
+    'Muster Kälte AG', 'Werk Nord', 'Kältemaschine 1', 'Bern', 'Schlüssel 1', 'Schlüssel 2', 'Chrome', 'Linux', 'node' /* the test client's user agent, shown as it is */,
+    ...[admin, technician, customer].flatMap((u) => [u.email, `Test ${u.roleKey}`]), 'i18n-new@example.test',
+    ...roles.map((r) => String(r.name)),
+    ...codes.flatMap((c) => [c.action, c.entity_type, c.outcome, c.actor_type].filter((v): v is string => typeof v === 'string')),
+  ].sort((a, b) => b.length - a.length);
 }
 
-test('pages come out in French and Italian with no English string left, signed out and signed in', async () => {
-  const englishStrings = new Set<string>(Object.values(en).filter((text) => !sameEverywhere.has(text)));
+// Words that a page in this language rightly shares with English: names,
+// abbreviations, and words that are the same word in that language (each
+// checked to be the translation, not a left-over).
+const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano'];
+const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
+  de: ['name', 'status', 'code', 'passkey', 'passkeys'],
+  fr: ['action', 'actions', 'audit', 'code', 'codes', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type'],
+  it: ['account', 'app', 'audit', 'in', 'passkey', 'password'],
+};
+
+/** Text a person sees or hears: text nodes, labels read out, and what visible inputs hold. */
+function visibleText(html: string): string[] {
+  const body = html.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/g, '');
+  const spoken = [...body.matchAll(/\s(?:aria-label|title|placeholder|alt|data-working|data-failed)="([^"]*)"/g)].map((m) => m[1]!);
+  const held = [...body.matchAll(/<input\b(?![^>]*type="hidden")[^>]*\svalue="([^"]*)"/g)].map((m) => m[1]!);
+  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return [...body.split(/<[^>]+>/), ...spoken, ...held].map((s) => decode(s).trim()).filter(Boolean);
+}
+
+/** The words of a page (lower-cased), with the data taken out first. */
+function wordsOf(texts: string[], data: string[]): Map<string, string> {
+  const words = new Map<string, string>();
+  for (const text of texts) {
+    let rest = text;
+    for (const value of data) rest = rest.split(value).join(' ');
+    rest = rest.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ' ');
+    // words of two letters or more; "passkey(s)" is one word
+    for (const word of rest.match(/\p{L}[\p{L}\-]*\p{L}(?:\(\p{L}+\))?/gu) ?? []) words.set(word.toLowerCase(), text);
+  }
+  return words;
+}
+
+test('each area catalogue gives German, French and Italian exactly its English keys, and no key is in two areas', () => {
+  const owner = new Map<string, string>();
+  for (const [area, catalogue] of Object.entries(areas)) {
+    for (const locale of ['de', 'fr', 'it'] as const) {
+      assert.deepEqual(Object.keys(catalogue[locale]).sort(), Object.keys(catalogue.en).sort(), `${area}: ${locale} keys`);
+    }
+    for (const key of Object.keys(catalogue.en)) {
+      assert.equal(owner.get(key), undefined, `${key} is in ${owner.get(key)} and ${area}`);
+      owner.set(key, area);
+    }
+  }
+  assert.deepEqual([...owner.keys()].sort(), Object.keys(en).sort(), 'messages.ts is exactly the areas together');
+});
+
+test('counted keys follow the plural rule of each language (French counts 0 as one)', () => {
+  assert.equal(countedKey('en', 'users.passkeys', 1), 'users.passkeys.one');
+  assert.equal(countedKey('en', 'users.passkeys', 0), 'users.passkeys.other');
+  assert.equal(countedKey('fr', 'users.passkeys', 0), 'users.passkeys.one');
+  assert.equal(countedKey('de', 'users.passkeys', 2), 'users.passkeys.other');
+  assert.equal(countedKey('it', 'users.passkeys', 1_000_000), 'users.passkeys.other');
+});
+
+test('pages come out in German, French and Italian with no English word left: every word also on the English page is a name, data or the same word in that language', async () => {
   const client = server.client();
   await forgetTotpStep(t.admin, admin.userId);
   await signInWithTotp(client, admin);
-  for (const locale of ['fr', 'it', 'de'] as const) {
-    for (const [path, signedIn] of [['/sign-in', false], ['/', true], ['/security', true], ['/companies', true], ['/users', true], ['/audit', true]] as const) {
-      const page = signedIn
-        ? await client.request('GET', path, { headers: { 'accept-language': `${locale}-CH,${locale};q=0.9,en;q=0.5` } })
-        : await server.client().request('GET', path, { headers: { 'accept-language': `${locale}-CH` } });
-      assert.equal(page.status, 200, `${locale} ${path}`);
-      assert.match(page.text, new RegExp(`<html lang="${locale}"`), `${locale} ${path}`);
-      const english = visibleText(page.text).filter((text) => englishStrings.has(text));
-      assert.deepEqual(english, [], `${locale} ${path}: English left on the page`);
+  const created = await client.request('POST', '/api/v1/invites', { json: { email: 'i18n-new@example.test', roleId: await roleId('technician') } });
+  assert.equal(created.status, 201, created.text);
+  const acceptPath = new URL(created.json().link).pathname;
+  // an invitation to an address that has an account can be made; accepting it is refused (409)
+  const taken = await client.request('POST', '/api/v1/invites', { json: { email: technician.email, roleId: await roleId('technician') } });
+  assert.equal(taken.status, 201, taken.text);
+  const takenPath = new URL(taken.json().link).pathname;
+
+  const customerClient = server.client();
+  await seedTotp(t.admin, customer.userId);
+  await signInWithTotp(customerClient, customer);
+  type Visit = { path: string; signedIn: boolean | 'customer'; status: number; form?: Record<string, string>; csrf?: false };
+  const visits: Visit[] = [
+    { path: '/sign-in', signedIn: false, status: 200 },
+    { path: acceptPath, signedIn: false, status: 200 },
+    { path: '/invites/accept/not-a-token', signedIn: false, status: 404 },
+    { path: '/', signedIn: true, status: 200 },
+    { path: '/security', signedIn: true, status: 200 },
+    { path: '/security/sessions', signedIn: true, status: 200 },
+    { path: '/security/reauth', signedIn: true, status: 200 },
+    { path: '/companies', signedIn: true, status: 200 },
+    { path: `/companies/${company}`, signedIn: true, status: 200 },
+    { path: `/sites/${site}`, signedIn: true, status: 200 },
+    { path: `/assets/${asset}`, signedIn: true, status: 200 },
+    { path: '/invites', signedIn: true, status: 200 },
+    { path: '/users', signedIn: true, status: 200 },
+    { path: '/audit', signedIn: true, status: 200 },
+    { path: `/companies/${randomUUID()}`, signedIn: true, status: 404 },
+    { path: '/users', signedIn: 'customer', status: 403 }, // the error page: not allowed
+    { path: '/companies', signedIn: true, status: 403, form: { name: 'Neue Firma' }, csrf: false }, // the error page: form expired
+    { path: '/invites', signedIn: true, status: 422, form: { email: 'i18n-new@example.test', roleId: await roleId('customer_admin') } },
+    { path: '/invites', signedIn: true, status: 422, form: { email: 'i18n-new@example.test', roleId: await roleId('technician'), companyId: company } },
+    { path: '/invites', signedIn: true, status: 422, form: { email: 'i18n-new@example.test', roleId: randomUUID() } },
+    { path: takenPath, signedIn: false, status: 409, form: { displayName: 'Test technician', password: testPassword } },
+  ];
+
+  const render = async (visit: Visit, locale: 'en' | 'de' | 'fr' | 'it') => {
+    const headers = { 'accept-language': `${locale}-CH,${locale};q=0.9${locale === 'en' ? '' : ',en;q=0.5'}`, 'user-agent': browser };
+    const from = visit.signedIn === 'customer' ? customerClient : visit.signedIn ? client : server.client();
+    const page = visit.form
+      ? await from.request('POST', visit.path, { form: visit.form, headers, ...(visit.csrf === false ? { csrf: false } : {}) })
+      : await from.request('GET', visit.path, { headers });
+    assert.equal(page.status, visit.status, `${locale} ${visit.path}: ${page.text.slice(0, 300)}`);
+    assert.match(page.text, new RegExp(`<html lang="${locale}"`), `${locale} ${visit.path}`);
+    return visibleText(page.text);
+  };
+
+  const data = await dataOnPages();
+  const problems: string[] = [];
+  for (const visit of visits) {
+    const label = `${visit.form ? 'POST' : 'GET'} ${visit.path}${visit.form ? ` ${JSON.stringify(visit.form)}` : ''}`;
+    const english = wordsOf(await render(visit, 'en'), data);
+    assert.ok(english.size > 5, `${label}: the English page has words`);
+    for (const locale of ['de', 'fr', 'it'] as const) {
+      const allowed = new Set([...everywhere, ...sameWord[locale]]);
+      for (const [word, text] of wordsOf(await render(visit, locale), data)) {
+        if (english.has(word) && !allowed.has(word)) problems.push(`${locale} ${label}: "${word}" in "${text}"`);
+      }
     }
   }
+  assert.deepEqual(problems, [], `English left on the pages (${problems.length}):\n${problems.join('\n')}`);
+
+  // the users page counts passkeys in the page's language
+  const factorsOn = async (locale: string) => {
+    const page = (await client.request('GET', '/users', { headers: { 'accept-language': locale } })).text;
+    const factors = (user: SeededUser) => page.match(new RegExp(`data-user-id="${user.userId}"[\\s\\S]*?</select>[\\s\\S]*?<td>[^<]*</td><td>([^<]*)</td>`))?.[1];
+    return [factors(technician), factors(customer)];
+  };
+  assert.deepEqual(await factorsOn('en'), ['2 passkeys', 'TOTP, 1 passkey']);
+  assert.deepEqual(await factorsOn('de'), ['2 Passkeys', 'TOTP, 1 Passkey']);
+  assert.deepEqual(await factorsOn('fr'), ['2 clés d’accès', 'TOTP, 1 clé d’accès']);
+
   const spanish = await server.client().request('GET', '/sign-in', { headers: { 'accept-language': 'es-ES,es' } });
   assert.match(spanish.text, /<html lang="en">[\s\S]*Skip to content/, 'a language Kastell does not speak gets English');
 });
@@ -87,4 +227,7 @@ test('form errors speak the page language and name fields by their label; the AP
     { path: 'customerNumber', message: 'must be at most 50 characters' },
     { path: '(body)', message: 'unknown field(s): extra' },
   ]);
+  const invite = await client.request('POST', '/api/v1/invites', { json: { email: 'i18n-api@example.test', roleId: await roleId('customer_admin') }, headers: { 'accept-language': 'fr-CH' } });
+  assert.equal(invite.status, 422);
+  assert.deepEqual(invite.json().error.issues, [{ path: 'companyId', message: 'a customer role needs a company' }]);
 });
