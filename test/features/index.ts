@@ -14,3 +14,16 @@ import { sites } from './sites.ts';
 import { users } from './users.ts';
 
 export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, core];
+
+/** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
+export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {
+  const all: Record<string, T> = {};
+  const by: Record<string, string[]> = {};
+  for (const kit of kits) {
+    for (const [key, entry] of Object.entries(pick(kit) ?? {})) {
+      all[key] = entry;
+      (by[key] ??= []).push(kit.feature);
+    }
+  }
+  return { all, twice: Object.entries(by).filter(([, features]) => features.length > 1) };
+}

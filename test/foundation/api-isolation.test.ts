@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { kits } from '../features/index.ts';
-import type { Ids, SampleBody } from '../features/kit.ts';
+import { collect, kits } from '../features/index.ts';
+import type { Ids } from '../features/kit.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
@@ -36,14 +36,8 @@ const idsOfNobody = (): Ids => Object.fromEntries(Object.keys(idsOfB).map((name)
 // below, and accepted by the route for a caller who may act: see the last
 // test), so only authorization can refuse. A body may carry ids too: `ids`
 // are B's or nobody's.
-const bodies: Record<string, SampleBody> = {};
-const bodiesBy: Record<string, string[]> = {};
-for (const kit of kits) {
-  for (const [key, sample] of Object.entries(kit.isolation?.bodies ?? {})) {
-    bodies[key] = sample;
-    (bodiesBy[key] ??= []).push(kit.feature);
-  }
-}
+const samples = collect((kit) => kit.isolation?.bodies);
+const bodies = samples.all;
 
 const { api } = server;
 const keyOf = (route: (typeof api.routes)[number]) => `${route.method} ${route.path}`;
@@ -174,5 +168,5 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
     accepted += 1;
   }
   assert.equal(accepted, Object.keys(bodies).length, 'every sample body is used by a route');
-  assert.deepEqual(Object.entries(bodiesBy).filter(([, by]) => by.length > 1), [], 'sample bodies given by more than one kit');
+  assert.deepEqual(samples.twice, [], 'sample bodies given by more than one kit');
 });

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import postgres from 'postgres';
-import { kits } from '../features/index.ts';
-import { customerRoles, operatorRoles, type RlsRead, type RlsWorld, type RoleKey, type RlsWrite } from '../features/kit.ts';
+import { collect, kits } from '../features/index.ts';
+import { customerRoles, operatorRoles, type RlsWorld, type RoleKey } from '../features/kit.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedUser, type SeededUser } from '../harness/seed.ts';
 import { seedTwoCompanyWorld } from '../harness/world.ts';
@@ -44,27 +44,18 @@ const rlsWorld: RlsWorld = {
 
 for (const kit of kits) await kit.rls?.seed?.(rlsWorld);
 
+const cases = new Map(kits.map((kit) => [kit, kit.rls?.cases(rlsWorld)]));
 // table → how to read it as a role → what that role must see, from every kit
-const readMatrix: Record<string, RlsRead> = {};
-/** which kit gave each table's row: a table must come from one kit only */
-const readBy: Record<string, string[]> = {};
-const writeMatrix: RlsWrite[] = [];
-const checks: Record<string, () => Promise<void>> = {};
-for (const kit of kits) {
-  if (!kit.rls) continue;
-  const cases = kit.rls.cases(rlsWorld);
-  for (const [table, row] of Object.entries(cases.reads)) {
-    readMatrix[table] = row;
-    (readBy[table] ??= []).push(kit.feature);
-  }
-  writeMatrix.push(...(cases.writes ?? []));
-  Object.assign(checks, cases.checks);
-}
+const reads = collect((kit) => cases.get(kit)?.reads);
+const readMatrix = reads.all;
+const writeMatrix = kits.flatMap((kit) => cases.get(kit)?.writes ?? []);
+const checks = collect((kit) => cases.get(kit)?.checks);
 
 test('the matrix covers every table in the kastell schema', async () => {
   const tables = await t.admin`select tablename from pg_tables where schemaname = 'kastell' order by 1`;
   assert.deepEqual(tables.map((r) => r.tablename), Object.keys(readMatrix).sort(), 'a table without read rows in a test/features kit (or rows for a table that is gone)');
-  assert.deepEqual(Object.entries(readBy).filter(([, by]) => by.length > 1), [], 'tables whose rows come from more than one kit');
+  assert.deepEqual(reads.twice, [], 'tables whose rows come from more than one kit');
+  assert.deepEqual(checks.twice, [], 'checks of the same name in more than one kit');
 });
 
 for (const [table, { read, expect }] of Object.entries(readMatrix)) {
@@ -95,4 +86,4 @@ for (const { name, work, allowed, outcome } of writeMatrix) {
   });
 }
 
-for (const [name, check] of Object.entries(checks)) test(name, check);
+for (const [name, check] of Object.entries(checks.all)) test(name, check);
