@@ -18,7 +18,7 @@ const t = await createTestDatabase();
 const server = await startTestServer(t);
 const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: `/tmp/kastell-test-data-${t.name}`, KASTELL_JOBS: 'off' });
 
-// In the kits' order (test/features/index.ts), each kit's in its own: each may use what the ones before created.
+// In the kits' order (test/features/index.ts), and within a kit in the order it lists them: each may use what the ones before created.
 const given = collect((kit) => kit.audit?.scenarios);
 const scenarios = given.all;
 /** Writes nothing a person could be held to account for; says why. */

@@ -1,8 +1,8 @@
 // What a feature hands the central ratchet tests: its RLS matrix rows
 // (test/foundation/rls.test.ts), its isolation sample bodies and pages
 // (test/foundation/api-isolation.test.ts) and its audit scenarios
-// (test/audit/write-coverage.test.ts). One kit per app/<feature>/ folder,
-// listed in ./index.ts; the central tests fail when a table, a body route or
+// (test/audit/write-coverage.test.ts). One kit per app/<feature>/ folder that
+// has such cases, listed in ./index.ts; the central tests fail when a table, a body route or
 // a writing route has no case in any kit.
 import type postgres from 'postgres';
 import type { Config } from '../../app/config.ts';
