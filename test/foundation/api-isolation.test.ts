@@ -1,6 +1,7 @@
 // A customer user of company A cannot see or change a single row of
 // company B through any API route or page. The routes come from the API
-// registry itself, so a route added later is covered without being listed.
+// registry itself, so a route added later is covered without being listed;
+// its sample body and pages come from its feature's kit (test/features/).
 // Requests carry valid bodies and a session in sudo mode, so only
 // authorization can refuse them; and an id of B must get exactly the answer
 // an id of nothing gets (status and body), so a refusal does not reveal that
@@ -8,53 +9,44 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { newToken } from '../../app/crypto/tokens.ts';
+import { collect, kits } from '../features/index.ts';
+import type { Ids } from '../features/kit.ts';
 import { createTestDatabase } from '../harness/database.ts';
-import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
+import { seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
+import { seedCustomerCompany, seedTwoCompanyWorld, type CustomerCompany } from '../harness/world.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);
-const A = await seedCompany(t.admin, 'Alpha AG');
-const B = await seedCompany(t.admin, 'Beta GmbH');
-const siteA = await seedSite(t.admin, A, 'Alpha plant');
-const siteB = await seedSite(t.admin, B, 'Beta plant');
-await seedAsset(t.admin, A, siteA, 'Alpha pump');
-const assetB = await seedAsset(t.admin, B, siteB, 'Beta pump');
-const [memberRole] = await t.admin`select role_id from kastell.roles where role_key = 'customer_member'`;
-const adminOfB = await seedUser(t.admin, 'customer_admin', B, 'beta.admin@example.test');
-const [inviteB] = await t.admin`insert into kastell.invites (email, role_id, company_id, token_hash, invited_by, expires_at)
-  values ('beta.invitee@example.test', ${memberRole!.role_id}, ${B}, ${newToken().hash}, ${adminOfB.userId}, now() + interval '1 day')
-  returning invite_id`;
-const [customRoleOfB] = await t.admin`insert into kastell.roles (company_id, name, side) values (${B}, 'Beta custom role', 'customer') returning role_id`;
+const world = await seedTwoCompanyWorld(t.admin);
+const { A, B, siteB, assetB, adminOfB, inviteB, customRoleB } = world;
 
-const [sessionOfB] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, adminOfB.userId, '30 minutes')}::bytea)`;
-const secretsOfB = ['beta', B, siteB, assetB, inviteB!.invite_id, adminOfB.userId, sessionOfB!.session_id];
-type Ids = Record<'companyId' | 'siteId' | 'assetId' | 'inviteId' | 'userId' | 'sessionId', string>;
-const idsOfB: Ids = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id, userId: adminOfB.userId, sessionId: sessionOfB!.session_id };
+/** A company's path-parameter ids: the world's rows, then each kit's own (e.g. a session of its admin). */
+async function idsOf(company: CustomerCompany): Promise<Ids> {
+  const ids: Ids = { companyId: company.companyId, siteId: company.siteId, assetId: company.assetId, inviteId: company.inviteId, userId: company.admin.userId };
+  for (const kit of kits) Object.assign(ids, await kit.isolation?.ids?.(t.admin, { companyId: company.companyId, userId: company.admin.userId }));
+  return ids;
+}
+const idsOfB = await idsOf({ companyId: B, siteId: siteB, assetId: assetB, admin: adminOfB, inviteId: inviteB });
+const secretsOfB = ['beta', ...Object.values(idsOfB)];
 /** Well-formed ids of nothing: what a route answers for these is what it must answer for B's. */
-const idsOfNobody = (): Ids => ({ companyId: randomUUID(), siteId: randomUUID(), assetId: randomUUID(), inviteId: randomUUID(),
-  userId: randomUUID(), sessionId: randomUUID() });
-// Valid bodies (each is checked against the route's schema below, and accepted
-// by the route for a caller who may act: see the last test), so only
-// authorization can refuse. A body may carry ids too: `ids` are B's or nobody's.
-const bodies: Record<string, { body: (ids: Ids) => unknown; idsInBody?: boolean }> = {
-  'post /companies': { body: () => ({ name: 'Intruder Co' }) },
-  'patch /companies/:companyId': { body: () => ({ name: 'Pwned' }) },
-  'post /companies/:companyId/sites': { body: () => ({ name: 'Pwned site' }) },
-  'patch /sites/:siteId': { body: () => ({ name: 'Pwned' }) },
-  'post /sites/:siteId/assets': { body: () => ({ name: 'Pwned asset' }) },
-  'patch /assets/:assetId': { body: () => ({ name: 'Pwned' }) },
-  'post /invites': { body: (ids) => ({ email: 'intruder@example.test', roleId: memberRole!.role_id, companyId: ids.companyId }), idsInBody: true },
-  'put /users/:userId/role': { body: () => ({ roleId: memberRole!.role_id }) },
-  'post /users/:userId/sessions/end': { body: () => ({}) },
-};
-// Routes that act on the caller only, never on another company's rows.
-const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /me', 'post /auth/second-factor',
-  'post /auth/passkey/options', 'post /auth/passkey/verify', 'get /me/sessions', 'post /me/sessions/end-others',
-  'post /me/passkeys/options', 'post /me/passkeys', 'post /me/password']);
+const idsOfNobody = (): Ids => Object.fromEntries(Object.keys(idsOfB).map((name) => [name, randomUUID()]));
+
+// Valid bodies from the kits (each is checked against the route's schema
+// below, and accepted by the route for a caller who may act: see the last
+// test), so only authorization can refuse. A body may carry ids too: `ids`
+// are B's or nobody's.
+const samples = collect((kit) => kit.isolation?.bodies);
+const bodies = samples.all;
 
 const { api } = server;
+const keyOf = (route: (typeof api.routes)[number]) => `${route.method} ${route.path}`;
+// Routes any signed-in user or anyone may call act on the caller only (their
+// session, password, factors): the registry says which. They need no sample
+// body; those that take an id in their path or only read are walked anyway,
+// since such an id could name one of B's rows and a read could show one.
+const callerOnly = new Set(api.routes.filter((r) => r.permission === 'signed-in' || r.permission === 'public').map(keyOf));
+const walked = api.routes.filter((r) => !callerOnly.has(keyOf(r)) || /:\w+/.test(r.path) || r.method === 'get');
 
 function assertNothingOfB(text: string, context: string): void {
   for (const secret of secretsOfB) {
@@ -70,15 +62,15 @@ async function clientOf(user: { userId: string }) {
 }
 
 function requestFor(route: (typeof api.routes)[number], ids: Ids) {
-  const key = `${route.method} ${route.path}`;
+  const key = keyOf(route);
   const path = '/api/v1' + route.path.replace(/:(\w+)/g, (_, name: string) => {
-    assert.ok(name in ids, `no id for path parameter ${name} (${key}): add it to Ids`);
-    return ids[name as keyof Ids];
+    assert.ok(name in ids, `no id for path parameter ${name} (${key}): its feature's kit seeds one (isolation.ids in test/features/)`);
+    return ids[name]!;
   });
   if (!route.body) return { key, path, json: undefined };
   const sample = bodies[key];
-  assert.ok(sample, `no sample body for ${key}: add one to bodies`);
-  const json = sample.body(ids);
+  assert.ok(sample, `no sample body for ${key}: add one to its feature's kit (isolation.bodies in test/features/)`);
+  const json = sample.body(ids, world);
   const parsed = route.body.safeParse(json);
   assert.ok(parsed.success, `the sample body for ${key} is not valid for its schema (fix the sample): ${JSON.stringify(parsed.error?.issues)}`);
   return { key, path, json };
@@ -92,7 +84,7 @@ for (const role of ['customer_admin', 'customer_member', 'customer_viewer']) {
     const client = await clientOf(await seedUser(t.admin, role, A));
     let covered = 0;
     let compared = 0;
-    for (const route of api.routes.filter((r) => !callerOnly.has(`${r.method} ${r.path}`))) {
+    for (const route of walked) {
       const ofB = requestFor(route, idsOfB);
       const response = await client.request(route.method.toUpperCase(), ofB.path, { json: ofB.json });
       assertNothingOfB(response.text, `${role} ${ofB.key}`);
@@ -120,7 +112,7 @@ test("B's ids inside a body (a custom role of B) get the answer nobody's ids get
     ['POST', '/api/v1/invites', (roleId) => ({ email: 'into.beta.role@example.test', roleId, companyId: A })],
   ];
   for (const [method, path, body] of scenarios) {
-    const ofB = await client.request(method, path, { json: body(customRoleOfB!.role_id) });
+    const ofB = await client.request(method, path, { json: body(customRoleB) });
     const ofNobody = await client.request(method, path, { json: body(randomUUID()) });
     assert.ok(ofB.status >= 400 && ofB.status < 500, `${method} ${path} with B's role answered ${ofB.status}: ${ofB.text.slice(0, 200)}`);
     assert.equal(withoutRequestId(ofB.text), withoutRequestId(ofNobody.text), `${method} ${path}: B's role and nobody's get different answers`);
@@ -134,24 +126,22 @@ test("B's ids inside a body (a custom role of B) get the answer nobody's ids get
 test('pages of B answer 404 to a customer of A', async () => {
   const user = await seedUser(t.admin, 'customer_admin', A);
   const client = server.client().withSession(await seedSession(t.admin, user.userId, '30 minutes'));
-  for (const path of [`/companies/${B}`, `/sites/${siteB}`, `/assets/${assetB}`]) {
+  const pages = kits.map((kit) => kit.isolation?.pages?.(idsOfB) ?? {});
+  for (const path of pages.flatMap((p) => p.reads ?? [])) {
     const response = await client.get(path);
     assert.equal(response.status, 404, path);
     assertNothingOfB(response.text, path);
   }
-  for (const [path, form] of [[`/companies/${B}/sites`, { name: 'Pwned' }], [`/sites/${siteB}/assets`, { name: 'Pwned' }],
-    [`/invites/${inviteB!.invite_id}/revoke`, {}], [`/companies/${B}`, { name: 'Pwned' }], [`/companies/${B}/delete`, {}],
-    [`/sites/${siteB}`, { name: 'Pwned' }], [`/sites/${siteB}/delete`, {}], [`/assets/${assetB}`, { name: 'Pwned' }],
-    [`/assets/${assetB}/delete`, {}]] as const) {
+  for (const [path, form] of pages.flatMap((p) => p.writes ?? [])) {
     const response = await client.postForm(path, form);
     assert.ok([403, 404].includes(response.status), `${path}: ${response.status}`);
   }
-  const list = await client.get('/companies');
-  assert.equal(list.status, 200);
-  assert.match(list.text, /Alpha AG/);
-  assertNothingOfB(list.text, '/companies');
-  const invites = await client.get('/invites');
-  assertNothingOfB(invites.text, '/invites');
+  for (const { path, shows } of pages.flatMap((p) => p.lists ?? [])) {
+    const list = await client.get(path);
+    assert.equal(list.status, 200, path);
+    if (shows) assert.match(list.text, shows);
+    assertNothingOfB(list.text, path);
+  }
 });
 
 test("after all attempts, B's rows are exactly as they were", async () => {
@@ -168,22 +158,15 @@ test("after all attempts, B's rows are exactly as they were", async () => {
 });
 
 test('the sample bodies are accepted where the caller may act: an owner on a company of their own gets 2xx', async () => {
-  const C = await seedCompany(t.admin, 'Control AG');
-  const siteC = await seedSite(t.admin, C, 'Control plant');
-  const assetC = await seedAsset(t.admin, C, siteC, 'Control pump');
-  const userC = await seedUser(t.admin, 'customer_admin', C);
-  const [inviteC] = await t.admin`insert into kastell.invites (email, role_id, company_id, token_hash, invited_by, expires_at)
-    values ('control.invitee@example.test', ${memberRole!.role_id}, ${C}, ${newToken().hash}, ${userC.userId}, now() + interval '1 day')
-    returning invite_id`;
-  const [sessionC] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, userC.userId)}::bytea)`;
-  const idsOfC: Ids = { companyId: C, siteId: siteC, assetId: assetC, inviteId: inviteC!.invite_id, userId: userC.userId, sessionId: sessionC!.session_id };
+  const idsOfC = await idsOf(await seedCustomerCompany(t.admin, 'Control AG', 'Control plant', 'Control pump'));
   const owner = await clientOf(await seedUser(t.admin, 'owner'));
   let accepted = 0;
-  for (const route of api.routes.filter((r) => r.body && !callerOnly.has(`${r.method} ${r.path}`))) {
+  for (const route of api.routes.filter((r) => r.body && !callerOnly.has(keyOf(r)))) {
     const { key, path, json } = requestFor(route, idsOfC);
     const response = await owner.request(route.method.toUpperCase(), path, { json });
     assert.ok(response.status >= 200 && response.status < 300, `${key} with a sample body answered ${response.status}: ${response.text.slice(0, 200)}`);
     accepted += 1;
   }
   assert.equal(accepted, Object.keys(bodies).length, 'every sample body is used by a route');
+  assert.deepEqual(samples.twice, [], 'sample bodies given by more than one kit');
 });
