@@ -1,6 +1,6 @@
 // Users and their roles, status, factors and sessions. RLS decides which
 // users exist for the caller; the app.* functions check the permission
-// again and end the user's sessions where a change needs it (sql/0200).
+// again and end the user's sessions where a change needs it (see sql/schema.sql).
 import type { Audit } from '../db/audit-event.ts';
 import type { Tx } from '../db/client.ts';
 import type { RoleOption, User, UserStatus } from './schema.ts';
