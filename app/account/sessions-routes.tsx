@@ -5,61 +5,34 @@ import type { FeatureDeps } from '../feature.ts';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { auditFor } from '../audit/record.ts';
 import { requireUser } from '../http/guards.ts';
 import type { Database } from '../db/client.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
 import { idParam } from '../http/validate.ts';
-
-const sessionSchema = z.object({
-  sessionId: z.uuid(),
-  device: z.string(),
-  ip: z.string().nullable(),
-  createdAt: z.string(),
-  lastSeenAt: z.string(),
-  current: z.boolean(),
-});
-
-/** A short device description from the user agent (no fingerprinting, just words a person recognises). */
-export function describeDevice(userAgent: string | null): string {
-  const ua = userAgent ?? '';
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
-  const words = [browser, os].filter(Boolean).join(' on ');
-  return words || (ua ? ua.slice(0, 60) : 'Unknown device');
-}
-
-async function listOwnSessions(db: Database, user: SessionUser) {
-  const rows = await db.withPrincipal({ userId: user.userId }, (tx) => tx`
-    select session_id, user_agent, ip, created_at, last_seen_at from kastell.sessions
-    where user_id = ${user.userId} and ended_at is null and expires_at > now()
-    order by last_seen_at desc`);
-  return rows.map((r) => ({
-    sessionId: r.session_id as string,
-    device: describeDevice(r.user_agent),
-    ip: r.ip as string | null,
-    createdAt: new Date(r.created_at).toISOString(),
-    lastSeenAt: new Date(r.last_seen_at).toISOString(),
-    current: r.session_id === user.sessionId,
-  }));
-}
+import { sessionSchema, type Session } from './schema.ts';
+import { endOtherSessions, endOwnSession, listOwnSessions } from './sessions-queries.ts';
 
 export function sessionRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
 
-  pages.get('/security/sessions', async (c) => sessionsPage(c, await listOwnSessions(db, requireUser(c))));
+  pages.get('/security/sessions', async (c) => {
+    const user = requireUser(c);
+    return sessionsPage(c, await db.withPrincipal({ userId: user.userId }, (tx) => listOwnSessions(tx, user)));
+  });
 
   pages.post('/security/sessions/:sessionId/end', async (c) => {
     const user = requireUser(c);
     const sessionId = idParam(c, 'sessionId');
-    await endOwnSession(c, db, user, sessionId);
+    await endSession(c, db, user, sessionId);
     return c.redirect(sessionId === user.sessionId ? '/sign-in' : '/security/sessions', 303);
   });
 
   pages.post('/security/sessions/end-others', async (c) => {
     const user = requireUser(c);
-    await endOtherSessions(c, db, user);
+    await db.withPrincipal({ userId: user.userId }, (tx) => endOtherSessions(tx, auditFor(c), user.userId, user.sessionId));
     return c.redirect('/security/sessions', 303);
   });
 
@@ -69,7 +42,7 @@ export function sessionRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     summary: 'The signed-in user\'s live sessions',
     tag: 'security',
     response: z.object({ sessions: z.array(sessionSchema) }),
-    handler: async (_c, { user }) => ({ sessions: await listOwnSessions(db, user) }),
+    handler: async (_c, { user }) => ({ sessions: await db.withPrincipal({ userId: user.userId }, (tx) => listOwnSessions(tx, user)) }),
   });
 
   api.add({
@@ -79,7 +52,7 @@ export function sessionRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     tag: 'security',
     response: z.object({ ended: z.literal(true) }),
     handler: async (c, { user }) => {
-      await endOwnSession(c, db, user, idParam(c, 'sessionId'));
+      await endSession(c, db, user, idParam(c, 'sessionId'));
       return { ended: true as const };
     },
   });
@@ -92,33 +65,20 @@ export function sessionRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     body: z.strictObject({}),
     response: z.object({ ended: z.number().int() }),
     handler: async (c, { user }) => {
-      return { ended: await endOtherSessions(c, db, user) };
+      return { ended: await db.withPrincipal({ userId: user.userId }, (tx) => endOtherSessions(tx, auditFor(c), user.userId, user.sessionId)) };
     },
   });
 
   return pages;
 }
 
-async function endOwnSession(c: Context<AppEnv>, db: Database, user: SessionUser, sessionId: string): Promise<void> {
-  const ended = await db.withPrincipal({ userId: user.userId }, async (tx) => {
-    const [own] = await tx`select 1 from kastell.sessions where session_id = ${sessionId} and user_id = ${user.userId} and ended_at is null`;
-    if (!own) return false;
-    const [row] = await tx`select app.end_session_by_id(${sessionId}, 'ended_by_user') as ok`;
-    if (row?.ok === true) await c.get('auditor').record(tx, c, { action: 'session.ended', entityType: 'session', entityId: sessionId });
-    return row?.ok === true;
-  });
+/** Ends one of the user's own sessions; 404 when it is not theirs or already over. */
+async function endSession(c: Context<AppEnv>, db: Database, user: SessionUser, sessionId: string): Promise<void> {
+  const ended = await db.withPrincipal({ userId: user.userId }, (tx) => endOwnSession(tx, auditFor(c), user.userId, sessionId));
   if (!ended) throw notFound();
 }
 
-async function endOtherSessions(c: Context<AppEnv>, db: Database, user: SessionUser): Promise<number> {
-  return db.withPrincipal({ userId: user.userId }, async (tx) => {
-    const [row] = await tx`select app.end_sessions_of(${user.userId}, 'ended_by_user', ${user.sessionId}) as n`;
-    await c.get('auditor').record(tx, c, { action: 'sessions.ended', entityType: 'user', entityId: user.userId, detail: { count: Number(row?.n ?? 0) } });
-    return Number(row?.n ?? 0);
-  });
-}
-
-function sessionsPage(c: Context<AppEnv>, sessions: Awaited<ReturnType<typeof listOwnSessions>>) {
+function sessionsPage(c: Context<AppEnv>, sessions: Session[]) {
   const t = c.get('t');
   return renderPage(c, t('sessions.title'), (
     <>

@@ -5,65 +5,13 @@ import type { FeatureDeps } from '../feature.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { requirePermission } from '../http/guards.ts';
-import type { Tx } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { renderPage } from '../http/layout.tsx';
-import { text } from '../http/text-schema.ts';
 import { readQuery } from '../http/validate.ts';
-
-export const auditFilterSchema = z.strictObject({
-  actor: z.uuid({ error: 'actor must be a user id' }).optional(),
-  action: z.string().regex(/^[a-z_.]+$/, 'action looks like company.created').max(100).optional(),
-  entityType: z.string().regex(/^[a-z_]+$/, 'entity type looks like company').max(50).optional(),
-  entityId: text().max(100).optional(),
-  from: z.iso.date({ error: 'from must be a date (YYYY-MM-DD)' }).optional(),
-  to: z.iso.date({ error: 'to must be a date (YYYY-MM-DD)' }).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(200),
-  format: z.enum(['csv', 'json']).optional(),
-});
-type AuditFilter = z.infer<typeof auditFilterSchema>;
-
-export const auditEventSchema = z.object({
-  eventId: z.uuid(),
-  occurredAt: z.iso.datetime(),
-  actorType: z.string(),
-  actorId: z.uuid().nullable(),
-  actorLabel: z.string().nullable(),
-  action: z.string(),
-  entityType: z.string().nullable(),
-  entityId: z.string().nullable(),
-  companyId: z.uuid().nullable(),
-  outcome: z.string(),
-  requestId: z.uuid().nullable(),
-  detail: z.record(z.string(), z.unknown()),
-});
-type AuditEventView = z.infer<typeof auditEventSchema>;
-
-const checkpointSchema = z.object({
-  seq: z.number(), hash: z.string(), time: z.string(), statement: z.string(), signature: z.string(), publicKey: z.string(),
-});
-
-async function findEvents(tx: Tx, filter: AuditFilter): Promise<AuditEventView[]> {
-  const rows = await tx`
-    select event_id, occurred_at, actor_type, actor_id, actor_label, action, entity_type, entity_id,
-           company_id, outcome, request_id, detail
-    from audit.events
-    where true
-      ${filter.actor ? tx`and actor_id = ${filter.actor}` : tx``}
-      ${filter.action ? tx`and action = ${filter.action}` : tx``}
-      ${filter.entityType ? tx`and entity_type = ${filter.entityType}` : tx``}
-      ${filter.entityId ? tx`and entity_id = ${filter.entityId}` : tx``}
-      ${filter.from ? tx`and occurred_at >= ${filter.from}::date` : tx``}
-      ${filter.to ? tx`and occurred_at < ${filter.to}::date + 1` : tx``}
-    order by occurred_at desc, event_id desc
-    limit ${filter.limit}`;
-  return rows.map((r) => ({
-    eventId: r.event_id, occurredAt: r.occurred_at.toISOString(), actorType: r.actor_type, actorId: r.actor_id,
-    actorLabel: r.actor_label, action: r.action, entityType: r.entity_type, entityId: r.entity_id,
-    companyId: r.company_id, outcome: r.outcome, requestId: r.request_id, detail: r.detail,
-  }));
-}
+import { auditFor } from './record.ts';
+import { exportEvents, findEvents, findLatestCheckpoint, findLatestVerification } from './queries.ts';
+import { auditEventSchema, auditFilterSchema, checkpointSchema, verificationSchema, type AuditEventView, type AuditFilter } from './schema.ts';
 
 const csvColumns = ['occurredAt', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'companyId', 'outcome', 'requestId', 'eventId'] as const;
 function toCsv(events: AuditEventView[]): string {
@@ -84,11 +32,7 @@ export function auditRoutes({ db, api, audit }: FeatureDeps): Hono<AppEnv> {
     summary: 'The latest signed chain head (for outside witnesses), with the public key to check it',
     response: checkpointSchema,
     handler: async () => {
-      const [row] = await db.withPrincipal(null, (tx) => tx`select * from audit.latest_checkpoint()`);
-      if (!row) throw notFound();
-      const time = /time: (\S+)/.exec(row.statement)![1]!;
-      return { seq: Number(row.seq), hash: (row.hash as Buffer).toString('hex'), time, statement: row.statement,
-        signature: row.signature, publicKey: audit.keys.publicKeyArmored };
+      return (await db.withPrincipal(null, (tx) => findLatestCheckpoint(tx, audit.keys.publicKeyArmored))) ?? Promise.reject(notFound());
     },
   });
 
@@ -100,31 +44,23 @@ export function auditRoutes({ db, api, audit }: FeatureDeps): Hono<AppEnv> {
 
   api.add({
     method: 'get', permission: 'evidence.read', path: '/audit/verifications/latest', tag: 'audit', summary: 'The latest chain verification',
-    response: z.object({ ok: z.boolean(), checkedLinks: z.number(), headSeq: z.number().nullable(), firstBadSeq: z.number().nullable(),
-      problem: z.string().nullable(), durationMs: z.number(), at: z.iso.datetime() }),
+    response: verificationSchema,
     handler: async (c, { user }) => {
-      const [row] = await db.withPrincipal(user, (tx) => tx`select * from audit.verifications order by created_at desc limit 1`);
-      if (!row) throw notFound();
-      return { ok: row.ok, checkedLinks: Number(row.checked_links), headSeq: row.head_seq === null ? null : Number(row.head_seq),
-        firstBadSeq: row.first_bad_seq === null ? null : Number(row.first_bad_seq), problem: row.problem,
-        durationMs: row.duration_ms, at: row.created_at.toISOString() };
+      return (await db.withPrincipal(user, findLatestVerification)) ?? Promise.reject(notFound());
     },
   });
 
   pages.get('/audit', async (c) => {
     const user = requirePermission(c, 'audit.read');
     const filter = readQuery(c, auditFilterSchema);
-    if (filter.format) {
-      return db.withPrincipal(user, async (tx) => {
-        const events = await findEvents(tx, filter);
-        await c.get('auditor').record(tx, c, { action: 'audit.exported', entityType: 'audit_log',
-          detail: { format: filter.format!, count: events.length, filter: JSON.stringify({ ...filter, format: undefined }) } });
-        const name = `kastell-audit-${new Date().toISOString().slice(0, 10)}.${filter.format}`;
-        c.header('Content-Disposition', `attachment; filename="${name}"`);
-        return filter.format === 'csv'
-          ? c.body(toCsv(events), 200, { 'Content-Type': 'text/csv; charset=utf-8' })
-          : c.json(events);
-      });
+    const format = filter.format;
+    if (format) {
+      const events = await db.withPrincipal(user, (tx) => exportEvents(tx, auditFor(c), filter, format));
+      const name = `kastell-audit-${new Date().toISOString().slice(0, 10)}.${format}`;
+      c.header('Content-Disposition', `attachment; filename="${name}"`);
+      return format === 'csv'
+        ? c.body(toCsv(events), 200, { 'Content-Type': 'text/csv; charset=utf-8' })
+        : c.json(events);
     }
     const events = await db.withPrincipal(user, (tx) => findEvents(tx, filter));
     return renderPage(c, c.get('t')('audit.title'), <AuditView c={c} filter={filter} events={events} exportable />);
