@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { text } from '../http/text-schema.ts';
+import { requiredText } from '../http/validate.ts';
+
+export const requestStatuses = ['submitted', 'triaged', 'accepted', 'declined', 'withdrawn'] as const;
+export const urgencies = ['low', 'normal', 'high', 'urgent'] as const;
+
+const description = text({ multiline: true }).trim().min(1).max(5000, 'issue.tooLong').optional();
+
+/** A customer (or an operator on their behalf) raises a request for a site of one company; the company is the site's. */
+export const requestInputSchema = z.strictObject({
+  siteId: z.uuid({ error: 'issue.chooseSite' }),
+  assetId: z.uuid().optional(),
+  title: requiredText('issue.enterTitle', 200),
+  description,
+  urgency: z.enum(urgencies).default('normal'),
+});
+
+export const declineSchema = z.strictObject({
+  reason: requiredText('issue.enterReason', 2000),
+});
+
+export const requestSchema = z.object({
+  requestId: z.uuid(),
+  companyId: z.uuid(),
+  siteId: z.uuid(),
+  assetId: z.uuid().nullable(),
+  title: z.string(),
+  description: z.string().nullable(),
+  urgency: z.enum(urgencies),
+  status: z.enum(requestStatuses),
+  declineReason: z.string().nullable(),
+  raisedBy: z.uuid().nullable(),
+  /** the jobs made from this request (visible to the customer) */
+  jobIds: z.array(z.uuid()),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ServiceRequest = z.infer<typeof requestSchema>;
+export type RequestStatus = (typeof requestStatuses)[number];
