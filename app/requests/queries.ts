@@ -70,3 +70,17 @@ export async function setRequestStatus(tx: Tx, audit: Audit, requestId: string, 
     detail: { from: row.from, to: status } });
   return findRequest(tx, requestId);
 }
+
+/** Sites (with their company) and assets the caller sees, for the request form. */
+export async function listRequestTargets(tx: Tx): Promise<{ sites: { siteId: string; label: string }[]; assets: { assetId: string; label: string }[] }> {
+  const sites = await tx<{ site_id: string; name: string; company: string | null }[]>`
+    select s.site_id, s.name, c.name as company from sites s left join companies c on c.company_id = s.company_id
+    order by c.name, s.name, s.site_id limit 500`;
+  const assets = await tx<{ asset_id: string; name: string; site: string }[]>`
+    select a.asset_id, a.name, s.name as site from assets a join sites s on s.site_id = a.site_id
+    order by s.name, a.name, a.asset_id limit 500`;
+  return {
+    sites: sites.map((s) => ({ siteId: s.site_id, label: s.company ? `${s.company} — ${s.name}` : s.name })),
+    assets: assets.map((a) => ({ assetId: a.asset_id, label: `${a.site} — ${a.name}` })),
+  };
+}
