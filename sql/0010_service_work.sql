@@ -224,15 +224,6 @@ as $$
   where ja.job_id in (select s.job_id from app.assigned_jobs(permission) s)
 $$;
 
--- Is this user a technician (their membership's role is the system role)?
-create function app.is_technician(user_id uuid) returns boolean
-language sql stable security definer
-set search_path = ''
-as $$
-  select exists (select 1 from kastell.memberships m join kastell.roles r on r.role_id = m.role_id
-                 where m.user_id = is_technician.user_id and r.role_key = 'technician')
-$$;
-
 -- Appends the status change to the history; the only writer of that table.
 create function app.record_job_status() returns trigger
 language plpgsql security definer
@@ -247,10 +238,24 @@ begin
   return null;
 end
 $$;
+-- Assigned users are technicians. SECURITY DEFINER (kastell_auth, above):
+-- it reads the technician's membership, which the caller may not see.
+create function app.check_job_assignment() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from kastell.memberships m join kastell.roles r on r.role_id = m.role_id
+                 where m.user_id = new.technician_id and r.role_key = 'technician') then
+    raise exception 'only a technician can be assigned to a job' using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
 set local check_function_bodies = on;
 alter function app.assigned_jobs(text) owner to kastell_auth;
 alter function app.assigned_asset_ids(text) owner to kastell_auth;
-alter function app.is_technician(uuid) owner to kastell_auth;
+alter function app.check_job_assignment() owner to kastell_auth;
 alter function app.record_job_status() owner to kastell_auth;
 grant execute on function app.assigned_jobs(text) to kastell_app;
 grant execute on function app.assigned_asset_ids(text) to kastell_app;
@@ -303,18 +308,6 @@ create trigger jobs_check_status before insert or update on kastell.jobs
 create trigger jobs_record_status after insert or update of status on kastell.jobs
   for each row execute function app.record_job_status();
 
--- Assigned users are technicians.
-create function app.check_job_assignment() returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  if not app.is_technician(new.technician_id) then
-    raise exception 'only a technician can be assigned to a job' using errcode = '23514';
-  end if;
-  return new;
-end
-$$;
 create trigger job_assignments_check before insert or update on kastell.job_assignments
   for each row execute function app.check_job_assignment();
 

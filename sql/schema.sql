@@ -198,22 +198,23 @@ $$;
 ALTER FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) OWNER TO kastell_auth;
 
 --
--- Name: check_job_assignment(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+-- Name: check_job_assignment(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
 CREATE FUNCTION app.check_job_assignment() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  if not app.is_technician(new.technician_id) then
+  if not exists (select 1 from kastell.memberships m join kastell.roles r on r.role_id = m.role_id
+                 where m.user_id = new.technician_id and r.role_key = 'technician') then
     raise exception 'only a technician can be assigned to a job' using errcode = '23514';
   end if;
   return new;
 end
 $$;
 
-ALTER FUNCTION app.check_job_assignment() OWNER TO kastell_owner;
+ALTER FUNCTION app.check_job_assignment() OWNER TO kastell_auth;
 
 --
 -- Name: check_job_status(); Type: FUNCTION; Schema: app; Owner: kastell_owner
@@ -759,20 +760,6 @@ CREATE FUNCTION app.invite_for_token(p_token_hash bytea) RETURNS TABLE(invite_id
 $$;
 
 ALTER FUNCTION app.invite_for_token(p_token_hash bytea) OWNER TO kastell_auth;
-
---
--- Name: is_technician(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
---
-
-CREATE FUNCTION app.is_technician(user_id uuid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  select exists (select 1 from kastell.memberships m join kastell.roles r on r.role_id = m.role_id
-                 where m.user_id = is_technician.user_id and r.role_key = 'technician')
-$$;
-
-ALTER FUNCTION app.is_technician(user_id uuid) OWNER TO kastell_auth;
 
 --
 -- Name: may_act_for(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -4511,7 +4498,7 @@ REVOKE ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) TO kastell_app;
 
 --
--- Name: FUNCTION check_job_assignment(); Type: ACL; Schema: app; Owner: kastell_owner
+-- Name: FUNCTION check_job_assignment(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
 REVOKE ALL ON FUNCTION app.check_job_assignment() FROM PUBLIC;
@@ -4706,12 +4693,6 @@ GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_app;
 
 REVOKE ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) TO kastell_app;
-
---
--- Name: FUNCTION is_technician(user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
---
-
-REVOKE ALL ON FUNCTION app.is_technician(user_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION may_act_for(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
