@@ -13,12 +13,11 @@ import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { listJobsOfRequest } from '../jobs/queries.ts';
 import { JobForm, formatWhen } from '../jobs/views.tsx';
 import { createRequest, findRequest, listRequests, listRequestTargets, setRequestStatus } from './queries.ts';
-import { declineSchema, requestInputSchema, requestSchema } from './schema.ts';
+import { declineSchema, requestInputSchema, requestSchema, requestStatusChangeSchema } from './schema.ts';
 import { RequestForm, requestStatusLabel } from './views.tsx';
 
 export function requestRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
-  const nothing = z.strictObject({});
 
   api.add({
     method: 'get', permission: 'requests.read', path: '/requests', summary: 'List the service requests visible to you', tag: 'requests',
@@ -36,22 +35,14 @@ export function requestRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     handler: async (c, { user }) => (await db.withPrincipal(user, (tx) => findRequest(tx, idParam(c, 'requestId')))) ?? Promise.reject(notFound()),
   });
   api.add({
-    method: 'post', permission: 'requests.create', path: '/requests/:requestId/withdraw', summary: 'Withdraw a service request (its customer)', tag: 'requests',
-    body: nothing, response: requestSchema,
-    handler: async (c, { user }) =>
-      (await db.withPrincipal(user, (tx) => setRequestStatus(tx, auditFor(c), idParam(c, 'requestId'), 'withdrawn'))) ?? Promise.reject(notFound()),
-  });
-  api.add({
-    method: 'post', permission: 'requests.update', path: '/requests/:requestId/triage', summary: 'Mark a service request as triaged (operator)', tag: 'requests',
-    body: nothing, response: requestSchema,
-    handler: async (c, { user }) =>
-      (await db.withPrincipal(user, (tx) => setRequestStatus(tx, auditFor(c), idParam(c, 'requestId'), 'triaged'))) ?? Promise.reject(notFound()),
-  });
-  api.add({
-    method: 'post', permission: 'requests.update', path: '/requests/:requestId/decline', summary: 'Decline a service request with a reason (operator)', tag: 'requests',
-    body: declineSchema, response: requestSchema,
-    handler: async (c, { body, user }) =>
-      (await db.withPrincipal(user, (tx) => setRequestStatus(tx, auditFor(c), idParam(c, 'requestId'), 'declined', body.reason))) ?? Promise.reject(notFound()),
+    method: 'post', permission: 'requests.read', path: '/requests/:requestId/status',
+    summary: 'Move a service request: withdrawn (its customer: requests.create), triaged or declined with a reason (the operator: requests.update)', tag: 'requests',
+    body: requestStatusChangeSchema, response: requestSchema,
+    handler: async (c, { body }) => {
+      const user = requirePermission(c, body.status === 'withdrawn' ? 'requests.create' : 'requests.update');
+      return (await db.withPrincipal(user, (tx) => setRequestStatus(tx, auditFor(c), idParam(c, 'requestId'), body.status, body.reason)))
+        ?? Promise.reject(notFound());
+    },
   });
 
   const listPage = async (c: Context<AppEnv>, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 422 = 200) => {

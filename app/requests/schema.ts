@@ -20,6 +20,12 @@ export const declineSchema = z.strictObject({
   reason: requiredText('issue.enterReason', 2000),
 });
 
+/** What the API may ask for; 'accepted' comes from making a job of the request. A decline needs its reason. */
+export const requestStatusChangeSchema = z.strictObject({
+  status: z.enum(['triaged', 'declined', 'withdrawn']),
+  reason: requiredText('issue.enterReason', 2000).optional(),
+}).refine((change) => change.status !== 'declined' || change.reason !== undefined, { path: ['reason'], message: 'issue.enterReason' });
+
 export const requestSchema = z.object({
   requestId: z.uuid(),
   companyId: z.uuid(),

@@ -29,12 +29,40 @@ const [inviteB] = await t.admin`insert into kastell.invites (email, role_id, com
 const [customRoleOfB] = await t.admin`insert into kastell.roles (company_id, name, side) values (${B}, 'Beta custom role', 'customer') returning role_id`;
 
 const [sessionOfB] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, adminOfB.userId, '30 minutes')}::bytea)`;
-const secretsOfB = ['beta', B, siteB, assetB, inviteB!.invite_id, adminOfB.userId, sessionOfB!.session_id];
-type Ids = Record<'companyId' | 'siteId' | 'assetId' | 'inviteId' | 'userId' | 'sessionId', string>;
-const idsOfB: Ids = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id, userId: adminOfB.userId, sessionId: sessionOfB!.session_id };
+// ---- service work: a request, a job with two assigned technicians and an open visit per company
+type ServiceIds = Record<'requestId' | 'jobId' | 'visitId' | 'technicianId', string>;
+async function seedServiceWork(company: string, site: string, asset: string, label: string): Promise<ServiceIds> {
+  const [request] = await t.admin`insert into kastell.service_requests (company_id, site_id, asset_id, title)
+    values (${company}, ${site}, ${asset}, ${`${label} request`}) returning request_id`;
+  const [job] = await t.admin`insert into kastell.jobs (company_id, site_id, request_id, title)
+    values (${company}, ${site}, ${request!.request_id}, ${`${label} job`}) returning job_id`;
+  const onSite = await seedUser(t.admin, 'technician');
+  const next = await seedUser(t.admin, 'technician');
+  await t.admin`insert into kastell.job_assignments (job_id, technician_id, company_id)
+    values (${job!.job_id}, ${onSite.userId}, ${company}), (${job!.job_id}, ${next.userId}, ${company})`;
+  const [visit] = await t.admin`insert into kastell.visits (job_id, technician_id, company_id, notes)
+    values (${job!.job_id}, ${onSite.userId}, ${company}, ${`${label} visit`}) returning visit_id`;
+  return { requestId: request!.request_id, jobId: job!.job_id, visitId: visit!.visit_id, technicianId: next.userId };
+}
+const serviceOfB = await seedServiceWork(B, siteB, assetB, 'Beta');
+const serviceOfNobody = (): ServiceIds => ({ requestId: randomUUID(), jobId: randomUUID(), visitId: randomUUID(), technicianId: randomUUID() });
+const serviceBodies: typeof bodies = {
+  'post /requests': { body: (ids) => ({ siteId: ids.siteId, assetId: ids.assetId, title: 'Intruder request' }), idsInBody: true },
+  'post /requests/:requestId/status': { body: () => ({ status: 'triaged' }) },
+  'post /jobs': { body: (ids) => ({ siteId: ids.siteId, title: 'Intruder job', assetIds: [ids.assetId] }), idsInBody: true },
+  'post /jobs/:jobId/status': { body: () => ({ status: 'on_hold', reason: 'Isolation check' }) },
+  'post /jobs/:jobId/technicians': { body: (ids) => ({ technicianId: ids.technicianId }), idsInBody: true },
+  'post /jobs/:jobId/visits': { body: (ids) => ({ technicianId: ids.technicianId, notes: 'Intruder visit' }), idsInBody: true },
+  'post /visits/:visitId/check-out': { body: () => ({ notes: 'Pwned' }) },
+};
+// ---- end of service work ids
+
+const secretsOfB = ['beta', B, siteB, assetB, inviteB!.invite_id, adminOfB.userId, sessionOfB!.session_id, ...Object.values(serviceOfB)];
+type Ids = Record<'companyId' | 'siteId' | 'assetId' | 'inviteId' | 'userId' | 'sessionId', string> & ServiceIds;
+const idsOfB: Ids = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id, userId: adminOfB.userId, sessionId: sessionOfB!.session_id, ...serviceOfB };
 /** Well-formed ids of nothing: what a route answers for these is what it must answer for B's. */
 const idsOfNobody = (): Ids => ({ companyId: randomUUID(), siteId: randomUUID(), assetId: randomUUID(), inviteId: randomUUID(),
-  userId: randomUUID(), sessionId: randomUUID() });
+  userId: randomUUID(), sessionId: randomUUID(), ...serviceOfNobody() });
 // Valid bodies (each is checked against the route's schema below, and accepted
 // by the route for a caller who may act: see the last test), so only
 // authorization can refuse. A body may carry ids too: `ids` are B's or nobody's.
@@ -48,6 +76,7 @@ const bodies: Record<string, { body: (ids: Ids) => unknown; idsInBody?: boolean 
   'post /invites': { body: (ids) => ({ email: 'intruder@example.test', roleId: memberRole!.role_id, companyId: ids.companyId }), idsInBody: true },
   'put /users/:userId/role': { body: () => ({ roleId: memberRole!.role_id }) },
   'post /users/:userId/sessions/end': { body: () => ({}) },
+  ...serviceBodies,
 };
 // Routes that act on the caller only, never on another company's rows.
 const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /me', 'post /auth/second-factor',
@@ -176,7 +205,8 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
     values ('control.invitee@example.test', ${memberRole!.role_id}, ${C}, ${newToken().hash}, ${userC.userId}, now() + interval '1 day')
     returning invite_id`;
   const [sessionC] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, userC.userId)}::bytea)`;
-  const idsOfC: Ids = { companyId: C, siteId: siteC, assetId: assetC, inviteId: inviteC!.invite_id, userId: userC.userId, sessionId: sessionC!.session_id };
+  const idsOfC: Ids = { companyId: C, siteId: siteC, assetId: assetC, inviteId: inviteC!.invite_id, userId: userC.userId, sessionId: sessionC!.session_id,
+    ...(await seedServiceWork(C, siteC, assetC, 'Control')) };
   const owner = await clientOf(await seedUser(t.admin, 'owner'));
   let accepted = 0;
   for (const route of api.routes.filter((r) => r.body && !callerOnly.has(`${r.method} ${r.path}`))) {
@@ -187,3 +217,36 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
   }
   assert.equal(accepted, Object.keys(bodies).length, 'every sample body is used by a route');
 });
+
+// ---- service work: pages of B's requests and jobs answer 404 to a customer of A; B's rows unchanged
+test("service work pages of B answer a customer of A like nothing, and B's request and job stay as they were", async () => {
+  const user = await seedUser(t.admin, 'customer_admin', A);
+  const client = server.client().withSession(await seedSession(t.admin, user.userId, '30 minutes'));
+  for (const path of [`/requests/${serviceOfB.requestId}`, `/jobs/${serviceOfB.jobId}`]) {
+    const response = await client.get(path);
+    assert.equal(response.status, 404, path);
+    assertNothingOfB(response.text, path);
+  }
+  for (const [path, form] of [[`/requests/${serviceOfB.requestId}/withdraw`, {}], [`/requests/${serviceOfB.requestId}/triage`, {}],
+    [`/requests/${serviceOfB.requestId}/decline`, { reason: 'Pwned' }], ['/requests', { siteId: siteB, title: 'Pwned' }],
+    ['/jobs', { siteId: siteB, title: 'Pwned' }], [`/jobs/${serviceOfB.jobId}/status`, { status: 'cancelled', reason: 'Pwned' }],
+    [`/jobs/${serviceOfB.jobId}/technicians`, { technicianId: serviceOfB.technicianId }], [`/jobs/${serviceOfB.jobId}/visits`, {}],
+    [`/visits/${serviceOfB.visitId}/check-out`, {}]] as const) {
+    const response = await client.postForm(path, form);
+    assert.ok([403, 404].includes(response.status), `${path}: ${response.status}`);
+    assertNothingOfB(response.text, path);
+  }
+  for (const path of ['/requests', '/jobs']) {
+    const list = await client.get(path);
+    assert.equal(list.status, 200, path);
+    assertNothingOfB(list.text, path);
+  }
+  const [request] = await t.admin`select status from kastell.service_requests where request_id = ${serviceOfB.requestId}`;
+  const [job] = await t.admin`select status, title from kastell.jobs where job_id = ${serviceOfB.jobId}`;
+  const [visit] = await t.admin`select check_out_at from kastell.visits where visit_id = ${serviceOfB.visitId}`;
+  const [counts] = await t.admin`select (select count(*)::int from kastell.service_requests where company_id = ${B}) as requests,
+    (select count(*)::int from kastell.jobs where company_id = ${B}) as jobs, (select count(*)::int from kastell.job_assignments where company_id = ${B}) as assignments`;
+  assert.deepEqual({ request: request!.status, job: [job!.status, job!.title], visit: visit!.check_out_at, ...counts },
+    { request: 'submitted', job: ['new', 'Beta job'], visit: null, requests: 1, jobs: 1, assignments: 2 });
+});
+// ---- end of service work

@@ -65,7 +65,58 @@ const visibleUsers = (role: RoleKey) =>
 const companyScoped = (table: 'companies' | 'sites' | 'assets') => async (role: RoleKey) =>
   (await as(role, (tx) => tx`select distinct company_id from ${tx(table)} order by 1`)).map((r) => r.company_id);
 
+// ---- service work (sql/0010): seeds and read matrix -------------------------
+// users.technician is assigned the job `jobA` in A: it must see exactly that
+// job, its company, its site and its asset (the companies, sites and assets
+// rows are overridden after the matrix; the exact rows are checked at the end).
+const otherSiteA = await seedSite(t.admin, A, 'Alpha depot');
+const [assetA1] = await t.admin`select asset_id from kastell.assets where company_id = ${A} and site_id = ${siteA}`;
+const otherAssetA = await seedAsset(t.admin, A, otherSiteA, 'Alpha crane');
+const [requestA] = await t.admin`insert into kastell.service_requests (company_id, site_id, title, raised_by)
+  values (${A}, ${siteA}, 'Pump leaks', ${users.customer_member.userId}) returning request_id`;
+await t.admin`insert into kastell.service_requests (company_id, site_id, title, raised_by) values (${B}, ${siteB}, 'Beta leak', ${adminOfB.userId})`;
+const seedJob = async (company: string, site: string, title: string) =>
+  (await t.admin`insert into kastell.jobs (company_id, site_id, title) values (${company}, ${site}, ${title}) returning job_id`)[0]!.job_id as string;
+const jobA = await seedJob(A, siteA, 'Repair pump');
+const otherJobA = await seedJob(A, otherSiteA, 'Inspect crane');
+const jobB = await seedJob(B, siteB, 'Beta repair');
+const [assetB1] = await t.admin`select asset_id from kastell.assets where company_id = ${B}`;
+await t.admin`insert into kastell.job_assets (job_id, asset_id, company_id)
+  values (${jobA}, ${assetA1!.asset_id}, ${A}), (${otherJobA}, ${otherAssetA}, ${A}), (${jobB}, ${assetB1!.asset_id}, ${B})`;
+await t.admin`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${jobA}, ${users.technician.userId}, ${A})`;
+await t.admin.begin(async (tx) => {
+  // past the triggers (the seeding superuser holds no jobs.update): jobA scheduled; B's job gets an
+  // assignment row of the dispatcher (not a technician; harmless: the scope needs company-scoped jobs.read)
+  await tx`set local session_replication_role = replica`;
+  await tx`update kastell.jobs set status = 'scheduled', planned_start = now() where job_id = ${jobA}`;
+  await tx`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${jobB}, ${users.dispatcher.userId}, ${B})`;
+});
+const [visitA] = await t.admin`insert into kastell.visits (job_id, technician_id, company_id, check_out_at)
+  values (${jobA}, ${users.technician.userId}, ${A}, now() + interval '1 hour') returning visit_id`;
+await t.admin`insert into kastell.visits (job_id, technician_id, company_id, check_out_at)
+  values (${jobB}, ${users.dispatcher.userId}, ${B}, now() + interval '1 hour')`;
+
+const serviceCompanies = (table: string) => async (role: RoleKey) =>
+  (await as(role, (tx) => tx`select distinct company_id from ${tx(table)} order by 1`)).map((r) => r.company_id);
+/** Global readers see both companies; customers and the assigned technician A; the external auditor nothing. */
+const serviceExpect = (permissionOfTechnician: boolean) => (role: RoleKey) =>
+  globalReaders.includes(role) ? both : customerRoles.includes(role as never) || (role === 'technician' && permissionOfTechnician) ? onlyA : [];
+const serviceReadMatrix = {
+  service_requests: { read: serviceCompanies('service_requests'), expect: serviceExpect(false) }, // technicians hold no requests.read
+  jobs: { read: serviceCompanies('jobs'), expect: serviceExpect(true) },
+  job_assets: { read: serviceCompanies('job_assets'), expect: serviceExpect(true) },
+  job_assignments: { read: serviceCompanies('job_assignments'), expect: serviceExpect(true) },
+  job_status_history: { read: serviceCompanies('job_status_history'), expect: serviceExpect(true) },
+  visits: { read: serviceCompanies('visits'), expect: serviceExpect(true) },
+  job_status_transitions: {
+    read: async (role: RoleKey) => (await as(role, (tx) => tx`select count(*)::int as n from job_status_transitions`))[0]!.n,
+    expect: () => 18,
+  },
+};
+// ---- end of service work seeds ----------------------------------------------
+
 // table → how to read it as a role → what that role must see
+
 const readMatrix: Record<string, { read: (role: RoleKey) => Promise<unknown>; expect: (role: RoleKey) => unknown }> = {
   organisation: {
     read: async (role) => (await as(role, (tx) => tx`select name from organisation`)).length,
@@ -136,7 +187,11 @@ const readMatrix: Record<string, { read: (role: RoleKey) => Promise<unknown>; ex
     read: (role: RoleKey) => as(role, (tx) => tx`select count(*) from ${tx(table)}`).then(() => 'readable', (e: Error) => e.message),
     expect: () => `permission denied for table ${table}`,
   }])),
+  ...serviceReadMatrix,
 };
+// ---- service work: the technician assigned jobA sees its company, site and asset
+for (const table of ['companies', 'sites', 'assets'] as const) readMatrix[table]!.expect = serviceExpect(true);
+// ---- end of service work override
 
 test('secrets of factors are not readable by the application role, even for the user themselves', async () => {
   for (const [table, column] of [['totp_factors', 'secret_enc'], ['totp_factors', 'pending_secret_enc'], ['backup_codes', 'code_hash'], ['passkeys', 'public_key']]) {
@@ -231,3 +286,94 @@ test('a membership cannot put a customer into an operator role or another compan
   const custom = await attempt('customer_admin', (tx) => tx`update memberships set role_id = ${customRoleB!.role_id} where user_id = ${users.customer_member.userId} returning 1`);
   assert.notEqual(custom, 'ok');
 });
+
+// ---- service work (sql/0010): writes, the technician scope, no principal ----
+/** Runs the work as the role and rolls it back, so every role starts from the same rows: 'ok', 'no rows' or 'denied'. */
+async function attemptRolledBack(role: RoleKey, work: (tx: Tx) => Promise<postgres.RowList<postgres.Row[]>>): Promise<string> {
+  const rollBack = new Error('roll back');
+  let count = 0;
+  try {
+    await as(role, async (tx) => { count = (await work(tx)).count; throw rollBack; });
+  } catch (error) {
+    if (error === rollBack) return count > 0 ? 'ok' : 'no rows';
+    if (error instanceof postgres.PostgresError && ['42501', '23514', '23503', '55000'].includes(error.code)) return 'denied';
+    throw error;
+  }
+  return 'unreachable';
+}
+
+const serviceWrites: Array<{ name: string; work: (tx: Tx) => Promise<postgres.RowList<postgres.Row[]>>; allowed: RoleKey[] }> = [
+  { name: 'raise a request in A', work: (tx) => tx`insert into service_requests (company_id, site_id, title, raised_by) values (${A}, ${siteA}, 'R', app.current_user_id()) returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher', 'customer_admin', 'customer_member'] },
+  { name: 'raise a request in B', work: (tx) => tx`insert into service_requests (company_id, site_id, title, raised_by) values (${B}, ${siteB}, 'R', app.current_user_id()) returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: "raise a request in A in B admin's name", work: (tx) => tx`insert into service_requests (company_id, site_id, title, raised_by) values (${A}, ${siteA}, 'R', ${adminOfB.userId}) returning 1`,
+    allowed: [] },
+  { name: 'triage the request of A', work: (tx) => tx`update service_requests set status = 'triaged' where request_id = ${requestA!.request_id} returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: 'withdraw the request of A (raised by its member)', work: (tx) => tx`update service_requests set status = 'withdrawn' where request_id = ${requestA!.request_id} returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher', 'customer_admin', 'customer_member'] },
+  { name: 'create a job in A', work: (tx) => tx`insert into jobs (company_id, site_id, title, created_by) values (${A}, ${siteA}, 'J', app.current_user_id()) returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: 'start the scheduled job of A', work: (tx) => tx`update jobs set status = 'in_progress', actual_start = now() where job_id = ${jobA} returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher', 'technician'] },
+  { name: 'cancel the job of A', work: (tx) => tx`update jobs set status = 'cancelled', status_reason = 'R' where job_id = ${jobA} returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: 'change the other job of A', work: (tx) => tx`update jobs set title = title where job_id = ${otherJobA} returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: 'change the job of B', work: (tx) => tx`update jobs set title = title where job_id = ${jobB} returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: 'assign the technician to the job of B', work: (tx) => tx`insert into job_assignments (job_id, technician_id, company_id, assigned_by) values (${jobB}, ${users.technician.userId}, ${B}, app.current_user_id()) returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: 'add an asset to the job of A', work: (tx) => tx`insert into job_assets (job_id, asset_id, company_id) values (${jobA}, ${otherAssetA}, ${A}) returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher'] },
+  { name: 'check in on the job of A as oneself', work: (tx) => tx`insert into visits (job_id, technician_id, company_id, recorded_by) values (${jobA}, app.current_user_id(), ${A}, app.current_user_id()) returning 1`,
+    allowed: ['technician'] },
+  { name: "record the assigned technician's visit on the job of A", work: (tx) => tx`insert into visits (job_id, technician_id, company_id, recorded_by) values (${jobA}, ${users.technician.userId}, ${A}, app.current_user_id()) returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher', 'technician'] },
+  { name: 'check in on the job of B', work: (tx) => tx`insert into visits (job_id, technician_id, company_id, recorded_by) values (${jobB}, app.current_user_id(), ${B}, app.current_user_id()) returning 1`,
+    allowed: ['dispatcher'] }, // the one seeded as "assigned" there
+  { name: 'change the visit of A', work: (tx) => tx`update visits set notes = 'N' where visit_id = ${visitA!.visit_id} returning 1`,
+    allowed: ['owner', 'admin', 'dispatcher', 'technician'] },
+  { name: 'rewrite the status history', work: (tx) => tx`update job_status_history set reason = 'forged' returning 1`, allowed: [] },
+  { name: 'delete the status history', work: (tx) => tx`delete from job_status_history returning 1`, allowed: [] },
+  { name: 'add to the status history', work: (tx) => tx`insert into job_status_history (job_id, company_id, to_status) values (${jobA}, ${A}, 'closed') returning 1`, allowed: [] },
+  { name: 'change the transition table', work: (tx) => tx`insert into job_status_transitions (from_status, to_status) values ('new', 'signed') returning 1`, allowed: [] },
+  { name: 'delete a job', work: (tx) => tx`delete from jobs where job_id = ${jobA} returning 1`, allowed: [] },
+];
+
+for (const { name, work, allowed } of serviceWrites) {
+  test(`write (service work): ${name}`, async () => {
+    for (const role of roles) {
+      const result = await attemptRolledBack(role, work);
+      if (allowed.includes(role)) assert.equal(result, 'ok', `${role} should be allowed to ${name}`);
+      else assert.notEqual(result, 'ok', `${role} must not ${name}`);
+    }
+  });
+}
+
+test('the assigned technician sees exactly its job, with its company, site and asset, and nothing else of A', async () => {
+  const seen = await as('technician', async (tx) => ({
+    jobs: (await tx`select job_id from jobs`).map((r) => r.job_id),
+    sites: (await tx`select site_id from sites`).map((r) => r.site_id),
+    assets: (await tx`select asset_id from assets`).map((r) => r.asset_id),
+    companies: (await tx`select company_id from companies`).map((r) => r.company_id),
+    visits: (await tx`select visit_id from visits`).map((r) => r.visit_id),
+  }));
+  assert.deepEqual(seen, { jobs: [jobA], sites: [siteA], assets: [assetA1!.asset_id], companies: [A], visits: [visitA!.visit_id] });
+});
+
+test('a technician assigned nothing sees no job, company, site, asset or visit', async () => {
+  const idle = await seedUser(t.admin, 'technician');
+  for (const table of ['jobs', 'job_assets', 'job_assignments', 'job_status_history', 'visits', 'service_requests', 'companies', 'sites', 'assets']) {
+    assert.equal((await as(idle, (tx) => tx`select 1 from ${tx(table)}`)).length, 0, table);
+  }
+});
+
+test('without a principal no service work is visible', async () => {
+  for (const table of ['service_requests', 'jobs', 'job_assets', 'job_assignments', 'job_status_history', 'visits']) {
+    const rows = await t.db.withPrincipal(null, (tx) => tx`select 1 from ${tx(table)}`);
+    assert.equal(rows.length, 0, table);
+  }
+});
+// ---- end of service work ----------------------------------------------------

@@ -51,7 +51,7 @@ test('a customer raises a request; a dispatcher makes a job of it, assigns a tec
   assert.match(page.text, /Received/);
 
   const d = await clientOf(dispatcher);
-  assert.equal((await d.postJson(`/api/v1/requests/${ids.request}/triage`, {})).json().status, 'triaged');
+  assert.equal((await d.postJson(`/api/v1/requests/${ids.request}/status`, { status: 'triaged' })).json().status, 'triaged');
   const made = await d.postJson('/api/v1/jobs', { siteId: siteA, requestId: ids.request, title: 'Repair pump', assetIds: [pumpA] });
   assert.equal(made.status, 201, made.text);
   ids.job = made.json().jobId;
