@@ -40,6 +40,114 @@ type Scenario = { action: string; run: (w: World) => Promise<TestResponse> };
 const created = (response: TestResponse, key: string) => response.json<Record<string, string>>()[key]!;
 const redirectId = (response: TestResponse) => /\/([0-9a-f-]{36})$/.exec(response.headers.get('location') ?? '')?.[1] ?? '';
 
+// ---- service work: a customer, a dispatcher and a technician of their own (seeded sessions) walk
+// requests, jobs, assignments and visits through the API and the pages
+const service = { customer: server.client(), dispatcher: server.client(), technician: server.client() };
+const serviceIds: Record<string, string> = {};
+const idOf = (response: TestResponse, key: string) => response.json<Record<string, string>>()[key]!;
+const serviceScenarios: Record<string, Scenario> = {
+  'POST /api/v1/requests': {
+    action: 'request.created',
+    run: async () => {
+      const [company] = await t.admin`insert into kastell.companies (name) values ('Service AG') returning company_id`;
+      const [site] = await t.admin`insert into kastell.sites (company_id, name) values (${company!.company_id}, 'Boiler room') returning site_id`;
+      serviceIds.site = site!.site_id;
+      const customer = await seedUser(t.admin, 'customer_member', company!.company_id);
+      const dispatcher = await seedUser(t.admin, 'dispatcher');
+      const technician = await seedUser(t.admin, 'technician');
+      serviceIds.technician = technician.userId;
+      service.customer.withSession(await seedSession(t.admin, customer.userId, '30 minutes'));
+      service.dispatcher.withSession(await seedSession(t.admin, dispatcher.userId, '30 minutes'));
+      service.technician.withSession(await seedSession(t.admin, technician.userId, '12 hours'));
+      const r = await service.customer.postJson('/api/v1/requests', { siteId: serviceIds.site, title: 'Boiler noisy', urgency: 'high' });
+      serviceIds.request = idOf(r, 'requestId');
+      return r;
+    },
+  },
+  'POST /api/v1/requests/:requestId/status': {
+    action: 'request.triaged',
+    run: () => service.dispatcher.postJson(`/api/v1/requests/${serviceIds.request}/status`, { status: 'triaged' }),
+  },
+  'POST /api/v1/jobs': {
+    action: 'job.created',
+    run: async () => {
+      const r = await service.dispatcher.postJson('/api/v1/jobs', { siteId: serviceIds.site, requestId: serviceIds.request, title: 'Service boiler' });
+      serviceIds.job = idOf(r, 'jobId');
+      return r;
+    },
+  },
+  'POST /api/v1/jobs/:jobId/technicians': {
+    action: 'job.technician_assigned',
+    run: () => service.dispatcher.postJson(`/api/v1/jobs/${serviceIds.job}/technicians`, { technicianId: serviceIds.technician }),
+  },
+  'POST /api/v1/jobs/:jobId/status': {
+    action: 'job.status_changed',
+    run: () => service.dispatcher.postJson(`/api/v1/jobs/${serviceIds.job}/status`, { status: 'scheduled', plannedStart: '2026-12-03T08:00:00Z' }),
+  },
+  'POST /api/v1/jobs/:jobId/visits': {
+    action: 'visit.checked_in',
+    run: async () => {
+      const r = await service.technician.postJson(`/api/v1/jobs/${serviceIds.job}/visits`, { notes: 'On site' });
+      serviceIds.visit = idOf(r, 'visitId');
+      return r;
+    },
+  },
+  'POST /api/v1/visits/:visitId/check-out': {
+    action: 'visit.checked_out',
+    run: () => service.technician.postJson(`/api/v1/visits/${serviceIds.visit}/check-out`, { notes: 'Done for today' }),
+  },
+  'POST /requests': {
+    action: 'request.created',
+    run: async () => {
+      const r = await service.customer.postForm('/requests', { siteId: serviceIds.site!, title: 'Radiator cold', urgency: 'normal' });
+      serviceIds.pageRequest = redirectId(r);
+      return r;
+    },
+  },
+  'POST /requests/:requestId/triage': { action: 'request.triaged', run: () => service.dispatcher.postForm(`/requests/${serviceIds.pageRequest}/triage`, {}) },
+  'POST /requests/:requestId/decline': {
+    action: 'request.declined',
+    run: () => service.dispatcher.postForm(`/requests/${serviceIds.pageRequest}/decline`, { reason: 'Not covered by the contract' }),
+  },
+  'POST /requests/:requestId/withdraw': {
+    action: 'request.withdrawn',
+    run: async () => {
+      const r = await service.customer.postJson('/api/v1/requests', { siteId: serviceIds.site, title: 'Never mind' });
+      return service.customer.postForm(`/requests/${idOf(r, 'requestId')}/withdraw`, {});
+    },
+  },
+  'POST /jobs': {
+    action: 'job.created',
+    run: async () => {
+      const r = await service.dispatcher.postForm('/jobs', { siteId: serviceIds.site!, title: 'Yearly inspection' });
+      serviceIds.pageJob = redirectId(r);
+      return r;
+    },
+  },
+  'POST /jobs/:jobId/technicians': {
+    action: 'job.technician_assigned',
+    run: () => service.dispatcher.postForm(`/jobs/${serviceIds.pageJob}/technicians`, { technicianId: serviceIds.technician! }),
+  },
+  'POST /jobs/:jobId/status': {
+    action: 'job.status_changed',
+    run: () => service.dispatcher.postForm(`/jobs/${serviceIds.pageJob}/status`, { status: 'scheduled', plannedStart: '2026-12-04T09:30' }),
+  },
+  'POST /jobs/:jobId/visits': {
+    action: 'visit.checked_in',
+    run: async () => {
+      const r = await service.technician.postForm(`/jobs/${serviceIds.pageJob}/visits`, {});
+      const [visit] = await t.admin`select visit_id from kastell.visits where job_id = ${serviceIds.pageJob!} and check_out_at is null`;
+      serviceIds.pageVisit = visit?.visit_id ?? '';
+      return r;
+    },
+  },
+  'POST /visits/:visitId/check-out': {
+    action: 'visit.checked_out',
+    run: () => service.technician.postForm(`/visits/${serviceIds.pageVisit}/check-out`, { notes: 'Checked all valves' }),
+  },
+};
+// ---- end of service work scenarios
+
 // In order: each may use what the ones before created.
 const scenarios: Record<string, Scenario> = {
   'POST /setup/:token': {
@@ -226,6 +334,7 @@ const scenarios: Record<string, Scenario> = {
   },
   'POST /api/v1/me/password': { action: 'user.password_changed', run: (w) => w.owner.postJson('/api/v1/me/password', { newPassword: 'granite meadow lantern voyage' }) },
   'POST /security/password': { action: 'user.password_changed', run: (w) => w.owner.postForm('/security/password', { newPassword: 'copper harbour evening tide' }) },
+  ...serviceScenarios,
 };
 
 function writingRoutes(): string[] {
