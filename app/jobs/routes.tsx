@@ -11,7 +11,7 @@ import { auditFor } from '../audit/record.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { HttpError, notFound, type Issue } from '../http/errors.ts';
 import { requirePermission } from '../http/guards.ts';
-import { CsrfField, Field, renderPage } from '../http/layout.tsx';
+import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { findSite } from '../sites/queries.ts';
 import { assignTechnician, changeJobStatus, createJob, findJob, listJobs, listTechnicians } from './queries.ts';
@@ -188,7 +188,18 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     const user = requirePermission(c, 'visits.manage');
     const visitId = idParam(c, 'visitId');
     const parsed = checkOutSchema.safeParse(await readFormFields(c));
-    if (!parsed.success) throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', issuesOf(parsed.error));
+    if (!parsed.success) {
+      const t = c.get('t');
+      return renderPage(c, t('visits.checkOut'), (
+        <form method="post" action={`/visits/${visitId}/check-out`} novalidate>
+          <FormErrors issues={issuesOf(parsed.error, t)} t={t} labels={{ notes: t('visits.notes') }} />
+          <CsrfField token={c.get('csrfToken')} />
+          <p class="field"><label for="checkout-notes">{t('visits.notes')}</label>
+            <textarea id="checkout-notes" name="notes" rows={3} maxlength={5000}></textarea></p>
+          <button type="submit" class="primary">{t('visits.checkOut')}</button>
+        </form>
+      ), 422);
+    }
     const visit = await db.withPrincipal(user, (tx) => checkOut(tx, auditFor(c), visitId, parsed.data));
     if (!visit) throw notFound();
     return c.redirect(`/jobs/${visit.jobId}`, 303);
@@ -240,7 +251,7 @@ function JobPage(props: {
 
       <h2>{t('jobs.technicians')}</h2>
       {job.technicians.length === 0 ? <p>{t('jobs.noTechnicians')}</p> : (
-        <ul>{job.technicians.map((tech) => <li>{tech.displayName ?? t('jobs.technician')}</li>)}</ul>
+        <ul>{job.technicians.map((tech) => <li>{tech.displayName ?? t('jobs.someTechnician')}</li>)}</ul>
       )}
       {can('jobs.assign') && technicians.length > 0 ? (
         <form method="post" action={`/jobs/${job.jobId}/technicians`} novalidate>

@@ -1,39 +1,40 @@
 import { z } from 'zod';
 import { text } from '../http/text-schema.ts';
 import { requiredText } from '../http/validate.ts';
+import { choice } from '../requests/schema.ts';
 
 export const jobStatuses = ['new', 'scheduled', 'in_progress', 'work_done', 'awaiting_signoff', 'signed', 'closed', 'on_hold', 'cancelled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 
 const longText = (max: number) => text({ multiline: true }).trim().min(1).max(max, 'issue.tooLong').optional();
 /** A date and time as a browser's datetime-local field or an API client sends it. */
-const when = z.iso.datetime({ offset: true, local: true, error: 'issue.enterDateTime' });
+const when = choice(z.iso.datetime({ offset: true, local: true, error: 'issue.enterDateTime' }));
 
 /** A job for a site (the company is the site's), from a request or directly. */
 export const jobInputSchema = z.strictObject({
-  siteId: z.uuid({ error: 'issue.chooseSite' }),
-  requestId: z.uuid().optional(),
+  siteId: choice(z.uuid({ error: 'issue.chooseSite' })),
+  requestId: choice(z.uuid()).optional(),
   title: requiredText('issue.enterTitle', 200),
   description: longText(5000),
-  assetIds: z.array(z.uuid()).max(50).default([]),
+  assetIds: z.array(choice(z.uuid())).max(50).default([]),
   plannedStart: when.optional(),
 });
 
 /** A status change; the database decides whether it is allowed (sql/0010). */
 export const jobStatusChangeSchema = z.strictObject({
-  status: z.enum(jobStatuses),
+  status: choice(z.enum(jobStatuses)),
   reason: longText(2000),
   /** with 'scheduled': when the work is planned to start */
   plannedStart: when.optional(),
 });
 
 export const assignmentInputSchema = z.strictObject({
-  technicianId: z.uuid({ error: 'issue.chooseTechnician' }),
+  technicianId: choice(z.uuid({ error: 'issue.chooseTechnician' })),
 });
 
 export const checkInSchema = z.strictObject({
   /** a dispatcher records a visit for an assigned technician; a technician's own when left out */
-  technicianId: z.uuid().optional(),
+  technicianId: choice(z.uuid()).optional(),
   notes: longText(5000),
 });
 export const checkOutSchema = z.strictObject({

@@ -6,14 +6,16 @@ export const requestStatuses = ['submitted', 'triaged', 'accepted', 'declined', 
 export const urgencies = ['low', 'normal', 'high', 'urgent'] as const;
 
 const description = text({ multiline: true }).trim().min(1).max(5000, 'issue.tooLong').optional();
+/** A choice (an id, a state) arrives as text: a control character in it gets the same refusal as in free text. */
+export const choice = <T extends z.ZodType<unknown, string>>(schema: T) => text().pipe(schema);
 
 /** A customer (or an operator on their behalf) raises a request for a site of one company; the company is the site's. */
 export const requestInputSchema = z.strictObject({
-  siteId: z.uuid({ error: 'issue.chooseSite' }),
-  assetId: z.uuid().optional(),
+  siteId: choice(z.uuid({ error: 'issue.chooseSite' })),
+  assetId: choice(z.uuid()).optional(),
   title: requiredText('issue.enterTitle', 200),
   description,
-  urgency: z.enum(urgencies).default('normal'),
+  urgency: choice(z.enum(urgencies)).default('normal'),
 });
 
 export const declineSchema = z.strictObject({
@@ -22,7 +24,7 @@ export const declineSchema = z.strictObject({
 
 /** What the API may ask for; 'accepted' comes from making a job of the request. A decline needs its reason. */
 export const requestStatusChangeSchema = z.strictObject({
-  status: z.enum(['triaged', 'declined', 'withdrawn']),
+  status: choice(z.enum(['triaged', 'declined', 'withdrawn'])),
   reason: requiredText('issue.enterReason', 2000).optional(),
 }).refine((change) => change.status !== 'declined' || change.reason !== undefined, { path: ['reason'], message: 'issue.enterReason' });
 
