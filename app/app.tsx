@@ -31,7 +31,9 @@ import { rateLimit } from './http/rate-limit.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { inviteRoutes } from './invites/routes.tsx';
+import { jobRoutes } from './jobs/routes.tsx';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { requestRoutes } from './requests/routes.tsx';
 import { setupRoutes } from './setup/routes.tsx';
 import { siteRoutes } from './sites/routes.tsx';
 import type { DocumentStore } from './storage/store.ts';
@@ -49,7 +51,7 @@ export interface AppDeps {
 /** Every feature, in the order their routes are matched. */
 const features = [
   homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
-  companyRoutes, siteRoutes, assetRoutes, inviteRoutes, auditRoutes,
+  companyRoutes, siteRoutes, assetRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes,
 ];
 
 const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url));

@@ -109,6 +109,39 @@ $$;
 ALTER FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text) OWNER TO kastell_auth;
 
 --
+-- Name: assigned_asset_ids(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.assigned_asset_ids(permission text) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select ja.asset_id from kastell.job_assets ja
+  where ja.job_id in (select s.job_id from app.assigned_jobs(permission) s)
+$$;
+
+ALTER FUNCTION app.assigned_asset_ids(permission text) OWNER TO kastell_auth;
+
+--
+-- Name: assigned_jobs(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.assigned_jobs(permission text) RETURNS TABLE(job_id uuid, company_id uuid, site_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select j.job_id, j.company_id, j.site_id
+  from kastell.job_assignments a
+  join kastell.jobs j on j.job_id = a.job_id
+  where a.technician_id = app.current_user_id()
+    and exists (select 1 from app.active_membership() m
+                join kastell.role_permissions rp on rp.role_id = m.role_id
+                where m.company_id is null and rp.permission_key = permission and rp.scope = 'company')
+$$;
+
+ALTER FUNCTION app.assigned_jobs(permission text) OWNER TO kastell_auth;
+
+--
 -- Name: auth_locked_until(text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -165,6 +198,73 @@ $$;
 ALTER FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) OWNER TO kastell_auth;
 
 --
+-- Name: check_job_assignment(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.check_job_assignment() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select 1 from kastell.memberships m join kastell.roles r on r.role_id = m.role_id
+                 where m.user_id = new.technician_id and r.role_key = 'technician') then
+    raise exception 'only a technician can be assigned to a job' using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_job_assignment() OWNER TO kastell_auth;
+
+--
+-- Name: check_job_status(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_job_status() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  move record;
+begin
+  if tg_op = 'INSERT' then
+    if new.status <> 'new' then
+      raise exception 'a job starts as new' using errcode = '55000';
+    end if;
+    return new;
+  end if;
+  if new.status is not distinct from old.status then
+    return new;
+  end if;
+  select * into move from kastell.job_status_transitions t
+  where t.from_status = old.status and t.to_status = new.status;
+  if not found then
+    raise exception 'a job cannot go from % to %', old.status, new.status using errcode = '55000';
+  end if;
+  if not move.by_technician and not app.has_global('jobs.update') then
+    raise exception 'only a dispatcher moves a job from % to %', old.status, new.status using errcode = '42501';
+  end if;
+  if new.status = 'scheduled' and (new.planned_start is null
+      or not exists (select 1 from kastell.job_assignments a where a.job_id = new.job_id)) then
+    raise exception 'a scheduled job needs a technician and a planned start' using errcode = '55000';
+  end if;
+  if new.status = 'in_progress' and new.actual_start is null then
+    raise exception 'a job in progress needs an actual start' using errcode = '55000';
+  end if;
+  if new.status = 'work_done' and new.report_frozen_at is null then
+    raise exception 'work is done only with a frozen report' using errcode = '55000';
+  end if;
+  if (new.status in ('on_hold', 'cancelled') or (old.status = 'awaiting_signoff' and new.status = 'in_progress'))
+      and new.status_reason is null then
+    raise exception 'moving a job to % needs a reason', new.status using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_job_status() OWNER TO kastell_owner;
+
+--
 -- Name: check_membership_role(); Type: FUNCTION; Schema: app; Owner: kastell_owner
 --
 
@@ -193,6 +293,36 @@ end
 $$;
 
 ALTER FUNCTION app.check_membership_role() OWNER TO kastell_owner;
+
+--
+-- Name: check_request_status(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_request_status() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    if new.status <> 'submitted' then
+      raise exception 'a service request starts as submitted' using errcode = '55000';
+    end if;
+    return new;
+  end if;
+  if new.status is distinct from old.status then
+    if (old.status, new.status) not in (('submitted', 'triaged'), ('submitted', 'accepted'), ('triaged', 'accepted'),
+        ('submitted', 'declined'), ('triaged', 'declined'), ('submitted', 'withdrawn'), ('triaged', 'withdrawn')) then
+      raise exception 'a service request cannot go from % to %', old.status, new.status using errcode = '55000';
+    end if;
+    if new.status <> 'withdrawn' and not app.has_global('requests.update') then
+      raise exception 'only the operator triages, accepts or declines a request' using errcode = '42501';
+    end if;
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_request_status() OWNER TO kastell_owner;
 
 --
 -- Name: claim_auth_attempt(text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -730,6 +860,26 @@ $$;
 ALTER FUNCTION app.purge_expired_idempotency_keys() OWNER TO kastell_auth;
 
 --
+-- Name: record_job_status(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.record_job_status() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' or new.status is distinct from old.status then
+    insert into kastell.job_status_history (job_id, company_id, from_status, to_status, reason, changed_by)
+    values (new.job_id, new.company_id, case when tg_op = 'UPDATE' then old.status end, new.status,
+            new.status_reason, app.current_user_id());
+  end if;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app.record_job_status() OWNER TO kastell_auth;
+
+--
 -- Name: record_passkey_use(uuid, bigint); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -760,6 +910,21 @@ CREATE FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea,
 $$;
 
 ALTER FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval) OWNER TO kastell_auth;
+
+--
+-- Name: refuse_history_change(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.refuse_history_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  raise exception 'job status history is append-only: % refused', tg_op using errcode = '42501';
+end
+$$;
+
+ALTER FUNCTION app.refuse_history_change() OWNER TO kastell_owner;
 
 --
 -- Name: rehash_password(uuid, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1885,6 +2050,98 @@ ALTER TABLE ONLY kastell.invites FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.invites OWNER TO kastell_owner;
 
 --
+-- Name: job_assets; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.job_assets (
+    job_id uuid NOT NULL,
+    asset_id uuid NOT NULL,
+    company_id uuid NOT NULL
+);
+
+ALTER TABLE ONLY kastell.job_assets FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.job_assets OWNER TO kastell_owner;
+
+--
+-- Name: job_assignments; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.job_assignments (
+    job_id uuid NOT NULL,
+    technician_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    assigned_by uuid,
+    assigned_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY kastell.job_assignments FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.job_assignments OWNER TO kastell_owner;
+
+--
+-- Name: job_status_history; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.job_status_history (
+    history_id uuid DEFAULT app.uuidv7() NOT NULL,
+    job_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    from_status text,
+    to_status text NOT NULL,
+    reason text,
+    changed_by uuid,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY kastell.job_status_history FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.job_status_history OWNER TO kastell_owner;
+
+--
+-- Name: job_status_transitions; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.job_status_transitions (
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    by_technician boolean DEFAULT false NOT NULL
+);
+
+ALTER TABLE ONLY kastell.job_status_transitions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.job_status_transitions OWNER TO kastell_owner;
+
+--
+-- Name: jobs; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.jobs (
+    job_id uuid DEFAULT app.uuidv7() NOT NULL,
+    company_id uuid NOT NULL,
+    site_id uuid NOT NULL,
+    request_id uuid,
+    title text NOT NULL,
+    description text,
+    status text DEFAULT 'new'::text NOT NULL,
+    planned_start timestamp with time zone,
+    actual_start timestamp with time zone,
+    report_frozen_at timestamp with time zone,
+    status_reason text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT jobs_description_check CHECK ((length(description) <= 5000)),
+    CONSTRAINT jobs_status_check CHECK ((status = ANY (ARRAY['new'::text, 'scheduled'::text, 'in_progress'::text, 'work_done'::text, 'awaiting_signoff'::text, 'signed'::text, 'closed'::text, 'on_hold'::text, 'cancelled'::text]))),
+    CONSTRAINT jobs_status_reason_check CHECK (((length(status_reason) >= 1) AND (length(status_reason) <= 2000))),
+    CONSTRAINT jobs_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200)))
+);
+
+ALTER TABLE ONLY kastell.jobs FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.jobs OWNER TO kastell_owner;
+
+--
 -- Name: memberships; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2009,6 +2266,35 @@ CREATE TABLE kastell.roles (
 ALTER TABLE ONLY kastell.roles FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE kastell.roles OWNER TO kastell_owner;
+
+--
+-- Name: service_requests; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.service_requests (
+    request_id uuid DEFAULT app.uuidv7() NOT NULL,
+    company_id uuid NOT NULL,
+    site_id uuid NOT NULL,
+    asset_id uuid,
+    title text NOT NULL,
+    description text,
+    urgency text DEFAULT 'normal'::text NOT NULL,
+    status text DEFAULT 'submitted'::text NOT NULL,
+    decline_reason text,
+    raised_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT service_requests_check CHECK (((status <> 'declined'::text) OR (decline_reason IS NOT NULL))),
+    CONSTRAINT service_requests_decline_reason_check CHECK (((length(decline_reason) >= 1) AND (length(decline_reason) <= 2000))),
+    CONSTRAINT service_requests_description_check CHECK ((length(description) <= 5000)),
+    CONSTRAINT service_requests_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'triaged'::text, 'accepted'::text, 'declined'::text, 'withdrawn'::text]))),
+    CONSTRAINT service_requests_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200))),
+    CONSTRAINT service_requests_urgency_check CHECK ((urgency = ANY (ARRAY['low'::text, 'normal'::text, 'high'::text, 'urgent'::text])))
+);
+
+ALTER TABLE ONLY kastell.service_requests FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.service_requests OWNER TO kastell_owner;
 
 --
 -- Name: sessions; Type: TABLE; Schema: kastell; Owner: kastell_owner
@@ -2147,6 +2433,29 @@ ALTER TABLE ONLY kastell.users FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.users OWNER TO kastell_owner;
 
 --
+-- Name: visits; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.visits (
+    visit_id uuid DEFAULT app.uuidv7() NOT NULL,
+    job_id uuid NOT NULL,
+    technician_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    check_in_at timestamp with time zone DEFAULT now() NOT NULL,
+    check_out_at timestamp with time zone,
+    notes text,
+    recorded_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT visits_check CHECK (((check_out_at IS NULL) OR (check_out_at >= check_in_at))),
+    CONSTRAINT visits_notes_check CHECK ((length(notes) <= 5000))
+);
+
+ALTER TABLE ONLY kastell.visits FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.visits OWNER TO kastell_owner;
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: kastell_meta; Owner: kastell_owner
 --
 
@@ -2228,6 +2537,13 @@ ALTER TABLE ONLY audit.verifications
     ADD CONSTRAINT verifications_pkey PRIMARY KEY (verification_id);
 
 --
+-- Name: assets assets_asset_id_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.assets
+    ADD CONSTRAINT assets_asset_id_company_id_key UNIQUE (asset_id, company_id);
+
+--
 -- Name: assets assets_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2282,6 +2598,48 @@ ALTER TABLE ONLY kastell.invites
 
 ALTER TABLE ONLY kastell.invites
     ADD CONSTRAINT invites_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: job_assets job_assets_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_assets
+    ADD CONSTRAINT job_assets_pkey PRIMARY KEY (job_id, asset_id);
+
+--
+-- Name: job_assignments job_assignments_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_assignments
+    ADD CONSTRAINT job_assignments_pkey PRIMARY KEY (job_id, technician_id);
+
+--
+-- Name: job_status_history job_status_history_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_status_history
+    ADD CONSTRAINT job_status_history_pkey PRIMARY KEY (history_id);
+
+--
+-- Name: job_status_transitions job_status_transitions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_status_transitions
+    ADD CONSTRAINT job_status_transitions_pkey PRIMARY KEY (from_status, to_status);
+
+--
+-- Name: jobs jobs_job_id_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.jobs
+    ADD CONSTRAINT jobs_job_id_company_id_key UNIQUE (job_id, company_id);
+
+--
+-- Name: jobs jobs_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (job_id);
 
 --
 -- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -2352,6 +2710,20 @@ ALTER TABLE ONLY kastell.roles
 
 ALTER TABLE ONLY kastell.roles
     ADD CONSTRAINT roles_role_key_key UNIQUE (role_key);
+
+--
+-- Name: service_requests service_requests_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_requests
+    ADD CONSTRAINT service_requests_pkey PRIMARY KEY (request_id);
+
+--
+-- Name: service_requests service_requests_request_id_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_requests
+    ADD CONSTRAINT service_requests_request_id_company_id_key UNIQUE (request_id, company_id);
 
 --
 -- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -2429,6 +2801,13 @@ ALTER TABLE ONLY kastell.unlock_tokens
 
 ALTER TABLE ONLY kastell.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: visits visits_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.visits
+    ADD CONSTRAINT visits_pkey PRIMARY KEY (visit_id);
 
 --
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: kastell_meta; Owner: kastell_owner
@@ -2576,6 +2955,66 @@ CREATE INDEX idempotency_keys_expires_at_idx ON kastell.idempotency_keys USING b
 CREATE INDEX invites_company_id_idx ON kastell.invites USING btree (company_id);
 
 --
+-- Name: job_assets_asset_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_assets_asset_id_idx ON kastell.job_assets USING btree (asset_id);
+
+--
+-- Name: job_assets_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_assets_company_id_idx ON kastell.job_assets USING btree (company_id);
+
+--
+-- Name: job_assignments_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_assignments_company_id_idx ON kastell.job_assignments USING btree (company_id);
+
+--
+-- Name: job_assignments_technician_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_assignments_technician_id_idx ON kastell.job_assignments USING btree (technician_id);
+
+--
+-- Name: job_status_history_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_status_history_company_id_idx ON kastell.job_status_history USING btree (company_id);
+
+--
+-- Name: job_status_history_job_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_status_history_job_id_idx ON kastell.job_status_history USING btree (job_id, changed_at);
+
+--
+-- Name: jobs_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX jobs_company_id_idx ON kastell.jobs USING btree (company_id, created_at DESC);
+
+--
+-- Name: jobs_request_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX jobs_request_id_idx ON kastell.jobs USING btree (request_id);
+
+--
+-- Name: jobs_site_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX jobs_site_id_idx ON kastell.jobs USING btree (site_id);
+
+--
+-- Name: jobs_status_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX jobs_status_idx ON kastell.jobs USING btree (status);
+
+--
 -- Name: memberships_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2618,6 +3057,30 @@ CREATE INDEX roles_company_id_idx ON kastell.roles USING btree (company_id);
 CREATE UNIQUE INDEX roles_company_name_key ON kastell.roles USING btree (company_id, lower(name));
 
 --
+-- Name: service_requests_asset_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX service_requests_asset_id_idx ON kastell.service_requests USING btree (asset_id);
+
+--
+-- Name: service_requests_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX service_requests_company_id_idx ON kastell.service_requests USING btree (company_id, created_at DESC);
+
+--
+-- Name: service_requests_raised_by_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX service_requests_raised_by_idx ON kastell.service_requests USING btree (raised_by);
+
+--
+-- Name: service_requests_site_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX service_requests_site_id_idx ON kastell.service_requests USING btree (site_id);
+
+--
 -- Name: sessions_active_user_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2646,6 +3109,24 @@ CREATE INDEX unlock_tokens_user_id_idx ON kastell.unlock_tokens USING btree (use
 --
 
 CREATE UNIQUE INDEX users_email_key ON kastell.users USING btree (lower(email));
+
+--
+-- Name: visits_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX visits_company_id_idx ON kastell.visits USING btree (company_id);
+
+--
+-- Name: visits_one_open_per_technician; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE UNIQUE INDEX visits_one_open_per_technician ON kastell.visits USING btree (job_id, technician_id) WHERE (check_out_at IS NULL);
+
+--
+-- Name: visits_technician_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX visits_technician_id_idx ON kastell.visits USING btree (technician_id);
 
 --
 -- Name: chain_default_chained_at_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
@@ -2804,6 +3285,42 @@ CREATE TRIGGER companies_touch BEFORE UPDATE ON kastell.companies FOR EACH ROW E
 CREATE TRIGGER invites_check_role BEFORE INSERT OR UPDATE ON kastell.invites FOR EACH ROW EXECUTE FUNCTION app.check_membership_role();
 
 --
+-- Name: job_assignments job_assignments_check; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER job_assignments_check BEFORE INSERT OR UPDATE ON kastell.job_assignments FOR EACH ROW EXECUTE FUNCTION app.check_job_assignment();
+
+--
+-- Name: job_status_history job_status_history_append_only; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER job_status_history_append_only BEFORE DELETE OR UPDATE ON kastell.job_status_history FOR EACH ROW EXECUTE FUNCTION app.refuse_history_change();
+
+--
+-- Name: job_status_history job_status_history_no_truncate; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER job_status_history_no_truncate BEFORE TRUNCATE ON kastell.job_status_history FOR EACH STATEMENT EXECUTE FUNCTION app.refuse_history_change();
+
+--
+-- Name: jobs jobs_check_status; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER jobs_check_status BEFORE INSERT OR UPDATE ON kastell.jobs FOR EACH ROW EXECUTE FUNCTION app.check_job_status();
+
+--
+-- Name: jobs jobs_record_status; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER jobs_record_status AFTER INSERT OR UPDATE OF status ON kastell.jobs FOR EACH ROW EXECUTE FUNCTION app.record_job_status();
+
+--
+-- Name: jobs jobs_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER jobs_touch BEFORE UPDATE ON kastell.jobs FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
 -- Name: memberships memberships_changed; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2840,6 +3357,18 @@ CREATE TRIGGER role_permissions_inserted AFTER INSERT ON kastell.role_permission
 CREATE TRIGGER role_permissions_updated AFTER UPDATE ON kastell.role_permissions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION app.role_permissions_changed();
 
 --
+-- Name: service_requests service_requests_check_status; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER service_requests_check_status BEFORE INSERT OR UPDATE ON kastell.service_requests FOR EACH ROW EXECUTE FUNCTION app.check_request_status();
+
+--
+-- Name: service_requests service_requests_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER service_requests_touch BEFORE UPDATE ON kastell.service_requests FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
 -- Name: sites sites_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2868,6 +3397,12 @@ CREATE TRIGGER users_identity_changed AFTER UPDATE OF password_hash, status ON k
 --
 
 CREATE TRIGGER users_touch BEFORE UPDATE ON kastell.users FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: visits visits_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER visits_touch BEFORE UPDATE ON kastell.visits FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 --
 -- Name: assets assets_site_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -2917,6 +3452,76 @@ ALTER TABLE ONLY kastell.invites
 
 ALTER TABLE ONLY kastell.invites
     ADD CONSTRAINT invites_role_id_fkey FOREIGN KEY (role_id) REFERENCES kastell.roles(role_id);
+
+--
+-- Name: job_assets job_assets_asset_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_assets
+    ADD CONSTRAINT job_assets_asset_id_company_id_fkey FOREIGN KEY (asset_id, company_id) REFERENCES kastell.assets(asset_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: job_assets job_assets_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_assets
+    ADD CONSTRAINT job_assets_job_id_company_id_fkey FOREIGN KEY (job_id, company_id) REFERENCES kastell.jobs(job_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: job_assignments job_assignments_assigned_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_assignments
+    ADD CONSTRAINT job_assignments_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: job_assignments job_assignments_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_assignments
+    ADD CONSTRAINT job_assignments_job_id_company_id_fkey FOREIGN KEY (job_id, company_id) REFERENCES kastell.jobs(job_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: job_assignments job_assignments_technician_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_assignments
+    ADD CONSTRAINT job_assignments_technician_id_fkey FOREIGN KEY (technician_id) REFERENCES kastell.users(user_id);
+
+--
+-- Name: job_status_history job_status_history_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_status_history
+    ADD CONSTRAINT job_status_history_job_id_company_id_fkey FOREIGN KEY (job_id, company_id) REFERENCES kastell.jobs(job_id, company_id);
+
+--
+-- Name: jobs jobs_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.jobs
+    ADD CONSTRAINT jobs_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id);
+
+--
+-- Name: jobs jobs_created_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.jobs
+    ADD CONSTRAINT jobs_created_by_fkey FOREIGN KEY (created_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: jobs jobs_request_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.jobs
+    ADD CONSTRAINT jobs_request_id_company_id_fkey FOREIGN KEY (request_id, company_id) REFERENCES kastell.service_requests(request_id, company_id) ON DELETE SET NULL (request_id);
+
+--
+-- Name: jobs jobs_site_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.jobs
+    ADD CONSTRAINT jobs_site_id_company_id_fkey FOREIGN KEY (site_id, company_id) REFERENCES kastell.sites(site_id, company_id);
 
 --
 -- Name: memberships memberships_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -2975,6 +3580,34 @@ ALTER TABLE ONLY kastell.roles
     ADD CONSTRAINT roles_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
 
 --
+-- Name: service_requests service_requests_asset_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_requests
+    ADD CONSTRAINT service_requests_asset_id_company_id_fkey FOREIGN KEY (asset_id, company_id) REFERENCES kastell.assets(asset_id, company_id) ON DELETE SET NULL (asset_id);
+
+--
+-- Name: service_requests service_requests_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_requests
+    ADD CONSTRAINT service_requests_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: service_requests service_requests_raised_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_requests
+    ADD CONSTRAINT service_requests_raised_by_fkey FOREIGN KEY (raised_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: service_requests service_requests_site_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_requests
+    ADD CONSTRAINT service_requests_site_id_company_id_fkey FOREIGN KEY (site_id, company_id) REFERENCES kastell.sites(site_id, company_id) ON DELETE CASCADE;
+
+--
 -- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3001,6 +3634,27 @@ ALTER TABLE ONLY kastell.totp_factors
 
 ALTER TABLE ONLY kastell.unlock_tokens
     ADD CONSTRAINT unlock_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: visits visits_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.visits
+    ADD CONSTRAINT visits_job_id_company_id_fkey FOREIGN KEY (job_id, company_id) REFERENCES kastell.jobs(job_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: visits visits_job_id_technician_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.visits
+    ADD CONSTRAINT visits_job_id_technician_id_fkey FOREIGN KEY (job_id, technician_id) REFERENCES kastell.job_assignments(job_id, technician_id);
+
+--
+-- Name: visits visits_recorded_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.visits
+    ADD CONSTRAINT visits_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
 
 --
 -- Name: chain audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
@@ -3147,6 +3801,12 @@ CREATE POLICY assets_delete ON kastell.assets FOR DELETE TO kastell_app USING ((
 CREATE POLICY assets_read ON kastell.assets FOR SELECT TO kastell_app USING ((( SELECT app.has_global('assets.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('assets.read'::text) AS company_scope))));
 
 --
+-- Name: assets assets_read_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY assets_read_assigned ON kastell.assets FOR SELECT TO kastell_app USING ((asset_id IN ( SELECT app.assigned_asset_ids('assets.read'::text) AS assigned_asset_ids)));
+
+--
 -- Name: assets assets_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3225,6 +3885,13 @@ CREATE POLICY companies_delete ON kastell.companies FOR DELETE TO kastell_app US
 CREATE POLICY companies_read ON kastell.companies FOR SELECT TO kastell_app USING ((( SELECT app.has_global('companies.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.read'::text) AS company_scope))));
 
 --
+-- Name: companies companies_read_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY companies_read_assigned ON kastell.companies FOR SELECT TO kastell_app USING ((company_id IN ( SELECT s.company_id
+   FROM app.assigned_jobs('companies.read'::text) s(job_id, company_id, site_id))));
+
+--
 -- Name: companies companies_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3279,6 +3946,132 @@ CREATE POLICY invites_read ON kastell.invites FOR SELECT TO kastell_app USING ((
 --
 
 CREATE POLICY invites_revoke ON kastell.invites FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope)))) WITH CHECK ((revoked_at IS NOT NULL));
+
+--
+-- Name: job_assets; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.job_assets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_assets job_assets_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assets_auth ON kastell.job_assets FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: job_assets job_assets_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assets_create ON kastell.job_assets FOR INSERT TO kastell_app WITH CHECK (( SELECT app.has_global('jobs.create'::text) AS has_global));
+
+--
+-- Name: job_assets job_assets_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assets_delete ON kastell.job_assets FOR DELETE TO kastell_app USING (( SELECT app.has_global('jobs.update'::text) AS has_global));
+
+--
+-- Name: job_assets job_assets_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assets_read ON kastell.job_assets FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+
+--
+-- Name: job_assignments; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.job_assignments ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_assignments job_assignments_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assignments_auth ON kastell.job_assignments FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: job_assignments job_assignments_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assignments_create ON kastell.job_assignments FOR INSERT TO kastell_app WITH CHECK ((( SELECT app.has_global('jobs.assign'::text) AS has_global) AND (assigned_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: job_assignments job_assignments_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assignments_delete ON kastell.job_assignments FOR DELETE TO kastell_app USING (( SELECT app.has_global('jobs.assign'::text) AS has_global));
+
+--
+-- Name: job_assignments job_assignments_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_assignments_read ON kastell.job_assignments FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+
+--
+-- Name: job_status_history; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.job_status_history ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_status_history job_status_history_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_status_history_auth ON kastell.job_status_history FOR INSERT TO kastell_auth WITH CHECK (true);
+
+--
+-- Name: job_status_history job_status_history_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_status_history_read ON kastell.job_status_history FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+
+--
+-- Name: job_status_transitions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.job_status_transitions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_status_transitions job_status_transitions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_status_transitions_read ON kastell.job_status_transitions FOR SELECT TO kastell_app USING (true);
+
+--
+-- Name: jobs; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.jobs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: jobs jobs_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY jobs_auth ON kastell.jobs FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: jobs jobs_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY jobs_create ON kastell.jobs FOR INSERT TO kastell_app WITH CHECK ((( SELECT app.has_global('jobs.create'::text) AS has_global) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: jobs jobs_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY jobs_read ON kastell.jobs FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+
+--
+-- Name: jobs jobs_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY jobs_update ON kastell.jobs FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('jobs.update'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('jobs.update'::text) s(job_id, company_id, site_id))))) WITH CHECK ((( SELECT app.has_global('jobs.update'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('jobs.update'::text) s(job_id, company_id, site_id)))));
 
 --
 -- Name: memberships; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -3439,6 +4232,30 @@ CREATE POLICY roles_read ON kastell.roles FOR SELECT TO kastell_app USING (((com
 CREATE POLICY roles_update ON kastell.roles FOR UPDATE TO kastell_app USING ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope))) WITH CHECK ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope)));
 
 --
+-- Name: service_requests; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.service_requests ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: service_requests service_requests_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_requests_create ON kastell.service_requests FOR INSERT TO kastell_app WITH CHECK (((raised_by = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('requests.create'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('requests.create'::text) AS company_scope)))));
+
+--
+-- Name: service_requests service_requests_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_requests_read ON kastell.service_requests FOR SELECT TO kastell_app USING ((( SELECT app.has_global('requests.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('requests.read'::text) AS company_scope))));
+
+--
+-- Name: service_requests service_requests_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_requests_update ON kastell.service_requests FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('requests.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('requests.update'::text) AS company_scope)) OR ((raised_by = ( SELECT app.current_user_id() AS current_user_id)) AND (company_id = ( SELECT app.company_scope('requests.create'::text) AS company_scope))))) WITH CHECK ((( SELECT app.has_global('requests.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('requests.update'::text) AS company_scope)) OR ((raised_by = ( SELECT app.current_user_id() AS current_user_id)) AND (company_id = ( SELECT app.company_scope('requests.create'::text) AS company_scope)))));
+
+--
 -- Name: sessions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3497,6 +4314,13 @@ CREATE POLICY sites_delete ON kastell.sites FOR DELETE TO kastell_app USING ((( 
 --
 
 CREATE POLICY sites_read ON kastell.sites FOR SELECT TO kastell_app USING ((( SELECT app.has_global('sites.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('sites.read'::text) AS company_scope))));
+
+--
+-- Name: sites sites_read_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_read_assigned ON kastell.sites FOR SELECT TO kastell_app USING ((site_id IN ( SELECT s.site_id
+   FROM app.assigned_jobs('sites.read'::text) s(job_id, company_id, site_id))));
 
 --
 -- Name: sites sites_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -3565,6 +4389,34 @@ CREATE POLICY users_update ON kastell.users FOR UPDATE TO kastell_app USING (((u
   WHERE ((m.user_id = users.user_id) AND (m.company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope))))))) WITH CHECK (true);
 
 --
+-- Name: visits; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.visits ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: visits visits_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_create ON kastell.visits FOR INSERT TO kastell_app WITH CHECK (((recorded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('visits.manage'::text) AS has_global) OR ((technician_id = ( SELECT app.current_user_id() AS current_user_id)) AND (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('visits.manage'::text) s(job_id, company_id, site_id)))))));
+
+--
+-- Name: visits visits_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_read ON kastell.visits FOR SELECT TO kastell_app USING ((( SELECT app.has_global('visits.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('visits.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('visits.read'::text) s(job_id, company_id, site_id)))));
+
+--
+-- Name: visits visits_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_update ON kastell.visits FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('visits.manage'::text) AS has_global) OR ((technician_id = ( SELECT app.current_user_id() AS current_user_id)) AND (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('visits.manage'::text) s(job_id, company_id, site_id)))))) WITH CHECK ((( SELECT app.has_global('visits.manage'::text) AS has_global) OR ((technician_id = ( SELECT app.current_user_id() AS current_user_id)) AND (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('visits.manage'::text) s(job_id, company_id, site_id))))));
+
+--
 -- Name: SCHEMA app; Type: ACL; Schema: -; Owner: kastell_owner
 --
 
@@ -3612,6 +4464,20 @@ REVOKE ALL ON FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea,
 GRANT ALL ON FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_count bigint, p_transports text[], p_name text) TO kastell_app;
 
 --
+-- Name: FUNCTION assigned_asset_ids(permission text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.assigned_asset_ids(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assigned_asset_ids(permission text) TO kastell_app;
+
+--
+-- Name: FUNCTION assigned_jobs(permission text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.assigned_jobs(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assigned_jobs(permission text) TO kastell_app;
+
+--
 -- Name: FUNCTION auth_locked_until(p_subject text, p_scale integer); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -3632,10 +4498,28 @@ REVOKE ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) TO kastell_app;
 
 --
+-- Name: FUNCTION check_job_assignment(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.check_job_assignment() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_job_status(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_job_status() FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_membership_role(); Type: ACL; Schema: app; Owner: kastell_owner
 --
 
 REVOKE ALL ON FUNCTION app.check_membership_role() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_request_status(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_request_status() FROM PUBLIC;
 
 --
 -- Name: FUNCTION claim_auth_attempt(p_subject text, p_scale integer); Type: ACL; Schema: app; Owner: kastell_auth
@@ -3851,6 +4735,12 @@ REVOKE ALL ON FUNCTION app.purge_expired_idempotency_keys() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.purge_expired_idempotency_keys() TO kastell_app;
 
 --
+-- Name: FUNCTION record_job_status(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.record_job_status() FROM PUBLIC;
+
+--
 -- Name: FUNCTION record_passkey_use(p_passkey_id uuid, p_sign_count bigint); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -3863,6 +4753,12 @@ GRANT ALL ON FUNCTION app.record_passkey_use(p_passkey_id uuid, p_sign_count big
 
 REVOKE ALL ON FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.redeem_unlock_token(p_token_hash bytea, p_bypass_hash bytea, p_bypass_ttl interval) TO kastell_app;
+
+--
+-- Name: FUNCTION refuse_history_change(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.refuse_history_change() FROM PUBLIC;
 
 --
 -- Name: FUNCTION rehash_password(p_user_id uuid, p_old_hash text, p_new_hash text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -4312,6 +5208,124 @@ GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE kastell.invites TO kastell_
 GRANT SELECT(created_at) ON TABLE kastell.invites TO kastell_app;
 
 --
+-- Name: TABLE job_assets; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.job_assets TO kastell_app;
+GRANT SELECT ON TABLE kastell.job_assets TO kastell_auth;
+
+--
+-- Name: TABLE job_assignments; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,DELETE ON TABLE kastell.job_assignments TO kastell_app;
+GRANT SELECT ON TABLE kastell.job_assignments TO kastell_auth;
+
+--
+-- Name: COLUMN job_assignments.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(job_id) ON TABLE kastell.job_assignments TO kastell_app;
+
+--
+-- Name: COLUMN job_assignments.technician_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(technician_id) ON TABLE kastell.job_assignments TO kastell_app;
+
+--
+-- Name: COLUMN job_assignments.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.job_assignments TO kastell_app;
+
+--
+-- Name: COLUMN job_assignments.assigned_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(assigned_by) ON TABLE kastell.job_assignments TO kastell_app;
+
+--
+-- Name: TABLE job_status_history; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.job_status_history TO kastell_app;
+GRANT INSERT ON TABLE kastell.job_status_history TO kastell_auth;
+
+--
+-- Name: TABLE job_status_transitions; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.job_status_transitions TO kastell_app;
+
+--
+-- Name: TABLE jobs; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.jobs TO kastell_app;
+GRANT SELECT ON TABLE kastell.jobs TO kastell_auth;
+
+--
+-- Name: COLUMN jobs.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.site_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(site_id) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.request_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(request_id) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.title; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(title),UPDATE(title) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.description; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(status) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.planned_start; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(planned_start),UPDATE(planned_start) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.actual_start; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(actual_start) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.status_reason; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(status_reason) ON TABLE kastell.jobs TO kastell_app;
+
+--
+-- Name: COLUMN jobs.created_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(created_by) ON TABLE kastell.jobs TO kastell_app;
+
+--
 -- Name: TABLE memberships; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4411,6 +5425,66 @@ GRANT SELECT ON TABLE kastell.roles TO kastell_auth;
 --
 
 GRANT UPDATE(name) ON TABLE kastell.roles TO kastell_app;
+
+--
+-- Name: TABLE service_requests; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.site_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(site_id) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.asset_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(asset_id) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.title; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(title) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.description; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(description) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.urgency; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(urgency) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(status) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.decline_reason; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(decline_reason) ON TABLE kastell.service_requests TO kastell_app;
+
+--
+-- Name: COLUMN service_requests.raised_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(raised_by) ON TABLE kastell.service_requests TO kastell_app;
 
 --
 -- Name: TABLE sessions; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -4573,6 +5647,48 @@ GRANT SELECT(created_at) ON TABLE kastell.users TO kastell_app;
 --
 
 GRANT SELECT(updated_at) ON TABLE kastell.users TO kastell_app;
+
+--
+-- Name: TABLE visits; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.visits TO kastell_app;
+
+--
+-- Name: COLUMN visits.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(job_id) ON TABLE kastell.visits TO kastell_app;
+
+--
+-- Name: COLUMN visits.technician_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(technician_id) ON TABLE kastell.visits TO kastell_app;
+
+--
+-- Name: COLUMN visits.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.visits TO kastell_app;
+
+--
+-- Name: COLUMN visits.check_out_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(check_out_at) ON TABLE kastell.visits TO kastell_app;
+
+--
+-- Name: COLUMN visits.notes; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(notes),UPDATE(notes) ON TABLE kastell.visits TO kastell_app;
+
+--
+-- Name: COLUMN visits.recorded_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(recorded_by) ON TABLE kastell.visits TO kastell_app;
 
 --
 -- Name: TABLE schema_migrations; Type: ACL; Schema: kastell_meta; Owner: kastell_owner

@@ -96,6 +96,8 @@ export function renderPage(c: Context<AppEnv>, title: string, body: Child, statu
                 <a href="/" class="brand">{t('app.name')}</a>
                 {user ? (
                   <>
+                    {can('jobs.read') ? <a href="/jobs">{t('nav.jobs')}</a> : null}
+                    {can('requests.read') ? <a href="/requests">{t('nav.requests')}</a> : null}
                     {can('companies.read') ? <a href="/companies">{t('nav.companies')}</a> : null}
                     {can('users.invite') ? <a href="/invites">{t('nav.invites')}</a> : null}
                     {can('users.read') ? <a href="/users">{t('nav.users')}</a> : null}

@@ -9,6 +9,7 @@ import { commonDe, commonEn, commonFr, commonIt } from './common.ts';
 import { companiesDe, companiesEn, companiesFr, companiesIt } from './companies.ts';
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
 import { invitesDe, invitesEn, invitesFr, invitesIt } from './invites.ts';
+import { serviceDe, serviceEn, serviceFr, serviceIt } from './service.ts';
 import { setupDe, setupEn, setupFr, setupIt } from './setup.ts';
 import { sitesDe, sitesEn, sitesFr, sitesIt } from './sites.ts';
 import { usersDe, usersEn, usersFr, usersIt } from './users.ts';
@@ -25,11 +26,12 @@ export const areas = {
   assets: { en: assetsEn, de: assetsDe, fr: assetsFr, it: assetsIt },
   invites: { en: invitesEn, de: invitesDe, fr: invitesFr, it: invitesIt },
   audit: { en: auditEn, de: auditDe, fr: auditFr, it: auditIt },
+  service: { en: serviceEn, de: serviceDe, fr: serviceFr, it: serviceIt },
 } as const;
 
 export const en = {
   ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
-  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn,
+  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -37,15 +39,15 @@ export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
   ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
-  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe,
+  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe,
 };
 
 export const fr: Messages = {
   ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
-  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr,
+  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr,
 };
 
 export const it: Messages = {
   ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
-  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt,
+  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt,
 };

@@ -78,6 +78,8 @@ export interface IsolationCases {
   ids?: (admin: postgres.Sql, company: { companyId: string; userId: string }) => Promise<Ids>;
   /** pages, for a customer admin of A: B's must answer 404 (reads) or 403/404 (writes); lists answer 200 and show nothing of B */
   pages?: (ids: Ids) => { reads?: string[]; writes?: Array<[path: string, form: Record<string, string>]>; lists?: Array<{ path: string; shows?: RegExp }> };
+  /** B's rows of this feature after every attempt: read as the superuser (with B's ids), they must equal `expect` */
+  unchanged?: { read: (admin: postgres.Sql, ids: Ids) => Promise<unknown>; expect: unknown };
 }
 
 /** What the audit scenarios share; `ids` carries what one scenario created for a later one. */
@@ -132,9 +134,28 @@ export const companiesIn = (w: RlsWorld, table: string) => async (role: RoleKey)
 export const created = (response: TestResponse, key: string) => response.json<Record<string, string>>()[key]!;
 export const redirectId = (response: TestResponse) => /\/([0-9a-f-]{36})$/.exec(response.headers.get('location') ?? '')?.[1] ?? '';
 
-/** A company-scoped table: global readers see both companies' rows, customers of A only A's, other operators none. */
-export const companyScoped = (w: RlsWorld, table: string): RlsRead => ({
+/**
+ * A company-scoped table: global readers see both companies' rows, customers of A only A's, other operators none —
+ * but the technician, whom the jobs kit assigns a job in A, sees A's rows through that job (its company, site, asset,
+ * the job and its visits), unless `technician: false` (a table it may not read for its jobs, e.g. service requests).
+ */
+export const companyScoped = (w: RlsWorld, table: string, { technician = true } = {}): RlsRead => ({
   read: companiesIn(w, table),
-  expect: (role) => (w.globalReaders.includes(role) ? [w.world.A, w.world.B].sort() : (customerRoles as readonly string[]).includes(role) ? [w.world.A] : []),
+  expect: (role) =>
+    w.globalReaders.includes(role) ? [w.world.A, w.world.B].sort()
+      : (customerRoles as readonly string[]).includes(role) || (role === 'technician' && technician) ? [w.world.A]
+        : [],
   noRowsWithoutPrincipal: true,
 });
+
+/** A write run in a savepoint that is then rolled back, so every role starts from the same rows (the count it had is kept). */
+export const rolledBack = (work: RlsWrite['work']): RlsWrite['work'] => async (tx) => {
+  const rollBack = new Error('roll back');
+  let result: postgres.RowList<postgres.Row[]> | undefined;
+  try {
+    await tx.savepoint(async (savepoint) => { result = await work(savepoint); throw rollBack; });
+  } catch (error) {
+    if (error !== rollBack) throw error;
+  }
+  return result!;
+};

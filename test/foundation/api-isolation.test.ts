@@ -135,6 +135,7 @@ test('pages of B answer 404 to a customer of A', async () => {
   for (const [path, form] of pages.flatMap((p) => p.writes ?? [])) {
     const response = await client.postForm(path, form);
     assert.ok([403, 404].includes(response.status), `${path}: ${response.status}`);
+    assertNothingOfB(response.text, path);
   }
   for (const { path, shows } of pages.flatMap((p) => p.lists ?? [])) {
     const list = await client.get(path);
@@ -155,6 +156,10 @@ test("after all attempts, B's rows are exactly as they were", async () => {
   assert.deepEqual(invites.map((i) => [i.email, i.revoked_at]), [['beta.invitee@example.test', null]]);
   assert.equal(companies[0]!.n, 2);
   assert.equal(sites[0]!.n, 1);
+  for (const kit of kits) {
+    const unchanged = kit.isolation?.unchanged;
+    if (unchanged) assert.deepEqual(await unchanged.read(t.admin, idsOfB), unchanged.expect, `B's rows of ${kit.feature}`);
+  }
 });
 
 test('the sample bodies are accepted where the caller may act: an owner on a company of their own gets 2xx', async () => {

@@ -50,6 +50,21 @@ const validValues: Record<string, unknown> = {
   code: '123456', response: {}, locale: 'de', next: '/security',
 };
 
+// ---- service work: a request, a job with an assigned technician and an open visit, for path ids and forms
+const serviceTechnician = await seedUser(t.admin, 'technician');
+const [serviceRequest] = await t.admin`insert into kastell.service_requests (company_id, site_id, asset_id, title)
+  values (${company}, ${site}, ${asset}, 'Probe request') returning request_id`;
+const [serviceJob] = await t.admin`insert into kastell.jobs (company_id, site_id, request_id, title)
+  values (${company}, ${site}, ${serviceRequest!.request_id}, 'Probe job') returning job_id`;
+await t.admin`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${serviceJob!.job_id}, ${serviceTechnician.userId}, ${company})`;
+const [serviceVisit] = await t.admin`insert into kastell.visits (job_id, technician_id, company_id) values (${serviceJob!.job_id}, ${serviceTechnician.userId}, ${company}) returning visit_id`;
+Object.assign(ids, { requestId: serviceRequest!.request_id, jobId: serviceJob!.job_id, visitId: serviceVisit!.visit_id });
+Object.assign(validValues, {
+  siteId: site, assetId: asset, title: 'Probe', description: 'Probe text', urgency: 'normal', status: 'on_hold', reason: 'Probe reason',
+  requestId: serviceRequest!.request_id, assetIds: [asset], plannedStart: '2026-12-01T10:00', technicianId: serviceTechnician.userId, notes: 'Probe notes',
+});
+// ---- end of service work
+
 const controlCharacter = fc.oneof(
   fc.integer({ min: 0x00, max: 0x1f }),
   fc.constant(0x7f),

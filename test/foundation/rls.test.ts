@@ -36,7 +36,8 @@ const rlsWorld: RlsWorld = {
       const result = await as(role, work);
       return result.count > 0 ? 'ok' : 'no rows';
     } catch (error) {
-      if (error instanceof postgres.PostgresError && ['42501', '23514', '23503'].includes(error.code)) return 'denied';
+      // 55000: a state guard refused the move (the service work's status triggers)
+      if (error instanceof postgres.PostgresError && ['42501', '23514', '23503', '55000'].includes(error.code)) return 'denied';
       throw error;
     }
   },
