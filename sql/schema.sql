@@ -233,6 +233,12 @@ begin
     end if;
     return new;
   end if;
+  -- what the job is and when it is planned are the dispatcher's: a technician
+  -- (jobs.update on assigned jobs only) changes the state and its reason
+  if not app.has_global('jobs.update') and (new.title is distinct from old.title
+      or new.description is distinct from old.description or new.planned_start is distinct from old.planned_start) then
+    raise exception 'only a dispatcher changes a job''s title, description or planned start' using errcode = '42501';
+  end if;
   if new.status is not distinct from old.status then
     return new;
   end if;

@@ -122,6 +122,8 @@ export async function createJob(tx: Tx, audit: Audit, input: z.infer<typeof jobI
 export async function changeJobStatus(tx: Tx, audit: Audit, jobId: string, change: z.infer<typeof jobStatusChangeSchema>): Promise<JobDetail | undefined> {
   const [before] = await tx<{ status: JobStatus }[]>`select status from jobs where job_id = ${jobId}`;
   if (!before) return undefined;
+  // asking for the state it is in changes nothing (and keeps its reason)
+  if (before.status === change.status && change.plannedStart === undefined) return findJob(tx, jobId);
   const [row] = await tx<{ company_id: string }[]>`
     update jobs set
       status = ${change.status},
@@ -160,4 +162,13 @@ export async function listTechnicians(tx: Tx): Promise<{ userId: string; display
     where r.role_key = 'technician' and u.status = 'active'
     order by u.display_name, u.user_id`;
   return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name }));
+}
+
+/** The states a job in `status` may move to (kastell.job_status_transitions); for a technician only their own moves. */
+export async function listNextStatuses(tx: Tx, status: JobStatus, technicianOnly: boolean): Promise<JobStatus[]> {
+  const rows = await tx<{ to_status: JobStatus }[]>`
+    select to_status from job_status_transitions
+    where from_status = ${status} and (${!technicianOnly} or by_technician)
+    order by to_status`;
+  return rows.map((r) => r.to_status);
 }

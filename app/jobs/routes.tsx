@@ -14,7 +14,7 @@ import { requirePermission } from '../http/guards.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { findSite } from '../sites/queries.ts';
-import { assignTechnician, changeJobStatus, createJob, findJob, listJobs, listTechnicians } from './queries.ts';
+import { assignTechnician, changeJobStatus, createJob, findJob, listJobs, listNextStatuses, listTechnicians } from './queries.ts';
 import {
   assignmentInputSchema, checkInSchema, checkOutSchema, jobDetailSchema, jobInputSchema, jobListQuerySchema, jobSchema, jobStatusChangeSchema,
   jobStatuses, visitSchema, type JobStatus,
@@ -146,6 +146,7 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
         site: await findSite(tx, job.siteId),
         visits: can('visits.read') ? await listVisitsOfJob(tx, jobId) : [],
         technicians: can('jobs.assign') ? await listTechnicians(tx) : [],
+        nextStates: can('jobs.update') ? await listNextStatuses(tx, job.status, user.permissions.get('jobs.update') !== 'global') : [],
       };
     });
     if (!data) throw notFound();
@@ -214,14 +215,14 @@ function JobPage(props: {
   site: Awaited<ReturnType<typeof findSite>>;
   visits: Awaited<ReturnType<typeof listVisitsOfJob>>;
   technicians: Awaited<ReturnType<typeof listTechnicians>>;
+  nextStates: JobStatus[];
 }) {
-  const { c, user, job, site, visits, technicians } = props;
+  const { c, user, job, site, visits, technicians, nextStates } = props;
   const t = c.get('t');
   const can = (p: string) => user.permissions.has(p);
   const csrf = <CsrfField token={c.get('csrfToken')} />;
   const mineOpen = visits.find((v) => v.technicianId === user.userId && v.checkOutAt === null);
   const assignedToMe = job.technicians.some((tech) => tech.userId === user.userId);
-  const nextStates: JobStatus[] = jobStatuses.filter((s) => s !== job.status);
   return (
     <>
       <p><a href="/jobs">←</a> {t('jobs.status')}: <strong>{t(`jobs.status.${job.status}`)}</strong>
@@ -264,7 +265,7 @@ function JobPage(props: {
         </form>
       ) : null}
 
-      {can('jobs.update') ? (
+      {can('jobs.update') && nextStates.length > 0 ? (
         <form method="post" action={`/jobs/${job.jobId}/status`} novalidate>
           <h2>{t('jobs.changeStatus')}</h2>
           {csrf}

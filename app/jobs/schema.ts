@@ -23,7 +23,8 @@ export const jobInputSchema = z.strictObject({
 /** A status change; the database decides whether it is allowed (sql/0010). */
 export const jobStatusChangeSchema = z.strictObject({
   status: choice(z.enum(jobStatuses)),
-  reason: longText(2000),
+  /** one line, as the page's field and a request's decline reason */
+  reason: text().trim().min(1).max(2000, 'issue.tooLong').optional(),
   /** with 'scheduled': when the work is planned to start */
   plannedStart: when.optional(),
 });

@@ -60,6 +60,8 @@ export async function createRequest(tx: Tx, audit: Audit, input: z.infer<typeof 
 
 /** Moves a request; undefined when it is not visible (or not changeable) for the caller. */
 export async function setRequestStatus(tx: Tx, audit: Audit, requestId: string, status: RequestStatus, reason?: string): Promise<ServiceRequest | undefined> {
+  const current = await findRequest(tx, requestId);
+  if (!current || current.status === status) return current; // unchanged: nothing to record
   const [row] = await tx<{ company_id: string; from: RequestStatus }[]>`
     update service_requests r set status = ${status}, decline_reason = coalesce(${reason ?? null}, decline_reason)
     from (select status from service_requests where request_id = ${requestId}) as before

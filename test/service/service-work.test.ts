@@ -104,7 +104,17 @@ test('a customer raises a request; a dispatcher makes a job of it, assigns a tec
   const techPage = await tc.get('/jobs');
   assert.equal(techPage.status, 200);
   assert.match(techPage.text, /Repair pump/);
-  assert.match((await tc.get(`/jobs/${ids.job}`)).text, /Check in/);
+  const jobPage = (await tc.get(`/jobs/${ids.job}`)).text;
+  assert.match(jobPage, /Check in/);
+  // the technician is offered only the moves a technician may make from in_progress
+  assert.match(jobPage, /<option value="on_hold">/);
+  assert.match(jobPage, /<option value="work_done">/);
+  assert.doesNotMatch(jobPage, /<option value="cancelled">/);
+  // asking for the state the job is in changes nothing and appends no history
+  const same = await d.postJson(`/api/v1/jobs/${ids.job}/status`, { status: 'in_progress', reason: 'again' });
+  assert.equal(same.status, 200, same.text);
+  assert.equal(same.json().history.length, 3);
+  assert.equal(same.json().statusReason, null);
   assert.match((await d.get('/jobs?status=in_progress')).text, /Repair pump/);
 });
 
