@@ -10,3 +10,7 @@ alter default privileges for role kastell_owner revoke execute on functions from
 alter default privileges for role kastell_auth revoke execute on functions from public;
 alter default privileges for role kastell_audit revoke execute on functions from public;
 
+
+-- What one owner's function used of another's through PUBLIC: the audit
+-- writer (kastell_audit) fills event ids from app.uuidv7() (kastell_owner).
+grant execute on function app.uuidv7() to kastell_audit;

@@ -3991,6 +3991,7 @@ REVOKE ALL ON FUNCTION app.users_identity_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.uuidv7() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.uuidv7() TO kastell_app;
 GRANT ALL ON FUNCTION app.uuidv7() TO kastell_auth;
+GRANT ALL ON FUNCTION app.uuidv7() TO kastell_audit;
 
 --
 -- Name: FUNCTION withdraw_auth_attempt(p_attempt_id uuid, p_reset boolean); Type: ACL; Schema: app; Owner: kastell_auth
