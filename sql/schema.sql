@@ -1840,6 +1840,64 @@ ALTER TABLE ONLY kastell.companies FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.companies OWNER TO kastell_owner;
 
 --
+-- Name: document_versions; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.document_versions (
+    version_id uuid DEFAULT app.uuidv7() NOT NULL,
+    document_id uuid NOT NULL,
+    owner_company_id uuid NOT NULL,
+    file_name text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    reason text,
+    detected_type text,
+    size bigint,
+    sha256 bytea,
+    object_key text,
+    uploaded_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_at timestamp with time zone,
+    CONSTRAINT document_versions_clean_is_complete CHECK (((status <> 'clean'::text) OR ((object_key IS NOT NULL) AND (sha256 IS NOT NULL) AND (size IS NOT NULL) AND (detected_type IS NOT NULL)))),
+    CONSTRAINT document_versions_detected_type_check CHECK ((length(detected_type) <= 100)),
+    CONSTRAINT document_versions_file_name_check CHECK (((length(file_name) >= 1) AND (length(file_name) <= 200))),
+    CONSTRAINT document_versions_object_key_check CHECK ((object_key ~ '^documents/[0-9a-f-]{36}/[0-9a-f]{32}$'::text)),
+    CONSTRAINT document_versions_reason_check CHECK ((length(reason) <= 200)),
+    CONSTRAINT document_versions_rejected_has_reason CHECK (((status <> 'rejected'::text) OR (reason IS NOT NULL))),
+    CONSTRAINT document_versions_sha256_check CHECK ((length(sha256) = 32)),
+    CONSTRAINT document_versions_size_check CHECK ((size >= 0)),
+    CONSTRAINT document_versions_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'clean'::text, 'rejected'::text])))
+);
+
+ALTER TABLE ONLY kastell.document_versions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.document_versions OWNER TO kastell_owner;
+
+--
+-- Name: documents; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.documents (
+    document_id uuid DEFAULT app.uuidv7() NOT NULL,
+    owner_company_id uuid NOT NULL,
+    company_id uuid,
+    site_id uuid,
+    asset_id uuid,
+    title text NOT NULL,
+    kind text NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT documents_company_is_owner CHECK (((company_id IS NULL) OR (company_id = owner_company_id))),
+    CONSTRAINT documents_kind_check CHECK ((kind = ANY (ARRAY['contract'::text, 'certificate'::text, 'manual'::text, 'invoice'::text, 'photo'::text, 'other'::text]))),
+    CONSTRAINT documents_one_parent CHECK ((num_nonnulls(company_id, site_id, asset_id) = 1)),
+    CONSTRAINT documents_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200)))
+);
+
+ALTER TABLE ONLY kastell.documents FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.documents OWNER TO kastell_owner;
+
+--
 -- Name: idempotency_keys; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2228,6 +2286,13 @@ ALTER TABLE ONLY audit.verifications
     ADD CONSTRAINT verifications_pkey PRIMARY KEY (verification_id);
 
 --
+-- Name: assets assets_asset_id_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.assets
+    ADD CONSTRAINT assets_asset_id_company_id_key UNIQUE (asset_id, company_id);
+
+--
 -- Name: assets assets_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2261,6 +2326,34 @@ ALTER TABLE ONLY kastell.backup_codes
 
 ALTER TABLE ONLY kastell.companies
     ADD CONSTRAINT companies_pkey PRIMARY KEY (company_id);
+
+--
+-- Name: document_versions document_versions_object_key_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_object_key_key UNIQUE (object_key);
+
+--
+-- Name: document_versions document_versions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_pkey PRIMARY KEY (version_id);
+
+--
+-- Name: documents documents_document_id_owner_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_document_id_owner_company_id_key UNIQUE (document_id, owner_company_id);
+
+--
+-- Name: documents documents_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_pkey PRIMARY KEY (document_id);
 
 --
 -- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -2564,6 +2657,48 @@ CREATE INDEX auth_failures_subject_idx ON kastell.auth_failures USING btree (sub
 CREATE UNIQUE INDEX companies_customer_number_key ON kastell.companies USING btree (customer_number);
 
 --
+-- Name: document_versions_document_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX document_versions_document_id_idx ON kastell.document_versions USING btree (document_id, created_at DESC);
+
+--
+-- Name: document_versions_owner_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX document_versions_owner_company_id_idx ON kastell.document_versions USING btree (owner_company_id);
+
+--
+-- Name: document_versions_uploaded_by_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX document_versions_uploaded_by_idx ON kastell.document_versions USING btree (uploaded_by) WHERE (status <> 'clean'::text);
+
+--
+-- Name: documents_asset_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_asset_id_idx ON kastell.documents USING btree (asset_id) WHERE (asset_id IS NOT NULL);
+
+--
+-- Name: documents_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_company_id_idx ON kastell.documents USING btree (company_id) WHERE (company_id IS NOT NULL);
+
+--
+-- Name: documents_owner_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_owner_company_id_idx ON kastell.documents USING btree (owner_company_id);
+
+--
+-- Name: documents_site_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_site_id_idx ON kastell.documents USING btree (site_id) WHERE (site_id IS NOT NULL);
+
+--
 -- Name: idempotency_keys_expires_at_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2798,6 +2933,12 @@ CREATE TRIGGER assets_touch BEFORE UPDATE ON kastell.assets FOR EACH ROW EXECUTE
 CREATE TRIGGER companies_touch BEFORE UPDATE ON kastell.companies FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 --
+-- Name: documents documents_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER documents_touch BEFORE UPDATE ON kastell.documents FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
 -- Name: invites invites_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2889,6 +3030,62 @@ ALTER TABLE ONLY kastell.auth_challenges
 
 ALTER TABLE ONLY kastell.backup_codes
     ADD CONSTRAINT backup_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: document_versions document_versions_document_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_document_id_fkey FOREIGN KEY (document_id) REFERENCES kastell.documents(document_id) ON DELETE CASCADE;
+
+--
+-- Name: document_versions document_versions_document_id_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_document_id_owner_company_id_fkey FOREIGN KEY (document_id, owner_company_id) REFERENCES kastell.documents(document_id, owner_company_id) ON DELETE CASCADE;
+
+--
+-- Name: document_versions document_versions_uploaded_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: documents documents_asset_id_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_asset_id_owner_company_id_fkey FOREIGN KEY (asset_id, owner_company_id) REFERENCES kastell.assets(asset_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: documents documents_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: documents documents_created_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_created_by_fkey FOREIGN KEY (created_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: documents documents_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_owner_company_id_fkey FOREIGN KEY (owner_company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: documents documents_site_id_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_site_id_owner_company_id_fkey FOREIGN KEY (site_id, owner_company_id) REFERENCES kastell.sites(site_id, company_id) ON DELETE CASCADE;
 
 --
 -- Name: idempotency_keys idempotency_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -3229,6 +3426,60 @@ CREATE POLICY companies_read ON kastell.companies FOR SELECT TO kastell_app USIN
 --
 
 CREATE POLICY companies_update ON kastell.companies FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('companies.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('companies.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.update'::text) AS company_scope))));
+
+--
+-- Name: document_versions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.document_versions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: document_versions document_versions_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_create ON kastell.document_versions FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (status = 'pending'::text)));
+
+--
+-- Name: document_versions document_versions_decide; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_decide ON kastell.document_versions FOR UPDATE TO kastell_app USING (((status = 'pending'::text) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))))) WITH CHECK ((uploaded_by = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: document_versions document_versions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_read ON kastell.document_versions FOR SELECT TO kastell_app USING (((( SELECT app.has_global('documents.read'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.read'::text) AS company_scope))) AND ((status = 'clean'::text) OR (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)))));
+
+--
+-- Name: documents; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.documents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: documents documents_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_create ON kastell.documents FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: documents documents_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_delete ON kastell.documents FOR DELETE TO kastell_app USING ((( SELECT app.has_global('documents.delete'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.delete'::text) AS company_scope))));
+
+--
+-- Name: documents documents_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_read ON kastell.documents FOR SELECT TO kastell_app USING ((( SELECT app.has_global('documents.read'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.read'::text) AS company_scope))));
+
+--
+-- Name: documents documents_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_update ON kastell.documents FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))));
 
 --
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -4230,6 +4481,72 @@ GRANT SELECT(created_at) ON TABLE kastell.backup_codes TO kastell_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.companies TO kastell_app;
 GRANT SELECT ON TABLE kastell.companies TO kastell_auth;
+
+--
+-- Name: TABLE document_versions; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(status) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.reason; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(reason) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.detected_type; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(detected_type) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.size; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(size) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.sha256; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(sha256) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.object_key; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(object_key) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.decided_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(decided_at) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: TABLE documents; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.documents TO kastell_app;
+
+--
+-- Name: COLUMN documents.title; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(title) ON TABLE kastell.documents TO kastell_app;
+
+--
+-- Name: COLUMN documents.kind; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(kind) ON TABLE kastell.documents TO kastell_app;
 
 --
 -- Name: TABLE idempotency_keys; Type: ACL; Schema: kastell; Owner: kastell_owner
