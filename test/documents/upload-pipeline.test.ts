@@ -12,11 +12,14 @@ import { eicar, startClamd } from '../harness/clamd.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
+import { startSmtp } from '../identity/helpers.ts';
 import { download, elfBinary, makeJpegWithGps, makePdf, makePng, makeWebp, makeZip, upload } from './support.ts';
 
 const clamd = await startClamd();
+const smtp = await startSmtp();
 const t = await createTestDatabase();
-const server = await startTestServer(t, { KASTELL_CLAMD_SOCKET: clamd.socket, KASTELL_CLAMD_TIMEOUT_MS: '5000', KASTELL_UPLOAD_LIMITS_MIB: 'photo=1' });
+const server = await startTestServer(t, { KASTELL_CLAMD_SOCKET: clamd.socket, KASTELL_CLAMD_TIMEOUT_MS: '5000', KASTELL_UPLOAD_LIMITS_MIB: 'photo=1',
+  KASTELL_SMTP_URL: smtp.url });
 const company = await seedCompany(t.admin, 'Alpha AG');
 const site = await seedSite(t.admin, company, 'Alpha plant');
 const asset = await seedAsset(t.admin, company, site, 'Alpha pump');
@@ -92,8 +95,10 @@ test('EICAR is rejected, audited as denied, and the security officers get a mail
     and entity_id = ${document.versions[0].versionId}`;
   assert.equal(event?.outcome, 'denied');
   assert.match(event!.detail.signature, /Eicar/);
-  const [mailed] = await t.admin`select app.security_officer_emails() as email`;
-  assert.equal(mailed?.email, officer.email, 'the alert goes to the security officer');
+  const mail = await smtp.waitFor((m) => m.to.includes(officer.email) && m.raw.includes('Malware found'), 20_000);
+  assert.match(mail.raw, /Eicar-Test-Signature/);
+  assert.match(mail.raw, new RegExp(document.versions[0].versionId));
+  assert.ok(!smtp.mails.some((m) => m.to.includes(member.email)), 'the uploader is not among the recipients');
 });
 
 test('a PDF with JavaScript, OpenAction, AA, Launch, an embedded file and XFA comes out without them (qpdf JSON)', async () => {

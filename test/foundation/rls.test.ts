@@ -138,6 +138,35 @@ const readMatrix: Record<string, { read: (role: RoleKey) => Promise<unknown>; ex
   }])),
 };
 
+// ---- documents (sql/0010_documents.sql) ------------------------------------
+// A's document on the company, B's on a site; each has a clean version, and
+// A's also a pending one uploaded by A's customer member.
+const [docA] = await t.admin`insert into kastell.documents (owner_company_id, company_id, title, kind, created_by)
+  values (${A}, ${A}, 'Contract A', 'contract', ${users.customer_admin.userId}) returning document_id`;
+const [docB] = await t.admin`insert into kastell.documents (owner_company_id, site_id, title, kind, created_by)
+  values (${B}, ${siteB}, 'Manual B', 'manual', ${adminOfB.userId}) returning document_id`;
+const cleanVersion = (doc: string, company: string, by: string) => t.admin`insert into kastell.document_versions
+  (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by)
+  values (${doc}, ${company}, 'f.pdf', 'clean', 'application/pdf', 3, ${Buffer.alloc(32)}, ${`documents/${doc}/${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`}, ${by})
+  returning version_id`;
+await cleanVersion(docA!.document_id, A, users.customer_admin.userId);
+await cleanVersion(docB!.document_id, B, adminOfB.userId);
+const [pendingA] = await t.admin`insert into kastell.document_versions (document_id, owner_company_id, file_name, uploaded_by)
+  values (${docA!.document_id}, ${A}, 'new.pdf', ${users.customer_member.userId}) returning version_id`;
+const documentReaders = [...globalReaders];
+readMatrix.documents = {
+  read: async (role) => (await as(role, (tx) => tx`select owner_company_id from documents order by 1`)).map((r) => r.owner_company_id),
+  expect: (role) => (documentReaders.includes(role) ? both : customerRoles.includes(role as never) ? onlyA : []),
+};
+readMatrix.document_versions = {
+  read: async (role) => (await as(role, (tx) => tx`select owner_company_id || ':' || status as v from document_versions order by 1`)).map((r) => r.v),
+  // only clean versions, but the uploader also sees their own pending one
+  expect: (role) => (documentReaders.includes(role) ? both.map((c) => `${c}:clean`)
+    : role === 'customer_member' ? [`${A}:clean`, `${A}:pending`].sort()
+    : customerRoles.includes(role as never) ? [`${A}:clean`] : []),
+};
+// ---- end documents ---------------------------------------------------------
+
 test('secrets of factors are not readable by the application role, even for the user themselves', async () => {
   for (const [table, column] of [['totp_factors', 'secret_enc'], ['totp_factors', 'pending_secret_enc'], ['backup_codes', 'code_hash'], ['passkeys', 'public_key']]) {
     const outcome = await as('owner', (tx) => tx`select ${tx(column!)} from ${tx(table!)}`).then(() => 'readable', (e: Error) => e.message);
@@ -231,3 +260,58 @@ test('a membership cannot put a customer into an operator role or another compan
   const custom = await attempt('customer_admin', (tx) => tx`update memberships set role_id = ${customRoleB!.role_id} where user_id = ${users.customer_member.userId} returning 1`);
   assert.notEqual(custom, 'ok');
 });
+
+// ---- documents (sql/0010_documents.sql): writes ----------------------------
+// Each attempt runs in a transaction that is rolled back, so every role meets the same rows.
+class RolledBack extends Error { constructor(readonly count: number) { super('rolled back'); } }
+async function attemptDocuments(role: RoleKey, work: (tx: Tx) => Promise<postgres.RowList<postgres.Row[]>>): Promise<string> {
+  try {
+    await as(role, async (tx) => { throw new RolledBack((await work(tx)).count); });
+    return 'unreachable';
+  } catch (error) {
+    if (error instanceof RolledBack) return error.count > 0 ? 'ok' : 'no rows';
+    if (error instanceof postgres.PostgresError && ['42501', '23514', '23503'].includes(error.code)) return 'denied';
+    throw error;
+  }
+}
+const documentWrites: Array<{ name: string; work: (tx: Tx) => Promise<postgres.RowList<postgres.Row[]>>; allowed: RoleKey[] }> = [
+  { name: 'create a document in A', allowed: ['owner', 'admin', 'dispatcher', 'customer_admin', 'customer_member'],
+    work: (tx) => tx`insert into documents (owner_company_id, company_id, title, kind, created_by) values (${A}, ${A}, 'New', 'other', app.current_user_id()) returning 1` },
+  { name: 'create a document on a site of B', allowed: ['owner', 'admin', 'dispatcher'],
+    work: (tx) => tx`insert into documents (owner_company_id, site_id, title, kind, created_by) values (${B}, ${siteB}, 'New', 'other', app.current_user_id()) returning 1` },
+  { name: "create a document in B admin's name", allowed: [],
+    work: (tx) => tx`insert into documents (owner_company_id, company_id, title, kind, created_by) values (${A}, ${A}, 'New', 'other', ${adminOfB.userId}) returning 1` },
+  { name: 'rename the document of A', allowed: ['owner', 'admin', 'dispatcher', 'customer_admin', 'customer_member'],
+    work: (tx) => tx`update documents set title = 'Renamed' where document_id = ${docA!.document_id} returning 1` },
+  { name: 'rename the document of B', allowed: ['owner', 'admin', 'dispatcher'],
+    work: (tx) => tx`update documents set title = 'Renamed' where document_id = ${docB!.document_id} returning 1` },
+  { name: "move A's document to B", allowed: [],
+    work: (tx) => tx`update documents set owner_company_id = ${B} where document_id = ${docA!.document_id} returning 1` },
+  { name: 'delete the document of A', allowed: ['owner', 'admin', 'customer_admin'],
+    work: (tx) => tx`delete from documents where document_id = ${docA!.document_id} returning 1` },
+  { name: 'delete the document of B', allowed: ['owner', 'admin'],
+    work: (tx) => tx`delete from documents where document_id = ${docB!.document_id} returning 1` },
+  { name: 'add a pending version to the document of A', allowed: ['owner', 'admin', 'dispatcher', 'customer_admin', 'customer_member'],
+    work: (tx) => tx`insert into document_versions (document_id, owner_company_id, file_name, uploaded_by) values (${docA!.document_id}, ${A}, 'v.pdf', app.current_user_id()) returning 1` },
+  { name: 'add a version to the document of B', allowed: ['owner', 'admin', 'dispatcher'],
+    work: (tx) => tx`insert into document_versions (document_id, owner_company_id, file_name, uploaded_by) values (${docB!.document_id}, ${B}, 'v.pdf', app.current_user_id()) returning 1` },
+  { name: 'insert a version that is already clean (skipping the pipeline)', allowed: [],
+    work: (tx) => tx`insert into document_versions (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by)
+      values (${docA!.document_id}, ${A}, 'v.pdf', 'clean', 'application/pdf', 1, ${Buffer.alloc(32)}, ${`documents/${docA!.document_id}/${'a'.repeat(32)}`}, app.current_user_id()) returning 1` },
+  { name: "decide the member's pending version", allowed: ['customer_member'],
+    work: (tx) => tx`update document_versions set status = 'rejected', reason = 'x' where version_id = ${pendingA!.version_id} returning 1` },
+  { name: 'change the object of a clean version', allowed: [],
+    work: (tx) => tx`update document_versions set object_key = ${`documents/${docA!.document_id}/${'b'.repeat(32)}`} where status = 'clean' returning 1` },
+  { name: 'delete a version', allowed: [],
+    work: (tx) => tx`delete from document_versions returning 1` },
+];
+for (const { name, work, allowed } of documentWrites) {
+  test(`write (documents): ${name}`, async () => {
+    for (const role of roles) {
+      const result = await attemptDocuments(role, work);
+      if (allowed.includes(role)) assert.equal(result, 'ok', `${role} should be allowed to ${name}`);
+      else assert.notEqual(result, 'ok', `${role} must not ${name}`);
+    }
+  });
+}
+// ---- end documents ---------------------------------------------------------
