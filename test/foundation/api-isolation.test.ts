@@ -28,13 +28,22 @@ const [inviteB] = await t.admin`insert into kastell.invites (email, role_id, com
   returning invite_id`;
 const [customRoleOfB] = await t.admin`insert into kastell.roles (company_id, name, side) values (${B}, 'Beta custom role', 'customer') returning role_id`;
 
+// ---- documents: sample data (a document of B on B's site, with a clean version) ----
+const [documentOfB] = await t.admin`insert into kastell.documents (owner_company_id, site_id, title, kind, created_by)
+  values (${B}, ${siteB}, 'Beta manual', 'manual', ${adminOfB.userId}) returning document_id`;
+await t.admin`insert into kastell.document_versions (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by)
+  values (${documentOfB!.document_id}, ${B}, 'beta-manual.pdf', 'clean', 'application/pdf', 3, ${Buffer.alloc(32, 1)},
+    ${`documents/${documentOfB!.document_id}/${'c'.repeat(32)}`}, ${adminOfB.userId})`;
+// ---- end documents ----
+
 const [sessionOfB] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, adminOfB.userId, '30 minutes')}::bytea)`;
-const secretsOfB = ['beta', B, siteB, assetB, inviteB!.invite_id, adminOfB.userId, sessionOfB!.session_id];
-type Ids = Record<'companyId' | 'siteId' | 'assetId' | 'inviteId' | 'userId' | 'sessionId', string>;
-const idsOfB: Ids = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id, userId: adminOfB.userId, sessionId: sessionOfB!.session_id };
+const secretsOfB = ['beta', B, siteB, assetB, inviteB!.invite_id, adminOfB.userId, sessionOfB!.session_id, documentOfB!.document_id];
+type Ids = Record<'companyId' | 'siteId' | 'assetId' | 'inviteId' | 'userId' | 'sessionId' | 'documentId', string>;
+const idsOfB: Ids = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id, userId: adminOfB.userId, sessionId: sessionOfB!.session_id,
+  documentId: documentOfB!.document_id };
 /** Well-formed ids of nothing: what a route answers for these is what it must answer for B's. */
 const idsOfNobody = (): Ids => ({ companyId: randomUUID(), siteId: randomUUID(), assetId: randomUUID(), inviteId: randomUUID(),
-  userId: randomUUID(), sessionId: randomUUID() });
+  userId: randomUUID(), sessionId: randomUUID(), documentId: randomUUID() });
 // Valid bodies (each is checked against the route's schema below, and accepted
 // by the route for a caller who may act: see the last test), so only
 // authorization can refuse. A body may carry ids too: `ids` are B's or nobody's.
@@ -48,6 +57,7 @@ const bodies: Record<string, { body: (ids: Ids) => unknown; idsInBody?: boolean 
   'post /invites': { body: (ids) => ({ email: 'intruder@example.test', roleId: memberRole!.role_id, companyId: ids.companyId }), idsInBody: true },
   'put /users/:userId/role': { body: () => ({ roleId: memberRole!.role_id }) },
   'post /users/:userId/sessions/end': { body: () => ({}) },
+  'patch /documents/:documentId': { body: () => ({ title: 'Pwned' }) },
 };
 // Routes that act on the caller only, never on another company's rows.
 const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /me', 'post /auth/second-factor',
@@ -176,7 +186,9 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
     values ('control.invitee@example.test', ${memberRole!.role_id}, ${C}, ${newToken().hash}, ${userC.userId}, now() + interval '1 day')
     returning invite_id`;
   const [sessionC] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, userC.userId)}::bytea)`;
-  const idsOfC: Ids = { companyId: C, siteId: siteC, assetId: assetC, inviteId: inviteC!.invite_id, userId: userC.userId, sessionId: sessionC!.session_id };
+  const [documentC] = await t.admin`insert into kastell.documents (owner_company_id, asset_id, title, kind) values (${C}, ${assetC}, 'Control manual', 'manual') returning document_id`;
+  const idsOfC: Ids = { companyId: C, siteId: siteC, assetId: assetC, inviteId: inviteC!.invite_id, userId: userC.userId, sessionId: sessionC!.session_id,
+    documentId: documentC!.document_id };
   const owner = await clientOf(await seedUser(t.admin, 'owner'));
   let accepted = 0;
   for (const route of api.routes.filter((r) => r.body && !callerOnly.has(`${r.method} ${r.path}`))) {
@@ -187,3 +199,39 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
   }
   assert.equal(accepted, Object.keys(bodies).length, 'every sample body is used by a route');
 });
+
+// ---- documents: the streamed routes (uploads, download), which are not in the API registry ----
+test("documents: a customer of A uploads nothing to B's parents or document, reads nothing of B's, and B's ids answer as nobody's", async () => {
+  const { upload, download } = await import('../documents/support.ts');
+  const client = await clientOf(await seedUser(t.admin, 'customer_admin', A));
+  const file = { name: 'x.txt', bytes: Buffer.from('intruder') };
+  const cases: Array<[string, string]> = [
+    [`/api/v1/companies/${B}/documents`, `/api/v1/companies/${randomUUID()}/documents`],
+    [`/api/v1/sites/${siteB}/documents`, `/api/v1/sites/${randomUUID()}/documents`],
+    [`/api/v1/assets/${assetB}/documents`, `/api/v1/assets/${randomUUID()}/documents`],
+    [`/api/v1/documents/${documentOfB!.document_id}/versions`, `/api/v1/documents/${randomUUID()}/versions`],
+    [`/sites/${siteB}/documents`, `/sites/${randomUUID()}/documents`],
+    [`/documents/${documentOfB!.document_id}/versions`, `/documents/${randomUUID()}/versions`],
+  ];
+  for (const [ofB, ofNobody] of cases) {
+    const b = await upload(client, ofB, { title: 'Pwned', kind: 'other' }, file);
+    const nobody = await upload(client, ofNobody, { title: 'Pwned', kind: 'other' }, file);
+    assert.equal(b.status, 404, `${ofB}: ${b.text.slice(0, 200)}`);
+    const same = (text: string) => withoutRequestId(text).replace(/Reference: [0-9a-f-]{36}/, 'Reference: ');
+    assert.equal(same(b.text), same(nobody.text), ofB);
+    assertNothingOfB(b.text, ofB);
+  }
+  for (const path of [`/documents/${documentOfB!.document_id}`, `/documents/${documentOfB!.document_id}/download`, `/sites/${siteB}/documents`, `/companies/${B}/documents`]) {
+    const got = await download(client, path);
+    assert.equal(got.status, 404, path);
+    assertNothingOfB(got.bytes.toString(), path);
+  }
+  for (const path of [`/documents/${documentOfB!.document_id}`, `/documents/${documentOfB!.document_id}/delete`]) {
+    assert.equal((await client.postForm(path, { title: 'Pwned', kind: 'other' })).status, 404, path);
+  }
+  const [document] = await t.admin`select title from kastell.documents where document_id = ${documentOfB!.document_id}`;
+  assert.equal(document?.title, 'Beta manual');
+  const versions = await t.admin`select count(*)::int as n from kastell.document_versions where owner_company_id = ${B}`;
+  assert.equal(versions[0]!.n, 1, 'no version was added to anything of B');
+});
+// ---- end documents ----
