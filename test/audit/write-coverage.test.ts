@@ -226,7 +226,56 @@ const scenarios: Record<string, Scenario> = {
   },
   'POST /api/v1/me/password': { action: 'user.password_changed', run: (w) => w.owner.postJson('/api/v1/me/password', { newPassword: 'granite meadow lantern voyage' }) },
   'POST /security/password': { action: 'user.password_changed', run: (w) => w.owner.postForm('/security/password', { newPassword: 'copper harbour evening tide' }) },
+
+  // ---- documents (app/documents): uploads are multipart streams; with no clamd here each version is held pending,
+  // which is audited too — the event checked is the upload's own ----
+  ...documentScenarios(),
+  // ---- end documents ----
 };
+
+function documentScenarios(): Record<string, Scenario> {
+  const docs: { client?: TestClient; company?: string; site?: string; asset?: string; document?: string } = {};
+  const file = () => ({ name: 'notes.txt', bytes: Buffer.from('audit scenario') });
+  const form = { title: 'Audit scenario', kind: 'other' };
+  const start = async () => {
+    if (docs.client) return docs.client;
+    const { seedAsset, seedCompany, seedSite } = await import('../harness/seed.ts');
+    docs.company = await seedCompany(t.admin, 'Documents AG');
+    docs.site = await seedSite(t.admin, docs.company, 'Documents plant');
+    docs.asset = await seedAsset(t.admin, docs.company, docs.site, 'Documents pump');
+    const admin = await seedUser(t.admin, 'admin');
+    docs.client = server.client().withSession(await seedSession(t.admin, admin.userId, '30 minutes'));
+    return docs.client;
+  };
+  const upload = async (path: (d: typeof docs) => string, fields: Record<string, string> = form) => {
+    const { upload: send } = await import('../documents/support.ts');
+    const client = await start();
+    return send(client, path(docs), fields, file());
+  };
+  return {
+    'POST /api/v1/companies/:companyId/documents': {
+      action: 'document.created',
+      run: async () => { const r = await upload((d) => `/api/v1/companies/${d.company}/documents`); docs.document = created(r, 'documentId'); return r; },
+    },
+    'POST /api/v1/sites/:siteId/documents': { action: 'document.version_uploaded', run: () => upload((d) => `/api/v1/sites/${d.site}/documents`) },
+    'POST /api/v1/assets/:assetId/documents': { action: 'document.created', run: () => upload((d) => `/api/v1/assets/${d.asset}/documents`) },
+    'POST /companies/:companyId/documents': { action: 'document.created', run: () => upload((d) => `/companies/${d.company}/documents`) },
+    'POST /sites/:siteId/documents': { action: 'document.created', run: () => upload((d) => `/sites/${d.site}/documents`) },
+    'POST /assets/:assetId/documents': { action: 'document.version_uploaded', run: () => upload((d) => `/assets/${d.asset}/documents`) },
+    'POST /api/v1/documents/:documentId/versions': { action: 'document.version_uploaded', run: () => upload((d) => `/api/v1/documents/${d.document}/versions`, {}) },
+    'POST /documents/:documentId/versions': { action: 'document.version_uploaded', run: () => upload((d) => `/documents/${d.document}/versions`, {}) },
+    'PATCH /api/v1/documents/:documentId': { action: 'document.updated', run: async () => (await start()).request('PATCH', `/api/v1/documents/${docs.document}`, { json: { title: 'Renamed' } }) },
+    'POST /documents/:documentId': { action: 'document.updated', run: async () => (await start()).postForm(`/documents/${docs.document}`, { title: 'Renamed again', kind: 'manual' }) },
+    'POST /documents/:documentId/delete': { action: 'document.deleted', run: async () => (await start()).postForm(`/documents/${docs.document}/delete`, {}) },
+    'DELETE /api/v1/documents/:documentId': {
+      action: 'document.deleted',
+      run: async () => {
+        const r = await upload((d) => `/api/v1/companies/${d.company}/documents`);
+        return (await start()).request('DELETE', `/api/v1/documents/${created(r, 'documentId')}`);
+      },
+    },
+  };
+}
 
 function writingRoutes(): string[] {
   const { app } = createApp({
