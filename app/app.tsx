@@ -16,7 +16,7 @@ import { authRoutes } from './auth/routes.tsx';
 import { sessionMiddleware } from './auth/session.ts';
 import { companyRoutes } from './companies/routes.tsx';
 import type { Config } from './config.ts';
-import { documentRoutes, streamsOwnBody } from './documents/routes.tsx';
+import { acceptsNullOrigin, documentRoutes, streamsOwnBody } from './documents/routes.tsx';
 import { createLazySecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import type { Database } from './db/client.ts';
 import type { FeatureDeps } from './feature.ts';
@@ -74,7 +74,7 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   // uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts)
   app.use('*', (c, next) => (streamsOwnBody(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use('*', localeMiddleware);
-  app.use('*', csrfProtection(config.publicOrigin, streamsOwnBody));
+  app.use('*', csrfProtection(config.publicOrigin, streamsOwnBody, acceptsNullOrigin));
   app.use('*', rateLimit(config.identity.rateLimitPerMinute));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
 

@@ -109,6 +109,8 @@ export const configSchema = z
     KASTELL_CLAMD_SOCKET: z.string().min(1).default('/run/clamav/clamd.ctl'),
     KASTELL_CLAMD_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
     KASTELL_QUARANTINE_DIR: z.string().min(1).optional(),
+    KASTELL_SHARE_LINK_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    KASTELL_SHARE_LINK_MAX_DAYS: z.coerce.number().int().min(1).max(90, 'must be at most 90 (SPEC: share links live at most 90 days)').default(90),
   })
   .superRefine((env, ctx) => {
     if (env.KASTELL_STORAGE === 's3') {
@@ -180,6 +182,9 @@ export interface Config {
     clamdTimeoutMs: number;
     /** where uploads wait (on local disk) until the pipeline has decided */
     quarantineDir: string;
+    /** share links: default and longest lifetime in days */
+    shareLinkDays: number;
+    shareLinkMaxDays: number;
   };
 }
 
@@ -306,6 +311,8 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       clamdSocket: env.KASTELL_CLAMD_SOCKET,
       clamdTimeoutMs: env.KASTELL_CLAMD_TIMEOUT_MS,
       quarantineDir: resolve(env.KASTELL_QUARANTINE_DIR ?? join(dataDir, 'quarantine')),
+      shareLinkMaxDays: env.KASTELL_SHARE_LINK_MAX_DAYS,
+      shareLinkDays: Math.min(env.KASTELL_SHARE_LINK_DAYS, env.KASTELL_SHARE_LINK_MAX_DAYS),
     },
   };
 }

@@ -98,3 +98,99 @@ create policy document_versions_decide on kastell.document_versions for update t
   using (status = 'pending' and uploaded_by = (select app.current_user_id())
     and ((select app.has_global('documents.upload')) or owner_company_id = (select app.company_scope('documents.upload'))))
   with check (uploaded_by = (select app.current_user_id()));
+
+-- Share links: one document to someone without an account. The token is
+-- 128 random bits, only its SHA-256 is stored; expiry is required (at most
+-- 90 days); an optional password (argon2id, its own lockout per link); an
+-- optional download limit counted atomically; revoked and expired links are
+-- kept as records. A public access reads the link through the narrow
+-- SECURITY DEFINER functions below and then reads the document *as the
+-- link's creator* (under RLS), so the creator's right is checked again on
+-- every access.
+create table kastell.share_links (
+  share_link_id uuid primary key default app.uuidv7(),
+  document_id uuid not null,
+  owner_company_id uuid not null,
+  token_hash bytea not null unique check (length(token_hash) = 32),
+  created_by uuid not null references kastell.users on delete cascade,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  password_hash text check (password_hash like '$argon2id$%'),
+  max_downloads integer check (max_downloads between 1 and 10000),
+  downloads integer not null default 0 check (downloads >= 0 and (max_downloads is null or downloads <= max_downloads)),
+  failed_attempts integer not null default 0 check (failed_attempts >= 0),
+  locked_until timestamptz,
+  revoked_at timestamptz,
+  revoked_by uuid references kastell.users on delete set null,
+  constraint share_links_expiry check (expires_at > created_at and expires_at <= created_at + interval '90 days'),
+  foreign key (document_id, owner_company_id) references kastell.documents (document_id, owner_company_id) on delete cascade
+);
+create index share_links_document_id_idx on kastell.share_links (document_id);
+create index share_links_owner_company_id_idx on kastell.share_links (owner_company_id);
+revoke all on kastell.share_links from public;
+grant select (share_link_id, document_id, owner_company_id, created_by, created_at, expires_at, max_downloads, downloads,
+  locked_until, revoked_at, revoked_by) on kastell.share_links to kastell_app;
+grant insert (document_id, owner_company_id, token_hash, created_by, expires_at, password_hash, max_downloads) on kastell.share_links to kastell_app;
+grant update (revoked_at, revoked_by) on kastell.share_links to kastell_app;
+grant select, update on kastell.share_links to kastell_auth;
+alter table kastell.share_links enable row level security;
+alter table kastell.share_links force row level security;
+-- everyone who may read the document sees all its links (other people's too)
+create policy share_links_read on kastell.share_links for select to kastell_app
+  using ((select app.has_global('documents.read')) or owner_company_id = (select app.company_scope('documents.read')));
+create policy share_links_create on kastell.share_links for insert to kastell_app
+  with check (((select app.has_global('share_links.create')) or owner_company_id = (select app.company_scope('share_links.create')))
+    and created_by = (select app.current_user_id()));
+create policy share_links_revoke on kastell.share_links for update to kastell_app
+  using ((select app.has_global('share_links.revoke')) or owner_company_id = (select app.company_scope('share_links.revoke'))
+    or created_by = (select app.current_user_id()))
+  with check (revoked_by = (select app.current_user_id()));
+create policy share_links_auth on kastell.share_links for all to kastell_auth using (true) with check (true);
+
+set local check_function_bodies = off;
+
+-- The link behind a token, for the public page (no principal exists yet).
+create function app.find_share_link(p_token_hash bytea)
+returns table (share_link_id uuid, document_id uuid, owner_company_id uuid, created_by uuid, expires_at timestamptz,
+               password_hash text, max_downloads integer, downloads integer, locked_until timestamptz, revoked_at timestamptz)
+language sql stable security definer
+set search_path = ''
+as $$
+  select l.share_link_id, l.document_id, l.owner_company_id, l.created_by, l.expires_at, l.password_hash,
+         l.max_downloads, l.downloads, l.locked_until, l.revoked_at
+  from kastell.share_links l where l.token_hash = p_token_hash
+$$;
+
+-- A wrong password: counted; the 5th within the lock locks the link for 15 minutes.
+create function app.share_link_failed(p_share_link_id uuid) returns timestamptz
+language sql volatile security definer
+set search_path = ''
+as $$
+  update kastell.share_links
+     set failed_attempts = failed_attempts + 1,
+         locked_until = case when failed_attempts + 1 >= 5 then pg_catalog.now() + interval '15 minutes' else locked_until end
+   where share_link_id = p_share_link_id
+  returning locked_until
+$$;
+
+-- One download, counted atomically: no row when the limit is reached, the
+-- link revoked or expired (20 parallel requests against a limit of 5 get 5).
+create function app.count_share_download(p_share_link_id uuid) returns integer
+language sql volatile security definer
+set search_path = ''
+as $$
+  update kastell.share_links
+     set downloads = downloads + 1, failed_attempts = 0
+   where share_link_id = p_share_link_id
+     and revoked_at is null and expires_at > pg_catalog.now()
+     and (max_downloads is null or downloads < max_downloads)
+  returning downloads
+$$;
+
+set local check_function_bodies = on;
+
+alter function app.find_share_link(bytea) owner to kastell_auth;
+alter function app.share_link_failed(uuid) owner to kastell_auth;
+alter function app.count_share_download(uuid) owner to kastell_auth;
+revoke execute on function app.find_share_link(bytea), app.share_link_failed(uuid), app.count_share_download(uuid) from public;
+grant execute on function app.find_share_link(bytea), app.share_link_failed(uuid), app.count_share_download(uuid) to kastell_app;

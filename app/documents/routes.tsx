@@ -3,7 +3,6 @@
 // receive-upload.ts, so they are not api.add routes (whose bodies are JSON);
 // they check documents.upload the same way, before reading a byte.
 import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { auditFor } from '../audit/record.ts';
@@ -17,6 +16,8 @@ import { idParam, issuesOf, parseOrThrow, readFormFields } from '../http/validat
 import { processUpload } from './process-upload.ts';
 import { createDocument, deleteDocument, findDocument, findParentCompany, listDocumentsOf, openVersionForRead, updateDocument } from './queries.ts';
 import { receiveUpload } from './receive-upload.ts';
+import { serveVersion } from './serve-version.ts';
+import { shareLinkRoutes } from './share-link-routes.tsx';
 import { documentInputSchema, documentKindSchema, documentPatchSchema, documentSchema, type ParentType } from './schema.ts';
 import { DocumentList, DocumentPage, UploadForm } from './views.tsx';
 
@@ -26,16 +27,12 @@ const parents: Array<{ type: ParentType; segment: string; param: string }> = [
   { type: 'asset', segment: 'assets', param: 'assetId' },
 ];
 
+/** The public share-link page is served with no-referrer, so its form arrives with "Origin: null" (app/app.tsx). */
+export const acceptsNullOrigin = (path: string) => /^\/s\/[A-Za-z0-9_-]{43}$/.test(path);
+
 /** The routes that stream their own body (app/app.tsx exempts them from the 1 MiB limit and the CSRF body read). */
 export function streamsOwnBody(method: string, path: string): boolean {
   return method === 'POST' && /^(\/api\/v1)?\/((companies|sites|assets)\/[^/]+\/documents|documents\/[^/]+\/versions)$/.test(path);
-}
-
-/** RFC 6266: an ASCII fallback and the UTF-8 name as filename*. */
-export function contentDisposition(type: 'attachment' | 'inline', name: string): string {
-  const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\%]/g, '_') || 'download';
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
@@ -208,16 +205,9 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
       return found && { ...found, body: await store.get(found.objectKey) };
     });
     if (!opened) throw notFound();
-    const inline = query.preview !== undefined && opened.type.startsWith('image/');
-    c.header('Content-Type', opened.type === 'text/plain' ? 'text/plain; charset=utf-8' : opened.type);
-    c.header('Content-Length', String(opened.size));
-    c.header('Content-Disposition', contentDisposition(inline ? 'inline' : 'attachment', opened.fileName));
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Content-Security-Policy', "sandbox; default-src 'none'");
-    c.header('Cache-Control', 'private, no-store');
-    c.header('Cross-Origin-Resource-Policy', 'same-origin');
-    return c.body(Readable.toWeb(opened.body) as ReadableStream);
+    return serveVersion(c, opened, query.preview !== undefined && opened.type.startsWith('image/') ? 'inline' : 'attachment');
   });
 
+  pages.route('/', shareLinkRoutes(deps));
   return pages;
 }

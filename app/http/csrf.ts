@@ -17,7 +17,9 @@ const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * route, which checks the token as the body's first field; here they get the
  * Origin check and must be multipart, but their body is not read.
  */
-export function csrfProtection(publicOrigin: string, streamsOwnBody: (method: string, path: string) => boolean = () => false) {
+export function csrfProtection(publicOrigin: string, streamsOwnBody: (method: string, path: string) => boolean = () => false,
+  /** pages served with Referrer-Policy: no-referrer, whose forms browsers post with "Origin: null"; the token is still required */
+  acceptsNullOrigin: (path: string) => boolean = () => false) {
   return createMiddleware<AppEnv>(async (c, next) => {
     let token = getCookie(c, csrfCookie);
     if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
@@ -28,7 +30,7 @@ export function csrfProtection(publicOrigin: string, streamsOwnBody: (method: st
     if (!unsafe.has(c.req.method)) return next();
 
     const origin = c.req.header('origin');
-    if (origin !== publicOrigin) {
+    if (origin !== publicOrigin && !(origin === 'null' && acceptsNullOrigin(c.req.path))) {
       throw new HttpError(403, 'origin_rejected',
         'This request did not come from this site (missing or foreign Origin header).');
     }

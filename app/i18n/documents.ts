@@ -3,6 +3,10 @@
 // those keys (the `satisfies` says so). Composed in app/i18n/messages.ts.
 
 export const documentsEn = {
+  'share.title': 'A shared document',
+  'share.password': 'Password',
+  'share.unavailable': 'This link is invalid, expired, revoked or used up, or the password was wrong.',
+  'share.locked': 'Too many wrong passwords: this link is locked for 15 minutes.',
   'documents.title': 'Documents',
   'documents.none': 'No documents yet.',
   'documents.upload': 'Upload a document',
@@ -32,6 +36,10 @@ export const documentsEn = {
 } as const;
 
 export const documentsDe = {
+  'share.title': 'Ein geteiltes Dokument',
+  'share.password': 'Passwort',
+  'share.unavailable': 'Dieser Link ist ungültig, abgelaufen, widerrufen oder aufgebraucht, oder das Passwort war falsch.',
+  'share.locked': 'Zu viele falsche Passwörter: Dieser Link ist für 15 Minuten gesperrt.',
   'documents.title': 'Dokumente',
   'documents.none': 'Noch keine Dokumente.',
   'documents.upload': 'Dokument hochladen',
@@ -61,6 +69,10 @@ export const documentsDe = {
 } satisfies Record<keyof typeof documentsEn, string>;
 
 export const documentsFr = {
+  'share.title': 'Un document partagé',
+  'share.password': 'Mot de passe',
+  'share.unavailable': 'Ce lien est invalide, expiré, révoqué ou épuisé, ou le mot de passe était faux.',
+  'share.locked': 'Trop de mots de passe erronés : ce lien est bloqué pendant 15 minutes.',
   'documents.title': 'Documents',
   'documents.none': 'Aucun document pour l’instant.',
   'documents.upload': 'Téléverser un document',
@@ -90,6 +102,10 @@ export const documentsFr = {
 } satisfies Record<keyof typeof documentsEn, string>;
 
 export const documentsIt = {
+  'share.title': 'Un documento condiviso',
+  'share.password': 'Password',
+  'share.unavailable': 'Questo link non è valido, è scaduto, revocato o esaurito, oppure la password era errata.',
+  'share.locked': 'Troppe password errate: questo link è bloccato per 15 minuti.',
   'documents.title': 'Documenti',
   'documents.none': 'Ancora nessun documento.',
   'documents.upload': 'Carica un documento',

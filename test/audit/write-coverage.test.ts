@@ -234,7 +234,7 @@ const scenarios: Record<string, Scenario> = {
 };
 
 function documentScenarios(): Record<string, Scenario> {
-  const docs: { client?: TestClient; company?: string; site?: string; asset?: string; document?: string } = {};
+  const docs: { client?: TestClient; company?: string; site?: string; asset?: string; document?: string; shareLink?: string; shareUrl?: string } = {};
   const file = () => ({ name: 'notes.txt', bytes: Buffer.from('audit scenario') });
   const form = { title: 'Audit scenario', kind: 'other' };
   const start = async () => {
@@ -266,6 +266,34 @@ function documentScenarios(): Record<string, Scenario> {
     'POST /documents/:documentId/versions': { action: 'document.version_uploaded', run: () => upload((d) => `/documents/${d.document}/versions`, {}) },
     'PATCH /api/v1/documents/:documentId': { action: 'document.updated', run: async () => (await start()).request('PATCH', `/api/v1/documents/${docs.document}`, { json: { title: 'Renamed' } }) },
     'POST /documents/:documentId': { action: 'document.updated', run: async () => (await start()).postForm(`/documents/${docs.document}`, { title: 'Renamed again', kind: 'manual' }) },
+    'POST /api/v1/documents/:documentId/share-links': {
+      action: 'share_link.created',
+      run: async () => {
+        const r = await (await start()).postJson(`/api/v1/documents/${docs.document}/share-links`, { maxDownloads: 3 });
+        docs.shareLink = created(r, 'shareLinkId');
+        docs.shareUrl = created(r, 'url');
+        return r;
+      },
+    },
+    'POST /s/:token': {
+      action: 'document.read',
+      run: async (w) => {
+        // a clean version to share (no clamd here: the uploads above stay pending), its object in the store
+        const { Readable } = await import('node:stream');
+        const key = `documents/${docs.document}/${'d'.repeat(32)}`;
+        await createDocumentStore(config.storage).put(key, Readable.from([Buffer.from('shared text')]));
+        const [admin] = await t.admin`select created_by from kastell.documents where document_id = ${docs.document!}`;
+        await t.admin`insert into kastell.document_versions (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by)
+          values (${docs.document!}, ${docs.company!}, 'shared.txt', 'clean', 'text/plain', 11, ${Buffer.alloc(32)}, ${key}, ${admin!.created_by})`;
+        const path = new URL(docs.shareUrl!).pathname;
+        await w.anonymous.get(path);
+        return w.anonymous.request('POST', path, { form: {}, origin: 'null' });
+      },
+    },
+    'POST /api/v1/share-links/:shareLinkId/revoke': {
+      action: 'share_link.revoked',
+      run: async () => (await start()).postJson(`/api/v1/share-links/${docs.shareLink}/revoke`, {}),
+    },
     'POST /documents/:documentId/delete': { action: 'document.deleted', run: async () => (await start()).postForm(`/documents/${docs.document}/delete`, {}) },
     'DELETE /api/v1/documents/:documentId': {
       action: 'document.deleted',

@@ -34,16 +34,18 @@ const [documentOfB] = await t.admin`insert into kastell.documents (owner_company
 await t.admin`insert into kastell.document_versions (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by)
   values (${documentOfB!.document_id}, ${B}, 'beta-manual.pdf', 'clean', 'application/pdf', 3, ${Buffer.alloc(32, 1)},
     ${`documents/${documentOfB!.document_id}/${'c'.repeat(32)}`}, ${adminOfB.userId})`;
+const [shareLinkOfB] = await t.admin`insert into kastell.share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+  values (${documentOfB!.document_id}, ${B}, ${newToken().hash}, ${adminOfB.userId}, now() + interval '7 days') returning share_link_id`;
 // ---- end documents ----
 
 const [sessionOfB] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, adminOfB.userId, '30 minutes')}::bytea)`;
 const secretsOfB = ['beta', B, siteB, assetB, inviteB!.invite_id, adminOfB.userId, sessionOfB!.session_id, documentOfB!.document_id];
-type Ids = Record<'companyId' | 'siteId' | 'assetId' | 'inviteId' | 'userId' | 'sessionId' | 'documentId', string>;
+type Ids = Record<'companyId' | 'siteId' | 'assetId' | 'inviteId' | 'userId' | 'sessionId' | 'documentId' | 'shareLinkId', string>;
 const idsOfB: Ids = { companyId: B, siteId: siteB, assetId: assetB, inviteId: inviteB!.invite_id, userId: adminOfB.userId, sessionId: sessionOfB!.session_id,
-  documentId: documentOfB!.document_id };
+  documentId: documentOfB!.document_id, shareLinkId: shareLinkOfB!.share_link_id };
 /** Well-formed ids of nothing: what a route answers for these is what it must answer for B's. */
 const idsOfNobody = (): Ids => ({ companyId: randomUUID(), siteId: randomUUID(), assetId: randomUUID(), inviteId: randomUUID(),
-  userId: randomUUID(), sessionId: randomUUID(), documentId: randomUUID() });
+  userId: randomUUID(), sessionId: randomUUID(), documentId: randomUUID(), shareLinkId: randomUUID() });
 // Valid bodies (each is checked against the route's schema below, and accepted
 // by the route for a caller who may act: see the last test), so only
 // authorization can refuse. A body may carry ids too: `ids` are B's or nobody's.
@@ -58,6 +60,7 @@ const bodies: Record<string, { body: (ids: Ids) => unknown; idsInBody?: boolean 
   'put /users/:userId/role': { body: () => ({ roleId: memberRole!.role_id }) },
   'post /users/:userId/sessions/end': { body: () => ({}) },
   'patch /documents/:documentId': { body: () => ({ title: 'Pwned' }) },
+  'post /documents/:documentId/share-links': { body: () => ({}) },
 };
 // Routes that act on the caller only, never on another company's rows.
 const callerOnly = new Set(['post /auth/sign-in', 'post /auth/sign-out', 'get /me', 'post /auth/second-factor',
@@ -188,7 +191,10 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
   const [sessionC] = await t.admin`select session_id from kastell.sessions where token_hash = sha256(${await seedSession(t.admin, userC.userId)}::bytea)`;
   const [documentC] = await t.admin`insert into kastell.documents (owner_company_id, asset_id, title, kind) values (${C}, ${assetC}, 'Control manual', 'manual') returning document_id`;
   const idsOfC: Ids = { companyId: C, siteId: siteC, assetId: assetC, inviteId: inviteC!.invite_id, userId: userC.userId, sessionId: sessionC!.session_id,
-    documentId: documentC!.document_id };
+    documentId: documentC!.document_id, shareLinkId: '' };
+  const [linkC] = await t.admin`insert into kastell.share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+    values (${documentC!.document_id}, ${C}, ${newToken().hash}, ${userC.userId}, now() + interval '7 days') returning share_link_id`;
+  idsOfC.shareLinkId = linkC!.share_link_id;
   const owner = await clientOf(await seedUser(t.admin, 'owner'));
   let accepted = 0;
   for (const route of api.routes.filter((r) => r.body && !callerOnly.has(`${r.method} ${r.path}`))) {
@@ -231,6 +237,10 @@ test("documents: a customer of A uploads nothing to B's parents or document, rea
   }
   const [document] = await t.admin`select title from kastell.documents where document_id = ${documentOfB!.document_id}`;
   assert.equal(document?.title, 'Beta manual');
+  const [link] = await t.admin`select revoked_at from kastell.share_links where share_link_id = ${shareLinkOfB!.share_link_id}`;
+  assert.equal(link?.revoked_at, null, "B's share link is not revoked");
+  const links = await t.admin`select count(*)::int as n from kastell.share_links where owner_company_id = ${B}`;
+  assert.equal(links[0]!.n, 1, 'no link to anything of B was made');
   const versions = await t.admin`select count(*)::int as n from kastell.document_versions where owner_company_id = ${B}`;
   assert.equal(versions[0]!.n, 1, 'no version was added to anything of B');
 });

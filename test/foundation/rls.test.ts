@@ -165,6 +165,15 @@ readMatrix.document_versions = {
     : role === 'customer_member' ? [`${A}:clean`, `${A}:pending`].sort()
     : customerRoles.includes(role as never) ? [`${A}:clean`] : []),
 };
+// share links: one on A's document by A's member, one on B's by B's admin
+const [linkA] = await t.admin`insert into kastell.share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+  values (${docA!.document_id}, ${A}, ${newToken().hash}, ${users.customer_member.userId}, now() + interval '7 days') returning share_link_id`;
+const [linkB] = await t.admin`insert into kastell.share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+  values (${docB!.document_id}, ${B}, ${newToken().hash}, ${adminOfB.userId}, now() + interval '7 days') returning share_link_id`;
+readMatrix.share_links = {
+  read: async (role) => (await as(role, (tx) => tx`select owner_company_id from share_links order by 1`)).map((r) => r.owner_company_id),
+  expect: (role) => (documentReaders.includes(role) ? both : customerRoles.includes(role as never) ? onlyA : []),
+};
 // ---- end documents ---------------------------------------------------------
 
 test('secrets of factors are not readable by the application role, even for the user themselves', async () => {
@@ -304,6 +313,26 @@ const documentWrites: Array<{ name: string; work: (tx: Tx) => Promise<postgres.R
     work: (tx) => tx`update document_versions set object_key = ${`documents/${docA!.document_id}/${'b'.repeat(32)}`} where status = 'clean' returning 1` },
   { name: 'delete a version', allowed: [],
     work: (tx) => tx`delete from document_versions returning 1` },
+  { name: "share A's document", allowed: ['owner', 'admin', 'customer_admin', 'customer_member'],
+    work: (tx) => tx`insert into share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+      values (${docA!.document_id}, ${A}, ${newToken().hash}, app.current_user_id(), now() + interval '7 days') returning 1` },
+  { name: "share B's document", allowed: ['owner', 'admin'],
+    work: (tx) => tx`insert into share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+      values (${docB!.document_id}, ${B}, ${newToken().hash}, app.current_user_id(), now() + interval '7 days') returning 1` },
+  { name: "share A's document in B admin's name", allowed: [],
+    work: (tx) => tx`insert into share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+      values (${docA!.document_id}, ${A}, ${newToken().hash}, ${adminOfB.userId}, now() + interval '7 days') returning 1` },
+  { name: 'share for more than 90 days', allowed: [],
+    work: (tx) => tx`insert into share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+      values (${docA!.document_id}, ${A}, ${newToken().hash}, app.current_user_id(), now() + interval '91 days') returning 1` },
+  { name: "revoke the member's link on A (share_links.revoke, or its creator)", allowed: ['owner', 'admin', 'customer_admin', 'customer_member'],
+    work: (tx) => tx`update share_links set revoked_at = now(), revoked_by = app.current_user_id() where share_link_id = ${linkA!.share_link_id} returning 1` },
+  { name: "revoke B's link", allowed: ['owner', 'admin'],
+    work: (tx) => tx`update share_links set revoked_at = now(), revoked_by = app.current_user_id() where share_link_id = ${linkB!.share_link_id} returning 1` },
+  { name: 'raise a link download limit', allowed: [],
+    work: (tx) => tx`update share_links set downloads = 0 where share_link_id = ${linkA!.share_link_id} returning 1` },
+  { name: "read a link's token hash", allowed: [],
+    work: (tx) => tx`select token_hash from share_links` },
 ];
 for (const { name, work, allowed } of documentWrites) {
   test(`write (documents): ${name}`, async () => {
