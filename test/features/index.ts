@@ -7,13 +7,14 @@ import { assets } from './assets.ts';
 import { auth } from './auth.ts';
 import { companies } from './companies.ts';
 import { core } from './core.ts';
+import { documents } from './documents.ts';
 import { invites } from './invites.ts';
 import type { FeatureKit } from './kit.ts';
 import { setup } from './setup.ts';
 import { sites } from './sites.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, core];
+export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, documents, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {
