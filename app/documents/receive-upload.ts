@@ -26,7 +26,8 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
   limitFor: (fields: Record<string, string>) => number;
 }): Promise<ReceivedUpload> {
   const type = c.req.header('content-type') ?? '';
-  if (!/^multipart\/form-data;/i.test(type)) throw new HttpError(415, 'multipart_required', 'Send the file as multipart/form-data.');
+  // multipart without a boundary is a malformed body (400 below), not another media type
+  if (!/^multipart\/form-data\s*(;|$)/i.test(type)) throw new HttpError(415, 'multipart_required', 'Send the file as multipart/form-data.');
   const declared = Number(c.req.header('content-length') ?? NaN);
   const body = c.req.raw.body;
   if (!body) throw new HttpError(400, 'malformed_form', 'The upload has no body.');
