@@ -26,7 +26,6 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
   limitFor: (fields: Record<string, string>) => number;
 }): Promise<ReceivedUpload> {
   const type = c.req.header('content-type') ?? '';
-  // multipart without a boundary is a malformed body (400 below), not another media type
   if (!/^multipart\/form-data\s*(;|$)/i.test(type)) throw new HttpError(415, 'multipart_required', 'Send the file as multipart/form-data.');
   const declared = Number(c.req.header('content-length') ?? NaN);
   const body = c.req.raw.body;
@@ -43,7 +42,7 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
   try {
     parser = Busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: 10, fieldSize: 4096, parts: 12 }, defParamCharset: 'utf8' });
   } catch {
-    throw new HttpError(400, 'malformed_form', 'The upload could not be read (no multipart boundary).');
+    throw malformed();
   }
   const fail = (error: Error) => { failure ??= error; };
   parser.on('field', (name, value) => {
@@ -82,9 +81,10 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
     await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream), parser);
     await writing;
   } catch (error) {
-    fail(error instanceof HttpError ? error : new HttpError(400, 'malformed_form', 'The upload could not be read (cut off, or not the form data it claims to be).'));
+    fail(error instanceof HttpError ? error : malformed());
   }
-  if (!failure && !file) fail(new HttpError(422, 'file_missing', 'Choose a file to upload.'));
+  // no part at all: not the form data it claims to be; fields but no file: the person forgot it
+  if (!failure && !file) fail(Object.keys(fields).length === 0 ? malformed() : new HttpError(422, 'file_missing', 'Choose a file to upload.'));
   if (failure) {
     await rm(path, { force: true });
     throw failure;
@@ -92,5 +92,7 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
   return { fields, file: file! };
 }
 
+// the same sentence as app/http/form-body.ts gives for any other form
+const malformed = () => new HttpError(400, 'malformed_form', 'The form could not be read (the body is cut off or not the form data it claims to be). Reload the page and send it again.');
 const csrfRefused = () => new HttpError(403, 'csrf_rejected', 'This form has expired. Go back, reload the page and try again.');
 const tooLarge = (limit: number) => new HttpError(413, 'too_large', `The file is larger than ${Math.floor(limit / 1024 / 1024)} MiB, the limit for this kind of document.`);

@@ -18,6 +18,7 @@ import { createDocument, deleteDocument, findDocument, findParentCompany, listDo
 import { receiveUpload } from './receive-upload.ts';
 import { serveVersion } from './serve-version.ts';
 import { shareLinkRoutes } from './share-link-routes.tsx';
+import { listShareLinks } from './share-links.ts';
 import { documentInputSchema, documentKindSchema, documentPatchSchema, documentSchema, type ParentType } from './schema.ts';
 import { DocumentList, DocumentPage, UploadForm } from './views.tsx';
 
@@ -162,10 +163,11 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
   // ---- pages: one document, rename, delete ----
   pages.get('/documents/:documentId', async (c) => {
     const user = requirePermission(c, 'documents.read');
-    const document = await db.withPrincipal(user, (tx) => findDocument(tx, idParam(c, 'documentId')));
+    const documentId = idParam(c, 'documentId');
+    const [document, shareLinks] = await db.withPrincipal(user, async (tx) => [await findDocument(tx, documentId), await listShareLinks(tx, documentId)] as const);
     if (!document) throw notFound();
     return renderPage(c, document.title, (
-      <DocumentPage c={c} document={document} canUpload={user.permissions.has('documents.upload')} canDelete={user.permissions.has('documents.delete')} maxMiB={maxMiB(document.kind)} />
+      <DocumentPage c={c} document={document} shareLinks={shareLinks} canUpload={user.permissions.has('documents.upload')} canDelete={user.permissions.has('documents.delete')} maxMiB={maxMiB(document.kind)} />
     ));
   });
   pages.post('/documents/:documentId', async (c) => {

@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import { documentKinds } from '../config.ts';
+import { text } from '../http/text-schema.ts';
 import { requiredText } from '../http/validate.ts';
 
 export const documentKindSchema = z.enum(documentKinds, { error: 'issue.documentKind' });
+/** As input: text first (a control character gets that message), then one of the kinds. */
+const documentKindInput = text({ error: 'issue.documentKind' }).pipe(documentKindSchema);
 
 /** The text fields of an upload form (the file itself is streamed, never in a schema). */
 export const documentInputSchema = z.strictObject({
   title: requiredText('issue.enterTitle', 200),
-  kind: documentKindSchema,
+  kind: documentKindInput,
 });
 export const documentPatchSchema = z.strictObject({
   title: documentInputSchema.shape.title.optional(),
-  kind: documentKindSchema.optional(),
+  kind: documentKindInput.optional(),
 });
 
 export const versionSchema = z.object({

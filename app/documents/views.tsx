@@ -6,6 +6,7 @@ import { documentKinds } from '../config.ts';
 import type { AppEnv } from '../http/context.ts';
 import { CsrfField, DeleteButton, Field } from '../http/layout.tsx';
 import type { Document, Version } from './schema.ts';
+import type { ShareLink } from './share-links.ts';
 
 export const acceptedFiles = 'application/pdf,image/jpeg,image/png,image/webp,text/plain,text/csv,.pdf,.jpg,.jpeg,.png,.webp,.txt,.csv';
 
@@ -75,7 +76,7 @@ function VersionRow({ c, version }: { c: Context<AppEnv>; version: Version }) {
   );
 }
 
-export function DocumentPage({ c, document, canUpload, canDelete, maxMiB }: { c: Context<AppEnv>; document: Document; canUpload: boolean; canDelete: boolean; maxMiB: number }) {
+export function DocumentPage({ c, document, shareLinks, canUpload, canDelete, maxMiB }: { c: Context<AppEnv>; document: Document; shareLinks: ShareLink[]; canUpload: boolean; canDelete: boolean; maxMiB: number }) {
   const t = c.get('t');
   const back = `/${document.parent.type === 'company' ? 'companies' : `${document.parent.type}s`}/${document.parent.id}/documents`;
   return (
@@ -84,6 +85,14 @@ export function DocumentPage({ c, document, canUpload, canDelete, maxMiB }: { c:
       {document.current ? <p><a href={`/documents/${document.documentId}/download`}>{t('documents.download')}</a></p> : <p>{t('documents.noClean')}</p>}
       <h2>{t('documents.versions')}</h2>
       <ul>{document.versions.map((v) => <VersionRow c={c} version={v} />)}</ul>
+      <h2>{t('share.links')}</h2>
+      {shareLinks.length === 0 ? <p>{t('share.none')}</p> : (
+        <ul class="share-links">
+          {shareLinks.map((l) => (
+            <li>{t(`share.state.${l.state}`)} · {t('share.expires')} {l.expiresAt.slice(0, 16).replace('T', ' ')} UTC · {l.downloads}{l.maxDownloads === null ? '' : ` / ${l.maxDownloads}`}</li>
+          ))}
+        </ul>
+      )}
       {canUpload ? (
         <>
           <h2>{t('documents.replace')}</h2>

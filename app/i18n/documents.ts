@@ -3,6 +3,13 @@
 // those keys (the `satisfies` says so). Composed in app/i18n/messages.ts.
 
 export const documentsEn = {
+  'share.links': 'Share links',
+  'share.none': 'No share links.',
+  'share.expires': 'expires',
+  'share.state.active': 'usable',
+  'share.state.expired': 'expired',
+  'share.state.revoked': 'revoked',
+  'share.state.used_up': 'used up',
   'share.title': 'A shared document',
   'share.password': 'Password',
   'share.unavailable': 'This link is invalid, expired, revoked or used up, or the password was wrong.',
@@ -36,6 +43,13 @@ export const documentsEn = {
 } as const;
 
 export const documentsDe = {
+  'share.links': 'Freigabelinks',
+  'share.none': 'Keine Freigabelinks.',
+  'share.expires': 'läuft ab',
+  'share.state.active': 'aktiv',
+  'share.state.expired': 'abgelaufen',
+  'share.state.revoked': 'widerrufen',
+  'share.state.used_up': 'aufgebraucht',
   'share.title': 'Ein geteiltes Dokument',
   'share.password': 'Passwort',
   'share.unavailable': 'Dieser Link ist ungültig, abgelaufen, widerrufen oder aufgebraucht, oder das Passwort war falsch.',
@@ -69,6 +83,13 @@ export const documentsDe = {
 } satisfies Record<keyof typeof documentsEn, string>;
 
 export const documentsFr = {
+  'share.links': 'Liens de partage',
+  'share.none': 'Aucun lien de partage.',
+  'share.expires': 'expire le',
+  'share.state.active': 'actif',
+  'share.state.expired': 'expiré',
+  'share.state.revoked': 'révoqué',
+  'share.state.used_up': 'épuisé',
   'share.title': 'Un document partagé',
   'share.password': 'Mot de passe',
   'share.unavailable': 'Ce lien est invalide, expiré, révoqué ou épuisé, ou le mot de passe était faux.',
@@ -102,6 +123,13 @@ export const documentsFr = {
 } satisfies Record<keyof typeof documentsEn, string>;
 
 export const documentsIt = {
+  'share.links': 'Link di condivisione',
+  'share.none': 'Nessun link di condivisione.',
+  'share.expires': 'scade il',
+  'share.state.active': 'attivo',
+  'share.state.expired': 'scaduto',
+  'share.state.revoked': 'revocato',
+  'share.state.used_up': 'esaurito',
   'share.title': 'Un documento condiviso',
   'share.password': 'Password',
   'share.unavailable': 'Questo link non è valido, è scaduto, revocato o esaurito, oppure la password era errata.',

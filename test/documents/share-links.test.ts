@@ -76,6 +76,9 @@ test('a revoked link is refused and kept as a record; every link is listed to th
   assert.ok(list.some((l) => l.shareLinkId === link.shareLinkId && l.state === 'revoked'), 'the revoked link stays listed');
   assert.ok(list.some((l) => l.shareLinkId === other.shareLinkId), "the member sees the admin's link too");
   assert.ok(!JSON.stringify(list).includes(link.token), 'no token in the list');
+  const page = await client.get(`/documents/${documentId}`);
+  assert.equal((page.text.match(/<li>revoked · expires/g) ?? []).length, 1, 'the document page lists the revoked link');
+  assert.ok((page.text.match(/<li>usable · expires/g) ?? []).length >= 1, 'and the active ones');
   // the member may not revoke the admin's link (no share_links.revoke), the admin may revoke the member's
   assert.equal((await client.postJson(`/api/v1/share-links/${other.shareLinkId}/revoke`, {})).status, 404);
   assert.equal((await admin.postJson(`/api/v1/share-links/${other.shareLinkId}/revoke`, {})).status, 200);
