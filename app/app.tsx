@@ -16,6 +16,7 @@ import { authRoutes } from './auth/routes.tsx';
 import { sessionMiddleware } from './auth/session.ts';
 import { companyRoutes } from './companies/routes.tsx';
 import type { Config } from './config.ts';
+import { acceptsNullOrigin, documentRoutes, streamsOwnBody } from './documents/routes.tsx';
 import { createLazySecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import type { Database } from './db/client.ts';
 import type { FeatureDeps } from './feature.ts';
@@ -51,7 +52,7 @@ export interface AppDeps {
 /** Every feature, in the order their routes are matched. */
 const features = [
   homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
-  companyRoutes, siteRoutes, assetRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes,
+  companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes,
 ];
 
 const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url));
@@ -68,12 +69,14 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(log, config.trustedProxies, audit.auditor));
   app.use('*', securityHeaders);
-  app.use('*', bodyLimit({
+  const limitBody = bodyLimit({
     maxSize: 1024 * 1024,
     onError: () => { throw new HttpError(413, 'too_large', 'The request body is larger than 1 MiB.'); },
-  }));
+  });
+  // uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts)
+  app.use('*', (c, next) => (streamsOwnBody(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use('*', localeMiddleware);
-  app.use('*', csrfProtection(config.publicOrigin));
+  app.use('*', csrfProtection(config.publicOrigin, streamsOwnBody, acceptsNullOrigin));
   app.use('*', rateLimit(config.identity.rateLimitPerMinute));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
 

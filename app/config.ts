@@ -98,6 +98,19 @@ export const configSchema = z
     KASTELL_AUDIT_CHAIN_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
     KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
     KASTELL_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
+    // Documents (README "Documents"): upload limits, the image bound, clamd.
+    KASTELL_UPLOAD_MAX_MIB: z.coerce.number().int().min(1).max(4095).default(1024),
+    KASTELL_UPLOAD_LIMITS_MIB: z
+      .string()
+      .regex(/^\s*(contract|certificate|manual|invoice|photo|other)=\d{1,4}\s*(,\s*(contract|certificate|manual|invoice|photo|other)=\d{1,4}\s*)*$/,
+        'must be kind=MiB pairs separated by commas, e.g. photo=50,invoice=20 (kinds: contract, certificate, manual, invoice, photo, other)')
+      .optional(),
+    KASTELL_IMAGE_MAX_PIXELS: z.coerce.number().int().min(1_000_000).max(1_000_000_000).default(100_000_000),
+    KASTELL_CLAMD_SOCKET: z.string().min(1).default('/run/clamav/clamd.ctl'),
+    KASTELL_CLAMD_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
+    KASTELL_QUARANTINE_DIR: z.string().min(1).optional(),
+    KASTELL_SHARE_LINK_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    KASTELL_SHARE_LINK_MAX_DAYS: z.coerce.number().int().min(1).max(90, 'must be at most 90 (SPEC: share links live at most 90 days)').default(90),
   })
   .superRefine((env, ctx) => {
     if (env.KASTELL_STORAGE === 's3') {
@@ -161,6 +174,30 @@ export interface Config {
   };
   /** scheduled jobs (daily verification, export); off for tests that drive them directly */
   jobs: boolean;
+  documents: {
+    /** bytes, per document kind */
+    maxBytes: Record<DocumentKind, number>;
+    maxPixels: number;
+    clamdSocket: string;
+    clamdTimeoutMs: number;
+    /** where uploads wait (on local disk) until the pipeline has decided */
+    quarantineDir: string;
+    /** share links: default and longest lifetime in days */
+    shareLinkDays: number;
+    shareLinkMaxDays: number;
+  };
+}
+
+export const documentKinds = ['contract', 'certificate', 'manual', 'invoice', 'photo', 'other'] as const;
+export type DocumentKind = (typeof documentKinds)[number];
+
+function uploadLimits(maxMiB: number, overrides: string | undefined): Record<DocumentKind, number> {
+  const limits = Object.fromEntries(documentKinds.map((kind) => [kind, maxMiB * 1024 * 1024])) as Record<DocumentKind, number>;
+  for (const pair of (overrides ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [kind, mib] = pair.split('=') as [DocumentKind, string];
+    limits[kind] = Math.min(Number(mib), maxMiB) * 1024 * 1024;
+  }
+  return limits;
 }
 
 export class ConfigError extends Error {
@@ -268,5 +305,14 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       unchainedBoundSeconds: env.KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS,
     },
     jobs: env.KASTELL_JOBS === 'on',
+    documents: {
+      maxBytes: uploadLimits(env.KASTELL_UPLOAD_MAX_MIB, env.KASTELL_UPLOAD_LIMITS_MIB),
+      maxPixels: env.KASTELL_IMAGE_MAX_PIXELS,
+      clamdSocket: env.KASTELL_CLAMD_SOCKET,
+      clamdTimeoutMs: env.KASTELL_CLAMD_TIMEOUT_MS,
+      quarantineDir: resolve(env.KASTELL_QUARANTINE_DIR ?? join(dataDir, 'quarantine')),
+      shareLinkMaxDays: env.KASTELL_SHARE_LINK_MAX_DAYS,
+      shareLinkDays: Math.min(env.KASTELL_SHARE_LINK_DAYS, env.KASTELL_SHARE_LINK_MAX_DAYS),
+    },
   };
 }

@@ -448,6 +448,24 @@ $$;
 ALTER FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) OWNER TO kastell_auth;
 
 --
+-- Name: count_share_download(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.count_share_download(p_share_link_id uuid) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  update kastell.share_links
+     set downloads = downloads + 1, failed_attempts = 0
+   where share_link_id = p_share_link_id
+     and revoked_at is null and expires_at > pg_catalog.now()
+     and (max_downloads is null or downloads < max_downloads)
+  returning downloads
+$$;
+
+ALTER FUNCTION app.count_share_download(p_share_link_id uuid) OWNER TO kastell_auth;
+
+--
 -- Name: create_auth_challenge(bytea, text, uuid, text, boolean, interval); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -699,6 +717,21 @@ CREATE FUNCTION app.find_passkey(p_credential_id text) RETURNS TABLE(passkey_id 
 $$;
 
 ALTER FUNCTION app.find_passkey(p_credential_id text) OWNER TO kastell_auth;
+
+--
+-- Name: find_share_link(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.find_share_link(p_token_hash bytea) RETURNS TABLE(share_link_id uuid, document_id uuid, owner_company_id uuid, created_by uuid, expires_at timestamp with time zone, password_hash text, max_downloads integer, downloads integer, locked_until timestamp with time zone, revoked_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select l.share_link_id, l.document_id, l.owner_company_id, l.created_by, l.expires_at, l.password_hash,
+         l.max_downloads, l.downloads, l.locked_until, l.revoked_at
+  from kastell.share_links l where l.token_hash = p_token_hash
+$$;
+
+ALTER FUNCTION app.find_share_link(p_token_hash bytea) OWNER TO kastell_auth;
 
 --
 -- Name: find_sign_in(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1174,6 +1207,23 @@ CREATE FUNCTION app.setup_token_valid(p_token_hash bytea) RETURNS boolean
 $$;
 
 ALTER FUNCTION app.setup_token_valid(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: share_link_failed(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.share_link_failed(p_share_link_id uuid) RETURNS timestamp with time zone
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  update kastell.share_links
+     set failed_attempts = failed_attempts + 1,
+         locked_until = case when failed_attempts + 1 >= 5 then pg_catalog.now() + interval '15 minutes' else locked_until end
+   where share_link_id = p_share_link_id
+  returning locked_until
+$$;
+
+ALTER FUNCTION app.share_link_failed(p_share_link_id uuid) OWNER TO kastell_auth;
 
 --
 -- Name: start_session(uuid, bytea, interval, text, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -2011,6 +2061,64 @@ ALTER TABLE ONLY kastell.companies FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.companies OWNER TO kastell_owner;
 
 --
+-- Name: document_versions; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.document_versions (
+    version_id uuid DEFAULT app.uuidv7() NOT NULL,
+    document_id uuid NOT NULL,
+    owner_company_id uuid NOT NULL,
+    file_name text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    reason text,
+    detected_type text,
+    size bigint,
+    sha256 bytea,
+    object_key text,
+    uploaded_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_at timestamp with time zone,
+    CONSTRAINT document_versions_clean_is_complete CHECK (((status <> 'clean'::text) OR ((object_key IS NOT NULL) AND (sha256 IS NOT NULL) AND (size IS NOT NULL) AND (detected_type IS NOT NULL)))),
+    CONSTRAINT document_versions_detected_type_check CHECK ((length(detected_type) <= 100)),
+    CONSTRAINT document_versions_file_name_check CHECK (((length(file_name) >= 1) AND (length(file_name) <= 200))),
+    CONSTRAINT document_versions_object_key_check CHECK ((object_key ~ '^documents/[0-9a-f-]{36}/[0-9a-f]{32}$'::text)),
+    CONSTRAINT document_versions_reason_check CHECK ((length(reason) <= 200)),
+    CONSTRAINT document_versions_rejected_has_reason CHECK (((status <> 'rejected'::text) OR (reason IS NOT NULL))),
+    CONSTRAINT document_versions_sha256_check CHECK ((length(sha256) = 32)),
+    CONSTRAINT document_versions_size_check CHECK ((size >= 0)),
+    CONSTRAINT document_versions_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'clean'::text, 'rejected'::text])))
+);
+
+ALTER TABLE ONLY kastell.document_versions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.document_versions OWNER TO kastell_owner;
+
+--
+-- Name: documents; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.documents (
+    document_id uuid DEFAULT app.uuidv7() NOT NULL,
+    owner_company_id uuid NOT NULL,
+    company_id uuid,
+    site_id uuid,
+    asset_id uuid,
+    title text NOT NULL,
+    kind text NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT documents_company_is_owner CHECK (((company_id IS NULL) OR (company_id = owner_company_id))),
+    CONSTRAINT documents_kind_check CHECK ((kind = ANY (ARRAY['contract'::text, 'certificate'::text, 'manual'::text, 'invoice'::text, 'photo'::text, 'other'::text]))),
+    CONSTRAINT documents_one_parent CHECK ((num_nonnulls(company_id, site_id, asset_id) = 1)),
+    CONSTRAINT documents_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200)))
+);
+
+ALTER TABLE ONLY kastell.documents FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.documents OWNER TO kastell_owner;
+
+--
 -- Name: idempotency_keys; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2350,6 +2458,37 @@ ALTER TABLE ONLY kastell.setup_tokens FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.setup_tokens OWNER TO kastell_owner;
 
 --
+-- Name: share_links; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.share_links (
+    share_link_id uuid DEFAULT app.uuidv7() NOT NULL,
+    document_id uuid NOT NULL,
+    owner_company_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    created_by uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    password_hash text,
+    max_downloads integer,
+    downloads integer DEFAULT 0 NOT NULL,
+    failed_attempts integer DEFAULT 0 NOT NULL,
+    locked_until timestamp with time zone,
+    revoked_at timestamp with time zone,
+    revoked_by uuid,
+    CONSTRAINT share_links_check CHECK (((downloads >= 0) AND ((max_downloads IS NULL) OR (downloads <= max_downloads)))),
+    CONSTRAINT share_links_expiry CHECK (((expires_at > created_at) AND (expires_at <= (created_at + '90 days'::interval)))),
+    CONSTRAINT share_links_failed_attempts_check CHECK ((failed_attempts >= 0)),
+    CONSTRAINT share_links_max_downloads_check CHECK (((max_downloads >= 1) AND (max_downloads <= 10000))),
+    CONSTRAINT share_links_password_hash_check CHECK ((password_hash ~~ '$argon2id$%'::text)),
+    CONSTRAINT share_links_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY kastell.share_links FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.share_links OWNER TO kastell_owner;
+
+--
 -- Name: sites; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2585,6 +2724,34 @@ ALTER TABLE ONLY kastell.companies
     ADD CONSTRAINT companies_pkey PRIMARY KEY (company_id);
 
 --
+-- Name: document_versions document_versions_object_key_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_object_key_key UNIQUE (object_key);
+
+--
+-- Name: document_versions document_versions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_pkey PRIMARY KEY (version_id);
+
+--
+-- Name: documents documents_document_id_owner_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_document_id_owner_company_id_key UNIQUE (document_id, owner_company_id);
+
+--
+-- Name: documents documents_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_pkey PRIMARY KEY (document_id);
+
+--
 -- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2758,6 +2925,20 @@ ALTER TABLE ONLY kastell.setup_tokens
 
 ALTER TABLE ONLY kastell.setup_tokens
     ADD CONSTRAINT setup_tokens_token_hash_key UNIQUE (token_hash);
+
+--
+-- Name: share_links share_links_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.share_links
+    ADD CONSTRAINT share_links_pkey PRIMARY KEY (share_link_id);
+
+--
+-- Name: share_links share_links_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.share_links
+    ADD CONSTRAINT share_links_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: sites sites_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -2949,6 +3130,48 @@ CREATE INDEX auth_failures_subject_idx ON kastell.auth_failures USING btree (sub
 CREATE UNIQUE INDEX companies_customer_number_key ON kastell.companies USING btree (customer_number);
 
 --
+-- Name: document_versions_document_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX document_versions_document_id_idx ON kastell.document_versions USING btree (document_id, created_at DESC);
+
+--
+-- Name: document_versions_owner_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX document_versions_owner_company_id_idx ON kastell.document_versions USING btree (owner_company_id);
+
+--
+-- Name: document_versions_uploaded_by_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX document_versions_uploaded_by_idx ON kastell.document_versions USING btree (uploaded_by) WHERE (status <> 'clean'::text);
+
+--
+-- Name: documents_asset_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_asset_id_idx ON kastell.documents USING btree (asset_id) WHERE (asset_id IS NOT NULL);
+
+--
+-- Name: documents_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_company_id_idx ON kastell.documents USING btree (company_id) WHERE (company_id IS NOT NULL);
+
+--
+-- Name: documents_owner_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_owner_company_id_idx ON kastell.documents USING btree (owner_company_id);
+
+--
+-- Name: documents_site_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_site_id_idx ON kastell.documents USING btree (site_id) WHERE (site_id IS NOT NULL);
+
+--
 -- Name: idempotency_keys_expires_at_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3097,6 +3320,18 @@ CREATE INDEX sessions_active_user_idx ON kastell.sessions USING btree (user_id) 
 --
 
 CREATE INDEX sessions_user_id_idx ON kastell.sessions USING btree (user_id);
+
+--
+-- Name: share_links_document_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX share_links_document_id_idx ON kastell.share_links USING btree (document_id);
+
+--
+-- Name: share_links_owner_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX share_links_owner_company_id_idx ON kastell.share_links USING btree (owner_company_id);
 
 --
 -- Name: sites_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
@@ -3285,6 +3520,12 @@ CREATE TRIGGER assets_touch BEFORE UPDATE ON kastell.assets FOR EACH ROW EXECUTE
 CREATE TRIGGER companies_touch BEFORE UPDATE ON kastell.companies FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 --
+-- Name: documents documents_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER documents_touch BEFORE UPDATE ON kastell.documents FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
 -- Name: invites invites_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3430,6 +3671,62 @@ ALTER TABLE ONLY kastell.auth_challenges
 
 ALTER TABLE ONLY kastell.backup_codes
     ADD CONSTRAINT backup_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: document_versions document_versions_document_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_document_id_fkey FOREIGN KEY (document_id) REFERENCES kastell.documents(document_id) ON DELETE CASCADE;
+
+--
+-- Name: document_versions document_versions_document_id_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_document_id_owner_company_id_fkey FOREIGN KEY (document_id, owner_company_id) REFERENCES kastell.documents(document_id, owner_company_id) ON DELETE CASCADE;
+
+--
+-- Name: document_versions document_versions_uploaded_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.document_versions
+    ADD CONSTRAINT document_versions_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: documents documents_asset_id_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_asset_id_owner_company_id_fkey FOREIGN KEY (asset_id, owner_company_id) REFERENCES kastell.assets(asset_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: documents documents_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: documents documents_created_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_created_by_fkey FOREIGN KEY (created_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: documents documents_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_owner_company_id_fkey FOREIGN KEY (owner_company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: documents documents_site_id_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_site_id_owner_company_id_fkey FOREIGN KEY (site_id, owner_company_id) REFERENCES kastell.sites(site_id, company_id) ON DELETE CASCADE;
 
 --
 -- Name: idempotency_keys idempotency_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -3619,6 +3916,27 @@ ALTER TABLE ONLY kastell.service_requests
 
 ALTER TABLE ONLY kastell.sessions
     ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: share_links share_links_created_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.share_links
+    ADD CONSTRAINT share_links_created_by_fkey FOREIGN KEY (created_by) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: share_links share_links_document_id_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.share_links
+    ADD CONSTRAINT share_links_document_id_owner_company_id_fkey FOREIGN KEY (document_id, owner_company_id) REFERENCES kastell.documents(document_id, owner_company_id) ON DELETE CASCADE;
+
+--
+-- Name: share_links share_links_revoked_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.share_links
+    ADD CONSTRAINT share_links_revoked_by_fkey FOREIGN KEY (revoked_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
 
 --
 -- Name: sites sites_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -3902,6 +4220,60 @@ CREATE POLICY companies_read_assigned ON kastell.companies FOR SELECT TO kastell
 --
 
 CREATE POLICY companies_update ON kastell.companies FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('companies.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('companies.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('companies.update'::text) AS company_scope))));
+
+--
+-- Name: document_versions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.document_versions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: document_versions document_versions_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_create ON kastell.document_versions FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (status = 'pending'::text)));
+
+--
+-- Name: document_versions document_versions_decide; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_decide ON kastell.document_versions FOR UPDATE TO kastell_app USING (((status = 'pending'::text) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))))) WITH CHECK ((uploaded_by = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: document_versions document_versions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_read ON kastell.document_versions FOR SELECT TO kastell_app USING (((( SELECT app.has_global('documents.read'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.read'::text) AS company_scope))) AND ((status = 'clean'::text) OR (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)))));
+
+--
+-- Name: documents; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.documents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: documents documents_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_create ON kastell.documents FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: documents documents_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_delete ON kastell.documents FOR DELETE TO kastell_app USING ((( SELECT app.has_global('documents.delete'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.delete'::text) AS company_scope))));
+
+--
+-- Name: documents documents_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_read ON kastell.documents FOR SELECT TO kastell_app USING ((( SELECT app.has_global('documents.read'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.read'::text) AS company_scope))));
+
+--
+-- Name: documents documents_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_update ON kastell.documents FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))));
 
 --
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -4298,6 +4670,36 @@ ALTER TABLE kastell.setup_tokens ENABLE ROW LEVEL SECURITY;
 CREATE POLICY setup_tokens_auth ON kastell.setup_tokens TO kastell_auth USING (true) WITH CHECK (true);
 
 --
+-- Name: share_links; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.share_links ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: share_links share_links_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY share_links_auth ON kastell.share_links TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: share_links share_links_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY share_links_create ON kastell.share_links FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('share_links.create'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('share_links.create'::text) AS company_scope))) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: share_links share_links_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY share_links_read ON kastell.share_links FOR SELECT TO kastell_app USING ((( SELECT app.has_global('documents.read'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.read'::text) AS company_scope))));
+
+--
+-- Name: share_links share_links_revoke; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY share_links_revoke ON kastell.share_links FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('share_links.revoke'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('share_links.revoke'::text) AS company_scope)) OR (created_by = ( SELECT app.current_user_id() AS current_user_id)))) WITH CHECK ((revoked_by = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
 -- Name: sites; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4569,6 +4971,13 @@ REVOKE ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose 
 GRANT ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) TO kastell_app;
 
 --
+-- Name: FUNCTION count_share_download(p_share_link_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.count_share_download(p_share_link_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.count_share_download(p_share_link_id uuid) TO kastell_app;
+
+--
 -- Name: FUNCTION create_auth_challenge(p_token_hash bytea, p_purpose text, p_user_id uuid, p_webauthn_challenge text, p_via_unlock boolean, p_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -4671,6 +5080,13 @@ GRANT ALL ON FUNCTION app.find_auth_challenge(p_token_hash bytea, p_purpose text
 
 REVOKE ALL ON FUNCTION app.find_passkey(p_credential_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.find_passkey(p_credential_id text) TO kastell_app;
+
+--
+-- Name: FUNCTION find_share_link(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.find_share_link(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.find_share_link(p_token_hash bytea) TO kastell_app;
 
 --
 -- Name: FUNCTION find_sign_in(p_email text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -4839,6 +5255,13 @@ GRANT ALL ON FUNCTION app.set_own_password(p_new_hash text) TO kastell_app;
 
 REVOKE ALL ON FUNCTION app.setup_token_valid(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.setup_token_valid(p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION share_link_failed(p_share_link_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.share_link_failed(p_share_link_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.share_link_failed(p_share_link_id uuid) TO kastell_app;
 
 --
 -- Name: FUNCTION start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -5132,6 +5555,72 @@ GRANT SELECT(created_at) ON TABLE kastell.backup_codes TO kastell_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.companies TO kastell_app;
 GRANT SELECT ON TABLE kastell.companies TO kastell_auth;
+
+--
+-- Name: TABLE document_versions; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(status) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.reason; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(reason) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.detected_type; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(detected_type) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.size; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(size) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.sha256; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(sha256) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.object_key; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(object_key) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.decided_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(decided_at) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: TABLE documents; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.documents TO kastell_app;
+
+--
+-- Name: COLUMN documents.title; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(title) ON TABLE kastell.documents TO kastell_app;
+
+--
+-- Name: COLUMN documents.kind; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(kind) ON TABLE kastell.documents TO kastell_app;
 
 --
 -- Name: TABLE idempotency_keys; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -5569,6 +6058,90 @@ GRANT SELECT(auth_method) ON TABLE kastell.sessions TO kastell_app;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE kastell.setup_tokens TO kastell_auth;
+
+--
+-- Name: TABLE share_links; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,UPDATE ON TABLE kastell.share_links TO kastell_auth;
+
+--
+-- Name: COLUMN share_links.share_link_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(share_link_id) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.document_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(document_id),INSERT(document_id) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.owner_company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(owner_company_id),INSERT(owner_company_id) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.token_hash; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(token_hash) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.created_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_by),INSERT(created_by) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.expires_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(expires_at),INSERT(expires_at) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.password_hash; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(password_hash) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.max_downloads; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(max_downloads),INSERT(max_downloads) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.downloads; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(downloads) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.locked_until; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(locked_until) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.revoked_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE kastell.share_links TO kastell_app;
+
+--
+-- Name: COLUMN share_links.revoked_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(revoked_by),UPDATE(revoked_by) ON TABLE kastell.share_links TO kastell_app;
 
 --
 -- Name: TABLE sites; Type: ACL; Schema: kastell; Owner: kastell_owner

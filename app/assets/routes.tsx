@@ -76,6 +76,7 @@ export function assetRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     return renderPage(c, asset.name, (
       <>
         <p><a href={`/sites/${asset.siteId}`}>←</a> {[asset.kind, asset.serialNumber].filter(Boolean).join(' · ')}</p>
+        {user.permissions.has('documents.read') ? <p><a href={`/assets/${asset.assetId}/documents`}>{t('documents.title')}</a></p> : null}
         {user.permissions.has('assets.update') ? (
           <><h2>{t('assets.edit')}</h2><AssetForm c={c} action={`/assets/${asset.assetId}`} issues={[]} values={assetValues(asset)} /></>
         ) : null}

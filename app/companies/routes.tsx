@@ -78,6 +78,7 @@ export function companyRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     return renderPage(c, company.name, (
       <>
         {company.customerNumber ? <p>{t('companies.customerNumber')}: {company.customerNumber}</p> : null}
+        {user.permissions.has('documents.read') ? <p><a href={`/companies/${company.companyId}/documents`}>{t('documents.title')}</a></p> : null}
         <h2>{t('sites.title')}</h2>
         {sites.length === 0 ? <p>{t('sites.none')}</p> : (
           <ul>{sites.map((s) => <li><a href={`/sites/${s.siteId}`}>{s.name}</a>{s.city ? ` — ${s.city}` : ''}</li>)}</ul>

@@ -12,7 +12,14 @@ export const csrfCookie = '__Host-kastell-csrf';
 export const csrfField = '_csrf';
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function csrfProtection(publicOrigin: string) {
+/**
+ * `streamsOwnBody`: routes (uploads) whose multipart body is streamed by the
+ * route, which checks the token as the body's first field; here they get the
+ * Origin check and must be multipart, but their body is not read.
+ */
+export function csrfProtection(publicOrigin: string, streamsOwnBody: (method: string, path: string) => boolean = () => false,
+  /** pages served with Referrer-Policy: no-referrer, whose forms browsers post with "Origin: null"; the token is still required */
+  acceptsNullOrigin: (path: string) => boolean = () => false) {
   return createMiddleware<AppEnv>(async (c, next) => {
     let token = getCookie(c, csrfCookie);
     if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
@@ -23,11 +30,15 @@ export function csrfProtection(publicOrigin: string) {
     if (!unsafe.has(c.req.method)) return next();
 
     const origin = c.req.header('origin');
-    if (origin !== publicOrigin) {
+    if (origin !== publicOrigin && !(origin === 'null' && acceptsNullOrigin(c.req.path))) {
       throw new HttpError(403, 'origin_rejected',
         'This request did not come from this site (missing or foreign Origin header).');
     }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (streamsOwnBody(c.req.method, c.req.path)) {
+      if (type !== 'multipart/form-data') throw new HttpError(415, 'multipart_required', 'Send the file as multipart/form-data.');
+      return next();
+    }
     if (c.req.path.startsWith('/api/')) {
       // A bodiless write (DELETE, a revoke) has nothing to type; anything with a body must be JSON.
       const hasBody = Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined;

@@ -19,6 +19,7 @@ const endpoints: Array<{ name: string; methods: string[]; path: RegExp }> = [
   { name: 'unlock', methods: ['GET', 'POST'], path: /^\/unlock\/[^/]+$/ },
   { name: 'setup', methods: ['GET', 'POST'], path: /^\/setup\/[^/]+$/ },
   { name: 'invite', methods: ['GET', 'POST'], path: /^(\/api\/v1)?\/invites\/accept\/[^/]+$/ },
+  { name: 'share-link', methods: ['GET', 'POST'], path: /^\/s\/[^/]+$/ },
 ];
 
 export function endpointOf(method: string, path: string): string | undefined {

@@ -29,7 +29,8 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains; preload');
   h.set('X-Content-Type-Options', 'nosniff');
   // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts.
-  h.set('Referrer-Policy', 'same-origin');
+  // A route that set its own (the public share-link page: no-referrer) keeps it.
+  if (!h.has('Referrer-Policy')) h.set('Referrer-Policy', 'same-origin');
   h.set('Cross-Origin-Opener-Policy', 'same-origin');
   h.set('Cross-Origin-Resource-Policy', 'same-origin');
   h.set('X-Frame-Options', 'DENY');

@@ -7,6 +7,7 @@ import { assetsDe, assetsEn, assetsFr, assetsIt } from './assets.ts';
 import { auditDe, auditEn, auditFr, auditIt } from './audit.ts';
 import { commonDe, commonEn, commonFr, commonIt } from './common.ts';
 import { companiesDe, companiesEn, companiesFr, companiesIt } from './companies.ts';
+import { documentsDe, documentsEn, documentsFr, documentsIt } from './documents.ts';
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
 import { invitesDe, invitesEn, invitesFr, invitesIt } from './invites.ts';
 import { serviceDe, serviceEn, serviceFr, serviceIt } from './service.ts';
@@ -27,11 +28,12 @@ export const areas = {
   invites: { en: invitesEn, de: invitesDe, fr: invitesFr, it: invitesIt },
   audit: { en: auditEn, de: auditDe, fr: auditFr, it: auditIt },
   service: { en: serviceEn, de: serviceDe, fr: serviceFr, it: serviceIt },
+  documents: { en: documentsEn, de: documentsDe, fr: documentsFr, it: documentsIt },
 } as const;
 
 export const en = {
   ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
-  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn,
+  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -39,15 +41,15 @@ export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
   ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
-  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe,
+  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe,
 };
 
 export const fr: Messages = {
   ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
-  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr,
+  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr,
 };
 
 export const it: Messages = {
   ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
-  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt,
+  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt,
 };

@@ -87,6 +87,7 @@ export function siteRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     return renderPage(c, site.name, (
       <>
         <p><a href={`/companies/${site.companyId}`}>←</a> {address}</p>
+        {user.permissions.has('documents.read') ? <p><a href={`/sites/${site.siteId}/documents`}>{t('documents.title')}</a></p> : null}
         <h2>{t('assets.title')}</h2>
         {assets.length === 0 ? <p>{t('assets.none')}</p> : (
           <table>

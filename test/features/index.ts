@@ -7,6 +7,7 @@ import { assets } from './assets.ts';
 import { auth } from './auth.ts';
 import { companies } from './companies.ts';
 import { core } from './core.ts';
+import { documents } from './documents.ts';
 import { invites } from './invites.ts';
 import { jobs } from './jobs.ts';
 import type { FeatureKit } from './kit.ts';
@@ -15,7 +16,7 @@ import { setup } from './setup.ts';
 import { sites } from './sites.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, requests, jobs, core];
+export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, documents, requests, jobs, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {

@@ -80,6 +80,22 @@ export interface IsolationCases {
   pages?: (ids: Ids) => { reads?: string[]; writes?: Array<[path: string, form: Record<string, string>]>; lists?: Array<{ path: string; shows?: RegExp }> };
   /** B's rows of this feature after every attempt: read as the superuser (with B's ids), they must equal `expect` */
   unchanged?: { read: (admin: postgres.Sql, ids: Ids) => Promise<unknown>; expect: unknown };
+  /** further tests, by name, run after the registry walk and the pages (e.g. routes outside the API registry, such as streamed uploads) */
+  checks?: (w: IsolationWorld) => Record<string, () => Promise<void>>;
+}
+
+/** What the isolation test's further checks share: B's ids, nobody's, and its helpers. */
+export interface IsolationWorld {
+  admin: postgres.Sql;
+  world: TwoCompanyWorld;
+  idsOfB: Ids;
+  idsOfNobody: () => Ids;
+  /** a signed-in client in sudo mode */
+  clientOf: (user: { userId: string }) => Promise<TestClient>;
+  /** fails when `text` names anything of B */
+  assertNothingOfB: (text: string, context: string) => void;
+  /** an error answer without its request id, to compare one answer with another */
+  withoutRequestId: (text: string) => string;
 }
 
 /** What the audit scenarios share; `ids` carries what one scenario created for a later one. */

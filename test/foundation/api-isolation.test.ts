@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { collect, kits } from '../features/index.ts';
-import type { Ids } from '../features/kit.ts';
+import type { Ids, IsolationWorld } from '../features/kit.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
@@ -175,3 +175,9 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
   assert.equal(accepted, Object.keys(bodies).length, 'every sample body is used by a route');
   assert.deepEqual(samples.twice, [], 'sample bodies given by more than one kit');
 });
+
+// Each kit's further checks (routes outside the registry), last: they may also show that nothing above changed the kit's rows of B.
+const isolationWorld: IsolationWorld = { admin: t.admin, world, idsOfB, idsOfNobody, clientOf, assertNothingOfB, withoutRequestId };
+const checks = collect((kit) => kit.isolation?.checks?.(isolationWorld));
+test('each further check comes from one kit', () => assert.deepEqual(checks.twice, [], 'checks of the same name in more than one kit'));
+for (const [name, check] of Object.entries(checks.all)) test(name, check);

@@ -38,9 +38,16 @@ const [pendingInvite] = await t.admin`insert into kastell.invites (email, role_i
   values ('invitee@example.test', ${memberRole!.role_id}, ${company}, ${invite.hash}, ${owner.userId}, now() + interval '1 day')
   returning invite_id`;
 const client = server.client().withSession(ownerToken);
+// ---- documents: a document and a share link for the path ids ----
+const [document] = await t.admin`insert into kastell.documents (owner_company_id, company_id, title, kind, created_by)
+  values (${company}, ${company}, 'Probe document', 'manual', ${owner.userId}) returning document_id`;
+const [shareLink] = await t.admin`insert into kastell.share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+  values (${document!.document_id}, ${company}, ${newToken().hash}, ${owner.userId}, now() + interval '1 day') returning share_link_id`;
+// ---- end documents ----
 
 const ids: Record<string, string> = {
   companyId: company, siteId: site, assetId: asset, inviteId: pendingInvite!.invite_id, userId: member.userId, sessionId: session!.session_id,
+  documentId: document!.document_id, shareLinkId: shareLink!.share_link_id,
 };
 /** A valid value for each field name a body or form may have; a route with a new field fails until one is added here. */
 const validValues: Record<string, unknown> = {
@@ -48,6 +55,8 @@ const validValues: Record<string, unknown> = {
   kind: 'pump', serialNumber: 'SN-1', email: 'probe@example.test', roleId: memberRole!.role_id, companyId: company,
   password: testPassword, newPassword: 'a fresh long passphrase 77', displayName: 'Probe Person', organisation: 'Probe Org',
   code: '123456', response: {}, locale: 'de', next: '/security',
+  // documents (a document's kind is one of its own; 'pump' above is an asset's free text)
+  title: 'Probe title', expiresInDays: 7, maxDownloads: 3,
 };
 
 // ---- service work: a request, a job with an assigned technician and an open visit, for path ids and forms

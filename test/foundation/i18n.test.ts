@@ -78,7 +78,7 @@ async function dataOnPages(): Promise<string[]> {
 const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano'];
 const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
   de: ['name', 'status', 'code', 'passkey', 'passkeys'],
-  fr: ['action', 'actions', 'audit', 'code', 'codes', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type'],
+  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type'],
   it: ['account', 'app', 'audit', 'in', 'passkey', 'password'],
 };
 

@@ -1,0 +1,116 @@
+// Document pages: the list on a company, site or asset, the upload form
+// (phone first: `accept` makes a phone's camera send JPEG), one document
+// with its versions, replace, rename, delete.
+import type { Context } from 'hono';
+import { documentKinds } from '../config.ts';
+import type { AppEnv } from '../http/context.ts';
+import { CsrfField, DeleteButton, Field } from '../http/layout.tsx';
+import type { Document, Version } from './schema.ts';
+import type { ShareLink } from './share-links.ts';
+
+export const acceptedFiles = 'application/pdf,image/jpeg,image/png,image/webp,text/plain,text/csv,.pdf,.jpg,.jpeg,.png,.webp,.txt,.csv';
+
+function KindSelect({ c, value, id }: { c: Context<AppEnv>; value?: string; id: string }) {
+  const t = c.get('t');
+  return (
+    <p class="field">
+      <label for={id}>{t('documents.kind')}</label>
+      <select id={id} name="kind">
+        {documentKinds.map((kind) => <option value={kind} selected={kind === (value ?? 'other')}>{t(`documents.kind.${kind}`)}</option>)}
+      </select>
+    </p>
+  );
+}
+
+function FileField({ c, maxMiB }: { c: Context<AppEnv>; maxMiB: number }) {
+  const t = c.get('t');
+  return (
+    <p class="field">
+      <label for="document-file">{t('documents.file')}</label>
+      <input id="document-file" name="file" type="file" required accept={acceptedFiles} aria-describedby="document-file-hint" />
+      <small id="document-file-hint">{t('documents.fileHint', { max: String(maxMiB) })}</small>
+    </p>
+  );
+}
+
+/** The CSRF field comes first: the server reads it before any file byte. */
+export function UploadForm({ c, action, maxMiB }: { c: Context<AppEnv>; action: string; maxMiB: number }) {
+  const t = c.get('t');
+  return (
+    <form method="post" action={action} enctype="multipart/form-data">
+      <CsrfField token={c.get('csrfToken')} />
+      <Field form="document" name="title" label={t('documents.docTitle')} required maxlength={200} />
+      <KindSelect c={c} id="document-kind" />
+      <FileField c={c} maxMiB={maxMiB} />
+      <button type="submit">{t('documents.uploadSubmit')}</button>
+    </form>
+  );
+}
+
+const sizeOf = (bytes: number | null) => (bytes === null ? '' : bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+
+export function DocumentList({ c, documents }: { c: Context<AppEnv>; documents: Document[] }) {
+  const t = c.get('t');
+  if (documents.length === 0) return <p>{t('documents.none')}</p>;
+  return (
+    <ul class="documents">
+      {documents.map((d) => (
+        <li>
+          <a href={`/documents/${d.documentId}`}>{d.title}</a> · {t(`documents.kind.${d.kind}`)}
+          {d.current ? <> · <a href={`/documents/${d.documentId}/download`} download>{t('documents.download')}</a> ({sizeOf(d.current.size)})</> : <> · {t('documents.noClean')}</>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function VersionRow({ c, version }: { c: Context<AppEnv>; version: Version }) {
+  const t = c.get('t');
+  return (
+    <li>
+      {version.fileName} · {new Date(version.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC ·{' '}
+      <strong>{t(`documents.status.${version.status}`)}</strong>
+      {version.reason ? <> · {version.reason}</> : null}
+      {version.status === 'clean' ? <> · {sizeOf(version.size)} · <a href={`/documents/${version.documentId}/download?version=${version.versionId}`}>{t('documents.download')}</a></> : null}
+    </li>
+  );
+}
+
+export function DocumentPage({ c, document, shareLinks, canUpload, canDelete, maxMiB }: { c: Context<AppEnv>; document: Document; shareLinks: ShareLink[]; canUpload: boolean; canDelete: boolean; maxMiB: number }) {
+  const t = c.get('t');
+  const back = `/${document.parent.type === 'company' ? 'companies' : `${document.parent.type}s`}/${document.parent.id}/documents`;
+  return (
+    <>
+      <p><a href={back}>←</a> {t(`documents.kind.${document.kind}`)}</p>
+      {document.current ? <p><a href={`/documents/${document.documentId}/download`}>{t('documents.download')}</a></p> : <p>{t('documents.noClean')}</p>}
+      <h2>{t('documents.versions')}</h2>
+      <ul>{document.versions.map((v) => <VersionRow c={c} version={v} />)}</ul>
+      <h2>{t('share.links')}</h2>
+      {shareLinks.length === 0 ? <p>{t('share.none')}</p> : (
+        <ul class="share-links">
+          {shareLinks.map((l) => (
+            <li>{t(`share.state.${l.state}`)} · {t('share.expires')} {l.expiresAt.slice(0, 16).replace('T', ' ')} UTC · {l.downloads}{l.maxDownloads === null ? '' : ` / ${l.maxDownloads}`}</li>
+          ))}
+        </ul>
+      )}
+      {canUpload ? (
+        <>
+          <h2>{t('documents.replace')}</h2>
+          <form method="post" action={`/documents/${document.documentId}/versions`} enctype="multipart/form-data">
+            <CsrfField token={c.get('csrfToken')} />
+            <FileField c={c} maxMiB={maxMiB} />
+            <button type="submit">{t('documents.uploadSubmit')}</button>
+          </form>
+          <h2>{t('documents.rename')}</h2>
+          <form method="post" action={`/documents/${document.documentId}`}>
+            <CsrfField token={c.get('csrfToken')} />
+            <Field form="rename" name="title" label={t('documents.docTitle')} value={document.title} required maxlength={200} />
+            <KindSelect c={c} value={document.kind} id="rename-kind" />
+            <button type="submit">{t('form.save')}</button>
+          </form>
+        </>
+      ) : null}
+      {canDelete ? <DeleteButton c={c} action={`/documents/${document.documentId}/delete`} /> : null}
+    </>
+  );
+}
