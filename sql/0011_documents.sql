@@ -1,14 +1,15 @@
 -- Documents (contracts, certificates, manuals, invoices, photos) and their
 -- versions. A document hangs on exactly one parent — a company, a site or an
 -- asset — enforced by a CHECK with foreign keys, never by convention.
--- (job_id joins the parents, and the CHECK, when jobs land.)
+-- (job_id joins the parents, and the CHECK, in a later migration: jobs
+-- arrived in 0010 in the same wave.)
 --
 -- owner_company_id is the company the parent belongs to: what RLS filters
 -- on. Composite foreign keys keep it equal to the parent's company, so a
 -- document cannot claim another company's scope.
 
--- assets had no (asset_id, company_id) key to point a composite FK at
-alter table kastell.assets add constraint assets_asset_id_company_id_key unique (asset_id, company_id);
+-- The composite foreign keys below point at assets (asset_id, company_id),
+-- the key 0010 (service work) added.
 
 create table kastell.documents (
   document_id uuid primary key default app.uuidv7(),
