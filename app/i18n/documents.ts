@@ -38,7 +38,6 @@ export const documentsEn = {
   'documents.noClean': 'No version ready yet.',
   'documents.fileMissing': 'Choose a file to upload.',
   'documents.tooLarge': 'The file is larger than {max} MiB.',
-  'issue.enterTitle': 'enter a title',
   'issue.documentKind': 'choose one of the kinds offered',
 } as const;
 
@@ -78,7 +77,6 @@ export const documentsDe = {
   'documents.noClean': 'Noch keine Version bereit.',
   'documents.fileMissing': 'Wählen Sie eine Datei zum Hochladen.',
   'documents.tooLarge': 'Die Datei ist grösser als {max} MiB.',
-  'issue.enterTitle': 'Geben Sie einen Titel ein',
   'issue.documentKind': 'Wählen Sie eine der angebotenen Arten',
 } satisfies Record<keyof typeof documentsEn, string>;
 
@@ -118,7 +116,6 @@ export const documentsFr = {
   'documents.noClean': 'Aucune version prête pour l’instant.',
   'documents.fileMissing': 'Choisissez un fichier à téléverser.',
   'documents.tooLarge': 'Le fichier dépasse {max} Mio.',
-  'issue.enterTitle': 'saisissez un titre',
   'issue.documentKind': 'choisissez l’un des types proposés',
 } satisfies Record<keyof typeof documentsEn, string>;
 
@@ -158,6 +155,5 @@ export const documentsIt = {
   'documents.noClean': 'Ancora nessuna versione pronta.',
   'documents.fileMissing': 'Scegli un file da caricare.',
   'documents.tooLarge': 'Il file supera {max} MiB.',
-  'issue.enterTitle': 'inserisci un titolo',
   'issue.documentKind': 'scegli uno dei tipi proposti',
 } satisfies Record<keyof typeof documentsEn, string>;

@@ -7,7 +7,6 @@
 export const serviceEn = {
   'nav.requests': 'Requests',
   'nav.jobs': 'Jobs',
-  'issue.enterTitle': 'enter a short title',
   'issue.enterReason': 'enter a reason',
   'issue.chooseSite': 'choose a site',
   'issue.chooseTechnician': 'choose a technician',
@@ -97,7 +96,6 @@ type Catalogue = Record<keyof typeof serviceEn, string>;
 export const serviceDe = {
   'nav.requests': 'Anfragen',
   'nav.jobs': 'Aufträge',
-  'issue.enterTitle': 'geben Sie einen kurzen Titel ein',
   'issue.enterReason': 'geben Sie einen Grund an',
   'issue.chooseSite': 'wählen Sie einen Standort',
   'issue.chooseTechnician': 'wählen Sie einen Techniker',
@@ -185,7 +183,6 @@ export const serviceDe = {
 export const serviceFr = {
   'nav.requests': 'Demandes',
   'nav.jobs': 'Interventions',
-  'issue.enterTitle': 'saisissez un titre court',
   'issue.enterReason': 'indiquez un motif',
   'issue.chooseSite': 'choisissez un site',
   'issue.chooseTechnician': 'choisissez un technicien',
@@ -273,7 +270,6 @@ export const serviceFr = {
 export const serviceIt = {
   'nav.requests': 'Richieste',
   'nav.jobs': 'Interventi',
-  'issue.enterTitle': 'inserisca un titolo breve',
   'issue.enterReason': 'indichi un motivo',
   'issue.chooseSite': 'scelga una sede',
   'issue.chooseTechnician': 'scelga un tecnico',
