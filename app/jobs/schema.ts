@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { text } from '../http/text-schema.ts';
-import { requiredText } from '../http/validate.ts';
+import { optionalText, requiredText } from '../http/validate.ts';
 import { choice } from '../requests/schema.ts';
 
 export const jobStatuses = ['new', 'scheduled', 'in_progress', 'work_done', 'awaiting_signoff', 'signed', 'closed', 'on_hold', 'cancelled'] as const;
@@ -23,7 +23,7 @@ export const jobInputSchema = z.strictObject({
 /** A status change; the database decides whether it is allowed (sql/0010). */
 export const jobStatusChangeSchema = z.strictObject({
   status: choice(z.enum(jobStatuses)),
-  reason: longText(2000),
+  reason: optionalText(2000),
   /** with 'scheduled': when the work is planned to start */
   plannedStart: when.optional(),
 });
