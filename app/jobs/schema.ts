@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { text } from '../http/text-schema.ts';
-import { requiredText } from '../http/validate.ts';
+import { optionalText, requiredText } from '../http/validate.ts';
 import { choice } from '../requests/schema.ts';
 
 export const jobStatuses = ['new', 'scheduled', 'in_progress', 'work_done', 'awaiting_signoff', 'signed', 'closed', 'on_hold', 'cancelled'] as const;
@@ -23,8 +23,7 @@ export const jobInputSchema = z.strictObject({
 /** A status change; the database decides whether it is allowed (sql/0010). */
 export const jobStatusChangeSchema = z.strictObject({
   status: choice(z.enum(jobStatuses)),
-  /** one line, as the page's field and a request's decline reason */
-  reason: text().trim().min(1).max(2000, 'issue.tooLong').optional(),
+  reason: optionalText(2000),
   /** with 'scheduled': when the work is planned to start */
   plannedStart: when.optional(),
 });
