@@ -201,7 +201,11 @@ export function inventoryFor(host, port, vars) {
     '---', 'kastell:', '  hosts:', '    kastell-vm:',
     `      ansible_host: ${host}`, `      ansible_port: ${port}`, '      ansible_user: admin',
     `      ansible_ssh_private_key_file: ${sshKey}`,
-    "      ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'", '',
+    "      ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
+    // Named, not discovered: on a loaded host under TCG the discovery over the
+    // fresh WireGuard connection once failed and Ansible fell back to
+    // /usr/bin/python, which Debian 13 lacks (run 2 UNREACHABLE).
+    '      ansible_python_interpreter: /usr/bin/python3', '',
   ].join('\n'));
   writeFileSync(join(dir, 'group_vars', 'kastell.json'), JSON.stringify(vars, null, 2));
   return join(dir, 'hosts.yml');
