@@ -34,6 +34,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { inviteRoutes } from './invites/routes.tsx';
 import { jobRoutes } from './jobs/routes.tsx';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { reportPhotoPath, reportRoutes } from './reports/routes.tsx';
 import { requestRoutes } from './requests/routes.tsx';
 import { setupRoutes } from './setup/routes.tsx';
 import { siteRoutes } from './sites/routes.tsx';
@@ -52,8 +53,11 @@ export interface AppDeps {
 /** Every feature, in the order their routes are matched. */
 const features = [
   homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
-  companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes,
+  companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
 ];
+
+/** Uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts). */
+const streamsUpload = (method: string, path: string) => streamsOwnBody(method, path) || (method === 'POST' && reportPhotoPath.test(path));
 
 const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url));
 
@@ -73,10 +77,9 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
     maxSize: 1024 * 1024,
     onError: () => { throw new HttpError(413, 'too_large', 'The request body is larger than 1 MiB.'); },
   });
-  // uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts)
-  app.use('*', (c, next) => (streamsOwnBody(c.req.method, c.req.path) ? next() : limitBody(c, next)));
+  app.use('*', (c, next) => (streamsUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use('*', localeMiddleware);
-  app.use('*', csrfProtection(config.publicOrigin, streamsOwnBody, acceptsNullOrigin));
+  app.use('*', csrfProtection(config.publicOrigin, streamsUpload, acceptsNullOrigin));
   app.use('*', rateLimit(config.identity.rateLimitPerMinute));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
 

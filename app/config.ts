@@ -88,6 +88,15 @@ export const configSchema = z
       .string()
       .refine((v) => v.includes('BEGIN PGP PRIVATE KEY BLOCK'), { message: 'must be an armored OpenPGP private key' })
       .optional(),
+    // the report-sealing key (PKCS #8 PEM) and its certificate (PEM); both or neither
+    KASTELL_REPORT_SEAL_KEY: z
+      .string()
+      .refine((v) => v.includes('BEGIN PRIVATE KEY'), { message: 'must be a PKCS #8 private key in PEM (-----BEGIN PRIVATE KEY-----)' })
+      .optional(),
+    KASTELL_REPORT_SEAL_CERT: z
+      .string()
+      .refine((v) => v.includes('BEGIN CERTIFICATE'), { message: 'must be an X.509 certificate in PEM (-----BEGIN CERTIFICATE-----)' })
+      .optional(),
     KASTELL_AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
     // an S3 bucket (off the box) that receives every verified daily export
     KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT: z.url({ message: 'must be a URL such as https://s3.example.ch' }).optional(),
@@ -122,6 +131,10 @@ export const configSchema = z
       for (const key of ['KASTELL_AUDIT_ARCHIVE_S3_BUCKET', 'KASTELL_AUDIT_ARCHIVE_S3_ACCESS_KEY', 'KASTELL_AUDIT_ARCHIVE_S3_SECRET_KEY'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT is set' });
       }
+    }
+    if (Boolean(env.KASTELL_REPORT_SEAL_KEY) !== Boolean(env.KASTELL_REPORT_SEAL_CERT)) {
+      const missing = env.KASTELL_REPORT_SEAL_KEY ? 'KASTELL_REPORT_SEAL_CERT' : 'KASTELL_REPORT_SEAL_KEY';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required with its partner: give the sealing key and its certificate together' });
     }
   });
 
@@ -173,6 +186,12 @@ export interface Config {
     unchainedBoundSeconds: number;
   };
   /** scheduled jobs (daily verification, export); off for tests that drive them directly */
+  /** the report seal (app/reports/seal.ts): from the environment/credential, else generated under keysDir */
+  reports: {
+    sealKeyPem: string | undefined;
+    sealCertificatePem: string | undefined;
+    keysDir: string;
+  };
   jobs: boolean;
   documents: {
     /** bytes, per document kind */
@@ -303,6 +322,11 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
       chainIntervalMs: env.KASTELL_AUDIT_CHAIN_INTERVAL_MS,
       unchainedBoundSeconds: env.KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS,
+    },
+    reports: {
+      sealKeyPem: env.KASTELL_REPORT_SEAL_KEY,
+      sealCertificatePem: env.KASTELL_REPORT_SEAL_CERT,
+      keysDir: join(dataDir, 'keys'),
     },
     jobs: env.KASTELL_JOBS === 'on',
     documents: {

@@ -123,6 +123,20 @@ $$;
 ALTER FUNCTION app.assigned_asset_ids(permission text) OWNER TO kastell_auth;
 
 --
+-- Name: assigned_document_ids(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.assigned_document_ids(permission text) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select d.document_id from kastell.documents d
+  where d.job_id in (select s.job_id from app.assigned_jobs(permission) s)
+$$;
+
+ALTER FUNCTION app.assigned_document_ids(permission text) OWNER TO kastell_auth;
+
+--
 -- Name: assigned_jobs(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -226,6 +240,7 @@ CREATE FUNCTION app.check_job_status() RETURNS trigger
     AS $$
 declare
   move record;
+  by_report boolean := current_user = 'kastell_auth';
 begin
   if tg_op = 'INSERT' then
     if new.status <> 'new' then
@@ -233,8 +248,6 @@ begin
     end if;
     return new;
   end if;
-  -- what the job is and when it is planned are the dispatcher's: a technician
-  -- (jobs.update on assigned jobs only) changes the state and its reason
   if not app.has_global('jobs.update') and (new.title is distinct from old.title
       or new.description is distinct from old.description or new.planned_start is distinct from old.planned_start) then
     raise exception 'only a dispatcher changes a job''s title, description or planned start' using errcode = '42501';
@@ -247,7 +260,8 @@ begin
   if not found then
     raise exception 'a job cannot go from % to %', old.status, new.status using errcode = '55000';
   end if;
-  if not move.by_technician and not app.has_global('jobs.update') then
+  if not move.by_technician and not app.has_global('jobs.update')
+      and not (by_report and old.status = 'awaiting_signoff' and new.status in ('signed', 'in_progress')) then
     raise exception 'only a dispatcher moves a job from % to %', old.status, new.status using errcode = '42501';
   end if;
   if new.status = 'scheduled' and (new.planned_start is null
@@ -257,8 +271,11 @@ begin
   if new.status = 'in_progress' and new.actual_start is null then
     raise exception 'a job in progress needs an actual start' using errcode = '55000';
   end if;
-  if new.status = 'work_done' and new.report_frozen_at is null then
+  if new.status in ('work_done', 'awaiting_signoff') and new.report_frozen_at is null then
     raise exception 'work is done only with a frozen report' using errcode = '55000';
+  end if;
+  if new.status = 'signed' and not exists (select 1 from kastell.service_reports r where r.job_id = new.job_id and r.status = 'signed') then
+    raise exception 'a job is signed only by signing its report' using errcode = '55000';
   end if;
   if (new.status in ('on_hold', 'cancelled') or (old.status = 'awaiting_signoff' and new.status = 'in_progress'))
       and new.status_reason is null then
@@ -299,6 +316,108 @@ end
 $$;
 
 ALTER FUNCTION app.check_membership_role() OWNER TO kastell_owner;
+
+--
+-- Name: check_report_change(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_report_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    if new.status <> 'draft' then
+      raise exception 'a report starts as a draft' using errcode = '55000';
+    end if;
+    if not exists (select 1 from kastell.jobs j where j.job_id = new.job_id and j.status = 'in_progress') then
+      raise exception 'a report is written while its job is in progress' using errcode = '55000';
+    end if;
+    return new;
+  end if;
+  if tg_op = 'DELETE' then
+    raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
+  end if;
+  if (new.report_id, new.job_id, new.company_id, new.version, new.created_by, new.created_at)
+      is distinct from (old.report_id, old.job_id, old.company_id, old.version, old.created_by, old.created_at) then
+    raise exception 'a report''s identity does not change' using errcode = '42501';
+  end if;
+  if old.status <> 'draft' and (new.work_done, new.language, new.frozen_at, new.frozen_by, new.pdf_object_key, new.pdf_sha256)
+      is distinct from (old.work_done, old.language, old.frozen_at, old.frozen_by, old.pdf_object_key, old.pdf_sha256) then
+    raise exception 'a frozen report is never edited: write a new version' using errcode = '55000';
+  end if;
+  if old.status in ('signed', 'refused', 'superseded') and (new.signed_at, new.signed_by, new.signer_name, new.signed_how,
+      new.signer_ip_hash, new.signer_ua_hash, new.shown_sha256, new.sealed_object_key, new.sealed_sha256,
+      new.refused_at, new.refused_by, new.refusal_comment)
+      is distinct from (old.signed_at, old.signed_by, old.signer_name, old.signed_how,
+      old.signer_ip_hash, old.signer_ua_hash, old.shown_sha256, old.sealed_object_key, old.sealed_sha256,
+      old.refused_at, old.refused_by, old.refusal_comment) then
+    raise exception 'a signed or refused report stays as it was' using errcode = '55000';
+  end if;
+  if new.status is not distinct from old.status then
+    if old.status = 'frozen' and (new.signed_at is not null or new.refused_at is not null) then
+      raise exception 'signing or refusing changes the report''s status' using errcode = '55000';
+    end if;
+    return new;
+  end if;
+  if (old.status, new.status) = ('draft', 'frozen') then
+    if not app.may_write_report(new.job_id) or new.frozen_by is distinct from app.current_user_id() then
+      raise exception 'only the job''s technician freezes its report' using errcode = '42501';
+    end if;
+  elsif (old.status, new.status) in (('frozen', 'signed'), ('frozen', 'refused')) then
+    if not exists (select 1 from kastell.jobs j where j.job_id = new.job_id and j.status = 'awaiting_signoff') then
+      raise exception 'the job is not awaiting sign-off' using errcode = '55000';
+    end if;
+    if new.status = 'signed' and (new.signed_by is distinct from app.current_user_id() or new.signed_at is null) then
+      raise exception 'a report is signed by the session that signs it' using errcode = '42501';
+    end if;
+    if new.status = 'refused' and new.refused_by is distinct from app.current_user_id() then
+      raise exception 'a report is refused by the session that refuses it' using errcode = '42501';
+    end if;
+    -- on their own device: a customer (or operator) holding reports.sign; on
+    -- site: the job's technician hands over the phone
+    if coalesce(new.signed_how, 'own_device') = 'own_device' then
+      if not (app.has_global('reports.sign') or new.company_id = app.company_scope('reports.sign')) then
+        raise exception 'signing off needs reports.sign for this company' using errcode = '42501';
+      end if;
+    elsif not app.may_write_report(new.job_id) then
+      raise exception 'only the job''s technician collects an on-site signature' using errcode = '42501';
+    end if;
+  elsif (old.status, new.status) in (('signed', 'superseded'), ('refused', 'superseded')) then
+    if current_user <> 'kastell_auth' then
+      raise exception 'a report is superseded only by its next version' using errcode = '42501';
+    end if;
+  else
+    raise exception 'a report cannot go from % to %', old.status, new.status using errcode = '55000';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_report_change() OWNER TO kastell_owner;
+
+--
+-- Name: check_report_part_change(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_report_part_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  report uuid := case when tg_op = 'DELETE' then old.report_id else new.report_id end;
+begin
+  if tg_op = 'UPDATE' and new.report_id <> old.report_id then
+    raise exception 'a report''s part stays with its report' using errcode = '42501';
+  end if;
+  if (select r.status from kastell.service_reports r where r.report_id = report) is distinct from 'draft' then
+    raise exception 'a frozen report is never edited: write a new version' using errcode = '55000';
+  end if;
+  return case when tg_op = 'DELETE' then old else new end;
+end
+$$;
+
+ALTER FUNCTION app.check_report_part_change() OWNER TO kastell_owner;
 
 --
 -- Name: check_request_status(); Type: FUNCTION; Schema: app; Owner: kastell_owner
@@ -766,6 +885,34 @@ $$;
 ALTER FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) OWNER TO kastell_auth;
 
 --
+-- Name: follow_report(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.follow_report() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    update kastell.service_reports set status = 'superseded'
+    where job_id = new.job_id and version < new.version and status in ('signed', 'refused');
+    return null;
+  end if;
+  if (old.status, new.status) = ('draft', 'frozen') then
+    update kastell.jobs set report_frozen_at = new.frozen_at where job_id = new.job_id;
+  elsif (old.status, new.status) = ('frozen', 'signed') then
+    update kastell.jobs set status = 'signed', status_reason = null where job_id = new.job_id and status = 'awaiting_signoff';
+  elsif (old.status, new.status) = ('frozen', 'refused') then
+    update kastell.jobs set status = 'in_progress', status_reason = new.refusal_comment, report_frozen_at = null
+    where job_id = new.job_id and status = 'awaiting_signoff';
+  end if;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app.follow_report() OWNER TO kastell_auth;
+
+--
 -- Name: has_global(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -801,6 +948,26 @@ $$;
 ALTER FUNCTION app.invite_for_token(p_token_hash bytea) OWNER TO kastell_auth;
 
 --
+-- Name: job_technician_names(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.job_technician_names(job uuid) RETURNS TABLE(user_id uuid, display_name text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.user_id, u.display_name
+  from kastell.jobs j
+  join kastell.job_assignments a on a.job_id = j.job_id
+  join kastell.users u on u.user_id = a.technician_id
+  where j.job_id = job
+    and (app.has_global('jobs.read') or j.company_id = app.company_scope('jobs.read')
+         or j.job_id in (select s.job_id from app.assigned_jobs('jobs.read') s))
+  order by a.assigned_at, u.user_id
+$$;
+
+ALTER FUNCTION app.job_technician_names(job uuid) OWNER TO kastell_auth;
+
+--
 -- Name: may_act_for(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -817,6 +984,19 @@ CREATE FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) RETURNS 
 $$;
 
 ALTER FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: may_write_report(uuid); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.may_write_report(job uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select app.has_global('reports.write') or job in (select s.job_id from app.assigned_jobs('reports.write') s)
+$$;
+
+ALTER FUNCTION app.may_write_report(job uuid) OWNER TO kastell_owner;
 
 --
 -- Name: memberships_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1735,6 +1915,24 @@ $$;
 ALTER FUNCTION audit.refuse_change() OWNER TO kastell_owner;
 
 --
+-- Name: report_seal_event(text); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.report_seal_event(p_sealed_sha256 text) RETURNS TABLE(seq bigint, event_id uuid, report_id text, occurred_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select c.seq, e.event_id, e.entity_id, e.occurred_at
+  from audit.events e
+  left join audit.chain c on c.event_id = e.event_id and c.event_occurred_at = e.occurred_at
+  where e.action = 'report.signed' and e.detail->>'sealedSha256' = p_sealed_sha256
+  order by e.occurred_at
+  limit 1
+$$;
+
+ALTER FUNCTION audit.report_seal_event(p_sealed_sha256 text) OWNER TO kastell_audit;
+
+--
 -- Name: seq_range(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: kastell_audit
 --
 
@@ -2108,9 +2306,10 @@ CREATE TABLE kastell.documents (
     created_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    job_id uuid,
     CONSTRAINT documents_company_is_owner CHECK (((company_id IS NULL) OR (company_id = owner_company_id))),
     CONSTRAINT documents_kind_check CHECK ((kind = ANY (ARRAY['contract'::text, 'certificate'::text, 'manual'::text, 'invoice'::text, 'photo'::text, 'other'::text]))),
-    CONSTRAINT documents_one_parent CHECK ((num_nonnulls(company_id, site_id, asset_id) = 1)),
+    CONSTRAINT documents_one_parent CHECK ((num_nonnulls(company_id, site_id, asset_id, job_id) = 1)),
     CONSTRAINT documents_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200)))
 );
 
@@ -2345,6 +2544,44 @@ ALTER TABLE ONLY kastell.permissions FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.permissions OWNER TO kastell_owner;
 
 --
+-- Name: report_measurements; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.report_measurements (
+    measurement_id uuid DEFAULT app.uuidv7() NOT NULL,
+    report_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    quantity text NOT NULL,
+    value numeric NOT NULL,
+    unit text NOT NULL,
+    CONSTRAINT report_measurements_position_check CHECK ((("position" >= 1) AND ("position" <= 200))),
+    CONSTRAINT report_measurements_quantity_check CHECK (((length(quantity) >= 1) AND (length(quantity) <= 200))),
+    CONSTRAINT report_measurements_unit_check CHECK (((length(unit) >= 1) AND (length(unit) <= 50)))
+);
+
+ALTER TABLE ONLY kastell.report_measurements FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.report_measurements OWNER TO kastell_owner;
+
+--
+-- Name: report_photos; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.report_photos (
+    report_id uuid NOT NULL,
+    document_id uuid NOT NULL,
+    job_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    CONSTRAINT report_photos_position_check CHECK ((("position" >= 1) AND ("position" <= 50)))
+);
+
+ALTER TABLE ONLY kastell.report_photos FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.report_photos OWNER TO kastell_owner;
+
+--
 -- Name: role_permissions; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2380,6 +2617,59 @@ CREATE TABLE kastell.roles (
 ALTER TABLE ONLY kastell.roles FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE kastell.roles OWNER TO kastell_owner;
+
+--
+-- Name: service_reports; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.service_reports (
+    report_id uuid DEFAULT app.uuidv7() NOT NULL,
+    job_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    version integer NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    work_done text DEFAULT ''::text NOT NULL,
+    language text NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    frozen_at timestamp with time zone,
+    frozen_by uuid,
+    pdf_object_key text,
+    pdf_sha256 bytea,
+    signed_at timestamp with time zone,
+    signed_by uuid,
+    signer_name text,
+    signed_how text,
+    signer_ip_hash bytea,
+    signer_ua_hash bytea,
+    shown_sha256 bytea,
+    sealed_object_key text,
+    sealed_sha256 bytea,
+    refused_at timestamp with time zone,
+    refused_by uuid,
+    refusal_comment text,
+    CONSTRAINT service_reports_frozen_is_complete CHECK (((status = 'draft'::text) OR ((frozen_at IS NOT NULL) AND (pdf_object_key IS NOT NULL) AND (pdf_sha256 IS NOT NULL)))),
+    CONSTRAINT service_reports_language_check CHECK ((language = ANY (ARRAY['en'::text, 'de'::text, 'fr'::text, 'it'::text]))),
+    CONSTRAINT service_reports_pdf_object_key_check CHECK ((pdf_object_key ~ '^reports/[0-9a-f-]{36}/[0-9a-f]{32}\.pdf$'::text)),
+    CONSTRAINT service_reports_pdf_sha256_check CHECK ((length(pdf_sha256) = 32)),
+    CONSTRAINT service_reports_refusal_comment_check CHECK (((length(refusal_comment) >= 1) AND (length(refusal_comment) <= 2000))),
+    CONSTRAINT service_reports_refused_is_complete CHECK (((status = 'refused'::text) <= ((refusal_comment IS NOT NULL) AND (refused_at IS NOT NULL)))),
+    CONSTRAINT service_reports_sealed_object_key_check CHECK ((sealed_object_key ~ '^reports/[0-9a-f-]{36}/[0-9a-f]{32}\.pdf$'::text)),
+    CONSTRAINT service_reports_sealed_sha256_check CHECK ((length(sealed_sha256) = 32)),
+    CONSTRAINT service_reports_shown_sha256_check CHECK ((length(shown_sha256) = 32)),
+    CONSTRAINT service_reports_signed_how_check CHECK ((signed_how = ANY (ARRAY['own_device'::text, 'on_site'::text]))),
+    CONSTRAINT service_reports_signed_is_complete CHECK (((signed_at IS NULL) OR ((signed_by IS NOT NULL) AND (signer_name IS NOT NULL) AND (signed_how IS NOT NULL) AND (shown_sha256 = pdf_sha256) AND (sealed_object_key IS NOT NULL) AND (sealed_sha256 IS NOT NULL)))),
+    CONSTRAINT service_reports_signed_state CHECK (((status = 'signed'::text) <= (signed_at IS NOT NULL))),
+    CONSTRAINT service_reports_signer_name_check CHECK (((length(signer_name) >= 1) AND (length(signer_name) <= 200))),
+    CONSTRAINT service_reports_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'frozen'::text, 'signed'::text, 'refused'::text, 'superseded'::text]))),
+    CONSTRAINT service_reports_version_check CHECK (((version >= 1) AND (version <= 1000))),
+    CONSTRAINT service_reports_work_done_check CHECK ((length(work_done) <= 20000))
+);
+
+ALTER TABLE ONLY kastell.service_reports FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.service_reports OWNER TO kastell_owner;
 
 --
 -- Name: service_requests; Type: TABLE; Schema: kastell; Owner: kastell_owner
@@ -2738,6 +3028,13 @@ ALTER TABLE ONLY kastell.document_versions
     ADD CONSTRAINT document_versions_pkey PRIMARY KEY (version_id);
 
 --
+-- Name: documents documents_document_id_job_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_document_id_job_id_key UNIQUE (document_id, job_id);
+
+--
 -- Name: documents documents_document_id_owner_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2864,6 +3161,34 @@ ALTER TABLE ONLY kastell.permissions
     ADD CONSTRAINT permissions_pkey PRIMARY KEY (permission_key);
 
 --
+-- Name: report_measurements report_measurements_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.report_measurements
+    ADD CONSTRAINT report_measurements_pkey PRIMARY KEY (measurement_id);
+
+--
+-- Name: report_measurements report_measurements_report_id_position_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.report_measurements
+    ADD CONSTRAINT report_measurements_report_id_position_key UNIQUE (report_id, "position");
+
+--
+-- Name: report_photos report_photos_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.report_photos
+    ADD CONSTRAINT report_photos_pkey PRIMARY KEY (report_id, document_id);
+
+--
+-- Name: report_photos report_photos_report_id_position_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.report_photos
+    ADD CONSTRAINT report_photos_report_id_position_key UNIQUE (report_id, "position");
+
+--
 -- Name: role_permissions role_permissions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2883,6 +3208,41 @@ ALTER TABLE ONLY kastell.roles
 
 ALTER TABLE ONLY kastell.roles
     ADD CONSTRAINT roles_role_key_key UNIQUE (role_key);
+
+--
+-- Name: service_reports service_reports_job_id_version_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_job_id_version_key UNIQUE (job_id, version);
+
+--
+-- Name: service_reports service_reports_pdf_object_key_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_pdf_object_key_key UNIQUE (pdf_object_key);
+
+--
+-- Name: service_reports service_reports_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_pkey PRIMARY KEY (report_id);
+
+--
+-- Name: service_reports service_reports_report_id_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_report_id_company_id_key UNIQUE (report_id, company_id);
+
+--
+-- Name: service_reports service_reports_sealed_object_key_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_sealed_object_key_key UNIQUE (sealed_object_key);
 
 --
 -- Name: service_requests service_requests_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -3160,6 +3520,12 @@ CREATE INDEX documents_asset_id_idx ON kastell.documents USING btree (asset_id) 
 CREATE INDEX documents_company_id_idx ON kastell.documents USING btree (company_id) WHERE (company_id IS NOT NULL);
 
 --
+-- Name: documents_job_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX documents_job_id_idx ON kastell.documents USING btree (job_id) WHERE (job_id IS NOT NULL);
+
+--
 -- Name: documents_owner_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3268,6 +3634,24 @@ CREATE INDEX passkeys_user_id_idx ON kastell.passkeys USING btree (user_id);
 CREATE INDEX password_history_user_id_idx ON kastell.password_history USING btree (user_id, created_at DESC);
 
 --
+-- Name: report_measurements_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX report_measurements_company_id_idx ON kastell.report_measurements USING btree (company_id);
+
+--
+-- Name: report_photos_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX report_photos_company_id_idx ON kastell.report_photos USING btree (company_id);
+
+--
+-- Name: report_photos_document_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX report_photos_document_id_idx ON kastell.report_photos USING btree (document_id);
+
+--
 -- Name: role_permissions_permission_key_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3284,6 +3668,18 @@ CREATE INDEX roles_company_id_idx ON kastell.roles USING btree (company_id);
 --
 
 CREATE UNIQUE INDEX roles_company_name_key ON kastell.roles USING btree (company_id, lower(name));
+
+--
+-- Name: service_reports_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX service_reports_company_id_idx ON kastell.service_reports USING btree (company_id);
+
+--
+-- Name: service_reports_one_open_per_job; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE UNIQUE INDEX service_reports_one_open_per_job ON kastell.service_reports USING btree (job_id) WHERE (status = ANY (ARRAY['draft'::text, 'frozen'::text]));
 
 --
 -- Name: service_requests_asset_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
@@ -3586,6 +3982,18 @@ CREATE TRIGGER memberships_check_role BEFORE INSERT OR UPDATE ON kastell.members
 CREATE TRIGGER passkeys_changed AFTER INSERT OR DELETE ON kastell.passkeys FOR EACH ROW EXECUTE FUNCTION app.factor_changed();
 
 --
+-- Name: report_measurements report_measurements_check; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER report_measurements_check BEFORE INSERT OR DELETE OR UPDATE ON kastell.report_measurements FOR EACH ROW EXECUTE FUNCTION app.check_report_part_change();
+
+--
+-- Name: report_photos report_photos_check; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER report_photos_check BEFORE INSERT OR DELETE OR UPDATE ON kastell.report_photos FOR EACH ROW EXECUTE FUNCTION app.check_report_part_change();
+
+--
 -- Name: role_permissions role_permissions_deleted; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3602,6 +4010,24 @@ CREATE TRIGGER role_permissions_inserted AFTER INSERT ON kastell.role_permission
 --
 
 CREATE TRIGGER role_permissions_updated AFTER UPDATE ON kastell.role_permissions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION app.role_permissions_changed();
+
+--
+-- Name: service_reports service_reports_check; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER service_reports_check BEFORE INSERT OR DELETE OR UPDATE ON kastell.service_reports FOR EACH ROW EXECUTE FUNCTION app.check_report_change();
+
+--
+-- Name: service_reports service_reports_follow; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER service_reports_follow AFTER INSERT OR UPDATE OF status ON kastell.service_reports FOR EACH ROW EXECUTE FUNCTION app.follow_report();
+
+--
+-- Name: service_reports service_reports_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER service_reports_touch BEFORE UPDATE ON kastell.service_reports FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 --
 -- Name: service_requests service_requests_check_status; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
@@ -3713,6 +4139,13 @@ ALTER TABLE ONLY kastell.documents
 
 ALTER TABLE ONLY kastell.documents
     ADD CONSTRAINT documents_created_by_fkey FOREIGN KEY (created_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: documents documents_job_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.documents
+    ADD CONSTRAINT documents_job_id_fkey FOREIGN KEY (job_id, owner_company_id) REFERENCES kastell.jobs(job_id, company_id);
 
 --
 -- Name: documents documents_owner_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -3862,6 +4295,27 @@ ALTER TABLE ONLY kastell.password_history
     ADD CONSTRAINT password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
 
 --
+-- Name: report_measurements report_measurements_report_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.report_measurements
+    ADD CONSTRAINT report_measurements_report_id_company_id_fkey FOREIGN KEY (report_id, company_id) REFERENCES kastell.service_reports(report_id, company_id);
+
+--
+-- Name: report_photos report_photos_document_id_job_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.report_photos
+    ADD CONSTRAINT report_photos_document_id_job_id_fkey FOREIGN KEY (document_id, job_id) REFERENCES kastell.documents(document_id, job_id);
+
+--
+-- Name: report_photos report_photos_report_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.report_photos
+    ADD CONSTRAINT report_photos_report_id_company_id_fkey FOREIGN KEY (report_id, company_id) REFERENCES kastell.service_reports(report_id, company_id);
+
+--
 -- Name: role_permissions role_permissions_permission_key_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3881,6 +4335,20 @@ ALTER TABLE ONLY kastell.role_permissions
 
 ALTER TABLE ONLY kastell.roles
     ADD CONSTRAINT roles_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: service_reports service_reports_created_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_created_by_fkey FOREIGN KEY (created_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: service_reports service_reports_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_job_id_company_id_fkey FOREIGN KEY (job_id, company_id) REFERENCES kastell.jobs(job_id, company_id);
 
 --
 -- Name: service_requests service_requests_asset_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -4234,10 +4702,22 @@ ALTER TABLE kastell.document_versions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY document_versions_create ON kastell.document_versions FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (status = 'pending'::text)));
 
 --
+-- Name: document_versions document_versions_create_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_create_assigned ON kastell.document_versions FOR INSERT TO kastell_app WITH CHECK (((document_id IN ( SELECT app.assigned_document_ids('documents.upload'::text) AS assigned_document_ids)) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (status = 'pending'::text)));
+
+--
 -- Name: document_versions document_versions_decide; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
 CREATE POLICY document_versions_decide ON kastell.document_versions FOR UPDATE TO kastell_app USING (((status = 'pending'::text) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))))) WITH CHECK ((uploaded_by = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: document_versions document_versions_decide_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_decide_assigned ON kastell.document_versions FOR UPDATE TO kastell_app USING (((status = 'pending'::text) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (document_id IN ( SELECT app.assigned_document_ids('documents.upload'::text) AS assigned_document_ids)))) WITH CHECK ((uploaded_by = ( SELECT app.current_user_id() AS current_user_id)));
 
 --
 -- Name: document_versions document_versions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -4246,16 +4726,35 @@ CREATE POLICY document_versions_decide ON kastell.document_versions FOR UPDATE T
 CREATE POLICY document_versions_read ON kastell.document_versions FOR SELECT TO kastell_app USING (((( SELECT app.has_global('documents.read'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.read'::text) AS company_scope))) AND ((status = 'clean'::text) OR (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)))));
 
 --
+-- Name: document_versions document_versions_read_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_read_assigned ON kastell.document_versions FOR SELECT TO kastell_app USING (((document_id IN ( SELECT app.assigned_document_ids('documents.read'::text) AS assigned_document_ids)) AND ((status = 'clean'::text) OR (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)))));
+
+--
 -- Name: documents; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
 ALTER TABLE kastell.documents ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: documents documents_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_auth ON kastell.documents FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: documents documents_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
 CREATE POLICY documents_create ON kastell.documents FOR INSERT TO kastell_app WITH CHECK (((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: documents documents_create_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_create_assigned ON kastell.documents FOR INSERT TO kastell_app WITH CHECK (((job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('documents.upload'::text) s(job_id, company_id, site_id))) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
 
 --
 -- Name: documents documents_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -4268,6 +4767,13 @@ CREATE POLICY documents_delete ON kastell.documents FOR DELETE TO kastell_app US
 --
 
 CREATE POLICY documents_read ON kastell.documents FOR SELECT TO kastell_app USING ((( SELECT app.has_global('documents.read'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.read'::text) AS company_scope))));
+
+--
+-- Name: documents documents_read_assigned; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_read_assigned ON kastell.documents FOR SELECT TO kastell_app USING ((job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('documents.read'::text) s(job_id, company_id, site_id))));
 
 --
 -- Name: documents documents_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -4413,6 +4919,12 @@ CREATE POLICY job_status_history_read ON kastell.job_status_history FOR SELECT T
 ALTER TABLE kastell.job_status_transitions ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: job_status_transitions job_status_transitions_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_status_transitions_auth ON kastell.job_status_transitions FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: job_status_transitions job_status_transitions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4435,6 +4947,12 @@ CREATE POLICY jobs_auth ON kastell.jobs FOR SELECT TO kastell_auth USING (true);
 --
 
 CREATE POLICY jobs_create ON kastell.jobs FOR INSERT TO kastell_app WITH CHECK ((( SELECT app.has_global('jobs.create'::text) AS has_global) AND (created_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: jobs jobs_follow_report; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY jobs_follow_report ON kastell.jobs FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
 
 --
 -- Name: jobs jobs_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -4536,6 +5054,52 @@ ALTER TABLE kastell.permissions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY permissions_read ON kastell.permissions FOR SELECT TO kastell_app, kastell_auth USING (true);
 
 --
+-- Name: report_measurements; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.report_measurements ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: report_measurements report_measurements_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_measurements_read ON kastell.report_measurements FOR SELECT TO kastell_app USING ((report_id IN ( SELECT r.report_id
+   FROM kastell.service_reports r)));
+
+--
+-- Name: report_measurements report_measurements_write; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_measurements_write ON kastell.report_measurements TO kastell_app USING ((report_id IN ( SELECT r.report_id
+   FROM kastell.service_reports r
+  WHERE app.may_write_report(r.job_id)))) WITH CHECK ((report_id IN ( SELECT r.report_id
+   FROM kastell.service_reports r
+  WHERE app.may_write_report(r.job_id))));
+
+--
+-- Name: report_photos; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.report_photos ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: report_photos report_photos_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_photos_read ON kastell.report_photos FOR SELECT TO kastell_app USING ((report_id IN ( SELECT r.report_id
+   FROM kastell.service_reports r)));
+
+--
+-- Name: report_photos report_photos_write; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_photos_write ON kastell.report_photos TO kastell_app USING ((report_id IN ( SELECT r.report_id
+   FROM kastell.service_reports r
+  WHERE app.may_write_report(r.job_id)))) WITH CHECK ((report_id IN ( SELECT r.report_id
+   FROM kastell.service_reports r
+  WHERE app.may_write_report(r.job_id))));
+
+--
 -- Name: role_permissions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4608,6 +5172,52 @@ CREATE POLICY roles_read ON kastell.roles FOR SELECT TO kastell_app USING (((com
 --
 
 CREATE POLICY roles_update ON kastell.roles FOR UPDATE TO kastell_app USING ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope))) WITH CHECK ((company_id = ( SELECT app.company_scope('custom_roles.manage'::text) AS company_scope)));
+
+--
+-- Name: service_reports; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.service_reports ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: service_reports service_reports_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_reports_create ON kastell.service_reports FOR INSERT TO kastell_app WITH CHECK (((created_by = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('reports.write'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('reports.write'::text) s(job_id, company_id, site_id))))));
+
+--
+-- Name: service_reports service_reports_follow; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_reports_follow ON kastell.service_reports FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: service_reports service_reports_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_reports_read ON kastell.service_reports FOR SELECT TO kastell_app USING ((( SELECT app.has_global('reports.read'::text) AS has_global) OR ((company_id = ( SELECT app.company_scope('reports.read'::text) AS company_scope)) AND (status <> 'draft'::text)) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('reports.read'::text) s(job_id, company_id, site_id)))));
+
+--
+-- Name: service_reports service_reports_sign; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_reports_sign ON kastell.service_reports FOR UPDATE TO kastell_app USING (((status = 'frozen'::text) AND (( SELECT app.has_global('reports.sign'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('reports.sign'::text) AS company_scope))))) WITH CHECK ((( SELECT app.has_global('reports.sign'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('reports.sign'::text) AS company_scope))));
+
+--
+-- Name: service_reports service_reports_supersede; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_reports_supersede ON kastell.service_reports FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: service_reports service_reports_write; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_reports_write ON kastell.service_reports FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('reports.write'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('reports.write'::text) s(job_id, company_id, site_id))))) WITH CHECK ((( SELECT app.has_global('reports.write'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('reports.write'::text) s(job_id, company_id, site_id)))));
 
 --
 -- Name: service_requests; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -4879,6 +5489,13 @@ REVOKE ALL ON FUNCTION app.assigned_asset_ids(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.assigned_asset_ids(permission text) TO kastell_app;
 
 --
+-- Name: FUNCTION assigned_document_ids(permission text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.assigned_document_ids(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assigned_document_ids(permission text) TO kastell_app;
+
+--
 -- Name: FUNCTION assigned_jobs(permission text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -4922,6 +5539,18 @@ REVOKE ALL ON FUNCTION app.check_job_status() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app.check_membership_role() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_report_change(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_report_change() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_report_part_change(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_report_part_change() FROM PUBLIC;
 
 --
 -- Name: FUNCTION check_request_status(); Type: ACL; Schema: app; Owner: kastell_owner
@@ -5103,6 +5732,12 @@ REVOKE ALL ON FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) TO kastell_app;
 
 --
+-- Name: FUNCTION follow_report(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.follow_report() FROM PUBLIC;
+
+--
 -- Name: FUNCTION has_global(permission text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -5117,10 +5752,25 @@ REVOKE ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) TO kastell_app;
 
 --
+-- Name: FUNCTION job_technician_names(job uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.job_technician_names(job uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.job_technician_names(job uuid) TO kastell_app;
+
+--
 -- Name: FUNCTION may_act_for(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
 REVOKE ALL ON FUNCTION app.may_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION may_write_report(job uuid); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.may_write_report(job uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.may_write_report(job uuid) TO kastell_app;
+GRANT ALL ON FUNCTION app.may_write_report(job uuid) TO kastell_auth;
 
 --
 -- Name: FUNCTION memberships_changed(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -5430,6 +6080,13 @@ GRANT ALL ON FUNCTION audit.record_verification(p_ok boolean, p_checked bigint, 
 REVOKE ALL ON FUNCTION audit.refuse_change() FROM PUBLIC;
 
 --
+-- Name: FUNCTION report_seal_event(p_sealed_sha256 text); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+REVOKE ALL ON FUNCTION audit.report_seal_event(p_sealed_sha256 text) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.report_seal_event(p_sealed_sha256 text) TO kastell_app;
+
+--
 -- Name: FUNCTION seq_range(p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
@@ -5611,6 +6268,12 @@ GRANT UPDATE(decided_at) ON TABLE kastell.document_versions TO kastell_app;
 GRANT SELECT,INSERT,DELETE ON TABLE kastell.documents TO kastell_app;
 
 --
+-- Name: COLUMN documents.document_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(document_id) ON TABLE kastell.documents TO kastell_auth;
+
+--
 -- Name: COLUMN documents.title; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5621,6 +6284,12 @@ GRANT UPDATE(title) ON TABLE kastell.documents TO kastell_app;
 --
 
 GRANT UPDATE(kind) ON TABLE kastell.documents TO kastell_app;
+
+--
+-- Name: COLUMN documents.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(job_id) ON TABLE kastell.documents TO kastell_auth;
 
 --
 -- Name: TABLE idempotency_keys; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -5752,6 +6421,7 @@ GRANT INSERT ON TABLE kastell.job_status_history TO kastell_auth;
 --
 
 GRANT SELECT ON TABLE kastell.job_status_transitions TO kastell_app;
+GRANT SELECT ON TABLE kastell.job_status_transitions TO kastell_auth;
 
 --
 -- Name: TABLE jobs; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -5795,6 +6465,7 @@ GRANT INSERT(description),UPDATE(description) ON TABLE kastell.jobs TO kastell_a
 --
 
 GRANT UPDATE(status) ON TABLE kastell.jobs TO kastell_app;
+GRANT UPDATE(status) ON TABLE kastell.jobs TO kastell_auth;
 
 --
 -- Name: COLUMN jobs.planned_start; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -5809,10 +6480,17 @@ GRANT INSERT(planned_start),UPDATE(planned_start) ON TABLE kastell.jobs TO kaste
 GRANT UPDATE(actual_start) ON TABLE kastell.jobs TO kastell_app;
 
 --
+-- Name: COLUMN jobs.report_frozen_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(report_frozen_at) ON TABLE kastell.jobs TO kastell_auth;
+
+--
 -- Name: COLUMN jobs.status_reason; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT UPDATE(status_reason) ON TABLE kastell.jobs TO kastell_app;
+GRANT UPDATE(status_reason) ON TABLE kastell.jobs TO kastell_auth;
 
 --
 -- Name: COLUMN jobs.created_by; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -5902,6 +6580,84 @@ GRANT SELECT ON TABLE kastell.permissions TO kastell_app;
 GRANT SELECT ON TABLE kastell.permissions TO kastell_auth;
 
 --
+-- Name: TABLE report_measurements; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,DELETE ON TABLE kastell.report_measurements TO kastell_app;
+
+--
+-- Name: COLUMN report_measurements.report_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(report_id) ON TABLE kastell.report_measurements TO kastell_app;
+
+--
+-- Name: COLUMN report_measurements.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.report_measurements TO kastell_app;
+
+--
+-- Name: COLUMN report_measurements."position"; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT("position") ON TABLE kastell.report_measurements TO kastell_app;
+
+--
+-- Name: COLUMN report_measurements.quantity; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(quantity) ON TABLE kastell.report_measurements TO kastell_app;
+
+--
+-- Name: COLUMN report_measurements.value; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(value) ON TABLE kastell.report_measurements TO kastell_app;
+
+--
+-- Name: COLUMN report_measurements.unit; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(unit) ON TABLE kastell.report_measurements TO kastell_app;
+
+--
+-- Name: TABLE report_photos; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,DELETE ON TABLE kastell.report_photos TO kastell_app;
+
+--
+-- Name: COLUMN report_photos.report_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(report_id) ON TABLE kastell.report_photos TO kastell_app;
+
+--
+-- Name: COLUMN report_photos.document_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(document_id) ON TABLE kastell.report_photos TO kastell_app;
+
+--
+-- Name: COLUMN report_photos.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(job_id) ON TABLE kastell.report_photos TO kastell_app;
+
+--
+-- Name: COLUMN report_photos.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.report_photos TO kastell_app;
+
+--
+-- Name: COLUMN report_photos."position"; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT("position") ON TABLE kastell.report_photos TO kastell_app;
+
+--
 -- Name: TABLE role_permissions; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5920,6 +6676,152 @@ GRANT SELECT ON TABLE kastell.roles TO kastell_auth;
 --
 
 GRANT UPDATE(name) ON TABLE kastell.roles TO kastell_app;
+
+--
+-- Name: TABLE service_reports; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.service_reports TO kastell_app;
+GRANT SELECT ON TABLE kastell.service_reports TO kastell_auth;
+
+--
+-- Name: COLUMN service_reports.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(job_id) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.version; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(version) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(status) ON TABLE kastell.service_reports TO kastell_app;
+GRANT UPDATE(status) ON TABLE kastell.service_reports TO kastell_auth;
+
+--
+-- Name: COLUMN service_reports.work_done; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(work_done),UPDATE(work_done) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.language; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(language),UPDATE(language) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.created_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(created_by) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.frozen_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(frozen_at) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.frozen_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(frozen_by) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.pdf_object_key; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(pdf_object_key) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.pdf_sha256; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(pdf_sha256) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.signed_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(signed_at) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.signed_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(signed_by) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.signer_name; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(signer_name) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.signed_how; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(signed_how) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.signer_ip_hash; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(signer_ip_hash) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.signer_ua_hash; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(signer_ua_hash) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.shown_sha256; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(shown_sha256) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.sealed_object_key; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(sealed_object_key) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.sealed_sha256; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(sealed_sha256) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.refused_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(refused_at) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.refused_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(refused_by) ON TABLE kastell.service_reports TO kastell_app;
+
+--
+-- Name: COLUMN service_reports.refusal_comment; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(refusal_comment) ON TABLE kastell.service_reports TO kastell_app;
 
 --
 -- Name: TABLE service_requests; Type: ACL; Schema: kastell; Owner: kastell_owner

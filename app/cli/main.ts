@@ -7,10 +7,12 @@ import { applyAuditRetention } from '../audit/retention.ts';
 import { verifyExportDirectory } from '../audit/verify-export.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
-import { connectDatabase } from '../db/client.ts';
+import { connectDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
 import { main as serve } from '../main.ts';
+import { readSealCertificate, certificateDer } from '../reports/seal.ts';
+import { verifyReportPdf } from '../reports/verify-report.ts';
 import { resolveDatabase } from '../server.ts';
 import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
 
@@ -71,14 +73,14 @@ owner
 const audit = program.command('audit').description('The audit trail: verify the chain, export days, check exports offline');
 
 /** Runs `work` with a database connection and the audit service (no background jobs). */
-async function withAudit<T>(work: (service: AuditService) => Promise<T>): Promise<T> {
+async function withAudit<T>(work: (service: AuditService, db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = createLogger({ level: 'warn' });
   const { appUrl, embedded } = await resolveDatabase(config, log);
   const db = connectDatabase(appUrl, { max: 2 });
   const service = await startAuditService({ config: { ...config, jobs: false }, db, log, mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }), sequencer: false });
   try {
-    return await work(service);
+    return await work(service, db);
   } finally {
     await service.stop();
     await db.close();
@@ -164,6 +166,28 @@ audit
     if (outcomes.length === 0) console.log('no audit month is past the 7-year retention period');
     for (const o of outcomes) console.log(o.dropped ? `retired ${o.month} (${o.links} links)` : `kept ${o.month}: ${o.refused}`);
     if (outcomes.some((o) => !o.dropped)) process.exit(1);
+  });
+
+const report = program.command('report').description('Service reports');
+report
+  .command('verify')
+  .argument('<file>', 'a signed report PDF, as downloaded')
+  .option('--certificate <pem>', "the report-sealing certificate to check against (default: this installation's)")
+  .description("Check a signed report offline: its PAdES seal against the report-sealing certificate, and its SHA-256 in a report.signed event of an audit chain that verifies; exit 1 when either fails")
+  .action(async (file: string, options: { certificate?: string }) => {
+    const config = loadConfig();
+    const pdf = readFileSync(file);
+    const certificate = options.certificate
+      ? certificateDer(readFileSync(options.certificate, 'utf8'))
+      : readSealCertificate({ certificatePem: config.reports.sealCertificatePem, keysDir: config.reports.keysDir });
+    const verdict = await withAudit((service, db) => verifyReportPdf(pdf, certificate, db, service));
+    if (verdict.ok) {
+      console.log(`OK: ${file} is the sealed report ${verdict.reportId}, unchanged: the seal verifies (signed ${verdict.signedAt?.toISOString() ?? 'at an unknown time'}) ` +
+        `and its SHA-256 ${verdict.sha256} is in audit link ${verdict.seq} of a chain verified to link ${verdict.chainHead}`);
+    } else {
+      console.error(`REJECTED: ${file} (SHA-256 ${verdict.sha256}): ${verdict.reason}`);
+      process.exit(1);
+    }
   });
 
 program

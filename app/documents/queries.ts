@@ -4,12 +4,12 @@ import type { DocumentKind } from '../config.ts';
 import type { Document, ParentType, Version } from './schema.ts';
 
 type DocumentRow = { document_id: string; owner_company_id: string; company_id: string | null; site_id: string | null;
-  asset_id: string | null; title: string; kind: DocumentKind; created_at: Date };
+  asset_id: string | null; job_id: string | null; title: string; kind: DocumentKind; created_at: Date };
 type VersionRow = { version_id: string; document_id: string; owner_company_id: string; file_name: string; status: Version['status'];
   reason: string | null; detected_type: string | null; size: string | null; sha256: Buffer | null; uploaded_by: string | null;
   created_at: Date; object_key: string | null };
 
-const documentColumns = 'document_id, owner_company_id, company_id, site_id, asset_id, title, kind, created_at';
+const documentColumns = 'document_id, owner_company_id, company_id, site_id, asset_id, job_id, title, kind, created_at';
 const versionColumns = 'version_id, document_id, owner_company_id, file_name, status, reason, detected_type, size, sha256, uploaded_by, created_at, object_key';
 
 export const presentVersion = (row: VersionRow): Version => ({
@@ -27,7 +27,8 @@ export const presentVersion = (row: VersionRow): Version => ({
 
 export const presentDocument = (row: DocumentRow, versions: VersionRow[]): Document => {
   const parent = row.company_id ? { type: 'company' as const, id: row.company_id }
-    : row.site_id ? { type: 'site' as const, id: row.site_id } : { type: 'asset' as const, id: row.asset_id! };
+    : row.site_id ? { type: 'site' as const, id: row.site_id }
+    : row.asset_id ? { type: 'asset' as const, id: row.asset_id } : { type: 'job' as const, id: row.job_id! };
   const presented = versions.map(presentVersion);
   return {
     documentId: row.document_id,
@@ -41,7 +42,7 @@ export const presentDocument = (row: DocumentRow, versions: VersionRow[]): Docum
   };
 };
 
-const parentColumn = { company: 'company_id', site: 'site_id', asset: 'asset_id' } as const;
+const parentColumn = { company: 'company_id', site: 'site_id', asset: 'asset_id', job: 'job_id' } as const;
 
 async function withVersions(tx: Tx, rows: DocumentRow[]): Promise<Document[]> {
   if (rows.length === 0) return [];
@@ -65,16 +66,17 @@ export async function findDocument(tx: Tx, documentId: string): Promise<Document
 export async function findParentCompany(tx: Tx, parent: ParentType, parentId: string): Promise<string | undefined> {
   const [row] = parent === 'company' ? await tx`select company_id from companies where company_id = ${parentId}`
     : parent === 'site' ? await tx`select company_id from sites where site_id = ${parentId}`
-    : await tx`select company_id from assets where asset_id = ${parentId}`;
+    : parent === 'asset' ? await tx`select company_id from assets where asset_id = ${parentId}`
+    : await tx`select company_id from jobs where job_id = ${parentId}`;
   return row?.company_id as string | undefined;
 }
 
 export async function createDocument(tx: Tx, audit: Audit, input: { parent: ParentType; parentId: string; companyId: string;
   title: string; kind: DocumentKind; userId: string }): Promise<string> {
   const [row] = await tx`
-    insert into documents (owner_company_id, company_id, site_id, asset_id, title, kind, created_by)
+    insert into documents (owner_company_id, company_id, site_id, asset_id, job_id, title, kind, created_by)
     values (${input.companyId}, ${input.parent === 'company' ? input.parentId : null}, ${input.parent === 'site' ? input.parentId : null},
-      ${input.parent === 'asset' ? input.parentId : null}, ${input.title}, ${input.kind}, ${input.userId})
+      ${input.parent === 'asset' ? input.parentId : null}, ${input.parent === 'job' ? input.parentId : null}, ${input.title}, ${input.kind}, ${input.userId})
     returning document_id`;
   await audit(tx, { action: 'document.created', entityType: 'document', entityId: row!.document_id, companyId: input.companyId,
     detail: { parent: input.parent, parentId: input.parentId, kind: input.kind } });

@@ -26,6 +26,7 @@ const parents: Array<{ type: ParentType; segment: string; param: string }> = [
   { type: 'company', segment: 'companies', param: 'companyId' },
   { type: 'site', segment: 'sites', param: 'siteId' },
   { type: 'asset', segment: 'assets', param: 'assetId' },
+  { type: 'job', segment: 'jobs', param: 'jobId' },
 ];
 
 /** The public share-link page is served with no-referrer, so its form arrives with "Origin: null" (app/app.tsx). */
@@ -33,7 +34,7 @@ export const acceptsNullOrigin = (path: string) => /^\/s\/[A-Za-z0-9_-]{43}$/.te
 
 /** The routes that stream their own body (app/app.tsx exempts them from the 1 MiB limit and the CSRF body read). */
 export function streamsOwnBody(method: string, path: string): boolean {
-  return method === 'POST' && /^(\/api\/v1)?\/((companies|sites|assets)\/[^/]+\/documents|documents\/[^/]+\/versions)$/.test(path);
+  return method === 'POST' && /^(\/api\/v1)?\/((companies|sites|assets|jobs)\/[^/]+\/documents|documents\/[^/]+\/versions)$/.test(path);
 }
 
 export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {

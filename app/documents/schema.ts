@@ -34,7 +34,7 @@ export type Version = z.infer<typeof versionSchema>;
 export const documentSchema = z.object({
   documentId: z.uuid(),
   companyId: z.uuid(),
-  parent: z.object({ type: z.enum(['company', 'site', 'asset']), id: z.uuid() }),
+  parent: z.object({ type: z.enum(['company', 'site', 'asset', 'job']), id: z.uuid() }),
   title: z.string(),
   kind: documentKindSchema,
   createdAt: z.iso.datetime(),

@@ -231,6 +231,7 @@ function JobPage(props: {
         {site?.city ? ` — ${site.city}` : ''}</p>
       <p>{t('jobs.plannedStart')}: {formatWhen(job.plannedStart)} · {t('jobs.actualStart')}: {formatWhen(job.actualStart)}</p>
       {job.requestId ? <p><a href={`/requests/${job.requestId}`}>{t('jobs.request')}</a></p> : null}
+      {can('reports.read') ? <p><a class="button" href={`/jobs/${job.jobId}/report`}>{t('reports.title')}</a></p> : null}
       {job.description ? <p class="prose">{job.description}</p> : null}
       {job.assetIds.length > 0 ? (<><h2>{t('jobs.assets')}</h2><ul>{job.assetIds.map((id) => <li><a href={`/assets/${id}`}>{id.slice(-8)}</a></li>)}</ul></>) : null}
       {props.issues.length > 0 ? (

@@ -1,9 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { assertObjectKey, type DocumentStore } from './store.ts';
+import { assertObjectKey, keptPrefix, KeptObjectError, type DocumentStore } from './store.ts';
 
 export function createLocalDiskStore(root: string): DocumentStore {
   const pathOf = (key: string) => {
@@ -19,7 +19,15 @@ export function createLocalDiskStore(root: string): DocumentStore {
       const partial = `${target}.${randomUUID()}.partial`;
       try {
         await pipeline(body, createWriteStream(partial, { mode: 0o600 }));
-        await rename(partial, target);
+        if (key.startsWith(keptPrefix)) {
+          // link() fails on an existing name where rename() would replace it
+          await link(partial, target).catch((error: NodeJS.ErrnoException) => {
+            throw error.code === 'EEXIST' ? new KeptObjectError(key, 'overwrite') : error;
+          });
+          await rm(partial, { force: true });
+        } else {
+          await rename(partial, target);
+        }
       } catch (error) {
         await rm(partial, { force: true });
         throw error;
@@ -39,6 +47,7 @@ export function createLocalDiskStore(root: string): DocumentStore {
       }
     },
     async remove(key) {
+      if (key.startsWith(keptPrefix)) throw new KeptObjectError(key, 'delete');
       await rm(pathOf(key), { force: true });
     },
     async ping() {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config.ts';
-import { assertObjectKey, type DocumentStore } from './store.ts';
+import { assertObjectKey, keptPrefix, KeptObjectError, type DocumentStore } from './store.ts';
 
 type S3Config = Extract<Config['storage'], { kind: 's3' }>;
 
@@ -26,6 +26,8 @@ export function createS3Store(config: S3Config): DocumentStore {
     kind: 's3',
     async put(key, body: Readable, size?: number) {
       assertObjectKey(key);
+      // keys are random; the check makes an overwrite of a kept PDF an error, not a silent replace
+      if (key.startsWith(keptPrefix) && (await client.statObject(bucket, key).then(() => true, () => false))) throw new KeptObjectError(key, 'overwrite');
       if (size !== undefined) {
         await client.putObject(bucket, key, body, size);
       } else {
@@ -57,6 +59,7 @@ export function createS3Store(config: S3Config): DocumentStore {
     },
     async remove(key) {
       assertObjectKey(key);
+      if (key.startsWith(keptPrefix)) throw new KeptObjectError(key, 'delete');
       await client.removeObject(bucket, key);
     },
     async ping() {

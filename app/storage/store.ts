@@ -17,6 +17,19 @@ export interface DocumentStore {
   ping(): Promise<void>;
 }
 
+/**
+ * Report PDFs (frozen and sealed) are kept: no adapter overwrites or deletes
+ * an object under this prefix, so a stored PDF stays the one its hash in the
+ * database and the audit chain names.
+ */
+export const keptPrefix = 'reports/';
+
+export class KeptObjectError extends Error {
+  constructor(key: string, action: 'overwrite' | 'delete') {
+    super(`${key} is kept: the application does not ${action} report PDFs`);
+  }
+}
+
 /** Object keys are ours (UUIDs and fixed words), never user file names. */
 export function assertObjectKey(key: string): void {
   if (!/^[a-z0-9][a-z0-9/_.-]{0,250}$/.test(key) || key.includes('..')) {
