@@ -33,6 +33,8 @@ import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { inviteRoutes } from './invites/routes.tsx';
 import { jobRoutes } from './jobs/routes.tsx';
+import { messageRoutes } from './messages/routes.tsx';
+import { notificationRoutes } from './notifications/routes.tsx';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { requestRoutes } from './requests/routes.tsx';
 import { setupRoutes } from './setup/routes.tsx';
@@ -53,6 +55,7 @@ export interface AppDeps {
 const features = [
   homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes,
+  messageRoutes, notificationRoutes,
 ];
 
 const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url));

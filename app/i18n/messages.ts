@@ -6,6 +6,7 @@ import { accountDe, accountEn, accountFr, accountIt } from './account.ts';
 import { assetsDe, assetsEn, assetsFr, assetsIt } from './assets.ts';
 import { auditDe, auditEn, auditFr, auditIt } from './audit.ts';
 import { commonDe, commonEn, commonFr, commonIt } from './common.ts';
+import { conversationDe, conversationEn, conversationFr, conversationIt } from './conversation.ts';
 import { companiesDe, companiesEn, companiesFr, companiesIt } from './companies.ts';
 import { documentsDe, documentsEn, documentsFr, documentsIt } from './documents.ts';
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
@@ -29,11 +30,12 @@ export const areas = {
   audit: { en: auditEn, de: auditDe, fr: auditFr, it: auditIt },
   service: { en: serviceEn, de: serviceDe, fr: serviceFr, it: serviceIt },
   documents: { en: documentsEn, de: documentsDe, fr: documentsFr, it: documentsIt },
+  conversation: { en: conversationEn, de: conversationDe, fr: conversationFr, it: conversationIt },
 } as const;
 
 export const en = {
   ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
-  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn,
+  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...conversationEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -41,15 +43,15 @@ export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
   ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
-  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe,
+  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...conversationDe,
 };
 
 export const fr: Messages = {
   ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
-  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr,
+  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...conversationFr,
 };
 
 export const it: Messages = {
   ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
-  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt,
+  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...conversationIt,
 };
