@@ -1,6 +1,6 @@
 // app/messages: messages on a job between the customer and the operator, and internal notes only the operator's
 // side (and the job's technicians) read — the customer's read policy leaves them out; read marks per user and job.
-import { customerRoles, created, type FeatureKit, type RoleKey } from './kit.ts';
+import { customerRoles, created, rolledBack, type FeatureKit, type RoleKey } from './kit.ts';
 
 /** The RLS world's jobs (the jobs kit's): jobA in A (assigned to users.technician), jobB in B. */
 const seeded = { jobA: '', jobB: '' };
@@ -48,21 +48,21 @@ export const messages: FeatureKit = {
           },
         },
         writes: [
-          { name: 'write on the job of A', work: (tx) => tx`insert into job_messages (job_id, company_id, body) values (${jobA}, ${A}, 'M') returning 1`,
+          { name: 'write on the job of A', work: rolledBack((tx) => tx`insert into job_messages (job_id, company_id, body) values (${jobA}, ${A}, 'M') returning 1`),
             allowed: ['owner', 'admin', 'dispatcher', 'support', 'technician', 'customer_admin', 'customer_member'] },
-          { name: 'write an internal note on the job of A', work: (tx) => tx`insert into job_messages (job_id, company_id, body, internal) values (${jobA}, ${A}, 'N', true) returning 1`,
+          { name: 'write an internal note on the job of A', work: rolledBack((tx) => tx`insert into job_messages (job_id, company_id, body, internal) values (${jobA}, ${A}, 'N', true) returning 1`),
             allowed: ['owner', 'admin', 'dispatcher', 'support', 'technician'] },
-          { name: 'write on the job of B', work: (tx) => tx`insert into job_messages (job_id, company_id, body) values (${jobB}, ${B}, 'M') returning 1`,
+          { name: 'write on the job of B', work: rolledBack((tx) => tx`insert into job_messages (job_id, company_id, body) values (${jobB}, ${B}, 'M') returning 1`),
             allowed: ['owner', 'admin', 'dispatcher', 'support'] },
           { name: 'change a message', work: (tx) => tx`update job_messages set body = 'forged' returning 1`, allowed: [] },
           { name: 'delete a message', work: (tx) => tx`delete from job_messages returning 1`, allowed: [] },
           { name: 'mark the job of A read', allowed: roles.filter(seesJobA),
-            work: (tx) => tx`insert into job_message_reads (job_id, company_id, read_up_to) values (${jobA}, ${A}, now())
-              on conflict (user_id, job_id) do update set read_up_to = excluded.read_up_to returning 1` },
+            work: rolledBack((tx) => tx`insert into job_message_reads (job_id, company_id, read_up_to) values (${jobA}, ${A}, now())
+              on conflict (user_id, job_id) do update set read_up_to = excluded.read_up_to returning 1`) },
           { name: 'mark the job of B read', allowed: globalReaders,
-            work: (tx) => tx`insert into job_message_reads (job_id, company_id, read_up_to) values (${jobB}, ${B}, now())
-              on conflict (user_id, job_id) do update set read_up_to = excluded.read_up_to returning 1` },
-          { name: "move B admin's read mark", work: (tx) => tx`update job_message_reads set read_up_to = now() where job_id = ${jobB} returning 1`,
+            work: rolledBack((tx) => tx`insert into job_message_reads (job_id, company_id, read_up_to) values (${jobB}, ${B}, now())
+              on conflict (user_id, job_id) do update set read_up_to = excluded.read_up_to returning 1`) },
+          { name: "move B admin's read mark", work: (tx) => tx`update job_message_reads set read_up_to = now() where user_id = ${world.adminOfB.userId} returning 1`,
             allowed: [], outcome: 'no rows' },
         ],
       };
