@@ -74,7 +74,7 @@ export const conversationDe = {
   'notifications.markAllRead': 'Alle als gelesen markieren',
   'notifications.unreadMessages': 'Ungelesene Nachrichten',
   'notifications.preferences': 'Einstellungen für Benachrichtigungen',
-  'notifications.kind': 'Was',
+  'notifications.kind': 'Art',
   'notifications.inApp': 'Im Portal',
   'notifications.email': 'Per E-Mail',
   'notifications.emailLocale': 'Sprache der E-Mails',

@@ -61,7 +61,7 @@ export function messageRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     const user = requirePermission(c, 'messages.write');
     const jobId = idParam(c, 'jobId');
     const fields = await readFormFields(c);
-    const parsed = messageInputSchema.safeParse({ body: fields.body, internal: fields.internal === 'on' });
+    const parsed = messageInputSchema.safeParse({ body: fields.body, internal: fields.internal === '1' });
     if (!parsed.success) {
       if (!(await db.withPrincipal(user, (tx) => findConversation(tx, jobId)))) throw notFound();
       const t = c.get('t');

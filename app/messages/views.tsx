@@ -50,7 +50,7 @@ export function MessageForm(props: { c: Context<AppEnv>; user: SessionUser; jobI
       <p class="field"><label for="message-body">{t('messages.body')}</label>
         <textarea id="message-body" name="body" rows={4} maxlength={5000} required>{props.draft ?? ''}</textarea></p>
       {props.user.side === 'operator' ? (
-        <p class="field check"><label><input type="checkbox" name="internal" value="on" /> {t('messages.internal')}</label>
+        <p class="field check"><label><input type="checkbox" name="internal" value="1" /> {t('messages.internal')}</label>
           <small>{t('messages.internalHint')}</small></p>
       ) : null}
       <button type="submit">{t('messages.send')}</button>

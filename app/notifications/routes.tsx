@@ -112,8 +112,8 @@ export function notificationRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
             {current.preferences.map((p) => (
               <tr>
                 <th scope="row">{t(`notifications.kind.${p.kind}`)}</th>
-                <td><label><input type="checkbox" name={`${p.kind}.inApp`} value="on" checked={p.inApp} /> {t('notifications.inApp')}</label></td>
-                <td><label><input type="checkbox" name={`${p.kind}.email`} value="on" checked={p.email} /> {t('notifications.email')}</label></td>
+                <td><label><input type="checkbox" name={`${p.kind}.inApp`} value="1" checked={p.inApp} /> {t('notifications.inApp')}</label></td>
+                <td><label><input type="checkbox" name={`${p.kind}.email`} value="1" checked={p.email} /> {t('notifications.email')}</label></td>
               </tr>
             ))}
           </tbody>
@@ -135,7 +135,7 @@ export function notificationRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     const user = requireUser(c);
     const fields = await readFormFields(c);
     const input = preferencesInputSchema.parse({
-      preferences: notificationKinds.map((kind) => ({ kind, inApp: fields[`${kind}.inApp`] === 'on', email: fields[`${kind}.email`] === 'on' })),
+      preferences: notificationKinds.map((kind) => ({ kind, inApp: fields[`${kind}.inApp`] === '1', email: fields[`${kind}.email`] === '1' })),
       emailLocale: isLocale(fields.emailLocale) ? fields.emailLocale : null,
     });
     await db.withPrincipal(user, (tx) => savePreferences(tx, auditFor(c), user.userId, input));

@@ -100,7 +100,7 @@ export const messages: FeatureKit = {
       },
       'POST /jobs/:jobId/messages': {
         action: 'message.note_added',
-        run: (w) => w.owner.postForm(`/jobs/${w.ids.job}/messages`, { body: 'Customer prefers mornings', internal: 'on' }),
+        run: (w) => w.owner.postForm(`/jobs/${w.ids.job}/messages`, { body: 'Customer prefers mornings', internal: '1' }),
       },
     },
     exempt: {

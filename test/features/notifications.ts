@@ -76,7 +76,7 @@ export const notifications: FeatureKit = {
       },
       'POST /notifications/preferences': {
         action: 'notifications.preferences_changed',
-        run: (w) => w.owner.postForm('/notifications/preferences', { 'message_received.inApp': 'on', emailLocale: 'fr' }),
+        run: (w) => w.owner.postForm('/notifications/preferences', { 'message_received.inApp': '1', emailLocale: 'fr' }),
       },
     },
     exempt: {

@@ -84,7 +84,7 @@ test('customer and operator exchange messages; the internal note stays on the op
   // the assigned technician reads everything on the job, the note included; and writes on it
   const techSees = (await tc.get(`/api/v1/jobs/${job}/messages`)).json();
   assert.deepEqual(techSees.messages.map((m: { internal: boolean }) => m.internal), [false, false, true]);
-  const form = await tc.postForm(`/jobs/${job}/messages`, { body: 'On my way', internal: 'on' });
+  const form = await tc.postForm(`/jobs/${job}/messages`, { body: 'On my way', internal: '1' });
   assert.equal(form.status, 303, form.text);
   assert.equal((await tc.get(`/jobs/${job}`)).text.includes('On my way'), true);
   assert.ok(!(await c.get(`/api/v1/jobs/${job}/messages`)).text.includes('On my way'), "the technician's note is internal too");
