@@ -33,6 +33,8 @@ import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { inviteRoutes } from './invites/routes.tsx';
 import { jobRoutes } from './jobs/routes.tsx';
+import { messageRoutes } from './messages/routes.tsx';
+import { notificationRoutes } from './notifications/routes.tsx';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { reportPhotoPath, reportRoutes } from './reports/routes.tsx';
 import { requestRoutes } from './requests/routes.tsx';
@@ -54,6 +56,7 @@ export interface AppDeps {
 const features = [
   homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
+  messageRoutes, notificationRoutes,
 ];
 
 /** Uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts). */

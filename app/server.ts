@@ -10,6 +10,7 @@ import { startAuditService, type AuditService } from './audit/service.ts';
 import type { ApiRegistry } from './http/api.ts';
 import { createApp } from './app.tsx';
 import { createMailer } from './mail/mailer.ts';
+import { startNotificationMailer, type NotificationMailer } from './notifications/deliver-mail.ts';
 import type { Logger } from './log.ts';
 import { createSetupLink, ownerExists } from './setup/setup-link.ts';
 import { createDocumentStore } from './storage/open-store.ts';
@@ -21,6 +22,8 @@ export interface RunningServer {
   audit: AuditService;
   /** the declared /api/v1 routes (tests walk them) */
   api: ApiRegistry;
+  /** sends notification e-mails after their transaction commits */
+  notificationMail: NotificationMailer;
 }
 
 /** Database URLs: the configured ones, or the embedded default's (migrated on start). */
@@ -53,6 +56,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const audit = await startAuditService({ config, db, log, mailer });
   const { app, api } = createApp({ config, db, store, log, audit, mailer });
+  const notificationMail = await startNotificationMailer({ config, db, mailer, log });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s as Server));
   });
@@ -73,10 +77,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         server.close(() => resolve());
         server.closeIdleConnections?.();
       });
+      await notificationMail.stop();
       await audit.stop();
       await stopDatabase();
     },
     audit,
     api,
+    notificationMail,
   };
 }

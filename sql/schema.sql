@@ -480,6 +480,33 @@ $$;
 ALTER FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) OWNER TO kastell_auth;
 
 --
+-- Name: claim_notification_mails(integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.claim_notification_mails(p_limit integer) RETURNS TABLE(notification_id uuid, email text, locale text, kind text, job_id uuid, request_id uuid)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with claimed as (
+    update kastell.notifications n set mail_status = 'sending', mail_claimed_at = pg_catalog.now()
+    where n.notification_id in (
+      select c.notification_id from kastell.notifications c
+      where c.mail_status = 'pending'
+         or (c.mail_status = 'sending' and c.mail_claimed_at < pg_catalog.now() - interval '10 minutes')
+      order by c.created_at
+      limit p_limit
+      for update skip locked)
+    returning n.notification_id, n.user_id, n.kind, n.job_id, n.request_id
+  )
+  select c.notification_id, u.email, coalesce(u.locale, o.default_locale), c.kind, c.job_id, c.request_id
+  from claimed c
+  join kastell.users u on u.user_id = c.user_id
+  cross join kastell.organisation o
+$$;
+
+ALTER FUNCTION app.claim_notification_mails(p_limit integer) OWNER TO kastell_auth;
+
+--
 -- Name: claim_setup_token(bytea, text, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -885,6 +912,23 @@ $$;
 ALTER FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) OWNER TO kastell_auth;
 
 --
+-- Name: finish_notification_mail(uuid, boolean); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.finish_notification_mail(p_notification_id uuid, p_sent boolean) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  update kastell.notifications set
+    mail_status = case when p_sent then 'sent' when mail_attempts + 1 >= 5 then 'failed' else 'pending' end,
+    mail_attempts = mail_attempts + case when p_sent then 0 else 1 end,
+    mail_sent_at = case when p_sent then pg_catalog.now() end
+  where notification_id = p_notification_id and mail_status = 'sending'
+$$;
+
+ALTER FUNCTION app.finish_notification_mail(p_notification_id uuid, p_sent boolean) OWNER TO kastell_auth;
+
+--
 -- Name: follow_report(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1020,6 +1064,86 @@ end
 $$;
 
 ALTER FUNCTION app.memberships_changed() OWNER TO kastell_auth;
+
+--
+-- Name: notify(text, uuid, uuid, text[], uuid[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.notify(p_kind text, p_job_id uuid, p_request_id uuid, p_audiences text[], p_user_ids uuid[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_permission text;
+  v_company uuid;
+  v_audiences text[] := coalesce(p_audiences, case when p_user_ids is not null then array['customer', 'operator'] end, '{}');
+  v_count integer;
+begin
+  select k.permission_key into v_permission from kastell.notification_kinds k where k.kind = p_kind;
+  if not found then
+    raise exception 'unknown notification kind %', p_kind using errcode = '22023';
+  end if;
+  if (p_job_id is null) = (p_request_id is null) then
+    raise exception 'a notification is about one job or one request' using errcode = '22023';
+  end if;
+  if p_job_id is not null then
+    select j.company_id into v_company from kastell.jobs j
+    where j.job_id = p_job_id
+      and (app.has_global('jobs.read') or j.company_id = app.company_scope('jobs.read')
+           or j.job_id in (select s.job_id from app.assigned_jobs('jobs.read') s));
+  else
+    select r.company_id into v_company from kastell.service_requests r
+    where r.request_id = p_request_id
+      and (app.has_global('requests.read') or r.company_id = app.company_scope('requests.read'));
+  end if;
+  if v_company is null then
+    raise exception 'nothing to notify about: the job or request is not visible' using errcode = '42501';
+  end if;
+
+  with holders as (
+    -- active memberships with the role's permissions
+    select m.user_id, m.company_id, rp.permission_key, rp.scope
+    from kastell.memberships m
+    join kastell.users u on u.user_id = m.user_id
+    join kastell.role_permissions rp on rp.role_id = m.role_id
+    where u.status = 'active' and (m.expires_at is null or m.expires_at > pg_catalog.now())
+  ), audience as (
+    select h.user_id from holders h
+    where 'customer' = any (v_audiences) and h.company_id = v_company
+      and h.permission_key = v_permission and h.scope = 'company'
+    union
+    select h.user_id from holders h
+    join kastell.job_assignments a on a.technician_id = h.user_id and a.job_id = p_job_id
+    where ('technicians' = any (v_audiences) or 'operator' = any (v_audiences))
+      and h.company_id is null and h.permission_key = v_permission and h.scope = 'company'
+    union
+    select h.user_id from holders h
+    where 'operator' = any (v_audiences) and h.company_id is null
+      and h.permission_key = v_permission and h.scope = 'global'
+      and exists (select 1 from holders runs where runs.user_id = h.user_id and runs.scope = 'global'
+                  and runs.permission_key = case when p_job_id is not null then 'jobs.assign' else 'requests.update' end)
+  ), recipients as (
+    select a.user_id, coalesce(p.in_app, true) as in_app, coalesce(p.email, true) as email
+    from audience a
+    left join kastell.notification_preferences p on p.user_id = a.user_id and p.kind = p_kind
+    where a.user_id is distinct from app.current_user_id()
+      and (p_user_ids is null or a.user_id = any (p_user_ids))
+      and exists (select 1 from holders h where h.user_id = a.user_id and h.permission_key = 'notifications.read')
+  )
+  insert into kastell.notifications (user_id, kind, company_id, job_id, request_id, actor_id, in_app, mail_status)
+  select r.user_id, p_kind, v_company, p_job_id, p_request_id, app.current_user_id(), r.in_app,
+         case when r.email then 'pending' else 'none' end
+  from recipients r
+  where r.in_app or r.email;
+  get diagnostics v_count = row_count;
+  if v_count > 0 then
+    perform pg_catalog.pg_notify('kastell_notification_mail', '');
+  end if;
+  return v_count;
+end
+$$;
+
+ALTER FUNCTION app.notify(p_kind text, p_job_id uuid, p_request_id uuid, p_audiences text[], p_user_ids uuid[]) OWNER TO kastell_auth;
 
 --
 -- Name: owner_exists(); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -2393,6 +2517,47 @@ ALTER TABLE ONLY kastell.job_assignments FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.job_assignments OWNER TO kastell_owner;
 
 --
+-- Name: job_message_reads; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.job_message_reads (
+    user_id uuid DEFAULT app.current_user_id() NOT NULL,
+    job_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    read_up_to timestamp with time zone NOT NULL
+);
+
+ALTER TABLE ONLY kastell.job_message_reads FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.job_message_reads OWNER TO kastell_owner;
+
+--
+-- Name: job_messages; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.job_messages (
+    message_id uuid DEFAULT app.uuidv7() NOT NULL,
+    job_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    internal boolean DEFAULT false NOT NULL,
+    body text NOT NULL,
+    author_id uuid DEFAULT app.current_user_id(),
+    author_side text DEFAULT 
+CASE
+    WHEN (app.current_company_id() IS NULL) THEN 'operator'::text
+    ELSE 'customer'::text
+END NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_messages_author_side_check CHECK ((author_side = ANY (ARRAY['operator'::text, 'customer'::text]))),
+    CONSTRAINT job_messages_body_check CHECK (((length(body) >= 1) AND (length(body) <= 5000))),
+    CONSTRAINT job_messages_check CHECK (((NOT internal) OR (author_side = 'operator'::text)))
+);
+
+ALTER TABLE ONLY kastell.job_messages FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.job_messages OWNER TO kastell_owner;
+
+--
 -- Name: job_status_history; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2470,6 +2635,62 @@ CREATE TABLE kastell.memberships (
 ALTER TABLE ONLY kastell.memberships FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE kastell.memberships OWNER TO kastell_owner;
+
+--
+-- Name: notification_kinds; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.notification_kinds (
+    kind text NOT NULL,
+    permission_key text NOT NULL
+);
+
+ALTER TABLE ONLY kastell.notification_kinds FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.notification_kinds OWNER TO kastell_owner;
+
+--
+-- Name: notification_preferences; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.notification_preferences (
+    user_id uuid DEFAULT app.current_user_id() NOT NULL,
+    kind text NOT NULL,
+    in_app boolean DEFAULT true NOT NULL,
+    email boolean DEFAULT true NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY kastell.notification_preferences FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.notification_preferences OWNER TO kastell_owner;
+
+--
+-- Name: notifications; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.notifications (
+    notification_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    kind text NOT NULL,
+    company_id uuid NOT NULL,
+    job_id uuid,
+    request_id uuid,
+    actor_id uuid,
+    in_app boolean NOT NULL,
+    read_at timestamp with time zone,
+    mail_status text NOT NULL,
+    mail_attempts integer DEFAULT 0 NOT NULL,
+    mail_claimed_at timestamp with time zone,
+    mail_sent_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notifications_check CHECK (((job_id IS NULL) <> (request_id IS NULL))),
+    CONSTRAINT notifications_mail_status_check CHECK ((mail_status = ANY (ARRAY['none'::text, 'pending'::text, 'sending'::text, 'sent'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY kastell.notifications FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.notifications OWNER TO kastell_owner;
 
 --
 -- Name: organisation; Type: TABLE; Schema: kastell; Owner: kastell_owner
@@ -3084,6 +3305,20 @@ ALTER TABLE ONLY kastell.job_assignments
     ADD CONSTRAINT job_assignments_pkey PRIMARY KEY (job_id, technician_id);
 
 --
+-- Name: job_message_reads job_message_reads_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_message_reads
+    ADD CONSTRAINT job_message_reads_pkey PRIMARY KEY (user_id, job_id);
+
+--
+-- Name: job_messages job_messages_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_messages
+    ADD CONSTRAINT job_messages_pkey PRIMARY KEY (message_id);
+
+--
 -- Name: job_status_history job_status_history_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3124,6 +3359,27 @@ ALTER TABLE ONLY kastell.memberships
 
 ALTER TABLE ONLY kastell.memberships
     ADD CONSTRAINT memberships_user_id_key UNIQUE (user_id);
+
+--
+-- Name: notification_kinds notification_kinds_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notification_kinds
+    ADD CONSTRAINT notification_kinds_pkey PRIMARY KEY (kind);
+
+--
+-- Name: notification_preferences notification_preferences_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notification_preferences
+    ADD CONSTRAINT notification_preferences_pkey PRIMARY KEY (user_id, kind);
+
+--
+-- Name: notifications notifications_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifications
+    ADD CONSTRAINT notifications_pkey PRIMARY KEY (notification_id);
 
 --
 -- Name: organisation organisation_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -3574,6 +3830,36 @@ CREATE INDEX job_assignments_company_id_idx ON kastell.job_assignments USING btr
 CREATE INDEX job_assignments_technician_id_idx ON kastell.job_assignments USING btree (technician_id);
 
 --
+-- Name: job_message_reads_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_message_reads_company_id_idx ON kastell.job_message_reads USING btree (company_id);
+
+--
+-- Name: job_message_reads_job_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_message_reads_job_id_idx ON kastell.job_message_reads USING btree (job_id);
+
+--
+-- Name: job_messages_author_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_messages_author_id_idx ON kastell.job_messages USING btree (author_id);
+
+--
+-- Name: job_messages_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_messages_company_id_idx ON kastell.job_messages USING btree (company_id);
+
+--
+-- Name: job_messages_job_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX job_messages_job_id_idx ON kastell.job_messages USING btree (job_id, created_at);
+
+--
 -- Name: job_status_history_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3620,6 +3906,42 @@ CREATE INDEX memberships_company_id_idx ON kastell.memberships USING btree (comp
 --
 
 CREATE INDEX memberships_role_id_idx ON kastell.memberships USING btree (role_id);
+
+--
+-- Name: notifications_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifications_company_id_idx ON kastell.notifications USING btree (company_id);
+
+--
+-- Name: notifications_job_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifications_job_id_idx ON kastell.notifications USING btree (job_id);
+
+--
+-- Name: notifications_mail_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifications_mail_idx ON kastell.notifications USING btree (created_at) WHERE (mail_status = ANY (ARRAY['pending'::text, 'sending'::text]));
+
+--
+-- Name: notifications_request_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifications_request_id_idx ON kastell.notifications USING btree (request_id);
+
+--
+-- Name: notifications_unread_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifications_unread_idx ON kastell.notifications USING btree (user_id) WHERE ((read_at IS NULL) AND in_app);
+
+--
+-- Name: notifications_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifications_user_id_idx ON kastell.notifications USING btree (user_id, created_at DESC);
 
 --
 -- Name: passkeys_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
@@ -3976,6 +4298,12 @@ CREATE TRIGGER memberships_changed AFTER DELETE OR UPDATE ON kastell.memberships
 CREATE TRIGGER memberships_check_role BEFORE INSERT OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.check_membership_role();
 
 --
+-- Name: notification_preferences notification_preferences_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER notification_preferences_touch BEFORE UPDATE ON kastell.notification_preferences FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
 -- Name: passkeys passkeys_changed; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4225,6 +4553,34 @@ ALTER TABLE ONLY kastell.job_assignments
     ADD CONSTRAINT job_assignments_technician_id_fkey FOREIGN KEY (technician_id) REFERENCES kastell.users(user_id);
 
 --
+-- Name: job_message_reads job_message_reads_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_message_reads
+    ADD CONSTRAINT job_message_reads_job_id_company_id_fkey FOREIGN KEY (job_id, company_id) REFERENCES kastell.jobs(job_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: job_message_reads job_message_reads_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_message_reads
+    ADD CONSTRAINT job_message_reads_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: job_messages job_messages_author_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_messages
+    ADD CONSTRAINT job_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
+
+--
+-- Name: job_messages job_messages_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.job_messages
+    ADD CONSTRAINT job_messages_job_id_company_id_fkey FOREIGN KEY (job_id, company_id) REFERENCES kastell.jobs(job_id, company_id) ON DELETE CASCADE;
+
+--
 -- Name: job_status_history job_status_history_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4279,6 +4635,62 @@ ALTER TABLE ONLY kastell.memberships
 
 ALTER TABLE ONLY kastell.memberships
     ADD CONSTRAINT memberships_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: notification_kinds notification_kinds_permission_key_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notification_kinds
+    ADD CONSTRAINT notification_kinds_permission_key_fkey FOREIGN KEY (permission_key) REFERENCES kastell.permissions(permission_key);
+
+--
+-- Name: notification_preferences notification_preferences_kind_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notification_preferences
+    ADD CONSTRAINT notification_preferences_kind_fkey FOREIGN KEY (kind) REFERENCES kastell.notification_kinds(kind);
+
+--
+-- Name: notification_preferences notification_preferences_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notification_preferences
+    ADD CONSTRAINT notification_preferences_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: notifications notifications_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifications
+    ADD CONSTRAINT notifications_company_id_fkey FOREIGN KEY (company_id) REFERENCES kastell.companies(company_id) ON DELETE CASCADE;
+
+--
+-- Name: notifications notifications_job_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifications
+    ADD CONSTRAINT notifications_job_id_fkey FOREIGN KEY (job_id) REFERENCES kastell.jobs(job_id) ON DELETE CASCADE;
+
+--
+-- Name: notifications notifications_kind_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifications
+    ADD CONSTRAINT notifications_kind_fkey FOREIGN KEY (kind) REFERENCES kastell.notification_kinds(kind);
+
+--
+-- Name: notifications notifications_request_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifications
+    ADD CONSTRAINT notifications_request_id_fkey FOREIGN KEY (request_id) REFERENCES kastell.service_requests(request_id) ON DELETE CASCADE;
+
+--
+-- Name: notifications notifications_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifications
+    ADD CONSTRAINT notifications_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
 
 --
 -- Name: passkeys passkeys_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -4894,6 +5306,51 @@ CREATE POLICY job_assignments_read ON kastell.job_assignments FOR SELECT TO kast
    FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
 
 --
+-- Name: job_message_reads; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.job_message_reads ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_message_reads job_message_reads_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_message_reads_create ON kastell.job_message_reads FOR INSERT TO kastell_app WITH CHECK (((user_id = ( SELECT app.current_user_id() AS current_user_id)) AND (job_id IN ( SELECT j.job_id
+   FROM kastell.jobs j))));
+
+--
+-- Name: job_message_reads job_message_reads_own; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_message_reads_own ON kastell.job_message_reads FOR SELECT TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: job_message_reads job_message_reads_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_message_reads_update ON kastell.job_message_reads FOR UPDATE TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id))) WITH CHECK ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: job_messages; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.job_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_messages job_messages_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_messages_create ON kastell.job_messages FOR INSERT TO kastell_app WITH CHECK (((author_id = ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('messages.write'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('messages.write'::text) s(job_id, company_id, site_id))) OR ((company_id = ( SELECT app.company_scope('messages.write'::text) AS company_scope)) AND (NOT internal)))));
+
+--
+-- Name: job_messages job_messages_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_messages_read ON kastell.job_messages FOR SELECT TO kastell_app USING ((( SELECT app.has_global('messages.read'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
+   FROM app.assigned_jobs('messages.read'::text) s(job_id, company_id, site_id))) OR ((company_id = ( SELECT app.company_scope('messages.read'::text) AS company_scope)) AND (NOT internal))));
+
+--
 -- Name: job_status_history; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4992,6 +5449,72 @@ CREATE POLICY memberships_read ON kastell.memberships FOR SELECT TO kastell_app 
 --
 
 CREATE POLICY memberships_update ON kastell.memberships FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope))));
+
+--
+-- Name: notification_kinds; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.notification_kinds ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notification_kinds notification_kinds_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notification_kinds_read ON kastell.notification_kinds FOR SELECT TO kastell_app, kastell_auth USING (true);
+
+--
+-- Name: notification_preferences; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.notification_preferences ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notification_preferences notification_preferences_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notification_preferences_auth ON kastell.notification_preferences FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: notification_preferences notification_preferences_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notification_preferences_create ON kastell.notification_preferences FOR INSERT TO kastell_app WITH CHECK ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: notification_preferences notification_preferences_own; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notification_preferences_own ON kastell.notification_preferences FOR SELECT TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: notification_preferences notification_preferences_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notification_preferences_update ON kastell.notification_preferences FOR UPDATE TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id))) WITH CHECK ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: notifications; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.notifications ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notifications notifications_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notifications_auth ON kastell.notifications TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: notifications notifications_mark_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notifications_mark_read ON kastell.notifications FOR UPDATE TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id))) WITH CHECK ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: notifications notifications_own; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notifications_own ON kastell.notifications FOR SELECT TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
 
 --
 -- Name: organisation; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -5224,6 +5747,12 @@ CREATE POLICY service_reports_write ON kastell.service_reports FOR UPDATE TO kas
 --
 
 ALTER TABLE kastell.service_requests ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: service_requests service_requests_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY service_requests_auth ON kastell.service_requests FOR SELECT TO kastell_auth USING (true);
 
 --
 -- Name: service_requests service_requests_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -5566,6 +6095,13 @@ REVOKE ALL ON FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) F
 GRANT ALL ON FUNCTION app.claim_auth_attempt(p_subject text, p_scale integer) TO kastell_app;
 
 --
+-- Name: FUNCTION claim_notification_mails(p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.claim_notification_mails(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.claim_notification_mails(p_limit integer) TO kastell_app;
+
+--
 -- Name: FUNCTION claim_setup_token(p_token_hash bytea, p_email text, p_display_name text, p_password_hash text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -5732,6 +6268,13 @@ REVOKE ALL ON FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.find_unlock_bypass(p_bypass_hash bytea) TO kastell_app;
 
 --
+-- Name: FUNCTION finish_notification_mail(p_notification_id uuid, p_sent boolean); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.finish_notification_mail(p_notification_id uuid, p_sent boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.finish_notification_mail(p_notification_id uuid, p_sent boolean) TO kastell_app;
+
+--
 -- Name: FUNCTION follow_report(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -5777,6 +6320,13 @@ GRANT ALL ON FUNCTION app.may_write_report(job uuid) TO kastell_auth;
 --
 
 REVOKE ALL ON FUNCTION app.memberships_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION notify(p_kind text, p_job_id uuid, p_request_id uuid, p_audiences text[], p_user_ids uuid[]); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.notify(p_kind text, p_job_id uuid, p_request_id uuid, p_audiences text[], p_user_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.notify(p_kind text, p_job_id uuid, p_request_id uuid, p_audiences text[], p_user_ids uuid[]) TO kastell_app;
 
 --
 -- Name: FUNCTION owner_exists(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -6410,6 +6960,60 @@ GRANT INSERT(company_id) ON TABLE kastell.job_assignments TO kastell_app;
 GRANT INSERT(assigned_by) ON TABLE kastell.job_assignments TO kastell_app;
 
 --
+-- Name: TABLE job_message_reads; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.job_message_reads TO kastell_app;
+
+--
+-- Name: COLUMN job_message_reads.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(job_id) ON TABLE kastell.job_message_reads TO kastell_app;
+
+--
+-- Name: COLUMN job_message_reads.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.job_message_reads TO kastell_app;
+
+--
+-- Name: COLUMN job_message_reads.read_up_to; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(read_up_to),UPDATE(read_up_to) ON TABLE kastell.job_message_reads TO kastell_app;
+
+--
+-- Name: TABLE job_messages; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.job_messages TO kastell_app;
+
+--
+-- Name: COLUMN job_messages.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(job_id) ON TABLE kastell.job_messages TO kastell_app;
+
+--
+-- Name: COLUMN job_messages.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(company_id) ON TABLE kastell.job_messages TO kastell_app;
+
+--
+-- Name: COLUMN job_messages.internal; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(internal) ON TABLE kastell.job_messages TO kastell_app;
+
+--
+-- Name: COLUMN job_messages.body; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(body) ON TABLE kastell.job_messages TO kastell_app;
+
+--
 -- Name: TABLE job_status_history; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6510,6 +7114,122 @@ GRANT SELECT,INSERT ON TABLE kastell.memberships TO kastell_auth;
 --
 
 GRANT UPDATE(role_id) ON TABLE kastell.memberships TO kastell_app;
+
+--
+-- Name: TABLE notification_kinds; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.notification_kinds TO kastell_app;
+GRANT SELECT ON TABLE kastell.notification_kinds TO kastell_auth;
+
+--
+-- Name: TABLE notification_preferences; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.notification_preferences TO kastell_app;
+GRANT SELECT ON TABLE kastell.notification_preferences TO kastell_auth;
+
+--
+-- Name: COLUMN notification_preferences.kind; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(kind) ON TABLE kastell.notification_preferences TO kastell_app;
+
+--
+-- Name: COLUMN notification_preferences.in_app; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(in_app),UPDATE(in_app) ON TABLE kastell.notification_preferences TO kastell_app;
+
+--
+-- Name: COLUMN notification_preferences.email; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(email),UPDATE(email) ON TABLE kastell.notification_preferences TO kastell_app;
+
+--
+-- Name: TABLE notifications; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE kastell.notifications TO kastell_auth;
+
+--
+-- Name: COLUMN notifications.notification_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(notification_id) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.user_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(user_id) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.kind; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(kind) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(company_id) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(job_id) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.request_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(request_id) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.in_app; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(in_app) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.read_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(read_at),UPDATE(read_at) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: COLUMN notifications.mail_status; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(mail_status) ON TABLE kastell.notifications TO kastell_auth;
+
+--
+-- Name: COLUMN notifications.mail_attempts; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(mail_attempts) ON TABLE kastell.notifications TO kastell_auth;
+
+--
+-- Name: COLUMN notifications.mail_claimed_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(mail_claimed_at) ON TABLE kastell.notifications TO kastell_auth;
+
+--
+-- Name: COLUMN notifications.mail_sent_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT UPDATE(mail_sent_at) ON TABLE kastell.notifications TO kastell_auth;
+
+--
+-- Name: COLUMN notifications.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.notifications TO kastell_app;
 
 --
 -- Name: TABLE organisation; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -6828,6 +7548,7 @@ GRANT UPDATE(refusal_comment) ON TABLE kastell.service_reports TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell.service_requests TO kastell_app;
+GRANT SELECT ON TABLE kastell.service_requests TO kastell_auth;
 
 --
 -- Name: COLUMN service_requests.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner

@@ -6,6 +6,7 @@ import { accountDe, accountEn, accountFr, accountIt } from './account.ts';
 import { assetsDe, assetsEn, assetsFr, assetsIt } from './assets.ts';
 import { auditDe, auditEn, auditFr, auditIt } from './audit.ts';
 import { commonDe, commonEn, commonFr, commonIt } from './common.ts';
+import { conversationDe, conversationEn, conversationFr, conversationIt } from './conversation.ts';
 import { companiesDe, companiesEn, companiesFr, companiesIt } from './companies.ts';
 import { documentsDe, documentsEn, documentsFr, documentsIt } from './documents.ts';
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
@@ -31,11 +32,12 @@ export const areas = {
   service: { en: serviceEn, de: serviceDe, fr: serviceFr, it: serviceIt },
   documents: { en: documentsEn, de: documentsDe, fr: documentsFr, it: documentsIt },
   reports: { en: reportsEn, de: reportsDe, fr: reportsFr, it: reportsIt },
+  conversation: { en: conversationEn, de: conversationDe, fr: conversationFr, it: conversationIt },
 } as const;
 
 export const en = {
   ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
-  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn,
+  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -43,15 +45,15 @@ export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
   ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
-  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe,
+  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe,
 };
 
 export const fr: Messages = {
   ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
-  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr,
+  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr,
 };
 
 export const it: Messages = {
   ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
-  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt,
+  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt,
 };

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { Audit } from '../db/audit-event.ts';
 import type { Tx } from '../db/client.ts';
+import { notify } from '../notifications/notify.ts';
 import type { Job, JobDetail, JobStatus, jobInputSchema, jobStatusChangeSchema } from './schema.ts';
 
 type Row = { job_id: string; company_id: string; site_id: string; request_id: string | null; title: string; description: string | null;
@@ -108,6 +109,7 @@ export async function createJob(tx: Tx, audit: Audit, input: z.infer<typeof jobI
     if (accepted) {
       await audit(tx, { action: 'request.accepted', entityType: 'service_request', entityId: input.requestId, companyId: site.company_id,
         detail: { job: jobId } });
+      await notify(tx, { kind: 'request_status_changed', requestId: input.requestId, audience: ['customer'] });
     }
   }
   return findJob(tx, jobId);
@@ -135,6 +137,7 @@ export async function changeJobStatus(tx: Tx, audit: Audit, jobId: string, chang
   if (!row) return undefined;
   await audit(tx, { action: 'job.status_changed', entityType: 'job', entityId: jobId, companyId: row.company_id,
     detail: { from: before.status, to: change.status } });
+  if (change.status === 'scheduled') await notify(tx, { kind: 'job_scheduled', jobId, audience: ['customer', 'technicians'] });
   return findJob(tx, jobId);
 }
 

@@ -22,6 +22,8 @@ import {
 import { checkIn, checkOut, listVisitsOfJob } from './visits-queries.ts';
 import { formatWhen, JobForm } from './views.tsx';
 import { listRequestTargets } from '../requests/queries.ts';
+import { conversationForJobPage } from '../messages/routes.tsx';
+import { JobMessages } from '../messages/views.tsx';
 
 /** The database's refusal of a move (sql/0010's trigger) says what is missing: pass its words on. */
 async function refusedMove<T>(work: Promise<T>): Promise<T> {
@@ -150,7 +152,8 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
       };
     });
     if (!data) throw notFound();
-    return renderPage(c, data.job.title, <JobPage c={c} user={user} {...data} issues={issues} />, status);
+    const conversation = await conversationForJobPage(db, user, jobId);
+    return renderPage(c, data.job.title, <><JobPage c={c} user={user} {...data} issues={issues} /><JobMessages c={c} user={user} conversation={conversation} /></>, status);
   };
 
   pages.post('/jobs/:jobId/status', async (c) => {

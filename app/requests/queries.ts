@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { Audit } from '../db/audit-event.ts';
 import type { Tx } from '../db/client.ts';
+import { notify } from '../notifications/notify.ts';
 import type { RequestStatus, ServiceRequest, requestInputSchema } from './schema.ts';
 
 type Row = { request_id: string; company_id: string; site_id: string; asset_id: string | null; title: string;
@@ -70,6 +71,8 @@ export async function setRequestStatus(tx: Tx, audit: Audit, requestId: string, 
   if (!row) return undefined;
   await audit(tx, { action: `request.${status}`, entityType: 'service_request', entityId: requestId, companyId: row.company_id,
     detail: { from: row.from, to: status } });
+  // the other side hears of it: the operator of a withdrawal, the customer of the rest
+  await notify(tx, { kind: 'request_status_changed', requestId, audience: [status === 'withdrawn' ? 'operator' : 'customer'] });
   return findRequest(tx, requestId);
 }
 

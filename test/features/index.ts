@@ -11,12 +11,14 @@ import { documents } from './documents.ts';
 import { invites } from './invites.ts';
 import { jobs } from './jobs.ts';
 import type { FeatureKit } from './kit.ts';
+import { messages } from './messages.ts';
+import { notifications } from './notifications.ts';
 import { requests } from './requests.ts';
 import { setup } from './setup.ts';
 import { sites } from './sites.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, documents, requests, jobs, core];
+export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, documents, requests, jobs, messages, notifications, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {

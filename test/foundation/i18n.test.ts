@@ -77,8 +77,8 @@ async function dataOnPages(): Promise<string[]> {
 // checked to be the translation, not a left-over).
 const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano'];
 const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
-  de: ['name', 'status', 'code', 'passkey', 'passkeys'],
-  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type'],
+  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation'],
+  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation'],
   it: ['account', 'app', 'audit', 'in', 'passkey', 'password'],
 };
 
@@ -157,6 +157,8 @@ test('pages come out in German, French and Italian with no English word left: ev
     { path: '/invites', signedIn: true, status: 200 },
     { path: '/users', signedIn: true, status: 200 },
     { path: '/audit', signedIn: true, status: 200 },
+    { path: '/notifications', signedIn: true, status: 200 },
+    { path: '/notifications/preferences', signedIn: true, status: 200 },
     { path: `/companies/${randomUUID()}`, signedIn: true, status: 404 },
     { path: '/users', signedIn: 'customer', status: 403 }, // the error page: not allowed
     { path: '/companies', signedIn: true, status: 403, form: { name: 'Neue Firma' }, csrf: false }, // the error page: form expired
