@@ -37,9 +37,9 @@ const makeJob = async (name: string, siteId: string, plannedStart: string | unde
   jobs[name] = made.json().jobId;
   for (const tech of technicians) assert.equal((await d.postJson(`/api/v1/jobs/${jobs[name]}/technicians`, { technicianId: tech.userId })).status, 200);
 };
-await makeJob('A1 pump service', siteA, '2026-12-02T08:00:00Z', [tech1, tech2], [pumpA]);
-await makeJob('A2 yearly check', siteA, '2026-12-05T13:00:00Z', [tech2]);
-await makeJob('B1 boiler', siteB, '2026-12-02T23:30:00Z', [tech1]);
+await makeJob('A1 pump service', siteA, '2031-12-02T08:00:00Z', [tech1, tech2], [pumpA]);
+await makeJob('A2 yearly check', siteA, '2031-12-05T13:00:00Z', [tech2]);
+await makeJob('B1 boiler', siteB, '2031-12-02T23:30:00Z', [tech1]);
 await makeJob('A3 today', siteA, `${today}T00:30:00Z`, [tech1]);
 
 const titles = async (c: Awaited<ReturnType<typeof clientOf>>, query: string) => {
@@ -51,10 +51,10 @@ const titles = async (c: Awaited<ReturnType<typeof clientOf>>, query: string) =>
 test('the filters narrow the dispatcher’s list: technician, company, planned day, range, and together', async () => {
   assert.deepEqual(await titles(d, `?technicianId=${tech1.userId}`), ['A1 pump service', 'A3 today', 'B1 boiler']);
   assert.deepEqual(await titles(d, `?companyId=${B}`), ['B1 boiler']);
-  assert.deepEqual(await titles(d, '?on=2026-12-02'), ['A1 pump service', 'B1 boiler'], 'the whole UTC day, 23:30 included');
-  assert.deepEqual(await titles(d, '?from=2026-12-03&to=2026-12-31'), ['A2 yearly check']);
-  assert.deepEqual(await titles(d, '?from=2026-12-01&to=2026-12-02'), ['A1 pump service', 'B1 boiler'], 'to is inclusive');
-  assert.deepEqual(await titles(d, `?technicianId=${tech1.userId}&companyId=${A}&from=2026-12-01`), ['A1 pump service']);
+  assert.deepEqual(await titles(d, '?on=2031-12-02'), ['A1 pump service', 'B1 boiler'], 'the whole UTC day, 23:30 included');
+  assert.deepEqual(await titles(d, '?from=2031-12-03&to=2031-12-31'), ['A2 yearly check']);
+  assert.deepEqual(await titles(d, '?from=2031-12-01&to=2031-12-02'), ['A1 pump service', 'B1 boiler'], 'to is inclusive');
+  assert.deepEqual(await titles(d, `?technicianId=${tech1.userId}&companyId=${A}&from=2031-12-01`), ['A1 pump service']);
   assert.deepEqual(await titles(d, `?technicianId=${tech2.userId}&status=new`), ['A1 pump service', 'A2 yearly check']);
   assert.deepEqual(await titles(d, `?technicianId=${randomUUID()}`), []);
 });
@@ -63,7 +63,7 @@ test('filters never widen what RLS allows: another company’s job stays out of 
   const a = await clientOf(customerA);
   assert.deepEqual(await titles(a, `?technicianId=${tech1.userId}`), ['A1 pump service', 'A3 today'], 'not B’s job of the same technician');
   assert.deepEqual(await titles(a, `?companyId=${B}`), []);
-  assert.deepEqual(await titles(a, '?on=2026-12-02'), ['A1 pump service']);
+  assert.deepEqual(await titles(a, '?on=2031-12-02'), ['A1 pump service']);
   const b = await clientOf(customerB);
   assert.deepEqual(await titles(b, `?companyId=${A}`), []);
   assert.deepEqual(await titles(b, `?technicianId=${tech2.userId}`), []);
@@ -77,12 +77,12 @@ test('filters never widen what RLS allows: another company’s job stays out of 
 });
 
 test('bad filter values are refused: 422 from the API, the form again from the page', async () => {
-  for (const query of ['?on=2026-13-01', '?on=yesterday', `?technicianId=nobody`, '?companyId=1', '?status=done',
-    '?from=2026-12-05&to=2026-12-01', '?on=2026-12-02&from=2026-12-01', '?mine=yes', '?page=2', '?on=']) {
+  for (const query of ['?on=2031-13-01', '?on=yesterday', `?technicianId=nobody`, '?companyId=1', '?status=done',
+    '?from=2031-12-05&to=2031-12-01', '?on=2031-12-02&from=2031-12-01', '?mine=yes', '?page=2', '?on=']) {
     const r = await d.get(`/api/v1/jobs${query}`);
     assert.ok([400, 422].includes(r.status), `${query}: ${r.status}`);
   }
-  const page = await d.get('/jobs?from=2026-12-05&to=2026-12-01');
+  const page = await d.get('/jobs?from=2031-12-05&to=2031-12-01');
   assert.equal(page.status, 422);
   assert.match(page.text, /the end comes before the start/);
   assert.doesNotMatch(page.text, /A1 pump service/, 'a refused filter shows no list rather than an unfiltered one');
@@ -113,7 +113,7 @@ test('a dispatcher takes a technician off a job (audited); the last technician o
   const off = await d.request('DELETE', `/api/v1/jobs/${job}/technicians/${tech2.userId}`);
   assert.equal(off.status, 200, off.text);
   assert.deepEqual(off.json().technicians.map((x: { userId: string }) => x.userId), [tech1.userId]);
-  const [event] = await t.admin`select actor_user_id, detail from audit.events where action = 'job.technician_removed' and entity_id = ${job}`;
+  const [event] = await t.admin`select detail from audit.events where action = 'job.technician_removed' and entity_id = ${job}`;
   assert.ok(event, 'audited');
   assert.equal(event.detail.technician, tech2.userId);
   assert.equal((await d.request('DELETE', `/api/v1/jobs/${job}/technicians/${tech2.userId}`)).status, 404, 'no longer on it');
