@@ -46,6 +46,8 @@ export const jobs: FeatureKit = {
         await tx`set local session_replication_role = replica`;
         await tx`update kastell.jobs set status = 'scheduled', planned_start = now() where job_id = ${seeded.jobA}`;
         await tx`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${seeded.jobB}, ${users.dispatcher.userId}, ${B})`;
+        // and one on the other (new) job of A, with no visit: to be taken off again
+        await tx`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${seeded.otherJobA}, ${users.dispatcher.userId}, ${A})`;
       });
       const [visitA] = await admin`insert into kastell.visits (job_id, technician_id, company_id, check_out_at)
         values (${seeded.jobA}, ${users.technician.userId}, ${A}, now() + interval '1 hour') returning visit_id`;
@@ -90,7 +92,7 @@ export const jobs: FeatureKit = {
             allowed: ['owner', 'admin', 'dispatcher'] },
           { name: 'take the one technician off the scheduled job of A (sql/0014 keeps the last one)', work: rolledBack((tx) => tx`delete from job_assignments where job_id = ${jobA} returning 1`),
             allowed: [] },
-          { name: 'take the assignee off the new job of B', work: rolledBack((tx) => tx`delete from job_assignments where job_id = ${jobB} returning 1`),
+          { name: 'take the technician off the new other job of A', work: rolledBack((tx) => tx`delete from job_assignments where job_id = ${otherJobA} returning 1`),
             allowed: ['owner', 'admin', 'dispatcher'] },
           { name: 'add an asset to the job of A', work: rolledBack((tx) => tx`insert into job_assets (job_id, asset_id, company_id) values (${jobA}, ${otherAssetA}, ${A}) returning 1`),
             allowed: ['owner', 'admin', 'dispatcher'] },
