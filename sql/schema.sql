@@ -72,15 +72,18 @@ ALTER FUNCTION app.accept_invite(p_token_hash bytea, p_display_name text, p_pass
 --
 
 CREATE FUNCTION app.active_membership() RETURNS TABLE(role_id uuid, company_id uuid)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+begin
+  return query
   select m.role_id, m.company_id
   from kastell.memberships m
   join kastell.users u on u.user_id = m.user_id
   where m.user_id = app.current_user_id()
     and u.status = 'active'
-    and (m.expires_at is null or m.expires_at > pg_catalog.now())
+    and (m.expires_at is null or m.expires_at > pg_catalog.now());
+end
 $$;
 
 ALTER FUNCTION app.active_membership() OWNER TO kastell_auth;
@@ -113,11 +116,14 @@ ALTER FUNCTION app.add_passkey(p_credential_id text, p_public_key bytea, p_sign_
 --
 
 CREATE FUNCTION app.assigned_asset_ids(permission text) RETURNS SETOF uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+begin
+  return query
   select ja.asset_id from kastell.job_assets ja
-  where ja.job_id in (select s.job_id from app.assigned_jobs(permission) s)
+  where ja.job_id in (select s from app.assigned_job_ids(assigned_asset_ids.permission) s);
+end
 $$;
 
 ALTER FUNCTION app.assigned_asset_ids(permission text) OWNER TO kastell_auth;
@@ -137,20 +143,44 @@ $$;
 ALTER FUNCTION app.assigned_document_ids(permission text) OWNER TO kastell_auth;
 
 --
+-- Name: assigned_job_ids(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.assigned_job_ids(permission text) RETURNS SETOF uuid
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  return query
+  select a.job_id
+  from kastell.job_assignments a
+  where a.technician_id = app.current_user_id()
+    and exists (select 1 from app.active_membership() m
+                join kastell.role_permissions rp on rp.role_id = m.role_id
+                where m.company_id is null and rp.permission_key = assigned_job_ids.permission and rp.scope = 'company');
+end
+$$;
+
+ALTER FUNCTION app.assigned_job_ids(permission text) OWNER TO kastell_auth;
+
+--
 -- Name: assigned_jobs(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
 CREATE FUNCTION app.assigned_jobs(permission text) RETURNS TABLE(job_id uuid, company_id uuid, site_id uuid)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+begin
+  return query
   select j.job_id, j.company_id, j.site_id
   from kastell.job_assignments a
   join kastell.jobs j on j.job_id = a.job_id
   where a.technician_id = app.current_user_id()
     and exists (select 1 from app.active_membership() m
                 join kastell.role_permissions rp on rp.role_id = m.role_id
-                where m.company_id is null and rp.permission_key = permission and rp.scope = 'company')
+                where m.company_id is null and rp.permission_key = assigned_jobs.permission and rp.scope = 'company');
+end
 $$;
 
 ALTER FUNCTION app.assigned_jobs(permission text) OWNER TO kastell_auth;
@@ -549,12 +579,14 @@ ALTER FUNCTION app.clear_auth_failures(p_subject text) OWNER TO kastell_auth;
 --
 
 CREATE FUNCTION app.company_scope(permission text) RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select m.company_id from app.active_membership() m
-  join kastell.role_permissions rp on rp.role_id = m.role_id
-  where m.company_id is not null and rp.permission_key = permission and rp.scope = 'company'
+begin
+  return (select m.company_id from app.active_membership() m
+          join kastell.role_permissions rp on rp.role_id = m.role_id
+          where m.company_id is not null and rp.permission_key = company_scope.permission and rp.scope = 'company');
+end
 $$;
 
 ALTER FUNCTION app.company_scope(permission text) OWNER TO kastell_auth;
@@ -961,13 +993,15 @@ ALTER FUNCTION app.follow_report() OWNER TO kastell_auth;
 --
 
 CREATE FUNCTION app.has_global(permission text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select exists (
+begin
+  return exists (
     select 1 from app.active_membership() m
     join kastell.role_permissions rp on rp.role_id = m.role_id
-    where rp.permission_key = permission and rp.scope = 'global')
+    where rp.permission_key = has_global.permission and rp.scope = 'global');
+end
 $$;
 
 ALTER FUNCTION app.has_global(permission text) OWNER TO kastell_auth;
@@ -1010,6 +1044,28 @@ CREATE FUNCTION app.job_technician_names(job uuid) RETURNS TABLE(user_id uuid, d
 $$;
 
 ALTER FUNCTION app.job_technician_names(job uuid) OWNER TO kastell_auth;
+
+--
+-- Name: keep_last_technician(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.keep_last_technician() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  job_status text;
+begin
+  select j.status into job_status from kastell.jobs j where j.job_id = old.job_id for update;
+  if job_status in ('scheduled', 'in_progress') and not exists (
+      select 1 from kastell.job_assignments a where a.job_id = old.job_id and a.technician_id <> old.technician_id) then
+    raise exception 'a job that is % keeps at least one technician', replace(job_status, '_', ' ') using errcode = '55000';
+  end if;
+  return old;
+end
+$$;
+
+ALTER FUNCTION app.keep_last_technician() OWNER TO kastell_owner;
 
 --
 -- Name: may_act_for(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -4256,6 +4312,12 @@ CREATE TRIGGER invites_check_role BEFORE INSERT OR UPDATE ON kastell.invites FOR
 CREATE TRIGGER job_assignments_check BEFORE INSERT OR UPDATE ON kastell.job_assignments FOR EACH ROW EXECUTE FUNCTION app.check_job_assignment();
 
 --
+-- Name: job_assignments job_assignments_keep_last; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER job_assignments_keep_last BEFORE DELETE ON kastell.job_assignments FOR EACH ROW EXECUTE FUNCTION app.keep_last_technician();
+
+--
 -- Name: job_status_history job_status_history_append_only; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5271,8 +5333,7 @@ CREATE POLICY job_assets_delete ON kastell.job_assets FOR DELETE TO kastell_app 
 -- Name: job_assets job_assets_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
-CREATE POLICY job_assets_read ON kastell.job_assets FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
-   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+CREATE POLICY job_assets_read ON kastell.job_assets FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT app.assigned_job_ids('jobs.read'::text) AS assigned_job_ids))));
 
 --
 -- Name: job_assignments; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -5302,8 +5363,7 @@ CREATE POLICY job_assignments_delete ON kastell.job_assignments FOR DELETE TO ka
 -- Name: job_assignments job_assignments_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
-CREATE POLICY job_assignments_read ON kastell.job_assignments FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
-   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+CREATE POLICY job_assignments_read ON kastell.job_assignments FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT app.assigned_job_ids('jobs.read'::text) AS assigned_job_ids))));
 
 --
 -- Name: job_message_reads; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -5366,8 +5426,7 @@ CREATE POLICY job_status_history_auth ON kastell.job_status_history FOR INSERT T
 -- Name: job_status_history job_status_history_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
-CREATE POLICY job_status_history_read ON kastell.job_status_history FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
-   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+CREATE POLICY job_status_history_read ON kastell.job_status_history FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT app.assigned_job_ids('jobs.read'::text) AS assigned_job_ids))));
 
 --
 -- Name: job_status_transitions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -5415,16 +5474,13 @@ CREATE POLICY jobs_follow_report ON kastell.jobs FOR UPDATE TO kastell_auth USIN
 -- Name: jobs jobs_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
-CREATE POLICY jobs_read ON kastell.jobs FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
-   FROM app.assigned_jobs('jobs.read'::text) s(job_id, company_id, site_id)))));
+CREATE POLICY jobs_read ON kastell.jobs FOR SELECT TO kastell_app USING ((( SELECT app.has_global('jobs.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('jobs.read'::text) AS company_scope)) OR (job_id IN ( SELECT app.assigned_job_ids('jobs.read'::text) AS assigned_job_ids))));
 
 --
 -- Name: jobs jobs_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
-CREATE POLICY jobs_update ON kastell.jobs FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('jobs.update'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
-   FROM app.assigned_jobs('jobs.update'::text) s(job_id, company_id, site_id))))) WITH CHECK ((( SELECT app.has_global('jobs.update'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
-   FROM app.assigned_jobs('jobs.update'::text) s(job_id, company_id, site_id)))));
+CREATE POLICY jobs_update ON kastell.jobs FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('jobs.update'::text) AS has_global) OR (job_id IN ( SELECT app.assigned_job_ids('jobs.update'::text) AS assigned_job_ids)))) WITH CHECK ((( SELECT app.has_global('jobs.update'::text) AS has_global) OR (job_id IN ( SELECT app.assigned_job_ids('jobs.update'::text) AS assigned_job_ids))));
 
 --
 -- Name: memberships; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -5952,8 +6008,7 @@ CREATE POLICY visits_create ON kastell.visits FOR INSERT TO kastell_app WITH CHE
 -- Name: visits visits_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
-CREATE POLICY visits_read ON kastell.visits FOR SELECT TO kastell_app USING ((( SELECT app.has_global('visits.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('visits.read'::text) AS company_scope)) OR (job_id IN ( SELECT s.job_id
-   FROM app.assigned_jobs('visits.read'::text) s(job_id, company_id, site_id)))));
+CREATE POLICY visits_read ON kastell.visits FOR SELECT TO kastell_app USING ((( SELECT app.has_global('visits.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('visits.read'::text) AS company_scope)) OR (job_id IN ( SELECT app.assigned_job_ids('visits.read'::text) AS assigned_job_ids))));
 
 --
 -- Name: visits visits_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6023,6 +6078,13 @@ GRANT ALL ON FUNCTION app.assigned_asset_ids(permission text) TO kastell_app;
 
 REVOKE ALL ON FUNCTION app.assigned_document_ids(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.assigned_document_ids(permission text) TO kastell_app;
+
+--
+-- Name: FUNCTION assigned_job_ids(permission text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.assigned_job_ids(permission text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.assigned_job_ids(permission text) TO kastell_app;
 
 --
 -- Name: FUNCTION assigned_jobs(permission text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -6300,6 +6362,12 @@ GRANT ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) TO kastell_app;
 
 REVOKE ALL ON FUNCTION app.job_technician_names(job uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.job_technician_names(job uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION keep_last_technician(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.keep_last_technician() FROM PUBLIC;
 
 --
 -- Name: FUNCTION may_act_for(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth

@@ -48,13 +48,52 @@ export const presentHistoryEntry = (row: HistoryRow): JobDetail['history'][numbe
   changedAt: row.changed_at.toISOString(),
 });
 
-export async function listJobs(tx: Tx, filter: { status?: JobStatus | undefined; assignedTo?: string | undefined } = {}): Promise<Job[]> {
+/**
+ * Who the caller is, as the policies of sql/0010 see it, written out so the
+ * planner can use an index (the policy's OR of helpers cannot): a customer's
+ * company, a technician's own assignments, nothing for a global reader.
+ */
+export type JobScope = { companyId?: string | undefined; assignedTo?: string | undefined };
+
+export function jobScopeOf(user: { userId: string; companyId: string | null; permissions: Map<string, string> }): JobScope {
+  const scope = user.permissions.get('jobs.read');
+  if (scope === 'global') return {};
+  if (user.companyId) return { companyId: user.companyId };
+  return { assignedTo: user.userId };
+}
+
+/** What the list is narrowed to (never widened: RLS still applies); days are UTC. */
+export type JobListFilter = {
+  status?: JobStatus | undefined;
+  /** assigned to each of these technicians */
+  technicianIds?: string[] | undefined;
+  companyId?: string | undefined;
+  /** planned start at or after the start of this day */
+  from?: string | undefined;
+  /** planned start before the end of this day */
+  to?: string | undefined;
+  /** jobs planned today (UTC) first: the technician's "today" view */
+  todayFirst?: boolean | undefined;
+};
+
+export const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+export async function listJobs(tx: Tx, scope: JobScope, filter: JobListFilter = {}): Promise<Job[]> {
+  const assigned = (technicianId: string) => tx`and exists (select 1 from job_assignments a where a.job_id = j.job_id and a.technician_id = ${technicianId})`;
+  const none = tx``;
+  const today = tx`(j.planned_start >= (now() at time zone 'UTC')::date::timestamp at time zone 'UTC' and j.planned_start < ((now() at time zone 'UTC')::date + 1)::timestamp at time zone 'UTC')`;
   const rows = await tx<Row[]>`
     select ${tx.unsafe(columns)} from jobs j
-    where (${filter.status ?? null}::text is null or j.status = ${filter.status ?? null})
-      and (${filter.assignedTo ?? null}::uuid is null
-           or exists (select 1 from job_assignments a where a.job_id = j.job_id and a.technician_id = ${filter.assignedTo ?? null}))
-    order by coalesce(j.planned_start, j.created_at) desc, j.job_id
+    where true
+      ${scope.companyId ? tx`and j.company_id = ${scope.companyId}` : none}
+      ${scope.assignedTo ? assigned(scope.assignedTo) : none}
+      ${filter.status ? tx`and j.status = ${filter.status}` : none}
+      ${filter.companyId ? tx`and j.company_id = ${filter.companyId}` : none}
+      ${(filter.technicianIds ?? []).reduce((rest, id) => tx`${rest} ${assigned(id)}`, none)}
+      ${filter.from ? tx`and j.planned_start >= ${filter.from}::date::timestamp at time zone 'UTC'` : none}
+      ${filter.to ? tx`and j.planned_start < ${dayAfter(filter.to)}::date::timestamp at time zone 'UTC'` : none}
+    order by ${filter.todayFirst ? tx`${today} is true desc, case when ${today} then j.planned_start end,` : none}
+      coalesce(j.planned_start, j.created_at) desc, j.job_id
     limit 500`;
   return rows.map(presentJob);
 }
@@ -70,7 +109,11 @@ export async function findJob(tx: Tx, jobId: string): Promise<JobDetail | undefi
   const history = await tx<HistoryRow[]>`
     select from_status, to_status, reason, changed_by, changed_at from job_status_history
     where job_id = ${jobId} order by changed_at, history_id`;
-  return { ...presentJob(row), history: history.map(presentHistoryEntry) };
+  // the names of the job's assets the caller may read (RLS on assets); null for one they may not
+  const assets = await tx<{ asset_id: string; name: string | null }[]>`
+    select ja.asset_id, a.name from job_assets ja left join assets a on a.asset_id = ja.asset_id
+    where ja.job_id = ${jobId} order by a.name nulls last, ja.asset_id`;
+  return { ...presentJob(row), assets: assets.map((a) => ({ assetId: a.asset_id, name: a.name })), history: history.map(presentHistoryEntry) };
 }
 
 /**
@@ -154,6 +197,20 @@ export async function assignTechnician(tx: Tx, audit: Audit, jobId: string, tech
     await audit(tx, { action: 'job.technician_assigned', entityType: 'job', entityId: jobId, companyId: job.company_id,
       detail: { technician: technicianId } });
   }
+  return findJob(tx, jobId);
+}
+
+/**
+ * Takes a technician off a job; undefined when the job is not visible or the
+ * technician is not on it. sql/0014 refuses (55000) taking the last
+ * technician off a scheduled or in-progress job.
+ */
+export async function removeTechnician(tx: Tx, audit: Audit, jobId: string, technicianId: string): Promise<JobDetail | undefined> {
+  const [row] = await tx<{ company_id: string }[]>`
+    delete from job_assignments where job_id = ${jobId} and technician_id = ${technicianId} returning company_id`;
+  if (!row) return undefined;
+  await audit(tx, { action: 'job.technician_removed', entityType: 'job', entityId: jobId, companyId: row.company_id,
+    detail: { technician: technicianId } });
   return findJob(tx, jobId);
 }
 

@@ -14,16 +14,45 @@ import { requirePermission } from '../http/guards.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
 import { findSite } from '../sites/queries.ts';
-import { assignTechnician, changeJobStatus, createJob, findJob, listJobs, listNextStatuses, listTechnicians } from './queries.ts';
+import { listCompanies } from '../companies/queries.ts';
+import {
+  assignTechnician, changeJobStatus, createJob, findJob, jobScopeOf, listJobs, listNextStatuses, listTechnicians, removeTechnician,
+  type JobListFilter,
+} from './queries.ts';
 import {
   assignmentInputSchema, checkInSchema, checkOutSchema, jobDetailSchema, jobInputSchema, jobListQuerySchema, jobSchema, jobStatusChangeSchema,
-  jobStatuses, visitSchema, type JobStatus,
+  jobStatuses, visitSchema, type Job, type JobListQuery, type JobStatus,
 } from './schema.ts';
 import { checkIn, checkOut, listVisitsOfJob } from './visits-queries.ts';
 import { formatWhen, JobForm } from './views.tsx';
 import { listRequestTargets } from '../requests/queries.ts';
 import { conversationForJobPage } from '../messages/routes.tsx';
 import { JobMessages } from '../messages/views.tsx';
+
+/** The list's filters as listJobs takes them: `mine` is a technician filter on oneself; `on` is a one-day range. */
+function filterOf(user: SessionUser, query: JobListQuery): JobListFilter {
+  return {
+    status: query.status,
+    companyId: query.companyId,
+    technicianIds: [...(query.technicianId ? [query.technicianId] : []), ...(query.mine === 'true' ? [user.userId] : [])],
+    from: query.on ?? query.from,
+    to: query.on ?? query.to,
+    // the technician's "today" view: jobs planned today come first
+    todayFirst: jobScopeOf(user).assignedTo !== undefined,
+  };
+}
+
+/** The last technician of a scheduled or in-progress job stays (sql/0014's trigger says so). */
+async function refusedRemoval<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof postgres.PostgresError && error.code === '55000') {
+      throw new HttpError(409, 'last_technician', `This technician cannot be removed: ${error.message}.`);
+    }
+    throw error;
+  }
+}
 
 /** The database's refusal of a move (sql/0010's trigger) says what is missing: pass its words on. */
 async function refusedMove<T>(work: Promise<T>): Promise<T> {
@@ -43,7 +72,7 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   api.add({
     method: 'get', permission: 'jobs.read', path: '/jobs', summary: 'List the jobs visible to you (a technician: those assigned to them)', tag: 'jobs',
     query: jobListQuerySchema, response: z.array(jobSchema),
-    handler: (c, { query, user }) => db.withPrincipal(user, (tx) => listJobs(tx, { status: query.status, assignedTo: query.mine === 'true' ? user.userId : undefined })),
+    handler: (c, { query, user }) => db.withPrincipal(user, (tx) => listJobs(tx, jobScopeOf(user), filterOf(user, query))),
   });
   api.add({
     method: 'post', permission: 'jobs.create', path: '/jobs', summary: 'Create a job for a site, from a request or directly', tag: 'jobs', status: 201,
@@ -66,6 +95,12 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     body: assignmentInputSchema, response: jobDetailSchema,
     handler: async (c, { body, user }) =>
       (await db.withPrincipal(user, (tx) => assignTechnician(tx, auditFor(c), idParam(c, 'jobId'), body.technicianId))) ?? Promise.reject(notFound()),
+  });
+  api.add({
+    method: 'delete', permission: 'jobs.assign', path: '/jobs/:jobId/technicians/:technicianId', summary: 'Take a technician off a job (not the last one of a scheduled or in-progress job)', tag: 'jobs',
+    response: jobDetailSchema,
+    handler: async (c, { user }) =>
+      (await refusedRemoval(db.withPrincipal(user, (tx) => removeTechnician(tx, auditFor(c), idParam(c, 'jobId'), idParam(c, 'technicianId'))))) ?? Promise.reject(notFound()),
   });
   api.add({
     method: 'get', permission: 'visits.read', path: '/jobs/:jobId/visits', summary: "List a job's visits", tag: 'visits',
@@ -94,32 +129,70 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   const listPage = async (c: Context<AppEnv>, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 422 = 200) => {
     const user = requirePermission(c, 'jobs.read');
     const t = c.get('t');
-    const filter = jobListQuerySchema.safeParse(c.req.query());
-    const wanted = filter.success ? filter.data.status : undefined;
+    // a GET form sends empty fields: they mean "any"
+    const asked = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== ''));
+    const parsed = jobListQuerySchema.safeParse(asked);
+    const query: JobListQuery = parsed.success ? parsed.data : {};
+    const filterIssues = parsed.success ? [] : issuesOf(parsed.error, t);
+    const scope = jobScopeOf(user);
+    const board = user.permissions.get('jobs.read') === 'global';
     const canCreate = user.permissions.has('jobs.create');
-    const [jobs, targets] = await db.withPrincipal(user, async (tx) => [await listJobs(tx, { status: wanted }), canCreate ? await listRequestTargets(tx) : undefined] as const);
-    const technician = user.roleKey === 'technician';
-    return renderPage(c, technician ? t('jobs.mine') : t('jobs.title'), (
+    const data = await db.withPrincipal(user, async (tx) => ({
+      jobs: parsed.success ? await listJobs(tx, scope, filterOf(user, query)) : [],
+      targets: canCreate ? await listRequestTargets(tx) : undefined,
+      technicians: board ? await listTechnicians(tx) : [],
+      companies: board ? await listCompanies(tx) : [],
+    }));
+    const technician = scope.assignedTo !== undefined;
+    const sel = (value: string | undefined, wanted: string | undefined) => value === wanted;
+    const item = (j: Job) => (
+      <li><a href={`/jobs/${j.jobId}`}>{j.title}</a>{board ? null : <> — <strong>{t(`jobs.status.${j.status}`)}</strong></>}
+        {' · '}{t('jobs.plannedStart')}: {formatWhen(j.plannedStart)}
+        {board && j.technicians.length > 0 ? <> · {j.technicians.map((x) => x.displayName ?? t('jobs.someTechnician')).join(', ')}</> : null}</li>
+    );
+    const groups = jobStatuses.map((s) => [s, data.jobs.filter((j) => j.status === s)] as const).filter(([, js]) => js.length > 0);
+    return renderPage(c, technician ? t('jobs.mine') : board ? t('jobs.board') : t('jobs.title'), (
       <>
-        <form method="get" action="/jobs" class="inline">
-          <label for="jobs-status">{t('jobs.filter')}</label>{' '}
-          <select id="jobs-status" name="status">
-            <option value="">{t('jobs.allStatuses')}</option>
-            {jobStatuses.map((s) => <option value={s} selected={s === wanted}>{t(`jobs.status.${s}`)}</option>)}
-          </select>{' '}
+        <form method="get" action="/jobs" class="filters" novalidate>
+          <FormErrors issues={filterIssues} t={t} labels={{ status: t('jobs.status'), technicianId: t('jobs.filterTechnician'),
+            companyId: t('jobs.filterCompany'), on: t('jobs.filterOn'), from: t('jobs.filterFrom'), to: t('jobs.filterTo') }} />
+          <p class="field"><label for="jobs-status">{t('jobs.filter')}</label>
+            <select id="jobs-status" name="status">
+              <option value="">{t('jobs.allStatuses')}</option>
+              {jobStatuses.map((s) => <option value={s} selected={sel(s, query.status)}>{t(`jobs.status.${s}`)}</option>)}
+            </select></p>
+          {board ? (
+            <>
+              <p class="field"><label for="jobs-technicianId">{t('jobs.filterTechnician')}</label>
+                <select id="jobs-technicianId" name="technicianId">
+                  <option value="">{t('jobs.anyTechnician')}</option>
+                  {data.technicians.map((x) => <option value={x.userId} selected={sel(x.userId, query.technicianId)}>{x.displayName}</option>)}
+                </select></p>
+              <p class="field"><label for="jobs-companyId">{t('jobs.filterCompany')}</label>
+                <select id="jobs-companyId" name="companyId">
+                  <option value="">{t('jobs.anyCompany')}</option>
+                  {data.companies.map((x) => <option value={x.companyId} selected={sel(x.companyId, query.companyId)}>{x.name}</option>)}
+                </select></p>
+            </>
+          ) : null}
+          <Field form="jobs" name="on" type="date" label={t('jobs.filterOn')} value={asked.on} />
+          <Field form="jobs" name="from" type="date" label={t('jobs.filterFrom')} value={asked.from} />
+          <Field form="jobs" name="to" type="date" label={t('jobs.filterTo')} value={asked.to} />
           <button type="submit">{t('jobs.filterFilter')}</button>
         </form>
-        {jobs.length === 0 ? <p>{t('jobs.none')}</p> : (
-          <ul class="cards">
-            {jobs.map((j) => (
-              <li><a href={`/jobs/${j.jobId}`}>{j.title}</a> — <strong>{t(`jobs.status.${j.status}`)}</strong>
-                {' · '}{t('jobs.plannedStart')}: {formatWhen(j.plannedStart)}</li>
-            ))}
-          </ul>
+        {data.jobs.length === 0 ? <p>{t('jobs.none')}</p> : board ? (
+          groups.map(([s, js]) => (
+            <section class="board-column" aria-labelledby={`board-${s}`}>
+              <h2 id={`board-${s}`}>{t(`jobs.status.${s}`)} ({js.length})</h2>
+              <ul class="cards">{js.map(item)}</ul>
+            </section>
+          ))
+        ) : (
+          <ul class="cards">{data.jobs.map(item)}</ul>
         )}
-        {targets ? <><h2>{t('jobs.new')}</h2><JobForm c={c} sites={targets.sites} issues={issues} values={values} /></> : null}
+        {data.targets ? <><h2>{t('jobs.new')}</h2><JobForm c={c} sites={data.targets.sites} issues={issues} values={values} /></> : null}
       </>
-    ), status);
+    ), filterIssues.length > 0 ? 422 : status);
   };
 
   pages.get('/jobs', (c) => listPage(c, [], {}));
@@ -176,6 +249,19 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     const parsed = assignmentInputSchema.safeParse(await readFormFields(c));
     if (!parsed.success) return jobPage(c, jobId, issuesOf(parsed.error, c.get('t')), 422);
     if (!(await db.withPrincipal(user, (tx) => assignTechnician(tx, auditFor(c), jobId, parsed.data.technicianId)))) throw notFound();
+    return c.redirect(`/jobs/${jobId}`, 303);
+  });
+
+  pages.post('/jobs/:jobId/technicians/:technicianId/remove', async (c) => {
+    const user = requirePermission(c, 'jobs.assign');
+    const jobId = idParam(c, 'jobId');
+    const technicianId = idParam(c, 'technicianId');
+    try {
+      if (!(await refusedRemoval(db.withPrincipal(user, (tx) => removeTechnician(tx, auditFor(c), jobId, technicianId))))) throw notFound();
+    } catch (error) {
+      if (error instanceof HttpError && error.code === 'last_technician') return jobPage(c, jobId, [{ path: '(body)', message: c.get('t')('jobs.lastTechnician') }], 409);
+      throw error;
+    }
     return c.redirect(`/jobs/${jobId}`, 303);
   });
 
@@ -236,7 +322,7 @@ function JobPage(props: {
       {job.requestId ? <p><a href={`/requests/${job.requestId}`}>{t('jobs.request')}</a></p> : null}
       {can('reports.read') ? <p><a class="button" href={`/jobs/${job.jobId}/report`}>{t('reports.title')}</a></p> : null}
       {job.description ? <p class="prose">{job.description}</p> : null}
-      {job.assetIds.length > 0 ? (<><h2>{t('jobs.assets')}</h2><ul>{job.assetIds.map((id) => <li><a href={`/assets/${id}`}>{id.slice(-8)}</a></li>)}</ul></>) : null}
+      {job.assets.length > 0 ? (<><h2>{t('jobs.assets')}</h2><ul>{job.assets.map((a) => <li>{a.name === null ? t('jobs.someAsset') : <a href={`/assets/${a.assetId}`}>{a.name}</a>}</li>)}</ul></>) : null}
       {props.issues.length > 0 ? (
         <div class="errors" role="alert" id="form-errors" tabindex={-1}><p>{t('form.errors')}</p><ul>{props.issues.map((i) => <li>{i.message}</li>)}</ul></div>
       ) : null}
@@ -256,7 +342,14 @@ function JobPage(props: {
 
       <h2>{t('jobs.technicians')}</h2>
       {job.technicians.length === 0 ? <p>{t('jobs.noTechnicians')}</p> : (
-        <ul>{job.technicians.map((tech) => <li>{tech.displayName ?? t('jobs.someTechnician')}</li>)}</ul>
+        <ul>{job.technicians.map((tech) => (
+          <li>{tech.displayName ?? t('jobs.someTechnician')}
+            {can('jobs.assign') ? (
+              <form method="post" action={`/jobs/${job.jobId}/technicians/${tech.userId}/remove`} class="inline">
+                {' '}{csrf}<button type="submit" class="danger" aria-label={t('jobs.removeTechnicianNamed', { name: tech.displayName ?? t('jobs.someTechnician') })}>{t('jobs.removeTechnician')}</button>
+              </form>
+            ) : null}</li>
+        ))}</ul>
       )}
       {can('jobs.assign') && technicians.length > 0 ? (
         <form method="post" action={`/jobs/${job.jobId}/technicians`} novalidate>

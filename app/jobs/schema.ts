@@ -74,14 +74,34 @@ export const jobSchema = z.object({
 });
 export type Job = z.infer<typeof jobSchema>;
 
-export const jobDetailSchema = jobSchema.extend({ history: z.array(historyEntrySchema) });
+export const jobDetailSchema = jobSchema.extend({
+  /** the job's assets with their names; name null when the caller may not read the asset */
+  assets: z.array(z.object({ assetId: z.uuid(), name: z.string().nullable() })),
+  history: z.array(historyEntrySchema),
+});
 export type JobDetail = z.infer<typeof jobDetailSchema>;
 
+/** A calendar day (UTC, as the portal shows times): 2026-12-01. */
+const day = choice(z.iso.date({ error: 'issue.enterDate' }));
+
+/**
+ * The board's and the list's filters (GET /jobs, GET /api/v1/jobs). Each only
+ * narrows what RLS already lets the caller see. `on` is one day of the planned
+ * start; `from`/`to` a range of days (both inclusive, either open); `on` and a
+ * range do not go together.
+ */
 export const jobListQuerySchema = z.strictObject({
-  status: z.enum(jobStatuses).optional(),
+  status: choice(z.enum(jobStatuses)).optional(),
   /** only jobs assigned to me (a technician's list is that anyway) */
-  mine: z.enum(['true', 'false']).optional(),
-});
+  mine: choice(z.enum(['true', 'false'])).optional(),
+  technicianId: choice(z.uuid({ error: 'issue.chooseTechnician' })).optional(),
+  companyId: choice(z.uuid({ error: 'issue.chooseCompany' })).optional(),
+  on: day.optional(),
+  from: day.optional(),
+  to: day.optional(),
+}).refine((f) => f.on === undefined || (f.from === undefined && f.to === undefined), { path: ['on'], message: 'issue.dayOrRange' })
+  .refine((f) => f.from === undefined || f.to === undefined || f.from <= f.to, { path: ['to'], message: 'issue.rangeReversed' });
+export type JobListQuery = z.infer<typeof jobListQuerySchema>;
 
 export const visitSchema = z.object({
   visitId: z.uuid(),

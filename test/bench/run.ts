@@ -3,18 +3,22 @@
 //   1. audited vs unaudited writes over real HTTP, 32 concurrent clients (goal ≥ 0.8)
 //   2. commit-to-chained delay under that load (goal p99 ≤ 1 s)
 //   3. verification rate vs a bare chained SHA-256 loop, ≥ 1M events (goal ≥ 0.3)
-// KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it.
+//   4. the technician's and the customer's job lists through RLS vs RLS off, and
+//      GET /api/v1/jobs p99 at 50 connections (job-lists.ts, goal ≥ 0.85)
+// KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it
+// (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN).
 import { startCluster } from '../harness/postgres.ts';
 import { prepareTemplate } from '../harness/template.ts';
 import { percentile, runHttpWrites, type WriteRun } from './http-writes.ts';
 import { runLongTransaction } from './long-transaction.ts';
+import { runJobLists } from './job-lists.ts';
 import { runVerifyRate } from './verify-rate.ts';
 
 const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
 const events = Number(process.env.KASTELL_BENCH_EVENTS ?? 1_000_000);
 const rounds = Number(process.env.KASTELL_BENCH_ROUNDS ?? 2);
 const clients = 32;
-const only = process.argv[2]; // 'writes', 'long', 'verify' or 'signin' to run one part
+const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs' or 'signin' to run one part
 
 const cluster = await startCluster();
 try {
@@ -47,6 +51,16 @@ try {
     const run = await runVerifyRate(cluster, appPassword, events, (line) => console.log(`verify bench: ${line}`));
     console.log(`\nRESULT chaining ${run.events} events took ${run.chainSeconds.toFixed(1)} s (${(run.events / run.chainSeconds).toFixed(0)}/s)`);
     console.log(`RESULT verify ${run.verifyPerSecond.toFixed(0)} events/s vs bare chained SHA-256 ${run.barePerSecond.toFixed(0)}/s: ratio ${(run.verifyPerSecond / run.barePerSecond).toFixed(2)} (goal >= 0.30)${run.ok ? '' : ' — VERIFY FAILED'}`);
+  }
+  if (only === undefined || only === 'jobs') {
+    await runJobLists(cluster, appPassword, {
+      jobs: Number(process.env.KASTELL_BENCH_JOBS ?? 10_000),
+      listSeconds: Number(process.env.KASTELL_BENCH_LIST_SECONDS ?? 2),
+      httpSeconds: Number(process.env.KASTELL_BENCH_HTTP_SECONDS ?? 3),
+      rounds,
+      explain: process.env.KASTELL_BENCH_EXPLAIN === '1',
+      print: (line) => console.log(line),
+    });
   }
 } finally {
   await cluster.stop();

@@ -1,6 +1,7 @@
 // app/jobs: jobs (made by the operator, from a request or not), their assets, technicians and status history,
 // and the technicians' visits; app.assigned_jobs() is the technician's scope.
 import assert from 'node:assert/strict';
+import type postgres from 'postgres';
 import { seedAsset, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 import type { TestClient } from '../harness/server.ts';
 import { companyScoped, created, redirectId, rolledBack, type FeatureKit } from './kit.ts';
@@ -12,6 +13,14 @@ import { siteOf } from './requests.ts';
  * an assignment and a visit of the dispatcher.
  */
 const seeded = { otherAssetA: '', jobA: '', otherJobA: '', jobB: '', visitA: '' };
+
+/** A new job at the site with the technician on it (seeded as the superuser), to take the technician off again. */
+async function jobWithTechnician(admin: postgres.Sql, siteId: string, technicianId: string): Promise<string> {
+  const [job] = await admin`insert into kastell.jobs (company_id, site_id, title)
+    select company_id, site_id, 'Second opinion' from kastell.sites where site_id = ${siteId} returning job_id, company_id`;
+  await admin`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${job!.job_id}, ${technicianId}, ${job!.company_id})`;
+  return job!.job_id as string;
+}
 
 /** The audit scenarios' dispatcher and technician, signed in by the first scenario. */
 const as = {} as { dispatcher: TestClient; technician: TestClient };
@@ -37,6 +46,8 @@ export const jobs: FeatureKit = {
         await tx`set local session_replication_role = replica`;
         await tx`update kastell.jobs set status = 'scheduled', planned_start = now() where job_id = ${seeded.jobA}`;
         await tx`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${seeded.jobB}, ${users.dispatcher.userId}, ${B})`;
+        // and one on the other (new) job of A, with no visit: to be taken off again
+        await tx`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${seeded.otherJobA}, ${users.dispatcher.userId}, ${A})`;
       });
       const [visitA] = await admin`insert into kastell.visits (job_id, technician_id, company_id, check_out_at)
         values (${seeded.jobA}, ${users.technician.userId}, ${A}, now() + interval '1 hour') returning visit_id`;
@@ -78,6 +89,10 @@ export const jobs: FeatureKit = {
           { name: 'change the job of B', work: rolledBack((tx) => tx`update jobs set title = title where job_id = ${jobB} returning 1`),
             allowed: ['owner', 'admin', 'dispatcher'] },
           { name: 'assign the technician to the job of B', work: rolledBack((tx) => tx`insert into job_assignments (job_id, technician_id, company_id, assigned_by) values (${jobB}, ${users.technician.userId}, ${B}, app.current_user_id()) returning 1`),
+            allowed: ['owner', 'admin', 'dispatcher'] },
+          { name: 'take the one technician off the scheduled job of A (sql/0014 keeps the last one)', work: rolledBack((tx) => tx`delete from job_assignments where job_id = ${jobA} returning 1`),
+            allowed: [] },
+          { name: 'take the technician off the new other job of A', work: rolledBack((tx) => tx`delete from job_assignments where job_id = ${otherJobA} returning 1`),
             allowed: ['owner', 'admin', 'dispatcher'] },
           { name: 'add an asset to the job of A', work: rolledBack((tx) => tx`insert into job_assets (job_id, asset_id, company_id) values (${jobA}, ${otherAssetA}, ${A}) returning 1`),
             allowed: ['owner', 'admin', 'dispatcher'] },
@@ -142,7 +157,8 @@ export const jobs: FeatureKit = {
     pages: (ids) => ({
       reads: [`/jobs/${ids.jobId}`],
       writes: [['/jobs', { siteId: ids.siteId!, title: 'Pwned' }], [`/jobs/${ids.jobId}/status`, { status: 'cancelled', reason: 'Pwned' }],
-        [`/jobs/${ids.jobId}/technicians`, { technicianId: ids.technicianId! }], [`/jobs/${ids.jobId}/visits`, {}],
+        [`/jobs/${ids.jobId}/technicians`, { technicianId: ids.technicianId! }], [`/jobs/${ids.jobId}/technicians/${ids.technicianId}/remove`, {}],
+        [`/jobs/${ids.jobId}/visits`, {}],
         [`/visits/${ids.visitId}/check-out`, {}]],
       lists: [{ path: '/jobs' }],
     }),
@@ -182,6 +198,13 @@ export const jobs: FeatureKit = {
         action: 'job.technician_assigned',
         run: (w) => as.dispatcher.postJson(`/api/v1/jobs/${w.ids.job}/technicians`, { technicianId: w.ids.technician }),
       },
+      'DELETE /api/v1/jobs/:jobId/technicians/:technicianId': {
+        action: 'job.technician_removed',
+        run: async (w) => {
+          w.ids.removalJob = await jobWithTechnician(w.t.admin, w.ids.jobsSite!, w.ids.technician!);
+          return as.dispatcher.request('DELETE', `/api/v1/jobs/${w.ids.removalJob}/technicians/${w.ids.technician}`);
+        },
+      },
       'POST /api/v1/jobs/:jobId/status': {
         action: 'job.status_changed',
         run: (w) => as.dispatcher.postJson(`/api/v1/jobs/${w.ids.job}/status`, { status: 'scheduled', plannedStart: '2026-12-03T08:00:00Z' }),
@@ -209,6 +232,13 @@ export const jobs: FeatureKit = {
       'POST /jobs/:jobId/technicians': {
         action: 'job.technician_assigned',
         run: (w) => as.dispatcher.postForm(`/jobs/${w.ids.pageJob}/technicians`, { technicianId: w.ids.technician! }),
+      },
+      'POST /jobs/:jobId/technicians/:technicianId/remove': {
+        action: 'job.technician_removed',
+        run: async (w) => {
+          const job = await jobWithTechnician(w.t.admin, w.ids.jobsSite!, w.ids.technician!);
+          return as.dispatcher.postForm(`/jobs/${job}/technicians/${w.ids.technician}/remove`, {});
+        },
       },
       'POST /jobs/:jobId/status': {
         action: 'job.status_changed',
