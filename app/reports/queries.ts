@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { Audit } from '../db/audit-event.ts';
 import type { Tx } from '../db/client.ts';
+import { notify } from '../notifications/notify.ts';
 import type { ReportPdfInput } from './render-pdf.ts';
 import type { draftSchema, Report, ReportStatus } from './schema.ts';
 
@@ -150,6 +151,7 @@ export async function markFrozen(tx: Tx, audit: Audit, reportId: string, pdf: { 
   if (!row) return false;
   await audit(tx, { action: 'report.frozen', entityType: 'service_report', entityId: reportId, companyId: row.company_id,
     detail: { job: row.job_id, pdfSha256: pdf.sha256.toString('hex') } });
+  await notify(tx, { kind: 'report_awaiting_signoff', jobId: row.job_id, audience: ['customer'] });
   return true;
 }
 
@@ -179,6 +181,7 @@ export async function markSigned(tx: Tx, audit: Audit, reportId: string, signatu
   if (!row) return false;
   await audit(tx, { action: 'report.signed', entityType: 'service_report', entityId: reportId, companyId: row.company_id,
     detail: { job: row.job_id, how: signature.how, shownSha256: signature.shownSha256.toString('hex'), sealedSha256: signature.sealed.sha256.toString('hex') } });
+  await notify(tx, { kind: 'report_signed_or_refused', jobId: row.job_id, audience: ['technicians', 'operator'] });
   return true;
 }
 
@@ -191,6 +194,7 @@ export async function markRefused(tx: Tx, audit: Audit, reportId: string, refusa
   if (!row) return false;
   await audit(tx, { action: 'report.refused', entityType: 'service_report', entityId: reportId, companyId: row.company_id,
     detail: { job: row.job_id, how: refusal.how } });
+  await notify(tx, { kind: 'report_signed_or_refused', jobId: row.job_id, audience: ['technicians', 'operator'] });
   return true;
 }
 
