@@ -140,6 +140,14 @@ test('appliance: site.yml turns a bare Debian VM into a hardened, backed-up Kast
       return { ok: codes.every((c) => c === '200') && /preload/.test(hsts), figure: `healthz ${codes[0]}, readyz ${codes[1]}, HSTS "${hsts}"` };
     });
 
+    await stage.check('the report-sealing certificate the portal publishes is the systemd credential Ansible made', async () => {
+      const published = sh('curl', ['-sk', '--resolve', `${PUBLIC_NAME}:${ports.https}:127.0.0.1`, `https://${PUBLIC_NAME}:${ports.https}/report-seal.pem`]).stdout.trim();
+      const credential = vmShell(wgTarget, 'cat /etc/kastell/credentials/KASTELL_REPORT_SEAL_CERT').stdout.trim();
+      const generated = vmShell(wgTarget, 'ls /srv/kastell/app/keys/report-seal.key.pem 2>/dev/null || true').stdout.trim();
+      const ok = published.startsWith('-----BEGIN CERTIFICATE-----') && published === credential && generated === '';
+      return { ok, figure: ok ? 'published = credential; no key generated on the data volume' : `published ${published.slice(0, 60)}… credential ${credential.slice(0, 60)}… generated: ${generated || 'none'}` };
+    });
+
     await stage.check('testssl: nothing >= MEDIUM besides the self-signed certificate', async () => {
       const json = join(work, 'testssl.json');
       const r = await run('testssl', ['--quiet', '--color', '0', '--warnings', 'off', '--jsonfile', json, '--ip', '127.0.0.1', `https://${PUBLIC_NAME}:${ports.https}`], { out: join(work, 'testssl.log') });
