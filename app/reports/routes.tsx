@@ -80,7 +80,7 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
   void seal().catch((error: Error) => deps.log.error({ err: error }, 'the report-sealing key could not be loaded or made'));
 
   for (const [name, body] of Object.entries(scripts)) {
-    pages.get(`/assets/${name}`, (c) => {
+    pages.get(`/assets/reports/${name}`, (c) => {
       c.header('Cache-Control', 'public, max-age=3600');
       return c.body(body, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
     });

@@ -131,7 +131,7 @@ function DraftEditor({ c, report }: { c: Context<AppEnv>; report: ReportDetail }
         <p>{t('reports.freezeHint')}</p>
         <button type="submit" class="primary">{t('reports.freeze')}</button>
       </form>
-      <script src="/assets/report-draft.js" nonce={c.get('nonce')} defer />
+      <script src="/assets/reports/report-draft.js" nonce={c.get('nonce')} defer />
     </>
   );
 }
@@ -166,8 +166,8 @@ export function SignPage(props: { c: Context<AppEnv>; report: ReportDetail; how:
           <textarea id="refuse-comment" name="comment" rows={3} maxlength={2000}>{props.values.comment ?? ''}</textarea></p>
         <button type="submit">{t('reports.refuse')}</button>
       </form>
-      <script src="/assets/signature_pad.js" nonce={c.get('nonce')} defer />
-      <script src="/assets/report-sign.js" nonce={c.get('nonce')} defer />
+      <script src="/assets/reports/signature_pad.js" nonce={c.get('nonce')} defer />
+      <script src="/assets/reports/report-sign.js" nonce={c.get('nonce')} defer />
     </>
   );
 }

@@ -94,6 +94,7 @@ test('the technician writes a draft (API and page), attaches a photo through the
   const page = await tc.get(`/jobs/${ids.job}/report`);
   assert.equal(page.status, 200);
   assert.match(page.text, /report-draft\.js/);
+  assert.equal((await tc.get('/assets/reports/report-draft.js')).status, 200);
   const posted = await tc.postForm(`/reports/${ids.report}/draft`, {
     workDone: 'Replaced the shaft seal. Checked the pressure.', language: 'de',
     'm.1.quantity': 'Pressure', 'm.1.value': '4,2', 'm.1.unit': 'bar', 'm.2.quantity': '', 'm.2.value': '', 'm.2.unit': '',
