@@ -66,6 +66,12 @@ async function refused<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** Sign-off on the customer's own device (reports.sign), or on the technician's on site (reports.write): the same routes for both. */
+const signOffWays = [
+  { how: 'own_device', permission: 'reports.sign', sign: 'sign', refuse: 'refuse', where: 'on your own device' },
+  { how: 'on_site', permission: 'reports.write', sign: 'sign-on-site', refuse: 'refuse-on-site', where: "on the technician's device (the signer named)" },
+] as const;
+
 const decided = () => new HttpError(409, 'report_decided', 'This report was signed or refused already, or its PDF is not the one shown.');
 
 export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
@@ -225,26 +231,18 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
     response: reportSchema,
     handler: async (c, { user }) => open(await freeze(c, user, idParam(c, 'reportId'))),
   });
-  api.add({
-    method: 'post', permission: 'reports.sign', path: '/reports/:reportId/sign', summary: 'Sign off the frozen report on your own device', tag: 'reports',
-    body: signSchema, response: reportSchema,
-    handler: async (c, { body, user }) => open(await sign(c, user, idParam(c, 'reportId'), 'own_device', body)),
-  });
-  api.add({
-    method: 'post', permission: 'reports.write', path: '/reports/:reportId/sign-on-site', summary: "The customer signs on the technician's device (the signer named)", tag: 'reports',
-    body: signSchema, response: reportSchema,
-    handler: async (c, { body, user }) => open(await sign(c, user, idParam(c, 'reportId'), 'on_site', body)),
-  });
-  api.add({
-    method: 'post', permission: 'reports.sign', path: '/reports/:reportId/refuse', summary: 'Refuse the frozen report with a comment (the job returns to in progress)', tag: 'reports',
-    body: refuseSchema, response: reportSchema,
-    handler: async (c, { body, user }) => open(await refuse(c, user, idParam(c, 'reportId'), 'own_device', body)),
-  });
-  api.add({
-    method: 'post', permission: 'reports.write', path: '/reports/:reportId/refuse-on-site', summary: "The customer refuses on the technician's device", tag: 'reports',
-    body: refuseSchema, response: reportSchema,
-    handler: async (c, { body, user }) => open(await refuse(c, user, idParam(c, 'reportId'), 'on_site', body)),
-  });
+  for (const way of signOffWays) {
+    api.add({
+      method: 'post', permission: way.permission, path: `/reports/:reportId/${way.sign}`, summary: `Sign off the frozen report ${way.where}`, tag: 'reports',
+      body: signSchema, response: reportSchema,
+      handler: async (c, { body, user }) => open(await sign(c, user, idParam(c, 'reportId'), way.how, body)),
+    });
+    api.add({
+      method: 'post', permission: way.permission, path: `/reports/:reportId/${way.refuse}`, summary: `Refuse the frozen report ${way.where}, with a comment (the job returns to in progress)`, tag: 'reports',
+      body: refuseSchema, response: reportSchema,
+      handler: async (c, { body, user }) => open(await refuse(c, user, idParam(c, 'reportId'), way.how, body)),
+    });
+  }
   // multipart, streamed: outside api.add (like the document uploads)
   api.router.post('/reports/:reportId/photos', async (c) => {
     const user = requirePermission(c, 'reports.write');
@@ -344,16 +342,13 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
     return onPage(c, user, reportId, () => freeze(c, user, reportId), `/jobs/${jobId}/report`);
   });
 
-  for (const how of ['own_device', 'on_site'] as const) {
-    const path = how === 'own_device' ? 'sign' : 'sign-on-site';
-    const refusePath = how === 'own_device' ? 'refuse' : 'refuse-on-site';
-    const permission = how === 'own_device' ? 'reports.sign' : 'reports.write';
+  for (const { how, permission, sign: path, refuse: refusePath } of signOffWays) {
     const signPage = async (c: Context<AppEnv>, reportId: string, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 409 | 422 = 200) => {
       const user = requirePermission(c, permission);
       const report = await db.withPrincipal(user, (tx) => findReport(tx, reportId));
       if (!report) throw notFound();
       if (report.status !== 'frozen') return c.redirect(`/jobs/${report.jobId}/report`, 303);
-      return renderPage(c, c.get('t')('reports.signTitle'), <SignPage c={c} report={report} how={how} issues={issues} values={values} />, status);
+      return renderPage(c, c.get('t')('reports.signTitle'), <SignPage c={c} report={report} paths={{ sign: path, refuse: refusePath }} issues={issues} values={values} />, status);
     };
     pages.get(`/reports/:reportId/${path}`, (c) => signPage(c, idParam(c, 'reportId'), [], {}));
     pages.post(`/reports/:reportId/${path}`, async (c) => {

@@ -136,12 +136,12 @@ function DraftEditor({ c, report }: { c: Context<AppEnv>; report: ReportDetail }
   );
 }
 
-export function SignPage(props: { c: Context<AppEnv>; report: ReportDetail; how: 'own_device' | 'on_site'; issues: Issue[]; values: Record<string, string | undefined> }) {
-  const { c, report, how } = props;
+/** `paths`: where this way of signing (own device or on site) posts its signature and its refusal. */
+export function SignPage(props: { c: Context<AppEnv>; report: ReportDetail; paths: { sign: string; refuse: string }; issues: Issue[]; values: Record<string, string | undefined> }) {
+  const { c, report } = props;
   const t = c.get('t');
   const csrf = <CsrfField token={c.get('csrfToken')} />;
-  const base = how === 'own_device' ? 'sign' : 'sign-on-site';
-  const refuse = how === 'own_device' ? 'refuse' : 'refuse-on-site';
+  const { sign: base, refuse } = props.paths;
   return (
     <>
       <p><a href={`/jobs/${report.jobId}/report`}>←</a></p>
