@@ -5,65 +5,82 @@
 //   3. verification rate vs a bare chained SHA-256 loop, ≥ 1M events (goal ≥ 0.3)
 //   4. the technician's and the customer's job lists through RLS vs RLS off, and
 //      GET /api/v1/jobs p99 at 50 connections (job-lists.ts, goal ≥ 0.85)
+//   5. one service report's PDF rendered and sealed vs rendered unsealed
+//      (reports.ts, no database: the cluster is not started for `-- reports`)
 // KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it
-// (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN).
+// (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN;
+// reports.ts's KASTELL_BENCH_REPORT_ROUNDS, _REPORT_ITERATIONS, _REPORT_MEMORY_ITERATIONS).
 import { startCluster } from '../harness/postgres.ts';
 import { prepareTemplate } from '../harness/template.ts';
 import { percentile, runHttpWrites, type WriteRun } from './http-writes.ts';
 import { runLongTransaction } from './long-transaction.ts';
 import { runJobLists } from './job-lists.ts';
+import { runReports } from './reports.ts';
 import { runVerifyRate } from './verify-rate.ts';
 
 const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
 const events = Number(process.env.KASTELL_BENCH_EVENTS ?? 1_000_000);
 const rounds = Number(process.env.KASTELL_BENCH_ROUNDS ?? 2);
 const clients = 32;
-const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs' or 'signin' to run one part
+const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'reports' or 'signin' to run one part
 
-const cluster = await startCluster();
-try {
-  const { appPassword } = await prepareTemplate(cluster);
-  console.log(`# PostgreSQL ${cluster.version}; node ${process.version}`);
-  if (only === undefined || only === 'writes') {
-    const runs: WriteRun[] = [];
-    for (let round = 0; round < rounds; round++) {
-      // alternate so drift (caches, autovacuum, thermal) hits both sides alike
-      for (const audited of round % 2 === 0 ? [false, true] : [true, false]) {
-        const run = await runHttpWrites(cluster, appPassword, { audited, clients, seconds, warmupSeconds: 2 });
-        runs.push(run);
-        console.log(`writes ${audited ? 'audited  ' : 'unaudited'} round ${round + 1}: ${run.requests} in ${run.seconds.toFixed(1)} s = ${run.perSecond.toFixed(0)}/s (${run.errors} errors)`);
+// the parts on a PostgreSQL cluster; the report PDFs need none
+if (only === undefined || ['writes', 'long', 'verify', 'jobs'].includes(only)) {
+  const cluster = await startCluster();
+  try {
+    const { appPassword } = await prepareTemplate(cluster);
+    console.log(`# PostgreSQL ${cluster.version}; node ${process.version}`);
+    if (only === undefined || only === 'writes') {
+      const runs: WriteRun[] = [];
+      for (let round = 0; round < rounds; round++) {
+        // alternate so drift (caches, autovacuum, thermal) hits both sides alike
+        for (const audited of round % 2 === 0 ? [false, true] : [true, false]) {
+          const run = await runHttpWrites(cluster, appPassword, { audited, clients, seconds, warmupSeconds: 2 });
+          runs.push(run);
+          console.log(`writes ${audited ? 'audited  ' : 'unaudited'} round ${round + 1}: ${run.requests} in ${run.seconds.toFixed(1)} s = ${run.perSecond.toFixed(0)}/s (${run.errors} errors)`);
+        }
       }
+      const rate = (audited: boolean) => {
+        const selected = runs.filter((r) => r.audited === audited);
+        return selected.reduce((sum, r) => sum + r.requests, 0) / selected.reduce((sum, r) => sum + r.seconds, 0);
+      };
+      const delays = runs.flatMap((r) => r.chainDelaysMs).sort((a, b) => a - b);
+      console.log(`\nRESULT writes/s at ${clients} clients: audited ${rate(true).toFixed(0)}, unaudited ${rate(false).toFixed(0)}, ratio ${(rate(true) / rate(false)).toFixed(2)} (goal >= 0.80)`);
+      console.log(`RESULT commit-to-chained under load (${delays.length} probes): p50 ${percentile(delays, 50).toFixed(0)} ms, p99 ${percentile(delays, 99).toFixed(0)} ms, max ${percentile(delays, 100).toFixed(0)} ms (goal p99 <= 1000 ms)`);
     }
-    const rate = (audited: boolean) => {
-      const selected = runs.filter((r) => r.audited === audited);
-      return selected.reduce((sum, r) => sum + r.requests, 0) / selected.reduce((sum, r) => sum + r.seconds, 0);
-    };
-    const delays = runs.flatMap((r) => r.chainDelaysMs).sort((a, b) => a - b);
-    console.log(`\nRESULT writes/s at ${clients} clients: audited ${rate(true).toFixed(0)}, unaudited ${rate(false).toFixed(0)}, ratio ${(rate(true) / rate(false)).toFixed(2)} (goal >= 0.80)`);
-    console.log(`RESULT commit-to-chained under load (${delays.length} probes): p50 ${percentile(delays, 50).toFixed(0)} ms, p99 ${percentile(delays, 99).toFixed(0)} ms, max ${percentile(delays, 100).toFixed(0)} ms (goal p99 <= 1000 ms)`);
+    if (only === undefined || only === 'long') {
+      const hold = 3;
+      const { delaysMs } = await runLongTransaction(cluster, appPassword, hold);
+      console.log(`RESULT commit-to-chained while one writing transaction stays open ${hold} s (${delaysMs.length} probes): p50 ${percentile(delaysMs, 50).toFixed(0)} ms, p99 ${percentile(delaysMs, 99).toFixed(0)} ms, max ${percentile(delaysMs, 100).toFixed(0)} ms`);
+    }
+    if (only === undefined || only === 'verify') {
+      const run = await runVerifyRate(cluster, appPassword, events, (line) => console.log(`verify bench: ${line}`));
+      console.log(`\nRESULT chaining ${run.events} events took ${run.chainSeconds.toFixed(1)} s (${(run.events / run.chainSeconds).toFixed(0)}/s)`);
+      console.log(`RESULT verify ${run.verifyPerSecond.toFixed(0)} events/s vs bare chained SHA-256 ${run.barePerSecond.toFixed(0)}/s: ratio ${(run.verifyPerSecond / run.barePerSecond).toFixed(2)} (goal >= 0.30)${run.ok ? '' : ' — VERIFY FAILED'}`);
+    }
+    if (only === undefined || only === 'jobs') {
+      await runJobLists(cluster, appPassword, {
+        jobs: Number(process.env.KASTELL_BENCH_JOBS ?? 10_000),
+        listSeconds: Number(process.env.KASTELL_BENCH_LIST_SECONDS ?? 2),
+        httpSeconds: Number(process.env.KASTELL_BENCH_HTTP_SECONDS ?? 3),
+        rounds,
+        explain: process.env.KASTELL_BENCH_EXPLAIN === '1',
+        print: (line) => console.log(line),
+      });
+    }
+  } finally {
+    await cluster.stop();
   }
-  if (only === undefined || only === 'long') {
-    const hold = 3;
-    const { delaysMs } = await runLongTransaction(cluster, appPassword, hold);
-    console.log(`RESULT commit-to-chained while one writing transaction stays open ${hold} s (${delaysMs.length} probes): p50 ${percentile(delaysMs, 50).toFixed(0)} ms, p99 ${percentile(delaysMs, 99).toFixed(0)} ms, max ${percentile(delaysMs, 100).toFixed(0)} ms`);
-  }
-  if (only === undefined || only === 'verify') {
-    const run = await runVerifyRate(cluster, appPassword, events, (line) => console.log(`verify bench: ${line}`));
-    console.log(`\nRESULT chaining ${run.events} events took ${run.chainSeconds.toFixed(1)} s (${(run.events / run.chainSeconds).toFixed(0)}/s)`);
-    console.log(`RESULT verify ${run.verifyPerSecond.toFixed(0)} events/s vs bare chained SHA-256 ${run.barePerSecond.toFixed(0)}/s: ratio ${(run.verifyPerSecond / run.barePerSecond).toFixed(2)} (goal >= 0.30)${run.ok ? '' : ' — VERIFY FAILED'}`);
-  }
-  if (only === undefined || only === 'jobs') {
-    await runJobLists(cluster, appPassword, {
-      jobs: Number(process.env.KASTELL_BENCH_JOBS ?? 10_000),
-      listSeconds: Number(process.env.KASTELL_BENCH_LIST_SECONDS ?? 2),
-      httpSeconds: Number(process.env.KASTELL_BENCH_HTTP_SECONDS ?? 3),
-      rounds,
-      explain: process.env.KASTELL_BENCH_EXPLAIN === '1',
-      print: (line) => console.log(line),
-    });
-  }
-} finally {
-  await cluster.stop();
+}
+
+// Reports: rendering + sealing one service report vs rendering it unsealed (no database).
+if (only === undefined || only === 'reports') {
+  await runReports({
+    rounds: Number(process.env.KASTELL_BENCH_REPORT_ROUNDS ?? 4),
+    iterations: Number(process.env.KASTELL_BENCH_REPORT_ITERATIONS ?? 5),
+    memoryIterations: Number(process.env.KASTELL_BENCH_REPORT_MEMORY_ITERATIONS ?? 3),
+    print: (line) => console.log(line),
+  });
 }
 
 // Identity: sign-in under a many-address flood (its own cluster).
