@@ -166,7 +166,7 @@ export const reports: FeatureKit = {
           { name: 'sign the draft of A', allowed: [], work: sign(draftA, 'own_device') },
           { name: 'sign the refused report of A', allowed: [], work: sign(refusedA, 'own_device') },
           { name: 'sign the frozen report of A in another\'s name', allowed: [],
-            work: rolledBack((tx) => tx`update service_reports set status = 'signed', signed_at = now(), signed_by = ${users.customer_admin.userId},
+            work: rolledBack((tx) => tx`update service_reports set status = 'signed', signed_at = now(), signed_by = ${users.customer_member.userId},
               signer_name = 'Signer', signed_how = 'own_device', shown_sha256 = pdf_sha256, sealed_object_key = ${objectKey(frozenA)},
               sealed_sha256 = ${Buffer.alloc(32, 7)} where report_id = ${frozenA} returning 1`) },
           { name: 'supersede the refused report of A', allowed: [],

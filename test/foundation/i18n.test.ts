@@ -42,6 +42,30 @@ const company = await seedCompany(t.admin, 'Muster Kälte AG');
 const site = await seedSite(t.admin, company, 'Werk Nord');
 const asset = await seedAsset(t.admin, company, site, 'Kältemaschine 1');
 const technician = await seedUser(t.admin, 'technician', null, 'i18n-technician@example.test');
+// service reports (seeded past the triggers that guard their life): a job in progress whose version 1 was refused
+// and version 2 is a draft with a measurement; a job awaiting sign-off with its frozen report
+const reportJobs = await t.admin.begin(async (tx) => {
+  await tx`set local session_replication_role = replica`;
+  const job = async (title: string, status: string) => (await tx`insert into kastell.jobs (company_id, site_id, title, status, planned_start, actual_start, report_frozen_at)
+    values (${company}, ${site}, ${title}, ${status}, now(), now(), ${status === 'awaiting_signoff' ? new Date() : null}) returning job_id`)[0]!.job_id as string;
+  const frozen = async (jobId: string, status: string) => {
+    const reportId = randomUUID();
+    await tx`insert into kastell.service_reports (report_id, job_id, company_id, version, status, work_done, language, created_by, frozen_at, frozen_by,
+        pdf_object_key, pdf_sha256, refused_at, refused_by, refusal_comment)
+      values (${reportId}, ${jobId}, ${company}, 1, ${status}, 'Dichtung ersetzt', 'de', ${technician.userId}, now(), ${technician.userId},
+        ${`reports/${reportId}/${'a'.repeat(32)}.pdf`}, ${Buffer.alloc(32, 1)}, ${status === 'refused' ? new Date() : null},
+        ${status === 'refused' ? customer.userId : null}, ${status === 'refused' ? 'Ventil tropft' : null})`;
+    return reportId;
+  };
+  const inProgress = await job('Pumpe reparieren', 'in_progress');
+  await tx`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${inProgress}, ${technician.userId}, ${company})`;
+  await frozen(inProgress, 'refused');
+  const [draft] = await tx`insert into kastell.service_reports (job_id, company_id, version, work_done, language, created_by)
+    values (${inProgress}, ${company}, 2, 'Dichtung ersetzt', 'de', ${technician.userId}) returning report_id`;
+  await tx`insert into kastell.report_measurements (report_id, company_id, position, quantity, value, unit) values (${draft!.report_id}, ${company}, 1, 'Druck', 4.2, 'bar')`;
+  const awaiting = await job('Ventile prüfen', 'awaiting_signoff');
+  return { inProgress, awaiting, frozen: await frozen(awaiting, 'frozen') };
+});
 const customer = await seedUser(t.admin, 'customer_member', company, 'i18n-customer@example.test');
 for (const [user, passkeys] of [[technician, 2], [customer, 1]] as const) {
   for (let n = 0; n < passkeys; n++) {
@@ -159,6 +183,10 @@ test('pages come out in German, French and Italian with no English word left: ev
     { path: '/audit', signedIn: true, status: 200 },
     { path: '/notifications', signedIn: true, status: 200 },
     { path: '/notifications/preferences', signedIn: true, status: 200 },
+    { path: `/jobs/${reportJobs.inProgress}/report`, signedIn: true, status: 200 },
+    { path: `/jobs/${reportJobs.awaiting}/report`, signedIn: true, status: 200 },
+    { path: `/reports/${reportJobs.frozen}/sign`, signedIn: true, status: 200 },
+    { path: `/reports/${reportJobs.frozen}/sign-on-site`, signedIn: true, status: 200 },
     { path: `/companies/${randomUUID()}`, signedIn: true, status: 404 },
     { path: '/users', signedIn: 'customer', status: 403 }, // the error page: not allowed
     { path: '/companies', signedIn: true, status: 403, form: { name: 'Neue Firma' }, csrf: false }, // the error page: form expired
