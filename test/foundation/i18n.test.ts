@@ -42,6 +42,13 @@ const company = await seedCompany(t.admin, 'Muster Kälte AG');
 const site = await seedSite(t.admin, company, 'Werk Nord');
 const asset = await seedAsset(t.admin, company, site, 'Kältemaschine 1');
 const technician = await seedUser(t.admin, 'technician', null, 'i18n-technician@example.test');
+const customer = await seedUser(t.admin, 'customer_member', company, 'i18n-customer@example.test');
+for (const [user, passkeys] of [[technician, 2], [customer, 1]] as const) {
+  for (let n = 0; n < passkeys; n++) {
+    await t.admin`insert into kastell.passkeys (user_id, credential_id, public_key, name)
+      values (${user.userId}, ${`i18n-${user.roleKey}-${n}`}, ${Buffer.from([0])}, ${`Schlüssel ${n + 1}`})`;
+  }
+}
 // service reports (seeded past the triggers that guard their life): a job in progress whose version 1 was refused
 // and version 2 is a draft with a measurement; a job awaiting sign-off with its frozen report
 const reportJobs = await t.admin.begin(async (tx) => {
@@ -66,13 +73,6 @@ const reportJobs = await t.admin.begin(async (tx) => {
   const awaiting = await job('Ventile prüfen', 'awaiting_signoff');
   return { inProgress, awaiting, frozen: await frozen(awaiting, 'frozen') };
 });
-const customer = await seedUser(t.admin, 'customer_member', company, 'i18n-customer@example.test');
-for (const [user, passkeys] of [[technician, 2], [customer, 1]] as const) {
-  for (let n = 0; n < passkeys; n++) {
-    await t.admin`insert into kastell.passkeys (user_id, credential_id, public_key, name)
-      values (${user.userId}, ${`i18n-${user.roleKey}-${n}`}, ${Buffer.from([0])}, ${`Schlüssel ${n + 1}`})`;
-  }
-}
 const roleId = async (key: string) => String((await t.admin`select role_id from kastell.roles where role_key = ${key}`)[0]!.role_id);
 const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 // a second session of the admin's, from a browser /security/sessions describes in words
@@ -90,6 +90,7 @@ async function dataOnPages(): Promise<string[]> {
   const codes = await t.admin`select distinct action, entity_type, outcome, actor_type from audit.events`;
   return [
     'Muster Kälte AG', 'Werk Nord', 'Kältemaschine 1', 'Bern', 'Schlüssel 1', 'Schlüssel 2', 'Chrome', 'Linux', 'node' /* the test client's user agent, shown as it is */,
+    'Pumpe reparieren', 'Ventile prüfen', 'Dichtung ersetzt', 'Ventil tropft', 'Druck', 'bar' /* the seeded reports */,
     ...[admin, technician, customer].flatMap((u) => [u.email, `Test ${u.roleKey}`]), 'i18n-new@example.test',
     ...roles.map((r) => String(r.name)),
     ...codes.flatMap((c) => [c.action, c.entity_type, c.outcome, c.actor_type].filter((v): v is string => typeof v === 'string')),
@@ -99,10 +100,10 @@ async function dataOnPages(): Promise<string[]> {
 // Words that a page in this language rightly shares with English: names,
 // abbreviations, and words that are the same word in that language (each
 // checked to be the translation, not a left-over).
-const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano'];
+const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript'];
 const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
-  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation'],
-  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation'],
+  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation', 'version', 'person'],
+  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation', 'version', 'photo', 'photos', 'correction', 'signature'],
   it: ['account', 'app', 'audit', 'in', 'passkey', 'password'],
 };
 
