@@ -95,6 +95,8 @@ create table kastell.service_reports (
   refusal_comment text check (length(refusal_comment) between 1 and 2000),
   unique (job_id, version),
   unique (report_id, company_id),
+  -- a photo is a document of its report's job (report_photos below)
+  unique (report_id, job_id, company_id),
   foreign key (job_id, company_id) references kastell.jobs (job_id, company_id),
   constraint service_reports_frozen_is_complete check (
     status = 'draft' or (frozen_at is not null and pdf_object_key is not null and pdf_sha256 is not null)),
@@ -133,7 +135,7 @@ create table kastell.report_photos (
   position integer not null check (position between 1 and 50),
   primary key (report_id, document_id),
   unique (report_id, position),
-  foreign key (report_id, company_id) references kastell.service_reports (report_id, company_id),
+  foreign key (report_id, job_id, company_id) references kastell.service_reports (report_id, job_id, company_id),
   foreign key (document_id, job_id) references kastell.documents (document_id, job_id)
 );
 create index report_photos_document_id_idx on kastell.report_photos (document_id);

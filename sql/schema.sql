@@ -3550,6 +3550,13 @@ ALTER TABLE ONLY kastell.service_reports
     ADD CONSTRAINT service_reports_report_id_company_id_key UNIQUE (report_id, company_id);
 
 --
+-- Name: service_reports service_reports_report_id_job_id_company_id_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.service_reports
+    ADD CONSTRAINT service_reports_report_id_job_id_company_id_key UNIQUE (report_id, job_id, company_id);
+
+--
 -- Name: service_reports service_reports_sealed_object_key_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4783,11 +4790,11 @@ ALTER TABLE ONLY kastell.report_photos
     ADD CONSTRAINT report_photos_document_id_job_id_fkey FOREIGN KEY (document_id, job_id) REFERENCES kastell.documents(document_id, job_id);
 
 --
--- Name: report_photos report_photos_report_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+-- Name: report_photos report_photos_report_id_job_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
 ALTER TABLE ONLY kastell.report_photos
-    ADD CONSTRAINT report_photos_report_id_company_id_fkey FOREIGN KEY (report_id, company_id) REFERENCES kastell.service_reports(report_id, company_id);
+    ADD CONSTRAINT report_photos_report_id_job_id_company_id_fkey FOREIGN KEY (report_id, job_id, company_id) REFERENCES kastell.service_reports(report_id, job_id, company_id);
 
 --
 -- Name: role_permissions role_permissions_permission_key_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner

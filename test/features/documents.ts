@@ -1,6 +1,7 @@
-// app/documents: documents on a company, site or asset, their versions (the
-// upload pipeline decides pending → clean/rejected) and share links
-// (sql/0011_documents.sql).
+// app/documents: documents on a company, site, asset or job, their versions
+// (the upload pipeline decides pending → clean/rejected) and share links
+// (sql/0011_documents.sql; jobs as parents and the assigned technician's
+// policies: sql/0012_service_reports.sql).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -14,8 +15,11 @@ import { created, customerRoles, type AuditWorld, type FeatureKit, type RlsWorld
 
 // ---- RLS --------------------------------------------------------------------
 
-/** The RLS world's documents, seeded below: A's on the company, B's on B's site; each with a clean version, A's also a pending one by A's customer member; a share link on each. */
-const rows = { docA: '', docB: '', pendingA: '', linkA: '', linkB: '' };
+/**
+ * The RLS world's documents, seeded below: A's on the company, B's on B's site; each with a clean version, A's also a pending one by A's customer member; a share link on each.
+ * And one on each job of the jobs kit's world (seeded before this kit): `jobDocA` on A's job assigned to users.technician, `jobDocB` on B's, each with a clean version (the reports kit's photos).
+ */
+export const rows = { docA: '', docB: '', pendingA: '', linkA: '', linkB: '', jobA: '', jobB: '', jobDocA: '', jobDocB: '' };
 
 async function seedDocuments({ admin, users, world }: RlsWorld): Promise<void> {
   const { A, B } = world;
@@ -36,6 +40,16 @@ async function seedDocuments({ admin, users, world }: RlsWorld): Promise<void> {
   const [linkB] = await admin`insert into kastell.share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
     values (${docB!.document_id}, ${B}, ${newToken().hash}, ${world.adminOfB.userId}, now() + interval '7 days') returning share_link_id`;
   Object.assign(rows, { docA: docA!.document_id, docB: docB!.document_id, pendingA: pendingA!.version_id, linkA: linkA!.share_link_id, linkB: linkB!.share_link_id });
+  const jobOf = async (title: string) => (await admin`select job_id from kastell.jobs where title = ${title}`)[0]!.job_id as string;
+  rows.jobA = await jobOf('Repair pump');
+  rows.jobB = await jobOf('Beta repair');
+  const [jobDocA] = await admin`insert into kastell.documents (owner_company_id, job_id, title, kind, created_by)
+    values (${A}, ${rows.jobA}, 'Pump photo', 'photo', ${users.technician.userId}) returning document_id`;
+  const [jobDocB] = await admin`insert into kastell.documents (owner_company_id, job_id, title, kind, created_by)
+    values (${B}, ${rows.jobB}, 'Beta photo', 'photo', ${users.dispatcher.userId}) returning document_id`;
+  await cleanVersion(jobDocA!.document_id, A, users.technician.userId);
+  await cleanVersion(jobDocB!.document_id, B, users.dispatcher.userId);
+  Object.assign(rows, { jobDocA: jobDocA!.document_id, jobDocB: jobDocB!.document_id });
 }
 
 class RolledBack extends Error {
@@ -67,6 +81,8 @@ async function start(w: AuditWorld): Promise<TestClient> {
   w.ids.documentsCompany = await seedCompany(w.t.admin, 'Documents AG');
   w.ids.documentsSite = await seedSite(w.t.admin, w.ids.documentsCompany, 'Documents plant');
   w.ids.documentsAsset = await seedAsset(w.t.admin, w.ids.documentsCompany, w.ids.documentsSite, 'Documents pump');
+  const [job] = await w.t.admin`insert into kastell.jobs (company_id, site_id, title) values (${w.ids.documentsCompany}, ${w.ids.documentsSite}, 'Documents job') returning job_id`;
+  w.ids.documentsJob = job!.job_id;
   const admin = await seedUser(w.t.admin, 'admin');
   const client = w.server.client().withSession(await seedSession(w.t.admin, admin.userId, '30 minutes'));
   clients.set(w, client);
@@ -136,20 +152,40 @@ export const documents: FeatureKit = {
           work: (tx) => tx`update share_links set downloads = 0 where share_link_id = ${rows.linkA} returning 1` },
         { name: "read a link's token hash", allowed: [],
           work: (tx) => tx`select token_hash from share_links` },
+        // jobs as parents: the job's technician uploads to it (sql/0012), as the company's customers and the operator do
+        { name: 'create a document on the job of A', allowed: ['owner', 'admin', 'dispatcher', 'technician', 'customer_admin', 'customer_member'],
+          work: (tx) => tx`insert into documents (owner_company_id, job_id, title, kind, created_by) values (${A}, ${rows.jobA}, 'New', 'photo', app.current_user_id()) returning 1` },
+        { name: 'create a document on the job of B', allowed: ['owner', 'admin', 'dispatcher'],
+          work: (tx) => tx`insert into documents (owner_company_id, job_id, title, kind, created_by) values (${B}, ${rows.jobB}, 'New', 'photo', app.current_user_id()) returning 1` },
+        { name: "create a document on the job of A in B admin's name", allowed: [],
+          work: (tx) => tx`insert into documents (owner_company_id, job_id, title, kind, created_by) values (${A}, ${rows.jobA}, 'New', 'photo', ${world.adminOfB.userId}) returning 1` },
+        { name: "create a document on A's job as B's", allowed: [],
+          work: (tx) => tx`insert into documents (owner_company_id, job_id, title, kind, created_by) values (${B}, ${rows.jobA}, 'New', 'photo', app.current_user_id()) returning 1` },
+        { name: 'add a pending version to the job document of A', allowed: ['owner', 'admin', 'dispatcher', 'technician', 'customer_admin', 'customer_member'],
+          work: (tx) => tx`insert into document_versions (document_id, owner_company_id, file_name, uploaded_by) values (${rows.jobDocA}, ${A}, 'v.jpg', app.current_user_id()) returning 1` },
+        { name: 'add a version to the job document of B', allowed: ['owner', 'admin', 'dispatcher'],
+          work: (tx) => tx`insert into document_versions (document_id, owner_company_id, file_name, uploaded_by) values (${rows.jobDocB}, ${B}, 'v.jpg', app.current_user_id()) returning 1` },
+        { name: 'add a clean version to the job document of A (skipping the pipeline)', allowed: [],
+          work: (tx) => tx`insert into document_versions (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by)
+            values (${rows.jobDocA}, ${A}, 'v.jpg', 'clean', 'image/jpeg', 1, ${Buffer.alloc(32)}, ${`documents/${rows.jobDocA}/${'e'.repeat(32)}`}, app.current_user_id()) returning 1` },
+        // the technician uploads to the job; renaming is the company's and the operator's (documents.upload held company-wide)
+        { name: 'rename the job document of A', allowed: ['owner', 'admin', 'dispatcher', 'customer_admin', 'customer_member'],
+          work: (tx) => tx`update documents set title = 'Renamed' where document_id = ${rows.jobDocA} returning 1` },
       ];
       return {
         reads: {
+          // one document of each company on a company or site, one on each company's job: the technician sees the one on its job
           documents: {
             read: async (role) => (await as(role, (tx) => tx`select owner_company_id from documents order by 1`)).map((r) => r.owner_company_id),
-            expect: (role) => (documentReaders.includes(role) ? both : isCustomer(role) ? [A] : []),
+            expect: (role) => (documentReaders.includes(role) ? [...both, ...both].sort() : isCustomer(role) ? [A, A] : role === 'technician' ? [A] : []),
             noRowsWithoutPrincipal: true,
           },
           document_versions: {
             read: async (role) => (await as(role, (tx) => tx`select owner_company_id || ':' || status as v from document_versions order by 1`)).map((r) => r.v),
             // only clean versions, but the uploader also sees their own pending one
-            expect: (role) => (documentReaders.includes(role) ? both.map((c) => `${c}:clean`)
-              : role === 'customer_member' ? [`${A}:clean`, `${A}:pending`].sort()
-              : isCustomer(role) ? [`${A}:clean`] : []),
+            expect: (role) => (documentReaders.includes(role) ? [...both, ...both].map((c) => `${c}:clean`).sort()
+              : role === 'customer_member' ? [`${A}:clean`, `${A}:clean`, `${A}:pending`].sort()
+              : isCustomer(role) ? [`${A}:clean`, `${A}:clean`] : role === 'technician' ? [`${A}:clean`] : []),
             noRowsWithoutPrincipal: true,
           },
           // one link on A's document by A's member, one on B's by B's admin
@@ -183,7 +219,7 @@ export const documents: FeatureKit = {
       'post /documents/:documentId/share-links': { body: () => ({}) },
     },
     pages: (ids) => ({
-      reads: [`/documents/${ids.documentId}`, `/documents/${ids.documentId}/download`, `/sites/${ids.siteId}/documents`, `/companies/${ids.companyId}/documents`],
+      reads: [`/documents/${ids.documentId}`, `/documents/${ids.documentId}/download`, `/sites/${ids.siteId}/documents`, `/companies/${ids.companyId}/documents`, `/jobs/${ids.jobId}/documents`],
       writes: [[`/documents/${ids.documentId}`, { title: 'Pwned', kind: 'other' }], [`/documents/${ids.documentId}/delete`, {}]],
     }),
     // the streamed routes (uploads, download), which are not in the API registry
@@ -197,6 +233,8 @@ export const documents: FeatureKit = {
           [`/api/v1/companies/${B}/documents`, `/api/v1/companies/${randomUUID()}/documents`],
           [`/api/v1/sites/${siteB}/documents`, `/api/v1/sites/${randomUUID()}/documents`],
           [`/api/v1/assets/${assetB}/documents`, `/api/v1/assets/${randomUUID()}/documents`],
+          [`/api/v1/jobs/${idsOfB.jobId}/documents`, `/api/v1/jobs/${randomUUID()}/documents`],
+          [`/jobs/${idsOfB.jobId}/documents`, `/jobs/${randomUUID()}/documents`],
           [`/api/v1/documents/${documentOfB}/versions`, `/api/v1/documents/${randomUUID()}/versions`],
           [`/sites/${siteB}/documents`, `/sites/${randomUUID()}/documents`],
           [`/documents/${documentOfB}/versions`, `/documents/${randomUUID()}/versions`],
@@ -209,7 +247,7 @@ export const documents: FeatureKit = {
           assert.equal(same(b.text), same(nobody.text), ofB);
           assertNothingOfB(b.text, ofB);
         }
-        for (const path of [`/documents/${documentOfB}`, `/documents/${documentOfB}/download`, `/sites/${siteB}/documents`, `/companies/${B}/documents`]) {
+        for (const path of [`/documents/${documentOfB}`, `/documents/${documentOfB}/download`, `/sites/${siteB}/documents`, `/companies/${B}/documents`, `/jobs/${idsOfB.jobId}/documents`]) {
           const got = await download(client, path);
           assert.equal(got.status, 404, path);
           assertNothingOfB(got.bytes.toString(), path);
@@ -237,6 +275,8 @@ export const documents: FeatureKit = {
       },
       'POST /api/v1/sites/:siteId/documents': { action: 'document.version_uploaded', run: (w) => send(w, (ids) => `/api/v1/sites/${ids.documentsSite}/documents`) },
       'POST /api/v1/assets/:assetId/documents': { action: 'document.created', run: (w) => send(w, (ids) => `/api/v1/assets/${ids.documentsAsset}/documents`) },
+      'POST /api/v1/jobs/:jobId/documents': { action: 'document.created', run: (w) => send(w, (ids) => `/api/v1/jobs/${ids.documentsJob}/documents`) },
+      'POST /jobs/:jobId/documents': { action: 'document.created', run: (w) => send(w, (ids) => `/jobs/${ids.documentsJob}/documents`) },
       'POST /companies/:companyId/documents': { action: 'document.created', run: (w) => send(w, (ids) => `/companies/${ids.documentsCompany}/documents`) },
       'POST /sites/:siteId/documents': { action: 'document.created', run: (w) => send(w, (ids) => `/sites/${ids.documentsSite}/documents`) },
       'POST /assets/:assetId/documents': { action: 'document.version_uploaded', run: (w) => send(w, (ids) => `/assets/${ids.documentsAsset}/documents`) },

@@ -1,6 +1,7 @@
 // Every feature's kit, in order: the audit scenarios run in this order (the
 // setup kit creates the owner, the auth kit signs them in, the later kits act
-// as them). A new feature adds its kit here. app/home and app/audit have no
+// as them; documents follow jobs, which are document parents). A new feature
+// adds its kit here. app/home and app/audit have no
 // kit: no table in the kastell schema, no request body, no writing route.
 import { account } from './account.ts';
 import { assets } from './assets.ts';
@@ -13,12 +14,13 @@ import { jobs } from './jobs.ts';
 import type { FeatureKit } from './kit.ts';
 import { messages } from './messages.ts';
 import { notifications } from './notifications.ts';
+import { reports } from './reports.ts';
 import { requests } from './requests.ts';
 import { setup } from './setup.ts';
 import { sites } from './sites.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, documents, requests, jobs, messages, notifications, core];
+export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, requests, jobs, documents, messages, notifications, reports, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {

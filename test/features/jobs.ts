@@ -166,7 +166,9 @@ export const jobs: FeatureKit = {
       read: async (admin, ids) => {
         const [job] = await admin`select status, title from kastell.jobs where job_id = ${ids.jobId!}`;
         const [visit] = await admin`select check_out_at from kastell.visits where visit_id = ${ids.visitId!}`;
-        const [counts] = await admin`select (select count(*)::int from kastell.jobs where company_id = ${ids.companyId!}) as jobs,
+        // the reports kit's jobs, each seeded with its report, aside
+        const [counts] = await admin`select (select count(*)::int from kastell.jobs j where company_id = ${ids.companyId!}
+            and (j.job_id = ${ids.jobId!} or not exists (select 1 from kastell.service_reports r where r.job_id = j.job_id))) as jobs,
           (select count(*)::int from kastell.job_assignments where company_id = ${ids.companyId!}) as assignments`;
         return { job: [job?.status, job?.title], visit: visit?.check_out_at, ...counts };
       },

@@ -69,6 +69,8 @@ export interface SampleBody {
   body: (ids: Ids, world: TwoCompanyWorld) => unknown;
   /** the body carries ids too (then B's must get the answer nobody's get) */
   idsInBody?: true;
+  /** the ids the route's path takes, when it needs a row in a state of its own (a frozen report to sign, another to refuse); the ids as given otherwise */
+  pathIds?: (ids: Ids) => Ids;
 }
 
 export interface IsolationCases {

@@ -63,9 +63,10 @@ async function clientOf(user: { userId: string }) {
 
 function requestFor(route: (typeof api.routes)[number], ids: Ids) {
   const key = keyOf(route);
+  const pathIds = bodies[key]?.pathIds?.(ids) ?? ids;
   const path = '/api/v1' + route.path.replace(/:(\w+)/g, (_, name: string) => {
-    assert.ok(name in ids, `no id for path parameter ${name} (${key}): its feature's kit seeds one (isolation.ids in test/features/)`);
-    return ids[name]!;
+    assert.ok(name in pathIds, `no id for path parameter ${name} (${key}): its feature's kit seeds one (isolation.ids in test/features/)`);
+    return pathIds[name]!;
   });
   if (!route.body) return { key, path, json: undefined };
   const sample = bodies[key];

@@ -49,6 +49,30 @@ for (const [user, passkeys] of [[technician, 2], [customer, 1]] as const) {
       values (${user.userId}, ${`i18n-${user.roleKey}-${n}`}, ${Buffer.from([0])}, ${`Schlüssel ${n + 1}`})`;
   }
 }
+// service reports (seeded past the triggers that guard their life): a job in progress whose version 1 was refused
+// and version 2 is a draft with a measurement; a job awaiting sign-off with its frozen report
+const reportJobs = await t.admin.begin(async (tx) => {
+  await tx`set local session_replication_role = replica`;
+  const job = async (title: string, status: string) => (await tx`insert into kastell.jobs (company_id, site_id, title, status, planned_start, actual_start, report_frozen_at)
+    values (${company}, ${site}, ${title}, ${status}, now(), now(), ${status === 'awaiting_signoff' ? new Date() : null}) returning job_id`)[0]!.job_id as string;
+  const frozen = async (jobId: string, status: string) => {
+    const reportId = randomUUID();
+    await tx`insert into kastell.service_reports (report_id, job_id, company_id, version, status, work_done, language, created_by, frozen_at, frozen_by,
+        pdf_object_key, pdf_sha256, refused_at, refused_by, refusal_comment)
+      values (${reportId}, ${jobId}, ${company}, 1, ${status}, 'Dichtung ersetzt', 'de', ${technician.userId}, now(), ${technician.userId},
+        ${`reports/${reportId}/${'a'.repeat(32)}.pdf`}, ${Buffer.alloc(32, 1)}, ${status === 'refused' ? new Date() : null},
+        ${status === 'refused' ? customer.userId : null}, ${status === 'refused' ? 'Ventil tropft' : null})`;
+    return reportId;
+  };
+  const inProgress = await job('Pumpe reparieren', 'in_progress');
+  await tx`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${inProgress}, ${technician.userId}, ${company})`;
+  await frozen(inProgress, 'refused');
+  const [draft] = await tx`insert into kastell.service_reports (job_id, company_id, version, work_done, language, created_by)
+    values (${inProgress}, ${company}, 2, 'Dichtung ersetzt', 'de', ${technician.userId}) returning report_id`;
+  await tx`insert into kastell.report_measurements (report_id, company_id, position, quantity, value, unit) values (${draft!.report_id}, ${company}, 1, 'Druck', 4.2, 'bar')`;
+  const awaiting = await job('Ventile prüfen', 'awaiting_signoff');
+  return { inProgress, awaiting, frozen: await frozen(awaiting, 'frozen') };
+});
 const roleId = async (key: string) => String((await t.admin`select role_id from kastell.roles where role_key = ${key}`)[0]!.role_id);
 const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 // a second session of the admin's, from a browser /security/sessions describes in words
@@ -66,6 +90,7 @@ async function dataOnPages(): Promise<string[]> {
   const codes = await t.admin`select distinct action, entity_type, outcome, actor_type from audit.events`;
   return [
     'Muster Kälte AG', 'Werk Nord', 'Kältemaschine 1', 'Bern', 'Schlüssel 1', 'Schlüssel 2', 'Chrome', 'Linux', 'node' /* the test client's user agent, shown as it is */,
+    'Pumpe reparieren', 'Ventile prüfen', 'Dichtung ersetzt', 'Ventil tropft', 'Druck', 'bar' /* the seeded reports */,
     ...[admin, technician, customer].flatMap((u) => [u.email, `Test ${u.roleKey}`]), 'i18n-new@example.test',
     ...roles.map((r) => String(r.name)),
     ...codes.flatMap((c) => [c.action, c.entity_type, c.outcome, c.actor_type].filter((v): v is string => typeof v === 'string')),
@@ -75,10 +100,10 @@ async function dataOnPages(): Promise<string[]> {
 // Words that a page in this language rightly shares with English: names,
 // abbreviations, and words that are the same word in that language (each
 // checked to be the translation, not a left-over).
-const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano'];
+const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript'];
 const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
-  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation'],
-  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation'],
+  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation', 'version', 'person'],
+  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation', 'version', 'photo', 'photos', 'correction', 'signature'],
   it: ['account', 'app', 'audit', 'in', 'passkey', 'password'],
 };
 
@@ -159,6 +184,10 @@ test('pages come out in German, French and Italian with no English word left: ev
     { path: '/audit', signedIn: true, status: 200 },
     { path: '/notifications', signedIn: true, status: 200 },
     { path: '/notifications/preferences', signedIn: true, status: 200 },
+    { path: `/jobs/${reportJobs.inProgress}/report`, signedIn: true, status: 200 },
+    { path: `/jobs/${reportJobs.awaiting}/report`, signedIn: true, status: 200 },
+    { path: `/reports/${reportJobs.frozen}/sign`, signedIn: true, status: 200 },
+    { path: `/reports/${reportJobs.frozen}/sign-on-site`, signedIn: true, status: 200 },
     { path: `/companies/${randomUUID()}`, signedIn: true, status: 404 },
     { path: '/users', signedIn: 'customer', status: 403 }, // the error page: not allowed
     { path: '/companies', signedIn: true, status: 403, form: { name: 'Neue Firma' }, csrf: false }, // the error page: form expired
