@@ -168,7 +168,8 @@ function isContactUri(value: string): boolean {
 
 /** A public URL on this machine only (the embedded default): nobody outside can read its security.txt. */
 function isLoopbackUrl(publicUrl: string | undefined): boolean {
-  if (!publicUrl) return true;
+  // an invalid URL has its own issue (the field's); this check stays quiet about it
+  if (!publicUrl || !URL.canParse(publicUrl)) return true;
   const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
 }
