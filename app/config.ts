@@ -120,6 +120,18 @@ export const configSchema = z
     KASTELL_QUARANTINE_DIR: z.string().min(1).optional(),
     KASTELL_SHARE_LINK_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     KASTELL_SHARE_LINK_MAX_DAYS: z.coerce.number().int().min(1).max(90, 'must be at most 90 (SPEC: share links live at most 90 days)').default(90),
+    // Trust (README "Trust page"): where the appliance's backup and restore drill write their evidence, the
+    // security.txt contact, how long computed figures are kept.
+    KASTELL_EVIDENCE_DIR: z.string().min(1).default('/var/lib/kastell/evidence'),
+    KASTELL_BACKUP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(26),
+    KASTELL_SECURITY_CONTACT: z
+      .string()
+      .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+      .refine((uris) => uris.length > 0 && uris.every(isContactUri), {
+        message: 'must be one or more contact URIs separated by commas: mailto:security@example.ch, https://example.ch/report or tel:+41…',
+      })
+      .optional(),
+    KASTELL_TRUST_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   })
   .superRefine((env, ctx) => {
     if (env.KASTELL_STORAGE === 's3') {
@@ -132,6 +144,11 @@ export const configSchema = z
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT is set' });
       }
     }
+    if (!env.KASTELL_SECURITY_CONTACT && !derivedSecurityContact(env.KASTELL_PUBLIC_URL) && !isLoopbackUrl(env.KASTELL_PUBLIC_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['KASTELL_SECURITY_CONTACT'], message:
+        "is required: /.well-known/security.txt (RFC 9116) must name a contact, and KASTELL_PUBLIC_URL's host is an IP address, " +
+        'so no security@ mailbox can be derived from it (e.g. KASTELL_SECURITY_CONTACT=mailto:security@example.ch)' });
+    }
     if (Boolean(env.KASTELL_REPORT_SEAL_KEY) !== Boolean(env.KASTELL_REPORT_SEAL_CERT)) {
       const missing = env.KASTELL_REPORT_SEAL_KEY ? 'KASTELL_REPORT_SEAL_CERT' : 'KASTELL_REPORT_SEAL_KEY';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'is required with its partner: give the sealing key and its certificate together' });
@@ -139,6 +156,35 @@ export const configSchema = z
   });
 
 export type Env = z.infer<typeof configSchema>;
+
+function isContactUri(value: string): boolean {
+  if (/^mailto:[^@\s]+@[^@\s]+$/.test(value) || /^tel:\+?[0-9 ().-]{3,30}$/.test(value)) return true;
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A public URL on this machine only (the embedded default): nobody outside can read its security.txt. */
+function isLoopbackUrl(publicUrl: string | undefined): boolean {
+  // an invalid URL has its own issue (the field's); this check stays quiet about it
+  if (!publicUrl || !URL.canParse(publicUrl)) return true;
+  const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * Without KASTELL_SECURITY_CONTACT: the SECURITY mailbox RFC 2142 §4 names for
+ * the public host (security@portal.example.ch) — a DNS name only; an IP
+ * address or a loopback URL gives none.
+ */
+function derivedSecurityContact(publicUrl: string | undefined): string | undefined {
+  if (!publicUrl || isLoopbackUrl(publicUrl)) return undefined;
+  const host = new URL(publicUrl).hostname;
+  if (isIP(host.replace(/^\[|\]$/g, '')) !== 0 || !host.includes('.')) return undefined;
+  return `mailto:security@${host}`;
+}
 
 export interface Config {
   databaseUrl: string | undefined;
@@ -193,6 +239,15 @@ export interface Config {
     keysDir: string;
   };
   jobs: boolean;
+  trust: {
+    /** where ops/kastell-backup and ops/kastell-restore-drill write backup.json and restore-drill.json */
+    evidenceDir: string;
+    /** a last successful backup older than this is stale (ops/kastell-watch alerts at the same age) */
+    backupMaxAgeHours: number;
+    /** security.txt's Contact lines; none on a loopback URL without KASTELL_SECURITY_CONTACT (then it is not served) */
+    securityContacts: string[];
+    cacheSeconds: number;
+  };
   documents: {
     /** bytes, per document kind */
     maxBytes: Record<DocumentKind, number>;
@@ -329,6 +384,12 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       keysDir: join(dataDir, 'keys'),
     },
     jobs: env.KASTELL_JOBS === 'on',
+    trust: {
+      evidenceDir: resolve(env.KASTELL_EVIDENCE_DIR),
+      backupMaxAgeHours: env.KASTELL_BACKUP_MAX_AGE_HOURS,
+      securityContacts: env.KASTELL_SECURITY_CONTACT ?? [derivedSecurityContact(env.KASTELL_PUBLIC_URL)].filter((c): c is string => c !== undefined),
+      cacheSeconds: env.KASTELL_TRUST_CACHE_SECONDS,
+    },
     documents: {
       maxBytes: uploadLimits(env.KASTELL_UPLOAD_MAX_MIB, env.KASTELL_UPLOAD_LIMITS_MIB),
       maxPixels: env.KASTELL_IMAGE_MAX_PIXELS,

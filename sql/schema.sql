@@ -809,6 +809,30 @@ $$;
 ALTER FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) OWNER TO kastell_auth;
 
 --
+-- Name: factor_adoption_by_role(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.factor_adoption_by_role() RETURNS TABLE(role_key text, role_name text, side text, accounts bigint, with_factor bigint, with_passkey bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(r.role_key, 'custom'), case when r.role_key is null then null else r.name end, r.side,
+         pg_catalog.count(*),
+         pg_catalog.count(*) filter (where t.confirmed_at is not null
+                                     or exists (select 1 from kastell.passkeys p where p.user_id = u.user_id)),
+         pg_catalog.count(*) filter (where exists (select 1 from kastell.passkeys p where p.user_id = u.user_id))
+  from kastell.users u
+  join kastell.memberships m on m.user_id = u.user_id
+  join kastell.roles r on r.role_id = m.role_id
+  left join kastell.totp_factors t on t.user_id = u.user_id
+  where u.status = 'active' and (m.expires_at is null or m.expires_at > pg_catalog.now())
+  group by 1, 2, 3
+  order by 3, 1
+$$;
+
+ALTER FUNCTION app.factor_adoption_by_role() OWNER TO kastell_auth;
+
+--
 -- Name: factor_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1997,6 +2021,20 @@ $$;
 ALTER FUNCTION audit.latest_checkpoint() OWNER TO kastell_audit;
 
 --
+-- Name: latest_verification_summary(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.latest_verification_summary() RETURNS TABLE(ok boolean, checked_links bigint, head_seq bigint, first_bad_seq bigint, verified_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select v.ok, v.checked_links, v.head_seq, v.first_bad_seq, v.created_at
+  from audit.verifications v order by v.created_at desc limit 1
+$$;
+
+ALTER FUNCTION audit.latest_verification_summary() OWNER TO kastell_audit;
+
+--
 -- Name: partition_months(); Type: FUNCTION; Schema: audit; Owner: kastell_owner
 --
 
@@ -2691,6 +2729,34 @@ CREATE TABLE kastell.memberships (
 ALTER TABLE ONLY kastell.memberships FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE kastell.memberships OWNER TO kastell_owner;
+
+--
+-- Name: notifiable_breaches; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.notifiable_breaches (
+    breach_id uuid DEFAULT app.uuidv7() NOT NULL,
+    title text NOT NULL,
+    description text,
+    occurred_on date,
+    discovered_on date NOT NULL,
+    authority text,
+    authority_notified_on date,
+    subjects_notified_on date,
+    entered_by uuid DEFAULT app.current_user_id(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notifiable_breaches_authority_check CHECK (((length(authority) >= 1) AND (length(authority) <= 200))),
+    CONSTRAINT notifiable_breaches_check CHECK (((occurred_on IS NULL) OR (occurred_on <= discovered_on))),
+    CONSTRAINT notifiable_breaches_check1 CHECK (((authority_notified_on IS NULL) OR (authority_notified_on >= discovered_on))),
+    CONSTRAINT notifiable_breaches_check2 CHECK (((subjects_notified_on IS NULL) OR (subjects_notified_on >= discovered_on))),
+    CONSTRAINT notifiable_breaches_description_check CHECK (((length(description) >= 1) AND (length(description) <= 4000))),
+    CONSTRAINT notifiable_breaches_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200)))
+);
+
+ALTER TABLE ONLY kastell.notifiable_breaches FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.notifiable_breaches OWNER TO kastell_owner;
 
 --
 -- Name: notification_kinds; Type: TABLE; Schema: kastell; Owner: kastell_owner
@@ -3417,6 +3483,13 @@ ALTER TABLE ONLY kastell.memberships
     ADD CONSTRAINT memberships_user_id_key UNIQUE (user_id);
 
 --
+-- Name: notifiable_breaches notifiable_breaches_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifiable_breaches
+    ADD CONSTRAINT notifiable_breaches_pkey PRIMARY KEY (breach_id);
+
+--
 -- Name: notification_kinds notification_kinds_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3971,6 +4044,18 @@ CREATE INDEX memberships_company_id_idx ON kastell.memberships USING btree (comp
 CREATE INDEX memberships_role_id_idx ON kastell.memberships USING btree (role_id);
 
 --
+-- Name: notifiable_breaches_discovered_on_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifiable_breaches_discovered_on_idx ON kastell.notifiable_breaches USING btree (discovered_on DESC);
+
+--
+-- Name: notifiable_breaches_entered_by_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX notifiable_breaches_entered_by_idx ON kastell.notifiable_breaches USING btree (entered_by);
+
+--
 -- Name: notifications_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4367,6 +4452,12 @@ CREATE TRIGGER memberships_changed AFTER DELETE OR UPDATE ON kastell.memberships
 CREATE TRIGGER memberships_check_role BEFORE INSERT OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.check_membership_role();
 
 --
+-- Name: notifiable_breaches notifiable_breaches_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER notifiable_breaches_touch BEFORE UPDATE ON kastell.notifiable_breaches FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
 -- Name: notification_preferences notification_preferences_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4704,6 +4795,13 @@ ALTER TABLE ONLY kastell.memberships
 
 ALTER TABLE ONLY kastell.memberships
     ADD CONSTRAINT memberships_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: notifiable_breaches notifiable_breaches_entered_by_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.notifiable_breaches
+    ADD CONSTRAINT notifiable_breaches_entered_by_fkey FOREIGN KEY (entered_by) REFERENCES kastell.users(user_id) ON DELETE SET NULL;
 
 --
 -- Name: notification_kinds notification_kinds_permission_key_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -5514,6 +5612,30 @@ CREATE POLICY memberships_read ON kastell.memberships FOR SELECT TO kastell_app 
 CREATE POLICY memberships_update ON kastell.memberships FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope))));
 
 --
+-- Name: notifiable_breaches; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.notifiable_breaches ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notifiable_breaches notifiable_breaches_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notifiable_breaches_create ON kastell.notifiable_breaches FOR INSERT TO kastell_app WITH CHECK ((( SELECT app.has_global('trust.manage'::text) AS has_global) AND (entered_by = ( SELECT app.current_user_id() AS current_user_id))));
+
+--
+-- Name: notifiable_breaches notifiable_breaches_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notifiable_breaches_read ON kastell.notifiable_breaches FOR SELECT TO kastell_app USING (true);
+
+--
+-- Name: notifiable_breaches notifiable_breaches_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notifiable_breaches_update ON kastell.notifiable_breaches FOR UPDATE TO kastell_app USING (( SELECT app.has_global('trust.manage'::text) AS has_global)) WITH CHECK (( SELECT app.has_global('trust.manage'::text) AS has_global));
+
+--
 -- Name: notification_kinds; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6282,6 +6404,13 @@ GRANT ALL ON FUNCTION app.end_sessions_of(p_user_id uuid, p_reason text, p_excep
 REVOKE ALL ON FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION factor_adoption_by_role(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.factor_adoption_by_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.factor_adoption_by_role() TO kastell_app;
+
+--
 -- Name: FUNCTION factor_changed(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -6662,6 +6791,13 @@ GRANT ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) TO kastell
 
 REVOKE ALL ON FUNCTION audit.latest_checkpoint() FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.latest_checkpoint() TO kastell_app;
+
+--
+-- Name: FUNCTION latest_verification_summary(); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+REVOKE ALL ON FUNCTION audit.latest_verification_summary() FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.latest_verification_summary() TO kastell_app;
 
 --
 -- Name: FUNCTION partition_months(); Type: ACL; Schema: audit; Owner: kastell_owner
@@ -7189,6 +7325,72 @@ GRANT SELECT,INSERT ON TABLE kastell.memberships TO kastell_auth;
 --
 
 GRANT UPDATE(role_id) ON TABLE kastell.memberships TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.breach_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(breach_id) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.title; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(title),INSERT(title) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.description; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(description),INSERT(description) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.occurred_on; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(occurred_on),INSERT(occurred_on) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.discovered_on; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(discovered_on),INSERT(discovered_on) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.authority; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(authority),INSERT(authority),UPDATE(authority) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.authority_notified_on; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(authority_notified_on),INSERT(authority_notified_on),UPDATE(authority_notified_on) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.subjects_notified_on; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(subjects_notified_on),INSERT(subjects_notified_on),UPDATE(subjects_notified_on) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.entered_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(entered_by) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.created_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(created_at) ON TABLE kastell.notifiable_breaches TO kastell_app;
+
+--
+-- Name: COLUMN notifiable_breaches.updated_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(updated_at) ON TABLE kastell.notifiable_breaches TO kastell_app;
 
 --
 -- Name: TABLE notification_kinds; Type: ACL; Schema: kastell; Owner: kastell_owner

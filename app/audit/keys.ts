@@ -58,3 +58,41 @@ export async function verifyTextSignature(publicKeyArmored: string, text: string
     return false;
   }
 }
+
+/** A detached signature over exact bytes (a binary signature: a changed line ending fails too). */
+export async function signBytes(key: openpgp.PrivateKey, bytes: Uint8Array): Promise<string> {
+  const message = await openpgp.createMessage({ binary: bytes });
+  return openpgp.sign({ message, signingKeys: key, detached: true, format: 'armored' }) as Promise<string>;
+}
+
+export async function verifyBytesSignature(publicKeyArmored: string, bytes: Uint8Array, signatureArmored: string): Promise<boolean> {
+  try {
+    const verificationKeys = await openpgp.readKey({ armoredKey: publicKeyArmored });
+    const signature = await openpgp.readSignature({ armoredSignature: signatureArmored });
+    const message = await openpgp.createMessage({ binary: bytes });
+    const result = await openpgp.verify({ message, signature, verificationKeys });
+    await result.signatures[0]!.verified;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The OpenPGP cleartext signature framework (RFC 9580 §7), as RFC 9116 asks of security.txt. */
+export async function signCleartext(key: openpgp.PrivateKey, text: string): Promise<string> {
+  const message = await openpgp.createCleartextMessage({ text });
+  return openpgp.sign({ message, signingKeys: key, format: 'armored' });
+}
+
+/** The signed text of a cleartext-signed message when the signature holds, else undefined. */
+export async function verifyCleartext(publicKeyArmored: string, signed: string): Promise<string | undefined> {
+  try {
+    const verificationKeys = await openpgp.readKey({ armoredKey: publicKeyArmored });
+    const message = await openpgp.readCleartextMessage({ cleartextMessage: signed });
+    const result = await openpgp.verify({ message, verificationKeys });
+    await result.signatures[0]!.verified;
+    return result.data;
+  } catch {
+    return undefined;
+  }
+}

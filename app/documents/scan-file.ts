@@ -67,3 +67,49 @@ function verdictOf(answer: string): ScanResult {
   if (/size limit exceeded/i.test(line)) return { verdict: 'too_large', reason: "the file is larger than the virus scanner's stream limit" };
   return { verdict: 'unavailable', reason: line ? `the virus scanner refused the file (${line.slice(0, 100)})` : 'the virus scanner closed the connection without a verdict' };
 }
+
+export type ScannerVersion =
+  | { reachable: true; engine: string; signatureVersion: number | null; signaturesDate: Date | null; answer: string }
+  | { reachable: false; reason: string };
+
+/**
+ * clamd's VERSION command (zVERSION\0): "ClamAV 1.4.2/27450/Mon Nov 25 09:36:19 2024" — the engine, the
+ * daily signature database's version and its build time. Without a daily database clamd answers the engine
+ * alone ("ClamAV 1.4.2"): the age of its signatures is then unknown.
+ */
+export async function askScannerVersion(socketPath: string, timeoutMs: number): Promise<ScannerVersion> {
+  return new Promise((resolve) => {
+    let answer = '';
+    let settled = false;
+    const finish = (result: ScannerVersion) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish({ reachable: false, reason: `the virus scanner did not answer within ${timeoutMs} ms` }), timeoutMs);
+    const socket = createConnection(socketPath);
+    socket.on('error', (error) => finish({ reachable: false, reason: `the virus scanner cannot be reached (${(error as NodeJS.ErrnoException).code ?? error.message})` }));
+    socket.on('connect', () => socket.write('zVERSION\0'));
+    socket.on('data', (data) => { answer += data.toString('latin1'); });
+    const done = () => finish(parseScannerVersion(answer));
+    socket.on('end', done);
+    socket.on('close', done);
+  });
+}
+
+export function parseScannerVersion(raw: string): ScannerVersion {
+  const line = raw.replace(/\0/g, '').trim();
+  const match = /^ClamAV (\S+?)(?:\/(\d+)\/(.+))?$/.exec(line);
+  if (!match) return { reachable: false, reason: line ? `the virus scanner gave an answer that is not a version (${line.slice(0, 100)})` : 'the virus scanner closed the connection without an answer' };
+  // clamd prints the database time with ctime(3) in the server's local zone; the appliance runs in UTC
+  const date = match[3] ? new Date(`${match[3].trim()} UTC`) : null;
+  return {
+    reachable: true,
+    engine: match[1]!,
+    signatureVersion: match[2] ? Number(match[2]) : null,
+    signaturesDate: date && !Number.isNaN(date.getTime()) ? date : null,
+    answer: line.slice(0, 200),
+  };
+}

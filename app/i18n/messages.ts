@@ -15,6 +15,7 @@ import { reportsDe, reportsEn, reportsFr, reportsIt } from './reports.ts';
 import { serviceDe, serviceEn, serviceFr, serviceIt } from './service.ts';
 import { setupDe, setupEn, setupFr, setupIt } from './setup.ts';
 import { sitesDe, sitesEn, sitesFr, sitesIt } from './sites.ts';
+import { trustDe, trustEn, trustFr, trustIt } from './trust.ts';
 import { usersDe, usersEn, usersFr, usersIt } from './users.ts';
 
 /** Every area's catalogue by language (the i18n test checks that no key is in two areas). */
@@ -33,11 +34,12 @@ export const areas = {
   documents: { en: documentsEn, de: documentsDe, fr: documentsFr, it: documentsIt },
   reports: { en: reportsEn, de: reportsDe, fr: reportsFr, it: reportsIt },
   conversation: { en: conversationEn, de: conversationDe, fr: conversationFr, it: conversationIt },
+  trust: { en: trustEn, de: trustDe, fr: trustFr, it: trustIt },
 } as const;
 
 export const en = {
   ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
-  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn,
+  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -45,15 +47,15 @@ export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
   ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
-  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe,
+  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe,
 };
 
 export const fr: Messages = {
   ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
-  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr,
+  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr,
 };
 
 export const it: Messages = {
   ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
-  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt,
+  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt,
 };

@@ -34,7 +34,8 @@ test('locale: the cookie wins, then Accept-Language by weight, then English', ()
 });
 
 const t = await createTestDatabase();
-const server = await startTestServer(t);
+const server = await startTestServer(t, { KASTELL_SECURITY_CONTACT: 'mailto:security@example.test' });
+await t.admin`insert into kastell.notifiable_breaches (title, discovered_on, authority) values ('i18n sample breach', '2026-01-02', 'EDÖB')`;
 const admin = await seedUser(t.admin, 'admin', null, 'i18n-admin@example.test');
 await seedTotp(t.admin, admin.userId);
 
@@ -94,17 +95,20 @@ async function dataOnPages(): Promise<string[]> {
     ...[admin, technician, customer].flatMap((u) => [u.email, `Test ${u.roleKey}`]), 'i18n-new@example.test',
     ...roles.map((r) => String(r.name)),
     ...codes.flatMap((c) => [c.action, c.entity_type, c.outcome, c.actor_type].filter((v): v is string => typeof v === 'string')),
+    // the trust page names headers and its own addresses as they are
+    'Strict-Transport-Security', 'Content-Security-Policy', 'X-Content-Type-Options',
+    '/trust.json.asc', '/trust.json', '/trust/key.asc', '/.well-known/security.txt', 'i18n sample breach', 'EDÖB', 'security@example.test',
   ].sort((a, b) => b.length - a.length);
 }
 
 // Words that a page in this language rightly shares with English: names,
 // abbreviations, and words that are the same word in that language (each
 // checked to be the translation, not a left-over).
-const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript'];
+const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript', 'tls', 'http', 'rfc'];
 const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
-  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation', 'version', 'person'],
-  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation', 'version', 'photo', 'photos', 'correction', 'signature'],
-  it: ['account', 'app', 'audit', 'in', 'passkey', 'password'],
+  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation', 'version', 'person', 'installation', 'hand', 'in', 'server', 'software', 'register', 'problem'],
+  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation', 'version', 'photo', 'photos', 'correction', 'signature', 'installation', 'main', 'instance', 'signatures', 'dates', 'notification', 'tests'],
+  it: ['account', 'app', 'audit', 'in', 'passkey', 'password', 'no', 'server', 'test'],
 };
 
 /** Text a person sees or hears: text nodes, labels read out, and what visible inputs hold. */
@@ -188,6 +192,10 @@ test('pages come out in German, French and Italian with no English word left: ev
     { path: `/jobs/${reportJobs.awaiting}/report`, signedIn: true, status: 200 },
     { path: `/reports/${reportJobs.frozen}/sign`, signedIn: true, status: 200 },
     { path: `/reports/${reportJobs.frozen}/sign-on-site`, signedIn: true, status: 200 },
+    { path: '/trust', signedIn: false, status: 200 },
+    { path: '/trust/breaches', signedIn: true, status: 200 },
+    { path: '/trust/breaches', signedIn: true, status: 422, form: { title: 'i18n sample breach', discoveredOn: '2999-01-01' } },
+    { path: '/responsible-disclosure', signedIn: false, status: 200 },
     { path: `/companies/${randomUUID()}`, signedIn: true, status: 404 },
     { path: '/users', signedIn: 'customer', status: 403 }, // the error page: not allowed
     { path: '/companies', signedIn: true, status: 403, form: { name: 'Neue Firma' }, csrf: false }, // the error page: form expired
