@@ -203,7 +203,10 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const documentId = idParam(c, 'documentId');
     const query = parseOrThrow(downloadQuery, c.req.query());
     const opened = await db.withPrincipal(user, async (tx) => {
-      const found = await openVersionForRead(tx, auditFor(c), documentId, query.version, query.preview ? 'preview' : 'download');
+      // the reader's side and role go with the event: what the company's access log (app/audit/access-log.ts) tells
+      const audit = auditFor(c);
+      const found = await openVersionForRead(tx, (t2, event) => audit(t2, { ...event, detail: { ...event.detail, side: user.side, role: user.roleName } }),
+        documentId, query.version, query.preview ? 'preview' : 'download');
       // the object is opened inside the transaction: if the store fails, the read is not recorded as done
       return found && { ...found, body: await store.get(found.objectKey) };
     });
