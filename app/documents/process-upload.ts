@@ -12,6 +12,7 @@ import type { Context } from 'hono';
 import { auditFor } from '../audit/record.ts';
 import type { FeatureDeps } from '../feature.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
+import { mailSecurityOfficers } from './alert-officers.ts';
 import { runPipeline } from './pipeline.ts';
 import { createVersion, decideVersion, markVersionClean } from './queries.ts';
 import type { ReceivedUpload } from './receive-upload.ts';
@@ -20,7 +21,7 @@ import { sanitiseFileName } from './schema.ts';
 export async function processUpload(deps: FeatureDeps, c: Context<AppEnv>, user: SessionUser, upload: ReceivedUpload,
   target: { companyId: string; documentId?: string; createDocument?: (tx: Parameters<Parameters<FeatureDeps['db']['withPrincipal']>[1]>[0]) => Promise<string> })
   : Promise<{ documentId: string; versionId: string; status: 'clean' | 'rejected' | 'pending' }> {
-  const { db, store, config, log, mailer } = deps;
+  const { db, store, config, log } = deps;
   const audit = auditFor(c);
   const fileName = sanitiseFileName(upload.file.name);
   const work = await mkdtemp(join(config.documents.quarantineDir, 'work-'));
@@ -49,13 +50,11 @@ export async function processUpload(deps: FeatureDeps, c: Context<AppEnv>, user:
       await rename(upload.file.path, join(held, versionId));
     } else if (outcome.signature) {
       log.warn({ event: 'document.malware_detected', versionId, signature: outcome.signature, userId: user.userId }, 'malware in an upload');
-      const to = (await db.withPrincipal(null, (tx) => tx`select app.security_officer_emails() as email`)).map((r) => r.email as string);
-      await mailer.send({
-        to,
-        subject: '[Kastell] Malware found in an upload',
+      await mailSecurityOfficers(deps, {
+        subject: 'Malware found in an upload',
         text: `ClamAV found ${outcome.signature} in an upload by ${user.email} (document ${documentId}, version ${versionId}).\n` +
           'The file was rejected and never stored. The audit trail has the event document.malware_detected.\n',
-      }).catch((error: Error) => log.error({ err: error }, 'malware alert mail failed'));
+      });
     }
     return { documentId, versionId, status: outcome.status };
   } finally {

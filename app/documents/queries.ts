@@ -142,7 +142,7 @@ export async function deleteDocument(tx: Tx, audit: Audit, documentId: string): 
  * transaction: no audit, no download.
  */
 export async function openVersionForRead(tx: Tx, audit: Audit, documentId: string, versionId: string | undefined, how: 'download' | 'preview')
-  : Promise<{ objectKey: string; fileName: string; type: string; size: number; versionId: string } | undefined> {
+  : Promise<{ objectKey: string; fileName: string; type: string; size: number; versionId: string; companyId: string } | undefined> {
   const [row] = await tx<VersionRow[]>`
     select ${tx.unsafe(versionColumns.split(', ').map((c) => `v.${c}`).join(', '))}
     from document_versions v join documents d on d.document_id = v.document_id
@@ -152,5 +152,6 @@ export async function openVersionForRead(tx: Tx, audit: Audit, documentId: strin
   if (!row) return undefined;
   await audit(tx, { action: 'document.read', entityType: 'document_version', entityId: row.version_id, companyId: row.owner_company_id,
     detail: { documentId, how } });
-  return { objectKey: row.object_key!, fileName: row.file_name, type: row.detected_type!, size: Number(row.size), versionId: row.version_id };
+  return { objectKey: row.object_key!, fileName: row.file_name, type: row.detected_type!, size: Number(row.size), versionId: row.version_id,
+    companyId: row.owner_company_id };
 }

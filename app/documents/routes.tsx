@@ -13,6 +13,7 @@ import { notFound } from '../http/errors.ts';
 import { requirePermission } from '../http/guards.ts';
 import { renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, parseOrThrow, readFormFields } from '../http/validate.ts';
+import { noteDownload, raiseDownloadAlert } from './download-volume.ts';
 import { processUpload } from './process-upload.ts';
 import { createDocument, deleteDocument, findDocument, findParentCompany, listDocumentsOf, openVersionForRead, updateDocument } from './queries.ts';
 import { receiveUpload } from './receive-upload.ts';
@@ -207,10 +208,13 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
       const audit = auditFor(c);
       const found = await openVersionForRead(tx, (t2, event) => audit(t2, { ...event, detail: { ...event.detail, side: user.side, role: user.roleName } }),
         documentId, query.version, query.preview ? 'preview' : 'download');
+      if (!found) return undefined;
+      const alert = await noteDownload(tx, config.documents.downloadAlert, { type: 'user', userId: user.userId, email: user.email }, { companyId: found.companyId, documentId });
       // the object is opened inside the transaction: if the store fails, the read is not recorded as done
-      return found && { ...found, body: await store.get(found.objectKey) };
+      return { ...found, alert, body: await store.get(found.objectKey) };
     });
     if (!opened) throw notFound();
+    if (opened.alert) void raiseDownloadAlert(deps, opened.alert);
     return serveVersion(c, opened, query.preview !== undefined && opened.type.startsWith('image/') ? 'inline' : 'attachment');
   });
 

@@ -14,6 +14,7 @@ import type { AppEnv } from '../http/context.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { CsrfField } from '../http/layout.tsx';
 import { idParam } from '../http/validate.ts';
+import { noteDownload, raiseDownloadAlert } from './download-volume.ts';
 import { findDocument, openVersionForRead } from './queries.ts';
 import { serveVersion } from './serve-version.ts';
 import {
@@ -128,13 +129,16 @@ export function shareLinkRoutes(deps: FeatureDeps): Hono<AppEnv> {
       const found = await openVersionForRead(tx, (t2, event) => auditFor(c)(t2, { ...event, detail: { ...event.detail, shareLinkId: link.share_link_id, via: 'share_link' } }),
         link.document_id, undefined, 'download');
       if (!found) throw new CreatorLostAccess();
-      return { ...found, body: await store.get(found.objectKey) };
+      const alert = await noteDownload(tx, config.documents.downloadAlert, { type: 'share_link', shareLinkId: link.share_link_id, createdBy: link.created_by },
+        { companyId: found.companyId, documentId: link.document_id });
+      return { ...found, alert, body: await store.get(found.objectKey) };
     }).catch((error: unknown) => {
       if (error instanceof CreatorLostAccess || (error instanceof HttpError && error.status === 403)) return undefined;
       throw error;
     });
     if (opened === 'used_up') return refuse(c, link, 'used_up');
     if (!opened) return refuse(c, link, 'creator_lost_access');
+    if (opened.alert) void raiseDownloadAlert(deps, opened.alert);
     minimal(c);
     return serveVersion(c, opened, 'attachment');
   });
