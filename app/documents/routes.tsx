@@ -169,7 +169,8 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const [document, shareLinks] = await db.withPrincipal(user, async (tx) => [await findDocument(tx, documentId), await listShareLinks(tx, documentId)] as const);
     if (!document) throw notFound();
     return renderPage(c, document.title, (
-      <DocumentPage c={c} document={document} shareLinks={shareLinks} canUpload={user.permissions.has('documents.upload')} canDelete={user.permissions.has('documents.delete')} maxMiB={maxMiB(document.kind)} />
+      <DocumentPage c={c} document={document} shareLinks={shareLinks} share={{ userId: user.userId, canCreate: user.permissions.has('share_links.create'),
+        canRevokeAny: user.permissions.has('share_links.revoke'), maxDays: config.documents.shareLinkMaxDays, defaultDays: config.documents.shareLinkDays }} canUpload={user.permissions.has('documents.upload')} canDelete={user.permissions.has('documents.delete')} maxMiB={maxMiB(document.kind)} />
     ));
   });
   pages.post('/documents/:documentId', async (c) => {
