@@ -132,6 +132,10 @@ export const configSchema = z
       })
       .optional(),
     KASTELL_TRUST_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+    KASTELL_DOWNLOAD_ALERT: z
+      .string()
+      .regex(/^(off|[1-9]\d{0,5}\/[1-9]\d{0,4}[smh])$/, 'must be downloads/window, e.g. 50/10m (s, m or h), or off')
+      .default('50/10m'),
   })
   .superRefine((env, ctx) => {
     if (env.KASTELL_STORAGE === 's3') {
@@ -259,11 +263,19 @@ export interface Config {
     /** share links: default and longest lifetime in days */
     shareLinkDays: number;
     shareLinkMaxDays: number;
+    /** unusual download volume: this many reads per user or per share link within the window raise an alert; null: off */
+    downloadAlert: { limit: number; windowSeconds: number } | null;
   };
 }
 
 export const documentKinds = ['contract', 'certificate', 'manual', 'invoice', 'photo', 'other'] as const;
 export type DocumentKind = (typeof documentKinds)[number];
+
+function downloadAlert(value: string): { limit: number; windowSeconds: number } | null {
+  const match = /^(\d+)\/(\d+)([smh])$/.exec(value);
+  if (!match) return null;
+  return { limit: Number(match[1]), windowSeconds: Number(match[2]) * { s: 1, m: 60, h: 3600 }[match[3] as 's' | 'm' | 'h'] };
+}
 
 function uploadLimits(maxMiB: number, overrides: string | undefined): Record<DocumentKind, number> {
   const limits = Object.fromEntries(documentKinds.map((kind) => [kind, maxMiB * 1024 * 1024])) as Record<DocumentKind, number>;
@@ -398,6 +410,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       quarantineDir: resolve(env.KASTELL_QUARANTINE_DIR ?? join(dataDir, 'quarantine')),
       shareLinkMaxDays: env.KASTELL_SHARE_LINK_MAX_DAYS,
       shareLinkDays: Math.min(env.KASTELL_SHARE_LINK_DAYS, env.KASTELL_SHARE_LINK_MAX_DAYS),
+      downloadAlert: downloadAlert(env.KASTELL_DOWNLOAD_ALERT),
     },
   };
 }

@@ -11,9 +11,10 @@ export const redactedPaths = [
   'databaseUrl', 'adminDatabaseUrl', '*.secretKey', '*.passwordHash', 'passwordHash',
 ];
 
-export function createLogger(options: { level: string; lokiUrl?: string | undefined }): Logger {
+/** `destination` 2: stderr (the CLI, whose stdout is its answer); else stdout. */
+export function createLogger(options: { level: string; lokiUrl?: string | undefined; destination?: 1 | 2 }): Logger {
   const redact = { paths: redactedPaths, censor: '[redacted]' };
-  if (!options.lokiUrl) return pino({ level: options.level, redact });
+  if (!options.lokiUrl) return options.destination === 2 ? pino({ level: options.level, redact }, pino.destination(2)) : pino({ level: options.level, redact });
   const transport = pino.transport({
     targets: [
       { target: 'pino/file', options: { destination: 1 }, level: options.level },

@@ -7,6 +7,7 @@ import { connectDatabase } from './db/client.ts';
 import type { EmbeddedDatabase } from './db/embedded.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
 import { startAuditService, type AuditService } from './audit/service.ts';
+import { scheduleHeldRetry } from './documents/retry-held.ts';
 import type { ApiRegistry } from './http/api.ts';
 import { createApp } from './app.tsx';
 import { createMailer } from './mail/mailer.ts';
@@ -57,6 +58,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const audit = await startAuditService({ config, db, log, mailer });
   const { app, api } = createApp({ config, db, store, log, audit, mailer });
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
+  const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s as Server));
   });
@@ -78,6 +80,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         server.closeIdleConnections?.();
       });
       await notificationMail.stop();
+      await heldRetry?.stop();
       await audit.stop();
       await stopDatabase();
     },

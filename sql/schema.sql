@@ -1031,6 +1031,19 @@ $$;
 ALTER FUNCTION app.has_global(permission text) OWNER TO kastell_auth;
 
 --
+-- Name: held_version_uploader(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.held_version_uploader(p_version_id uuid) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select v.uploaded_by from kastell.document_versions v where v.version_id = p_version_id and v.status = 'pending'
+$$;
+
+ALTER FUNCTION app.held_version_uploader(p_version_id uuid) OWNER TO kastell_auth;
+
+--
 -- Name: invite_for_token(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -2033,6 +2046,51 @@ CREATE FUNCTION audit.latest_verification_summary() RETURNS TABLE(ok boolean, ch
 $$;
 
 ALTER FUNCTION audit.latest_verification_summary() OWNER TO kastell_audit;
+
+--
+-- Name: note_download(text, uuid, uuid, integer, integer); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.note_download(p_subject_type text, p_subject_id uuid, p_company_id uuid, p_limit integer, p_window_seconds integer) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  since timestamptz := pg_catalog.now() - pg_catalog.make_interval(secs => p_window_seconds);
+  n bigint;
+begin
+  if p_limit < 1 or p_window_seconds < 1 then
+    raise exception 'limit and window must be positive' using errcode = '22023';
+  end if;
+  if p_subject_type = 'user' then
+    select count(*) into n from (
+      select 1 from audit.events e
+      where e.actor_id = p_subject_id and e.action = 'document.read' and e.occurred_at > since
+      limit p_limit) reads;
+  elsif p_subject_type = 'share_link' then
+    select count(*) into n from (
+      select 1 from audit.events e
+      where (e.detail->>'shareLinkId') = p_subject_id::text and e.action = 'document.read' and e.occurred_at > since
+      limit p_limit) reads;
+  else
+    raise exception 'unknown subject type %', p_subject_type using errcode = '22023';
+  end if;
+  if n < p_limit then
+    return null;
+  end if;
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('kastell.download_volume:' || p_subject_id::text, 0));
+  if exists (select 1 from audit.events e
+             where e.action = 'document.download_volume' and e.entity_id = p_subject_id::text and e.occurred_at > since) then
+    return null;
+  end if;
+  insert into audit.events (actor_type, actor_label, action, entity_type, entity_id, company_id, outcome, detail)
+  values ('system', 'download volume watch', 'document.download_volume', p_subject_type, p_subject_id::text, p_company_id, 'success',
+          pg_catalog.jsonb_build_object('downloads', n, 'limit', p_limit, 'windowSeconds', p_window_seconds));
+  return n;
+end
+$$;
+
+ALTER FUNCTION audit.note_download(p_subject_type text, p_subject_id uuid, p_company_id uuid, p_limit integer, p_window_seconds integer) OWNER TO kastell_audit;
 
 --
 -- Name: partition_months(); Type: FUNCTION; Schema: audit; Owner: kastell_owner
@@ -3822,6 +3880,18 @@ CREATE INDEX events_default_actor_id_occurred_at_idx ON audit.events_default USI
 CREATE INDEX events_default_company_id_occurred_at_idx ON audit.events_default USING btree (company_id, occurred_at);
 
 --
+-- Name: events_share_link_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_share_link_idx ON ONLY audit.events USING btree (((detail ->> 'shareLinkId'::text)), occurred_at) WHERE ((action = 'document.read'::text) AND ((detail ->> 'shareLinkId'::text) IS NOT NULL));
+
+--
+-- Name: events_default_expr_occurred_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
+--
+
+CREATE INDEX events_default_expr_occurred_at_idx ON audit.events_default USING btree (((detail ->> 'shareLinkId'::text)), occurred_at) WHERE ((action = 'document.read'::text) AND ((detail ->> 'shareLinkId'::text) IS NOT NULL));
+
+--
 -- Name: events_occurred_at_idx; Type: INDEX; Schema: audit; Owner: kastell_owner
 --
 
@@ -4270,6 +4340,12 @@ ALTER INDEX audit.events_actor_idx ATTACH PARTITION audit.events_default_actor_i
 --
 
 ALTER INDEX audit.events_company_idx ATTACH PARTITION audit.events_default_company_id_occurred_at_idx;
+
+--
+-- Name: events_default_expr_occurred_at_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
+--
+
+ALTER INDEX audit.events_share_link_idx ATTACH PARTITION audit.events_default_expr_occurred_at_idx;
 
 --
 -- Name: events_default_occurred_at_idx; Type: INDEX ATTACH; Schema: audit; Owner: kastell_owner
@@ -5297,6 +5373,12 @@ CREATE POLICY document_versions_decide ON kastell.document_versions FOR UPDATE T
 --
 
 CREATE POLICY document_versions_decide_assigned ON kastell.document_versions FOR UPDATE TO kastell_app USING (((status = 'pending'::text) AND (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)) AND (document_id IN ( SELECT app.assigned_document_ids('documents.upload'::text) AS assigned_document_ids)))) WITH CHECK ((uploaded_by = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: document_versions document_versions_held; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_held ON kastell.document_versions FOR SELECT TO kastell_auth USING ((status = 'pending'::text));
 
 --
 -- Name: document_versions document_versions_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6486,6 +6568,13 @@ REVOKE ALL ON FUNCTION app.has_global(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_app;
 
 --
+-- Name: FUNCTION held_version_uploader(p_version_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.held_version_uploader(p_version_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.held_version_uploader(p_version_id uuid) TO kastell_app;
+
+--
 -- Name: FUNCTION invite_for_token(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -6800,6 +6889,13 @@ REVOKE ALL ON FUNCTION audit.latest_verification_summary() FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.latest_verification_summary() TO kastell_app;
 
 --
+-- Name: FUNCTION note_download(p_subject_type text, p_subject_id uuid, p_company_id uuid, p_limit integer, p_window_seconds integer); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+REVOKE ALL ON FUNCTION audit.note_download(p_subject_type text, p_subject_id uuid, p_company_id uuid, p_limit integer, p_window_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.note_download(p_subject_type text, p_subject_id uuid, p_company_id uuid, p_limit integer, p_window_seconds integer) TO kastell_app;
+
+--
 -- Name: FUNCTION partition_months(); Type: ACL; Schema: audit; Owner: kastell_owner
 --
 
@@ -6981,10 +7077,17 @@ GRANT SELECT ON TABLE kastell.companies TO kastell_auth;
 GRANT SELECT,INSERT ON TABLE kastell.document_versions TO kastell_app;
 
 --
+-- Name: COLUMN document_versions.version_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(version_id) ON TABLE kastell.document_versions TO kastell_auth;
+
+--
 -- Name: COLUMN document_versions.status; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT UPDATE(status) ON TABLE kastell.document_versions TO kastell_app;
+GRANT SELECT(status) ON TABLE kastell.document_versions TO kastell_auth;
 
 --
 -- Name: COLUMN document_versions.reason; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7015,6 +7118,12 @@ GRANT UPDATE(sha256) ON TABLE kastell.document_versions TO kastell_app;
 --
 
 GRANT UPDATE(object_key) ON TABLE kastell.document_versions TO kastell_app;
+
+--
+-- Name: COLUMN document_versions.uploaded_by; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(uploaded_by) ON TABLE kastell.document_versions TO kastell_auth;
 
 --
 -- Name: COLUMN document_versions.decided_at; Type: ACL; Schema: kastell; Owner: kastell_owner

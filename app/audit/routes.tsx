@@ -9,6 +9,7 @@ import type { AppEnv } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { renderPage } from '../http/layout.tsx';
 import { readQuery } from '../http/validate.ts';
+import { accessQuerySchema, documentAccessSchema, findDocumentAccess, type AccessQuery, type DocumentAccess } from './access-log.ts';
 import { auditFor } from './record.ts';
 import { exportEvents, findEvents, findLatestCheckpoint, findLatestVerification } from './queries.ts';
 import { auditEventSchema, auditFilterSchema, checkpointSchema, verificationSchema, type AuditEventView, type AuditFilter } from './schema.ts';
@@ -66,16 +67,23 @@ export function auditRoutes({ db, api, audit }: FeatureDeps): Hono<AppEnv> {
     return renderPage(c, c.get('t')('audit.title'), <AuditView c={c} filter={filter} events={events} exportable />);
   });
 
+  api.add({
+    method: 'get', permission: 'access_log.read', path: '/access-log', tag: 'audit',
+    summary: "Who read the company's documents, when and how (a customer admin: their company only)",
+    query: accessQuerySchema, response: z.array(documentAccessSchema),
+    handler: (c, { query, user }) => db.withPrincipal(user, (tx) => findDocumentAccess(tx, user.companyId, query)),
+  });
+
   pages.get('/access-log', async (c) => {
     const user = requirePermission(c, 'access_log.read');
-    const filter = readQuery(c, auditFilterSchema.omit({ format: true }));
-    // RLS limits a customer admin to access events of their own company.
-    const events = await db.withPrincipal(user, (tx) => findEvents(tx, filter));
+    const query = readQuery(c, accessQuerySchema);
+    // RLS limits a customer admin to access events of their own company; the filter repeats it.
+    const accesses = await db.withPrincipal(user, (tx) => findDocumentAccess(tx, user.companyId, query));
     const t = c.get('t');
     return renderPage(c, t('accessLog.title'), (
       <>
         <p>{t('accessLog.intro')}</p>
-        <AuditView c={c} filter={filter} events={events} exportable={false} />
+        <AccessLogView c={c} query={query} accesses={accesses} />
       </>
     ));
   });
@@ -114,6 +122,37 @@ function AuditView(props: { c: Context<AppEnv>; filter: Partial<AuditFilter>; ev
           ))}
         </tbody>
       </table>
+    </>
+  );
+}
+
+function AccessLogView(props: { c: Context<AppEnv>; query: AccessQuery; accesses: DocumentAccess[] }) {
+  const { query, accesses } = props;
+  const t = props.c.get('t');
+  const who = (a: DocumentAccess) => {
+    const r = a.reader;
+    if (r.kind === 'share_link') return r.sharedBy ? t('accessLog.shareLinkBy', { name: r.sharedBy }) : t('accessLog.shareLink');
+    if (r.kind === 'operator') return r.name ?? (r.role ? t('accessLog.operatorRole', { role: r.role }) : t('accessLog.operator'));
+    return r.name ?? t('accessLog.formerUser');
+  };
+  return (
+    <>
+      <form method="get" class="filters">
+        <p class="field"><label for="access-from">{t('audit.from')}</label><input id="access-from" name="from" type="date" value={query.from ?? ''} /></p>
+        <p class="field"><label for="access-to">{t('audit.to')}</label><input id="access-to" name="to" type="date" value={query.to ?? ''} /></p>
+        <button type="submit">{t('audit.filter')}</button>
+      </form>
+      {accesses.length === 0 ? <p>{t('accessLog.none')}</p> : (
+        <ul class="access-log">
+          {accesses.map((a) => (
+            <li data-reader={a.reader.kind} data-how={a.how}>
+              <time datetime={a.occurredAt}>{a.occurredAt.replace('T', ' ').slice(0, 16)} UTC</time>{' · '}
+              <strong>{who(a)}</strong>{' · '}{t(`accessLog.how.${a.how}`)}{' · '}
+              {a.documentTitle && a.documentId ? <a href={`/documents/${a.documentId}`}>{a.documentTitle}</a> : t('accessLog.deleted')}
+            </li>
+          ))}
+        </ul>
+      )}
     </>
   );
 }

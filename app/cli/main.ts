@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { startAuditService, type AuditService } from '../audit/service.ts';
 import { applyAuditRetention } from '../audit/retention.ts';
 import { verifyExportDirectory } from '../audit/verify-export.ts';
+import { retryHeldVersions } from '../documents/retry-held.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
@@ -15,6 +16,7 @@ import { readSealCertificate, certificateDer } from '../reports/seal.ts';
 import { verifyReportPdf } from '../reports/verify-report.ts';
 import { resolveDatabase } from '../server.ts';
 import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
+import { createDocumentStore } from '../storage/open-store.ts';
 
 // A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
 function loadConfig(): Config {
@@ -166,6 +168,23 @@ audit
     if (outcomes.length === 0) console.log('no audit month is past the 7-year retention period');
     for (const o of outcomes) console.log(o.dropped ? `retired ${o.month} (${o.links} links)` : `kept ${o.month}: ${o.refused}`);
     if (outcomes.some((o) => !o.dropped)) process.exit(1);
+  });
+
+const documents = program.command('documents').description('Documents and their upload pipeline');
+documents
+  .command('retry-held')
+  .description('Run the upload pipeline again on every version held pending because the virus scanner gave no verdict (quarantine/held/), and decide it: clean, rejected, or still held; exit 1 while any stays held')
+  .action(async () => {
+    const config = loadConfig();
+    const log = createLogger({ level: 'warn', destination: 2 });
+    const outcomes = await withAudit((service, db) => retryHeldVersions({
+      config, db, log, auditor: service.auditor,
+      store: createDocumentStore(config.storage),
+      mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }),
+    }));
+    if (outcomes.length === 0) console.log('no version is held');
+    for (const o of outcomes) console.log(`${o.versionId} ${o.status === 'gone' ? 'gone (decided or deleted meanwhile; its file removed)' : o.status}`);
+    if (outcomes.some((o) => o.status === 'pending' || o.status === 'not_decidable')) process.exit(1);
   });
 
 const report = program.command('report').description('Service reports');

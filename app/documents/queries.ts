@@ -105,16 +105,18 @@ export async function markVersionClean(tx: Tx, audit: Audit, versionId: string, 
 }
 
 /** Rejected (with reason), or still pending with the reason it is held. Malware is audited as denied. */
-export async function decideVersion(tx: Tx, audit: Audit, versionId: string, status: 'rejected' | 'pending', reason: string, signature?: string): Promise<void> {
+/** False when the version was not pending, or not the caller's to decide (RLS). */
+export async function decideVersion(tx: Tx, audit: Audit, versionId: string, status: 'rejected' | 'pending', reason: string, signature?: string): Promise<boolean> {
   const [row] = await tx`
     update document_versions set status = ${status}, reason = ${reason}, decided_at = ${status === 'rejected' ? tx`now()` : null}
     where version_id = ${versionId} and status = 'pending'
     returning owner_company_id, document_id`;
-  if (!row) return;
+  if (!row) return false;
   const action = signature ? 'document.malware_detected' : status === 'rejected' ? 'document.version_rejected' : 'document.version_held';
   await audit(tx, { action, entityType: 'document_version', entityId: versionId, companyId: row.owner_company_id,
     outcome: status === 'rejected' ? (signature ? 'denied' : 'failure') : 'success',
     detail: { documentId: row.document_id, reason, ...(signature ? { signature } : {}) } });
+  return true;
 }
 
 export async function updateDocument(tx: Tx, audit: Audit, documentId: string, patch: { title?: string | undefined; kind?: DocumentKind | undefined }): Promise<boolean> {
@@ -142,7 +144,7 @@ export async function deleteDocument(tx: Tx, audit: Audit, documentId: string): 
  * transaction: no audit, no download.
  */
 export async function openVersionForRead(tx: Tx, audit: Audit, documentId: string, versionId: string | undefined, how: 'download' | 'preview')
-  : Promise<{ objectKey: string; fileName: string; type: string; size: number; versionId: string } | undefined> {
+  : Promise<{ objectKey: string; fileName: string; type: string; size: number; versionId: string; companyId: string } | undefined> {
   const [row] = await tx<VersionRow[]>`
     select ${tx.unsafe(versionColumns.split(', ').map((c) => `v.${c}`).join(', '))}
     from document_versions v join documents d on d.document_id = v.document_id
@@ -152,5 +154,6 @@ export async function openVersionForRead(tx: Tx, audit: Audit, documentId: strin
   if (!row) return undefined;
   await audit(tx, { action: 'document.read', entityType: 'document_version', entityId: row.version_id, companyId: row.owner_company_id,
     detail: { documentId, how } });
-  return { objectKey: row.object_key!, fileName: row.file_name, type: row.detected_type!, size: Number(row.size), versionId: row.version_id };
+  return { objectKey: row.object_key!, fileName: row.file_name, type: row.detected_type!, size: Number(row.size), versionId: row.version_id,
+    companyId: row.owner_company_id };
 }

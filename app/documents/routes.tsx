@@ -13,6 +13,7 @@ import { notFound } from '../http/errors.ts';
 import { requirePermission } from '../http/guards.ts';
 import { renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, parseOrThrow, readFormFields } from '../http/validate.ts';
+import { noteDownload, raiseDownloadAlert } from './download-volume.ts';
 import { processUpload } from './process-upload.ts';
 import { createDocument, deleteDocument, findDocument, findParentCompany, listDocumentsOf, openVersionForRead, updateDocument } from './queries.ts';
 import { receiveUpload } from './receive-upload.ts';
@@ -168,7 +169,8 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const [document, shareLinks] = await db.withPrincipal(user, async (tx) => [await findDocument(tx, documentId), await listShareLinks(tx, documentId)] as const);
     if (!document) throw notFound();
     return renderPage(c, document.title, (
-      <DocumentPage c={c} document={document} shareLinks={shareLinks} canUpload={user.permissions.has('documents.upload')} canDelete={user.permissions.has('documents.delete')} maxMiB={maxMiB(document.kind)} />
+      <DocumentPage c={c} document={document} shareLinks={shareLinks} share={{ userId: user.userId, canCreate: user.permissions.has('share_links.create'),
+        canRevokeAny: user.permissions.has('share_links.revoke'), maxDays: config.documents.shareLinkMaxDays, defaultDays: config.documents.shareLinkDays }} canUpload={user.permissions.has('documents.upload')} canDelete={user.permissions.has('documents.delete')} maxMiB={maxMiB(document.kind)} />
     ));
   });
   pages.post('/documents/:documentId', async (c) => {
@@ -203,11 +205,17 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const documentId = idParam(c, 'documentId');
     const query = parseOrThrow(downloadQuery, c.req.query());
     const opened = await db.withPrincipal(user, async (tx) => {
-      const found = await openVersionForRead(tx, auditFor(c), documentId, query.version, query.preview ? 'preview' : 'download');
+      // the reader's side and role go with the event: what the company's access log (app/audit/access-log.ts) tells
+      const audit = auditFor(c);
+      const found = await openVersionForRead(tx, (t2, event) => audit(t2, { ...event, detail: { ...event.detail, side: user.side, role: user.roleName } }),
+        documentId, query.version, query.preview ? 'preview' : 'download');
+      if (!found) return undefined;
+      const alert = await noteDownload(tx, config.documents.downloadAlert, { type: 'user', userId: user.userId, email: user.email }, { companyId: found.companyId, documentId });
       // the object is opened inside the transaction: if the store fails, the read is not recorded as done
-      return found && { ...found, body: await store.get(found.objectKey) };
+      return { ...found, alert, body: await store.get(found.objectKey) };
     });
     if (!opened) throw notFound();
+    if (opened.alert) void raiseDownloadAlert(deps, opened.alert);
     return serveVersion(c, opened, query.preview !== undefined && opened.type.startsWith('image/') ? 'inline' : 'attachment');
   });
 

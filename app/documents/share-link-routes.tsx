@@ -10,16 +10,20 @@ import { auditFor } from '../audit/record.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 import type { FeatureDeps } from '../feature.ts';
-import type { AppEnv } from '../http/context.ts';
+import type { AppEnv, SessionUser } from '../http/context.ts';
 import { HttpError, notFound } from '../http/errors.ts';
-import { CsrfField } from '../http/layout.tsx';
-import { idParam } from '../http/validate.ts';
+import { requirePermission, requireUser } from '../http/guards.ts';
+import { CsrfField, FormErrors, renderPage } from '../http/layout.tsx';
+import type { Issue } from '../http/errors.ts';
+import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
+import { noteDownload, raiseDownloadAlert } from './download-volume.ts';
 import { findDocument, openVersionForRead } from './queries.ts';
 import { serveVersion } from './serve-version.ts';
 import {
   countShareDownload, createShareLink, findShareLink, listShareLinks, recordShareLinkFailure, revokeShareLink,
-  shareLinkInputSchema, shareLinkSchema, type FoundLink,
+  shareLinkFormSchema, shareLinkInputSchema, shareLinkSchema, type FoundLink, type ShareLinkInput,
 } from './share-links.ts';
+import { ShareLinkCreated, ShareLinkForm, shareLinkLabels } from './views.tsx';
 
 class CreatorLostAccess extends Error {}
 
@@ -27,24 +31,29 @@ export function shareLinkRoutes(deps: FeatureDeps): Hono<AppEnv> {
   const { db, api, config, store } = deps;
   const pages = new Hono<AppEnv>();
 
+  /** One new link (API and page alike): the token leaves once, in the answer; undefined when the document is not visible. */
+  async function shareDocument(c: Context<AppEnv>, user: SessionUser, documentId: string, body: ShareLinkInput) {
+    const days = body.expiresInDays ?? config.documents.shareLinkDays;
+    if (days > config.documents.shareLinkMaxDays) return { tooLong: true as const };
+    const passwordHash = body.password ? await hashPassword(body.password) : null;
+    const { token, hash } = newToken();
+    const link = await db.withPrincipal(user, async (tx) => {
+      const document = await findDocument(tx, documentId);
+      return document && createShareLink(tx, auditFor(c), { documentId, companyId: document.companyId, userId: user.userId, tokenHash: hash,
+        days, passwordHash, maxDownloads: body.maxDownloads ?? null });
+    });
+    return link && { link: { ...link, url: `${config.publicUrl}/s/${token}` } };
+  }
+  const tooLongMessage = () => `A share link lives at most ${config.documents.shareLinkMaxDays} days here.`;
+
   api.add({
     method: 'post', permission: 'share_links.create', path: '/documents/:documentId/share-links', summary: 'Share a document by link', tag: 'share links', status: 201,
     body: shareLinkInputSchema, response: shareLinkSchema.extend({ url: z.string() }),
     handler: async (c, { body, user }) => {
-      const documentId = idParam(c, 'documentId');
-      const days = body.expiresInDays ?? config.documents.shareLinkDays;
-      if (days > config.documents.shareLinkMaxDays) {
-        throw new HttpError(422, 'invalid_input', `A share link lives at most ${config.documents.shareLinkMaxDays} days here.`);
-      }
-      const passwordHash = body.password ? await hashPassword(body.password) : null;
-      const { token, hash } = newToken();
-      const link = await db.withPrincipal(user, async (tx) => {
-        const document = await findDocument(tx, documentId);
-        if (!document) throw notFound();
-        return createShareLink(tx, auditFor(c), { documentId, companyId: document.companyId, userId: user.userId, tokenHash: hash,
-          days, passwordHash, maxDownloads: body.maxDownloads ?? null });
-      });
-      return { ...link, url: `${config.publicUrl}/s/${token}` };
+      const shared = await shareDocument(c, user, idParam(c, 'documentId'), body);
+      if (!shared) throw notFound();
+      if ('tooLong' in shared) throw new HttpError(422, 'invalid_input', tooLongMessage());
+      return shared.link;
     },
   });
   api.add({
@@ -61,6 +70,35 @@ export function shareLinkRoutes(deps: FeatureDeps): Hono<AppEnv> {
     method: 'post', permission: 'signed-in', path: '/share-links/:shareLinkId/revoke', summary: 'Revoke a share link (kept as a record)', tag: 'share links',
     response: shareLinkSchema,
     handler: async (c, { user }) => (await db.withPrincipal(user, (tx) => revokeShareLink(tx, auditFor(c), idParam(c, 'shareLinkId'), user.userId))) ?? Promise.reject(notFound()),
+  });
+
+  // ---- the document page's forms (app/documents/views.tsx ShareLinkForm): create, then show the link once; revoke ----
+  pages.post('/documents/:documentId/share-links', async (c) => {
+    const user = requirePermission(c, 'share_links.create');
+    const documentId = idParam(c, 'documentId');
+    const t = c.get('t');
+    const fields = await readFormFields(c);
+    const parsed = shareLinkFormSchema.safeParse(fields);
+    const labels = shareLinkLabels(t);
+    const again = (issues: Issue[]) => renderPage(c, t('share.create'), (
+      <><FormErrors issues={issues} t={t} labels={labels} />
+        <ShareLinkForm c={c} documentId={documentId} maxDays={config.documents.shareLinkMaxDays} defaultDays={config.documents.shareLinkDays} values={fields} /></>
+    ), 422);
+    if (!parsed.success) {
+      // a document the caller cannot see answers 404 whatever the fields hold
+      if (!(await db.withPrincipal(user, (tx) => findDocument(tx, documentId)))) throw notFound();
+      return again(issuesOf(parsed.error, t));
+    }
+    const shared = await shareDocument(c, user, documentId, parsed.data);
+    if (!shared) throw notFound();
+    if ('tooLong' in shared) return again([{ path: 'expiresInDays', message: t('share.tooLong', { max: String(config.documents.shareLinkMaxDays) }) }]);
+    return renderPage(c, t('share.created'), <ShareLinkCreated c={c} link={shared.link} />, 201);
+  });
+  pages.post('/share-links/:shareLinkId/revoke', async (c) => {
+    const user = requireUser(c);
+    const revoked = await db.withPrincipal(user, (tx) => revokeShareLink(tx, auditFor(c), idParam(c, 'shareLinkId'), user.userId));
+    if (!revoked) throw notFound();
+    return c.redirect(`/documents/${revoked.documentId}`, 303);
   });
 
   // ---- the public page ----
@@ -128,13 +166,16 @@ export function shareLinkRoutes(deps: FeatureDeps): Hono<AppEnv> {
       const found = await openVersionForRead(tx, (t2, event) => auditFor(c)(t2, { ...event, detail: { ...event.detail, shareLinkId: link.share_link_id, via: 'share_link' } }),
         link.document_id, undefined, 'download');
       if (!found) throw new CreatorLostAccess();
-      return { ...found, body: await store.get(found.objectKey) };
+      const alert = await noteDownload(tx, config.documents.downloadAlert, { type: 'share_link', shareLinkId: link.share_link_id, createdBy: link.created_by },
+        { companyId: found.companyId, documentId: link.document_id });
+      return { ...found, alert, body: await store.get(found.objectKey) };
     }).catch((error: unknown) => {
       if (error instanceof CreatorLostAccess || (error instanceof HttpError && error.status === 403)) return undefined;
       throw error;
     });
     if (opened === 'used_up') return refuse(c, link, 'used_up');
     if (!opened) return refuse(c, link, 'creator_lost_access');
+    if (opened.alert) void raiseDownloadAlert(deps, opened.alert);
     minimal(c);
     return serveVersion(c, opened, 'attachment');
   });

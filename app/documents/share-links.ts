@@ -11,6 +11,16 @@ export const shareLinkInputSchema = z.strictObject({
   maxDownloads: z.number().int().min(1).max(10000).optional(),
 });
 
+export type ShareLinkInput = z.infer<typeof shareLinkInputSchema>;
+
+/** The document page's form: text fields (blank ones arrive as absent), numbers as typed. */
+export const shareLinkFormSchema = z.strictObject({
+  // above the installation's longest lifetime: the route says so with the number (share.tooLong)
+  expiresInDays: z.coerce.number({ error: 'issue.shareDays' }).int('issue.shareDays').min(1, 'issue.shareDays').optional(),
+  password: text().min(12, 'issue.tooShort').max(128).optional(),
+  maxDownloads: z.coerce.number({ error: 'issue.shareDownloads' }).int('issue.shareDownloads').min(1, 'issue.shareDownloads').max(10000, 'issue.shareDownloads').optional(),
+});
+
 export const shareLinkSchema = z.object({
   shareLinkId: z.uuid(),
   documentId: z.uuid(),

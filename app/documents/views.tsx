@@ -4,6 +4,7 @@
 import type { Context } from 'hono';
 import { documentKinds } from '../config.ts';
 import type { AppEnv } from '../http/context.ts';
+import type { Translate } from '../i18n/index.ts';
 import { CsrfField, DeleteButton, Field } from '../http/layout.tsx';
 import type { Document, Version } from './schema.ts';
 import type { ShareLink } from './share-links.ts';
@@ -76,7 +77,17 @@ function VersionRow({ c, version }: { c: Context<AppEnv>; version: Version }) {
   );
 }
 
-export function DocumentPage({ c, document, shareLinks, canUpload, canDelete, maxMiB }: { c: Context<AppEnv>; document: Document; shareLinks: ShareLink[]; canUpload: boolean; canDelete: boolean; maxMiB: number }) {
+export interface ShareLinkRights {
+  userId: string;
+  canCreate: boolean;
+  /** share_links.revoke: any link of the document; without it, one's own */
+  canRevokeAny: boolean;
+  maxDays: number;
+  defaultDays: number;
+}
+
+export function DocumentPage({ c, document, shareLinks, share, canUpload, canDelete, maxMiB }: { c: Context<AppEnv>; document: Document; shareLinks: ShareLink[];
+  share: ShareLinkRights; canUpload: boolean; canDelete: boolean; maxMiB: number }) {
   const t = c.get('t');
   const back = `/${document.parent.type === 'company' ? 'companies' : `${document.parent.type}s`}/${document.parent.id}/documents`;
   return (
@@ -89,10 +100,19 @@ export function DocumentPage({ c, document, shareLinks, canUpload, canDelete, ma
       {shareLinks.length === 0 ? <p>{t('share.none')}</p> : (
         <ul class="share-links">
           {shareLinks.map((l) => (
-            <li>{t(`share.state.${l.state}`)} · {t('share.expires')} {l.expiresAt.slice(0, 16).replace('T', ' ')} UTC · {l.downloads}{l.maxDownloads === null ? '' : ` / ${l.maxDownloads}`}</li>
+            <li>
+              {t(`share.state.${l.state}`)} · {t('share.expires')} {l.expiresAt.slice(0, 16).replace('T', ' ')} UTC · {l.downloads}{l.maxDownloads === null ? '' : ` / ${l.maxDownloads}`}
+              {l.revokedAt === null && (share.canRevokeAny || l.createdBy === share.userId) ? (
+                <form method="post" action={`/share-links/${l.shareLinkId}/revoke`} class="inline">
+                  <CsrfField token={c.get('csrfToken')} />
+                  <button type="submit" class="danger">{t('share.revoke')}</button>
+                </form>
+              ) : null}
+            </li>
           ))}
         </ul>
       )}
+      {share.canCreate ? <ShareLinkForm c={c} documentId={document.documentId} maxDays={share.maxDays} defaultDays={share.defaultDays} values={{}} /> : null}
       {canUpload ? (
         <>
           <h2>{t('documents.replace')}</h2>
@@ -111,6 +131,52 @@ export function DocumentPage({ c, document, shareLinks, canUpload, canDelete, ma
         </>
       ) : null}
       {canDelete ? <DeleteButton c={c} action={`/documents/${document.documentId}/delete`} /> : null}
+    </>
+  );
+}
+
+export const shareLinkLabels = (t: Translate) => ({ expiresInDays: t('share.days'), password: t('share.newPassword'), maxDownloads: t('share.maxDownloads') });
+
+/** Share this document: expiry (required, with the default filled in), optional password and download limit. Phone first: numeric keyboards. */
+export function ShareLinkForm({ c, documentId, maxDays, defaultDays, values }: { c: Context<AppEnv>; documentId: string; maxDays: number; defaultDays: number;
+  values: Record<string, string | undefined> }) {
+  const t = c.get('t');
+  return (
+    <form method="post" action={`/documents/${documentId}/share-links`} class="share-create">
+      <h3>{t('share.create')}</h3>
+      <CsrfField token={c.get('csrfToken')} />
+      <p class="field">
+        <label for="share-days">{t('share.days')}</label>
+        <input id="share-days" name="expiresInDays" type="number" inputmode="numeric" min={1} max={maxDays} required value={values.expiresInDays ?? String(defaultDays)} aria-describedby="share-days-hint" />
+        <small id="share-days-hint">{t('share.daysHint', { max: String(maxDays) })}</small>
+      </p>
+      <p class="field">
+        <label for="share-new-password">{t('share.newPassword')}</label>
+        <input id="share-new-password" name="password" type="password" autocomplete="new-password" minlength={12} maxlength={128} aria-describedby="share-new-password-hint" />
+        <small id="share-new-password-hint">{t('share.passwordHint')}</small>
+      </p>
+      <p class="field">
+        <label for="share-max">{t('share.maxDownloads')}</label>
+        <input id="share-max" name="maxDownloads" type="number" inputmode="numeric" min={1} max={10000} value={values.maxDownloads ?? ''} aria-describedby="share-max-hint" />
+        <small id="share-max-hint">{t('share.maxDownloadsHint')}</small>
+      </p>
+      <button type="submit">{t('share.createSubmit')}</button>
+    </form>
+  );
+}
+
+/** The link, shown once: only its hash is stored. */
+export function ShareLinkCreated({ c, link }: { c: Context<AppEnv>; link: ShareLink & { url: string } }) {
+  const t = c.get('t');
+  return (
+    <>
+      <p role="status">{t('share.createdOnce')}</p>
+      <p class="field">
+        <label for="share-url">{t('share.url')}</label>
+        <input id="share-url" type="url" readonly value={link.url} />
+      </p>
+      <p>{t('share.expires')} {link.expiresAt.slice(0, 16).replace('T', ' ')} UTC{link.maxDownloads === null ? '' : ` · ${t('share.maxDownloads')}: ${link.maxDownloads}`}</p>
+      <p><a href={`/documents/${link.documentId}`}>{t('share.back')}</a></p>
     </>
   );
 }

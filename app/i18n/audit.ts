@@ -3,6 +3,16 @@
 // those keys (the `satisfies` says so). Composed in app/i18n/messages.ts.
 
 export const auditEn = {
+  'accessLog.none': "No one has read your company's documents in this period.",
+  'accessLog.operator': 'Operator staff',
+  'accessLog.operatorRole': 'Operator staff ({role})',
+  'accessLog.shareLink': 'Someone with a share link',
+  'accessLog.shareLinkBy': 'Someone with a share link from {name}',
+  'accessLog.formerUser': 'A former user',
+  'accessLog.deleted': 'a document deleted since',
+  'accessLog.how.download': 'downloaded',
+  'accessLog.how.preview': 'viewed',
+  'accessLog.how.share_link': 'downloaded through a share link',
   'audit.title': 'Audit log',
   'accessLog.title': 'Who accessed our documents',
   'accessLog.intro': "Every download and view of your company's documents, from the audit trail. Only access events of your company are shown.",
@@ -21,6 +31,16 @@ export const auditEn = {
 } as const;
 
 export const auditDe = {
+  'accessLog.none': 'In diesem Zeitraum hat niemand die Dokumente Ihrer Firma gelesen.',
+  'accessLog.operator': 'Mitarbeitende des Betreibers',
+  'accessLog.operatorRole': 'Mitarbeitende des Betreibers ({role})',
+  'accessLog.shareLink': 'Jemand mit einem Freigabelink',
+  'accessLog.shareLinkBy': 'Jemand mit einem Freigabelink von {name}',
+  'accessLog.formerUser': 'Ein ehemaliger Benutzer',
+  'accessLog.deleted': 'ein inzwischen gelöschtes Dokument',
+  'accessLog.how.download': 'heruntergeladen',
+  'accessLog.how.preview': 'angesehen',
+  'accessLog.how.share_link': 'über einen Freigabelink heruntergeladen',
   'audit.title': 'Audit-Protokoll',
   'accessLog.title': 'Wer auf unsere Dokumente zugegriffen hat',
   'accessLog.intro': 'Jeder Download und jede Ansicht der Dokumente Ihrer Firma, aus dem Audit-Protokoll. Es werden nur Zugriffe auf Ihre Firma gezeigt.',
@@ -39,6 +59,16 @@ export const auditDe = {
 } satisfies Record<keyof typeof auditEn, string>;
 
 export const auditFr = {
+  'accessLog.none': 'Personne n’a lu les documents de votre entreprise pendant cette période.',
+  'accessLog.operator': 'Personnel de l’exploitant',
+  'accessLog.operatorRole': 'Personnel de l’exploitant ({role})',
+  'accessLog.shareLink': 'Une personne munie d’un lien de partage',
+  'accessLog.shareLinkBy': 'Une personne munie d’un lien de partage de {name}',
+  'accessLog.formerUser': 'Un ancien utilisateur',
+  'accessLog.deleted': 'un document supprimé depuis',
+  'accessLog.how.download': 'téléchargé',
+  'accessLog.how.preview': 'consulté',
+  'accessLog.how.share_link': 'téléchargé par un lien de partage',
   'audit.title': 'Journal d’audit',
   'accessLog.title': 'Qui a consulté nos documents',
   'accessLog.intro': 'Chaque téléchargement et chaque consultation des documents de votre entreprise, tirés du journal d’audit. Seuls les accès concernant votre entreprise sont affichés.',
@@ -57,6 +87,16 @@ export const auditFr = {
 } satisfies Record<keyof typeof auditEn, string>;
 
 export const auditIt = {
+  'accessLog.none': 'In questo periodo nessuno ha letto i documenti della Sua azienda.',
+  'accessLog.operator': 'Personale del gestore',
+  'accessLog.operatorRole': 'Personale del gestore ({role})',
+  'accessLog.shareLink': 'Qualcuno con un link di condivisione',
+  'accessLog.shareLinkBy': 'Qualcuno con un link di condivisione di {name}',
+  'accessLog.formerUser': 'Un ex utente',
+  'accessLog.deleted': 'un documento eliminato nel frattempo',
+  'accessLog.how.download': 'scaricato',
+  'accessLog.how.preview': 'visualizzato',
+  'accessLog.how.share_link': 'scaricato tramite un link di condivisione',
   'audit.title': 'Registro di audit',
   'accessLog.title': 'Chi ha consultato i nostri documenti',
   'accessLog.intro': 'Ogni download e ogni visualizzazione dei documenti della Sua azienda, dal registro di audit. Sono mostrati solo gli accessi relativi alla Sua azienda.',

@@ -220,7 +220,8 @@ export const documents: FeatureKit = {
     },
     pages: (ids) => ({
       reads: [`/documents/${ids.documentId}`, `/documents/${ids.documentId}/download`, `/sites/${ids.siteId}/documents`, `/companies/${ids.companyId}/documents`, `/jobs/${ids.jobId}/documents`],
-      writes: [[`/documents/${ids.documentId}`, { title: 'Pwned', kind: 'other' }], [`/documents/${ids.documentId}/delete`, {}]],
+      writes: [[`/documents/${ids.documentId}`, { title: 'Pwned', kind: 'other' }], [`/documents/${ids.documentId}/share-links`, { expiresInDays: '2' }],
+        [`/share-links/${ids.shareLinkId}/revoke`, {}], [`/documents/${ids.documentId}/delete`, {}]],
     }),
     // the streamed routes (uploads, download), which are not in the API registry
     checks: ({ admin, world, idsOfB, clientOf, assertNothingOfB, withoutRequestId }) => ({
@@ -291,6 +292,18 @@ export const documents: FeatureKit = {
           w.ids.shareLink = created(r, 'shareLinkId');
           w.ids.shareUrl = created(r, 'url');
           return r;
+        },
+      },
+      'POST /documents/:documentId/share-links': {
+        action: 'share_link.created',
+        run: async (w) => (await start(w)).postForm(`/documents/${w.ids.document}/share-links`, { expiresInDays: '2', maxDownloads: '5' }),
+      },
+      'POST /share-links/:shareLinkId/revoke': {
+        action: 'share_link.revoked',
+        run: async (w) => {
+          const [link] = await w.t.admin`select share_link_id from kastell.share_links where document_id = ${w.ids.document!} and revoked_at is null
+            and share_link_id <> ${w.ids.shareLink!} order by created_at desc limit 1`;
+          return (await start(w)).postForm(`/share-links/${link!.share_link_id}/revoke`, {});
         },
       },
       'POST /s/:token': {

@@ -74,6 +74,17 @@ const reportJobs = await t.admin.begin(async (tx) => {
   const awaiting = await job('Ventile prüfen', 'awaiting_signoff');
   return { inProgress, awaiting, frozen: await frozen(awaiting, 'frozen') };
 });
+// a document with a clean version, a share link and one read of it: the document page (share form, links) and /access-log
+const [document] = await t.admin`insert into kastell.documents (owner_company_id, company_id, title, kind, created_by)
+  values (${company}, ${company}, 'Wartungsvertrag', 'contract', ${customer.userId}) returning document_id`;
+const [version] = await t.admin`insert into kastell.document_versions (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by)
+  values (${document!.document_id}, ${company}, 'wartung.pdf', 'clean', 'application/pdf', 3, ${Buffer.alloc(32)}, ${`documents/${document!.document_id}/${'e'.repeat(32)}`}, ${customer.userId})
+  returning version_id`;
+await t.admin`insert into kastell.share_links (document_id, owner_company_id, token_hash, created_by, expires_at)
+  values (${document!.document_id}, ${company}, ${Buffer.alloc(32, 3)}, ${admin.userId}, now() + interval '7 days')`;
+await t.admin`select audit.append('user', ${customer.userId}, null, 'document.read', 'document_version', ${version!.version_id}, ${company}, 'success', null, null, null,
+  ${t.admin.json({ documentId: document!.document_id, how: 'preview', side: 'customer', role: 'Customer member' })})`;
+const documentId = String(document!.document_id);
 const roleId = async (key: string) => String((await t.admin`select role_id from kastell.roles where role_key = ${key}`)[0]!.role_id);
 const browser = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 // a second session of the admin's, from a browser /security/sessions describes in words
@@ -90,7 +101,7 @@ async function dataOnPages(): Promise<string[]> {
   const roles = await t.admin`select name from kastell.roles`;
   const codes = await t.admin`select distinct action, entity_type, outcome, actor_type from audit.events`;
   return [
-    'Muster Kälte AG', 'Werk Nord', 'Kältemaschine 1', 'Bern', 'Schlüssel 1', 'Schlüssel 2', 'Chrome', 'Linux', 'node' /* the test client's user agent, shown as it is */,
+    'Muster Kälte AG', 'Werk Nord', 'Wartungsvertrag', 'wartung.pdf', 'viele' /* typed into the share form */, 'Kältemaschine 1', 'Bern', 'Schlüssel 1', 'Schlüssel 2', 'Chrome', 'Linux', 'node' /* the test client's user agent, shown as it is */,
     'Pumpe reparieren', 'Ventile prüfen', 'Dichtung ersetzt', 'Ventil tropft', 'Druck', 'bar' /* the seeded reports */,
     ...[admin, technician, customer].flatMap((u) => [u.email, `Test ${u.roleKey}`]), 'i18n-new@example.test',
     ...roles.map((r) => String(r.name)),
@@ -104,11 +115,11 @@ async function dataOnPages(): Promise<string[]> {
 // Words that a page in this language rightly shares with English: names,
 // abbreviations, and words that are the same word in that language (each
 // checked to be the translation, not a left-over).
-const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript', 'tls', 'http', 'rfc'];
+const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript', 'tls', 'http', 'rfc', 'jpeg', 'png', 'webp', 'kib', 'mib'];
 const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
-  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation', 'version', 'person', 'installation', 'hand', 'in', 'server', 'software', 'register', 'problem'],
-  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation', 'version', 'photo', 'photos', 'correction', 'signature', 'installation', 'main', 'instance', 'signatures', 'dates', 'notification', 'tests'],
-  it: ['account', 'app', 'audit', 'in', 'passkey', 'password', 'no', 'server', 'test'],
+  de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation', 'version', 'person', 'installation', 'hand', 'in', 'server', 'software', 'register', 'problem', 'link', 'text', 'download'],
+  fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation', 'version', 'photo', 'photos', 'correction', 'signature', 'installation', 'main', 'instance', 'signatures', 'dates', 'notification', 'tests', 'versions'],
+  it: ['account', 'app', 'audit', 'in', 'passkey', 'password', 'no', 'server', 'test', 'link', 'file', 'download'],
 };
 
 /** Text a person sees or hears: text nodes, labels read out, and what visible inputs hold. */
@@ -187,6 +198,9 @@ test('pages come out in German, French and Italian with no English word left: ev
     { path: '/users', signedIn: true, status: 200 },
     { path: '/audit', signedIn: true, status: 200 },
     { path: '/notifications', signedIn: true, status: 200 },
+    { path: `/documents/${documentId}`, signedIn: true, status: 200 },
+    { path: `/documents/${documentId}/share-links`, signedIn: true, status: 422, form: { expiresInDays: 'viele' } },
+    { path: '/access-log', signedIn: true, status: 200 },
     { path: '/notifications/preferences', signedIn: true, status: 200 },
     { path: `/jobs/${reportJobs.inProgress}/report`, signedIn: true, status: 200 },
     { path: `/jobs/${reportJobs.awaiting}/report`, signedIn: true, status: 200 },

@@ -1,13 +1,14 @@
 // A real Kastell server on 127.0.0.1 for a test database, and a small HTTP
 // client that keeps cookies and speaks like a browser (Origin, CSRF field).
 import { parseConfig } from '../../app/config.ts';
-import { createLogger } from '../../app/log.ts';
+import { createLogger, type Logger } from '../../app/log.ts';
 import { startServer, type RunningServer } from '../../app/server.ts';
 import { freePort } from './postgres.ts';
 import type { TestDatabase } from './database.ts';
 import { testSecretKey, testSecretKeyId } from './seed.ts';
 
-export async function startTestServer(database: TestDatabase, env: Record<string, string> = {}): Promise<RunningServer & { client: () => TestClient }> {
+/** `log`: a logger of the test's own, to read the log events the server writes (else silent, or KASTELL_TEST_LOG). */
+export async function startTestServer(database: TestDatabase, env: Record<string, string> = {}, log?: Logger): Promise<RunningServer & { client: () => TestClient }> {
   const port = await freePort();
   const config = parseConfig({
     KASTELL_DATABASE_URL: database.appUrl,
@@ -21,7 +22,7 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     KASTELL_RATE_LIMIT_PER_MINUTE: '1000000',
     ...env,
   });
-  const server = await startServer(config, createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));
+  const server = await startServer(config, log ?? createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));
   database.beforeDrop(() => server.close());
   return { ...server, client: () => new TestClient(server.url) };
 }
