@@ -128,7 +128,11 @@ export async function bootVm(name, image, { data, ports, smp = 2 }) {
   if (ports.wg) fwd.push(`hostfwd=udp:127.0.0.1:${ports.wg}-:51820`);
   const mode = accel(image);
   const args = [
-    '-machine', 'pc', '-accel', mode, ...(mode === 'kvm' ? ['-cpu', 'host'] : ['-cpu', 'qemu64']),
+    // Under TCG one host thread runs all vCPUs (thread=single): with multi-threaded
+    // TCG this host saw the 2-vCPU guest's kernel panic on an int3 while
+    // patching its own text at boot, and node die of signals in the guest —
+    // both code modified on one vCPU while another runs it.
+    '-machine', 'pc', '-accel', mode === 'kvm' ? 'kvm' : 'tcg,thread=single', ...(mode === 'kvm' ? ['-cpu', 'host'] : ['-cpu', 'qemu64']),
     '-smp', String(smp), '-m', smp === 1 ? '1024' : '3072', '-nographic', '-monitor', 'none',
     '-serial', `file:${join(dir, 'console.log')}`,
     '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'),
