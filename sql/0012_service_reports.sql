@@ -207,7 +207,11 @@ begin
     raise exception 'a signed or refused report stays as it was' using errcode = '55000';
   end if;
   if new.status is not distinct from old.status then
-    if old.status = 'frozen' and (new.signed_at is not null or new.refused_at is not null) then
+    -- who signed or refused, and how, is written only by the move that signs or refuses
+    if old.status = 'frozen' and (new.signed_at, new.signed_by, new.signer_name, new.signed_how, new.signer_ip_hash, new.signer_ua_hash,
+        new.shown_sha256, new.sealed_object_key, new.sealed_sha256, new.refused_at, new.refused_by, new.refusal_comment)
+        is distinct from (old.signed_at, old.signed_by, old.signer_name, old.signed_how, old.signer_ip_hash, old.signer_ua_hash,
+        old.shown_sha256, old.sealed_object_key, old.sealed_sha256, old.refused_at, old.refused_by, old.refusal_comment) then
       raise exception 'signing or refusing changes the report''s status' using errcode = '55000';
     end if;
     return new;

@@ -144,6 +144,8 @@ test('a frozen report is never edited: by every route, and in SQL under the tech
   assert.equal(await sqlState(t.admin`delete from kastell.service_reports where report_id = ${ids.report}`), '42501');
   // signing is the customer's, and writes its own fields only as the signer
   assert.equal(await sqlState(as(tech, (tx) => tx`update service_reports set status = 'signed' where report_id = ${ids.report}`)), '42501');
+  // nor may the customer write the signature's fields without signing
+  assert.equal(await sqlState(as(signerA, (tx) => tx`update service_reports set signer_ip_hash = ${Buffer.alloc(32)} where report_id = ${ids.report}`)), '55000');
 });
 
 test('who may sign: not a member without reports.sign, not another company, not an unassigned technician', async () => {
