@@ -16,9 +16,10 @@ export type ShareLinkInput = z.infer<typeof shareLinkInputSchema>;
 /** The document page's form: text fields (blank ones arrive as absent), numbers as typed. */
 export const shareLinkFormSchema = z.strictObject({
   // above the installation's longest lifetime: the route says so with the number (share.tooLong)
-  expiresInDays: z.coerce.number({ error: 'issue.shareDays' }).int('issue.shareDays').min(1, 'issue.shareDays').optional(),
+  // numbers arrive as text: a control character gets the free-text refusal first
+  expiresInDays: text().pipe(z.coerce.number<string>({ error: 'issue.shareDays' }).int('issue.shareDays').min(1, 'issue.shareDays')).optional(),
   password: text().min(12, 'issue.tooShort').max(128).optional(),
-  maxDownloads: z.coerce.number({ error: 'issue.shareDownloads' }).int('issue.shareDownloads').min(1, 'issue.shareDownloads').max(10000, 'issue.shareDownloads').optional(),
+  maxDownloads: text().pipe(z.coerce.number<string>({ error: 'issue.shareDownloads' }).int('issue.shareDownloads').min(1, 'issue.shareDownloads').max(10000, 'issue.shareDownloads')).optional(),
 });
 
 export const shareLinkSchema = z.object({

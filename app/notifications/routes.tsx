@@ -9,8 +9,8 @@ import type { AppEnv } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { requirePermission, requireUser } from '../http/guards.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
-import { idParam, readFormFields } from '../http/validate.ts';
-import { countedKey, isLocale, locales } from '../i18n/index.ts';
+import { idParam, parseOrThrow, readFormFields } from '../http/validate.ts';
+import { countedKey, locales } from '../i18n/index.ts';
 import { listUnreadByJob } from '../messages/queries.ts';
 import {
   countUnreadNotifications, findPreferences, listNotifications, markAllNotificationsRead, markNotificationRead, savePreferences,
@@ -134,9 +134,10 @@ export function notificationRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   pages.post('/notifications/preferences', async (c) => {
     const user = requireUser(c);
     const fields = await readFormFields(c);
-    const input = preferencesInputSchema.parse({
+    // an empty choice is the organisation's language; anything else must be one of ours (a 422 otherwise)
+    const input = parseOrThrow(preferencesInputSchema, {
       preferences: notificationKinds.map((kind) => ({ kind, inApp: fields[`${kind}.inApp`] === '1', email: fields[`${kind}.email`] === '1' })),
-      emailLocale: isLocale(fields.emailLocale) ? fields.emailLocale : null,
+      emailLocale: fields.emailLocale ?? null,
     });
     await db.withPrincipal(user, (tx) => savePreferences(tx, auditFor(c), user.userId, input));
     return c.redirect('/notifications/preferences?saved=1', 303);

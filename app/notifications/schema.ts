@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { choice } from '../requests/schema.ts';
 import { locales } from '../i18n/index.ts';
 
 /** What a notification can be about; sql/0013's kastell.notification_kinds has the same rows. */
@@ -39,5 +40,6 @@ export type Preferences = z.infer<typeof preferencesSchema>;
 /** Kinds left out stay as they are; emailLocale null goes back to the organisation's language. */
 export const preferencesInputSchema = z.strictObject({
   preferences: z.array(preferenceSchema).max(notificationKinds.length).default([]),
-  emailLocale: z.enum(locales).nullable().optional(),
+  // a choice, as text first: a control character gets the same refusal as in free text
+  emailLocale: choice(z.enum(locales)).nullable().optional(),
 });

@@ -36,7 +36,7 @@ import {
   type ReportDetail,
 } from './queries.ts';
 import { renderReportPdf, signatureBox } from './render-pdf.ts';
-import { attachPhotoSchema, draftSchema, refuseSchema, reportSchema, signSchema } from './schema.ts';
+import { attachPhotoSchema, draftFormSchema, draftSchema, refuseSchema, reportSchema, signSchema } from './schema.ts';
 import { loadSealKey, signAndSealPdf, type SealKey } from './seal.ts';
 import { ReportPage, SignPage } from './views.tsx';
 
@@ -319,7 +319,7 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
   pages.post('/reports/:reportId/draft', async (c) => {
     const user = requirePermission(c, 'reports.write');
     const reportId = idParam(c, 'reportId');
-    const parsed = draftSchema.safeParse(draftFromForm(await readFormFields(c)));
+    const parsed = draftFormSchema.safeParse(draftFromForm(await readFormFields(c)));
     if (!parsed.success) return reportPageOf(c, user, reportId, issuesOf(parsed.error, c.get('t')), 422);
     const jobId = await jobOf(user, reportId);
     return onPage(c, user, reportId, () => refused(db.withPrincipal(user, (tx) => saveDraft(tx, auditFor(c), reportId, parsed.data))), `/jobs/${jobId}/report`);

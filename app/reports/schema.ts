@@ -7,12 +7,13 @@ export const reportStatuses = ['draft', 'frozen', 'signed', 'refused', 'supersed
 export type ReportStatus = (typeof reportStatuses)[number];
 export const reportLanguages = ['en', 'de', 'fr', 'it'] as const;
 
-/** One typed row: what was measured, its value, its unit. */
+/** A number typed into a field, with a comma as some languages write it. */
+const typedNumber = choice(z.string().trim().regex(/^-?\d{1,12}([.,]\d{1,6})?$/, 'issue.enterNumber')).transform((v) => Number(v.replace(',', '.')));
+
+/** One typed row: what was measured, its value (a JSON number, or as typed), its unit. */
 export const measurementSchema = z.strictObject({
   quantity: requiredText('issue.enterQuantity', 200),
-  // numbers as text too (a form field), with a comma as some languages write it
-  value: z.union([z.number().finite(), choice(z.string().trim().regex(/^-?\d{1,12}([.,]\d{1,6})?$/, 'issue.enterNumber'))])
-    .transform((v) => (typeof v === 'number' ? v : Number(v.replace(',', '.')))),
+  value: z.union([z.number().finite(), typedNumber]),
   unit: requiredText('issue.enterUnit', 50),
 });
 
@@ -21,6 +22,11 @@ export const draftSchema = z.strictObject({
   workDone: text({ multiline: true }).max(20000, 'issue.tooLong').default(''),
   measurements: z.array(measurementSchema).max(200).default([]),
   language: choice(z.enum(reportLanguages)).optional(),
+});
+
+/** The draft page's form: every value arrives as text, so a bad one is named by its own message (not a union's). */
+export const draftFormSchema = draftSchema.extend({
+  measurements: z.array(measurementSchema.extend({ value: typedNumber })).max(200).default([]),
 });
 
 export const attachPhotoSchema = z.strictObject({

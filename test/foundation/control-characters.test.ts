@@ -72,9 +72,27 @@ Object.assign(validValues, {
   siteId: site, assetId: asset, title: 'Probe', description: 'Probe text', urgency: 'normal', status: 'on_hold', reason: 'Probe reason',
   requestId: serviceRequest!.request_id, assetIds: [asset], plannedStart: '2026-12-01T10:00', technicianId: serviceTechnician.userId, notes: 'Probe notes',
 });
+// reports: a draft of the job's report (past the triggers: the probe job is not in progress)
+const [serviceReport] = await t.admin.begin(async (tx) => {
+  await tx`set local session_replication_role = replica`;
+  return tx`insert into kastell.service_reports (job_id, company_id, version, language, created_by)
+    values (${serviceJob!.job_id}, ${company}, 1, 'de', ${serviceTechnician.userId}) returning report_id`;
+});
+Object.assign(ids, { reportId: serviceReport!.report_id, technicianId: serviceTechnician.userId });
+Object.assign(validValues, {
+  workDone: 'Probe work', measurements: [{ quantity: 'Pressure', value: 1, unit: 'bar' }], language: 'de', documentId: document!.document_id,
+  signerName: 'Probe Signer', signature: 'data:image/png;base64,iVBORw0KGgo=', shownSha256: '0'.repeat(64), comment: 'Probe comment',
+});
+// messages, notifications and the breach register: one of each for the path ids
+const [notification] = await t.admin`insert into kastell.notifications (user_id, kind, company_id, job_id, in_app, mail_status)
+  values (${owner.userId}, 'job_scheduled', ${company}, ${serviceJob!.job_id}, true, 'none') returning notification_id`;
+const [breach] = await t.admin`insert into kastell.notifiable_breaches (title, discovered_on) values ('Probe breach', current_date) returning breach_id`;
+Object.assign(ids, { notificationId: notification!.notification_id, breachId: breach!.breach_id });
+Object.assign(validValues, { body: 'Probe message', internal: false, preferences: [{ kind: 'job_scheduled', inApp: true, email: false }], emailLocale: 'de',
+  occurredOn: '2026-01-01', discoveredOn: '2026-01-02', authority: 'EDÖB', authorityNotifiedOn: '2026-01-03', subjectsNotifiedOn: '2026-01-04' });
 // Multi-line fields (text({ multiline: true }), textareas) take tab, line feed and carriage return as text;
 // every other control character is still refused there.
-const multilineFields = new Set(['description', 'notes']);
+const multilineFields = new Set(['description', 'notes', 'workDone', 'body']);
 const lineBreaksAllowed = (field: string, value: string) =>
   multilineFields.has(field) && /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$/.test(value);
 // ---- end of service work
