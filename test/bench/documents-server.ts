@@ -13,13 +13,22 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ToServer = { type: 'baseline' } | { type: 'peak' } | { type: 'stop' };
-export type FromServer = { type: 'ready'; url: string } | { type: 'baseline'; rss: number } | { type: 'peak'; rss: number };
+/** rss: process.memoryUsage().rss; js: heapUsed + external (what JavaScript holds, Buffers included) */
+/** at, jsAt: when (Date.now()) each peak was reached */
+export type FromServer = { type: 'ready'; url: string } | { type: 'baseline'; rss: number; js: number } | { type: 'peak'; rss: number; js: number; at: number; jsAt: number };
 
 const mode = process.argv[2];
 const send = (message: FromServer) => process.send!(message);
 
 let peak = 0;
-const sample = () => { peak = Math.max(peak, process.memoryUsage().rss); };
+let peakJs = 0;
+let peakAt = 0;
+let peakJsAt = 0;
+const sample = () => {
+  const usage = process.memoryUsage();
+  if (usage.rss > peak) { peak = usage.rss; peakAt = Date.now(); }
+  if (usage.heapUsed + usage.external > peakJs) { peakJs = usage.heapUsed + usage.external; peakJsAt = Date.now(); }
+};
 setInterval(sample, 10).unref();
 
 let close: () => Promise<void>;
@@ -67,12 +76,13 @@ process.on('message', (message: ToServer) => {
       await sleep(50);
       global.gc?.();
       await sleep(200);
-      const rss = process.memoryUsage().rss;
-      peak = rss;
-      send({ type: 'baseline', rss });
+      const usage = process.memoryUsage();
+      peak = usage.rss;
+      peakJs = usage.heapUsed + usage.external;
+      send({ type: 'baseline', rss: peak, js: peakJs });
     } else if (message.type === 'peak') {
       sample();
-      send({ type: 'peak', rss: peak });
+      send({ type: 'peak', rss: peak, js: peakJs, at: peakAt, jsAt: peakJsAt });
     } else {
       await close();
       process.exit(0);
