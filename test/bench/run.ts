@@ -7,14 +7,19 @@
 //      GET /api/v1/jobs p99 at 50 connections (job-lists.ts, goal ≥ 0.85)
 //   5. one service report's PDF rendered and sealed vs rendered unsealed
 //      (reports.ts, no database: the cluster is not started for `-- reports`)
+//   6. documents (documents.ts): a 1 GiB upload and download through the HTTP routes on
+//      local disk and s3rver vs a bare node:http → file pipe (goal >= 0.5 up, >= 0.7 down,
+//      extra RSS <= 64 MiB), and each pipeline step for a 10 MB photo and a 10 MB PDF
 // KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it
 // (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN;
-// reports.ts's KASTELL_BENCH_REPORT_ROUNDS, _REPORT_ITERATIONS, _REPORT_MEMORY_ITERATIONS).
+// reports.ts's KASTELL_BENCH_REPORT_ROUNDS, _REPORT_ITERATIONS, _REPORT_MEMORY_ITERATIONS;
+// documents.ts's KASTELL_BENCH_DOC_MIB, _DOC_STEP_ROUNDS).
 import { startCluster } from '../harness/postgres.ts';
 import { prepareTemplate } from '../harness/template.ts';
 import { percentile, runHttpWrites, type WriteRun } from './http-writes.ts';
 import { runLongTransaction } from './long-transaction.ts';
 import { runJobLists } from './job-lists.ts';
+import { runDocuments } from './documents.ts';
 import { runReports } from './reports.ts';
 import { runVerifyRate } from './verify-rate.ts';
 
@@ -22,7 +27,7 @@ const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
 const events = Number(process.env.KASTELL_BENCH_EVENTS ?? 1_000_000);
 const rounds = Number(process.env.KASTELL_BENCH_ROUNDS ?? 2);
 const clients = 32;
-const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'reports' or 'signin' to run one part
+const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'reports', 'signin' or 'documents' to run one part
 
 // the parts on a PostgreSQL cluster; the report PDFs need none
 if (only === undefined || ['writes', 'long', 'verify', 'jobs'].includes(only)) {
@@ -85,3 +90,12 @@ if (only === undefined || only === 'reports') {
 
 // Identity: sign-in under a many-address flood (its own cluster).
 if (only === undefined || only === 'signin') await (await import('./signin.ts')).run();
+
+// Documents: large uploads and downloads through the HTTP routes, and the pipeline's steps (its own cluster, clamd, s3rver).
+if (only === undefined || only === 'documents') {
+  await runDocuments({
+    mib: Number(process.env.KASTELL_BENCH_DOC_MIB ?? 1024),
+    stepRounds: Number(process.env.KASTELL_BENCH_DOC_STEP_ROUNDS ?? 5),
+    print: (line) => console.log(line),
+  });
+}

@@ -22,6 +22,13 @@ export interface RunningClamd {
 }
 
 export async function startClamd(options: { maxMiB?: number } = {}): Promise<RunningClamd> {
+  const clamd = await launchClamd(options);
+  after(() => clamd.dispose());
+  return clamd;
+}
+
+/** The same without node:test (the benchmarks): the caller calls dispose(). */
+export async function launchClamd(options: { maxMiB?: number } = {}): Promise<RunningClamd & { dispose(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'kastell-clamd-'));
   chmodSync(dir, 0o755);
   const db = join(dir, 'db');
@@ -66,9 +73,9 @@ export async function startClamd(options: { maxMiB?: number } = {}): Promise<Run
     rmSync(socket, { force: true });
   };
   await start();
-  after(async () => {
+  const dispose = async () => {
     await stop();
     rmSync(dir, { recursive: true, force: true });
-  });
-  return { socket, stop, start };
+  };
+  return { socket, stop, start, dispose };
 }

@@ -9,14 +9,23 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import { freePort } from './postgres.ts';
 
-export async function startS3Server(bucket: string): Promise<{ endpoint: string; accessKey: string; secretKey: string; bucket: string }> {
+export interface RunningS3 { endpoint: string; accessKey: string; secretKey: string; bucket: string }
+
+export async function startS3Server(bucket: string): Promise<RunningS3> {
+  const { dispose, ...s3 } = await launchS3Server(bucket);
+  after(dispose);
+  return s3;
+}
+
+/** The same without node:test (the benchmarks): the caller calls dispose(). */
+export async function launchS3Server(bucket: string): Promise<RunningS3 & { dispose(): Promise<void> }> {
   const directory = mkdtempSync(join(tmpdir(), 'kastell-s3-'));
   const port = await freePort();
   const server = new S3rver({ port, address: '127.0.0.1', directory, silent: true, configureBuckets: [{ name: bucket, configs: [] }] });
   await server.run();
-  after(async () => {
+  const dispose = async () => {
     await server.close();
     rmSync(directory, { recursive: true, force: true });
-  });
-  return { endpoint: `http://127.0.0.1:${port}`, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket };
+  };
+  return { endpoint: `http://127.0.0.1:${port}`, accessKey: 'S3RVER', secretKey: 'S3RVER', bucket, dispose };
 }
