@@ -11,7 +11,6 @@ import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
-import { main as serve } from '../main.ts';
 import { readSealCertificate, certificateDer } from '../reports/seal.ts';
 import { verifyReportPdf } from '../reports/verify-report.ts';
 import { resolveDatabase } from '../server.ts';
@@ -212,7 +211,8 @@ report
 program
   .command('serve')
   .description('Run the portal (the same as npm start)')
-  .action(() => serve());
+  // loaded only here: the portal pulls in image libraries (sharp) the other commands never need
+  .action(async () => (await import('../main.ts')).main());
 
 // What an operator can act on: network and file errors (Node's system error
 // codes), postgres.js giving up on a connection, PostgreSQL refusing (wrong

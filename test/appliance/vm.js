@@ -128,11 +128,10 @@ export async function bootVm(name, image, { data, ports, smp = 2 }) {
   if (ports.wg) fwd.push(`hostfwd=udp:127.0.0.1:${ports.wg}-:51820`);
   const mode = accel(image);
   const args = [
-    // Under TCG one host thread runs all vCPUs (thread=single): with multi-threaded
-    // TCG this host saw the 2-vCPU guest's kernel panic on an int3 while
-    // patching its own text at boot, and node die of signals in the guest —
-    // both code modified on one vCPU while another runs it.
-    '-machine', 'pc', '-accel', mode === 'kvm' ? 'kvm' : 'tcg,thread=single', ...(mode === 'kvm' ? ['-cpu', 'host'] : ['-cpu', 'qemu64']),
+    // Under TCG the guest gets `-cpu max`, not qemu64: qemu64 lacks SSE4.2 and
+    // POPCNT (x86-64-v2), which sharp's libvips needs, and node died of SIGILL
+    // in kastell-migrate (this session's runs: "status=4/ILL" in the unit's journal).
+    '-machine', 'pc', '-accel', mode, '-cpu', mode === 'kvm' ? 'host' : 'max',
     '-smp', String(smp), '-m', smp === 1 ? '1024' : '3072', '-nographic', '-monitor', 'none',
     '-serial', `file:${join(dir, 'console.log')}`,
     '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'),
