@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../harness/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, phoneSignedIn } from '../harness/browser.ts';
 import { startClamd } from '../harness/clamd.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser, type SeededUser } from '../harness/seed.ts';
@@ -23,16 +23,9 @@ const A = await seedCompany(t.admin, 'Alpha AG');
 const B = await seedCompany(t.admin, 'Beta GmbH');
 const customer = await seedUser(t.admin, 'customer_member', A);
 const otherCompany = await seedUser(t.admin, 'customer_admin', B);
-const phone = { width: 390, height: 844 };
 const violations: string[] = [];
 
-async function phoneOf(user: SeededUser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: phone, locale: 'en-GB', hasTouch: true, isMobile: true, acceptDownloads: true });
-  await context.addCookies([{ name: '__Host-kastell-session', value: await seedSession(t.admin, user.userId, '30 minutes'), domain: '127.0.0.1', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' }]);
-  const page = await context.newPage();
-  page.on('console', (message) => { if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text()); });
-  return { context, page };
-}
+const phoneOf = async (user: SeededUser) => phoneSignedIn(browser, await seedSession(t.admin, user.userId, '30 minutes'), violations);
 
 /** Uploads from the company's documents page, then reloads the document page until its version is ready; returns the document path. */
 async function uploadAndWait(page: Page, title: string, kind: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<string> {
@@ -52,7 +45,7 @@ async function uploadAndWait(page: Page, title: string, kind: string, file: { na
     await page.reload();
   }
   const box = await page.locator('main').boundingBox();
-  assert.ok(box && box.width <= phone.width, 'the page fits the phone');
+  assert.ok(box && box.width <= 390, 'the page fits the phone (390 px)');
   return path;
 }
 

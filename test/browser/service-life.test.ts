@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { checkSeal, certificateDer } from '../../app/reports/seal.ts';
-import { launchBrowser } from '../harness/browser.ts';
+import { launchBrowser, phoneSignedIn } from '../harness/browser.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser, type SeededUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
@@ -27,18 +27,10 @@ const customer = await seedUser(t.admin, 'customer_member', A);
 const dispatcher = await seedUser(t.admin, 'dispatcher');
 const tech = await seedUser(t.admin, 'technician');
 const otherCompany = await seedUser(t.admin, 'customer_admin', B);
-const phone = { width: 390, height: 844 };
 
 const violations: string[] = [];
 
-/** A phone-sized browser signed in as `user` (a seeded session, as after sign-in and TOTP). */
-async function phoneOf(user: SeededUser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: phone, locale: 'en-GB', hasTouch: true, isMobile: true, acceptDownloads: true });
-  await context.addCookies([{ name: '__Host-kastell-session', value: await seedSession(t.admin, user.userId, '30 minutes'), domain: '127.0.0.1', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' }]);
-  const page = await context.newPage();
-  page.on('console', (message) => { if (/Content Security Policy|Refused to/.test(message.text())) violations.push(message.text()); });
-  return { context, page };
-}
+const phoneOf = async (user: SeededUser) => phoneSignedIn(browser, await seedSession(t.admin, user.userId, '30 minutes'), violations);
 
 /** What the other company's user gets for each path: never the job's content. */
 async function otherCompanySeesNothing(paths: string[], secret: string): Promise<void> {
