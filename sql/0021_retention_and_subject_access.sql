@@ -232,22 +232,30 @@ declare
   people text[];
   r jsonb;
   c text;
+  subject_email text;
 begin
   if p_user_id is distinct from app.current_user_id() and not app.has_global('users.update') then
     raise exception 'only the person or an admin may read a person''s data' using errcode = '42501';
   end if;
+  select u.email into subject_email from kastell.users u where u.user_id = p_user_id;
   for src in select s.table_name, array_agg(s.column_name) as cols from app.person_data_sources() s group by s.table_name order by s.table_name loop
     -- every column of this table that names a person, to blank the others'
     select array_agg(p.column_name) into people from app.person_data_sources() p where p.table_name = src.table_name;
+    -- who caused a notification names someone too, but selects no row of theirs
+    if src.table_name = 'notifications' then people := people || array['actor_id']; end if;
     for r in execute pg_catalog.format('select pg_catalog.to_jsonb(t) from kastell.%I t where %s',
         src.table_name, (select pg_catalog.string_agg(pg_catalog.format('t.%I = $1', col), ' or ') from pg_catalog.unnest(src.cols) col))
       using p_user_id loop
       r := r - secrets;
       foreach c in array people loop
         if r ? c and r->>c is distinct from p_user_id::text and r->>c is not null then
-          r := pg_catalog.jsonb_set(r, array[c], '"someone else"');
+          r := pg_catalog.jsonb_set(r, array[c], '"someone else"'::jsonb);
         end if;
       end loop;
+      -- an invitation the person sent names the invitee's address: not theirs
+      if src.table_name = 'invites' and pg_catalog.lower(r->>'email') is distinct from pg_catalog.lower(subject_email) then
+        r := pg_catalog.jsonb_set(r, '{email}'::text[], '"someone else"'::jsonb);
+      end if;
       table_name := src.table_name; row_data := r;
       return next;
     end loop;
@@ -256,7 +264,7 @@ begin
   for r in select pg_catalog.to_jsonb(i) - secrets from kastell.invites i
            join kastell.users u on u.user_id = p_user_id and pg_catalog.lower(i.email) = pg_catalog.lower(u.email)
            where i.invited_by is distinct from p_user_id loop
-    table_name := 'invites'; row_data := pg_catalog.jsonb_set(r, '{invited_by}', case when r->>'invited_by' is null then 'null' else '"someone else"' end);
+    table_name := 'invites'; row_data := pg_catalog.jsonb_set(r, '{invited_by}'::text[], (case when r->>'invited_by' is null then 'null' else '"someone else"' end)::jsonb);
     return next;
   end loop;
 end
