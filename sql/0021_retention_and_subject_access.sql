@@ -360,7 +360,7 @@ revoke execute on function app.retention_aged_at(text, uuid), app.retention_cand
   app.retention_purge(text, timestamptz, uuid[]), app.reports_past_retention(timestamptz), app.person_data_sources(),
   app.person_data(uuid), app.erase_person(uuid, text), audit.events_naming(uuid) from public;
 grant execute on function app.retention_candidates(text, timestamptz, uuid, integer), app.retention_purge(text, timestamptz, uuid[]),
-  app.reports_past_retention(timestamptz), app.person_data_sources(), app.person_data(uuid), app.erase_person(uuid, text),
+  app.reports_past_retention(timestamptz), app.person_data(uuid), app.erase_person(uuid, text),
   audit.events_naming(uuid) to kastell_app;
 grant execute on function app.person_data_sources(), app.current_user_id(), app.has_global(text) to kastell_auth;
 grant execute on function app.current_user_id(), app.has_global(text) to kastell_audit;

@@ -7063,7 +7063,6 @@ GRANT ALL ON FUNCTION app.person_data(p_user_id uuid) TO kastell_app;
 --
 
 REVOKE ALL ON FUNCTION app.person_data_sources() FROM PUBLIC;
-GRANT ALL ON FUNCTION app.person_data_sources() TO kastell_app;
 GRANT ALL ON FUNCTION app.person_data_sources() TO kastell_auth;
 
 --
