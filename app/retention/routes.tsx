@@ -37,7 +37,7 @@ export function privacyRoutes({ db, store, config, api }: FeatureDeps): Hono<App
 
   const collect = async (c: Context<AppEnv>, user: SessionUser, userId: string): Promise<CollectedPersonData> => {
     const collected = await collectPersonData(db, c.get('auditor'), { userId: user.userId }, requestActor(c, user), userId);
-    if (!collected.data) throw notFound();
+    if (!collected) throw notFound();
     return collected;
   };
 

@@ -51,7 +51,7 @@ function safeName(name: string): string {
 /**
  * Reads everything about `userId` as `principal` (the person, or an operator
  * with global users.update; the database refuses anyone else) and records
- * `person.exported` in the same transaction.
+ * `person.exported` in the same transaction; null when there is no such person.
  */
 export async function collectPersonData(
   db: Database,
@@ -60,10 +60,10 @@ export async function collectPersonData(
   actor: AuditActor,
   userId: string,
   present: PresentPersonRow = (_table, row) => row,
-): Promise<CollectedPersonData> {
+): Promise<CollectedPersonData | null> {
   return db.withPrincipal(principal, async (tx) => {
     const rows = await tx<{ table_name: string; row_data: PersonRow }[]>`select table_name, row_data from app.person_data(${userId})`;
-    if (!rows.some((r) => r.table_name === 'users')) return { data: undefined as never, files: [] };
+    if (!rows.some((r) => r.table_name === 'users')) return null; // no such person
     const events = await tx<PersonRow[]>`select * from audit.events_naming(${userId})`;
     const tables: Record<string, PersonRow[]> = {};
     for (const { table_name, row_data } of rows) (tables[table_name] ??= []).push(await present(table_name, row_data));

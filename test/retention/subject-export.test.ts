@@ -108,7 +108,7 @@ test('every column of the catalogue that names a person is in the export (a new 
 });
 
 test('the export holds every row that names the person, their files and events, and nothing of anyone else', async () => {
-  const collected = await collectPersonData(t.db, testAuditor, { userId: P.userId }, { type: 'user', id: P.userId }, P.userId);
+  const collected = (await collectPersonData(t.db, testAuditor, { userId: P.userId }, { type: 'user', id: P.userId }, P.userId))!;
   const sources = await t.admin`select table_name, array_agg(column_name::text) as cols from app.person_data_sources() group by table_name`;
   for (const { table_name, cols } of sources) {
     const where = (cols as string[]).map((c) => `${c} = $1`).join(' or ');
@@ -140,7 +140,7 @@ test('the export holds every row that names the person, their files and events, 
 
 test('an admin produces it for the person; anyone else is refused', async () => {
   const collected = await collectPersonData(t.db, testAuditor, { userId: owner.userId }, { type: 'user', id: owner.userId }, P.userId);
-  assert.ok(collected.data.tables.job_messages?.length);
+  assert.ok(collected?.data.tables.job_messages?.length);
   await assert.rejects(collectPersonData(t.db, testAuditor, { userId: member.userId }, { type: 'user', id: member.userId }, P.userId), { code: '42501' });
   await assert.rejects(collectPersonData(t.db, testAuditor, { userId: Q.userId }, { type: 'user', id: Q.userId }, P.userId), { code: '42501' });
 });
