@@ -270,7 +270,8 @@ begin
 end
 $$;
 
--- The audit events that name the person (as actor, or as the user an event is about).
+-- The audit events that name the person (as actor, or as the user an event is
+-- about); another actor, or another user an event of theirs is about, is "someone else".
 create function audit.events_naming(p_user_id uuid)
 returns table (event_id uuid, occurred_at timestamptz, actor_type text, actor_id uuid, action text, entity_type text,
                entity_id text, outcome text, request_id uuid, detail jsonb)
@@ -282,7 +283,9 @@ begin
     raise exception 'only the person or an admin may read a person''s data' using errcode = '42501';
   end if;
   return query select e.event_id, e.occurred_at, e.actor_type, case when e.actor_id = p_user_id then e.actor_id end,
-                      e.action, e.entity_type, e.entity_id, e.outcome, e.request_id, e.detail
+                      e.action, e.entity_type,
+                      case when e.entity_type = 'user' and e.entity_id <> p_user_id::text then 'someone else' else e.entity_id end,
+                      e.outcome, e.request_id, e.detail
     from audit.events e
     where e.actor_id = p_user_id or (e.entity_type = 'user' and e.entity_id = p_user_id::text)
     order by e.occurred_at, e.event_id;

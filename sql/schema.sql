@@ -2336,7 +2336,9 @@ begin
     raise exception 'only the person or an admin may read a person''s data' using errcode = '42501';
   end if;
   return query select e.event_id, e.occurred_at, e.actor_type, case when e.actor_id = p_user_id then e.actor_id end,
-                      e.action, e.entity_type, e.entity_id, e.outcome, e.request_id, e.detail
+                      e.action, e.entity_type,
+                      case when e.entity_type = 'user' and e.entity_id <> p_user_id::text then 'someone else' else e.entity_id end,
+                      e.outcome, e.request_id, e.detail
     from audit.events e
     where e.actor_id = p_user_id or (e.entity_type = 'user' and e.entity_id = p_user_id::text)
     order by e.occurred_at, e.event_id;

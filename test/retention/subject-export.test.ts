@@ -88,6 +88,9 @@ async function seedPerson(u: SeededUser, other: SeededUser, marker: string): Pro
     await tx`insert into kastell.notifiable_breaches (title, discovered_on, entered_by) values (${`${marker} breach`}, current_date, ${u.userId})`;
   });
   await t.db.withPrincipal(null, (tx) => testAuditor.recordAs(tx, { type: 'user', id: u.userId }, { action: 'test.by_person', detail: { marker } }));
+  // an event by the person about the other person, and one by the other about the person
+  await t.db.withPrincipal(null, (tx) => testAuditor.recordAs(tx, { type: 'user', id: u.userId }, { action: 'test.about_other', entityType: 'user', entityId: other.userId }));
+  await t.db.withPrincipal(null, (tx) => testAuditor.recordAs(tx, { type: 'user', id: other.userId }, { action: 'test.about_person', entityType: 'user', entityId: u.userId }));
 }
 
 await seedPerson(P, Q, 'Pia');
@@ -121,6 +124,8 @@ test('the export holds every row that names the person, their files and events, 
   const text = JSON.stringify(collected.data);
   for (const word of ['Pia says hello', 'Pia report', 'Pia visit', 'Pia breach', 'Pia browser', 'Pia request', 'pia.person@example.test']) assert.ok(text.includes(word), word);
   assert.ok(collected.data.auditEvents.some((e) => e.action === 'test.by_person'));
+  assert.ok(collected.data.auditEvents.some((e) => e.action === 'test.about_person' && e.actor_id === null), 'an event about them, its actor not named');
+  assert.ok(collected.data.auditEvents.some((e) => e.action === 'test.about_other' && e.entity_id === 'someone else'), 'an event of theirs about someone else');
   for (const word of ['Quentin', 'quentin.other@example.test', Q.userId]) assert.ok(!text.includes(word), `nothing of the other person: ${word}`);
   for (const secret of ['$argon2id$', 'v2:k:a:b:c', 'token_hash', 'password_hash']) assert.ok(!text.includes(secret), `no secret: ${secret}`);
   // the ZIP: data.json and the person's files
