@@ -1,6 +1,8 @@
-// Retention per resource type (SPEC §3 "Privacy and retention"): how long
-// each kind of row is kept after it ended, the defaults, and the
-// KASTELL_RETENTION overrides (app/config.ts parses them with this file).
+// Retention per resource type (SPEC §3 "Privacy and retention"). The
+// resources, their defaults and the KASTELL_RETENTION parser live in
+// app/config.ts (the core parses configuration and imports no feature);
+// this file adds what the purge needs: which resources it deletes, and the
+// cutoff of a period.
 
 import { retentionResources, type Period, type RetentionResource } from '../config.ts';
 
