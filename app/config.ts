@@ -136,8 +136,13 @@ export const configSchema = z
       .string()
       .regex(/^(off|[1-9]\d{0,5}\/[1-9]\d{0,4}[smh])$/, 'must be downloads/window, e.g. 50/10m (s, m or h), or off')
       .default('50/10m'),
+    KASTELL_RETENTION: z.string().optional(),
+    KASTELL_RETENTION_SCHEDULE: z.enum(['on', 'off']).default('on'),
   })
   .superRefine((env, ctx) => {
+    for (const problem of parseRetention(env.KASTELL_RETENTION).problems) {
+      ctx.addIssue({ code: 'custom', path: ['KASTELL_RETENTION'], message: problem });
+    }
     if (env.KASTELL_STORAGE === 's3') {
       for (const key of ['KASTELL_S3_ENDPOINT', 'KASTELL_S3_ACCESS_KEY', 'KASTELL_S3_SECRET_KEY'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when KASTELL_STORAGE=s3' });
@@ -243,6 +248,10 @@ export interface Config {
     keysDir: string;
   };
   jobs: boolean;
+  /** how long each resource type is kept after it ended (KASTELL_RETENTION over the defaults) */
+  retention: RetentionPolicy;
+  /** the server's own daily purge (with jobs on); off where a systemd timer runs `kastell retention run --apply` */
+  retentionSchedule: boolean;
   trust: {
     /** where ops/kastell-backup and ops/kastell-restore-drill write backup.json and restore-drill.json */
     evidenceDir: string;
@@ -266,6 +275,75 @@ export interface Config {
     /** unusual download volume: this many reads per user or per share link within the window raise an alert; null: off */
     downloadAlert: { limit: number; windowSeconds: number } | null;
   };
+}
+
+// Retention per resource type (SPEC §3 "Privacy and retention"; app/retention/ applies it).
+/** A period: years, months or days. */
+export interface Period {
+  count: number;
+  unit: 'y' | 'm' | 'd';
+}
+
+export const retentionResources = {
+  contracts: { entity: 'document', from: 'the last version was uploaded', default: { count: 7, unit: 'y' } },
+  service_reports: { entity: 'service_report', from: 'the report was signed (or frozen)', default: { count: 10, unit: 'y' } },
+  sessions: { entity: 'session', from: 'the session ended', default: { count: 30, unit: 'd' } },
+  share_links: { entity: 'share_link', from: 'the link was revoked or expired', default: { count: 1, unit: 'y' } },
+  messages: { entity: 'job_message', from: 'their job was closed or cancelled', default: { count: 2, unit: 'y' } },
+  rejected_uploads: { entity: 'document_version', from: 'the upload was rejected', default: { count: 30, unit: 'd' } },
+  notifications: { entity: 'notification', from: 'the notification was made', default: { count: 1, unit: 'y' } },
+} as const satisfies Record<string, { entity: string; from: string; default: Period }>;
+
+export type RetentionResource = keyof typeof retentionResources;
+export const resourceNames = Object.keys(retentionResources) as RetentionResource[];
+
+export type RetentionPolicy = Record<RetentionResource, Period>;
+
+export const defaultRetention: RetentionPolicy = Object.fromEntries(
+  resourceNames.map((r) => [r, { ...retentionResources[r].default }]),
+) as RetentionPolicy;
+
+/** Below these the configuration is refused: the purge's cutoff lies at least a day back, legal records longer. */
+const floors: Partial<Record<RetentionResource, Period>> = {
+  service_reports: { count: 10, unit: 'y' },
+};
+
+function days(p: Period): number {
+  return p.count * { y: 365, m: 30, d: 1 }[p.unit];
+}
+
+/**
+ * `KASTELL_RETENTION=sessions=90d,messages=3y` → the policy, or the problems
+ * (each names the resource and what is wrong).
+ */
+export function parseRetention(value: string | undefined): { policy: RetentionPolicy; problems: string[] } {
+  const policy = structuredClone(defaultRetention);
+  const problems: string[] = [];
+  for (const pair of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z_]+)=([1-9]\d{0,3})([ymd])$/.exec(pair);
+    if (!match) {
+      problems.push(`"${pair}" is not resource=period (e.g. sessions=90d; units y, m, d)`);
+      continue;
+    }
+    const resource = match[1] as RetentionResource;
+    if (!(resource in retentionResources)) {
+      problems.push(`"${match[1]}" is not a resource with a retention (${resourceNames.join(', ')})`);
+      continue;
+    }
+    const period: Period = { count: Number(match[2]), unit: match[3] as Period['unit'] };
+    const floor = floors[resource];
+    if (floor && days(period) < days(floor)) {
+      problems.push(`${resource} are kept at least ${formatPeriod(floor)} (legal records), not ${formatPeriod(period)}`);
+      continue;
+    }
+    policy[resource] = period;
+  }
+  return { policy, problems };
+}
+
+export function formatPeriod(p: Period): string {
+  const word = { y: 'year', m: 'month', d: 'day' }[p.unit];
+  return `${p.count} ${word}${p.count === 1 ? '' : 's'}`;
 }
 
 export const documentKinds = ['contract', 'certificate', 'manual', 'invoice', 'photo', 'other'] as const;
@@ -396,6 +474,8 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       keysDir: join(dataDir, 'keys'),
     },
     jobs: env.KASTELL_JOBS === 'on',
+    retention: parseRetention(env.KASTELL_RETENTION).policy,
+    retentionSchedule: env.KASTELL_RETENTION_SCHEDULE === 'on',
     trust: {
       evidenceDir: resolve(env.KASTELL_EVIDENCE_DIR),
       backupMaxAgeHours: env.KASTELL_BACKUP_MAX_AGE_HOURS,

@@ -8,6 +8,7 @@ import type { EmbeddedDatabase } from './db/embedded.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
 import { startAuditService, type AuditService } from './audit/service.ts';
 import { scheduleHeldRetry } from './documents/retry-held.ts';
+import { scheduleRetention } from './retention/schedule.ts';
 import type { ApiRegistry } from './http/api.ts';
 import { createApp } from './app.tsx';
 import { createMailer } from './mail/mailer.ts';
@@ -59,6 +60,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const { app, api } = createApp({ config, db, store, log, audit, mailer });
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
   const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
+  const retention = config.jobs && config.retentionSchedule ? scheduleRetention({ db, store, log, auditor: audit.auditor, policy: config.retention }) : undefined;
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s as Server));
   });
@@ -81,6 +83,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       });
       await notificationMail.stop();
       await heldRetry?.stop();
+      await retention?.stop();
       await audit.stop();
       await stopDatabase();
     },

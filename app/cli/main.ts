@@ -1,5 +1,5 @@
 // The `kastell` command for operators.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { startAuditService, type AuditService } from '../audit/service.ts';
@@ -13,6 +13,7 @@ import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
 import { readSealCertificate, certificateDer } from '../reports/seal.ts';
 import { verifyReportPdf } from '../reports/verify-report.ts';
+import { applyRetention, planRetention, retentionStatus, type RetentionPlan } from '../retention/purge.ts';
 import { resolveDatabase } from '../server.ts';
 import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
 import { createDocumentStore } from '../storage/open-store.ts';
@@ -184,6 +185,62 @@ documents
     if (outcomes.length === 0) console.log('no version is held');
     for (const o of outcomes) console.log(`${o.versionId} ${o.status === 'gone' ? 'gone (decided or deleted meanwhile; its file removed)' : o.status}`);
     if (outcomes.some((o) => o.status === 'pending' || o.status === 'not_decidable')) process.exit(1);
+  });
+
+const retention = program.command('retention').description('Retention per resource type (KASTELL_RETENTION): what is past it, and the purge');
+retention
+  .command('status')
+  .description('Per resource type: its retention, the cutoff, how many rows are past it and the oldest')
+  .action(async () => {
+    const config = loadConfig();
+    const lines = await withAudit((_service, db) => retentionStatus(db, config.retention));
+    for (const l of lines) {
+      console.log(`${l.resource.padEnd(17)} keep ${l.keep.padEnd(10)} after ${l.from}; cutoff ${l.cutoff.slice(0, 10)}: ` +
+        (l.purged ? `${l.due} due${l.oldest ? ` (oldest ${l.oldest.slice(0, 10)})` : ''}` : `${l.due} past it, kept (report PDFs are never deleted by Kastell)`));
+    }
+  });
+retention
+  .command('run')
+  .description('List what is past its retention (a dry run, the default); with --apply delete exactly that, in batches, each deletion an audit event')
+  .option('--apply', 'delete (without it nothing is deleted)')
+  .option('--out <file>', 'write the dry run\'s list as JSON (for --apply --plan later)')
+  .option('--plan <file>', 'with --apply: delete exactly the rows of this earlier dry run (those still past retention)')
+  .option('--batch <n>', 'rows per transaction', '500')
+  .action(async (options: { apply?: boolean; out?: string; plan?: string; batch: string }) => {
+    const config = loadConfig();
+    const batchSize = Number(options.batch);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) {
+      console.error('--batch must be a whole number from 1 to 10000');
+      process.exit(2);
+    }
+    if (options.plan && !options.apply) {
+      console.error('--plan is for --apply: a dry run makes the plan (--out)');
+      process.exit(2);
+    }
+    const log = createLogger({ level: 'warn', destination: 2 });
+    const result = await withAudit(async (service, db) => {
+      const plan: RetentionPlan = options.plan ? JSON.parse(readFileSync(options.plan, 'utf8')) as RetentionPlan : await planRetention(db, config.retention);
+      if (!options.apply) return { plan, run: undefined };
+      const bar = process.stderr.isTTY && plan.items.length > 0 ? new SingleBar({ format: 'purging {bar} {value}/{total} rows', stream: process.stderr }, Presets.shades_classic) : undefined;
+      bar?.start(plan.items.length, 0);
+      const run = await applyRetention({ db, store: createDocumentStore(config.storage), auditor: service.auditor, log }, plan, {
+        batchSize, onProgress: (done) => bar?.update(done),
+      }).finally(() => bar?.stop());
+      return { plan, run };
+    });
+    if (options.out) writeFileSync(options.out, `${JSON.stringify(result.plan, null, 2)}\n`, { mode: 0o600 });
+    if (!result.run) {
+      for (const item of result.plan.items) console.log(`due ${item.resource} ${item.entityId} (since ${item.agedAt})`);
+      console.log(`dry run: ${result.plan.items.length} rows past their retention; nothing deleted (add --apply)`);
+      return;
+    }
+    for (const item of result.run.deleted) console.log(`deleted ${item.resource} ${item.entityId}`);
+    for (const item of result.run.kept) console.log(`kept ${item.resource} ${item.entityId}: no longer past its retention`);
+    console.log(`${result.run.deleted.length} deleted (each an audit event), ${result.run.kept.length} kept, ${result.run.objectsRemoved} stored objects removed`);
+    if (result.run.objectsLeft.length > 0) {
+      console.error(`${result.run.objectsLeft.length} stored objects could not be removed: ${result.run.objectsLeft.join(', ')}`);
+      process.exit(1);
+    }
   });
 
 const report = program.command('report').description('Service reports');

@@ -11,6 +11,7 @@ import { companiesDe, companiesEn, companiesFr, companiesIt } from './companies.
 import { documentsDe, documentsEn, documentsFr, documentsIt } from './documents.ts';
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
 import { invitesDe, invitesEn, invitesFr, invitesIt } from './invites.ts';
+import { privacyDe, privacyEn, privacyFr, privacyIt } from './privacy.ts';
 import { reportsDe, reportsEn, reportsFr, reportsIt } from './reports.ts';
 import { serviceDe, serviceEn, serviceFr, serviceIt } from './service.ts';
 import { setupDe, setupEn, setupFr, setupIt } from './setup.ts';
@@ -35,11 +36,12 @@ export const areas = {
   reports: { en: reportsEn, de: reportsDe, fr: reportsFr, it: reportsIt },
   conversation: { en: conversationEn, de: conversationDe, fr: conversationFr, it: conversationIt },
   trust: { en: trustEn, de: trustDe, fr: trustFr, it: trustIt },
+  privacy: { en: privacyEn, de: privacyDe, fr: privacyFr, it: privacyIt },
 } as const;
 
 export const en = {
   ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
-  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn,
+  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn, ...privacyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -47,15 +49,15 @@ export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
   ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
-  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe,
+  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe, ...privacyDe,
 };
 
 export const fr: Messages = {
   ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
-  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr,
+  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr, ...privacyFr,
 };
 
 export const it: Messages = {
   ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
-  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt,
+  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt, ...privacyIt,
 };

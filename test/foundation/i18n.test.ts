@@ -115,7 +115,7 @@ async function dataOnPages(): Promise<string[]> {
 // Words that a page in this language rightly shares with English: names,
 // abbreviations, and words that are the same word in that language (each
 // checked to be the translation, not a left-over).
-const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript', 'tls', 'http', 'rfc', 'jpeg', 'png', 'webp', 'kib', 'mib'];
+const everywhere = ['kastell', 'ok', 'totp', 'e-mail', 'csv', 'json', 'utc', 'id', 'ip', 'english', 'deutsch', 'français', 'italiano', 'pdf', 'sha', 'javascript', 'tls', 'http', 'rfc', 'jpeg', 'png', 'webp', 'kib', 'mib', 'zip'];
 const sameWord: Record<'de' | 'fr' | 'it', string[]> = {
   de: ['name', 'status', 'code', 'passkey', 'passkeys', 'portal', 'e-mails', 'organisation', 'version', 'person', 'installation', 'hand', 'in', 'server', 'software', 'register', 'problem', 'link', 'text', 'download'],
   fr: ['action', 'actions', 'audit', 'code', 'codes', 'documents', 'invitation', 'invitations', 'minutes', 'page', 'phrases', 'postal', 'second', 'session', 'sessions', 'site', 'sites', 'type', 'service', 'message', 'organisation', 'version', 'photo', 'photos', 'correction', 'signature', 'installation', 'main', 'instance', 'signatures', 'dates', 'notification', 'tests', 'versions'],

@@ -26,6 +26,7 @@ function run(cmd, args, opts = {}) {
 const ceilings = {
   'kastell.service': 2.0,
   'kastell-migrate.service': 2.0,
+  'kastell-retention.service': 2.0,
   'minio.service': 2.0,
 };
 const rootOneshotCeiling = 3.5;
@@ -73,7 +74,7 @@ test('systemd-analyze security --offline=true on every service unit', () => {
 });
 
 test('the Node service keeps MemoryDenyWriteExecute off, and says why', () => {
-  for (const unit of ['kastell.service', 'kastell-migrate.service']) {
+  for (const unit of ['kastell.service', 'kastell-migrate.service', 'kastell-retention.service']) {
     const text = readFileSync(join(systemdDir, unit), 'utf8');
     assert.doesNotMatch(text, /^MemoryDenyWriteExecute=yes/m, `${unit} would break V8's JIT`);
     assert.match(text, /V8's JIT/, `${unit} should explain the missing MemoryDenyWriteExecute`);
