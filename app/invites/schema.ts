@@ -9,7 +9,7 @@ export const inviteInputSchema = z.strictObject({
   roleId: z.uuid({ error: 'issue.chooseRole' }),
   companyId: z.uuid({ message: 'issue.chooseCompany' }).optional(),
   /** the language of the invitation e-mail (and of the new account); else the inviter's page language */
-  locale: z.enum(locales, { error: 'issue.chooseLanguage' }).optional(),
+  locale: text().pipe(z.enum(locales, { error: 'issue.chooseLanguage' })).optional(),
   /** an external auditor's membership length in days (1 to KASTELL_AUDITOR_MAX_DAYS, at most 90); only for that role */
   accessDays: z.number({ error: 'issue.accessDays' }).int('issue.accessDays').min(1, 'issue.accessDays').max(90, 'issue.accessDays').optional(),
 });

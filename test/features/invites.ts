@@ -70,9 +70,10 @@ export const invites: FeatureKit = {
   isolation: {
     bodies: {
       'post /invites': { body: (ids, world) => ({ email: 'intruder@example.test', roleId: world.memberRoleId, companyId: ids.companyId }), idsInBody: true },
+      'post /invites/:inviteId/resend': { body: () => ({}) },
     },
     pages: (ids) => ({
-      writes: [[`/invites/${ids.inviteId}/revoke`, {}]],
+      writes: [[`/invites/${ids.inviteId}/resend`, {}], [`/invites/${ids.inviteId}/revoke`, {}]],
       lists: [{ path: '/invites' }],
     }),
   },
@@ -86,6 +87,8 @@ export const invites: FeatureKit = {
           return r;
         },
       },
+      'POST /api/v1/invites/:inviteId/resend': { action: 'invite.resent', run: (w) => w.owner.postJson(`/api/v1/invites/${w.ids.invite}/resend`, {}) },
+      'POST /invites/:inviteId/resend': { action: 'invite.resent', run: (w) => w.owner.postForm(`/invites/${w.ids.invite}/resend`, {}) },
       'POST /api/v1/invites/:inviteId/revoke': { action: 'invite.revoked', run: (w) => w.owner.postJson(`/api/v1/invites/${w.ids.invite}/revoke`, {}) },
       'POST /invites': {
         action: 'invite.created',

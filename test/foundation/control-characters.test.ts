@@ -54,7 +54,7 @@ const validValues: Record<string, unknown> = {
   name: 'Probe', customerNumber: 'K-100', street: 'Hauptstrasse 1', postalCode: '8000', city: 'Zürich', country: 'CH',
   kind: 'pump', serialNumber: 'SN-1', email: 'probe@example.test', roleId: memberRole!.role_id, companyId: company,
   password: testPassword, newPassword: 'a fresh long passphrase 77', displayName: 'Probe Person', organisation: 'Probe Org',
-  code: '123456', response: {}, locale: 'de', next: '/security', token: newToken().token,
+  code: '123456', response: {}, locale: 'de', next: '/security', token: newToken().token, accessDays: 30,
   // documents (a document's kind is one of its own; 'pump' above is an asset's free text)
   title: 'Probe title', expiresInDays: 7, maxDownloads: 3,
 };
