@@ -235,3 +235,94 @@ begin
   end loop;
 end
 $$;
+
+-- People management. An admin (users.update) removes a person's membership:
+-- the account stays (history, audit) but holds no role, so it signs in to
+-- nothing; the memberships trigger of 0004 ends its sessions. Nobody
+-- removes their own, and only the owner (roles.manage) removes an owner's.
+grant delete on kastell.memberships to kastell_app;
+create policy memberships_delete on kastell.memberships for delete to kastell_app
+  using (user_id <> (select app.current_user_id())
+         and ((select app.has_global('users.update')) or company_id = (select app.company_scope('users.update')))
+         and ((select app.has_global('roles.manage'))
+              or not exists (select 1 from kastell.roles r where r.role_id = memberships.role_id and r.role_key = 'owner')));
+
+-- A user's new e-mail address waits here until a link mailed to it is
+-- followed (256-bit token, stored hashed, 24 hours, single use; a newer
+-- request voids the older). Only kastell_auth touches the table.
+create table kastell.email_changes (
+  email_change_id uuid primary key default app.uuidv7(),
+  user_id uuid not null references kastell.users on delete cascade,
+  new_email text not null check (new_email ~ '^[^@\s]+@[^@\s]+$' and length(new_email) <= 254),
+  token_hash bytea not null unique check (length(token_hash) = 32),
+  expires_at timestamptz not null,
+  confirmed_at timestamptz,
+  voided_at timestamptz,
+  created_at timestamptz not null default now()
+);
+create index email_changes_user_id_idx on kastell.email_changes (user_id) where confirmed_at is null and voided_at is null;
+revoke all on kastell.email_changes from public;
+grant select, insert, update on kastell.email_changes to kastell_auth;
+alter table kastell.email_changes enable row level security;
+alter table kastell.email_changes force row level security;
+create policy email_changes_auth on kastell.email_changes for all to kastell_auth using (true) with check (true);
+
+-- The signed-in user asks for a new address (the application checks sudo mode).
+create function app.request_email_change(p_new_email text, p_token_hash bytea) returns void
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+begin
+  if app.current_user_id() is null then
+    raise exception 'not signed in' using errcode = '42501';
+  end if;
+  if exists (select 1 from kastell.users u where pg_catalog.lower(u.email) = pg_catalog.lower(p_new_email)) then
+    raise exception 'an account has this address' using errcode = '23505';
+  end if;
+  update kastell.email_changes set voided_at = pg_catalog.now()
+   where user_id = app.current_user_id() and confirmed_at is null and voided_at is null;
+  insert into kastell.email_changes (user_id, new_email, token_hash, expires_at)
+  values (app.current_user_id(), p_new_email, p_token_hash, pg_catalog.now() + interval '24 hours');
+end
+$$;
+
+-- Following the link: the address changes once; returns the user, the old
+-- and the new address. P0002 when the link is not live, 23505 when the
+-- address was taken meanwhile.
+create function app.confirm_email_change(p_token_hash bytea)
+returns table (user_id uuid, old_email text, new_email text)
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  e kastell.email_changes%rowtype;
+  v_old text;
+begin
+  select * into e from kastell.email_changes
+   where token_hash = p_token_hash and confirmed_at is null and voided_at is null and expires_at > pg_catalog.now()
+  for update;
+  if not found then
+    raise exception 'confirmation link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  select u.email into v_old from kastell.users u where u.user_id = e.user_id and u.status = 'active';
+  if not found then
+    raise exception 'confirmation link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  update kastell.email_changes set confirmed_at = pg_catalog.now() where email_change_id = e.email_change_id;
+  update kastell.users set email = e.new_email where users.user_id = e.user_id;
+  return query select e.user_id, v_old, e.new_email;
+end
+$$;
+
+do $$
+declare
+  f text;
+begin
+  foreach f in array array['app.request_email_change(text, bytea)', 'app.confirm_email_change(bytea)']
+  loop
+    execute format('alter function %s owner to kastell_auth', f);
+    execute format('revoke all on function %s from public', f);
+    execute format('grant execute on function %s to kastell_app', f);
+  end loop;
+end
+$$;

@@ -239,7 +239,7 @@ async function securityPage(c: Context<AppEnv>, id: Identity, user: SessionUser,
     <>
       {notice ? <p role="status">{notice}</p> : null}
       <p>{t('security.sudoNote', { minutes: String(id.config.identity.sudoMinutes) })}</p>
-      <p><a href="/security/sessions">{t('security.sessions')}</a></p>
+      <p><a href="/security/sessions">{t('security.sessions')}</a> · <a href="/profile">{t('profile.title')}</a></p>
       <h2>{t('security.password')}</h2>
       <form method="post" action="/security/password" novalidate>
         <FormErrors issues={issues} t={t} labels={{ newPassword: t('security.newPassword') }} />

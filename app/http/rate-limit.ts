@@ -20,6 +20,7 @@ const endpoints: Array<{ name: string; methods: string[]; path: RegExp }> = [
   { name: 'setup', methods: ['GET', 'POST'], path: /^\/setup\/[^/]+$/ },
   { name: 'invite', methods: ['GET', 'POST'], path: /^(\/api\/v1)?\/invites\/accept\/[^/]+$/ },
   { name: 'password-reset', methods: ['GET', 'POST'], path: /^(\/forgot-password|\/reset-password\/[^/]+|\/api\/v1\/auth\/password-reset(\/complete)?)$/ },
+  { name: 'email-confirm', methods: ['GET', 'POST'], path: /^(\/confirm-email\/[^/]+|\/api\/v1\/auth\/email-confirm)$/ },
   { name: 'share-link', methods: ['GET', 'POST'], path: /^\/s\/[^/]+$/ },
 ];
 
