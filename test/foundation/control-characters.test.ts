@@ -173,7 +173,7 @@ function formsOf(html: string, page: string): Form[] {
 async function findForms(): Promise<Map<string, Form>> {
   const found = new Map<string, Form>();
   const add = (html: string, page: string) => { for (const form of formsOf(html, page)) if (!found.has(form.action)) found.set(form.action, form); };
-  const queue = ['/', `/companies/${company}`, `/sites/${site}`, `/assets/${asset}`, '/security', '/security/sessions', '/users', '/invites', '/audit', '/access-log'];
+  const queue = ['/', `/companies/${company}`, `/sites/${site}`, `/assets/${asset}`, '/security', '/security/sessions', '/profile', '/users', '/invites', '/audit', '/access-log'];
   const seen = new Set<string>();
   while (queue.length > 0 && seen.size < 60) {
     const path = queue.shift()!;

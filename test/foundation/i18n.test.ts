@@ -192,6 +192,8 @@ test('pages come out in German, French and Italian with no English word left: ev
     { path: '/', signedIn: true, status: 200 },
     { path: '/security', signedIn: true, status: 200 },
     { path: '/security/sessions', signedIn: true, status: 200 },
+    { path: '/profile', signedIn: true, status: 200 },
+    { path: `/confirm-email/${reset.token}`, signedIn: false, status: 200 },
     { path: '/security/reauth', signedIn: true, status: 200 },
     { path: '/companies', signedIn: true, status: 200 },
     { path: `/companies/${company}`, signedIn: true, status: 200 },
