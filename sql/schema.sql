@@ -56,10 +56,12 @@ begin
   if not found then
     raise exception 'invite link invalid, used or expired' using errcode = 'P0002';
   end if;
-  insert into kastell.users (email, display_name, password_hash)
-  values (i.email, p_display_name, p_password_hash)
+  insert into kastell.users (email, display_name, password_hash, locale)
+  values (i.email, p_display_name, p_password_hash, i.locale)
   returning user_id into v_user_id;
-  insert into kastell.memberships (user_id, role_id, company_id) values (v_user_id, i.role_id, i.company_id);
+  insert into kastell.memberships (user_id, role_id, company_id, expires_at)
+  values (v_user_id, i.role_id, i.company_id,
+          case when i.membership_days is not null then pg_catalog.now() + pg_catalog.make_interval(days => i.membership_days) end);
   update kastell.invites set accepted_at = pg_catalog.now() where invite_id = i.invite_id;
   return v_user_id;
 end
@@ -242,6 +244,42 @@ $$;
 ALTER FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) OWNER TO kastell_auth;
 
 --
+-- Name: check_invite_change(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_invite_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' then
+    if old.accepted_at is not null and new.accepted_at is distinct from old.accepted_at
+       or old.revoked_at is not null and new.revoked_at is distinct from old.revoked_at then
+      raise exception 'an accepted or revoked invitation stays so' using errcode = '23514';
+    end if;
+    if (new.token_hash is distinct from old.token_hash or new.expires_at is distinct from old.expires_at)
+       and (old.accepted_at is not null or old.revoked_at is not null) then
+      raise exception 'only an open invitation can be sent again' using errcode = '23514';
+    end if;
+    if new.role_id is distinct from old.role_id or new.company_id is distinct from old.company_id
+       or new.email is distinct from old.email or new.membership_days is distinct from old.membership_days then
+      raise exception 'an invitation''s address, role and length do not change' using errcode = '23514';
+    end if;
+  end if;
+  if exists (select 1 from kastell.roles r where r.role_id = new.role_id and r.role_key = 'external_auditor') then
+    if new.membership_days is null then
+      raise exception 'an external auditor''s membership needs an end (at most 90 days)' using errcode = '23514';
+    end if;
+  elsif new.membership_days is not null then
+    raise exception 'only an external auditor''s membership has an end' using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_invite_change() OWNER TO kastell_owner;
+
+--
 -- Name: check_job_assignment(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -316,6 +354,30 @@ end
 $$;
 
 ALTER FUNCTION app.check_job_status() OWNER TO kastell_owner;
+
+--
+-- Name: check_membership_expiry(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_membership_expiry() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select 1 from kastell.roles r where r.role_id = new.role_id and r.role_key = 'external_auditor') then
+    if new.expires_at is null then
+      raise exception 'an external auditor''s membership needs an end (at most 90 days)' using errcode = '23514';
+    end if;
+    if (tg_op = 'INSERT' or new.expires_at is distinct from old.expires_at or new.role_id is distinct from old.role_id)
+       and new.expires_at > pg_catalog.now() + interval '90 days' then
+      raise exception 'an external auditor''s membership lasts at most 90 days' using errcode = '23514';
+    end if;
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_membership_expiry() OWNER TO kastell_owner;
 
 --
 -- Name: check_membership_role(); Type: FUNCTION; Schema: app; Owner: kastell_owner
@@ -594,6 +656,63 @@ end
 $$;
 
 ALTER FUNCTION app.company_scope(permission text) OWNER TO kastell_auth;
+
+--
+-- Name: complete_password_reset(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  t kastell.password_reset_tokens%rowtype;
+begin
+  select * into t from kastell.password_reset_tokens
+   where token_hash = p_token_hash and used_at is null and voided_at is null and expires_at > pg_catalog.now()
+  for update;
+  if not found or not exists (select 1 from kastell.users u where u.user_id = t.user_id and u.status = 'active') then
+    raise exception 'reset link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  update kastell.password_reset_tokens set used_at = pg_catalog.now() where password_reset_token_id = t.password_reset_token_id;
+  update kastell.password_reset_tokens set voided_at = pg_catalog.now(), void_reason = 'used_other'
+   where user_id = t.user_id and used_at is null and voided_at is null;
+  update kastell.users set password_hash = p_new_hash where user_id = t.user_id;
+  return t.user_id;
+end
+$$;
+
+ALTER FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) OWNER TO kastell_auth;
+
+--
+-- Name: confirm_email_change(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.confirm_email_change(p_token_hash bytea) RETURNS TABLE(user_id uuid, old_email text, new_email text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  e kastell.email_changes%rowtype;
+  v_old text;
+begin
+  select * into e from kastell.email_changes
+   where token_hash = p_token_hash and confirmed_at is null and voided_at is null and expires_at > pg_catalog.now()
+  for update;
+  if not found then
+    raise exception 'confirmation link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  select u.email into v_old from kastell.users u where u.user_id = e.user_id and u.status = 'active';
+  if not found then
+    raise exception 'confirmation link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  update kastell.email_changes set confirmed_at = pg_catalog.now() where email_change_id = e.email_change_id;
+  update kastell.users set email = e.new_email where users.user_id = e.user_id;
+  return query select e.user_id, v_old, e.new_email;
+end
+$$;
+
+ALTER FUNCTION app.confirm_email_change(p_token_hash bytea) OWNER TO kastell_auth;
 
 --
 -- Name: confirm_totp_enrolment(uuid, bytea, bigint); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1287,6 +1406,23 @@ $$;
 ALTER FUNCTION app.password_history_of(p_user_id uuid) OWNER TO kastell_auth;
 
 --
+-- Name: password_reset_for_token(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.password_reset_for_token(p_token_hash bytea) RETURNS TABLE(user_id uuid, email text, display_name text, locale text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select u.user_id, u.email, u.display_name, u.locale
+  from kastell.password_reset_tokens t
+  join kastell.users u on u.user_id = t.user_id
+  where t.token_hash = p_token_hash and t.used_at is null and t.voided_at is null
+    and t.expires_at > pg_catalog.now() and u.status = 'active'
+$$;
+
+ALTER FUNCTION app.password_reset_for_token(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
 -- Name: purge_expired_idempotency_keys(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1420,6 +1556,56 @@ end
 $$;
 
 ALTER FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) OWNER TO kastell_auth;
+
+--
+-- Name: request_email_change(text, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is null then
+    raise exception 'not signed in' using errcode = '42501';
+  end if;
+  if exists (select 1 from kastell.users u where pg_catalog.lower(u.email) = pg_catalog.lower(p_new_email)) then
+    raise exception 'an account has this address' using errcode = '23505';
+  end if;
+  update kastell.email_changes set voided_at = pg_catalog.now()
+   where user_id = app.current_user_id() and confirmed_at is null and voided_at is null;
+  insert into kastell.email_changes (user_id, new_email, token_hash, expires_at)
+  values (app.current_user_id(), p_new_email, p_token_hash, pg_catalog.now() + interval '24 hours');
+end
+$$;
+
+ALTER FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: request_password_reset(text, bytea, interval); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) RETURNS TABLE(user_id uuid, email text, display_name text, locale text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  u kastell.users%rowtype;
+begin
+  if p_ttl > interval '30 minutes' then
+    raise exception 'a reset link lives at most 30 minutes' using errcode = '22023';
+  end if;
+  select * into u from kastell.users where pg_catalog.lower(users.email) = pg_catalog.lower(p_email) and status = 'active';
+  if not found then return; end if;
+  update kastell.password_reset_tokens t set voided_at = pg_catalog.now(), void_reason = 'superseded'
+   where t.user_id = u.user_id and t.used_at is null and t.voided_at is null;
+  insert into kastell.password_reset_tokens (user_id, token_hash, expires_at)
+  values (u.user_id, p_token_hash, pg_catalog.now() + p_ttl);
+  return query select u.user_id, u.email, u.display_name, u.locale;
+end
+$$;
+
+ALTER FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) OWNER TO kastell_auth;
 
 --
 -- Name: require_act_for(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1575,6 +1761,23 @@ CREATE FUNCTION app.security_officer_emails() RETURNS SETOF text
 $$;
 
 ALTER FUNCTION app.security_officer_emails() OWNER TO kastell_auth;
+
+--
+-- Name: sessions_void_password_resets(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.sessions_void_password_resets() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update kastell.password_reset_tokens set voided_at = pg_catalog.now(), void_reason = 'signed_in'
+   where user_id = new.user_id and used_at is null and voided_at is null;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.sessions_void_password_resets() OWNER TO kastell_auth;
 
 --
 -- Name: set_own_password(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -2598,6 +2801,27 @@ ALTER TABLE ONLY kastell.documents FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.documents OWNER TO kastell_owner;
 
 --
+-- Name: email_changes; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.email_changes (
+    email_change_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    new_email text NOT NULL,
+    token_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    confirmed_at timestamp with time zone,
+    voided_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT email_changes_new_email_check CHECK (((new_email ~ '^[^@\s]+@[^@\s]+$'::text) AND (length(new_email) <= 254))),
+    CONSTRAINT email_changes_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY kastell.email_changes FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.email_changes OWNER TO kastell_owner;
+
+--
 -- Name: idempotency_keys; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2634,7 +2858,14 @@ CREATE TABLE kastell.invites (
     accepted_at timestamp with time zone,
     revoked_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    locale text DEFAULT 'en'::text NOT NULL,
+    membership_days integer,
+    sent_count integer DEFAULT 1 NOT NULL,
+    last_sent_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT invites_email_check CHECK (((email ~ '^[^@\s]+@[^@\s]+$'::text) AND (length(email) <= 254))),
+    CONSTRAINT invites_locale_check CHECK ((locale = ANY (ARRAY['en'::text, 'de'::text, 'fr'::text, 'it'::text]))),
+    CONSTRAINT invites_membership_days_check CHECK (((membership_days >= 1) AND (membership_days <= 90))),
+    CONSTRAINT invites_sent_count_check CHECK ((sent_count >= 1)),
     CONSTRAINT invites_token_hash_check CHECK ((length(token_hash) = 32))
 );
 
@@ -2932,6 +3163,28 @@ CREATE TABLE kastell.password_history (
 ALTER TABLE ONLY kastell.password_history FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE kastell.password_history OWNER TO kastell_owner;
+
+--
+-- Name: password_reset_tokens; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.password_reset_tokens (
+    password_reset_token_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    voided_at timestamp with time zone,
+    void_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT password_reset_tokens_token_hash_check CHECK ((length(token_hash) = 32)),
+    CONSTRAINT password_reset_tokens_void CHECK (((voided_at IS NULL) = (void_reason IS NULL))),
+    CONSTRAINT password_reset_tokens_void_reason_check CHECK ((void_reason = ANY (ARRAY['superseded'::text, 'signed_in'::text, 'used_other'::text])))
+);
+
+ALTER TABLE ONLY kastell.password_reset_tokens FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.password_reset_tokens OWNER TO kastell_owner;
 
 --
 -- Name: permissions; Type: TABLE; Schema: kastell; Owner: kastell_owner
@@ -3454,6 +3707,20 @@ ALTER TABLE ONLY kastell.documents
     ADD CONSTRAINT documents_pkey PRIMARY KEY (document_id);
 
 --
+-- Name: email_changes email_changes_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.email_changes
+    ADD CONSTRAINT email_changes_pkey PRIMARY KEY (email_change_id);
+
+--
+-- Name: email_changes email_changes_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.email_changes
+    ADD CONSTRAINT email_changes_token_hash_key UNIQUE (token_hash);
+
+--
 -- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3599,6 +3866,20 @@ ALTER TABLE ONLY kastell.passkeys
 
 ALTER TABLE ONLY kastell.password_history
     ADD CONSTRAINT password_history_pkey PRIMARY KEY (password_history_id);
+
+--
+-- Name: password_reset_tokens password_reset_tokens_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_reset_tokens
+    ADD CONSTRAINT password_reset_tokens_pkey PRIMARY KEY (password_reset_token_id);
+
+--
+-- Name: password_reset_tokens password_reset_tokens_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_reset_tokens
+    ADD CONSTRAINT password_reset_tokens_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: permissions permissions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -4004,6 +4285,12 @@ CREATE INDEX documents_owner_company_id_idx ON kastell.documents USING btree (ow
 CREATE INDEX documents_site_id_idx ON kastell.documents USING btree (site_id) WHERE (site_id IS NOT NULL);
 
 --
+-- Name: email_changes_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX email_changes_user_id_idx ON kastell.email_changes USING btree (user_id) WHERE ((confirmed_at IS NULL) AND (voided_at IS NULL));
+
+--
 -- Name: idempotency_keys_expires_at_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4176,6 +4463,12 @@ CREATE INDEX passkeys_user_id_idx ON kastell.passkeys USING btree (user_id);
 --
 
 CREATE INDEX password_history_user_id_idx ON kastell.password_history USING btree (user_id, created_at DESC);
+
+--
+-- Name: password_reset_tokens_open_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX password_reset_tokens_open_idx ON kastell.password_reset_tokens USING btree (user_id) WHERE ((used_at IS NULL) AND (voided_at IS NULL));
 
 --
 -- Name: report_measurements_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
@@ -4472,6 +4765,12 @@ CREATE TRIGGER companies_touch BEFORE UPDATE ON kastell.companies FOR EACH ROW E
 CREATE TRIGGER documents_touch BEFORE UPDATE ON kastell.documents FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 --
+-- Name: invites invites_check_change; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER invites_check_change BEFORE INSERT OR UPDATE ON kastell.invites FOR EACH ROW EXECUTE FUNCTION app.check_invite_change();
+
+--
 -- Name: invites invites_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4524,6 +4823,12 @@ CREATE TRIGGER jobs_touch BEFORE UPDATE ON kastell.jobs FOR EACH ROW EXECUTE FUN
 --
 
 CREATE TRIGGER memberships_changed AFTER DELETE OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.memberships_changed();
+
+--
+-- Name: memberships memberships_check_expiry; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER memberships_check_expiry BEFORE INSERT OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.check_membership_expiry();
 
 --
 -- Name: memberships memberships_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
@@ -4608,6 +4913,12 @@ CREATE TRIGGER service_requests_check_status BEFORE INSERT OR UPDATE ON kastell.
 --
 
 CREATE TRIGGER service_requests_touch BEFORE UPDATE ON kastell.service_requests FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: sessions sessions_void_password_resets; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER sessions_void_password_resets AFTER INSERT ON kastell.sessions FOR EACH ROW EXECUTE FUNCTION app.sessions_void_password_resets();
 
 --
 -- Name: sites sites_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
@@ -4728,6 +5039,13 @@ ALTER TABLE ONLY kastell.documents
 
 ALTER TABLE ONLY kastell.documents
     ADD CONSTRAINT documents_site_id_owner_company_id_fkey FOREIGN KEY (site_id, owner_company_id) REFERENCES kastell.sites(site_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: email_changes email_changes_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.email_changes
+    ADD CONSTRAINT email_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
 
 --
 -- Name: idempotency_keys idempotency_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -4952,6 +5270,13 @@ ALTER TABLE ONLY kastell.passkeys
 
 ALTER TABLE ONLY kastell.password_history
     ADD CONSTRAINT password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: password_reset_tokens password_reset_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_reset_tokens
+    ADD CONSTRAINT password_reset_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
 
 --
 -- Name: report_measurements report_measurements_report_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -5447,6 +5772,18 @@ CREATE POLICY documents_read_assigned ON kastell.documents FOR SELECT TO kastell
 CREATE POLICY documents_update ON kastell.documents FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))));
 
 --
+-- Name: email_changes; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.email_changes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: email_changes email_changes_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY email_changes_auth ON kastell.email_changes TO kastell_auth USING (true) WITH CHECK (true);
+
+--
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5489,6 +5826,12 @@ CREATE POLICY invites_create ON kastell.invites FOR INSERT TO kastell_app WITH C
 --
 
 CREATE POLICY invites_read ON kastell.invites FOR SELECT TO kastell_app USING ((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))));
+
+--
+-- Name: invites invites_resend; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY invites_resend ON kastell.invites FOR UPDATE TO kastell_app USING (((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))) AND (accepted_at IS NULL) AND (revoked_at IS NULL))) WITH CHECK (((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))) AND (accepted_at IS NULL)));
 
 --
 -- Name: invites invites_revoke; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -5686,6 +6029,14 @@ ALTER TABLE kastell.memberships ENABLE ROW LEVEL SECURITY;
 CREATE POLICY memberships_auth ON kastell.memberships TO kastell_auth USING (true) WITH CHECK (true);
 
 --
+-- Name: memberships memberships_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY memberships_delete ON kastell.memberships FOR DELETE TO kastell_app USING (((user_id <> ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope))) AND (( SELECT app.has_global('roles.manage'::text) AS has_global) OR (NOT (EXISTS ( SELECT 1
+   FROM kastell.roles r
+  WHERE ((r.role_id = memberships.role_id) AND (r.role_key = 'owner'::text))))))));
+
+--
 -- Name: memberships memberships_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5834,6 +6185,18 @@ ALTER TABLE kastell.password_history ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY password_history_auth ON kastell.password_history TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: password_reset_tokens; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.password_reset_tokens ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: password_reset_tokens password_reset_tokens_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY password_reset_tokens_auth ON kastell.password_reset_tokens TO kastell_auth USING (true) WITH CHECK (true);
 
 --
 -- Name: permissions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -6329,6 +6692,12 @@ REVOKE ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) TO kastell_app;
 
 --
+-- Name: FUNCTION check_invite_change(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_invite_change() FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_job_assignment(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -6339,6 +6708,12 @@ REVOKE ALL ON FUNCTION app.check_job_assignment() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app.check_job_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_membership_expiry(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_membership_expiry() FROM PUBLIC;
 
 --
 -- Name: FUNCTION check_membership_role(); Type: ACL; Schema: app; Owner: kastell_owner
@@ -6397,6 +6772,20 @@ REVOKE ALL ON FUNCTION app.clear_auth_failures(p_subject text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.company_scope(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.company_scope(permission text) TO kastell_app;
+
+--
+-- Name: FUNCTION complete_password_reset(p_token_hash bytea, p_new_hash text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION confirm_email_change(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.confirm_email_change(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.confirm_email_change(p_token_hash bytea) TO kastell_app;
 
 --
 -- Name: FUNCTION confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint); Type: ACL; Schema: app; Owner: kastell_auth
@@ -6647,6 +7036,13 @@ REVOKE ALL ON FUNCTION app.password_history_of(p_user_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.password_history_of(p_user_id uuid) TO kastell_app;
 
 --
+-- Name: FUNCTION password_reset_for_token(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) TO kastell_app;
+
+--
 -- Name: FUNCTION purge_expired_idempotency_keys(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -6700,6 +7096,20 @@ REVOKE ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) TO kastell_app;
 
 --
+-- Name: FUNCTION request_email_change(p_new_email text, p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION request_password_reset(p_email text, p_token_hash bytea, p_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) TO kastell_app;
+
+--
 -- Name: FUNCTION require_act_for(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -6738,6 +7148,12 @@ GRANT ALL ON FUNCTION app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_r
 
 REVOKE ALL ON FUNCTION app.security_officer_emails() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.security_officer_emails() TO kastell_app;
+
+--
+-- Name: FUNCTION sessions_void_password_resets(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.sessions_void_password_resets() FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_own_password(p_new_hash text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7166,6 +7582,12 @@ GRANT UPDATE(kind) ON TABLE kastell.documents TO kastell_app;
 GRANT SELECT(job_id) ON TABLE kastell.documents TO kastell_auth;
 
 --
+-- Name: TABLE email_changes; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.email_changes TO kastell_auth;
+
+--
 -- Name: TABLE idempotency_keys; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -7201,31 +7623,37 @@ GRANT SELECT(invite_id) ON TABLE kastell.invites TO kastell_app;
 -- Name: COLUMN invites.email; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(email) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(email),INSERT(email) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.role_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(role_id) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(role_id),INSERT(role_id) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(company_id) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(company_id),INSERT(company_id) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.token_hash; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(token_hash),UPDATE(token_hash) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.invited_by; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(invited_by) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(invited_by),INSERT(invited_by) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.expires_at; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(expires_at) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(expires_at),INSERT(expires_at),UPDATE(expires_at) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.accepted_at; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7244,6 +7672,30 @@ GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE kastell.invites TO kastell_
 --
 
 GRANT SELECT(created_at) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.locale; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(locale),INSERT(locale) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.membership_days; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(membership_days),INSERT(membership_days) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.sent_count; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(sent_count),UPDATE(sent_count) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.last_sent_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(last_sent_at),UPDATE(last_sent_at) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: TABLE job_assets; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7430,7 +7882,7 @@ GRANT INSERT(created_by) ON TABLE kastell.jobs TO kastell_app;
 -- Name: TABLE memberships; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT ON TABLE kastell.memberships TO kastell_app;
+GRANT SELECT,DELETE ON TABLE kastell.memberships TO kastell_app;
 GRANT SELECT,INSERT ON TABLE kastell.memberships TO kastell_auth;
 
 --
@@ -7681,6 +8133,12 @@ GRANT SELECT(last_used_at) ON TABLE kastell.passkeys TO kastell_app;
 --
 
 GRANT SELECT,INSERT,DELETE ON TABLE kastell.password_history TO kastell_auth;
+
+--
+-- Name: TABLE password_reset_tokens; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.password_reset_tokens TO kastell_auth;
 
 --
 -- Name: TABLE permissions; Type: ACL; Schema: kastell; Owner: kastell_owner
