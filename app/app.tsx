@@ -34,6 +34,8 @@ import { securityHeaders } from './http/security-headers.ts';
 import { inviteRoutes } from './invites/routes.tsx';
 import { jobRoutes } from './jobs/routes.tsx';
 import { messageRoutes } from './messages/routes.tsx';
+import { passwordResetRoutes } from './password-reset/routes.tsx';
+import { profileRoutes } from './profile/routes.tsx';
 import { notificationRoutes } from './notifications/routes.tsx';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { reportPhotoPath, reportRoutes } from './reports/routes.tsx';
@@ -56,7 +58,7 @@ export interface AppDeps {
 
 /** Every feature, in the order their routes are matched. */
 const features = [
-  homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
+  homeRoutes, authRoutes, passwordResetRoutes, accountRoutes, profileRoutes, sessionRoutes, userRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
   messageRoutes, notificationRoutes, trustRoutes, privacyRoutes,
 ];

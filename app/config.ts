@@ -60,6 +60,8 @@ export const configSchema = z
     KASTELL_LOKI_URL: z.url().optional(),
     KASTELL_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
     KASTELL_INVITE_TTL_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(72),
+    KASTELL_AUDITOR_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+    KASTELL_AUDITOR_MAX_DAYS: z.coerce.number().int().min(1).max(90).default(90),
     // Identity (README "Identity"): breached-password API, hashing bound, MFA, sessions, lockout.
     KASTELL_HIBP_URL: z
       .union([z.literal('off'), z.url({ message: 'must be a URL such as https://api.pwnedpasswords.com, or "off"' })])
@@ -214,6 +216,8 @@ export interface Config {
   lokiUrl: string | undefined;
   setupTokenTtlMinutes: number;
   inviteTtlHours: number;
+  /** an external auditor's membership: offered length and the longest an inviter may choose (the database caps it at 90) */
+  auditorDays: { default: number; max: number };
   identity: {
     hibpUrl: string | null;
     hibpUnreachable: 'allow' | 'refuse';
@@ -431,6 +435,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     lokiUrl: env.KASTELL_LOKI_URL,
     setupTokenTtlMinutes: env.KASTELL_SETUP_TOKEN_TTL_MINUTES,
     inviteTtlHours: env.KASTELL_INVITE_TTL_HOURS,
+    auditorDays: { default: Math.min(env.KASTELL_AUDITOR_DAYS, env.KASTELL_AUDITOR_MAX_DAYS), max: env.KASTELL_AUDITOR_MAX_DAYS },
     identity: {
       hibpUrl: env.KASTELL_HIBP_URL === 'off' ? null : env.KASTELL_HIBP_URL.replace(/\/$/, ''),
       hibpUnreachable: env.KASTELL_HIBP_UNREACHABLE,

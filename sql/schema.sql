@@ -56,10 +56,12 @@ begin
   if not found then
     raise exception 'invite link invalid, used or expired' using errcode = 'P0002';
   end if;
-  insert into kastell.users (email, display_name, password_hash)
-  values (i.email, p_display_name, p_password_hash)
+  insert into kastell.users (email, display_name, password_hash, locale)
+  values (i.email, p_display_name, p_password_hash, i.locale)
   returning user_id into v_user_id;
-  insert into kastell.memberships (user_id, role_id, company_id) values (v_user_id, i.role_id, i.company_id);
+  insert into kastell.memberships (user_id, role_id, company_id, expires_at)
+  values (v_user_id, i.role_id, i.company_id,
+          case when i.membership_days is not null then pg_catalog.now() + pg_catalog.make_interval(days => i.membership_days) end);
   update kastell.invites set accepted_at = pg_catalog.now() where invite_id = i.invite_id;
   return v_user_id;
 end
@@ -242,6 +244,42 @@ $$;
 ALTER FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) OWNER TO kastell_auth;
 
 --
+-- Name: check_invite_change(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_invite_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' then
+    if old.accepted_at is not null and new.accepted_at is distinct from old.accepted_at
+       or old.revoked_at is not null and new.revoked_at is distinct from old.revoked_at then
+      raise exception 'an accepted or revoked invitation stays so' using errcode = '23514';
+    end if;
+    if (new.token_hash is distinct from old.token_hash or new.expires_at is distinct from old.expires_at)
+       and (old.accepted_at is not null or old.revoked_at is not null) then
+      raise exception 'only an open invitation can be sent again' using errcode = '23514';
+    end if;
+    if new.role_id is distinct from old.role_id or new.company_id is distinct from old.company_id
+       or new.email is distinct from old.email or new.membership_days is distinct from old.membership_days then
+      raise exception 'an invitation''s address, role and length do not change' using errcode = '23514';
+    end if;
+  end if;
+  if exists (select 1 from kastell.roles r where r.role_id = new.role_id and r.role_key = 'external_auditor') then
+    if new.membership_days is null then
+      raise exception 'an external auditor''s membership needs an end (at most 90 days)' using errcode = '23514';
+    end if;
+  elsif new.membership_days is not null then
+    raise exception 'only an external auditor''s membership has an end' using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_invite_change() OWNER TO kastell_owner;
+
+--
 -- Name: check_job_assignment(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -316,6 +354,30 @@ end
 $$;
 
 ALTER FUNCTION app.check_job_status() OWNER TO kastell_owner;
+
+--
+-- Name: check_membership_expiry(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.check_membership_expiry() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select 1 from kastell.roles r where r.role_id = new.role_id and r.role_key = 'external_auditor') then
+    if new.expires_at is null then
+      raise exception 'an external auditor''s membership needs an end (at most 90 days)' using errcode = '23514';
+    end if;
+    if (tg_op = 'INSERT' or new.expires_at is distinct from old.expires_at or new.role_id is distinct from old.role_id)
+       and new.expires_at > pg_catalog.now() + interval '90 days' then
+      raise exception 'an external auditor''s membership lasts at most 90 days' using errcode = '23514';
+    end if;
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_membership_expiry() OWNER TO kastell_owner;
 
 --
 -- Name: check_membership_role(); Type: FUNCTION; Schema: app; Owner: kastell_owner
@@ -596,6 +658,63 @@ $$;
 ALTER FUNCTION app.company_scope(permission text) OWNER TO kastell_auth;
 
 --
+-- Name: complete_password_reset(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  t kastell.password_reset_tokens%rowtype;
+begin
+  select * into t from kastell.password_reset_tokens
+   where token_hash = p_token_hash and used_at is null and voided_at is null and expires_at > pg_catalog.now()
+  for update;
+  if not found or not exists (select 1 from kastell.users u where u.user_id = t.user_id and u.status = 'active') then
+    raise exception 'reset link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  update kastell.password_reset_tokens set used_at = pg_catalog.now() where password_reset_token_id = t.password_reset_token_id;
+  update kastell.password_reset_tokens set voided_at = pg_catalog.now(), void_reason = 'used_other'
+   where user_id = t.user_id and used_at is null and voided_at is null;
+  update kastell.users set password_hash = p_new_hash where user_id = t.user_id;
+  return t.user_id;
+end
+$$;
+
+ALTER FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) OWNER TO kastell_auth;
+
+--
+-- Name: confirm_email_change(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.confirm_email_change(p_token_hash bytea) RETURNS TABLE(user_id uuid, old_email text, new_email text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  e kastell.email_changes%rowtype;
+  v_old text;
+begin
+  select * into e from kastell.email_changes
+   where token_hash = p_token_hash and confirmed_at is null and voided_at is null and expires_at > pg_catalog.now()
+  for update;
+  if not found then
+    raise exception 'confirmation link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  select u.email into v_old from kastell.users u where u.user_id = e.user_id and u.status = 'active';
+  if not found then
+    raise exception 'confirmation link invalid, used or expired' using errcode = 'P0002';
+  end if;
+  update kastell.email_changes set confirmed_at = pg_catalog.now() where email_change_id = e.email_change_id;
+  update kastell.users set email = e.new_email where users.user_id = e.user_id;
+  return query select e.user_id, v_old, e.new_email;
+end
+$$;
+
+ALTER FUNCTION app.confirm_email_change(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
 -- Name: confirm_totp_enrolment(uuid, bytea, bigint); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -811,56 +930,6 @@ CREATE FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uu
 $$;
 
 ALTER FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) OWNER TO kastell_auth;
-
---
--- Name: erase_person(uuid, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
---
-
-CREATE FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $_$
-declare
-  counts jsonb := '{}';
-  n bigint;
-begin
-  if not app.has_global('users.disable') then
-    raise exception 'only an admin may delete a person' using errcode = '42501';
-  end if;
-  if p_user_id = app.current_user_id() then
-    raise exception 'an admin does not delete themselves' using errcode = '42501';
-  end if;
-  if p_pseudonym !~ '^Person [0-9a-f]{8}$' then
-    raise exception 'a pseudonym is "Person" and 8 hex digits' using errcode = '22023';
-  end if;
-  if exists (select 1 from kastell.memberships m join kastell.roles r on r.role_id = m.role_id
-             where m.user_id = p_user_id and r.role_key = 'owner') then
-    raise exception 'the owner is not deleted: hand ownership over first' using errcode = '42501';
-  end if;
-  update kastell.users u set display_name = p_pseudonym,
-         email = pg_catalog.format('erased-%s@erased.invalid', pg_catalog.replace(p_user_id::text, '-', '')),
-         password_hash = null, status = 'disabled', locale = null
-   where u.user_id = p_user_id;
-  if not found then
-    raise exception 'no such person' using errcode = 'P0002';
-  end if;
-  delete from kastell.sessions s where s.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('sessions', n);
-  delete from kastell.totp_factors t where t.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('totp_factors', n);
-  delete from kastell.backup_codes b where b.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('backup_codes', n);
-  delete from kastell.passkeys p where p.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('passkeys', n);
-  delete from kastell.password_history h where h.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('password_history', n);
-  delete from kastell.unlock_tokens t where t.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('unlock_tokens', n);
-  delete from kastell.auth_challenges c where c.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('auth_challenges', n);
-  delete from kastell.idempotency_keys k where k.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('idempotency_keys', n);
-  delete from kastell.notification_preferences p where p.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('notification_preferences', n);
-  delete from kastell.notifications x where x.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('notifications', n);
-  delete from kastell.job_message_reads r where r.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('job_message_reads', n);
-  delete from kastell.memberships m where m.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('memberships', n);
-  return counts;
-end
-$_$;
-
-ALTER FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) OWNER TO kastell_auth;
 
 --
 -- Name: factor_adoption_by_role(); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1337,83 +1406,21 @@ $$;
 ALTER FUNCTION app.password_history_of(p_user_id uuid) OWNER TO kastell_auth;
 
 --
--- Name: person_data(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+-- Name: password_reset_for_token(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
-CREATE FUNCTION app.person_data(p_user_id uuid) RETURNS TABLE(table_name text, row_data jsonb)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $_$
-declare
-  src record;
-  secrets text[] := array['token_hash', 'password_hash', 'code_hash', 'secret_enc', 'pending_secret_enc', 'request_hash',
-                          'response_sealed', 'bypass_hash', 'webauthn_challenge', 'public_key', 'signer_ip_hash', 'signer_ua_hash', 'permissions'];
-  people text[];
-  r jsonb;
-  c text;
-  subject_email text;
-begin
-  if p_user_id is distinct from app.current_user_id() and not app.has_global('users.update') then
-    raise exception 'only the person or an admin may read a person''s data' using errcode = '42501';
-  end if;
-  select u.email into subject_email from kastell.users u where u.user_id = p_user_id;
-  for src in select s.table_name, array_agg(s.column_name) as cols from app.person_data_sources() s group by s.table_name order by s.table_name loop
-    -- every column of this table that names a person, to blank the others'
-    select array_agg(p.column_name) into people from app.person_data_sources() p where p.table_name = src.table_name;
-    -- who caused a notification names someone too, but selects no row of theirs
-    if src.table_name = 'notifications' then people := people || array['actor_id']; end if;
-    for r in execute pg_catalog.format('select pg_catalog.to_jsonb(t) from kastell.%I t where %s',
-        src.table_name, (select pg_catalog.string_agg(pg_catalog.format('t.%I = $1', col), ' or ') from pg_catalog.unnest(src.cols) col))
-      using p_user_id loop
-      r := r - secrets;
-      foreach c in array people loop
-        if r ? c and r->>c is distinct from p_user_id::text and r->>c is not null then
-          r := pg_catalog.jsonb_set(r, array[c], '"someone else"'::jsonb);
-        end if;
-      end loop;
-      -- an invitation the person sent names the invitee's address: not theirs
-      if src.table_name = 'invites' and pg_catalog.lower(r->>'email') is distinct from pg_catalog.lower(subject_email) then
-        r := pg_catalog.jsonb_set(r, '{email}'::text[], '"someone else"'::jsonb);
-      end if;
-      table_name := src.table_name; row_data := r;
-      return next;
-    end loop;
-  end loop;
-  -- invitations sent to the person's address
-  for r in select pg_catalog.to_jsonb(i) - secrets from kastell.invites i
-           join kastell.users u on u.user_id = p_user_id and pg_catalog.lower(i.email) = pg_catalog.lower(u.email)
-           where i.invited_by is distinct from p_user_id loop
-    table_name := 'invites'; row_data := pg_catalog.jsonb_set(r, '{invited_by}'::text[], (case when r->>'invited_by' is null then 'null' else '"someone else"' end)::jsonb);
-    return next;
-  end loop;
-end
-$_$;
-
-ALTER FUNCTION app.person_data(p_user_id uuid) OWNER TO kastell_auth;
-
---
--- Name: person_data_sources(); Type: FUNCTION; Schema: app; Owner: kastell_owner
---
-
-CREATE FUNCTION app.person_data_sources() RETURNS TABLE(table_name text, column_name text)
-    LANGUAGE sql IMMUTABLE
+CREATE FUNCTION app.password_reset_for_token(p_token_hash bytea) RETURNS TABLE(user_id uuid, email text, display_name text, locale text)
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  values
-    ('users', 'user_id'), ('memberships', 'user_id'), ('sessions', 'user_id'), ('totp_factors', 'user_id'),
-    ('backup_codes', 'user_id'), ('passkeys', 'user_id'), ('password_history', 'user_id'),
-    ('unlock_tokens', 'user_id'), ('auth_challenges', 'user_id'), ('idempotency_keys', 'user_id'),
-    ('notification_preferences', 'user_id'), ('notifications', 'user_id'), ('job_message_reads', 'user_id'),
-    ('job_messages', 'author_id'), ('service_requests', 'raised_by'), ('jobs', 'created_by'),
-    ('job_assignments', 'technician_id'), ('job_assignments', 'assigned_by'),
-    ('job_status_history', 'changed_by'), ('visits', 'technician_id'), ('visits', 'recorded_by'),
-    ('service_reports', 'created_by'), ('service_reports', 'frozen_by'), ('service_reports', 'signed_by'),
-    ('service_reports', 'refused_by'), ('documents', 'created_by'), ('document_versions', 'uploaded_by'),
-    ('share_links', 'created_by'), ('share_links', 'revoked_by'), ('invites', 'invited_by'),
-    ('notifiable_breaches', 'entered_by')
+  select u.user_id, u.email, u.display_name, u.locale
+  from kastell.password_reset_tokens t
+  join kastell.users u on u.user_id = t.user_id
+  where t.token_hash = p_token_hash and t.used_at is null and t.voided_at is null
+    and t.expires_at > pg_catalog.now() and u.status = 'active'
 $$;
 
-ALTER FUNCTION app.person_data_sources() OWNER TO kastell_owner;
+ALTER FUNCTION app.password_reset_for_token(p_token_hash bytea) OWNER TO kastell_auth;
 
 --
 -- Name: purge_expired_idempotency_keys(); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1551,17 +1558,54 @@ $$;
 ALTER FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) OWNER TO kastell_auth;
 
 --
--- Name: reports_past_retention(timestamp with time zone); Type: FUNCTION; Schema: app; Owner: kastell_auth
+-- Name: request_email_change(text, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
-CREATE FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) RETURNS bigint
-    LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select count(*) from kastell.service_reports r where coalesce(r.signed_at, r.frozen_at, r.created_at) < p_cutoff
+begin
+  if app.current_user_id() is null then
+    raise exception 'not signed in' using errcode = '42501';
+  end if;
+  if exists (select 1 from kastell.users u where pg_catalog.lower(u.email) = pg_catalog.lower(p_new_email)) then
+    raise exception 'an account has this address' using errcode = '23505';
+  end if;
+  update kastell.email_changes set voided_at = pg_catalog.now()
+   where user_id = app.current_user_id() and confirmed_at is null and voided_at is null;
+  insert into kastell.email_changes (user_id, new_email, token_hash, expires_at)
+  values (app.current_user_id(), p_new_email, p_token_hash, pg_catalog.now() + interval '24 hours');
+end
 $$;
 
-ALTER FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) OWNER TO kastell_auth;
+ALTER FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: request_password_reset(text, bytea, interval); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) RETURNS TABLE(user_id uuid, email text, display_name text, locale text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  u kastell.users%rowtype;
+begin
+  if p_ttl > interval '30 minutes' then
+    raise exception 'a reset link lives at most 30 minutes' using errcode = '22023';
+  end if;
+  select * into u from kastell.users where pg_catalog.lower(users.email) = pg_catalog.lower(p_email) and status = 'active';
+  if not found then return; end if;
+  update kastell.password_reset_tokens t set voided_at = pg_catalog.now(), void_reason = 'superseded'
+   where t.user_id = u.user_id and t.used_at is null and t.voided_at is null;
+  insert into kastell.password_reset_tokens (user_id, token_hash, expires_at)
+  values (u.user_id, p_token_hash, pg_catalog.now() + p_ttl);
+  return query select u.user_id, u.email, u.display_name, u.locale;
+end
+$$;
+
+ALTER FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) OWNER TO kastell_auth;
 
 --
 -- Name: require_act_for(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1654,163 +1698,6 @@ $$;
 ALTER FUNCTION app.resume_session(p_token_hash bytea) OWNER TO kastell_auth;
 
 --
--- Name: retention_aged_at(text, uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
---
-
-CREATE FUNCTION app.retention_aged_at(p_resource text, p_id uuid) RETURNS timestamp with time zone
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  aged timestamptz;
-begin
-  case p_resource
-  when 'sessions' then
-    select case when s.ended_at is not null then s.ended_at
-                when least(s.expires_at, s.hard_expires_at) < pg_catalog.now() then least(s.expires_at, s.hard_expires_at) end
-      into aged from kastell.sessions s where s.session_id = p_id;
-  when 'share_links' then
-    select case when l.revoked_at is not null then least(l.revoked_at, l.expires_at)
-                when l.expires_at < pg_catalog.now() then l.expires_at end
-      into aged from kastell.share_links l where l.share_link_id = p_id;
-  when 'messages' then
-    select (select max(h.changed_at) from kastell.job_status_history h
-             where h.job_id = j.job_id and h.to_status = j.status)
-      into aged from kastell.job_messages m join kastell.jobs j on j.job_id = m.job_id
-      where m.message_id = p_id and j.status in ('closed', 'cancelled');
-  when 'rejected_uploads' then
-    select coalesce(v.decided_at, v.created_at) into aged from kastell.document_versions v
-      where v.version_id = p_id and v.status = 'rejected';
-  when 'contracts' then
-    select greatest(d.updated_at, (select max(v.created_at) from kastell.document_versions v where v.document_id = d.document_id))
-      into aged from kastell.documents d where d.document_id = p_id and d.kind = 'contract';
-  when 'notifications' then
-    select n.created_at into aged from kastell.notifications n where n.notification_id = p_id;
-  else
-    raise exception 'unknown retention resource %', p_resource using errcode = '22023';
-  end case;
-  return aged;
-end
-$$;
-
-ALTER FUNCTION app.retention_aged_at(p_resource text, p_id uuid) OWNER TO kastell_auth;
-
---
--- Name: retention_candidates(text, timestamp with time zone, uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
---
-
-CREATE FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) RETURNS TABLE(entity_id uuid, company_id uuid, aged_at timestamp with time zone)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  if app.current_user_id() is not null then
-    raise exception 'retention runs as the system, not for a signed-in user' using errcode = '42501';
-  end if;
-  if p_cutoff > pg_catalog.now() - interval '1 day' then
-    raise exception 'a retention cutoff lies at least a day in the past (got %)', p_cutoff using errcode = '22023';
-  end if;
-  case p_resource
-  when 'sessions' then
-    return query select s.session_id, null::uuid, coalesce(s.ended_at, least(s.expires_at, s.hard_expires_at))
-      from kastell.sessions s
-      where (s.ended_at is not null and s.ended_at < p_cutoff
-             or s.ended_at is null and least(s.expires_at, s.hard_expires_at) < least(p_cutoff, pg_catalog.now()))
-        and (p_after is null or s.session_id > p_after)
-      order by s.session_id limit p_limit;
-  when 'share_links' then
-    return query select l.share_link_id, l.owner_company_id, coalesce(least(l.revoked_at, l.expires_at), l.expires_at)
-      from kastell.share_links l
-      where coalesce(least(l.revoked_at, l.expires_at), l.expires_at) < least(p_cutoff, pg_catalog.now())
-        and (p_after is null or l.share_link_id > p_after)
-      order by l.share_link_id limit p_limit;
-  when 'messages' then
-    return query select m.message_id, m.company_id, c.closed_at
-      from kastell.job_messages m
-      join lateral (select max(h.changed_at) as closed_at from kastell.jobs j
-                    join kastell.job_status_history h on h.job_id = j.job_id and h.to_status = j.status
-                    where j.job_id = m.job_id and j.status in ('closed', 'cancelled')) c on true
-      where c.closed_at < p_cutoff and (p_after is null or m.message_id > p_after)
-      order by m.message_id limit p_limit;
-  when 'rejected_uploads' then
-    return query select v.version_id, v.owner_company_id, coalesce(v.decided_at, v.created_at)
-      from kastell.document_versions v
-      where v.status = 'rejected' and coalesce(v.decided_at, v.created_at) < p_cutoff
-        and (p_after is null or v.version_id > p_after)
-      order by v.version_id limit p_limit;
-  when 'contracts' then
-    return query select d.document_id, d.owner_company_id, a.aged
-      from kastell.documents d
-      join lateral (select greatest(d.updated_at, max(v.created_at)) as aged from kastell.document_versions v
-                    where v.document_id = d.document_id) a on true
-      where d.kind = 'contract' and a.aged < p_cutoff and (p_after is null or d.document_id > p_after)
-      order by d.document_id limit p_limit;
-  when 'notifications' then
-    return query select n.notification_id, n.company_id, n.created_at
-      from kastell.notifications n
-      where n.created_at < p_cutoff and (p_after is null or n.notification_id > p_after)
-      order by n.notification_id limit p_limit;
-  else
-    raise exception 'unknown retention resource %', p_resource using errcode = '22023';
-  end case;
-end
-$$;
-
-ALTER FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) OWNER TO kastell_auth;
-
---
--- Name: retention_purge(text, timestamp with time zone, uuid[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
---
-
-CREATE FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) RETURNS TABLE(entity_id uuid, company_id uuid, aged_at timestamp with time zone, object_keys text[])
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  id uuid;
-  aged timestamptz;
-  company uuid;
-  keys text[];
-begin
-  if app.current_user_id() is not null then
-    raise exception 'retention runs as the system, not for a signed-in user' using errcode = '42501';
-  end if;
-  if p_cutoff > pg_catalog.now() - interval '1 day' then
-    raise exception 'a retention cutoff lies at least a day in the past (got %)', p_cutoff using errcode = '22023';
-  end if;
-  foreach id in array p_ids loop
-    aged := app.retention_aged_at(p_resource, id);
-    continue when aged is null or aged >= p_cutoff;
-    keys := '{}';
-    company := null;
-    case p_resource
-    when 'sessions' then
-      delete from kastell.sessions s where s.session_id = id;
-    when 'share_links' then
-      delete from kastell.share_links l where l.share_link_id = id returning l.owner_company_id into company;
-    when 'messages' then
-      delete from kastell.job_messages m where m.message_id = id returning m.company_id into company;
-    when 'rejected_uploads' then
-      delete from kastell.document_versions v where v.version_id = id and v.status = 'rejected'
-        returning v.owner_company_id, case when v.object_key is null then '{}'::text[] else array[v.object_key] end into company, keys;
-    when 'contracts' then
-      select coalesce(array_agg(v.object_key) filter (where v.object_key is not null), '{}') into keys
-        from kastell.document_versions v where v.document_id = id;
-      delete from kastell.documents d where d.document_id = id and d.kind = 'contract' returning d.owner_company_id into company;
-    when 'notifications' then
-      delete from kastell.notifications n where n.notification_id = id returning n.company_id into company;
-    end case;
-    if found then
-      entity_id := id; company_id := company; aged_at := aged; object_keys := keys;
-      return next;
-    end if;
-  end loop;
-end
-$$;
-
-ALTER FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) OWNER TO kastell_auth;
-
---
 -- Name: role_permissions_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1874,6 +1761,23 @@ CREATE FUNCTION app.security_officer_emails() RETURNS SETOF text
 $$;
 
 ALTER FUNCTION app.security_officer_emails() OWNER TO kastell_auth;
+
+--
+-- Name: sessions_void_password_resets(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.sessions_void_password_resets() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update kastell.password_reset_tokens set voided_at = pg_catalog.now(), void_reason = 'signed_in'
+   where user_id = new.user_id and used_at is null and voided_at is null;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.sessions_void_password_resets() OWNER TO kastell_auth;
 
 --
 -- Name: set_own_password(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -2322,30 +2226,6 @@ end
 $$;
 
 ALTER FUNCTION audit.ensure_partitions(p_months_ahead integer) OWNER TO kastell_owner;
-
---
--- Name: events_naming(uuid); Type: FUNCTION; Schema: audit; Owner: kastell_audit
---
-
-CREATE FUNCTION audit.events_naming(p_user_id uuid) RETURNS TABLE(event_id uuid, occurred_at timestamp with time zone, actor_type text, actor_id uuid, action text, entity_type text, entity_id text, outcome text, request_id uuid, detail jsonb)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  if p_user_id is distinct from app.current_user_id() and not app.has_global('users.update') then
-    raise exception 'only the person or an admin may read a person''s data' using errcode = '42501';
-  end if;
-  return query select e.event_id, e.occurred_at, e.actor_type, case when e.actor_id = p_user_id then e.actor_id end,
-                      e.action, e.entity_type,
-                      case when e.entity_type = 'user' and e.entity_id <> p_user_id::text then 'someone else' else e.entity_id end,
-                      e.outcome, e.request_id, e.detail
-    from audit.events e
-    where e.actor_id = p_user_id or (e.entity_type = 'user' and e.entity_id = p_user_id::text)
-    order by e.occurred_at, e.event_id;
-end
-$$;
-
-ALTER FUNCTION audit.events_naming(p_user_id uuid) OWNER TO kastell_audit;
 
 --
 -- Name: latest_checkpoint(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
@@ -2921,6 +2801,27 @@ ALTER TABLE ONLY kastell.documents FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.documents OWNER TO kastell_owner;
 
 --
+-- Name: email_changes; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.email_changes (
+    email_change_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    new_email text NOT NULL,
+    token_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    confirmed_at timestamp with time zone,
+    voided_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT email_changes_new_email_check CHECK (((new_email ~ '^[^@\s]+@[^@\s]+$'::text) AND (length(new_email) <= 254))),
+    CONSTRAINT email_changes_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY kastell.email_changes FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.email_changes OWNER TO kastell_owner;
+
+--
 -- Name: idempotency_keys; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -2957,7 +2858,14 @@ CREATE TABLE kastell.invites (
     accepted_at timestamp with time zone,
     revoked_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    locale text DEFAULT 'en'::text NOT NULL,
+    membership_days integer,
+    sent_count integer DEFAULT 1 NOT NULL,
+    last_sent_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT invites_email_check CHECK (((email ~ '^[^@\s]+@[^@\s]+$'::text) AND (length(email) <= 254))),
+    CONSTRAINT invites_locale_check CHECK ((locale = ANY (ARRAY['en'::text, 'de'::text, 'fr'::text, 'it'::text]))),
+    CONSTRAINT invites_membership_days_check CHECK (((membership_days >= 1) AND (membership_days <= 90))),
+    CONSTRAINT invites_sent_count_check CHECK ((sent_count >= 1)),
     CONSTRAINT invites_token_hash_check CHECK ((length(token_hash) = 32))
 );
 
@@ -3255,6 +3163,28 @@ CREATE TABLE kastell.password_history (
 ALTER TABLE ONLY kastell.password_history FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE kastell.password_history OWNER TO kastell_owner;
+
+--
+-- Name: password_reset_tokens; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.password_reset_tokens (
+    password_reset_token_id uuid DEFAULT app.uuidv7() NOT NULL,
+    user_id uuid NOT NULL,
+    token_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    voided_at timestamp with time zone,
+    void_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT password_reset_tokens_token_hash_check CHECK ((length(token_hash) = 32)),
+    CONSTRAINT password_reset_tokens_void CHECK (((voided_at IS NULL) = (void_reason IS NULL))),
+    CONSTRAINT password_reset_tokens_void_reason_check CHECK ((void_reason = ANY (ARRAY['superseded'::text, 'signed_in'::text, 'used_other'::text])))
+);
+
+ALTER TABLE ONLY kastell.password_reset_tokens FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.password_reset_tokens OWNER TO kastell_owner;
 
 --
 -- Name: permissions; Type: TABLE; Schema: kastell; Owner: kastell_owner
@@ -3777,6 +3707,20 @@ ALTER TABLE ONLY kastell.documents
     ADD CONSTRAINT documents_pkey PRIMARY KEY (document_id);
 
 --
+-- Name: email_changes email_changes_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.email_changes
+    ADD CONSTRAINT email_changes_pkey PRIMARY KEY (email_change_id);
+
+--
+-- Name: email_changes email_changes_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.email_changes
+    ADD CONSTRAINT email_changes_token_hash_key UNIQUE (token_hash);
+
+--
 -- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -3922,6 +3866,20 @@ ALTER TABLE ONLY kastell.passkeys
 
 ALTER TABLE ONLY kastell.password_history
     ADD CONSTRAINT password_history_pkey PRIMARY KEY (password_history_id);
+
+--
+-- Name: password_reset_tokens password_reset_tokens_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_reset_tokens
+    ADD CONSTRAINT password_reset_tokens_pkey PRIMARY KEY (password_reset_token_id);
+
+--
+-- Name: password_reset_tokens password_reset_tokens_token_hash_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_reset_tokens
+    ADD CONSTRAINT password_reset_tokens_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: permissions permissions_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -4327,6 +4285,12 @@ CREATE INDEX documents_owner_company_id_idx ON kastell.documents USING btree (ow
 CREATE INDEX documents_site_id_idx ON kastell.documents USING btree (site_id) WHERE (site_id IS NOT NULL);
 
 --
+-- Name: email_changes_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX email_changes_user_id_idx ON kastell.email_changes USING btree (user_id) WHERE ((confirmed_at IS NULL) AND (voided_at IS NULL));
+
+--
 -- Name: idempotency_keys_expires_at_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4499,6 +4463,12 @@ CREATE INDEX passkeys_user_id_idx ON kastell.passkeys USING btree (user_id);
 --
 
 CREATE INDEX password_history_user_id_idx ON kastell.password_history USING btree (user_id, created_at DESC);
+
+--
+-- Name: password_reset_tokens_open_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX password_reset_tokens_open_idx ON kastell.password_reset_tokens USING btree (user_id) WHERE ((used_at IS NULL) AND (voided_at IS NULL));
 
 --
 -- Name: report_measurements_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
@@ -4795,6 +4765,12 @@ CREATE TRIGGER companies_touch BEFORE UPDATE ON kastell.companies FOR EACH ROW E
 CREATE TRIGGER documents_touch BEFORE UPDATE ON kastell.documents FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 --
+-- Name: invites invites_check_change; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER invites_check_change BEFORE INSERT OR UPDATE ON kastell.invites FOR EACH ROW EXECUTE FUNCTION app.check_invite_change();
+
+--
 -- Name: invites invites_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4847,6 +4823,12 @@ CREATE TRIGGER jobs_touch BEFORE UPDATE ON kastell.jobs FOR EACH ROW EXECUTE FUN
 --
 
 CREATE TRIGGER memberships_changed AFTER DELETE OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.memberships_changed();
+
+--
+-- Name: memberships memberships_check_expiry; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER memberships_check_expiry BEFORE INSERT OR UPDATE ON kastell.memberships FOR EACH ROW EXECUTE FUNCTION app.check_membership_expiry();
 
 --
 -- Name: memberships memberships_check_role; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
@@ -4931,6 +4913,12 @@ CREATE TRIGGER service_requests_check_status BEFORE INSERT OR UPDATE ON kastell.
 --
 
 CREATE TRIGGER service_requests_touch BEFORE UPDATE ON kastell.service_requests FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: sessions sessions_void_password_resets; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER sessions_void_password_resets AFTER INSERT ON kastell.sessions FOR EACH ROW EXECUTE FUNCTION app.sessions_void_password_resets();
 
 --
 -- Name: sites sites_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
@@ -5051,6 +5039,13 @@ ALTER TABLE ONLY kastell.documents
 
 ALTER TABLE ONLY kastell.documents
     ADD CONSTRAINT documents_site_id_owner_company_id_fkey FOREIGN KEY (site_id, owner_company_id) REFERENCES kastell.sites(site_id, company_id) ON DELETE CASCADE;
+
+--
+-- Name: email_changes email_changes_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.email_changes
+    ADD CONSTRAINT email_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
 
 --
 -- Name: idempotency_keys idempotency_keys_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -5275,6 +5270,13 @@ ALTER TABLE ONLY kastell.passkeys
 
 ALTER TABLE ONLY kastell.password_history
     ADD CONSTRAINT password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
+
+--
+-- Name: password_reset_tokens password_reset_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.password_reset_tokens
+    ADD CONSTRAINT password_reset_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES kastell.users(user_id) ON DELETE CASCADE;
 
 --
 -- Name: report_measurements report_measurements_report_id_company_id_fkey; Type: FK CONSTRAINT; Schema: kastell; Owner: kastell_owner
@@ -5678,12 +5680,6 @@ CREATE POLICY companies_update ON kastell.companies FOR UPDATE TO kastell_app US
 ALTER TABLE kastell.document_versions ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: document_versions document_versions_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY document_versions_auth_read ON kastell.document_versions FOR SELECT TO kastell_auth USING (true);
-
---
 -- Name: document_versions document_versions_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5724,12 +5720,6 @@ CREATE POLICY document_versions_read ON kastell.document_versions FOR SELECT TO 
 --
 
 CREATE POLICY document_versions_read_assigned ON kastell.document_versions FOR SELECT TO kastell_app USING (((document_id IN ( SELECT app.assigned_document_ids('documents.read'::text) AS assigned_document_ids)) AND ((status = 'clean'::text) OR (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)))));
-
---
--- Name: document_versions document_versions_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY document_versions_retention ON kastell.document_versions FOR DELETE TO kastell_auth USING ((status = 'rejected'::text));
 
 --
 -- Name: documents; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -5776,28 +5766,28 @@ CREATE POLICY documents_read_assigned ON kastell.documents FOR SELECT TO kastell
    FROM app.assigned_jobs('documents.read'::text) s(job_id, company_id, site_id))));
 
 --
--- Name: documents documents_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY documents_retention ON kastell.documents FOR DELETE TO kastell_auth USING ((kind = 'contract'::text));
-
---
 -- Name: documents documents_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
 CREATE POLICY documents_update ON kastell.documents FOR UPDATE TO kastell_app USING ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope)))) WITH CHECK ((( SELECT app.has_global('documents.upload'::text) AS has_global) OR (owner_company_id = ( SELECT app.company_scope('documents.upload'::text) AS company_scope))));
 
 --
+-- Name: email_changes; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.email_changes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: email_changes email_changes_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY email_changes_auth ON kastell.email_changes TO kastell_auth USING (true) WITH CHECK (true);
+
+--
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
 ALTER TABLE kastell.idempotency_keys ENABLE ROW LEVEL SECURITY;
-
---
--- Name: idempotency_keys idempotency_keys_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY idempotency_keys_auth ON kastell.idempotency_keys TO kastell_auth USING (true);
 
 --
 -- Name: idempotency_keys idempotency_keys_own; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -5836,6 +5826,12 @@ CREATE POLICY invites_create ON kastell.invites FOR INSERT TO kastell_app WITH C
 --
 
 CREATE POLICY invites_read ON kastell.invites FOR SELECT TO kastell_app USING ((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))));
+
+--
+-- Name: invites invites_resend; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY invites_resend ON kastell.invites FOR UPDATE TO kastell_app USING (((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))) AND (accepted_at IS NULL) AND (revoked_at IS NULL))) WITH CHECK (((( SELECT app.has_global('users.invite'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.invite'::text) AS company_scope))) AND (accepted_at IS NULL)));
 
 --
 -- Name: invites invites_revoke; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -5910,18 +5906,6 @@ CREATE POLICY job_assignments_read ON kastell.job_assignments FOR SELECT TO kast
 ALTER TABLE kastell.job_message_reads ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: job_message_reads job_message_reads_auth_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY job_message_reads_auth_delete ON kastell.job_message_reads FOR DELETE TO kastell_auth USING (true);
-
---
--- Name: job_message_reads job_message_reads_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY job_message_reads_auth_read ON kastell.job_message_reads FOR SELECT TO kastell_auth USING (true);
-
---
 -- Name: job_message_reads job_message_reads_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5947,12 +5931,6 @@ CREATE POLICY job_message_reads_update ON kastell.job_message_reads FOR UPDATE T
 ALTER TABLE kastell.job_messages ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: job_messages job_messages_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY job_messages_auth_read ON kastell.job_messages FOR SELECT TO kastell_auth USING (true);
-
---
 -- Name: job_messages job_messages_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5967,14 +5945,6 @@ CREATE POLICY job_messages_read ON kastell.job_messages FOR SELECT TO kastell_ap
    FROM app.assigned_jobs('messages.read'::text) s(job_id, company_id, site_id))) OR ((company_id = ( SELECT app.company_scope('messages.read'::text) AS company_scope)) AND (NOT internal))));
 
 --
--- Name: job_messages job_messages_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY job_messages_retention ON kastell.job_messages FOR DELETE TO kastell_auth USING ((EXISTS ( SELECT 1
-   FROM kastell.jobs j
-  WHERE ((j.job_id = job_messages.job_id) AND (j.status = ANY (ARRAY['closed'::text, 'cancelled'::text]))))));
-
---
 -- Name: job_status_history; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5985,12 +5955,6 @@ ALTER TABLE kastell.job_status_history ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY job_status_history_auth ON kastell.job_status_history FOR INSERT TO kastell_auth WITH CHECK (true);
-
---
--- Name: job_status_history job_status_history_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY job_status_history_auth_read ON kastell.job_status_history FOR SELECT TO kastell_auth USING (true);
 
 --
 -- Name: job_status_history job_status_history_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6065,6 +6029,14 @@ ALTER TABLE kastell.memberships ENABLE ROW LEVEL SECURITY;
 CREATE POLICY memberships_auth ON kastell.memberships TO kastell_auth USING (true) WITH CHECK (true);
 
 --
+-- Name: memberships memberships_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY memberships_delete ON kastell.memberships FOR DELETE TO kastell_app USING (((user_id <> ( SELECT app.current_user_id() AS current_user_id)) AND (( SELECT app.has_global('users.update'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('users.update'::text) AS company_scope))) AND (( SELECT app.has_global('roles.manage'::text) AS has_global) OR (NOT (EXISTS ( SELECT 1
+   FROM kastell.roles r
+  WHERE ((r.role_id = memberships.role_id) AND (r.role_key = 'owner'::text))))))));
+
+--
 -- Name: memberships memberships_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6081,12 +6053,6 @@ CREATE POLICY memberships_update ON kastell.memberships FOR UPDATE TO kastell_ap
 --
 
 ALTER TABLE kastell.notifiable_breaches ENABLE ROW LEVEL SECURITY;
-
---
--- Name: notifiable_breaches notifiable_breaches_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY notifiable_breaches_auth_read ON kastell.notifiable_breaches FOR SELECT TO kastell_auth USING (true);
 
 --
 -- Name: notifiable_breaches notifiable_breaches_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6129,12 +6095,6 @@ ALTER TABLE kastell.notification_preferences ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY notification_preferences_auth ON kastell.notification_preferences FOR SELECT TO kastell_auth USING (true);
-
---
--- Name: notification_preferences notification_preferences_auth_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY notification_preferences_auth_delete ON kastell.notification_preferences FOR DELETE TO kastell_auth USING (true);
 
 --
 -- Name: notification_preferences notification_preferences_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6225,6 +6185,18 @@ ALTER TABLE kastell.password_history ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY password_history_auth ON kastell.password_history TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: password_reset_tokens; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.password_reset_tokens ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: password_reset_tokens password_reset_tokens_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY password_reset_tokens_auth ON kastell.password_reset_tokens TO kastell_auth USING (true) WITH CHECK (true);
 
 --
 -- Name: permissions; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -6604,12 +6576,6 @@ CREATE POLICY users_update ON kastell.users FOR UPDATE TO kastell_app USING (((u
 ALTER TABLE kastell.visits ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: visits visits_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
---
-
-CREATE POLICY visits_auth_read ON kastell.visits FOR SELECT TO kastell_auth USING (true);
-
---
 -- Name: visits visits_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6636,7 +6602,6 @@ CREATE POLICY visits_update ON kastell.visits FOR UPDATE TO kastell_app USING ((
 
 GRANT USAGE ON SCHEMA app TO kastell_app;
 GRANT ALL ON SCHEMA app TO kastell_auth;
-GRANT USAGE ON SCHEMA app TO kastell_audit;
 
 --
 -- Name: SCHEMA audit; Type: ACL; Schema: -; Owner: kastell_owner
@@ -6727,6 +6692,12 @@ REVOKE ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.begin_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_secret_enc text) TO kastell_app;
 
 --
+-- Name: FUNCTION check_invite_change(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_invite_change() FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_job_assignment(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -6737,6 +6708,12 @@ REVOKE ALL ON FUNCTION app.check_job_assignment() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app.check_job_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_membership_expiry(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.check_membership_expiry() FROM PUBLIC;
 
 --
 -- Name: FUNCTION check_membership_role(); Type: ACL; Schema: app; Owner: kastell_owner
@@ -6797,6 +6774,20 @@ REVOKE ALL ON FUNCTION app.company_scope(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.company_scope(permission text) TO kastell_app;
 
 --
+-- Name: FUNCTION complete_password_reset(p_token_hash bytea, p_new_hash text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.complete_password_reset(p_token_hash bytea, p_new_hash text) TO kastell_app;
+
+--
+-- Name: FUNCTION confirm_email_change(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.confirm_email_change(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.confirm_email_change(p_token_hash bytea) TO kastell_app;
+
+--
 -- Name: FUNCTION confirm_totp_enrolment(p_user_id uuid, p_challenge_hash bytea, p_step bigint); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -6852,7 +6843,6 @@ GRANT ALL ON FUNCTION app.current_company_id() TO kastell_app;
 REVOKE ALL ON FUNCTION app.current_user_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_user_id() TO kastell_app;
 GRANT ALL ON FUNCTION app.current_user_id() TO kastell_auth;
-GRANT ALL ON FUNCTION app.current_user_id() TO kastell_audit;
 
 --
 -- Name: FUNCTION delete_own_passkey(p_passkey_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -6887,13 +6877,6 @@ GRANT ALL ON FUNCTION app.end_sessions_of(p_user_id uuid, p_reason text, p_excep
 --
 
 REVOKE ALL ON FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) FROM PUBLIC;
-
---
--- Name: FUNCTION erase_person(p_user_id uuid, p_pseudonym text); Type: ACL; Schema: app; Owner: kastell_auth
---
-
-REVOKE ALL ON FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) TO kastell_app;
 
 --
 -- Name: FUNCTION factor_adoption_by_role(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -6976,7 +6959,6 @@ REVOKE ALL ON FUNCTION app.follow_report() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.has_global(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_app;
-GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_audit;
 
 --
 -- Name: FUNCTION held_version_uploader(p_version_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7054,18 +7036,11 @@ REVOKE ALL ON FUNCTION app.password_history_of(p_user_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.password_history_of(p_user_id uuid) TO kastell_app;
 
 --
--- Name: FUNCTION person_data(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+-- Name: FUNCTION password_reset_for_token(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
-REVOKE ALL ON FUNCTION app.person_data(p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.person_data(p_user_id uuid) TO kastell_app;
-
---
--- Name: FUNCTION person_data_sources(); Type: ACL; Schema: app; Owner: kastell_owner
---
-
-REVOKE ALL ON FUNCTION app.person_data_sources() FROM PUBLIC;
-GRANT ALL ON FUNCTION app.person_data_sources() TO kastell_auth;
+REVOKE ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) TO kastell_app;
 
 --
 -- Name: FUNCTION purge_expired_idempotency_keys(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7121,11 +7096,18 @@ REVOKE ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) TO kastell_app;
 
 --
--- Name: FUNCTION reports_past_retention(p_cutoff timestamp with time zone); Type: ACL; Schema: app; Owner: kastell_auth
+-- Name: FUNCTION request_email_change(p_new_email text, p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
-REVOKE ALL ON FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) TO kastell_app;
+REVOKE ALL ON FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.request_email_change(p_new_email text, p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION request_password_reset(p_email text, p_token_hash bytea, p_ttl interval); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash bytea, p_ttl interval) TO kastell_app;
 
 --
 -- Name: FUNCTION require_act_for(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7148,26 +7130,6 @@ REVOKE ALL ON FUNCTION app.resume_session(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.resume_session(p_token_hash bytea) TO kastell_app;
 
 --
--- Name: FUNCTION retention_aged_at(p_resource text, p_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
---
-
-REVOKE ALL ON FUNCTION app.retention_aged_at(p_resource text, p_id uuid) FROM PUBLIC;
-
---
--- Name: FUNCTION retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
---
-
-REVOKE ALL ON FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) TO kastell_app;
-
---
--- Name: FUNCTION retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]); Type: ACL; Schema: app; Owner: kastell_auth
---
-
-REVOKE ALL ON FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) TO kastell_app;
-
---
 -- Name: FUNCTION role_permissions_changed(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -7186,6 +7148,12 @@ GRANT ALL ON FUNCTION app.rotate_session(p_old_hash bytea, p_new_hash bytea, p_r
 
 REVOKE ALL ON FUNCTION app.security_officer_emails() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.security_officer_emails() TO kastell_app;
+
+--
+-- Name: FUNCTION sessions_void_password_resets(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.sessions_void_password_resets() FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_own_password(p_new_hash text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7325,13 +7293,6 @@ GRANT ALL ON FUNCTION audit.drop_expired_month(p_month date) TO kastell_app;
 
 REVOKE ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) TO kastell_app;
-
---
--- Name: FUNCTION events_naming(p_user_id uuid); Type: ACL; Schema: audit; Owner: kastell_audit
---
-
-REVOKE ALL ON FUNCTION audit.events_naming(p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION audit.events_naming(p_user_id uuid) TO kastell_app;
 
 --
 -- Name: FUNCTION latest_checkpoint(); Type: ACL; Schema: audit; Owner: kastell_audit
@@ -7534,7 +7495,6 @@ GRANT SELECT ON TABLE kastell.companies TO kastell_auth;
 --
 
 GRANT SELECT,INSERT ON TABLE kastell.document_versions TO kastell_app;
-GRANT SELECT,DELETE ON TABLE kastell.document_versions TO kastell_auth;
 
 --
 -- Name: COLUMN document_versions.version_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7596,7 +7556,6 @@ GRANT UPDATE(decided_at) ON TABLE kastell.document_versions TO kastell_app;
 --
 
 GRANT SELECT,INSERT,DELETE ON TABLE kastell.documents TO kastell_app;
-GRANT SELECT,DELETE ON TABLE kastell.documents TO kastell_auth;
 
 --
 -- Name: COLUMN documents.document_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7621,6 +7580,12 @@ GRANT UPDATE(kind) ON TABLE kastell.documents TO kastell_app;
 --
 
 GRANT SELECT(job_id) ON TABLE kastell.documents TO kastell_auth;
+
+--
+-- Name: TABLE email_changes; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.email_changes TO kastell_auth;
 
 --
 -- Name: TABLE idempotency_keys; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7658,31 +7623,37 @@ GRANT SELECT(invite_id) ON TABLE kastell.invites TO kastell_app;
 -- Name: COLUMN invites.email; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(email) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(email),INSERT(email) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.role_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(role_id) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(role_id),INSERT(role_id) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(company_id) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(company_id),INSERT(company_id) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.token_hash; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(token_hash),UPDATE(token_hash) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.invited_by; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(invited_by) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(invited_by),INSERT(invited_by) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.expires_at; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT(expires_at) ON TABLE kastell.invites TO kastell_app;
+GRANT SELECT(expires_at),INSERT(expires_at),UPDATE(expires_at) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: COLUMN invites.accepted_at; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7701,6 +7672,30 @@ GRANT SELECT(revoked_at),UPDATE(revoked_at) ON TABLE kastell.invites TO kastell_
 --
 
 GRANT SELECT(created_at) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.locale; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(locale),INSERT(locale) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.membership_days; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(membership_days),INSERT(membership_days) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.sent_count; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(sent_count),UPDATE(sent_count) ON TABLE kastell.invites TO kastell_app;
+
+--
+-- Name: COLUMN invites.last_sent_at; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(last_sent_at),UPDATE(last_sent_at) ON TABLE kastell.invites TO kastell_app;
 
 --
 -- Name: TABLE job_assets; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7745,7 +7740,6 @@ GRANT INSERT(assigned_by) ON TABLE kastell.job_assignments TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell.job_message_reads TO kastell_app;
-GRANT SELECT,DELETE ON TABLE kastell.job_message_reads TO kastell_auth;
 
 --
 -- Name: COLUMN job_message_reads.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7770,7 +7764,6 @@ GRANT INSERT(read_up_to),UPDATE(read_up_to) ON TABLE kastell.job_message_reads T
 --
 
 GRANT SELECT ON TABLE kastell.job_messages TO kastell_app;
-GRANT SELECT,DELETE ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: COLUMN job_messages.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7801,7 +7794,7 @@ GRANT INSERT(body) ON TABLE kastell.job_messages TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell.job_status_history TO kastell_app;
-GRANT SELECT,INSERT ON TABLE kastell.job_status_history TO kastell_auth;
+GRANT INSERT ON TABLE kastell.job_status_history TO kastell_auth;
 
 --
 -- Name: TABLE job_status_transitions; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7889,20 +7882,14 @@ GRANT INSERT(created_by) ON TABLE kastell.jobs TO kastell_app;
 -- Name: TABLE memberships; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT ON TABLE kastell.memberships TO kastell_app;
-GRANT SELECT,INSERT,DELETE ON TABLE kastell.memberships TO kastell_auth;
+GRANT SELECT,DELETE ON TABLE kastell.memberships TO kastell_app;
+GRANT SELECT,INSERT ON TABLE kastell.memberships TO kastell_auth;
 
 --
 -- Name: COLUMN memberships.role_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT UPDATE(role_id) ON TABLE kastell.memberships TO kastell_app;
-
---
--- Name: TABLE notifiable_breaches; Type: ACL; Schema: kastell; Owner: kastell_owner
---
-
-GRANT SELECT ON TABLE kastell.notifiable_breaches TO kastell_auth;
 
 --
 -- Name: COLUMN notifiable_breaches.breach_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7982,7 +7969,7 @@ GRANT SELECT ON TABLE kastell.notification_kinds TO kastell_auth;
 --
 
 GRANT SELECT ON TABLE kastell.notification_preferences TO kastell_app;
-GRANT SELECT,DELETE ON TABLE kastell.notification_preferences TO kastell_auth;
+GRANT SELECT ON TABLE kastell.notification_preferences TO kastell_auth;
 
 --
 -- Name: COLUMN notification_preferences.kind; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8006,7 +7993,7 @@ GRANT INSERT(email),UPDATE(email) ON TABLE kastell.notification_preferences TO k
 -- Name: TABLE notifications; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,INSERT,DELETE ON TABLE kastell.notifications TO kastell_auth;
+GRANT SELECT,INSERT ON TABLE kastell.notifications TO kastell_auth;
 
 --
 -- Name: COLUMN notifications.notification_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8146,6 +8133,12 @@ GRANT SELECT(last_used_at) ON TABLE kastell.passkeys TO kastell_app;
 --
 
 GRANT SELECT,INSERT,DELETE ON TABLE kastell.password_history TO kastell_auth;
+
+--
+-- Name: TABLE password_reset_tokens; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.password_reset_tokens TO kastell_auth;
 
 --
 -- Name: TABLE permissions; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8463,7 +8456,7 @@ GRANT INSERT(raised_by) ON TABLE kastell.service_requests TO kastell_app;
 -- Name: TABLE sessions; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.sessions TO kastell_auth;
+GRANT SELECT,INSERT,UPDATE ON TABLE kastell.sessions TO kastell_auth;
 
 --
 -- Name: COLUMN sessions.session_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8541,7 +8534,7 @@ GRANT SELECT,INSERT,UPDATE ON TABLE kastell.setup_tokens TO kastell_auth;
 -- Name: TABLE share_links; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,DELETE,UPDATE ON TABLE kastell.share_links TO kastell_auth;
+GRANT SELECT,UPDATE ON TABLE kastell.share_links TO kastell_auth;
 
 --
 -- Name: COLUMN share_links.share_link_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8710,7 +8703,6 @@ GRANT SELECT(updated_at) ON TABLE kastell.users TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell.visits TO kastell_app;
-GRANT SELECT ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner

@@ -239,7 +239,7 @@ async function securityPage(c: Context<AppEnv>, id: Identity, user: SessionUser,
     <>
       {notice ? <p role="status">{notice}</p> : null}
       <p>{t('security.sudoNote', { minutes: String(id.config.identity.sudoMinutes) })}</p>
-      <p><a href="/security/sessions">{t('security.sessions')}</a></p>
+      <p><a href="/security/sessions">{t('security.sessions')}</a> · <a href="/profile">{t('profile.title')}</a></p>
       <h2>{t('privacy.title')}</h2>
       <p><a href="/me/export" download>{t('privacy.download')}</a></p>
       <p>{t('privacy.downloadHint')}</p>

@@ -256,6 +256,7 @@ function signInPage(c: Context<AppEnv>, issues: Issue[], email: string | undefin
         <Field name="password" label={t('signIn.password')} type="password" required autocomplete="current-password" />
         <button type="submit">{t('signIn.submit')}</button>
       </form>
+      <p><a href="/forgot-password">{t('reset.forgotLink')}</a></p>
       <p>{t('signIn.or')}</p>
       <p>
         <button type="button" data-passkey="sign-in" hidden aria-describedby="passkey-status"

@@ -1,6 +1,6 @@
 // Request limits per endpoint and client IP on what anyone can reach before
 // signing in: sign-in, second factor, passkeys, unlock, set-up and
-// invitation links. The lockout (app/auth/lockout.ts) counts wrong answers
+// invitation links, password reset. The lockout (app/auth/lockout.ts) counts wrong answers
 // per account and per IP; this caps plain request volume, so a flood of
 // well-formed requests from one address cannot tie up hashing, e-mail or
 // the database. Fixed one-minute windows in memory: one Kastell process
@@ -19,6 +19,8 @@ const endpoints: Array<{ name: string; methods: string[]; path: RegExp }> = [
   { name: 'unlock', methods: ['GET', 'POST'], path: /^\/unlock\/[^/]+$/ },
   { name: 'setup', methods: ['GET', 'POST'], path: /^\/setup\/[^/]+$/ },
   { name: 'invite', methods: ['GET', 'POST'], path: /^(\/api\/v1)?\/invites\/accept\/[^/]+$/ },
+  { name: 'password-reset', methods: ['GET', 'POST'], path: /^(\/forgot-password|\/reset-password\/[^/]+|\/api\/v1\/auth\/password-reset(\/complete)?)$/ },
+  { name: 'email-confirm', methods: ['GET', 'POST'], path: /^(\/confirm-email\/[^/]+|\/api\/v1\/auth\/email-confirm)$/ },
   { name: 'share-link', methods: ['GET', 'POST'], path: /^\/s\/[^/]+$/ },
 ];
 

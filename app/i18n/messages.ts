@@ -12,6 +12,8 @@ import { documentsDe, documentsEn, documentsFr, documentsIt } from './documents.
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
 import { invitesDe, invitesEn, invitesFr, invitesIt } from './invites.ts';
 import { privacyDe, privacyEn, privacyFr, privacyIt } from './privacy.ts';
+import { passwordResetDe, passwordResetEn, passwordResetFr, passwordResetIt } from './password-reset.ts';
+import { profileDe, profileEn, profileFr, profileIt } from './profile.ts';
 import { reportsDe, reportsEn, reportsFr, reportsIt } from './reports.ts';
 import { serviceDe, serviceEn, serviceFr, serviceIt } from './service.ts';
 import { setupDe, setupEn, setupFr, setupIt } from './setup.ts';
@@ -24,6 +26,8 @@ export const areas = {
   common: { en: commonEn, de: commonDe, fr: commonFr, it: commonIt },
   identity: { en: identityEn, de: identityDe, fr: identityFr, it: identityIt },
   setup: { en: setupEn, de: setupDe, fr: setupFr, it: setupIt },
+  passwordReset: { en: passwordResetEn, de: passwordResetDe, fr: passwordResetFr, it: passwordResetIt },
+  profile: { en: profileEn, de: profileDe, fr: profileFr, it: profileIt },
   account: { en: accountEn, de: accountDe, fr: accountFr, it: accountIt },
   users: { en: usersEn, de: usersDe, fr: usersFr, it: usersIt },
   companies: { en: companiesEn, de: companiesDe, fr: companiesFr, it: companiesIt },
@@ -40,7 +44,7 @@ export const areas = {
 } as const;
 
 export const en = {
-  ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
+  ...commonEn, ...identityEn, ...setupEn, ...passwordResetEn, ...profileEn, ...accountEn, ...usersEn,
   ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn, ...privacyEn,
 } as const;
 
@@ -48,16 +52,16 @@ export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
-  ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
+  ...commonDe, ...identityDe, ...setupDe, ...passwordResetDe, ...profileDe, ...accountDe, ...usersDe,
   ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe, ...privacyDe,
 };
 
 export const fr: Messages = {
-  ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
+  ...commonFr, ...identityFr, ...setupFr, ...passwordResetFr, ...profileFr, ...accountFr, ...usersFr,
   ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr, ...privacyFr,
 };
 
 export const it: Messages = {
-  ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
+  ...commonIt, ...identityIt, ...setupIt, ...passwordResetIt, ...profileIt, ...accountIt, ...usersIt,
   ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt, ...privacyIt,
 };

@@ -3,6 +3,7 @@
 // those keys (the `satisfies` says so). Composed in app/i18n/messages.ts.
 
 export const usersEn = {
+  'users.removeMembership': 'Remove membership',
   'users.title': 'Users',
   'users.role': 'Role',
   'users.status': 'Status',
@@ -20,6 +21,7 @@ export const usersEn = {
 } as const;
 
 export const usersDe = {
+  'users.removeMembership': 'Mitgliedschaft entfernen',
   'users.title': 'Benutzer',
   'users.role': 'Rolle',
   'users.status': 'Status',
@@ -37,6 +39,7 @@ export const usersDe = {
 } satisfies Record<keyof typeof usersEn, string>;
 
 export const usersFr = {
+  'users.removeMembership': 'Retirer l’adhésion',
   'users.title': 'Utilisateurs',
   'users.role': 'Rôle',
   'users.status': 'Statut',
@@ -54,6 +57,7 @@ export const usersFr = {
 } satisfies Record<keyof typeof usersEn, string>;
 
 export const usersIt = {
+  'users.removeMembership': 'Rimuovere l’appartenenza',
   'users.title': 'Utenti',
   'users.role': 'Ruolo',
   'users.status': 'Stato',

@@ -18,24 +18,77 @@ import { translator, type Translate } from '../i18n/index.ts';
 import { forbidden, HttpError, notFound, type Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
-import { createInvite, listOpenInvites, listRoles, revokeInvite } from './queries.ts';
-import { acceptInviteSchema, createdInviteSchema, inviteInputSchema, inviteSchema, roleSchema, type Role } from './schema.ts';
+import type { Config } from '../config.ts';
+import { locales } from '../i18n/index.ts';
+import { companyName, createInvite, listOpenInvites, listRoles, organisationName, resendInvite, revokeInvite } from './queries.ts';
+import { acceptInviteSchema, createdInviteSchema, inviteFormSchema, inviteInputSchema, inviteSchema, roleSchema, type Invite, type Role } from './schema.ts';
+
+/** Each language by its own name (a language is chosen by those who speak it). */
+const languageNames = { en: 'English', de: 'Deutsch', fr: 'Français', it: 'Italiano' } as const;
 
 const english = translator('en');
 
-export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
+export function inviteRoutes({ db, api, config, mailer, log }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
+
+  /** An external auditor's membership length, or null for every other role; refusals in `say`'s words. */
+  function membershipDaysFor(role: Role, accessDays: number | undefined, say: Translate): number | null {
+    const refuse = (message: string) => new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'accessDays', message }]);
+    if (role.roleKey !== 'external_auditor') {
+      if (accessDays !== undefined) throw refuse(say('invites.daysOnlyForAuditor'));
+      return null;
+    }
+    const days = accessDays ?? config.auditorDays.default;
+    if (days > config.auditorDays.max) throw refuse(say('invites.tooManyDays', { max: String(config.auditorDays.max) }));
+    return days;
+  }
+
+  /** The invitation e-mail in the invitee's language, with the one-time link. */
+  async function mailInvite(tx: Tx, user: SessionUser, invitation: Invite, token: string) {
+    const roles = await listRoles(tx);
+    const t = translator(invitation.locale);
+    const company = await companyName(tx, invitation.companyId);
+    const text = t('mail.invite.text', {
+      inviter: user.displayName, organisation: await organisationName(tx), role: roles.find((r) => r.roleId === invitation.roleId)?.name ?? '',
+      company: company ? ` — ${company}` : '', expires: invitation.expiresAt.slice(0, 16).replace('T', ' '), link: `${config.publicUrl}/invites/accept/${token}`,
+    }) + (invitation.membershipDays ? t('mail.invite.auditor', { days: String(invitation.membershipDays) }) : '');
+    return { to: [invitation.email], subject: t('mail.invite.subject', { organisation: await organisationName(tx) }), text };
+  }
+
+  /** Sends after the commit; the link goes back to the inviter only when it could not be mailed. */
+  async function deliver(invitation: Invite, mail: { to: string[]; subject: string; text: string }, token: string) {
+    let mailed = false;
+    try {
+      mailed = await mailer.send(mail);
+    } catch (error) {
+      log.error({ err: { message: (error as Error).message }, event: 'invite.mail_failed', inviteId: invitation.inviteId }, 'could not send an invitation');
+    }
+    return mailed ? { ...invitation, mailed } : { ...invitation, mailed, link: `${config.publicUrl}/invites/accept/${token}` };
+  }
 
   /** `say` words the issues: English for the API, the page's language for the form. */
   async function invite(c: Context<AppEnv>, user: SessionUser, input: z.infer<typeof inviteInputSchema>, say: Translate) {
     const { token, hash } = newToken();
-    return db.withPrincipal(user, async (tx) => {
+    const { created, mail } = await db.withPrincipal(user, async (tx) => {
       const role = (await listRoles(tx)).find((r) => r.roleId === input.roleId);
       if (!role) throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', [{ path: 'roleId', message: say('invites.unknownRole') }]);
       checkInviteScope(user, role, input.companyId, say);
-      const created = await createInvite(tx, auditFor(c), { ...input, invitedBy: user.userId, tokenHash: hash, ttlHours: config.inviteTtlHours });
-      return { ...created, link: `${config.publicUrl}/invites/accept/${token}` };
+      const membershipDays = membershipDaysFor(role, input.accessDays, say);
+      const { accessDays: _days, locale, ...rest } = input;
+      const created = await createInvite(tx, auditFor(c), { ...rest, locale: locale ?? c.get('locale'), membershipDays, invitedBy: user.userId, tokenHash: hash, ttlHours: config.inviteTtlHours });
+      return { created, mail: await mailInvite(tx, user, created, token) };
     });
+    return deliver(created, mail, token);
+  }
+
+  /** A new one-time link for an open invitation, mailed again; undefined when there is no such open invitation. */
+  async function resend(c: Context<AppEnv>, user: SessionUser, inviteId: string) {
+    const { token, hash } = newToken();
+    const done = await db.withPrincipal(user, async (tx) => {
+      const invitation = await resendInvite(tx, auditFor(c), inviteId, hash, config.inviteTtlHours);
+      return invitation && { invitation, mail: await mailInvite(tx, user, invitation, token) };
+    });
+    return done && deliver(done.invitation, done.mail, token);
   }
 
   api.add({
@@ -48,7 +101,7 @@ export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
     handler: (c, { user }) => db.withPrincipal(user, listOpenInvites),
   });
   api.add({
-    method: 'post', permission: 'users.invite', path: '/invites', summary: 'Invite someone into a role; the response carries the one-time link', tag: 'invites',
+    method: 'post', permission: 'users.invite', path: '/invites', summary: 'Invite someone into a role: the one-time link is e-mailed in the chosen language (returned only when it could not be mailed)', tag: 'invites',
     status: 201, body: inviteInputSchema, response: createdInviteSchema,
     handler: (c, { body, user }) => invite(c, user, body, english),
   });
@@ -59,21 +112,33 @@ export function inviteRoutes({ db, api, config }: FeatureDeps): Hono<AppEnv> {
     },
   });
 
-  pages.get('/invites', (c) => invitesPage(c, db, [], {}));
+  api.add({
+    method: 'post', permission: 'users.invite', path: '/invites/:inviteId/resend', summary: 'Send an open invitation again: a new one-time link (the old one stops working) with a fresh expiry', tag: 'invites',
+    body: z.strictObject({}), response: createdInviteSchema,
+    handler: async (c, { user }) => (await resend(c, user, idParam(c, 'inviteId'))) ?? Promise.reject(notFound()),
+  });
+
+  pages.get('/invites', (c) => invitesPage(c, db, config, [], {}));
   pages.post('/invites', async (c) => {
     const user = requirePermission(c, 'users.invite');
     const fields = await readFormFields(c);
-    const parsed = inviteInputSchema.safeParse(fields);
-    if (!parsed.success) return invitesPage(c, db, issuesOf(parsed.error, c.get('t')), fields, undefined, 422);
+    const parsed = inviteFormSchema.safeParse(fields);
+    if (!parsed.success) return invitesPage(c, db, config, issuesOf(parsed.error, c.get('t')), fields, undefined, 422);
     try {
       const created = await invite(c, user, parsed.data, c.get('t'));
-      return invitesPage(c, db, [], {}, created, 201);
+      return invitesPage(c, db, config, [], {}, { ...created, resent: false }, 201);
     } catch (error) {
       const mapped = error instanceof HttpError ? error : httpErrorFromPostgres(error);
       if (!mapped) throw error;
       const issues = mapped.issues.length ? mapped.issues : [{ path: '(body)', message: mapped.message }];
-      return invitesPage(c, db, issues, fields, undefined, 422);
+      return invitesPage(c, db, config, issues, fields, undefined, 422);
     }
+  });
+  pages.post('/invites/:inviteId/resend', async (c) => {
+    const user = requirePermission(c, 'users.invite');
+    const sent = await resend(c, user, idParam(c, 'inviteId'));
+    if (!sent) throw notFound();
+    return invitesPage(c, db, config, [], {}, { ...sent, resent: true });
   });
   pages.post('/invites/:inviteId/revoke', async (c) => {
     const user = requirePermission(c, 'users.invite');
@@ -157,8 +222,8 @@ function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[],
   ), status);
 }
 
-async function invitesPage(c: Context<AppEnv>, db: Database, issues: Issue[], values: Record<string, string | undefined>,
-  created?: { email: string; expiresAt: string; link: string }, status: 200 | 201 | 422 = 200) {
+async function invitesPage(c: Context<AppEnv>, db: Database, config: Config, issues: Issue[], values: Record<string, string | undefined>,
+  created?: { email: string; expiresAt: string; mailed: boolean; link?: string | undefined; resent: boolean }, status: 200 | 201 | 422 = 200) {
   const user = requirePermission(c, 'users.invite');
   const t = c.get('t');
   const [roles, companies, open] = await db.withPrincipal(user, async (tx) => [await listRoles(tx), await listCompanies(tx), await listOpenInvites(tx)] as const);
@@ -168,12 +233,16 @@ async function invitesPage(c: Context<AppEnv>, db: Database, issues: Issue[], va
     <>
       {created ? (
         <div class="notice" role="status">
-          <p>{t('invites.created', { email: created.email, expires: created.expiresAt.slice(0, 16).replace('T', ' ') })}</p>
-          <p><code id="invite-link">{created.link}</code></p>
+          {created.mailed
+            ? <p>{t(created.resent ? 'invites.resent' : 'invites.mailed', { email: created.email, expires: created.expiresAt.slice(0, 16).replace('T', ' ') })}</p>
+            : <>
+              <p>{t('invites.created', { email: created.email, expires: created.expiresAt.slice(0, 16).replace('T', ' ') })}</p>
+              <p><code id="invite-link">{created.link}</code></p>
+            </>}
         </div>
       ) : null}
       <form method="post" action="/invites" novalidate>
-        <FormErrors issues={issues} t={t} labels={{ email: t('invites.email'), roleId: t('invites.role'), companyId: t('invites.company') }} />
+        <FormErrors issues={issues} t={t} labels={{ email: t('invites.email'), roleId: t('invites.role'), companyId: t('invites.company'), locale: t('invites.language'), accessDays: t('invites.accessDays') }} />
         <CsrfField token={c.get('csrfToken')} />
         <Field name="email" label={t('invites.email')} type="email" value={values.email} required />
         <p class="field">
@@ -189,18 +258,32 @@ async function invitesPage(c: Context<AppEnv>, db: Database, issues: Issue[], va
             {companies.map((co) => <option value={co.companyId} selected={values.companyId === co.companyId}>{co.name}</option>)}
           </select>
         </p>
+        <p class="field">
+          <label for="field-locale">{t('invites.language')}</label>
+          <select id="field-locale" name="locale">
+            {locales.map((l) => <option value={l} selected={(values.locale ?? c.get('locale')) === l}>{languageNames[l]}</option>)}
+          </select>
+        </p>
+        <Field name="accessDays" label={t('invites.accessDays')} value={values.accessDays} maxlength={2}
+          hint={t('invites.accessDaysHint', { days: String(config.auditorDays.default), max: String(config.auditorDays.max) })} />
         <button type="submit">{t('invites.create')}</button>
       </form>
       <h2>{t('invites.pending')}</h2>
       <table>
-        <thead><tr><th>{t('invites.email')}</th><th>{t('invites.role')}</th><th>{t('invites.expires')}</th><th></th></tr></thead>
+        <thead><tr><th>{t('invites.email')}</th><th>{t('invites.role')}</th><th>{t('invites.language')}</th><th>{t('invites.sent')}</th><th>{t('invites.expires')}</th><th></th></tr></thead>
         <tbody>
           {open.map((i) => (
             <tr>
               <td>{i.email}</td>
               <td>{roles.find((r) => r.roleId === i.roleId)?.name ?? ''}</td>
+              <td>{languageNames[i.locale]}</td>
+              <td>{i.sentCount}</td>
               <td>{i.expiresAt.slice(0, 16).replace('T', ' ')}</td>
               <td>
+                <form method="post" action={`/invites/${i.inviteId}/resend`} class="inline">
+                  <CsrfField token={c.get('csrfToken')} />
+                  <button type="submit">{t('invites.resend')}</button>
+                </form>{' '}
                 <form method="post" action={`/invites/${i.inviteId}/revoke`} class="inline">
                   <CsrfField token={c.get('csrfToken')} />
                   <button type="submit">{t('invites.revoke')}</button>

@@ -86,3 +86,16 @@ export async function resetFactors(tx: Tx, audit: Audit, userId: string): Promis
   await tx`select app.reset_factors(${userId})`;
   await audit(tx, { action: 'user.factors_reset', entityType: 'user', entityId: userId });
 }
+
+/**
+ * Removes a user's membership: the account stays but holds no role (it signs
+ * in to nothing; the memberships trigger ends its sessions). False when the
+ * caller may not (RLS: not oneself, an owner only by the owner) or sees no such membership.
+ */
+export async function removeMembership(tx: Tx, audit: Audit, userId: string): Promise<boolean> {
+  const [row] = await tx<{ company_id: string | null; role_key: string | null }[]>`
+    delete from kastell.memberships m using kastell.roles r
+    where m.user_id = ${userId} and r.role_id = m.role_id returning m.company_id, r.role_key`;
+  if (row) await audit(tx, { action: 'user.membership_removed', entityType: 'user', entityId: userId, companyId: row.company_id, detail: { role: row.role_key ?? 'custom' } });
+  return Boolean(row);
+}

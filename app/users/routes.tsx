@@ -15,7 +15,7 @@ import { forbidden, notFound } from '../http/errors.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
 import { countedKey } from '../i18n/index.ts';
 import { idParam, parseOrThrow, readFormFields } from '../http/validate.ts';
-import { changeRole, endSessionsOf, listRoleOptions, listUsers, resetFactors, setUserStatus } from './queries.ts';
+import { changeRole, endSessionsOf, listRoleOptions, listUsers, removeMembership, resetFactors, setUserStatus } from './queries.ts';
 import { roleChangeSchema, userSchema, type RoleOption, type User } from './schema.ts';
 
 export function userRoutes(deps: FeatureDeps): Hono<AppEnv> {
@@ -49,6 +49,7 @@ export function userRoutes(deps: FeatureDeps): Hono<AppEnv> {
   action('reset-factors', 'users.update', true, async (c, actor, userId) => {
     await db.withPrincipal({ userId: actor.userId }, (tx) => resetFactors(tx, auditFor(c), userId));
   });
+  action('remove-membership', 'users.update', true, async (c, actor, userId) => removeFrom(c, db, actor, userId));
   action('role', 'users.update', true, async (c, actor, userId) => {
     const { roleId } = parseOrThrow(roleChangeSchema, await readFormFields(c));
     await setRole(c, db, actor, userId, roleId);
@@ -79,6 +80,39 @@ export function userRoutes(deps: FeatureDeps): Hono<AppEnv> {
     },
   });
 
+  for (const [path, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+    api.add({
+      method: 'post',
+      path: `/users/:userId/${path}`,
+      summary: status === 'disabled'
+        ? 'Disable a user (needs recent re-authentication): every session ends, sign-in is refused'
+        : 'Enable a disabled user again (needs recent re-authentication)',
+      tag: 'users',
+      permission: 'users.disable',
+      body: z.strictObject({}),
+      response: z.object({ status: z.enum(['active', 'disabled']) }),
+      handler: async (c, { user: actor }) => {
+        requireSudo(c, config);
+        await setStatus(c, db, actor, idParam(c, 'userId'), status);
+        return { status };
+      },
+    });
+  }
+
+  api.add({
+    method: 'delete',
+    path: '/users/:userId/membership',
+    summary: 'Remove a user\'s membership (needs recent re-authentication): the account stays, holds no role and signs in to nothing; its sessions end',
+    tag: 'users',
+    permission: 'users.update',
+    response: z.object({ removed: z.literal(true) }),
+    handler: async (c, { user: actor }) => {
+      requireSudo(c, config);
+      await removeFrom(c, db, actor, idParam(c, 'userId'));
+      return { removed: true as const };
+    },
+  });
+
   api.add({
     method: 'post',
     path: '/users/:userId/sessions/end',
@@ -100,6 +134,12 @@ async function setStatus(c: Context<AppEnv>, db: Database, actor: SessionUser, u
   if (userId === actor.userId) throw forbidden();
   const updated = await db.withPrincipal({ userId: actor.userId }, (tx) => setUserStatus(tx, auditFor(c), userId, status));
   if (!updated) throw notFound();
+}
+
+/** Nobody removes their own membership (RLS says so too). */
+async function removeFrom(c: Context<AppEnv>, db: Database, actor: SessionUser, userId: string) {
+  if (userId === actor.userId) throw forbidden();
+  if (!(await db.withPrincipal({ userId: actor.userId }, (tx) => removeMembership(tx, auditFor(c), userId)))) throw notFound();
 }
 
 async function setRole(c: Context<AppEnv>, db: Database, actor: SessionUser, userId: string, roleId: string) {
@@ -146,6 +186,10 @@ function usersPage(c: Context<AppEnv>, users: User[], roles: RoleOption[]) {
               <form method="post" action={`/users/${u.userId}/reset-factors`} class="inline">
                 <CsrfField token={csrf} />
                 <button type="submit" class="danger">{t('users.resetFactors')}</button>
+              </form>{' '}
+              <form method="post" action={`/users/${u.userId}/remove-membership`} class="inline">
+                <CsrfField token={csrf} />
+                <button type="submit" class="danger">{t('users.removeMembership')}</button>
               </form>
             </td>
           </tr>

@@ -14,6 +14,8 @@ import { jobs } from './jobs.ts';
 import type { FeatureKit } from './kit.ts';
 import { messages } from './messages.ts';
 import { notifications } from './notifications.ts';
+import { passwordReset } from './password-reset.ts';
+import { profile } from './profile.ts';
 import { reports } from './reports.ts';
 import { requests } from './requests.ts';
 import { retention } from './retention.ts';
@@ -22,7 +24,7 @@ import { sites } from './sites.ts';
 import { trust } from './trust.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, requests, jobs, documents, messages, notifications, reports, trust, retention, core];
+export const kits: readonly FeatureKit[] = [setup, auth, passwordReset, companies, sites, assets, invites, account, profile, users, requests, jobs, documents, messages, notifications, reports, trust, retention, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {

@@ -53,6 +53,25 @@ export const users: FeatureKit = {
             assert.notEqual(await attempt(role, (tx) => tx`update roles set name = 'Boss' where role_key = 'customer_viewer' returning 1`), 'ok', role);
           }
         },
+        'removing a membership: owner and admin anyone\'s, a customer admin only in their company, an owner\'s only by the owner, nobody their own': async () => {
+          // each attempt rolls back: the world stays as it is
+          const removes = async (role: Parameters<typeof as>[0], userId: string) => {
+            const marker = new Error('rollback');
+            let count = -1;
+            await as(role, async (tx) => { count = (await tx`delete from memberships where user_id = ${userId} returning 1`).count; throw marker; })
+              .catch((error: unknown) => { if (error !== marker) throw error; });
+            return count;
+          };
+          assert.equal(await removes('owner', world.adminOfB.userId), 1);
+          assert.equal(await removes('admin', world.adminOfB.userId), 1);
+          assert.equal(await removes('customer_admin', users.customer_member.userId), 1);
+          assert.equal(await removes('customer_admin', world.adminOfB.userId), 0, 'not in another company');
+          assert.equal(await removes('admin', users.owner.userId), 0, 'an owner only by the owner');
+          for (const role of roles) assert.equal(await removes(role, users[role].userId), 0, `${role}: not their own`);
+          for (const role of ['dispatcher', 'support', 'technician', 'security_officer', 'customer_member', 'customer_viewer', 'external_auditor'] as const) {
+            assert.equal(await removes(role, users.customer_viewer.userId === users[role].userId ? users.customer_member.userId : users.customer_viewer.userId), 0, role);
+          }
+        },
         'a membership cannot put a customer into an operator role or another company’s custom role': async () => {
           const ownerRole = await roleIdOf(admin, 'owner');
           const result = await attempt('customer_admin', (tx) => tx`update memberships set role_id = ${ownerRole} where user_id = ${users.customer_member.userId} returning 1`);
@@ -67,6 +86,8 @@ export const users: FeatureKit = {
     bodies: {
       'put /users/:userId/role': { body: (_, world) => ({ roleId: world.memberRoleId }) },
       'post /users/:userId/sessions/end': { body: () => ({}) },
+      'post /users/:userId/disable': { body: () => ({}) },
+      'post /users/:userId/enable': { body: () => ({}) },
     },
   },
   audit: {
@@ -83,6 +104,16 @@ export const users: FeatureKit = {
       'POST /users/:userId/role': {
         action: 'user.role_changed',
         run: async (w) => w.owner.postForm(`/users/${w.ids.member}/role`, { roleId: await roleIdOf(w.t.admin, 'dispatcher') }),
+      },
+      'POST /api/v1/users/:userId/disable': { action: 'user.disabled', run: (w) => w.owner.postJson(`/api/v1/users/${w.ids.member}/disable`, {}) },
+      'POST /api/v1/users/:userId/enable': { action: 'user.enabled', run: (w) => w.owner.postJson(`/api/v1/users/${w.ids.member}/enable`, {}) },
+      'POST /users/:userId/remove-membership': {
+        action: 'user.membership_removed',
+        run: async (w) => w.owner.postForm(`/users/${(await seedUser(w.t.admin, 'support')).userId}/remove-membership`, {}),
+      },
+      'DELETE /api/v1/users/:userId/membership': {
+        action: 'user.membership_removed',
+        run: async (w) => w.owner.request('DELETE', `/api/v1/users/${(await seedUser(w.t.admin, 'support')).userId}/membership`),
       },
       'PUT /api/v1/users/:userId/role': {
         action: 'user.role_changed',

@@ -54,7 +54,7 @@ const validValues: Record<string, unknown> = {
   name: 'Probe', customerNumber: 'K-100', street: 'Hauptstrasse 1', postalCode: '8000', city: 'Zürich', country: 'CH',
   kind: 'pump', serialNumber: 'SN-1', email: 'probe@example.test', roleId: memberRole!.role_id, companyId: company,
   password: testPassword, newPassword: 'a fresh long passphrase 77', displayName: 'Probe Person', organisation: 'Probe Org',
-  code: '123456', response: {}, locale: 'de', next: '/security',
+  code: '123456', response: {}, locale: 'de', next: '/security', token: newToken().token, accessDays: 30,
   // documents (a document's kind is one of its own; 'pump' above is an asset's free text)
   title: 'Probe title', expiresInDays: 7, maxDownloads: 3,
 };
@@ -173,7 +173,7 @@ function formsOf(html: string, page: string): Form[] {
 async function findForms(): Promise<Map<string, Form>> {
   const found = new Map<string, Form>();
   const add = (html: string, page: string) => { for (const form of formsOf(html, page)) if (!found.has(form.action)) found.set(form.action, form); };
-  const queue = ['/', `/companies/${company}`, `/sites/${site}`, `/assets/${asset}`, '/security', '/security/sessions', '/users', '/invites', '/audit', '/access-log'];
+  const queue = ['/', `/companies/${company}`, `/sites/${site}`, `/assets/${asset}`, '/security', '/security/sessions', '/profile', '/users', '/invites', '/audit', '/access-log'];
   const seen = new Set<string>();
   while (queue.length > 0 && seen.size < 60) {
     const path = queue.shift()!;
@@ -186,7 +186,7 @@ async function findForms(): Promise<Map<string, Form>> {
       if (!href!.includes('?') && !href!.startsWith('/api/') && !seen.has(href!)) queue.push(href!);
     }
   }
-  for (const path of ['/sign-in', `/invites/accept/${invite.token}`, `/unlock/${newToken().token}`]) add((await anonymous.get(path)).text, path);
+  for (const path of ['/sign-in', '/forgot-password', `/invites/accept/${invite.token}`, `/unlock/${newToken().token}`]) add((await anonymous.get(path)).text, path);
   if (setupPage && setupPath) add(setupPage.text, setupPath);
   // Reached only in the middle of a sign-in (a challenge cookie): the forms' fields as their pages render them.
   for (const action of ['/sign-in/factor', '/sign-in/enrol']) if (!found.has(action)) found.set(action, { action, fields: { code: '123456' } });
@@ -270,7 +270,7 @@ test('forms: a control character in any field is refused with a 4xx (never 5xx);
   for (const form of forms.values()) {
     for (const field of Object.keys(form.fields)) {
       cases += 1;
-      const who: TestClient = form.action.startsWith('/sign-in') || form.action.startsWith('/invites/accept') || form.action.startsWith('/setup') ? anonymous : client;
+      const who: TestClient = form.action.startsWith('/sign-in') || form.action.startsWith('/forgot-password') || form.action.startsWith('/invites/accept') || form.action.startsWith('/setup') ? anonymous : client;
       await check(fc.asyncProperty(badWireText, async (bad) => {
         if (lineBreaksAllowed(field, bad)) return; // service work: tab and line breaks are text in a multi-line field
         const response = await who.postForm(form.action, { ...form.fields, [field]: bad });
