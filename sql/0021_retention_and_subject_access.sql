@@ -210,7 +210,7 @@ as $$
     ('service_reports', 'created_by'), ('service_reports', 'frozen_by'), ('service_reports', 'signed_by'),
     ('service_reports', 'refused_by'), ('documents', 'created_by'), ('document_versions', 'uploaded_by'),
     ('share_links', 'created_by'), ('share_links', 'revoked_by'), ('invites', 'invited_by'),
-    ('notifiable_breaches', 'entered_by')
+    ('notifiable_breaches', 'entered_by'), ('password_reset_tokens', 'user_id'), ('email_changes', 'user_id')
 $$;
 
 grant select on kastell.visits, kastell.notifiable_breaches, kastell.idempotency_keys, kastell.job_message_reads to kastell_auth;
@@ -302,7 +302,7 @@ $$;
 -- Message contents and uploaded files stay until their own retention ends
 -- (the purge above), shown under the pseudonym.
 grant delete on kastell.memberships, kastell.notification_preferences, kastell.job_message_reads,
-  kastell.idempotency_keys to kastell_auth;
+  kastell.idempotency_keys, kastell.password_reset_tokens, kastell.email_changes to kastell_auth;
 create policy job_message_reads_auth_delete on kastell.job_message_reads for delete to kastell_auth using (true);
 create policy notification_preferences_auth_delete on kastell.notification_preferences for delete to kastell_auth using (true);
 
@@ -345,6 +345,8 @@ begin
   delete from kastell.notification_preferences p where p.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('notification_preferences', n);
   delete from kastell.notifications x where x.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('notifications', n);
   delete from kastell.job_message_reads r where r.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('job_message_reads', n);
+  delete from kastell.password_reset_tokens x where x.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('password_reset_tokens', n);
+  delete from kastell.email_changes x where x.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('email_changes', n);
   delete from kastell.memberships m where m.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('memberships', n);
   return counts;
 end

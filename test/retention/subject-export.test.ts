@@ -85,6 +85,8 @@ async function seedPerson(u: SeededUser, other: SeededUser, marker: string): Pro
     // an invitation sent to the person by the other person
     await tx`insert into kastell.invites (email, role_id, company_id, token_hash, invited_by, expires_at)
       values (${u.email}, ${await roleIdOf(t.admin, 'customer_member')}, ${A}, ${hash()}, ${other.userId}, now() - interval '1 day')`;
+    await tx`insert into kastell.password_reset_tokens (user_id, token_hash, expires_at) values (${u.userId}, ${hash()}, now() + interval '30 minutes')`;
+    await tx`insert into kastell.email_changes (user_id, new_email, token_hash, expires_at) values (${u.userId}, ${`${marker.toLowerCase()}.new@example.test`}, ${hash()}, now() + interval '1 day')`;
     await tx`insert into kastell.notifiable_breaches (title, discovered_on, entered_by) values (${`${marker} breach`}, current_date, ${u.userId})`;
   });
   await t.db.withPrincipal(null, (tx) => testAuditor.recordAs(tx, { type: 'user', id: u.userId }, { action: 'test.by_person', detail: { marker } }));
