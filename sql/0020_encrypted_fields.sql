@@ -25,3 +25,10 @@ alter table kastell.sites add constraint sites_postal_code_check
 alter table kastell.sites drop constraint sites_city_check;
 alter table kastell.sites add constraint sites_city_check
   check (case when city like 'v2:%' then length(city) <= 700 else length(city) <= 100 end);
+
+-- The additional data binds a ciphertext to its row, so the application
+-- makes the row's id (a UUIDv7, app/crypto/fields.ts) before it seals and
+-- writes it: the id column joins the insert grants.
+grant insert (visit_id) on kastell.visits to kastell_app;
+grant insert (report_id) on kastell.service_reports to kastell_app;
+grant insert (message_id) on kastell.job_messages to kastell_app;
