@@ -16,6 +16,8 @@ import { verifyReportPdf } from '../reports/verify-report.ts';
 import { resolveDatabase } from '../server.ts';
 import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
 import { createDocumentStore } from '../storage/open-store.ts';
+import { encryptingStore } from '../crypto/encrypting-store.ts';
+import { keyringFromConfig } from '../crypto/keyring.ts';
 
 // A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
 function loadConfig(): Config {
@@ -178,7 +180,7 @@ documents
     const log = createLogger({ level: 'warn', destination: 2 });
     const outcomes = await withAudit((service, db) => retryHeldVersions({
       config, db, log, auditor: service.auditor,
-      store: createDocumentStore(config.storage),
+      store: encryptingStore(createDocumentStore(config.storage), keyringFromConfig(config)),
       mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }),
     }));
     if (outcomes.length === 0) console.log('no version is held');
