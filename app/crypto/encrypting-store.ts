@@ -70,11 +70,15 @@ async function splitHeader(stored: Readable): Promise<{ keyId: string | undefine
   const head = Buffer.concat(chunks);
   const isOurs = head.subarray(0, magic.length).equals(Buffer.from(magic));
   const end = head.indexOf(0x0a);
+  // a short object may have ended already: nothing can be put back into an ended stream
+  const ended = stored.readableEnded;
   if (!isOurs) {
+    if (ended) return { keyId: undefined, rest: Readable.from(head.length ? [head] : []) };
     if (head.length) stored.unshift(head);
     return { keyId: undefined, rest: stored };
   }
   if (end < 0) throw new Error('stored object: the key id line is not terminated');
+  if (ended) return { keyId: head.subarray(magic.length, end).toString('ascii'), rest: Readable.from([head.subarray(end + 1)]) };
   if (end + 1 < head.length) stored.unshift(head.subarray(end + 1));
   return { keyId: head.subarray(magic.length, end).toString('ascii'), rest: stored };
 }

@@ -85,3 +85,14 @@ test('a truncated, reordered, altered or moved object does not decrypt', async (
   await assert.rejects(readBack(raw), /encrypted as another object/, 'copied under another object key');
   assert.ok((await readBack(raw, 'documents/a/1')).equals(plain), 'and the untouched copy still decrypts');
 });
+
+test('an object stored before encryption is passed through, however short', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kastell-objects-'));
+  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });
+  const disk = createLocalDiskStore(join(dir, 'store'));
+  const store = encryptingStore(disk, ring);
+  for (const [i, bytes] of [Buffer.from('shared text'), Buffer.alloc(0), Buffer.from('a\nb'), randomBytes(200_000)].entries()) {
+    await disk.put(`documents/old/${i}`, Readable.from([bytes]));
+    assert.ok((await buffer(await store.get(`documents/old/${i}`))).equals(bytes), `object ${i}`);
+  }
+});
