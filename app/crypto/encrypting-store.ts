@@ -3,7 +3,7 @@
 // ciphertext only. The format is the AWS Encryption SDK's framed message
 // (@aws-crypto/encrypt-node, decrypt-node; raw AES keyring, offline): a data
 // key per object (HKDF, key commitment) wrapped by the company's data key,
-// body in 64 KiB authenticated frames with sequence numbers and a final
+// body in 1 MiB authenticated frames with sequence numbers and a final
 // frame, so a truncated, reordered or altered object fails to decrypt. The
 // object key is in the (authenticated) encryption context: an object copied
 // under another key fails too.
@@ -25,7 +25,7 @@ const { encryptStream } = buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_
 const { decryptUnsignedMessageStream } = buildDecrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
 const magic = 'kastell-object v1 ';
-export const frameLength = 64 * 1024;
+export const frameLength = 1024 * 1024;
 
 function sdkKeyring(keyId: string, key: Buffer): RawAesKeyringNode {
   return new RawAesKeyringNode({
