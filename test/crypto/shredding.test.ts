@@ -4,7 +4,7 @@
 // keeps now: X's fields and documents do not decrypt, Y's do; no file
 // Kastell wrote holds X's key; the audit trail has the event and verifies.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -73,6 +73,18 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
     if (o.company_id === X) await assert.rejects(read, KeyUnavailableError, 'X\'s document');
     else assert.equal((await read()).toString(), 'contract of Ypsilonweg 2\n');
   }
+  // the restore drill's sample: Y's object decrypts, X's counts as shredded; an altered object fails it
+  const sampled = await runCli(['keys', 'check-objects', backup], env);
+  assert.equal(sampled.code, 0, sampled.stderr + sampled.stdout);
+  assert.match(sampled.stdout, /^OK: 1 objects decrypted \(1 of shredded companies, 0 stored before encryption; 2 of 2 sampled\)/);
+  const yObject = objects.find((o) => o.company_id === Y)!.object_key;
+  const altered = readFileSync(join(backup, yObject));
+  altered[altered.length - 20] = altered[altered.length - 20]! ^ 1;
+  writeFileSync(join(backup, yObject), altered);
+  const broken = await runCli(['keys', 'check-objects', backup], env);
+  assert.equal(broken.code, 1, broken.stdout);
+  assert.match(broken.stderr, /^FAILED: 1 of 2 objects did not decrypt/);
+
   // no copy of X's key in anything Kastell wrote (its data dir: key store, KEK, documents) nor in the database
   const forms = xKeys.flatMap((k) => [k, Buffer.from(k.toString('base64')), Buffer.from(k.toString('base64url')), Buffer.from(k.toString('hex'))]);
   for (const file of [...filesUnder(dataDir), ...filesUnder(backup)]) {
