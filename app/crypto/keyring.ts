@@ -183,6 +183,7 @@ export class Keyring {
     const createdAt = new Date().toISOString();
     const file = fileName(owner, version);
     mkdirSync(this.storeDir, { recursive: true, mode: 0o700 });
+    this.reload(); // a KEK rotation another process started: wrap under the next KEK already
     const body = JSON.stringify({ keyId, owner, version, wrapped: gcmSeal(this.currentKek.key, this.currentKek.kekId, key, wrapAad(keyId, owner, version)), createdAt }) + '\n';
     try {
       writeFileSync(join(this.storeDir, file), body, { mode: 0o600, flag: 'wx' });
@@ -217,7 +218,10 @@ export class Keyring {
       }
       onProgress?.(++done, files.length);
     }
-    fsyncDir(this.storeDir);
+    // again until a pass finds nothing to rewrap: another process may have made a key meanwhile
+    const left = this.list().filter((f) => f.kekId !== this.currentKek.kekId);
+    if (left.length > 0) return files.length + this.rewrapAll();
+    if (existsSync(this.storeDir)) fsyncDir(this.storeDir);
     return files.length;
   }
 
