@@ -253,13 +253,35 @@ const keys = program.command('keys').description('The key hierarchy: the KEK and
 
 keys
   .command('status')
-  .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made')
-  .action(() => {
+  .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made, and (local storage) how many objects use it')
+  .action(async () => {
     const config = loadConfig();
     const ring = keyringFromConfig(config);
     const list = ring.list();
+    // objects per key version: read from each object's first line (local disk; an S3 store is not walked here)
+    const objects = new Map<string, number>();
+    let counted = false;
+    if (config.storage.kind === 'local') {
+      const { existsSync, openSync, readSync, closeSync, readdirSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      if (existsSync(config.storage.dir)) {
+        counted = true;
+        for (const entry of readdirSync(config.storage.dir, { withFileTypes: true, recursive: true })) {
+          if (!entry.isFile()) continue;
+          const head = Buffer.alloc(64);
+          const fd = openSync(join(entry.parentPath, entry.name), 'r');
+          const n = readSync(fd, head, 0, 64, 0);
+          closeSync(fd);
+          const m = /^kastell-object v1 (\S+)\n/.exec(head.subarray(0, n).toString('latin1'));
+          const id = m ? m[1]! : '(stored before encryption)';
+          objects.set(id, (objects.get(id) ?? 0) + 1);
+        }
+      }
+    }
     console.log(`KEK ${ring.kekId}; key store ${config.keys.storeDir}; ${list.length} data key(s)`);
-    for (const k of list) console.log(`${k.keyId}  ${k.owner}  v${k.version}  wrapped by ${k.kekId}  made ${k.createdAt}`);
+    const objectsOf = (id: string) => (counted ? `  objects ${objects.get(id) ?? 0}` : '');
+    for (const k of list) console.log(`${k.keyId}  ${k.owner}  v${k.version}  wrapped by ${k.kekId}  made ${k.createdAt}${objectsOf(k.keyId)}`);
+    for (const [id, n] of objects) if (!list.some((k) => k.keyId === id)) console.log(`${id}  objects ${n}${id.startsWith('(') ? '' : '  (key destroyed)'}`);
   });
 
 keys

@@ -53,12 +53,17 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
   const xKeys = before.list().filter((k) => k.owner === X).map((k) => before.byKeyId(k.keyId).key);
   assert.equal(xKeys.length, 1);
 
+  const status = await runCli(['keys', 'status'], env);
+  assert.equal(status.code, 0, status.stderr);
+  for (const company of [X, Y]) assert.match(status.stdout, new RegExp(`^k\\w+  ${company}  v1  wrapped by kek1  made \\S+  objects 1$`, 'm'));
+
   const wrong = await runCli(['company', 'shred', X, '--confirm', Y], env);
   assert.equal(wrong.code, 1, 'a mistyped confirmation destroys nothing');
   assert.equal(keyringFromConfig(config).list().filter((k) => k.owner === X).length, 1);
   const shred = await runCli(['company', 'shred', X, '--confirm', X], env);
   assert.equal(shred.code, 0, shred.stderr + shred.stdout);
   assert.match(shred.stdout, /1 data key version\(s\) destroyed/);
+  assert.match((await runCli(['keys', 'status'], env)).stdout, /^k\w+  objects 1  \(key destroyed\)$/m, 'status names the objects whose key is gone');
 
   // what Kastell keeps now, reading the backup
   const now = keyringFromConfig(config);
