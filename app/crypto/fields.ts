@@ -7,7 +7,7 @@
 // A value that is not `v2:` is a row written before encryption (or by a
 // test seed): it is returned as it is, and `kastell keys reencrypt` seals it.
 import { randomBytes } from 'node:crypto';
-import type { Keyring } from './keyring.ts';
+import { KeyUnavailableError, type Keyring } from './keyring.ts';
 
 /** Every encrypted column: the re-encryption worker, `kastell keys status` and the database scan test walk this list. */
 export const encryptedColumns = [
@@ -59,4 +59,28 @@ export function uuidv7(): string {
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * A stored row (column names as keys, e.g. to_jsonb of a table row) with its
+ * encrypted columns opened: for exports that read rows whole (the
+ * data-subject export's PresentPersonRow hook). A value whose key was
+ * destroyed (crypto-shredding) becomes null.
+ */
+export function openStoredRow<R extends Record<string, unknown>>(table: string, row: R): R {
+  const columns = encryptedColumns.filter((c) => c.table === table);
+  if (columns.length === 0) return row;
+  const out: Record<string, unknown> = { ...row };
+  for (const c of columns) {
+    const value = out[c.column];
+    const id = out[c.id];
+    if (typeof value !== 'string' || typeof id !== 'string') continue;
+    try {
+      out[c.column] = openField(c.table, c.column as never, id, value);
+    } catch (error) {
+      if (error instanceof KeyUnavailableError) out[c.column] = null;
+      else throw error;
+    }
+  }
+  return out as R;
 }

@@ -5,7 +5,7 @@
 // column does not open; the API still shows the text to whom RLS shows it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fieldAad, openField } from '../../app/crypto/fields.ts';
+import { fieldAad, openField, openStoredRow } from '../../app/crypto/fields.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser, type SeededUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
@@ -106,4 +106,13 @@ test('a ciphertext copied to another row or another column does not open', async
   assert.ok(!tampered.text.includes(secrets.note));
   await t.admin`update kastell.sites set city = ${a!.city} where site_id = ${ids.site}`;
   assert.equal((await c.get(`/api/v1/sites/${ids.site}`)).status, 200);
+});
+
+test('a row read whole (exports) has its encrypted columns opened', async () => {
+  const [row] = await t.admin`select to_jsonb(s) as row from kastell.sites s where site_id = ${ids.site}`;
+  const stored = row!.row as Record<string, unknown>;
+  assert.match(String(stored.street), /^v2:/);
+  const opened = openStoredRow('sites', stored);
+  assert.deepEqual([opened.street, opened.postal_code, opened.name], [secrets.street, secrets.postal, 'Alpha plant']);
+  assert.equal(openStoredRow('users', stored), stored, 'a table without encrypted columns is left as it is');
 });
