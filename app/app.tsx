@@ -17,7 +17,9 @@ import { sessionMiddleware } from './auth/session.ts';
 import { companyRoutes } from './companies/routes.tsx';
 import type { Config } from './config.ts';
 import { acceptsNullOrigin, documentRoutes, streamsOwnBody } from './documents/routes.tsx';
-import { createLazySecretBox, loadSecretKey } from './crypto/secret-box.ts';
+import { installFieldKeyring } from './crypto/fields.ts';
+import { keyringFromConfig, type Keyring } from './crypto/keyring.ts';
+import { createKeyringBox, loadSecretKey } from './crypto/secret-box.ts';
 import type { Database } from './db/client.ts';
 import type { FeatureDeps } from './feature.ts';
 import { homeRoutes } from './home/routes.tsx';
@@ -54,6 +56,7 @@ export interface AppDeps {
   log: Logger;
   mailer?: Mailer;
   audit: AuditService;
+  keyring?: Keyring;
 }
 
 /** Every feature, in the order their routes are matched. */
@@ -71,7 +74,10 @@ const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url
 export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry } {
   const { config, db, store, log, audit } = appDeps;
   configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue);
-  const box = createLazySecretBox(() => loadSecretKey(config));
+  // the key hierarchy: data keys per company and the operator's, wrapped by the KEK (app/crypto/keyring.ts)
+  const keyring = appDeps.keyring ?? keyringFromConfig(config);
+  installFieldKeyring(keyring);
+  const box = createKeyringBox(keyring, [config.identity.secretKeyId], () => loadSecretKey(config));
   const mailer = appDeps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const apiRouter = new Hono<AppEnv>();
   const api = new ApiRegistry(apiRouter, createIdempotencyStore(db, box));

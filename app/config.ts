@@ -75,6 +75,17 @@ export const configSchema = z
       .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)' })
       .optional(),
     KASTELL_SECRET_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('k1'),
+    // the key-encryption key (app/crypto/keyring.ts): a systemd credential in production
+    KASTELL_KEK: z
+      .string()
+      .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)' })
+      .optional(),
+    KASTELL_KEK_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('kek1'),
+    KASTELL_KEK_PREVIOUS: z
+      .string()
+      .refine((value) => value.split(',').every((p) => /^[A-Za-z0-9_-]{1,32}:/.test(p) && Buffer.from(p.split(':')[1] ?? '', 'base64').length === 32), { message: 'must be id:base64 pairs, comma-separated (the KEKs being rotated away from)' })
+      .optional(),
+    KASTELL_KEYSTORE_DIR: z.string().min(1).optional(),
     KASTELL_MFA_CUSTOMERS: z.enum(['required', 'optional'], { message: 'must be "required" or "optional"' }).default('required'),
     KASTELL_IDLE_ADMIN_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
     KASTELL_IDLE_CUSTOMER_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
@@ -232,6 +243,14 @@ export interface Config {
     ipLockoutScale: number;
     /** requests per minute per client IP to each pre-sign-in endpoint (app/http/rate-limit.ts) */
     rateLimitPerMinute: number;
+  };
+  /** the key hierarchy (app/crypto/keyring.ts) */
+  keys: {
+    kek: { kekId: string; key: Buffer } | undefined;
+    previousKeks: { kekId: string; key: Buffer }[];
+    keysDir: string;
+    /** the data key files: outside the database and every data backup */
+    storeDir: string;
   };
   audit: {
     /** from the environment/credential; else generated under dataDir/keys */
@@ -454,6 +473,12 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sudoMinutes: env.KASTELL_SUDO_MINUTES,
       ipLockoutScale: env.KASTELL_IP_LOCKOUT_SCALE,
       rateLimitPerMinute: env.KASTELL_RATE_LIMIT_PER_MINUTE,
+    },
+    keys: {
+      kek: env.KASTELL_KEK ? { kekId: env.KASTELL_KEK_ID, key: Buffer.from(env.KASTELL_KEK, 'base64') } : undefined,
+      previousKeks: (env.KASTELL_KEK_PREVIOUS ?? '').split(',').filter(Boolean).map((p) => ({ kekId: p.split(':')[0]!, key: Buffer.from(p.split(':')[1]!, 'base64') })),
+      keysDir: join(dataDir, 'keys'),
+      storeDir: resolve(env.KASTELL_KEYSTORE_DIR ?? join(dataDir, 'keys', 'data-keys')),
     },
     audit: {
       hmacKey: env.KASTELL_AUDIT_HMAC_KEY ? Buffer.from(env.KASTELL_AUDIT_HMAC_KEY, 'base64') : undefined,

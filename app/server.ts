@@ -16,6 +16,8 @@ import { startNotificationMailer, type NotificationMailer } from './notification
 import type { Logger } from './log.ts';
 import { createSetupLink, ownerExists } from './setup/setup-link.ts';
 import { createDocumentStore } from './storage/open-store.ts';
+import { encryptingStore } from './crypto/encrypting-store.ts';
+import { keyringFromConfig } from './crypto/keyring.ts';
 
 export interface RunningServer {
   url: string;
@@ -54,10 +56,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await stopDatabase();
     throw error;
   }
-  const store = createDocumentStore(config.storage);
+  // documents and report PDFs are encrypted per company before they reach the store
+  const keyring = keyringFromConfig(config);
+  const store = encryptingStore(createDocumentStore(config.storage), keyring);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const audit = await startAuditService({ config, db, log, mailer });
-  const { app, api } = createApp({ config, db, store, log, audit, mailer });
+  const { app, api } = createApp({ config, db, store, log, audit, mailer, keyring });
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
   const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
   const retention = config.jobs && config.retentionSchedule ? scheduleRetention({ db, store, log, auditor: audit.auditor, policy: config.retention }) : undefined;

@@ -2936,7 +2936,11 @@ CASE
 END NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT job_messages_author_side_check CHECK ((author_side = ANY (ARRAY['operator'::text, 'customer'::text]))),
-    CONSTRAINT job_messages_body_check CHECK (((length(body) >= 1) AND (length(body) <= 5000))),
+    CONSTRAINT job_messages_body_check CHECK (
+CASE
+    WHEN (body ~~ 'v2:%'::text) THEN (length(body) <= 30000)
+    ELSE ((length(body) >= 1) AND (length(body) <= 5000))
+END),
     CONSTRAINT job_messages_check CHECK (((NOT internal) OR (author_side = 'operator'::text)))
 );
 
@@ -3322,7 +3326,11 @@ CREATE TABLE kastell.service_reports (
     CONSTRAINT service_reports_signer_name_check CHECK (((length(signer_name) >= 1) AND (length(signer_name) <= 200))),
     CONSTRAINT service_reports_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'frozen'::text, 'signed'::text, 'refused'::text, 'superseded'::text]))),
     CONSTRAINT service_reports_version_check CHECK (((version >= 1) AND (version <= 1000))),
-    CONSTRAINT service_reports_work_done_check CHECK ((length(work_done) <= 20000))
+    CONSTRAINT service_reports_work_done_check CHECK (
+CASE
+    WHEN (work_done ~~ 'v2:%'::text) THEN (length(work_done) <= 120000)
+    ELSE (length(work_done) <= 20000)
+END)
 );
 
 ALTER TABLE ONLY kastell.service_reports FORCE ROW LEVEL SECURITY;
@@ -3450,11 +3458,23 @@ CREATE TABLE kastell.sites (
     country text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT sites_city_check CHECK ((length(city) <= 100)),
+    CONSTRAINT sites_city_check CHECK (
+CASE
+    WHEN (city ~~ 'v2:%'::text) THEN (length(city) <= 700)
+    ELSE (length(city) <= 100)
+END),
     CONSTRAINT sites_country_check CHECK ((country ~ '^[A-Z]{2}$'::text)),
     CONSTRAINT sites_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
-    CONSTRAINT sites_postal_code_check CHECK ((length(postal_code) <= 20)),
-    CONSTRAINT sites_street_check CHECK ((length(street) <= 200))
+    CONSTRAINT sites_postal_code_check CHECK (
+CASE
+    WHEN (postal_code ~~ 'v2:%'::text) THEN (length(postal_code) <= 200)
+    ELSE (length(postal_code) <= 20)
+END),
+    CONSTRAINT sites_street_check CHECK (
+CASE
+    WHEN (street ~~ 'v2:%'::text) THEN (length(street) <= 1200)
+    ELSE (length(street) <= 200)
+END)
 );
 
 ALTER TABLE ONLY kastell.sites FORCE ROW LEVEL SECURITY;
@@ -3541,7 +3561,11 @@ CREATE TABLE kastell.visits (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT visits_check CHECK (((check_out_at IS NULL) OR (check_out_at >= check_in_at))),
-    CONSTRAINT visits_notes_check CHECK ((length(notes) <= 5000))
+    CONSTRAINT visits_notes_check CHECK (
+CASE
+    WHEN (notes ~~ 'v2:%'::text) THEN (length(notes) <= 30000)
+    ELSE (length(notes) <= 5000)
+END)
 );
 
 ALTER TABLE ONLY kastell.visits FORCE ROW LEVEL SECURITY;
@@ -7766,6 +7790,12 @@ GRANT INSERT(read_up_to),UPDATE(read_up_to) ON TABLE kastell.job_message_reads T
 GRANT SELECT ON TABLE kastell.job_messages TO kastell_app;
 
 --
+-- Name: COLUMN job_messages.message_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(message_id) ON TABLE kastell.job_messages TO kastell_app;
+
+--
 -- Name: COLUMN job_messages.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -8253,6 +8283,12 @@ GRANT SELECT ON TABLE kastell.service_reports TO kastell_app;
 GRANT SELECT ON TABLE kastell.service_reports TO kastell_auth;
 
 --
+-- Name: COLUMN service_reports.report_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(report_id) ON TABLE kastell.service_reports TO kastell_app;
+
+--
 -- Name: COLUMN service_reports.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -8703,6 +8739,12 @@ GRANT SELECT(updated_at) ON TABLE kastell.users TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell.visits TO kastell_app;
+
+--
+-- Name: COLUMN visits.visit_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(visit_id) ON TABLE kastell.visits TO kastell_app;
 
 --
 -- Name: COLUMN visits.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner

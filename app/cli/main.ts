@@ -17,6 +17,8 @@ import { applyRetention, planRetention, retentionStatus, type RetentionPlan } fr
 import { resolveDatabase } from '../server.ts';
 import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
 import { createDocumentStore } from '../storage/open-store.ts';
+import { decryptObject, encryptingStore } from '../crypto/encrypting-store.ts';
+import { KeyUnavailableError, keyringFromConfig, OPERATOR, rotateFileKek } from '../crypto/keyring.ts';
 
 // A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
 function loadConfig(): Config {
@@ -179,7 +181,7 @@ documents
     const log = createLogger({ level: 'warn', destination: 2 });
     const outcomes = await withAudit((service, db) => retryHeldVersions({
       config, db, log, auditor: service.auditor,
-      store: createDocumentStore(config.storage),
+      store: encryptingStore(createDocumentStore(config.storage), keyringFromConfig(config)),
       mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }),
     }));
     if (outcomes.length === 0) console.log('no version is held');
@@ -303,6 +305,147 @@ export function expectedErrorLine(error: unknown): string | undefined {
   if (Object.getPrototypeOf(error) === Error.prototype) return error.message;
   return undefined;
 }
+
+const keys = program.command('keys').description('The key hierarchy: the KEK and the data keys of each company and the operator (README "Keys and encryption")');
+
+keys
+  .command('status')
+  .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made, and (local storage) how many objects use it')
+  .action(async () => {
+    const config = loadConfig();
+    const ring = keyringFromConfig(config);
+    const list = ring.list();
+    // objects per key version: read from each object's first line (local disk; an S3 store is not walked here)
+    const objects = new Map<string, number>();
+    let counted = false;
+    if (config.storage.kind === 'local') {
+      const { existsSync, openSync, readSync, closeSync, readdirSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      if (existsSync(config.storage.dir)) {
+        counted = true;
+        for (const entry of readdirSync(config.storage.dir, { withFileTypes: true, recursive: true })) {
+          if (!entry.isFile()) continue;
+          const head = Buffer.alloc(64);
+          const fd = openSync(join(entry.parentPath, entry.name), 'r');
+          const n = readSync(fd, head, 0, 64, 0);
+          closeSync(fd);
+          const m = /^kastell-object v1 (\S+)\n/.exec(head.subarray(0, n).toString('latin1'));
+          const id = m ? m[1]! : '(stored before encryption)';
+          objects.set(id, (objects.get(id) ?? 0) + 1);
+        }
+      }
+    }
+    console.log(`KEK ${ring.kekId}; key store ${config.keys.storeDir}; ${list.length} data key(s)`);
+    const objectsOf = (id: string) => (counted ? `  objects ${objects.get(id) ?? 0}` : '');
+    for (const k of list) console.log(`${k.keyId}  ${k.owner}  v${k.version}  wrapped by ${k.kekId}  made ${k.createdAt}${objectsOf(k.keyId)}`);
+    for (const [id, n] of objects) if (!list.some((k) => k.keyId === id)) console.log(`${id}  objects ${n}${id.startsWith('(') ? '' : '  (key destroyed)'}`);
+  });
+
+keys
+  .command('rotate')
+  .description('--kek: rewrap every data key under a new KEK (file KEK: made here; credential KEK: give the new one as KASTELL_KEK and the old as KASTELL_KEK_PREVIOUS). --company ID / --operator: a new data key version, used for every new value from now on')
+  .option('--kek', 'rotate the key-encryption key')
+  .option('--company <id>', 'rotate one company\'s data key')
+  .option('--operator', 'rotate the operator\'s data key')
+  .action(async (options: { kek?: boolean; company?: string; operator?: boolean }) => {
+    const config = loadConfig();
+    const chosen = [options.kek, options.company, options.operator].filter(Boolean).length;
+    if (chosen !== 1) {
+      console.error('Name exactly one of --kek, --company ID, --operator.');
+      process.exit(2);
+    }
+    const bar = process.stderr.isTTY ? new SingleBar({ format: 'rewrapping {bar} {value}/{total} data keys', stream: process.stderr }, Presets.shades_classic) : undefined;
+    const outcome = await withAudit(async (service, db) => db.withPrincipal(null, async (tx) => {
+      const audit = (event: Parameters<typeof service.auditor.recordAs>[2]) => service.auditor.recordAs(tx, { type: 'system', label: 'kastell keys rotate' }, event);
+      if (options.kek) {
+        let started = false;
+        const progress = (done: number, total: number) => { if (!started) { bar?.start(total, 0); started = true; } bar?.update(done); };
+        const result = config.keys.kek
+          ? { from: config.keys.previousKeks.map((k) => k.kekId).join(',') || '(none given)', to: config.keys.kek.kekId, rewrapped: keyringFromConfig(config).rewrapAll(progress) }
+          : rotateFileKek(config.keys.keysDir, config.keys.storeDir, progress);
+        bar?.stop();
+        await audit({ action: 'keys.kek_rotated', entityType: 'kek', entityId: result.to, detail: { from: result.from, rewrapped: result.rewrapped } });
+        return `KEK ${result.from} → ${result.to}: ${result.rewrapped} data key(s) rewrapped`;
+      }
+      const owner = options.operator ? OPERATOR : options.company!;
+      if (owner !== OPERATOR && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(owner)) throw new Error('--company takes a company id (a UUID)');
+      const ring = keyringFromConfig(config);
+      const key = ring.rotate(owner);
+      await audit({ action: 'keys.data_key_rotated', entityType: 'data_key', entityId: key.keyId, companyId: owner === OPERATOR ? null : owner, detail: { version: key.version } });
+      return `${owner}: data key ${key.keyId} (v${key.version}) is current; values under older versions still open until re-encrypted`;
+    }));
+    console.log(outcome);
+  });
+
+keys
+  .command('check-objects')
+  .argument('<dir>', 'a restored object store (local layout: object keys are paths under it)')
+  .option('--sample <n>', 'how many objects, spread over the sorted list', '20')
+  .description('Decrypt a sample of stored objects with the KEK and key store of this installation (the restore drill runs it on restored objects): OK when none fails; objects of a shredded company count apart')
+  .action(async (dir: string, options: { sample: string }) => {
+    const config = loadConfig();
+    const ring = keyringFromConfig(config);
+    const { readdirSync } = await import('node:fs');
+    const { join, relative } = await import('node:path');
+    const { Writable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    const files = readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+    const n = Math.max(1, Number(options.sample) || 20);
+    const sample = files.length <= n ? files : Array.from({ length: n }, (_, i) => files[Math.floor((i * files.length) / n)]!);
+    const counts = { decrypted: 0, shredded: 0, plain: 0 };
+    const failed: string[] = [];
+    for (const file of sample) {
+      const key = relative(dir, file);
+      const head = readFileSync(file).subarray(0, 18).toString('latin1');
+      if (head !== 'kastell-object v1 ') { counts.plain++; continue; }
+      try {
+        const { createReadStream } = await import('node:fs');
+        await pipeline(await decryptObject(ring, key, createReadStream(file)), new Writable({ write(_c, _e, done) { done(); } }));
+        counts.decrypted++;
+      } catch (error) {
+        if (error instanceof KeyUnavailableError) counts.shredded++;
+        else failed.push(`${key}: ${(error as Error).message}`);
+      }
+    }
+    if (failed.length > 0) {
+      console.error(`FAILED: ${failed.length} of ${sample.length} objects did not decrypt: ${failed.slice(0, 3).join('; ')}`);
+      process.exit(1);
+    }
+    console.log(`OK: ${counts.decrypted} objects decrypted (${counts.shredded} of shredded companies, ${counts.plain} stored before encryption; ${sample.length} of ${files.length} sampled)`);
+  });
+
+const company = program.command('company').description('Customer companies');
+company
+  .command('shred')
+  .argument('<id>', 'the company id')
+  .description('Crypto-shredding: destroy every version of the company\'s data key, so its encrypted fields and documents are unreadable everywhere, backups included. Asks to type the id again (or --confirm ID). Audited.')
+  .option('--confirm <id>', 'the company id again, for scripts')
+  .action(async (id: string, options: { confirm?: string }) => {
+    const config = loadConfig();
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error('the company id is a UUID');
+    let typed = options.confirm;
+    if (typed === undefined) {
+      if (!process.stdin.isTTY) throw new Error('type the company id again: --confirm ID');
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      typed = (await rl.question(`This destroys company ${id}'s data key for good: its encrypted fields and documents become unreadable, in backups too.\nType the company id to go on: `)).trim();
+      rl.close();
+    }
+    if (typed !== id) {
+      console.error('The id typed is not the company\'s: nothing was destroyed.');
+      process.exit(1);
+    }
+    const destroyed = await withAudit(async (service, db) => db.withPrincipal(null, async (tx) => {
+      const ring = keyringFromConfig(config);
+      const ids = ring.list().filter((k) => k.owner === id).map((k) => k.keyId);
+      // the event first, in the transaction; the keys are destroyed before it commits (a failed destroy rolls it back)
+      await service.auditor.recordAs(tx, { type: 'system', label: 'kastell company shred' }, {
+        action: 'company.shredded', entityType: 'company', entityId: id, companyId: id, detail: { keys: ids.join(','), versions: ids.length } });
+      return ring.shred(id);
+    }));
+    console.log(`company ${id}: ${destroyed.length} data key version(s) destroyed (${destroyed.join(', ') || 'none existed'}).`);
+    console.log('Refresh the off-box copy of the key store now (README "Keys and encryption"): an older copy still holds the key.');
+  });
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {

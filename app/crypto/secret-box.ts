@@ -52,3 +52,20 @@ export function createSecretBox(keys: { keyId: string; key: Buffer }): SecretBox
     },
   };
 }
+
+/**
+ * The box the application uses: seals under the operator's data key in the
+ * keyring (app/crypto/keyring.ts); still opens values sealed under the old
+ * installation key (KASTELL_SECRET_KEY / secret.key) until the
+ * re-encryption worker has moved them (`kastell keys reencrypt`).
+ */
+export function createKeyringBox(keyring: { seal(owner: string, plain: string, aad: string): string; open(sealed: string, aad: string): string }, legacyKeyIds: string[], legacy: () => { keyId: string; key: Buffer }): SecretBox & { isLegacy(sealed: string): boolean } {
+  const old = createLazySecretBox(legacy);
+  // 'local' is the id the generated secret.key always had
+  const isLegacy = (sealed: string) => ['local', ...legacyKeyIds].includes(sealed.split(':')[1] ?? '');
+  return {
+    seal: (plain, context) => keyring.seal('operator', plain, context),
+    open: (sealed, context) => (isLegacy(sealed) ? old.open(sealed, context) : keyring.open(sealed, context)),
+    isLegacy,
+  };
+}

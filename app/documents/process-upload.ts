@@ -45,7 +45,10 @@ export async function settleVersion(deps: SettleDeps, principal: Principal, audi
   const { documentId, versionId } = version;
   if (outcome.status === 'clean') {
     const objectKey = `documents/${documentId}/${randomBytes(16).toString('hex')}`;
-    await store.put(objectKey, createReadStream(outcome.path), outcome.size);
+    // encrypted under the owning company's data key on its way to the store (app/crypto/encrypting-store.ts)
+    const [owner] = await db.withPrincipal(principal, (tx) => tx<{ owner_company_id: string }[]>`
+      select owner_company_id from documents where document_id = ${documentId}`);
+    await store.put(objectKey, createReadStream(outcome.path), outcome.size, owner?.owner_company_id);
     const marked = await db.withPrincipal(principal, (tx) => markVersionClean(tx, audit, versionId, { objectKey, type: outcome.type, size: outcome.size, sha256: outcome.sha256 }));
     if (!marked) await store.remove(objectKey);
     return marked ? 'clean' : 'pending';

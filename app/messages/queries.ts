@@ -2,6 +2,7 @@
 // is the policies' (sql/0013): a customer never reads an internal note, so
 // no count or list here can show one; a technician only their jobs'.
 import type { Audit } from '../db/audit-event.ts';
+import { openField, sealField, uuidv7 } from '../crypto/fields.ts';
 import type { Tx } from '../db/client.ts';
 import { notify } from '../notifications/notify.ts';
 import type { Conversation, Message, messageInputSchema } from './schema.ts';
@@ -14,7 +15,7 @@ export const presentMessage = (row: Row): Message => ({
   messageId: row.message_id,
   jobId: row.job_id,
   internal: row.internal,
-  body: row.body,
+  body: openField('job_messages', 'body', row.message_id, row.body),
   authorId: row.author_id,
   authorSide: row.author_side,
   authorName: row.author_name,
@@ -72,10 +73,10 @@ export async function markConversationRead(tx: Tx, jobId: string): Promise<Conve
 export async function postMessage(tx: Tx, audit: Audit, jobId: string, input: z.infer<typeof messageInputSchema>): Promise<Message | undefined> {
   const job = await visibleJob(tx, jobId);
   if (!job) return undefined;
-  const [inserted] = await tx<{ message_id: string }[]>`
-    insert into job_messages (job_id, company_id, internal, body) values (${jobId}, ${job.company_id}, ${input.internal}, ${input.body})
-    returning message_id`;
-  const messageId = inserted!.message_id;
+  const messageId = uuidv7();
+  await tx`
+    insert into job_messages (message_id, job_id, company_id, internal, body)
+    values (${messageId}, ${jobId}, ${job.company_id}, ${input.internal}, ${sealField('job_messages', 'body', messageId, job.company_id, input.body)})`;
   // the text stays out of the audit trail and the notifications (retention scrubs message contents)
   await audit(tx, { action: input.internal ? 'message.note_added' : 'message.posted', entityType: 'job_message', entityId: messageId,
     companyId: job.company_id, detail: { job: jobId } });

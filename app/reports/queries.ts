@@ -3,6 +3,7 @@
 // of order); these functions ask, audit what happened, and read back.
 import type { z } from 'zod';
 import type { Audit } from '../db/audit-event.ts';
+import { openField, sealField, uuidv7 } from '../crypto/fields.ts';
 import type { Tx } from '../db/client.ts';
 import { notify } from '../notifications/notify.ts';
 import type { ReportPdfInput } from './render-pdf.ts';
@@ -37,7 +38,7 @@ async function present(tx: Tx, row: Row): Promise<ReportDetail> {
     companyId: row.company_id,
     version: row.version,
     status: row.status,
-    workDone: row.work_done,
+    workDone: openField('service_reports', 'work_done', row.report_id, row.work_done),
     language: row.language,
     measurements: measurements.map((m) => ({ quantity: m.quantity, value: Number(m.value), unit: m.unit })),
     photos: photos.map((p) => ({ documentId: p.document_id, title: p.title ?? '' })),
@@ -92,11 +93,13 @@ export async function createReport(tx: Tx, audit: Audit, jobId: string): Promise
   if (!job) return undefined;
   const [last] = await tx<{ report_id: string; version: number; work_done: string }[]>`
     select report_id, version, work_done from service_reports where job_id = ${jobId} order by version desc limit 1`;
-  const [row] = await tx<{ report_id: string }[]>`
-    insert into service_reports (job_id, company_id, version, work_done, language, created_by)
-    values (${jobId}, ${job.company_id}, ${(last?.version ?? 0) + 1}, ${last?.work_done ?? ''}, ${job.language}, app.current_user_id())
-    returning report_id`;
-  const reportId = row!.report_id;
+  // the text of the last version, opened under its row and sealed again under this one (the additional data binds the row)
+  const reportId = uuidv7();
+  const text = last ? openField('service_reports', 'work_done', last.report_id, last.work_done) : '';
+  await tx`
+    insert into service_reports (report_id, job_id, company_id, version, work_done, language, created_by)
+    values (${reportId}, ${jobId}, ${job.company_id}, ${(last?.version ?? 0) + 1}, ${sealField('service_reports', 'work_done', reportId, job.company_id, text)},
+            ${job.language}, app.current_user_id())`;
   if (last) {
     await tx`insert into report_measurements (report_id, company_id, position, quantity, value, unit)
       select ${reportId}, company_id, position, quantity, value, unit from report_measurements where report_id = ${last.report_id}`;
@@ -112,8 +115,10 @@ export async function createReport(tx: Tx, audit: Audit, jobId: string): Promise
  * caller (RLS); sql/0012 refuses it once the report is frozen (55000).
  */
 export async function saveDraft(tx: Tx, audit: Audit, reportId: string, draft: z.infer<typeof draftSchema>): Promise<ReportDetail | undefined> {
+  const [owner] = await tx<{ company_id: string }[]>`select company_id from service_reports where report_id = ${reportId}`;
+  if (!owner) return undefined;
   const [row] = await tx<{ company_id: string }[]>`
-    update service_reports set work_done = ${draft.workDone}, language = coalesce(${draft.language ?? null}, language)
+    update service_reports set work_done = ${sealField('service_reports', 'work_done', reportId, owner.company_id, draft.workDone)}, language = coalesce(${draft.language ?? null}, language)
     where report_id = ${reportId} returning company_id`;
   if (!row) return undefined;
   await tx`delete from report_measurements where report_id = ${reportId}`;
@@ -200,19 +205,21 @@ export async function markRefused(tx: Tx, audit: Audit, reportId: string, refusa
 
 /** What the PDF shows, read in the freezing technician's transaction (RLS: their assigned job's company, site and assets). */
 export async function loadPdfInput(tx: Tx, report: ReportDetail): Promise<Omit<ReportPdfInput, 'photos'> & { photoKeys: { title: string; objectKey: string }[] } | undefined> {
-  const [job] = await tx<{ title: string; description: string | null; company: string | null; site: string | null; street: string | null;
+  const [found] = await tx<{ title: string; description: string | null; company: string | null; site: string | null; site_id: string | null; street: string | null;
     postal_code: string | null; city: string | null; organisation: string }[]>`
-    select j.title, j.description, c.name as company, s.name as site, s.street, s.postal_code, s.city,
+    select j.title, j.description, c.name as company, s.name as site, s.site_id, s.street, s.postal_code, s.city,
       (select o.name from organisation o) as organisation
     from jobs j left join companies c on c.company_id = j.company_id left join sites s on s.site_id = j.site_id
     where j.job_id = ${report.jobId}`;
-  if (!job) return undefined;
+  if (!found) return undefined;
+  const job = { ...found, ...openSiteAddress(found) };
   const assets = await tx<{ name: string; serial_number: string | null }[]>`
     select a.name, a.serial_number from job_assets ja join assets a on a.asset_id = ja.asset_id where ja.job_id = ${report.jobId} order by a.name`;
   const people = await tx<{ user_id: string; display_name: string }[]>`select user_id, display_name from app.job_technician_names(${report.jobId})`;
   const nameOf = (id: string) => people.find((p) => p.user_id === id)?.display_name ?? '—';
-  const visits = await tx<{ technician_id: string; check_in_at: Date; check_out_at: Date | null; notes: string | null }[]>`
-    select technician_id, check_in_at, check_out_at, notes from visits where job_id = ${report.jobId} order by check_in_at`;
+  const visits = (await tx<{ visit_id: string; technician_id: string; check_in_at: Date; check_out_at: Date | null; notes: string | null }[]>`
+    select visit_id, technician_id, check_in_at, check_out_at, notes from visits where job_id = ${report.jobId} order by check_in_at`)
+    .map((v) => ({ ...v, notes: openField('visits', 'notes', v.visit_id, v.notes) }));
   const photoKeys = await tx<{ title: string; object_key: string }[]>`
     select d.title, v.object_key from report_photos p
     join documents d on d.document_id = p.document_id
@@ -231,5 +238,14 @@ export async function loadPdfInput(tx: Tx, report: ReportDetail): Promise<Omit<R
     visits: visits.map((v) => ({ technician: nameOf(v.technician_id), checkInAt: v.check_in_at, checkOutAt: v.check_out_at, notes: v.notes })),
     measurements: report.measurements,
     photoKeys: photoKeys.map((p) => ({ title: p.title, objectKey: p.object_key })),
+  };
+}
+
+function openSiteAddress(row: { site_id: string | null; street: string | null; postal_code: string | null; city: string | null }) {
+  if (!row.site_id) return { street: null, postal_code: null, city: null };
+  return {
+    street: openField('sites', 'street', row.site_id, row.street),
+    postal_code: openField('sites', 'postal_code', row.site_id, row.postal_code),
+    city: openField('sites', 'city', row.site_id, row.city),
   };
 }

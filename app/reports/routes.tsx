@@ -109,7 +109,7 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
       const photos = await Promise.all(input.photoKeys.map(async (p) => ({ title: p.title, bytes: await buffer(await store.get(p.objectKey)) })));
       const pdf = await renderReportPdf({ ...input, photos });
       const objectKey = newObjectKey(reportId);
-      await store.put(objectKey, Readable.from([pdf]), pdf.length);
+      await store.put(objectKey, Readable.from([pdf]), pdf.length, report.companyId);
       if (!(await markFrozen(tx, audit, reportId, { objectKey, sha256: sha256(pdf) }))) throw new HttpError(409, 'report_frozen', 'This report is frozen already.');
       // the work is done and waits for the customer
       const job = await findJob(tx, report.jobId);
@@ -152,7 +152,7 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
         lines: [input.signerName, `${t('reports.pdf.signedOn', { when })} · ${t(`reports.how.${how}`)}`],
       }, 'Service report signed off');
       const objectKey = newObjectKey(reportId);
-      await store.put(objectKey, Readable.from([Buffer.from(sealed)]), sealed.length);
+      await store.put(objectKey, Readable.from([Buffer.from(sealed)]), sealed.length, report.companyId);
       const signed = await markSigned(tx, audit, reportId, {
         signerName: input.signerName, how,
         ipHash: ip ? auditor.hmac(ip) : null, userAgentHash: userAgent ? auditor.hmac(userAgent) : null,
@@ -265,8 +265,10 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
         return { report, objectKey };
       });
       if (!found) throw notFound();
-      const body = await store.get(found.objectKey);
-      const size = (await store.stat(found.objectKey))?.size ?? 0;
+      // stored encrypted (app/crypto/encrypting-store.ts): the plain PDF, whose SHA-256 the report row and the audit trail name
+      const bytes = await buffer(await store.get(found.objectKey));
+      const body = Readable.from([bytes]);
+      const size = bytes.length;
       const name = `report-${found.report.jobId.slice(-8)}-v${found.report.version}${which === 'pdf' ? '' : '-signed'}.pdf`;
       return serveVersion(c, { type: 'application/pdf', size, fileName: name, body: body as Readable }, 'attachment');
     });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Audit } from '../db/audit-event.ts';
+import { openField, sealField, uuidv7 } from '../crypto/fields.ts';
 import type { Tx } from '../db/client.ts';
 import type { Site, siteInputSchema, sitePatchSchema } from './schema.ts';
 
@@ -12,9 +13,10 @@ export const presentSite = (row: Row): Site => ({
   siteId: row.site_id,
   companyId: row.company_id,
   name: row.name,
-  street: row.street,
-  postalCode: row.postal_code,
-  city: row.city,
+  // the address is encrypted under the company's key (app/crypto/fields.ts); the name stays plain (lists, search)
+  street: openField('sites', 'street', row.site_id, row.street),
+  postalCode: openField('sites', 'postal_code', row.site_id, row.postal_code),
+  city: openField('sites', 'city', row.site_id, row.city),
   country: row.country,
   createdAt: row.created_at.toISOString(),
 });
@@ -30,9 +32,11 @@ export async function findSite(tx: Tx, siteId: string): Promise<Site | undefined
 }
 
 export async function createSite(tx: Tx, audit: Audit, companyId: string, input: z.infer<typeof siteInputSchema>): Promise<Site> {
+  const siteId = uuidv7();
+  const seal = (column: 'street' | 'postal_code' | 'city', value: string | undefined) => sealField('sites', column, siteId, companyId, value);
   const [row] = await tx<Row[]>`
-    insert into sites (company_id, name, street, postal_code, city, country)
-    values (${companyId}, ${input.name}, ${input.street ?? null}, ${input.postalCode ?? null}, ${input.city ?? null}, ${input.country ?? null})
+    insert into sites (site_id, company_id, name, street, postal_code, city, country)
+    values (${siteId}, ${companyId}, ${input.name}, ${seal('street', input.street)}, ${seal('postal_code', input.postalCode)}, ${seal('city', input.city)}, ${input.country ?? null})
     returning ${tx.unsafe(columns)}`;
   await audit(tx, { action: 'site.created', entityType: 'site', entityId: row!.site_id, companyId });
   return presentSite(row!);
@@ -40,12 +44,15 @@ export async function createSite(tx: Tx, audit: Audit, companyId: string, input:
 
 export async function updateSite(tx: Tx, audit: Audit, siteId: string, patch: z.infer<typeof sitePatchSchema>): Promise<Site | undefined> {
   const keep = (field: keyof typeof patch) => patch[field] === undefined;
+  const [owner] = await tx<{ company_id: string }[]>`select company_id from sites where site_id = ${siteId}`;
+  if (!owner) return undefined;
+  const seal = (column: 'street' | 'postal_code' | 'city', value: string | null | undefined) => sealField('sites', column, siteId, owner.company_id, value);
   const [row] = await tx<Row[]>`
     update sites set
       name = coalesce(${patch.name ?? null}, name),
-      street = case when ${keep('street')} then street else ${patch.street ?? null} end,
-      postal_code = case when ${keep('postalCode')} then postal_code else ${patch.postalCode ?? null} end,
-      city = case when ${keep('city')} then city else ${patch.city ?? null} end,
+      street = case when ${keep('street')} then street else ${seal('street', patch.street)} end,
+      postal_code = case when ${keep('postalCode')} then postal_code else ${seal('postal_code', patch.postalCode)} end,
+      city = case when ${keep('city')} then city else ${seal('city', patch.city)} end,
       country = case when ${keep('country')} then country else ${patch.country ?? null} end
     where site_id = ${siteId}
     returning ${tx.unsafe(columns)}`;

@@ -8,8 +8,11 @@ export interface ObjectInfo {
 
 export interface DocumentStore {
   kind: 'local' | 's3';
-  /** Streams the body in; `size` when known saves the S3 store a spool to disk. */
-  put(key: string, body: Readable, size?: number): Promise<ObjectInfo>;
+  /**
+   * Streams the body in; `size` when known saves the S3 store a spool to disk.
+   * `owner`: the company whose data key encrypts it (app/crypto/encrypting-store.ts); the operator's when absent.
+   */
+  put(key: string, body: Readable, size?: number, owner?: string): Promise<ObjectInfo>;
   get(key: string): Promise<Readable>;
   stat(key: string): Promise<ObjectInfo | undefined>;
   remove(key: string): Promise<void>;

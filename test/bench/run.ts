@@ -10,6 +10,9 @@
 //   6. documents (documents.ts): a 1 GiB upload and download through the HTTP routes on
 //      local disk and s3rver vs a bare node:http → file pipe (goal >= 0.5 up, >= 0.7 down,
 //      extra RSS <= 64 MiB), and each pipeline step for a 10 MB photo and a 10 MB PDF
+//   7. keys (keys.ts): 1,000 messages read sealed vs plain (goal >= 0.7), re-encryption's
+//      unit of work vs bare AES-GCM, a document streamed encrypted vs plain (goal >= 0.7,
+//      extra RSS <= 64 MiB; KASTELL_BENCH_KEYS_MIB, 1024)
 // KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it
 // (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN;
 // reports.ts's KASTELL_BENCH_REPORT_ROUNDS, _REPORT_ITERATIONS, _REPORT_MEMORY_ITERATIONS;
@@ -21,6 +24,7 @@ import { runLongTransaction } from './long-transaction.ts';
 import { runJobLists } from './job-lists.ts';
 import { runDocuments } from './documents.ts';
 import { runReports } from './reports.ts';
+import { runKeys } from './keys.ts';
 import { runVerifyRate } from './verify-rate.ts';
 
 const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
@@ -30,7 +34,7 @@ const clients = 32;
 const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'reports', 'signin' or 'documents' to run one part
 
 // the parts on a PostgreSQL cluster; the report PDFs need none
-if (only === undefined || ['writes', 'long', 'verify', 'jobs'].includes(only)) {
+if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys'].includes(only)) {
   const cluster = await startCluster();
   try {
     const { appPassword } = await prepareTemplate(cluster);
@@ -70,6 +74,12 @@ if (only === undefined || ['writes', 'long', 'verify', 'jobs'].includes(only)) {
         httpSeconds: Number(process.env.KASTELL_BENCH_HTTP_SECONDS ?? 3),
         rounds,
         explain: process.env.KASTELL_BENCH_EXPLAIN === '1',
+        print: (line) => console.log(line),
+      });
+    }
+    if (only === undefined || only === 'keys') {
+      await runKeys(cluster, appPassword, {
+        rounds, seconds: Number(process.env.KASTELL_BENCH_KEYS_SECONDS ?? 3), mib: Number(process.env.KASTELL_BENCH_KEYS_MIB ?? 1024),
         print: (line) => console.log(line),
       });
     }

@@ -6,6 +6,7 @@
 // PDF, whose seal verifies. A second customer company sees none of it at any
 // step, and no page breaks the CSP.
 import assert from 'node:assert/strict';
+import { openField } from '../../app/crypto/fields.ts';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -98,8 +99,9 @@ test('request → job → visit → report → on-site signature → sealed PDF,
   await firstRow.getByLabel('Unit').fill('bar');
   // saved as typed: the status line says so, and the server has it before any button is pressed
   await tc.page.getByText('Saved on the server.').waitFor();
-  const [draft] = await t.admin`select work_done from kastell.service_reports order by created_at desc limit 1`;
-  assert.match(draft!.work_done, /expansion valve/);
+  const [draft] = await t.admin`select report_id, work_done from kastell.service_reports order by created_at desc limit 1`;
+  assert.doesNotMatch(draft!.work_done, /expansion valve/, 'stored encrypted');
+  assert.match(openField('service_reports', 'work_done', draft!.report_id, draft!.work_done), /expansion valve/);
   await tc.page.getByRole('button', { name: 'Freeze and ask for sign-off' }).click();
   await tc.page.waitForURL(`${server.url}${jobPath}/report`);
   assert.match(await tc.page.textContent('main') ?? '', /awaiting sign-off/);

@@ -93,7 +93,15 @@ function runDrill(opts = {}) {
     ].join('\n'));
     script(join(dir, 'alert'), `printf '%s|' "$@" >>${alerts}; echo >>${alerts}`);
     const node = join(dir, 'node');
-    if (opts.verifier !== 'absent') script(node, verifiers[opts.verifier ?? 'ok']);
+    // the release's CLI: `keys check-objects` answers as opts.objects says (ok by default), anything else is the verifier
+    const objectAnswers = {
+      ok: 'echo "OK: 2 objects decrypted (0 of shredded companies, 0 stored before encryption; 2 of 2 sampled)"',
+      failed: 'echo "FAILED: 1 of 2 objects did not decrypt: a/object-1: Incomplete message" >&2; exit 1',
+      silent: 'exit 0',
+    };
+    if (opts.verifier !== 'absent') {
+      script(node, `case "$*" in *"keys check-objects"*) ${objectAnswers[opts.objects ?? 'ok']} ;; *) ${verifiers[opts.verifier ?? 'ok']} ;; esac`);
+    }
 
     const app = join(dir, 'app');
     if (!opts.noApp) { mkdirSync(join(app, 'app', 'cli'), { recursive: true }); writeFileSync(join(app, 'app', 'cli', 'main.ts'), ''); }
@@ -182,4 +190,7 @@ test('the other checks cannot be skipped either: a manifest without tables, a fa
   assertFailedWithAlert(runDrill({ restic: '[[ "$3" == restore ]] && { echo "restic: no snapshot" >&2; exit 1; }' }), /restic restore/);
   assertFailedWithAlert(runDrill({ pgbackrest: '[[ "$*" == *verify ]] && exit 1' }), /decrypt sample \(pgbackrest verify\)/);
   assertFailedWithAlert(runDrill({ restic: '[[ "$3" == check ]] && exit 1' }), /decrypt sample \(restic\)/);
+  // the objects as Kastell encrypted them: one that does not decrypt, or no verdict, fails the drill
+  assertFailedWithAlert(runDrill({ objects: 'failed' }), /decrypt sample \(objects\)/);
+  assertFailedWithAlert(runDrill({ objects: 'silent' }), /check-objects gave no verdict/);
 });

@@ -6,6 +6,7 @@
 // and without the message; a kind switched off sends nothing; a rolled-back
 // action tells nobody; a second company sees none of it.
 import assert from 'node:assert/strict';
+import { openField } from '../../app/crypto/fields.ts';
 import { test } from 'node:test';
 import postgres from 'postgres';
 import type { Tx } from '../../app/db/client.ts';
@@ -76,7 +77,7 @@ test('customer and operator exchange messages; the internal note stays on the op
   assert.ok(!page.text.includes('name="internal"'), 'and offers a customer no internal note');
 
   // under the customer's identity, SQL reaches no internal note, and cannot write one
-  assert.deepEqual(await as(customer, async (tx) => (await tx`select body from job_messages where internal or job_id = ${job} order by created_at`).map((r) => r.body)),
+  assert.deepEqual(await as(customer, async (tx) => (await tx`select message_id, body from job_messages where internal or job_id = ${job} order by created_at`).map((r) => openField('job_messages', 'body', r.message_id, r.body))),
     ['When does the technician come?', reply]);
   assert.equal(await sqlState(as(customer, (tx) => tx`insert into job_messages (job_id, company_id, internal, body) values (${job}, ${A}, true, 'x')`)), '42501');
   assert.equal((await c.postJson(`/api/v1/jobs/${job}/messages`, { body: 'sneaky', internal: true })).status, 403);

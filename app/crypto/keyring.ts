@@ -1,0 +1,307 @@
+// The key hierarchy (README "Keys and encryption"): a key-encryption key
+// (KEK) that never enters the database, and data keys — one per customer
+// company, one for the operator — each wrapped by the KEK and kept as one
+// small file in the key store directory, which is neither in the database
+// nor under any data backup. Destroying a company's files destroys its key
+// everywhere Kastell keeps it: every copy of its data (database, WAL,
+// pgBackRest, restic, the object store) is ciphertext under that key.
+//
+// A data key file `<owner>.v<version>.json`:
+//   { "keyId": "k…", "owner": "<company uuid>" | "operator", "version": 1,
+//     "kekId": "kek1", "wrapped": "v2:kek1:iv:tag:ct", "createdAt": "…" }
+// `wrapped` is AES-256-GCM under the KEK with additional data binding the
+// key id and owner, so a wrapped key moved to another file does not unwrap.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const OPERATOR = 'operator';
+
+export interface Kek { kekId: string; key: Buffer }
+
+export interface DataKey {
+  keyId: string;
+  owner: string;
+  version: number;
+  kekId: string;
+  key: Buffer;
+  createdAt: string;
+}
+
+export class KeyUnavailableError extends Error {
+  constructor(readonly keyId: string) {
+    super(`data key "${keyId}" is not in the key store (destroyed, or the key store is not this installation's)`);
+  }
+}
+
+export interface KeyringOptions {
+  /** where the data key files live (outside the database and every data backup) */
+  storeDir: string;
+  /** the current KEK and any older ones still able to unwrap (KEK rotation); read on first use, and again when a file names a KEK not loaded */
+  loadKeks: () => { kek: Kek; previous: Kek[] };
+  /** how long a loaded key is trusted before the file is looked at again (another process may have shredded it) */
+  recheckMs?: number;
+}
+
+const ownerPattern = /^(operator|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const fileName = (owner: string, version: number) => `${owner}.v${version}.json`;
+
+function gcmSeal(key: Buffer, keyId: string, plain: Buffer, aad: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad));
+  const ct = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return ['v2', keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join(':');
+}
+
+function gcmOpen(key: Buffer, parts: string[], aad: string): Buffer {
+  const [, , iv, tag, ct] = parts;
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv!, 'base64url'));
+  decipher.setAAD(Buffer.from(aad));
+  decipher.setAuthTag(Buffer.from(tag!, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ct!, 'base64url')), decipher.final()]);
+}
+
+/** `v2:keyId:iv:tag:ct` split, or undefined when the value is not one. */
+export function parseSealed(sealed: string): string[] | undefined {
+  const parts = sealed.split(':');
+  if (parts.length !== 5 || parts[0] !== 'v2' || !parts[1] || !parts[2] || !parts[3]) return undefined;
+  return parts;
+}
+
+const wrapAad = (keyId: string, owner: string, version: number) => `kastell:data-key:${keyId}:${owner}:v${version}`;
+
+/** Writes a file so that it is either the old or the new content after a crash. */
+function writeAtomic(path: string, content: string): void {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  const fd = openSync(tmp, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+export class Keyring {
+  readonly storeDir: string;
+  private keks = new Map<string, Buffer>();
+  private loadedKek: Kek | undefined;
+  private byId = new Map<string, { key: DataKey; file: string; checkedAt: number }>();
+  private recheckMs: number;
+  private loadKeks: KeyringOptions['loadKeks'];
+
+  constructor(options: KeyringOptions) {
+    this.storeDir = options.storeDir;
+    this.loadKeks = options.loadKeks;
+    this.recheckMs = options.recheckMs ?? 30_000;
+  }
+
+  private reload(): Kek {
+    const fresh = this.loadKeks();
+    for (const k of [fresh.kek, ...fresh.previous]) {
+      if (k.key.length !== 32) throw new Error(`The key-encryption key "${k.kekId}" must be 32 bytes.`);
+      this.keks.set(k.kekId, k.key);
+    }
+    return (this.loadedKek = fresh.kek);
+  }
+
+  private get currentKek(): Kek { return this.loadedKek ?? this.reload(); }
+
+  get kekId(): string { return this.currentKek.kekId; }
+
+  private readFile(file: string): DataKey {
+    const raw = JSON.parse(readFileSync(join(this.storeDir, file), 'utf8')) as Omit<DataKey, 'key'> & { wrapped: string };
+    const parts = parseSealed(raw.wrapped);
+    if (parts && !this.keks.has(parts[1]!)) this.reload();
+    const kek = parts && this.keks.get(parts[1]!);
+    if (!parts || !kek) throw new Error(`data key ${raw.keyId} is wrapped by KEK "${parts?.[1]}", which is not loaded`);
+    const key = gcmOpen(kek, parts, wrapAad(raw.keyId, raw.owner, raw.version));
+    return { keyId: raw.keyId, owner: raw.owner, version: raw.version, kekId: parts[1]!, key, createdAt: raw.createdAt };
+  }
+
+  /** Every data key file, without unwrapping. */
+  list(): { keyId: string; owner: string; version: number; kekId: string; file: string; createdAt: string }[] {
+    const out = [];
+    if (!existsSync(this.storeDir)) return [];
+    for (const file of readdirSync(this.storeDir)) {
+      const m = /^(.+)\.v(\d+)\.json$/.exec(file);
+      if (!m) continue;
+      const raw = JSON.parse(readFileSync(join(this.storeDir, file), 'utf8')) as { keyId: string; owner: string; version: number; wrapped: string; createdAt: string };
+      out.push({ keyId: raw.keyId, owner: raw.owner, version: raw.version, kekId: raw.wrapped.split(':')[1]!, file, createdAt: raw.createdAt });
+    }
+    return out.sort((a, b) => a.owner.localeCompare(b.owner) || a.version - b.version);
+  }
+
+  private remember(key: DataKey, file: string): DataKey {
+    this.byId.set(key.keyId, { key, file, checkedAt: Date.now() });
+    return key;
+  }
+
+  /** The data key with this id; throws KeyUnavailableError when no file holds it (shredded). */
+  byKeyId(keyId: string): DataKey {
+    const hit = this.byId.get(keyId);
+    if (hit) {
+      if (Date.now() - hit.checkedAt < this.recheckMs) return hit.key;
+      if (existsSync(join(this.storeDir, hit.file))) { hit.checkedAt = Date.now(); return hit.key; }
+      this.byId.delete(keyId);
+      throw new KeyUnavailableError(keyId);
+    }
+    const found = this.list().find((k) => k.keyId === keyId);
+    if (!found) throw new KeyUnavailableError(keyId);
+    return this.remember(this.readFile(found.file), found.file);
+  }
+
+  /** The owner's newest key, made (version 1) when it has none; race-free across processes (exclusive create). */
+  current(owner: string): DataKey {
+    if (!ownerPattern.test(owner)) throw new Error(`not a key owner: ${owner}`);
+    const mine = this.list().filter((k) => k.owner === owner);
+    const newest = mine.at(-1);
+    if (newest) {
+      const hit = this.byId.get(newest.keyId);
+      return hit && Date.now() - hit.checkedAt < this.recheckMs ? hit.key : this.byKeyId(newest.keyId);
+    }
+    return this.create(owner, 1);
+  }
+
+  /** A cached answer for current(): the hot path of every seal. */
+  private currentCache = new Map<string, { key: DataKey; at: number }>();
+  active(owner: string): DataKey {
+    const hit = this.currentCache.get(owner);
+    if (hit && Date.now() - hit.at < this.recheckMs) return hit.key;
+    const key = this.current(owner);
+    this.currentCache.set(owner, { key, at: Date.now() });
+    return key;
+  }
+
+  private create(owner: string, version: number): DataKey {
+    const keyId = `k${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+    const key = randomBytes(32);
+    const createdAt = new Date().toISOString();
+    const file = fileName(owner, version);
+    mkdirSync(this.storeDir, { recursive: true, mode: 0o700 });
+    this.reload(); // a KEK rotation another process started: wrap under the next KEK already
+    const body = JSON.stringify({ keyId, owner, version, wrapped: gcmSeal(this.currentKek.key, this.currentKek.kekId, key, wrapAad(keyId, owner, version)), createdAt }) + '\n';
+    try {
+      writeFileSync(join(this.storeDir, file), body, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return this.readFile(file); // another process made it first
+    }
+    fsyncDir(this.storeDir);
+    this.currentCache.delete(owner);
+    return this.remember({ keyId, owner, version, kekId: this.currentKek.kekId, key, createdAt }, file);
+  }
+
+  /** A new version of the owner's key; older versions stay until re-encryption retires them. */
+  rotate(owner: string): DataKey {
+    const newest = this.list().filter((k) => k.owner === owner).at(-1);
+    const key = this.create(owner, (newest?.version ?? 0) + 1);
+    this.currentCache.delete(owner);
+    return key;
+  }
+
+  /** Rewraps every data key file under the current KEK (atomic per file; run again after a crash). */
+  rewrapAll(onProgress?: (done: number, total: number) => void): number {
+    const files = this.list();
+    let done = 0;
+    for (const f of files) {
+      if (f.kekId !== this.currentKek.kekId) {
+        const k = this.readFile(f.file);
+        writeAtomic(join(this.storeDir, f.file), JSON.stringify({
+          keyId: k.keyId, owner: k.owner, version: k.version,
+          wrapped: gcmSeal(this.currentKek.key, this.currentKek.kekId, k.key, wrapAad(k.keyId, k.owner, k.version)), createdAt: k.createdAt,
+        }) + '\n');
+      }
+      onProgress?.(++done, files.length);
+    }
+    // again until a pass finds nothing to rewrap: another process may have made a key meanwhile
+    const left = this.list().filter((f) => f.kekId !== this.currentKek.kekId);
+    if (left.length > 0) return files.length + this.rewrapAll();
+    if (existsSync(this.storeDir)) fsyncDir(this.storeDir);
+    return files.length;
+  }
+
+  /** Destroys one key file: overwritten, synced, unlinked, directory synced. */
+  destroy(keyId: string): void {
+    const found = this.list().find((k) => k.keyId === keyId);
+    if (!found) return;
+    const path = join(this.storeDir, found.file);
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r+');
+    try { writeSync(fd, Buffer.alloc(size), 0, size, 0); fsyncSync(fd); } finally { closeSync(fd); }
+    unlinkSync(path);
+    fsyncDir(this.storeDir);
+    this.byId.delete(keyId);
+    this.currentCache.delete(found.owner);
+  }
+
+  /** Destroys every version of one owner's key (crypto-shredding). Returns the key ids destroyed. */
+  shred(owner: string): string[] {
+    if (owner === OPERATOR || !ownerPattern.test(owner)) throw new Error(`not a company: ${owner}`);
+    const ids = this.list().filter((k) => k.owner === owner).map((k) => k.keyId);
+    for (const id of ids) this.destroy(id);
+    return ids;
+  }
+
+  /** AES-256-GCM `v2:keyId:iv:tag:ct` under the owner's current key, `aad` bound. */
+  seal(owner: string, plain: string, aad: string): string {
+    const key = this.active(owner);
+    return gcmSeal(key.key, key.keyId, Buffer.from(plain, 'utf8'), aad);
+  }
+
+  open(sealed: string, aad: string): string {
+    const parts = parseSealed(sealed);
+    if (!parts) throw new Error('not a v2 sealed value');
+    return gcmOpen(this.byKeyId(parts[1]!).key, parts, aad).toString('utf8');
+  }
+}
+
+/** KASTELL_KEK (a systemd credential on the appliance) or, on the embedded default, a generated root-only file. */
+export function loadKeks(config: { kek: Kek | undefined; previousKeks: Kek[]; keysDir: string }): { kek: Kek; previous: Kek[] } {
+  if (config.kek) return { kek: config.kek, previous: config.previousKeks };
+  const file = join(config.keysDir, 'kek.key');
+  const next = join(config.keysDir, 'kek.next');
+  if (!existsSync(file)) {
+    mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(file, `kek1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  const read = (path: string): Kek => {
+    const [kekId, b64] = readFileSync(path, 'utf8').trim().split(':');
+    return { kekId: kekId!, key: Buffer.from(b64!, 'base64') };
+  };
+  const current = read(file);
+  // a KEK rotation in progress (kastell keys rotate --kek): the next KEK wraps, the current one still unwraps
+  if (existsSync(next)) return { kek: read(next), previous: [current, ...config.previousKeks] };
+  return { kek: current, previous: config.previousKeks };
+}
+
+/** KEK rotation for the file KEK: write kek.next, rewrap every data key, then make kek.next the KEK. Resumable. */
+export function rotateFileKek(keysDir: string, storeDir: string, onProgress?: (done: number, total: number) => void): { from: string; to: string; rewrapped: number } {
+  const file = join(keysDir, 'kek.key');
+  const next = join(keysDir, 'kek.next');
+  const [fromId] = readFileSync(file, 'utf8').trim().split(':');
+  if (!existsSync(next)) {
+    const n = Number(/(\d+)$/.exec(fromId!)?.[1] ?? '1') + 1;
+    writeFileSync(next, `kek${n}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    fsyncDir(keysDir);
+  }
+  const keks = loadKeks({ kek: undefined, previousKeks: [], keysDir });
+  const ring = new Keyring({ storeDir, loadKeks: () => keks });
+  const rewrapped = ring.rewrapAll(onProgress);
+  renameSync(next, file);
+  fsyncDir(keysDir);
+  return { from: fromId!, to: keks.kek.kekId, rewrapped };
+}
+
+/** The installation's keyring from configuration; touches nothing on disk until first used. */
+export function keyringFromConfig(config: { keys: { kek: Kek | undefined; previousKeks: Kek[]; keysDir: string; storeDir: string } }): Keyring {
+  return new Keyring({ storeDir: config.keys.storeDir, loadKeks: () => loadKeks(config.keys) });
+}

@@ -1,0 +1,125 @@
+// Keys and encryption (`npm run bench -- keys`), each against a baseline in the same run:
+//   (a) a conversation of 1,000 messages read through findConversation (RLS,
+//       the presenter opening every body) — bodies sealed under the company's
+//       key vs the same rows stored plain; rounds alternate the sides (goal ≥ 0.7);
+//   (b) re-encryption's unit of work — open a field under the old version and
+//       seal it under the new one, through the keyring — vs a bare AES-256-GCM
+//       encrypt loop over the same sizes (the background worker itself is not
+//       built yet: this is the CPU ceiling it would reach, not its rows/s);
+//   (c) a document (KASTELL_BENCH_KEYS_MIB, 1024) streamed through
+//       encryptObject to a file vs the plain stream to a file, and back through
+//       decryptObject vs a plain read; extra RSS over the process's baseline,
+//       sampled every 20 ms (goal ≥ 0.7, extra RSS ≤ 64 MiB). No thresholds.
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { connectDatabase } from '../../app/db/client.ts';
+import { decryptObject, encryptObject } from '../../app/crypto/encrypting-store.ts';
+import { installFieldKeyring, sealField, uuidv7, fieldAad } from '../../app/crypto/fields.ts';
+import { Keyring } from '../../app/crypto/keyring.ts';
+import { findConversation } from '../../app/messages/queries.ts';
+import type { Cluster } from '../harness/postgres.ts';
+import { seedCompany, seedSite, seedUser } from '../harness/seed.ts';
+import { cloneTemplate } from './database.ts';
+
+export interface KeysOptions { rounds: number; seconds: number; mib: number; print: (line: string) => void }
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+export async function runKeys(cluster: Cluster, appPassword: string, options: KeysOptions): Promise<void> {
+  const { print } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'kastell-bench-keys-'));
+  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });
+  installFieldKeyring(ring);
+  const database = await cloneTemplate(cluster, appPassword);
+  const db = connectDatabase(database.appUrl, { max: 2 });
+  try {
+    // (a) two jobs of one company, 1,000 messages each: one plain, one sealed
+    const company = await seedCompany(database.admin, 'Bench AG');
+    const site = await seedSite(database.admin, company, 'Bench plant');
+    const dispatcher = await seedUser(database.admin, 'dispatcher');
+    const jobs: Record<'plain' | 'sealed', string> = { plain: '', sealed: '' };
+    for (const side of ['plain', 'sealed'] as const) {
+      const [job] = await database.admin`insert into kastell.jobs (company_id, site_id, title) values (${company}, ${site}, ${side}) returning job_id`;
+      jobs[side] = job!.job_id;
+      const rows = Array.from({ length: 1000 }, (_, i) => {
+        const id = uuidv7();
+        const body = `Message ${i}: the technician arrives at ${8 + (i % 9)}:00, please leave the gate open and call the number on the door. `.repeat(2);
+        return { message_id: id, job_id: job!.job_id, company_id: company, body: side === 'sealed' ? sealField('job_messages', 'body', id, company, body) : body, author_side: 'operator' };
+      });
+      await database.admin`insert into kastell.job_messages ${database.admin(rows)}`;
+    }
+    const rate = { plain: { reads: 0, ms: 0 }, sealed: { reads: 0, ms: 0 } };
+    for (let round = 0; round < options.rounds; round++) {
+      for (const side of round % 2 === 0 ? (['plain', 'sealed'] as const) : (['sealed', 'plain'] as const)) {
+        const until = performance.now() + options.seconds * 1000;
+        const start = performance.now();
+        let reads = 0;
+        while (performance.now() < until) {
+          const conversation = await db.withPrincipal({ userId: dispatcher.userId }, (tx) => findConversation(tx, jobs[side]));
+          if (conversation?.messages.length !== 1000) throw new Error(`expected 1000 messages, got ${conversation?.messages.length}`);
+          reads++;
+        }
+        rate[side].reads += reads;
+        rate[side].ms += performance.now() - start;
+      }
+    }
+    const perSecond = (side: 'plain' | 'sealed') => (rate[side].reads / rate[side].ms) * 1000;
+    print(`RESULT 1,000 messages read (findConversation, RLS): sealed ${perSecond('sealed').toFixed(1)}/s vs plain ${perSecond('plain').toFixed(1)}/s: ratio ${(perSecond('sealed') / perSecond('plain')).toFixed(2)} (goal >= 0.70)`);
+  } finally {
+    await db.close();
+    await database.drop();
+  }
+
+  // (b) re-encryption's unit of work vs a bare AES-GCM loop
+  const owner = '0193aaaa-0000-7000-8000-0000000000b1';
+  const values = Array.from({ length: 20_000 }, (_, i) => ({ id: uuidv7(), text: `Visit notes ${i}: replaced the seal, pressure 2.${i % 10} bar, all tests passed.` }));
+  const sealed = values.map((v) => ({ ...v, value: ring.seal(owner, v.text, fieldAad('visits', 'notes', v.id)) }));
+  ring.rotate(owner);
+  let t0 = performance.now();
+  for (const v of sealed) ring.seal(owner, ring.open(v.value, fieldAad('visits', 'notes', v.id)), fieldAad('visits', 'notes', v.id));
+  const reencryptPerSecond = sealed.length / ((performance.now() - t0) / 1000);
+  const key = randomBytes(32);
+  t0 = performance.now();
+  for (const v of values) {
+    const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12));
+    cipher.update(v.text, 'utf8');
+    cipher.final();
+    cipher.getAuthTag();
+  }
+  const barePerSecond = values.length / ((performance.now() - t0) / 1000);
+  print(`RESULT re-encryption unit (open v1 + seal v2 via the keyring, no database) ${reencryptPerSecond.toFixed(0)}/s vs bare AES-256-GCM encrypt ${barePerSecond.toFixed(0)}/s: ratio ${(reencryptPerSecond / barePerSecond).toFixed(2)} (the worker is not built: no rows/s measured)`);
+
+  // (c) a large document: encrypted stream vs plain stream, both ways
+  const size = options.mib * 1024 * 1024;
+  const chunk = randomBytes(1024 * 1024);
+  const source = () => Readable.from((function* () { for (let i = 0; i < options.mib; i++) yield chunk; })());
+  const sink = () => new Writable({ write(_c, _e, done) { done(); } });
+  async function measure(work: () => Promise<void>): Promise<{ seconds: number; extraRss: number }> {
+    globalThis.gc?.();
+    const base = process.memoryUsage().rss;
+    let peak = base;
+    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+    const start = performance.now();
+    await work();
+    clearInterval(sampler);
+    return { seconds: (performance.now() - start) / 1000, extraRss: peak - base };
+  }
+  const plainFile = join(dir, 'plain.bin');
+  const sealedFile = join(dir, 'sealed.bin');
+  const results: Record<string, { seconds: number; extraRss: number }[]> = { plainUp: [], sealedUp: [], plainDown: [], sealedDown: [] };
+  for (let round = 0; round < Math.max(1, Math.min(options.rounds, 2)); round++) {
+    results.plainUp!.push(await measure(() => pipeline(source(), createWriteStream(plainFile))));
+    results.sealedUp!.push(await measure(() => pipeline(encryptObject(ring, owner, 'documents/bench/1', source()), createWriteStream(sealedFile))));
+    results.plainDown!.push(await measure(() => pipeline(createReadStream(plainFile), sink())));
+    results.sealedDown!.push(await measure(async () => pipeline(await decryptObject(ring, 'documents/bench/1', createReadStream(sealedFile)), sink())));
+  }
+  const rateOf = (k: string) => (results[k]!.length * size) / results[k]!.reduce((s, r) => s + r.seconds, 0) / 1024 / 1024;
+  const rssOf = (k: string) => Math.max(...results[k]!.map((r) => r.extraRss));
+  print(`RESULT ${options.mib} MiB document written encrypted ${rateOf('sealedUp').toFixed(0)} MiB/s vs plain ${rateOf('plainUp').toFixed(0)} MiB/s: ratio ${(rateOf('sealedUp') / rateOf('plainUp')).toFixed(2)} (goal >= 0.70); extra RSS ${mib(rssOf('sealedUp'))} MiB vs ${mib(rssOf('plainUp'))} MiB (goal <= 64 MiB)`);
+  print(`RESULT ${options.mib} MiB document read decrypted ${rateOf('sealedDown').toFixed(0)} MiB/s vs plain ${rateOf('plainDown').toFixed(0)} MiB/s: ratio ${(rateOf('sealedDown') / rateOf('plainDown')).toFixed(2)}; extra RSS ${mib(rssOf('sealedDown'))} MiB vs ${mib(rssOf('plainDown'))} MiB`);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,89 @@
+// The key hierarchy on its own (no database): data keys are KEK-wrapped files
+// bound to their id and owner; a company's key rotates to a new version while
+// older values still open; the file KEK rotates by rewrapping every data key,
+// and a rotation cut off half way is finished by running it again; a shred
+// leaves no file of the company and its values do not open.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { KeyUnavailableError, Keyring, loadKeks, rotateFileKek } from '../../app/crypto/keyring.ts';
+
+const X = '0193aaaa-0000-7000-8000-0000000000a1';
+const Y = '0193aaaa-0000-7000-8000-0000000000a2';
+
+function fileRing() {
+  const dir = mkdtempSync(join(tmpdir(), 'kastell-keyring-'));
+  const keysDir = join(dir, 'keys');
+  const storeDir = join(keysDir, 'data-keys');
+  const ring = () => new Keyring({ storeDir, loadKeks: () => loadKeks({ kek: undefined, previousKeks: [], keysDir }) });
+  return { keysDir, storeDir, ring };
+}
+
+test('a company key rotates to a new version; values of the old one still open', () => {
+  const { ring } = fileRing();
+  const r = ring();
+  const v1 = r.seal(X, 'first', 'aad');
+  const rotated = r.rotate(X);
+  assert.equal(rotated.version, 2);
+  const v2 = r.seal(X, 'second', 'aad');
+  assert.notEqual(v1.split(':')[1], v2.split(':')[1]);
+  assert.equal(v2.split(':')[1], rotated.keyId);
+  const fresh = ring();
+  assert.equal(fresh.open(v1, 'aad'), 'first');
+  assert.equal(fresh.open(v2, 'aad'), 'second');
+  assert.throws(() => fresh.open(v1, 'other'), /unable to authenticate|Unsupported state/);
+});
+
+test('a wrapped key moved to another owner\'s file does not unwrap', () => {
+  const { ring, storeDir } = fileRing();
+  const r = ring();
+  r.current(X);
+  r.current(Y);
+  const xFile = join(storeDir, `${X}.v1.json`);
+  const yFile = join(storeDir, `${Y}.v1.json`);
+  const y = JSON.parse(readFileSync(yFile, 'utf8'));
+  writeFileSync(yFile, JSON.stringify({ ...y, wrapped: JSON.parse(readFileSync(xFile, 'utf8')).wrapped }));
+  assert.throws(() => ring().byKeyId(y.keyId), /unable to authenticate|Unsupported state/);
+});
+
+test('the file KEK rotates: every data key rewrapped, values open, and a cut-off rotation finishes when run again', () => {
+  const { ring, keysDir, storeDir } = fileRing();
+  const r = ring();
+  const values = [X, Y, 'operator'].map((owner) => ({ owner, sealed: r.seal(owner, `secret of ${owner}`, owner) }));
+  const before = readFileSync(join(keysDir, 'kek.key'), 'utf8');
+  const done = rotateFileKek(keysDir, storeDir);
+  assert.deepEqual([done.from, done.to, done.rewrapped], ['kek1', 'kek2', 3]);
+  assert.notEqual(readFileSync(join(keysDir, 'kek.key'), 'utf8'), before);
+  assert.ok(!existsSync(join(keysDir, 'kek.next')));
+  assert.ok(ring().list().every((k) => k.kekId === 'kek2'));
+  for (const v of values) assert.equal(ring().open(v.sealed, v.owner), `secret of ${v.owner}`);
+
+  // a crash after kek.next was written and one file rewrapped: both KEKs unwrap, and running it again finishes
+  let n = 0;
+  assert.throws(() => rotateFileKek(keysDir, storeDir, () => { if (++n === 1) throw new Error('killed'); }), /killed/);
+  assert.ok(existsSync(join(keysDir, 'kek.next')));
+  const kekIds = new Set(ring().list().map((k) => k.kekId));
+  assert.deepEqual([...kekIds].sort(), ['kek2', 'kek3']);
+  for (const v of values) assert.equal(ring().open(v.sealed, v.owner), `secret of ${v.owner}`, 'readable mid-rotation');
+  const again = rotateFileKek(keysDir, storeDir);
+  assert.equal(again.to, 'kek3');
+  assert.ok(ring().list().every((k) => k.kekId === 'kek3'));
+  for (const v of values) assert.equal(ring().open(v.sealed, v.owner), `secret of ${v.owner}`);
+});
+
+test('a shred destroys every version of the company\'s key and nothing else', () => {
+  const { ring, storeDir } = fileRing();
+  const r = ring();
+  const x1 = r.seal(X, 'x one', 'a');
+  r.rotate(X);
+  const x2 = r.seal(X, 'x two', 'a');
+  const y = r.seal(Y, 'y', 'a');
+  assert.equal(r.shred(X).length, 2);
+  assert.deepEqual(readdirSync(storeDir).filter((f) => f.startsWith(X)), []);
+  assert.throws(() => r.open(x1, 'a'), KeyUnavailableError, 'the shredding process forgets it at once');
+  assert.throws(() => ring().open(x2, 'a'), KeyUnavailableError);
+  assert.equal(ring().open(y, 'a'), 'y');
+  assert.throws(() => r.shred('operator'), /not a company/);
+});
