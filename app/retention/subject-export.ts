@@ -13,6 +13,7 @@ import type { Database, Principal } from '../db/client.ts';
 import type { AuditActor } from '../db/audit-event.ts';
 import type { Auditor } from '../http/context.ts';
 import type { DocumentStore } from '../storage/store.ts';
+import { openStoredRow } from '../crypto/fields.ts';
 
 export type PersonRow = Record<string, unknown>;
 
@@ -35,7 +36,7 @@ export interface PersonExport {
 
 /**
  * Turns a stored row into what the person reads. The default is the row as
- * stored; fields encrypted per company (keys feature) are decrypted here.
+ * stored with its encrypted fields opened (a shredded company's values read null).
  */
 export type PresentPersonRow = (table: string, row: PersonRow) => PersonRow | Promise<PersonRow>;
 
@@ -59,7 +60,7 @@ export async function collectPersonData(
   principal: Principal,
   actor: AuditActor,
   userId: string,
-  present: PresentPersonRow = (_table, row) => row,
+  present: PresentPersonRow = openStoredRow,
 ): Promise<CollectedPersonData | null> {
   return db.withPrincipal(principal, async (tx) => {
     const rows = await tx<{ table_name: string; row_data: PersonRow }[]>`select table_name, row_data from app.person_data(${userId})`;

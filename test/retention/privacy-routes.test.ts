@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { unzipSync } from 'fflate';
+import { sealField, uuidv7 } from '../../app/crypto/fields.ts';
 import { createTestDatabase } from '../harness/database.ts';
-import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
+import { seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 
 const t = await createTestDatabase();
@@ -29,6 +30,21 @@ test('a person downloads a ZIP of their data; the download is audited', async ()
   assert.ok(!JSON.stringify(data).includes('carl.colleague@example.test'));
   const [event] = await t.admin`select actor_id, detail->>'forSelf' as for_self from audit.events where action = 'person.exported' and entity_id = ${person.userId}`;
   assert.deepEqual({ ...event }, { actor_id: person.userId, for_self: 'true' });
+});
+
+test('the export shows what the person wrote in plain, though the database holds it sealed under the company key', async () => {
+  const site = await seedSite(t.admin, A, 'Alpha plant');
+  const [job] = await t.admin`insert into kastell.jobs (company_id, site_id, title, created_by) values (${A}, ${site}, 'Pump', ${admin.userId}) returning job_id`;
+  const messageId = uuidv7();
+  const body = 'The side door code is 4711';
+  await t.admin`insert into kastell.job_messages (message_id, job_id, company_id, body, author_id, author_side)
+    values (${messageId}, ${job!.job_id}, ${A}, ${sealField('job_messages', 'body', messageId, A, body)}, ${person.userId}, 'customer')`;
+  const [stored] = await t.admin`select body from kastell.job_messages where message_id = ${messageId}`;
+  assert.match(stored!.body, /^v2:/);
+  const mine = await server.client().withSession(await sessionOf(person.userId)).get('/api/v1/me/export');
+  assert.equal(mine.status, 200, mine.text);
+  const message = mine.json().tables.job_messages.find((m: { message_id: string }) => m.message_id === messageId);
+  assert.equal(message.body, body);
 });
 
 test('an admin produces the export for the person; a colleague of theirs may not', async () => {
