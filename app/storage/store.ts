@@ -8,7 +8,7 @@ export interface ObjectInfo {
 
 export interface DocumentStore {
   kind: 'local' | 's3';
-  /** Streams the body in; `size` when known saves the S3 store a spool to disk. */
+  /** Streams the body in (S3: in parts of s3PartSize, one in flight); `size` is a hint neither adapter needs. */
   put(key: string, body: Readable, size?: number): Promise<ObjectInfo>;
   get(key: string): Promise<Readable>;
   stat(key: string): Promise<ObjectInfo | undefined>;
