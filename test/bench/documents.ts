@@ -67,9 +67,12 @@ interface ServerChild {
   stop(): Promise<void>;
 }
 
+// e.g. KASTELL_BENCH_DOC_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers
+const serverNodeArgs = (process.env.KASTELL_BENCH_DOC_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 async function startChild(mode: 'kastell' | 'bare', env: Record<string, string>): Promise<ServerChild> {
   const script = fileURLToPath(new URL('./documents-server.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, mode], {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...serverNodeArgs, '--import', 'tsx', script, mode], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env },
   });
   const next = <T extends FromServer['type']>(type: T) => new Promise<Extract<FromServer, { type: T }>>((resolve, reject) => {
