@@ -242,7 +242,7 @@ async function runTransfer(work: string, clamdSocket: string, mib: number, print
           KASTELL_UPLOAD_MAX_MIB: String(Math.min(4095, Math.max(1024, mib + 16))),
           KASTELL_CLAMD_SOCKET: clamdSocket,
           KASTELL_CLAMD_TIMEOUT_MS: '3600000',
-          ...(store === 's3' ? { BENCH_S3RVER_SHIM: '1', KASTELL_STORAGE: 's3', KASTELL_S3_ENDPOINT: s3.endpoint, KASTELL_S3_BUCKET: s3.bucket, KASTELL_S3_ACCESS_KEY: s3.accessKey, KASTELL_S3_SECRET_KEY: s3.secretKey } : {}),
+          ...(store === 's3' ? { KASTELL_STORAGE: 's3', KASTELL_S3_ENDPOINT: s3.endpoint, KASTELL_S3_BUCKET: s3.bucket, KASTELL_S3_ACCESS_KEY: s3.accessKey, KASTELL_S3_SECRET_KEY: s3.secretKey } : {}),
         });
         let kastellSide: SideResult;
         try {
