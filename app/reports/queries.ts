@@ -132,11 +132,16 @@ export async function saveDraft(tx: Tx, audit: Audit, reportId: string, draft: z
 }
 
 /** Attaches a photo: a document of the report's job (the foreign key holds that). */
-export async function attachPhoto(tx: Tx, audit: Audit, reportId: string, documentId: string): Promise<ReportDetail | undefined> {
+/** undefined: no such report or document of its job (for the caller); 'not_clean': the photo has no clean version yet. */
+export async function attachPhoto(tx: Tx, audit: Audit, reportId: string, documentId: string): Promise<ReportDetail | 'not_clean' | undefined> {
   const report = await findReport(tx, reportId);
   if (!report) return undefined;
-  const [document] = await tx`select 1 from documents where document_id = ${documentId} and job_id = ${report.jobId}`;
+  const [document] = await tx<{ clean: boolean }[]>`
+    select exists (select 1 from document_versions v where v.document_id = d.document_id and v.status = 'clean') as clean
+    from documents d where d.document_id = ${documentId} and d.job_id = ${report.jobId}`;
   if (!document) return undefined;
+  // a photo still being scanned (or refused) is not one the report can show: the PDF would leave it out
+  if (!document.clean) return 'not_clean';
   await tx`
     insert into report_photos (report_id, document_id, job_id, company_id, position)
     values (${reportId}, ${documentId}, ${report.jobId}, ${report.companyId},

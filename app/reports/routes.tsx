@@ -19,7 +19,8 @@ import { z } from 'zod';
 import { auditFor } from '../audit/record.ts';
 import type { Tx } from '../db/client.ts';
 import { processUpload } from '../documents/process-upload.ts';
-import { createDocument } from '../documents/queries.ts';
+import { createDocument, findDocument } from '../documents/queries.ts';
+import { documentSchema } from '../documents/schema.ts';
 import { receiveUpload } from '../documents/receive-upload.ts';
 import { serveVersion } from '../documents/serve-version.ts';
 import type { FeatureDeps } from '../feature.ts';
@@ -172,7 +173,8 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
     }));
   }
 
-  async function uploadPhoto(c: Context<AppEnv>, user: SessionUser, reportId: string): Promise<{ report?: ReportDetail; issues?: Issue[]; status?: string }> {
+  async function uploadPhoto(c: Context<AppEnv>, user: SessionUser, reportId: string)
+    : Promise<{ report?: ReportDetail; issues?: Issue[]; status?: 'pending' | 'rejected'; documentId?: string }> {
     const report = await db.withPrincipal(user, (tx) => findReport(tx, reportId));
     if (!report) throw notFound();
     if (report.status !== 'draft') throw new HttpError(409, 'report_frozen', 'This report is frozen: write a new version to add photos.');
@@ -187,12 +189,14 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
       createDocument: (tx) => createDocument(tx, auditFor(c), { parent: 'job', parentId: report.jobId, companyId: report.companyId,
         title: parsed.data.title ?? upload.file.name.slice(0, 200), kind: 'photo', userId: user.userId }),
     });
-    if (result.status !== 'clean') return { status: result.status };
+    // not clean: the document exists (a retry would make a second one), the caller gets its id and state
+    if (result.status !== 'clean') return { status: result.status, documentId: result.documentId };
     const attached = await refused(db.withPrincipal(user, (tx) => attachPhoto(tx, auditFor(c), reportId, result.documentId)));
-    return { report: attached };
+    return { report: attached === 'not_clean' ? undefined : attached };
   }
 
-  const open = (found: ReportDetail | undefined) => (found ? publicReport(found) : Promise.reject(notFound()));
+  const photoNotClean = () => new HttpError(409, 'photo_not_clean', 'This photo has no clean version yet (it is being scanned, or was refused): attach it once it is clean.');
+  const open = (found: ReportDetail | 'not_clean' | undefined) => (found === 'not_clean' ? Promise.reject(photoNotClean()) : found ? publicReport(found) : Promise.reject(notFound()));
 
   // ---- JSON API ----
   api.add({
@@ -248,7 +252,21 @@ export function reportRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const user = requirePermission(c, 'reports.write');
     const outcome = await uploadPhoto(c, user, idParam(c, 'reportId'));
     if (outcome.issues) throw new HttpError(422, 'invalid_input', 'Some fields are not valid: see issues.', outcome.issues);
-    if (!outcome.report) throw new HttpError(422, 'photo_not_clean', `The photo was not accepted (${outcome.status}).`);
+    if (!outcome.report) {
+      // the photo is a document of the job now, whatever its state: answer with it, so that a retry does not upload it twice
+      const document = outcome.documentId ? await db.withPrincipal(user, (tx) => findDocument(tx, outcome.documentId!)) : undefined;
+      const pending = outcome.status === 'pending';
+      return c.json({
+        error: {
+          code: pending ? 'photo_pending' : 'photo_rejected',
+          message: pending
+            ? `The photo is stored as document ${outcome.documentId} but not scanned yet: it is retried; once it is clean, attach it with POST /api/v1/reports/${idParam(c, 'reportId')}/attached-photos {"documentId": "${outcome.documentId}"}. Do not upload it again.`
+            : `The photo was refused: ${document?.versions[0]?.reason ?? 'see the document'}.`,
+          requestId: c.get('requestId') ?? '',
+        },
+        document: document ? documentSchema.parse(document) : null,
+      }, pending ? 202 : 422);
+    }
     return c.json(reportSchema.parse(publicReport(outcome.report)), 201);
   });
 

@@ -37,7 +37,8 @@ export function createLocalDiskStore(root: string): DocumentStore {
     async get(key) {
       const path = pathOf(key);
       await access(path);
-      return createReadStream(path);
+      // 1 MiB reads: a 1 GiB download in 1,024 chunks, not 16,384 (each costs promises and a socket write)
+      return createReadStream(path, { highWaterMark: 1024 * 1024 });
     },
     async stat(key) {
       try {

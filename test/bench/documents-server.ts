@@ -53,14 +53,6 @@ if (mode === 'bare') {
   close = async () => { await new Promise((resolve) => server.close(resolve)); await rm(dir, { recursive: true, force: true }); };
   send({ type: 'ready', url: `http://127.0.0.1:${address.port}` });
 } else {
-  if (process.env.BENCH_S3RVER_SHIM === '1') {
-    // s3rver does not implement ListMultipartUploads, which minio-js asks before every
-    // multipart upload (any object over its 64 MiB part size) to resume an unfinished
-    // one; a document's key is new and random, so there is none: answer "none" here
-    // (benchmark only; MinIO implements it).
-    const { Client } = await import('minio');
-    (Client.prototype as unknown as { findUploadId: () => Promise<undefined> }).findUploadId = async () => undefined;
-  }
   const { parseConfig } = await import('../../app/config.ts');
   const { createLogger } = await import('../../app/log.ts');
   const { startServer } = await import('../../app/server.ts');

@@ -67,9 +67,12 @@ interface ServerChild {
   stop(): Promise<void>;
 }
 
+// e.g. KASTELL_BENCH_DOC_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers
+const serverNodeArgs = (process.env.KASTELL_BENCH_DOC_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 async function startChild(mode: 'kastell' | 'bare', env: Record<string, string>): Promise<ServerChild> {
   const script = fileURLToPath(new URL('./documents-server.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, mode], {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...serverNodeArgs, '--import', 'tsx', script, mode], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env },
   });
   const next = <T extends FromServer['type']>(type: T) => new Promise<Extract<FromServer, { type: T }>>((resolve, reject) => {
@@ -239,7 +242,7 @@ async function runTransfer(work: string, clamdSocket: string, mib: number, print
           KASTELL_UPLOAD_MAX_MIB: String(Math.min(4095, Math.max(1024, mib + 16))),
           KASTELL_CLAMD_SOCKET: clamdSocket,
           KASTELL_CLAMD_TIMEOUT_MS: '3600000',
-          ...(store === 's3' ? { BENCH_S3RVER_SHIM: '1', KASTELL_STORAGE: 's3', KASTELL_S3_ENDPOINT: s3.endpoint, KASTELL_S3_BUCKET: s3.bucket, KASTELL_S3_ACCESS_KEY: s3.accessKey, KASTELL_S3_SECRET_KEY: s3.secretKey } : {}),
+          ...(store === 's3' ? { KASTELL_STORAGE: 's3', KASTELL_S3_ENDPOINT: s3.endpoint, KASTELL_S3_BUCKET: s3.bucket, KASTELL_S3_ACCESS_KEY: s3.accessKey, KASTELL_S3_SECRET_KEY: s3.secretKey } : {}),
         });
         let kastellSide: SideResult;
         try {

@@ -44,6 +44,16 @@ const pastTriggers = <T>(admin: postgres.Sql, work: (tx: postgres.TransactionSql
     return work(tx);
   }) as Promise<T>;
 
+/** A clean version of a photo document, its JPEG in the store (attachPhoto takes only clean photos; freeze reads them). */
+async function seedCleanPhoto(admin: postgres.Sql, dataDir: string, documentId: string, companyId: string, userId: string): Promise<void> {
+  const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#6a2' } }).jpeg().toBuffer();
+  const objectKey = `documents/${documentId}/${randomBytes(16).toString('hex')}`;
+  const store = createDocumentStore(parseConfig({ KASTELL_DATABASE_URL: 'postgres://localhost/unused', KASTELL_DATA_DIR: dataDir }).storage);
+  await store.put(objectKey, Readable.from([bytes]), bytes.length);
+  await pastTriggers(admin, (tx) => tx`insert into kastell.document_versions (document_id, owner_company_id, file_name, status, detected_type, size, sha256, object_key, uploaded_by, decided_at)
+    values (${documentId}, ${companyId}, 'photo.jpg', 'clean', 'image/jpeg', ${bytes.length}, ${createHash('sha256').update(bytes).digest()}, ${objectKey}, ${userId}, now())`);
+}
+
 /** A job of the company at its first site in the given state (assigned to `technician` when given). */
 async function seedJob(tx: postgres.TransactionSql, companyId: string, title: string, status: 'in_progress' | 'awaiting_signoff', technician?: string): Promise<string> {
   const [job] = await tx`insert into kastell.jobs (company_id, site_id, title, status, planned_start, actual_start, report_frozen_at)
@@ -227,6 +237,7 @@ export const reports: FeatureKit = {
           signReportId: await frozen('sign'), onSiteReportId: await frozen('on site'), refuseReportId: await frozen('refuse'), refuseOnSiteReportId: await frozen('refuse on site'),
         };
       });
+      await seedCleanPhoto(admin, `/tmp/kastell-test-data-${name}`, ids.photoDocumentId, companyId, userId);
       for (const reportId of [ids.signReportId, ids.onSiteReportId, ids.refuseReportId, ids.refuseOnSiteReportId]) {
         const [row] = await admin`select pdf_object_key from kastell.service_reports where report_id = ${reportId}`;
         await store.put(row!.pdf_object_key, Readable.from([made.pdf]), made.pdf.length);
@@ -340,9 +351,10 @@ export const reports: FeatureKit = {
       'POST /api/v1/reports/:reportId/attached-photos': {
         action: 'report.photo_attached',
         run: async (w) => {
-          // a document of the job uploaded earlier (its version needs no scan here: the PDF shows clean versions only)
+          // a document of the job uploaded earlier, with a clean version (only clean photos are attached)
           const [document] = await w.t.admin`insert into kastell.documents (owner_company_id, job_id, title, kind, created_by)
             values (${w.ids.reportsCompany!}, ${w.ids.reportJob!}, 'Old burner', 'photo', ${w.ids.reportsTechnician!}) returning document_id`;
+          await seedCleanPhoto(w.t.admin, `/tmp/kastell-test-data-${w.t.name}`, document!.document_id, w.ids.reportsCompany!, w.ids.reportsTechnician!);
           return people.technician.postJson(`/api/v1/reports/${w.ids.report}/attached-photos`, { documentId: document!.document_id });
         },
       },

@@ -62,3 +62,45 @@ test('/readyz reports the S3 store: ready with the bucket, 503 without it', asyn
   assert.equal(response.status, 503);
   assert.deepEqual(response.json().checks, { database: 'ok', storage: 'unreachable' });
 });
+
+test('s3: a large object goes up in parts of at most s3PartSize, and comes back whole', async () => {
+  // a recording proxy in front of s3rver: every request's method, query and body size
+  const { createServer, request } = await import('node:http');
+  const { createHash, randomBytes } = await import('node:crypto');
+  const { s3PartSize } = await import('../../app/storage/s3.ts');
+  const target = new URL(s3.endpoint);
+  const seen: Array<{ method: string; query: string; bytes: number }> = [];
+  const proxy = createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+    req.on('end', () => seen.push({ method: req.method!, query: new URL(req.url!, 'http://x').search, bytes }));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const store = createDocumentStore({ kind: 's3', region: 'us-east-1', ...s3, endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` });
+    const size = 2 * s3PartSize + 12345;
+    const random = randomBytes(size);
+    const key = 'documents/0190f0f0-0000-7000-8000-000000000002/large';
+    // 64 KiB chunks, as a file stream gives them
+    const chunks = Array.from({ length: Math.ceil(size / 65536) }, (_, i) => random.subarray(i * 65536, (i + 1) * 65536));
+    assert.equal((await store.put(key, Readable.from(chunks), size)).size, size);
+    const puts = seen.filter((r) => r.method === 'PUT');
+    assert.deepEqual(puts.map((r) => r.bytes), [s3PartSize, s3PartSize, 12345], 'three parts, none larger than s3PartSize');
+    assert.ok(puts.every((r) => r.query.includes('partNumber=')), 'each a multipart part');
+    assert.ok(!seen.some((r) => r.method === 'GET' && r.query.includes('uploads')), 'no ListMultipartUploads (s3rver has none; our keys are new)');
+    const back = createHash('sha256');
+    for await (const chunk of await store.get(key)) back.update(chunk as Buffer);
+    assert.equal(back.digest('hex'), createHash('sha256').update(random).digest('hex'));
+    // below one part: a single PUT
+    seen.length = 0;
+    await store.put(`${key}-small`, Readable.from([random.subarray(0, 1000)]));
+    assert.deepEqual(seen.filter((r) => r.method === 'PUT').map((r) => [r.bytes, r.query]), [[1000, '']]);
+  } finally {
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+});

@@ -286,3 +286,41 @@ test('the database: a job is signed only by signing its report, and a report is 
   });
   assert.equal(await sqlState(as(dispatcher, (tx) => tx`update jobs set status = 'signed' where job_id = ${job}`)), '55000');
 });
+
+test('a photo the scanner holds: 202 with its document (pending), no duplicate on a retry, attachable only once clean', async () => {
+  const job = await jobInProgress('Held photo');
+  const report = (await (await clientOf(tech)).postJson(`/api/v1/jobs/${job}/reports`, {})).json().reportId as string;
+  // the same database and data directory, with the scanner unreachable
+  const { testSecretKey, testSecretKeyId } = await import('../harness/seed.ts');
+  const blind = await startTestServer(t, { KASTELL_CLAMD_SOCKET: join(dataDir, 'no-clamd.sock'), KASTELL_CLAMD_TIMEOUT_MS: '2000' });
+  const tc = blind.client().withSession(await seedSession(t.admin, tech.userId, '30 minutes'));
+  const photo = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#a62' } }).jpeg().toBuffer();
+  const held = await upload(tc, `/api/v1/reports/${report}/photos`, { title: 'Held seal' }, { name: 'held.jpg', bytes: photo, type: 'image/jpeg' });
+  assert.equal(held.status, 202, held.text);
+  const body = held.json();
+  assert.equal(body.error.code, 'photo_pending');
+  assert.equal(body.document.parent.type, 'job');
+  assert.equal(body.document.parent.id, job);
+  assert.equal(body.document.versions[0].status, 'pending');
+  assert.match(body.error.message, new RegExp(body.document.documentId));
+  const documentId = body.document.documentId as string;
+  const ofJob = async () => (await t.admin`select count(*)::int as n from kastell.documents where job_id = ${job}`)[0]!.n;
+  assert.equal(await ofJob(), 1);
+
+  // attaching it before it is clean is refused, and nothing is attached
+  const early = await tc.postJson(`/api/v1/reports/${report}/attached-photos`, { documentId });
+  assert.equal(early.status, 409, early.text);
+  assert.equal(early.json().error.code, 'photo_not_clean');
+  assert.deepEqual((await tc.get(`/api/v1/reports/${report}`)).json().photos, []);
+
+  // the retry (scanner back) makes it clean; then the client attaches the same document
+  const retried = await runCli(['documents', 'retry-held'], {
+    KASTELL_CLAMD_SOCKET: clamd.socket, KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: dataDir,
+    KASTELL_SECRET_KEY: testSecretKey.toString('base64'), KASTELL_SECRET_KEY_ID: testSecretKeyId,
+  });
+  assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+  const attached = await tc.postJson(`/api/v1/reports/${report}/attached-photos`, { documentId });
+  assert.equal(attached.status, 200, attached.text);
+  assert.deepEqual(attached.json().photos.map((p: { documentId: string }) => p.documentId), [documentId]);
+  assert.equal(await ofJob(), 1, 'still one document: nothing was uploaded twice');
+});
