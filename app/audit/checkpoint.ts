@@ -69,8 +69,8 @@ export async function createCheckpoint(db: Database, keys: AuditKeys, sinks: Che
   sinks.log?.info({ event: 'audit.checkpoint', checkpoint }, 'audit checkpoint signed');
   if (sinks.bucket) {
     // one object per checkpoint (never overwritten: object lock can keep them), and the latest under a fixed name
-    await sinks.bucket.put(`${checkpointObjectPrefix}${String(seq).padStart(12, '0')}.json`, Readable.from([line]), Buffer.byteLength(line));
-    await sinks.bucket.put(latestCheckpointObject, Readable.from([line]), Buffer.byteLength(line));
+    await sinks.bucket.put(`${checkpointObjectPrefix}${String(seq).padStart(12, '0')}.json`, Readable.from([Buffer.from(line)]), Buffer.byteLength(line));
+    await sinks.bucket.put(latestCheckpointObject, Readable.from([Buffer.from(line)]), Buffer.byteLength(line));
   }
   return checkpoint;
 }

@@ -37,6 +37,7 @@ export interface PreparedSeals {
   unsignedThrough: number;
   linkKeys: Map<string, Buffer>;
   publicKeys: Map<string, KeyObject>;
+  /** ascending by seq; `time` is the earliest signing time of any head at or above it */
   signedHeads: Array<{ seq: number; time: string }>;
 }
 
@@ -45,8 +46,20 @@ export function prepareSeals(context: SealContext): PreparedSeals {
     unsignedThrough: context.unsignedThrough,
     linkKeys: new Map(context.linkKeys.map(([id, key]) => [id, Buffer.from(key)])),
     publicKeys: new Map(context.publicKeyPems.map(([id, pem]) => [id, createPublicKey(pem)])),
-    signedHeads: [...context.signedHeads].sort((a, b) => a.seq - b.seq),
+    signedHeads: earliestFrom(context.signedHeads),
   };
+}
+
+/**
+ * A link is chained before every checkpoint that covers it, so what counts
+ * for a link is the earliest time among the heads at or above it (a later
+ * checkpoint over links chained again must not excuse them).
+ */
+function earliestFrom(heads: SealContext['signedHeads']): PreparedSeals['signedHeads'] {
+  const sorted = [...heads].sort((a, b) => a.seq - b.seq);
+  const out = sorted.map((h) => ({ ...h }));
+  for (let i = out.length - 2; i >= 0; i--) if (out[i + 1]!.time < out[i]!.time) out[i]!.time = out[i + 1]!.time;
+  return out;
 }
 
 /** Links after `afterSeq` through `throughSeq`, in seq order. */
@@ -114,7 +127,7 @@ export function checkChainRange(rows: RangeRow[], checkpoints: ReadonlyMap<numbe
       while (head < seals.signedHeads.length && seals.signedHeads[head]!.seq < seq) head += 1;
       const vouching = seals.signedHeads[head];
       if (vouching && row.chained_at > vouching.time) {
-        result.problem = { seq, text: `link ${seq} was chained at ${row.chained_at}, after the signed checkpoint of ${vouching.time} had vouched for link ${vouching.seq}: the links from ${seq} on were cut and chained again` };
+        result.problem = { seq, text: `link ${seq} was chained at ${row.chained_at}, after a signed checkpoint of ${vouching.time} had already vouched for it: the links from ${seq} on were cut and chained again` };
         return result;
       }
     }

@@ -15,11 +15,11 @@ import { createS3Store } from '../../app/storage/s3.ts';
 import { text } from 'node:stream/consumers';
 import { createSequencer } from '../../app/audit/sequencer.ts';
 import { createLogger } from '../../app/log.ts';
-import { appendSystemEvents, chainEverything, runCli } from './support.ts';
+import { appendSystemEvents, chainEverything, runCli, testKeyring } from './support.ts';
 
 const t = await createTestDatabase();
 await appendSystemEvents(t.db, 30);
-const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
+const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30, keys: testKeyring });
 await chainEverything(sequencer, t.admin);
 await sequencer.stop();
 const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'test' }], format: 'armored' });
