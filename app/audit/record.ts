@@ -11,8 +11,8 @@ import type { AppEnv, Auditor } from '../http/context.ts';
 import type { ChainedEvent } from './canonical.ts';
 import { microsecondIso, signEvent, uuidv7, type EventKey } from './event-key.ts';
 
-/** The signer the auditor uses; the bench swaps in one that does not sign to measure what signing costs. */
-export type EventSigner = (event: ChainedEvent) => { keyId: string; signature: Buffer };
+/** The signer the auditor uses; the bench swaps in one that does not sign (nulls) to measure what signing costs. */
+export type EventSigner = (event: ChainedEvent) => { keyId: string | null; signature: Buffer | null };
 
 export const signerFor = (key: EventKey): EventSigner => (event) => ({ keyId: key.keyId, signature: signEvent(key, event) });
 

@@ -49,7 +49,7 @@ test('the application role cannot drop audit partitions itself', async () => {
 
 test('a month inside the seven years is refused', async () => {
   const thisMonth = new Date().toISOString().slice(0, 8) + '01';
-  await assert.rejects(t.db.sql`select audit.drop_expired_month(${thisMonth}::date)`, /inside the 7-year retention period/);
+  await assert.rejects(t.db.sql`select audit.drop_expired_month(${thisMonth}::date, gen_random_uuid(), now(), ${t.db.sql.json({})}, null, null)`, /inside the 7-year retention period/);
 });
 
 test('an expired month without a verified export is refused and nothing is removed', async () => {

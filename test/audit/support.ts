@@ -113,7 +113,7 @@ export async function insertSignedEvents(admin: postgres.Sql, count: number, mak
                   ${col((r) => r.event.entityType)}::text[], ${col((r) => r.event.entityId)}::text[], ${col((r) => r.event.companyId)}::uuid[],
                   ${col((r) => r.event.outcome)}::text[], ${col((r) => r.event.ipHmac)}::text[], ${col((r) => r.event.userAgentHmac)}::text[],
                   ${col((r) => r.event.requestId)}::uuid[], ${col((r) => JSON.stringify(r.event.detail))}::text[], ${col((r) => r.keyId)}::text[],
-                  ${col((r) => r.signature.toString('hex'))}::text[])
+                  ${col((r) => r.signature?.toString('hex') ?? null)}::text[])
         as u(id, at, actor_type, actor_id, actor_label, action, entity_type, entity_id, company_id, outcome, ip, ua, request_id, detail, key_id, sig)`;
   }
 }
