@@ -7,15 +7,16 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { buildSignedEvent, createAuditor, signerFor } from '../../app/audit/record.ts';
 import type { AuditActor, AuditEvent } from '../../app/db/audit-event.ts';
-import { eventKeyFromPem, generateEventKeyPem, type EventKey, type EventKeyring } from '../../app/audit/event-key.ts';
+import { eventKeyFromPem, type EventKey, type EventKeyring } from '../../app/audit/event-key.ts';
+import { testEventKeyPem } from '../harness/seed.ts';
 import type { SealContext } from '../../app/audit/verify-page.ts';
 import type postgres from 'postgres';
 import type { Database } from '../../app/db/client.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
-/** This test process's audit event key; runCli hands it to the CLI unless the test gives a data directory of its own. */
-export const testEventKeyPem = generateEventKeyPem();
+/** This test process's audit event key (test/harness/seed.ts): test servers and runCli use it too. */
+export { testEventKeyPem };
 export const testEventKey = eventKeyFromPem(testEventKeyPem);
 export const testKeyring: EventKeyring = {
   current: testEventKey,
@@ -56,7 +57,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '', KASTELL_LOG_LEVEL: 'warn', KASTELL_DATA_DIR: mkdtempSync(join(tmpdir(), 'kastell-cli-')),
-        ...(env.KASTELL_DATA_DIR ? {} : { KASTELL_AUDIT_EVENT_KEY: testEventKeyPem }),
+        KASTELL_AUDIT_EVENT_KEY: testEventKeyPem,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
