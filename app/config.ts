@@ -101,6 +101,16 @@ export const configSchema = z
       .string()
       .refine((v) => v.includes('BEGIN PGP PRIVATE KEY BLOCK'), { message: 'must be an armored OpenPGP private key' })
       .optional(),
+    // the Ed25519 key that signs every audit event and seals every link (PKCS #8 PEM; README "Audit trail")
+    KASTELL_AUDIT_EVENT_KEY: z
+      .string()
+      .refine((v) => v.includes('BEGIN PRIVATE KEY'), { message: 'must be an Ed25519 private key in PKCS #8 PEM (openssl genpkey -algorithm ed25519)' })
+      .optional(),
+    // earlier event keys (PKCS #8 PEM, one after another): still trusted for what they signed, never used to sign
+    KASTELL_AUDIT_EVENT_KEYS_RETIRED: z
+      .string()
+      .refine((v) => v.includes('BEGIN PRIVATE KEY'), { message: 'must be one or more Ed25519 private keys in PKCS #8 PEM' })
+      .optional(),
     // the report-sealing key (PKCS #8 PEM) and its certificate (PEM); both or neither
     KASTELL_REPORT_SEAL_KEY: z
       .string()
@@ -119,6 +129,8 @@ export const configSchema = z
     KASTELL_AUDIT_ARCHIVE_S3_REGION: z.string().min(1).default('us-east-1'),
     KASTELL_AUDIT_CHAIN_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
     KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    // how often the chain head is signed and shipped while it moves: the window in which a cut tail can go unseen
+    KASTELL_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     KASTELL_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
     // Documents (README "Documents"): upload limits, the image bound, clamd.
     KASTELL_UPLOAD_MAX_MIB: z.coerce.number().int().min(1).max(4095).default(1024),
@@ -256,12 +268,16 @@ export interface Config {
     /** from the environment/credential; else generated under dataDir/keys */
     hmacKey: Buffer | undefined;
     signingKeyArmored: string | undefined;
+    /** the audit event key (Ed25519, PKCS #8 PEM) and retired ones; else generated under keysDir */
+    eventKeyPem: string | undefined;
+    retiredEventKeysPem: string | undefined;
     keysDir: string;
     archiveDir: string;
     /** where verified exports are also shipped (off the box), when configured */
     archiveS3: Extract<Config['storage'], { kind: 's3' }> | undefined;
     chainIntervalMs: number;
     unchainedBoundSeconds: number;
+    checkpointSeconds: number;
   };
   /** scheduled jobs (daily verification, export); off for tests that drive them directly */
   /** the report seal (app/reports/seal.ts): from the environment/credential, else generated under keysDir */
@@ -483,6 +499,8 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     audit: {
       hmacKey: env.KASTELL_AUDIT_HMAC_KEY ? Buffer.from(env.KASTELL_AUDIT_HMAC_KEY, 'base64') : undefined,
       signingKeyArmored: env.KASTELL_AUDIT_SIGNING_KEY,
+      eventKeyPem: env.KASTELL_AUDIT_EVENT_KEY,
+      retiredEventKeysPem: env.KASTELL_AUDIT_EVENT_KEYS_RETIRED,
       keysDir: join(dataDir, 'keys'),
       archiveDir: resolve(env.KASTELL_AUDIT_ARCHIVE_DIR ?? join(dataDir, 'audit-archive')),
       archiveS3: env.KASTELL_AUDIT_ARCHIVE_S3_ENDPOINT
@@ -497,6 +515,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
       chainIntervalMs: env.KASTELL_AUDIT_CHAIN_INTERVAL_MS,
       unchainedBoundSeconds: env.KASTELL_AUDIT_UNCHAINED_BOUND_SECONDS,
+      checkpointSeconds: env.KASTELL_AUDIT_CHECKPOINT_SECONDS,
     },
     reports: {
       sealKeyPem: env.KASTELL_REPORT_SEAL_KEY,

@@ -2021,10 +2021,10 @@ $$;
 ALTER FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) OWNER TO kastell_audit;
 
 --
--- Name: append_links(bigint[], uuid[], timestamp with time zone[], xid8[], bytea[], bytea[]); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+-- Name: append_links(bigint[], uuid[], timestamp with time zone[], xid8[], bytea[], bytea[], text[], bytea[], timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: kastell_audit
 --
 
-CREATE FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) RETURNS integer
+CREATE FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[], p_key_ids text[], p_macs bytea[], p_chained_at timestamp with time zone) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2037,14 +2037,33 @@ begin
     raise exception 'audit chain batch does not continue the head (head %, batch starts %)', head.seq, p_seqs[1]
       using errcode = '40001';
   end if;
-  insert into audit.chain (seq, event_id, event_occurred_at, txid, prev_hash, hash)
-  select u.seq, u.event_id, u.occurred, u.txid, u.prev, u.hash
-  from unnest(p_seqs, p_event_ids, p_occurred, p_txids, p_prev, p_hashes) as u(seq, event_id, occurred, txid, prev, hash);
+  insert into audit.chain (seq, event_id, event_occurred_at, txid, prev_hash, hash, key_id, mac, chained_at)
+  select u.seq, u.event_id, u.occurred, u.txid, u.prev, u.hash, u.key_id, u.mac, p_chained_at
+  from unnest(p_seqs, p_event_ids, p_occurred, p_txids, p_prev, p_hashes, p_key_ids, p_macs)
+    as u(seq, event_id, occurred, txid, prev, hash, key_id, mac);
   return pg_catalog.array_length(p_seqs, 1);
 end
 $$;
 
-ALTER FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) OWNER TO kastell_audit;
+ALTER FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[], p_key_ids text[], p_macs bytea[], p_chained_at timestamp with time zone) OWNER TO kastell_audit;
+
+--
+-- Name: append_signed(uuid, timestamp with time zone, text, uuid, text, text, text, text, uuid, text, bytea, bytea, uuid, jsonb, text, bytea); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.append_signed(p_event_id uuid, p_occurred_at timestamp with time zone, p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb, p_key_id text, p_signature bytea) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into audit.events (event_id, occurred_at, actor_type, actor_id, actor_label, action, entity_type, entity_id,
+                            company_id, outcome, ip_hmac, user_agent_hmac, request_id, detail, key_id, signature)
+  values (p_event_id, p_occurred_at, p_actor_type, p_actor_id, p_actor_label, p_action, p_entity_type, p_entity_id,
+          p_company_id, p_outcome, p_ip_hmac, p_user_agent_hmac, p_request_id, coalesce(p_detail, '{}'::jsonb),
+          p_key_id, p_signature)
+  returning event_id
+$$;
+
+ALTER FUNCTION audit.append_signed(p_event_id uuid, p_occurred_at timestamp with time zone, p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb, p_key_id text, p_signature bytea) OWNER TO kastell_audit;
 
 --
 -- Name: chain_head(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
@@ -2072,7 +2091,7 @@ ALTER FUNCTION audit.chain_head() OWNER TO kastell_audit;
 -- Name: chain_range(bigint, bigint); Type: FUNCTION; Schema: audit; Owner: kastell_audit
 --
 
-CREATE FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) RETURNS TABLE(seq bigint, link_event_id uuid, prev_hash text, hash text, event_id uuid, occurred_at text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac text, user_agent_hmac text, request_id uuid, detail jsonb)
+CREATE FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) RETURNS TABLE(seq bigint, link_event_id uuid, prev_hash text, hash text, event_id uuid, occurred_at text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac text, user_agent_hmac text, request_id uuid, detail jsonb, key_id text, signature text, link_key_id text, mac text, chained_at text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET enable_hashjoin TO 'off'
@@ -2082,7 +2101,9 @@ CREATE FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) RETU
   select c.seq, c.event_id, pg_catalog.encode(c.prev_hash, 'hex'), pg_catalog.encode(c.hash, 'hex'), e.event_id,
          pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
          e.actor_type, e.actor_id, e.actor_label, e.action, e.entity_type, e.entity_id, e.company_id, e.outcome,
-         pg_catalog.encode(e.ip_hmac, 'hex'), pg_catalog.encode(e.user_agent_hmac, 'hex'), e.request_id, e.detail
+         pg_catalog.encode(e.ip_hmac, 'hex'), pg_catalog.encode(e.user_agent_hmac, 'hex'), e.request_id, e.detail,
+         e.key_id, pg_catalog.encode(e.signature, 'hex'), c.key_id, pg_catalog.encode(c.mac, 'hex'),
+         pg_catalog.to_char(c.chained_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
   from audit.chain c
   left join audit.events e on e.event_id = c.event_id and e.occurred_at = c.event_occurred_at
   where c.seq > p_after_seq and c.seq <= p_through_seq
@@ -2101,7 +2122,7 @@ COMMENT ON FUNCTION audit.chain_range(p_after_seq bigint, p_through_seq bigint) 
 -- Name: chain_slice(bigint, integer); Type: FUNCTION; Schema: audit; Owner: kastell_audit
 --
 
-CREATE FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) RETURNS TABLE(seq bigint, link_event_id uuid, prev_hash bytea, hash bytea, chained_at timestamp with time zone, event_id uuid, occurred_at_text text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac bytea, user_agent_hmac bytea, request_id uuid, detail jsonb)
+CREATE FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) RETURNS TABLE(seq bigint, link_event_id uuid, prev_hash bytea, hash bytea, chained_at timestamp with time zone, event_id uuid, occurred_at_text text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac bytea, user_agent_hmac bytea, request_id uuid, detail jsonb, key_id text, signature bytea, link_key_id text, mac bytea, chained_at_text text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     SET enable_hashjoin TO 'off'
@@ -2110,7 +2131,9 @@ CREATE FUNCTION audit.chain_slice(p_after_seq bigint, p_limit integer) RETURNS T
   select c.seq, c.event_id, c.prev_hash, c.hash, c.chained_at,
          e.event_id, pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
          e.actor_type, e.actor_id, e.actor_label, e.action, e.entity_type, e.entity_id,
-         e.company_id, e.outcome, e.ip_hmac, e.user_agent_hmac, e.request_id, e.detail
+         e.company_id, e.outcome, e.ip_hmac, e.user_agent_hmac, e.request_id, e.detail,
+         e.key_id, e.signature, c.key_id, c.mac,
+         pg_catalog.to_char(c.chained_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
   from audit.chain c
   left join audit.events e on e.event_id = c.event_id and e.occurred_at = c.event_occurred_at
   where c.seq > p_after_seq
@@ -2136,10 +2159,10 @@ $$;
 ALTER FUNCTION audit.chain_stats() OWNER TO kastell_audit;
 
 --
--- Name: drop_expired_month(date); Type: FUNCTION; Schema: audit; Owner: kastell_owner
+-- Name: drop_expired_month(date, uuid, timestamp with time zone, jsonb, text, bytea); Type: FUNCTION; Schema: audit; Owner: kastell_owner
 --
 
-CREATE FUNCTION audit.drop_expired_month(p_month date) RETURNS bigint
+CREATE FUNCTION audit.drop_expired_month(p_month date, p_event_id uuid, p_occurred_at timestamp with time zone, p_detail jsonb, p_key_id text, p_signature bytea) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $_$
@@ -2164,6 +2187,10 @@ begin
     raise exception 'no audit partitions for %', pg_catalog.to_char(p_month, 'YYYY-MM') using errcode = 'P0002';
   end if;
   execute pg_catalog.format('select min(seq), max(seq), count(*) from audit.%I', v_chain) into v_first, v_last, v_links;
+  if p_detail is distinct from pg_catalog.jsonb_build_object('first_seq', v_first, 'last_seq', v_last, 'links', v_links) then
+    raise exception 'the retention event does not describe audit month % (links % to %, % links)', pg_catalog.to_char(p_month, 'YYYY-MM'), v_first, v_last, v_links
+      using errcode = '22023';
+  end if;
   if v_links > 0 then
     select coalesce(max(r.dropped_through_seq), 0) into v_retained from audit.retention_log r;
     if v_first <> v_retained + 1 or v_last - v_first + 1 <> v_links
@@ -2180,9 +2207,8 @@ begin
     execute pg_catalog.format('select hash from audit.%I where seq = $1', v_chain) into v_hash using v_last;
     insert into audit.retention_log (month, dropped_through_seq, dropped_through_hash) values (p_month, v_last, v_hash);
   end if;
-  perform audit.append('system', null, 'retention', 'audit.retention.dropped', 'audit_month', pg_catalog.to_char(p_month, 'YYYY-MM'),
-    null, 'success', null, null, null,
-    pg_catalog.jsonb_build_object('first_seq', v_first, 'last_seq', v_last, 'links', v_links));
+  perform audit.append_signed(p_event_id, p_occurred_at, 'system', null, 'retention', 'audit.retention.dropped', 'audit_month',
+    pg_catalog.to_char(p_month, 'YYYY-MM'), null, 'success', null, null, null, p_detail, p_key_id, p_signature);
   execute pg_catalog.format('alter table audit.events detach partition audit.%I', v_events);
   execute pg_catalog.format('alter table audit.chain detach partition audit.%I', v_chain);
   execute pg_catalog.format('drop table audit.%I', v_events);
@@ -2191,7 +2217,7 @@ begin
 end
 $_$;
 
-ALTER FUNCTION audit.drop_expired_month(p_month date) OWNER TO kastell_owner;
+ALTER FUNCTION audit.drop_expired_month(p_month date, p_event_id uuid, p_occurred_at timestamp with time zone, p_detail jsonb, p_key_id text, p_signature bytea) OWNER TO kastell_owner;
 
 --
 -- Name: ensure_partitions(integer); Type: FUNCTION; Schema: audit; Owner: kastell_owner
@@ -2226,6 +2252,24 @@ end
 $$;
 
 ALTER FUNCTION audit.ensure_partitions(p_months_ahead integer) OWNER TO kastell_owner;
+
+--
+-- Name: expired_month_links(date); Type: FUNCTION; Schema: audit; Owner: kastell_owner
+--
+
+CREATE FUNCTION audit.expired_month_links(p_month date) RETURNS TABLE(first_seq bigint, last_seq bigint, links bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if pg_catalog.to_regclass('audit.chain_' || pg_catalog.to_char(p_month, 'YYYY_MM')) is null then
+    raise exception 'no audit partitions for %', pg_catalog.to_char(p_month, 'YYYY-MM') using errcode = 'P0002';
+  end if;
+  return query execute pg_catalog.format('select min(seq), max(seq), count(*) from audit.%I', 'chain_' || pg_catalog.to_char(p_month, 'YYYY_MM'));
+end
+$$;
+
+ALTER FUNCTION audit.expired_month_links(p_month date) OWNER TO kastell_owner;
 
 --
 -- Name: latest_checkpoint(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
@@ -2319,14 +2363,14 @@ ALTER FUNCTION audit.partition_months() OWNER TO kastell_owner;
 -- Name: pending_events(xid8, bigint, integer); Type: FUNCTION; Schema: audit; Owner: kastell_audit
 --
 
-CREATE FUNCTION audit.pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer) RETURNS TABLE(event_id uuid, ingest_seq bigint, txid xid8, occurred_at timestamp with time zone, occurred_at_text text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac bytea, user_agent_hmac bytea, request_id uuid, detail jsonb)
+CREATE FUNCTION audit.pending_events(p_after_txid xid8, p_after_ingest bigint, p_limit integer) RETURNS TABLE(event_id uuid, ingest_seq bigint, txid xid8, occurred_at timestamp with time zone, occurred_at_text text, actor_type text, actor_id uuid, actor_label text, action text, entity_type text, entity_id text, company_id uuid, outcome text, ip_hmac bytea, user_agent_hmac bytea, request_id uuid, detail jsonb, key_id text, signature bytea)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
   select e.event_id, e.ingest_seq, e.txid, e.occurred_at,
          pg_catalog.to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
          e.actor_type, e.actor_id, e.actor_label, e.action, e.entity_type, e.entity_id,
-         e.company_id, e.outcome, e.ip_hmac, e.user_agent_hmac, e.request_id, e.detail
+         e.company_id, e.outcome, e.ip_hmac, e.user_agent_hmac, e.request_id, e.detail, e.key_id, e.signature
   from audit.events e
   where (e.txid, e.ingest_seq) > (p_after_txid, p_after_ingest)
     and e.txid < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
@@ -2446,6 +2490,19 @@ $$;
 ALTER FUNCTION audit.unchained_before(p_before timestamp with time zone) OWNER TO kastell_audit;
 
 --
+-- Name: unsigned_through(); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.unsigned_through() RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(min(unsigned_through), 0) from audit.signing_start
+$$;
+
+ALTER FUNCTION audit.unsigned_through() OWNER TO kastell_audit;
+
+--
 -- Name: chain; Type: TABLE; Schema: audit; Owner: kastell_owner
 --
 
@@ -2457,7 +2514,11 @@ CREATE TABLE audit.chain (
     prev_hash bytea NOT NULL,
     hash bytea NOT NULL,
     chained_at timestamp with time zone DEFAULT now() NOT NULL,
+    key_id text,
+    mac bytea,
     CONSTRAINT chain_hash_check CHECK ((length(hash) = 32)),
+    CONSTRAINT chain_key_id_check CHECK ((key_id ~ '^[0-9a-f]{16}$'::text)),
+    CONSTRAINT chain_mac_check CHECK ((length(mac) = 32)),
     CONSTRAINT chain_prev_hash_check CHECK ((length(prev_hash) = 32)),
     CONSTRAINT chain_seq_check CHECK ((seq > 0))
 )
@@ -2479,7 +2540,11 @@ CREATE TABLE audit.chain_default (
     prev_hash bytea NOT NULL,
     hash bytea NOT NULL,
     chained_at timestamp with time zone DEFAULT now() NOT NULL,
+    key_id text,
+    mac bytea,
     CONSTRAINT chain_hash_check CHECK ((length(hash) = 32)),
+    CONSTRAINT chain_key_id_check CHECK ((key_id ~ '^[0-9a-f]{16}$'::text)),
+    CONSTRAINT chain_mac_check CHECK ((length(mac) = 32)),
     CONSTRAINT chain_prev_hash_check CHECK ((length(prev_hash) = 32)),
     CONSTRAINT chain_seq_check CHECK ((seq > 0))
 );
@@ -2540,6 +2605,8 @@ CREATE TABLE audit.events (
     user_agent_hmac bytea,
     request_id uuid,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    key_id text,
+    signature bytea,
     CONSTRAINT events_action_check CHECK (((action ~ '^[a-z_]+(\.[a-z_]+)+$'::text) AND (length(action) <= 100))),
     CONSTRAINT events_actor_label_check CHECK ((length(actor_label) <= 100)),
     CONSTRAINT events_actor_type_check CHECK ((actor_type = ANY (ARRAY['user'::text, 'system'::text, 'anonymous'::text]))),
@@ -2547,7 +2614,9 @@ CREATE TABLE audit.events (
     CONSTRAINT events_entity_id_check CHECK ((length(entity_id) <= 100)),
     CONSTRAINT events_entity_type_check CHECK ((entity_type ~ '^[a-z_]+$'::text)),
     CONSTRAINT events_ip_hmac_check CHECK ((length(ip_hmac) = 32)),
+    CONSTRAINT events_key_id_check CHECK ((key_id ~ '^[0-9a-f]{16}$'::text)),
     CONSTRAINT events_outcome_check CHECK ((outcome = ANY (ARRAY['success'::text, 'failure'::text, 'denied'::text]))),
+    CONSTRAINT events_signature_check CHECK ((length(signature) = 64)),
     CONSTRAINT events_user_agent_hmac_check CHECK ((length(user_agent_hmac) = 32))
 )
 PARTITION BY RANGE (occurred_at);
@@ -2577,6 +2646,8 @@ CREATE TABLE audit.events_default (
     user_agent_hmac bytea,
     request_id uuid,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    key_id text,
+    signature bytea,
     CONSTRAINT events_action_check CHECK (((action ~ '^[a-z_]+(\.[a-z_]+)+$'::text) AND (length(action) <= 100))),
     CONSTRAINT events_actor_label_check CHECK ((length(actor_label) <= 100)),
     CONSTRAINT events_actor_type_check CHECK ((actor_type = ANY (ARRAY['user'::text, 'system'::text, 'anonymous'::text]))),
@@ -2584,7 +2655,9 @@ CREATE TABLE audit.events_default (
     CONSTRAINT events_entity_id_check CHECK ((length(entity_id) <= 100)),
     CONSTRAINT events_entity_type_check CHECK ((entity_type ~ '^[a-z_]+$'::text)),
     CONSTRAINT events_ip_hmac_check CHECK ((length(ip_hmac) = 32)),
+    CONSTRAINT events_key_id_check CHECK ((key_id ~ '^[0-9a-f]{16}$'::text)),
     CONSTRAINT events_outcome_check CHECK ((outcome = ANY (ARRAY['success'::text, 'failure'::text, 'denied'::text]))),
+    CONSTRAINT events_signature_check CHECK ((length(signature) = 64)),
     CONSTRAINT events_user_agent_hmac_check CHECK ((length(user_agent_hmac) = 32))
 );
 
@@ -2627,6 +2700,20 @@ CREATE TABLE audit.retention_log (
 ALTER TABLE ONLY audit.retention_log FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE audit.retention_log OWNER TO kastell_owner;
+
+--
+-- Name: signing_start; Type: TABLE; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TABLE audit.signing_start (
+    unsigned_through bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT signing_start_unsigned_through_check CHECK ((unsigned_through >= 0))
+);
+
+ALTER TABLE ONLY audit.signing_start FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.signing_start OWNER TO kastell_owner;
 
 --
 -- Name: verifications; Type: TABLE; Schema: audit; Owner: kastell_owner
@@ -4759,6 +4846,18 @@ CREATE TRIGGER retention_log_append_only BEFORE DELETE OR UPDATE ON audit.retent
 CREATE TRIGGER retention_log_no_truncate BEFORE TRUNCATE ON audit.retention_log FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
 
 --
+-- Name: signing_start signing_start_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER signing_start_append_only BEFORE DELETE OR UPDATE ON audit.signing_start FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+--
+-- Name: signing_start signing_start_no_truncate; Type: TRIGGER; Schema: audit; Owner: kastell_owner
+--
+
+CREATE TRIGGER signing_start_no_truncate BEFORE TRUNCATE ON audit.signing_start FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+--
 -- Name: verifications verifications_append_only; Type: TRIGGER; Schema: audit; Owner: kastell_owner
 --
 
@@ -5499,6 +5598,12 @@ CREATE POLICY audit_writer ON audit.exports TO kastell_audit USING (true) WITH C
 CREATE POLICY audit_writer ON audit.retention_log TO kastell_audit USING (true) WITH CHECK (true);
 
 --
+-- Name: signing_start audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
+--
+
+CREATE POLICY audit_writer ON audit.signing_start TO kastell_audit USING (true) WITH CHECK (true);
+
+--
 -- Name: verifications audit_writer; Type: POLICY; Schema: audit; Owner: kastell_owner
 --
 
@@ -5563,6 +5668,12 @@ CREATE POLICY exports_read ON audit.exports FOR SELECT TO kastell_app USING ((( 
 --
 
 ALTER TABLE audit.retention_log ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: signing_start; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
+--
+
+ALTER TABLE audit.signing_start ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: verifications; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
@@ -7267,14 +7378,20 @@ GRANT ALL ON FUNCTION app.withdraw_auth_attempt(p_attempt_id uuid, p_reset boole
 --
 
 REVOKE ALL ON FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION audit.append(p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb) TO kastell_app;
 
 --
--- Name: FUNCTION append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]); Type: ACL; Schema: audit; Owner: kastell_audit
+-- Name: FUNCTION append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[], p_key_ids text[], p_macs bytea[], p_chained_at timestamp with time zone); Type: ACL; Schema: audit; Owner: kastell_audit
 --
 
-REVOKE ALL ON FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[]) TO kastell_app;
+REVOKE ALL ON FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[], p_key_ids text[], p_macs bytea[], p_chained_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.append_links(p_seqs bigint[], p_event_ids uuid[], p_occurred timestamp with time zone[], p_txids xid8[], p_prev bytea[], p_hashes bytea[], p_key_ids text[], p_macs bytea[], p_chained_at timestamp with time zone) TO kastell_app;
+
+--
+-- Name: FUNCTION append_signed(p_event_id uuid, p_occurred_at timestamp with time zone, p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb, p_key_id text, p_signature bytea); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+REVOKE ALL ON FUNCTION audit.append_signed(p_event_id uuid, p_occurred_at timestamp with time zone, p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb, p_key_id text, p_signature bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.append_signed(p_event_id uuid, p_occurred_at timestamp with time zone, p_actor_type text, p_actor_id uuid, p_actor_label text, p_action text, p_entity_type text, p_entity_id text, p_company_id uuid, p_outcome text, p_ip_hmac bytea, p_user_agent_hmac bytea, p_request_id uuid, p_detail jsonb, p_key_id text, p_signature bytea) TO kastell_app;
 
 --
 -- Name: FUNCTION chain_head(); Type: ACL; Schema: audit; Owner: kastell_audit
@@ -7305,11 +7422,11 @@ REVOKE ALL ON FUNCTION audit.chain_stats() FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.chain_stats() TO kastell_app;
 
 --
--- Name: FUNCTION drop_expired_month(p_month date); Type: ACL; Schema: audit; Owner: kastell_owner
+-- Name: FUNCTION drop_expired_month(p_month date, p_event_id uuid, p_occurred_at timestamp with time zone, p_detail jsonb, p_key_id text, p_signature bytea); Type: ACL; Schema: audit; Owner: kastell_owner
 --
 
-REVOKE ALL ON FUNCTION audit.drop_expired_month(p_month date) FROM PUBLIC;
-GRANT ALL ON FUNCTION audit.drop_expired_month(p_month date) TO kastell_app;
+REVOKE ALL ON FUNCTION audit.drop_expired_month(p_month date, p_event_id uuid, p_occurred_at timestamp with time zone, p_detail jsonb, p_key_id text, p_signature bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.drop_expired_month(p_month date, p_event_id uuid, p_occurred_at timestamp with time zone, p_detail jsonb, p_key_id text, p_signature bytea) TO kastell_app;
 
 --
 -- Name: FUNCTION ensure_partitions(p_months_ahead integer); Type: ACL; Schema: audit; Owner: kastell_owner
@@ -7317,6 +7434,13 @@ GRANT ALL ON FUNCTION audit.drop_expired_month(p_month date) TO kastell_app;
 
 REVOKE ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) TO kastell_app;
+
+--
+-- Name: FUNCTION expired_month_links(p_month date); Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION audit.expired_month_links(p_month date) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.expired_month_links(p_month date) TO kastell_app;
 
 --
 -- Name: FUNCTION latest_checkpoint(); Type: ACL; Schema: audit; Owner: kastell_audit
@@ -7402,6 +7526,13 @@ REVOKE ALL ON FUNCTION audit.unchained_before(p_before timestamp with time zone)
 GRANT ALL ON FUNCTION audit.unchained_before(p_before timestamp with time zone) TO kastell_app;
 
 --
+-- Name: FUNCTION unsigned_through(); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+REVOKE ALL ON FUNCTION audit.unsigned_through() FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.unsigned_through() TO kastell_app;
+
+--
 -- Name: TABLE chain; Type: ACL; Schema: audit; Owner: kastell_owner
 --
 
@@ -7451,6 +7582,12 @@ GRANT SELECT ON TABLE audit.exports TO kastell_app;
 --
 
 GRANT SELECT,INSERT ON TABLE audit.retention_log TO kastell_audit;
+
+--
+-- Name: TABLE signing_start; Type: ACL; Schema: audit; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT ON TABLE audit.signing_start TO kastell_audit;
 
 --
 -- Name: TABLE verifications; Type: ACL; Schema: audit; Owner: kastell_owner

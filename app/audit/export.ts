@@ -12,6 +12,7 @@ import { eventFromRow, type EventRow } from './canonical.ts';
 import type { ExportLine, ExportManifest } from './export-format.ts';
 import { signText, type AuditKeys } from './keys.ts';
 import { verifyExport } from './verify-export.ts';
+import { sealMatches } from './event-key.ts';
 
 export const exportFiles = (day: string) => ({
   events: `kastell-audit-${day}.jsonl`,
@@ -20,13 +21,18 @@ export const exportFiles = (day: string) => ({
 });
 
 /** Writes the export of `day` (UTC) into `dir`, verifies it, and records it. */
-export async function exportDay(db: Database, keys: AuditKeys, day: string, dir: string) {
+export async function exportDay(db: Database, keys: AuditKeys, day: string, dir: string, options: { unsignedThrough?: number } = {}) {
   const from = new Date(`${day}T00:00:00.000Z`);
   const to = new Date(from.getTime() + 86_400_000);
   const files = exportFiles(day);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const [range] = await db.withPrincipal(null, (tx) => tx`select * from audit.seq_range(${from}, ${to})`);
   const [checkpoint] = await db.withPrincipal(null, (tx) => tx`select seq, hash from audit.latest_checkpoint()`);
+  const [state] = await db.withPrincipal(null, (tx) => tx`select audit.unsigned_through() as n`);
+  const unsignedThrough = Math.min(Number(state!.n), options.unsignedThrough ?? Infinity);
+  const eventKeys: Record<string, string> = {};
+  // the order of the lines is vouched for by the manifest's signature: only sealed links go under it
+  let unsealed: string | null = null;
 
   const out = createWriteStream(join(dir, files.events), { mode: 0o600 });
   const sha = createHash('sha256');
@@ -38,11 +44,20 @@ export async function exportDay(db: Database, keys: AuditKeys, day: string, dir:
     const last = Number(range!.last_seq);
     while (after < last) {
       const rows = await db.withPrincipal(null, (tx) =>
-        tx<(EventRow & { seq: string; prev_hash: Buffer; hash: Buffer })[]>`select * from audit.chain_slice(${after}, ${5000})`);
+        tx<(EventRow & { seq: string; prev_hash: Buffer; hash: Buffer; key_id: string | null; signature: Buffer | null;
+          link_key_id: string | null; mac: Buffer | null; chained_at_text: string })[]>`select * from audit.chain_slice(${after}, ${5000})`);
       if (rows.length === 0) break;
       for (const row of rows) {
         if (Number(row.seq) > last) break;
-        const line: ExportLine = { seq: Number(row.seq), prevHash: row.prev_hash.toString('hex'), hash: row.hash.toString('hex'), event: eventFromRow(row) };
+        const line: ExportLine = {
+          seq: Number(row.seq), prevHash: row.prev_hash.toString('hex'), hash: row.hash.toString('hex'), event: eventFromRow(row),
+          keyId: row.key_id, signature: row.signature?.toString('base64') ?? null,
+        };
+        if (row.key_id && keys.events.publicKeyPems.has(row.key_id)) eventKeys[row.key_id] = keys.events.publicKeyPems.get(row.key_id)!;
+        if (unsealed === null && line.seq > unsignedThrough && !sealMatches(row.link_key_id ? keys.events.linkKeys.get(row.link_key_id) : undefined,
+          line.seq, line.prevHash, line.hash, row.chained_at_text, row.mac?.toString('hex') ?? null)) {
+          unsealed = `link ${line.seq} carries no valid seal of Kastell's sequencer (run kastell audit verify)`;
+        }
         const text = JSON.stringify(line) + '\n';
         sha.update(text);
         if (!out.write(text)) await once(out, 'drain');
@@ -57,7 +72,7 @@ export async function exportDay(db: Database, keys: AuditKeys, day: string, dir:
   await once(out, 'finish');
 
   const manifest: ExportManifest = {
-    format: 'kastell-audit-export/1',
+    format: 'kastell-audit-export/2',
     day,
     count,
     firstSeq: range!.first_seq === null ? null : Number(range!.first_seq),
@@ -68,6 +83,9 @@ export async function exportDay(db: Database, keys: AuditKeys, day: string, dir:
     eventsFile: files.events,
     eventsSha256: sha.digest('hex'),
     createdAt: new Date().toISOString(),
+    unsignedThrough,
+    eventKeys,
+    ...(unsealed ? { unsealed } : {}),
   };
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
   writeFileSync(join(dir, files.manifest), manifestText, { mode: 0o600 });

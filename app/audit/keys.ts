@@ -1,17 +1,21 @@
 // Keys that live outside the database: the HMAC key for IP and user-agent
 // hashes, and the OpenPGP key that signs checkpoints and exports. From the
 // environment or systemd credentials in production; generated once under
-// KASTELL_DATA_DIR/keys (mode 0600) on the embedded default.
+// KASTELL_DATA_DIR/keys (mode 0600) on the embedded default. The audit
+// event key is event-key.ts's.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import type { Config } from '../config.ts';
+import { loadEventKeyring, type EventKeyring } from './event-key.ts';
 
 export interface AuditKeys {
   hmacKey: Buffer;
   signingKey: openpgp.PrivateKey;
   publicKeyArmored: string;
+  /** the Ed25519 audit event key (signs events, seals links) and the retired ones */
+  events: EventKeyring;
 }
 
 export async function loadAuditKeys(audit: Config['audit']): Promise<AuditKeys> {
@@ -28,7 +32,8 @@ export async function loadAuditKeys(audit: Config['audit']): Promise<AuditKeys> 
     armored = readFileSync(file, 'utf8');
   }
   const signingKey = await openpgp.readPrivateKey({ armoredKey: armored });
-  return { hmacKey, signingKey, publicKeyArmored: signingKey.toPublic().armor() };
+  const events = loadEventKeyring(audit);
+  return { hmacKey, signingKey, publicKeyArmored: signingKey.toPublic().armor(), events };
 }
 
 function readOrCreate(file: string, create: () => string, encoding: 'base64'): Buffer {

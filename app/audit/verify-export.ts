@@ -1,13 +1,16 @@
 // Offline verification of an export with nothing but the public key:
 // signature over the manifest, the chain inside the file line by line, and
-// the file against the manifest's count, last hash and SHA-256.
-import { createHash } from 'node:crypto';
+// the file against the manifest's count, last hash and SHA-256, and (format
+// 2) every event's Ed25519 signature against the event keys the signed
+// manifest names: an event Kastell did not write fails offline too.
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { linkHash } from './canonical.ts';
 import type { ExportLine, ExportManifest } from './export-format.ts';
 import { verifyTextSignature } from './keys.ts';
+import { checkEventSignature } from './event-key.ts';
 
 export interface ExportCheck {
   ok: boolean;
@@ -40,6 +43,11 @@ export async function verifyExport(dir: string, day: string, publicKeyArmored: s
     return fail('the manifest signature does not verify with this public key');
   }
   const manifest = JSON.parse(manifestText) as ExportManifest;
+  if (manifest.unsealed) return fail(`the exporter found the chain unsealed: ${manifest.unsealed}`);
+  const signed = manifest.format === 'kastell-audit-export/2';
+  const unsignedThrough = manifest.unsignedThrough ?? 0;
+  const eventKeys = new Map<string, KeyObject>();
+  if (signed) for (const [id, pem] of Object.entries(manifest.eventKeys ?? {})) eventKeys.set(id, createPublicKey(pem));
   const sha = createHash('sha256');
   let lineNo = 0;
   let prev: Buffer | undefined;
@@ -59,6 +67,13 @@ export async function verifyExport(dir: string, day: string, publicKeyArmored: s
     if (line.prevHash !== prevHash.toString('hex')) return fail(`line ${lineNo} (link ${line.seq}) does not continue the line before`, lineNo);
     const hash = linkHash(prevHash, line.event);
     if (hash.toString('hex') !== line.hash) return fail(`line ${lineNo} (link ${line.seq}): the event does not match its hash (altered)`, lineNo);
+    if (signed && line.seq > unsignedThrough) {
+      const verdict = checkEventSignature(eventKeys, line.event, line.keyId ?? null, line.signature ? Buffer.from(line.signature, 'base64') : null);
+      if (verdict !== 'valid') {
+        return fail(`line ${lineNo} (link ${line.seq}): ${verdict === 'unsigned' ? 'the event carries no signature' : verdict === 'unknown-key'
+          ? `the event is signed with key ${line.keyId}, which the signed manifest does not name` : 'the event signature does not verify'}: not written by Kastell (forged)`, lineNo);
+      }
+    }
     prev = hash;
     expectedSeq = (expectedSeq ?? 0) + 1;
   }

@@ -8,9 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 register();
 const { connectDatabase } = await import('../db/client.ts');
-const { checkChainRange, fetchChainRange } = await import('./verify-page.ts');
+const { checkChainRange, fetchChainRange, prepareSeals } = await import('./verify-page.ts');
 const db = connectDatabase(workerData.url, { max: 1 });
 const checkpoints = new Map(workerData.checkpoints);
+const seals = prepareSeals(workerData.seals);
 parentPort.on('message', async (message) => {
   if (message.close) {
     await db.close();
@@ -19,7 +20,7 @@ parentPort.on('message', async (message) => {
   }
   try {
     const rows = await fetchChainRange(db, message.after, message.through);
-    parentPort.postMessage({ id: message.id, result: checkChainRange(rows, checkpoints) });
+    parentPort.postMessage({ id: message.id, result: checkChainRange(rows, checkpoints, seals) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error?.message ?? error) });
   }

@@ -6,7 +6,7 @@ import type { Database } from '../db/client.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { genesisHash } from './canonical.ts';
-import { checkChainRange, fetchChainRange, type RangeCheck } from './verify-page.ts';
+import { checkChainRange, fetchChainRange, prepareSeals, type RangeCheck, type SealContext } from './verify-page.ts';
 
 const rangeSize = 10_000;
 
@@ -28,6 +28,8 @@ export interface VerifyOptions {
   onProgress?: (checked: number) => void;
   /** worker threads hashing ranges in parallel; 0 checks in this thread */
   workers?: number;
+  /** link seal keys, the unsigned stretch and the signed heads' times (verify-page.ts) */
+  seals: SealContext;
 }
 
 // Every core: a range's cost is mostly row parsing and hashing, both in the worker.
@@ -40,15 +42,16 @@ interface RangeCheckers {
   close(): Promise<void>;
 }
 
-async function startRangeCheckers(db: Database, count: number, checkpoints: ReadonlyMap<number, { hash: string }>): Promise<RangeCheckers> {
+async function startRangeCheckers(db: Database, count: number, checkpoints: ReadonlyMap<number, { hash: string }>, seals: SealContext): Promise<RangeCheckers> {
   const signed = new Map([...checkpoints].map(([seq, c]) => [seq, c.hash]));
   if (count === 0) {
-    return { depth: 2, check: async (after, through) => checkChainRange(await fetchChainRange(db, after, through), signed), close: async () => {} };
+    const prepared = prepareSeals(seals);
+    return { depth: 2, check: async (after, through) => checkChainRange(await fetchChainRange(db, after, through), signed, prepared), close: async () => {} };
   }
   const pending = new Map<number, { resolve: (result: RangeCheck) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
-    const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: { url: db.url, checkpoints: [...signed] } });
+    const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: { url: db.url, checkpoints: [...signed], seals } });
     worker.on('message', (message: { ready?: true; id: number; result?: RangeCheck; error?: string }) => {
       if (message.ready) return resolve(worker);
       const waiting = pending.get(message.id);
@@ -99,7 +102,7 @@ export async function verifyChain(db: Database, options: VerifyOptions): Promise
   // in flight; each link stores its previous hash, so only the seams
   // between ranges are checked here, in order.
   const lastSeq = stats!.last_seq === null ? expectedSeq - 1 : Number(stats!.last_seq);
-  const checkers = await startRangeCheckers(db, options.workers ?? defaultWorkers(), checkpoints);
+  const checkers = await startRangeCheckers(db, options.workers ?? defaultWorkers(), checkpoints, options.seals);
   const inFlight: Promise<RangeCheck>[] = [];
   let nextAfter = expectedSeq - 1;
   const refill = () => {

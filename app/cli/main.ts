@@ -4,6 +4,9 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { startAuditService, type AuditService } from '../audit/service.ts';
 import { applyAuditRetention } from '../audit/retention.ts';
+import { loadAuditKeys } from '../audit/keys.ts';
+import { signerFor } from '../audit/record.ts';
+import { rotateEventKeyFile } from '../audit/event-key.ts';
 import { verifyExportDirectory } from '../audit/verify-export.ts';
 import { retryHeldVersions } from '../documents/retry-held.ts';
 import { createMailer } from '../mail/mailer.ts';
@@ -157,13 +160,28 @@ audit
   });
 
 audit
+  .command('rotate-event-key')
+  .description('Start signing audit events with a new event key; the old one is kept under keys/audit-event-retired/ so what it signed still verifies (embedded default; with KASTELL_AUDIT_EVENT_KEY from a credential, rotate the credential instead: README "Audit trail")')
+  .action(async () => {
+    const config = loadConfig();
+    if (config.audit.eventKeyPem) {
+      console.error('kastell: the audit event key comes from KASTELL_AUDIT_EVENT_KEY; put the old key into KASTELL_AUDIT_EVENT_KEYS_RETIRED and a new one into KASTELL_AUDIT_EVENT_KEY instead');
+      process.exit(2);
+    }
+    await loadAuditKeys(config.audit); // makes the key file if there is none yet
+    const { retired, current } = rotateEventKeyFile(config.audit.keysDir);
+    console.log(`audit event key ${retired} retired (still trusted for what it signed); new events are signed with ${current}. Restart Kastell.`);
+  });
+
+audit
   .command('retention')
   .description('Retire audit months older than 7 years whose links are all in verified exports (each removal is itself an audit event)')
   .action(async () => {
     const config = loadConfig();
     const { appUrl, embedded } = await resolveDatabase(config, createLogger({ level: 'warn' }));
     const db = connectDatabase(appUrl, { max: 1 });
-    const outcomes = await applyAuditRetention(db).finally(async () => {
+    const keys = await loadAuditKeys(config.audit);
+    const outcomes = await applyAuditRetention(db, signerFor(keys.events.current)).finally(async () => {
       await db.close();
       await embedded?.stop();
     });

@@ -17,7 +17,7 @@ const hour = 3600;
 const day = 24 * hour;
 /** the verification runs daily (02:15 UTC): older than a day and a bit is a run that did not happen */
 const verificationMaxAge = 26 * hour;
-/** checkpoints: at most once a minute while the chain grows, and daily */
+/** checkpoints: every KASTELL_AUDIT_CHECKPOINT_SECONDS while the chain moves, and daily */
 const checkpointMaxAge = 26 * hour;
 /** the drill runs monthly (kastell-restore-drill.timer) */
 const drillMaxAge = 35 * day;
@@ -64,9 +64,14 @@ export async function computeFigures(deps: Deps, now = new Date()): Promise<Trus
   const checkpoint: TrustFigures['checkpoint'] = {
     ...base('audit-checkpoint', 'audit.checkpoints (signed chain heads; GET /api/v1/audit/checkpoint)'),
     seq: cp.seq, chainHeadSeq: cp.headSeq, unsignedLinks: unsigned, measuredAt: cp.signedAt?.toISOString() ?? null,
+    // the stated window (README "Audit trail"): checkpoint interval plus at most a second of chaining delay
+    windowSeconds: config.audit.checkpointSeconds + Math.ceil(config.audit.chainIntervalMs / 1000),
+    shippedOffBox: config.audit.archiveS3 !== undefined,
   };
+  // links waiting much longer than the window for a checkpoint: the window is not being kept
+  const tailMaxAge = Math.max(3 * checkpoint.windowSeconds, 300);
   if (cp.seq === null) Object.assign(checkpoint, { code: 'none', status: 'absent', reason: 'no chain head has been signed yet' });
-  else if (unsigned! > 0 && ageOf(cp.signedAt!, now) > checkpointMaxAge) {
+  else if (unsigned! > 0 && ageOf(cp.signedAt!, now) > Math.min(checkpointMaxAge, tailMaxAge)) {
     Object.assign(checkpoint, { code: 'old', status: 'stale', reason: `the latest checkpoint is ${hours(ageOf(cp.signedAt!, now))} old and ${unsigned} later links are not signed yet` });
   }
 

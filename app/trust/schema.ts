@@ -75,7 +75,11 @@ export interface FigureBase {
 
 export interface TrustFigures {
   auditVerification: FigureBase & { checkedLinks: number | null; headSeq: number | null; firstBadSeq: number | null };
-  checkpoint: FigureBase & { seq: number | null; chainHeadSeq: number; unsignedLinks: number | null };
+  checkpoint: FigureBase & { seq: number | null; chainHeadSeq: number; unsignedLinks: number | null;
+    /** a cut of links chained longer ago than this is detected (KASTELL_AUDIT_CHECKPOINT_SECONDS + chaining delay) */
+    windowSeconds: number;
+    /** each checkpoint also goes to the archive bucket off the box */
+    shippedOffBox: boolean };
   restoreDrill: FigureBase & {
     result: 'pass' | 'fail' | null; rtoSeconds: number | null; rtoTargetSeconds: number | null;
     dataAgeSeconds: number | null; rpoTargetSeconds: number | null; auditLinks: number | null; checksPassed: string[];

@@ -76,7 +76,13 @@ function Value({ id, figures, t, locale }: { id: FigureId; figures: TrustFigures
     }
     case 'checkpoint': {
       const f = figures.checkpoint;
-      return f.seq === null ? null : <p>{t('trust.value.checkpoint', { seq: String(f.seq), head: String(f.chainHeadSeq) })}</p>;
+      return (
+        <>
+          {f.seq === null ? null : <p>{t('trust.value.checkpoint', { seq: String(f.seq), head: String(f.chainHeadSeq) })}</p>}
+          <p>{t('trust.value.checkpointWindow', { window: new Intl.NumberFormat(locale, { style: 'unit', unit: 'second', unitDisplay: 'long' }).format(f.windowSeconds) })}</p>
+          <p>{t(f.shippedOffBox ? 'trust.value.checkpointShipped' : 'trust.value.checkpointNotShipped')}</p>
+        </>
+      );
     }
     case 'restoreDrill': {
       const f = figures.restoreDrill;

@@ -10,7 +10,7 @@ import { verifyChain } from '../../app/audit/verify.ts';
 import { connectDatabase } from '../../app/db/client.ts';
 import { createLogger } from '../../app/log.ts';
 import { createTestDatabase } from '../harness/database.ts';
-import { chainEverything, sleep, testAuditor } from './support.ts';
+import { chainEverything, sleep, testAuditor, testKeyring, testSeals } from './support.ts';
 
 const writers = 32;
 const transactionsPerWriter = 25;
@@ -20,7 +20,7 @@ class RolledBack extends Error {}
 test('32 concurrent writers committing out of order: every committed event chained exactly once, no rolled-back one', async () => {
   const t = await createTestDatabase();
   const db = connectDatabase(t.appUrl, { max: writers + 4 });
-  const sequencer = createSequencer(db, createLogger({ level: 'silent' }), { intervalMs: 10 });
+  const sequencer = createSequencer(db, createLogger({ level: 'silent' }), { intervalMs: 10, keys: testKeyring });
   const committed: string[] = [];
   const rolledBack: string[] = [];
   let committedBeforeStraggler = 0;
@@ -87,7 +87,7 @@ test('32 concurrent writers committing out of order: every committed event chain
   assert.equal(stored!.rolled_back, 0);
   const [seqs] = await t.admin`select min(seq)::int as first, max(seq)::int as last, count(distinct seq)::int as n from audit.chain`;
   assert.deepEqual({ ...seqs }, { first: 1, last: committed.length, n: committed.length }, 'seq runs 1..N without gaps');
-  const verified = await verifyChain(db, { unchainedBoundSeconds: 60 });
+  const verified = await verifyChain(db, { unchainedBoundSeconds: 60, seals: testSeals() });
   assert.equal(verified.ok, true, verified.problem ?? '');
   assert.equal(verified.checked, committed.length);
   await db.close();

@@ -8,18 +8,22 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateKey } from 'openpgp';
+import { generateKey, readPrivateKey } from 'openpgp';
+import { createHash } from 'node:crypto';
+import { linkHash } from '../../app/audit/canonical.ts';
+import type { ExportLine, ExportManifest } from '../../app/audit/export-format.ts';
+import { signText } from '../../app/audit/keys.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { startS3Server } from '../harness/s3.ts';
 import { createS3Store } from '../../app/storage/s3.ts';
 import { text } from 'node:stream/consumers';
 import { createSequencer } from '../../app/audit/sequencer.ts';
 import { createLogger } from '../../app/log.ts';
-import { appendSystemEvents, chainEverything, runCli } from './support.ts';
+import { appendSystemEvents, chainEverything, runCli, testKeyring } from './support.ts';
 
 const t = await createTestDatabase();
 await appendSystemEvents(t.db, 30);
-const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
+const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30, keys: testKeyring });
 await chainEverything(sequencer, t.admin);
 await sequencer.stop();
 const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'test' }], format: 'armored' });
@@ -116,4 +120,42 @@ test('an archive bucket without its credentials stops the command with a message
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /KASTELL_AUDIT_ARCHIVE_S3_BUCKET.*required/);
   assert.match(result.stderr, /KASTELL_AUDIT_ARCHIVE_S3_SECRET_KEY.*required/);
+});
+
+test('verify-export rejects, offline, an event its writer did not sign, even under a valid manifest signature', async () => {
+  // what an exporter holding the OpenPGP key but not the audit event key could make: line 30's event
+  // changed, its hash recomputed, the manifest fixed up and signed again
+  const dir = tamperedCopy((lines) => lines.map((line, i) => {
+    if (i !== 29) return line;
+    const parsed = JSON.parse(line) as ExportLine;
+    parsed.event.entityId = 'forged';
+    parsed.hash = linkHash(Buffer.from(parsed.prevHash, 'hex'), parsed.event).toString('hex');
+    return JSON.stringify(parsed);
+  }));
+  const body = readFileSync(join(dir, eventsFile), 'utf8');
+  const manifest = JSON.parse(readFileSync(join(dir, manifestFile), 'utf8')) as ExportManifest;
+  manifest.lastHash = (JSON.parse(body.trim().split('\n').at(-1)!) as ExportLine).hash;
+  manifest.eventsSha256 = createHash('sha256').update(body).digest('hex');
+  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  writeFileSync(join(dir, manifestFile), manifestText);
+  writeFileSync(join(dir, `${manifestFile}.asc`), await signText(await readPrivateKey({ armoredKey: privateKey }), manifestText));
+  const result = await verifyExport(dir);
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /line 30 \(link 30\): the event signature does not verify: not written by Kastell \(forged\)/);
+});
+
+test('an export of a chain holding a forged event fails its self-check and never verifies offline', async () => {
+  const f = await createTestDatabase();
+  await appendSystemEvents(f.db, 3);
+  await f.admin`insert into audit.events (actor_type, action, outcome) values ('system', 'forged.event', 'success')`;
+  const s = createSequencer(f.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30, keys: testKeyring });
+  await chainEverything(s, f.admin);
+  await s.stop();
+  const out = mkdtempSync(join(tmpdir(), 'kastell-export-forged-'));
+  const result = await runCli(['audit', 'export', '--day', day, '--out', out], { KASTELL_DATABASE_URL: f.appUrl, KASTELL_AUDIT_SIGNING_KEY: privateKey });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /self-check FAILED: the exporter found the chain unsealed: link 4 carries no valid seal/);
+  const offline = await verifyExport(out);
+  assert.equal(offline.code, 1);
+  assert.match(offline.stdout, /link 4 carries no valid seal/);
 });

@@ -20,6 +20,8 @@ import { cloneTemplate, percentile } from './database.ts';
 
 export interface WriteRun {
   audited: boolean;
+  /** audited runs: events signed by the writer and links sealed by the sequencer, or neither (the unsigned baseline) */
+  signed: boolean;
   requests: number;
   errors: number;
   seconds: number;
@@ -28,8 +30,12 @@ export interface WriteRun {
 }
 
 const noopAuditor = (real: Auditor): Auditor => ({ ...real, record: async () => '', recordAs: async () => '' });
+// The unsigned baseline: the same audit statement with no signature (and so no
+// Ed25519 check and no seal in the sequencer, which chains such an event unsealed).
+const unsignedAuditor = () => createAuditor(Buffer.alloc(32, 2), () => ({ keyId: null, signature: null }));
 
-export async function runHttpWrites(cluster: Cluster, appPassword: string, options: { audited: boolean; clients: number; seconds: number; warmupSeconds: number }): Promise<WriteRun> {
+export async function runHttpWrites(cluster: Cluster, appPassword: string, options: { audited: boolean; signed?: boolean; clients: number; seconds: number; warmupSeconds: number }): Promise<WriteRun> {
+  const signed = options.audited && options.signed !== false;
   const database = await cloneTemplate(cluster, appPassword);
   const config = parseConfig({
     KASTELL_DATABASE_URL: database.appUrl,
@@ -40,6 +46,7 @@ export async function runHttpWrites(cluster: Cluster, appPassword: string, optio
   });
   const server = await startServer(config, createLogger({ level: 'silent' }));
   if (!options.audited) server.audit.auditor = noopAuditor(server.audit.auditor);
+  else if (!signed) server.audit.auditor = unsignedAuditor();
   const user = await seedUser(database.admin, 'dispatcher');
   const token = await seedSession(database.admin, user.userId, '1 hour');
   const headers = { 'content-type': 'application/json', origin: new URL(server.url).origin, cookie: `__Host-kastell-session=${token}` };
@@ -62,7 +69,7 @@ export async function runHttpWrites(cluster: Cluster, appPassword: string, optio
   // Commit-to-chained probe (audited runs only): commit, then watch the chain.
   const chainDelaysMs: number[] = [];
   const probeDb = connectDatabase(database.appUrl, { max: 2 });
-  const probeAuditor = createAuditor(Buffer.alloc(32, 1));
+  const probeAuditor = signed ? server.audit.auditor : unsignedAuditor();
   const probe = (async () => {
     if (!options.audited) return;
     const waiting = new Map<string, number>();
@@ -99,7 +106,7 @@ export async function runHttpWrites(cluster: Cluster, appPassword: string, optio
   await probeDb.close();
   await server.close();
   await database.drop();
-  return { audited: options.audited, requests, errors, seconds, perSecond: requests / seconds, chainDelaysMs: chainDelaysMs.sort((a, b) => a - b) };
+  return { audited: options.audited, signed, requests, errors, seconds, perSecond: requests / seconds, chainDelaysMs: chainDelaysMs.sort((a, b) => a - b) };
 }
 
 export { percentile };

@@ -3,7 +3,7 @@
 // with a lower id has finished (pg_snapshot_xmin): this shows what one slow
 // writer (a bulk import, a re-encryption batch, a session left idle in
 // transaction) does to everyone else's delay. Reported, not a goal.
-import { createAuditor } from '../../app/audit/record.ts';
+import { testAuditor as auditor, testKeyring } from '../audit/support.ts';
 import { createSequencer } from '../../app/audit/sequencer.ts';
 import { connectDatabase } from '../../app/db/client.ts';
 import { createLogger } from '../../app/log.ts';
@@ -13,8 +13,7 @@ import { cloneTemplate, percentile } from './database.ts';
 export async function runLongTransaction(cluster: Cluster, appPassword: string, holdSeconds: number): Promise<{ delaysMs: number[] }> {
   const database = await cloneTemplate(cluster, appPassword);
   const db = connectDatabase(database.appUrl, { max: 6 });
-  const auditor = createAuditor(Buffer.alloc(32, 3));
-  const sequencer = createSequencer(db, createLogger({ level: 'silent' }), { intervalMs: 200 });
+  const sequencer = createSequencer(db, createLogger({ level: 'silent' }), { intervalMs: 200, keys: testKeyring });
   const delaysMs: number[] = [];
   try {
     let release!: () => void;

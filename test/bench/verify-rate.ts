@@ -9,6 +9,8 @@ import { connectDatabase } from '../../app/db/client.ts';
 import { createLogger } from '../../app/log.ts';
 import type { Cluster } from '../harness/postgres.ts';
 import { cloneTemplate } from './database.ts';
+import { randomUUID } from 'node:crypto';
+import { insertSignedEvents, testKeyring, testSeals } from '../audit/support.ts';
 
 export interface VerifyRun {
   events: number;
@@ -25,19 +27,15 @@ export async function runVerifyRate(cluster: Cluster, appPassword: string, event
   const db = connectDatabase(database.appUrl, { max: 4 });
   try {
     progress(`inserting ${events} events`);
-    const chunk = 200_000;
-    for (let from = 1; from <= events; from += chunk) {
-      const to = Math.min(events, from + chunk - 1);
-      // Shaped like real events: actor, entity, keyed hashes, request id, a small detail.
-      await database.admin.unsafe(`
-        insert into audit.events (actor_type, actor_id, action, entity_type, entity_id, company_id, outcome,
-                                  ip_hmac, user_agent_hmac, request_id, detail)
-        select 'user', gen_random_uuid(), 'company.updated', 'company', gen_random_uuid()::text, gen_random_uuid(), 'success',
-               sha256(g::text::bytea), sha256((g * 7)::text::bytea), gen_random_uuid(), jsonb_build_object('fields', 'name,customerNumber', 'n', g)
-        from generate_series(${from}, ${to}) g`);
-    }
+    // Shaped like real events: actor, entity, keyed hashes, request id, a small detail; signed as the application signs them.
+    const started0 = performance.now();
+    await insertSignedEvents(database.admin, events, (g) => ({
+      actor: { type: 'user', id: randomUUID(), ip: String(g), userAgent: String(g * 7), requestId: randomUUID() },
+      event: { action: 'company.updated', entityType: 'company', entityId: randomUUID(), companyId: randomUUID(), detail: { fields: 'name,customerNumber', n: g } },
+    }));
+    progress(`signed and inserted in ${((performance.now() - started0) / 1000).toFixed(1)} s`);
     progress('chaining (sequencer)');
-    const sequencer = createSequencer(db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30 });
+    const sequencer = createSequencer(db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30, keys: testKeyring });
     let started = performance.now();
     const chained = await sequencer.runOnce();
     const chainSeconds = (performance.now() - started) / 1000;
@@ -67,7 +65,7 @@ export async function runVerifyRate(cluster: Cluster, appPassword: string, event
       bareSeconds += (performance.now() - started) / 1000;
       progress(`kastell verify, round ${round}`);
       started = performance.now();
-      const result = await verifyChain(db, { unchainedBoundSeconds: 3600 });
+      const result = await verifyChain(db, { unchainedBoundSeconds: 3600, seals: testSeals() });
       verifySeconds += (performance.now() - started) / 1000;
       ok &&= result.ok && result.checked === events && prev.toString('hex') === result.headHash;
       verified += result.checked;

@@ -45,7 +45,7 @@ test('the dump names what a reader looks for: tables, policies, function bodies,
     'CREATE TABLE kastell.sessions (',
     'CREATE POLICY sessions_read ON kastell.sessions',
     'CREATE FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text)',
-    'from unnest(p_seqs, p_event_ids, p_occurred, p_txids, p_prev, p_hashes)',
+    'from unnest(p_seqs, p_event_ids, p_occurred, p_txids, p_prev, p_hashes, p_key_ids, p_macs)',
     'GRANT ALL ON FUNCTION app.resume_session(p_token_hash bytea) TO kastell_app;',
     'ALTER TABLE ONLY kastell.users FORCE ROW LEVEL SECURITY;',
   ]) assert.ok(committed.includes(needle), needle);

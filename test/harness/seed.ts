@@ -4,10 +4,13 @@ import { hashPassword } from '../../app/auth/password.ts';
 import { newToken } from '../../app/crypto/tokens.ts';
 import { createSecretBox } from '../../app/crypto/secret-box.ts';
 import { generate } from 'otplib';
+import { generateEventKeyPem } from '../../app/audit/event-key.ts';
 import type { TestClient } from './server.ts';
 
 /** The key test servers seal TOTP secrets with (startTestServer passes it as KASTELL_SECRET_KEY). */
 export const testSecretKey = Buffer.alloc(32, 7);
+/** The audit event key of this test process: test servers, the CLI runs and the test's own audit writes all sign with it. */
+export const testEventKeyPem = generateEventKeyPem();
 export const testSecretKeyId = 'test';
 export const testTotpSecret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const testBox = createSecretBox({ keyId: testSecretKeyId, key: testSecretKey });

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../../app/log.ts';
 import { startServer, type RunningServer } from '../../app/server.ts';
 import { freePort } from './postgres.ts';
 import type { TestDatabase } from './database.ts';
-import { testSecretKey, testSecretKeyId } from './seed.ts';
+import { testEventKeyPem, testSecretKey, testSecretKeyId } from './seed.ts';
 
 /** `log`: a logger of the test's own, to read the log events the server writes (else silent, or KASTELL_TEST_LOG). */
 export async function startTestServer(database: TestDatabase, env: Record<string, string> = {}, log?: Logger): Promise<RunningServer & { client: () => TestClient }> {
@@ -16,6 +16,7 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     KASTELL_DATA_DIR: `/tmp/kastell-test-data-${database.name}`,
     KASTELL_SECRET_KEY: testSecretKey.toString('base64'),
     KASTELL_SECRET_KEY_ID: testSecretKeyId,
+    KASTELL_AUDIT_EVENT_KEY: testEventKeyPem,
     KASTELL_HIBP_URL: 'off', // tests that check breached passwords start a local stand-in
     KASTELL_JOBS: 'off',
     // the lockout tests fire many sign-ins from 127.0.0.1; the request limit has its own test

@@ -114,6 +114,10 @@ test('the latest signed checkpoint: absent, then the head and how many links fol
   assert.equal(behind.unsignedLinks, 3, 'links after the checkpoint are counted');
   assert.equal(behind.status, 'ok', 'a fresh checkpoint with a few links after it is as designed (signed at most once a minute)');
   assert.match(await card('checkpoint'), new RegExp(`Chain head ${signed.seq} signed; the chain is now at ${signed.seq + 3}`));
+  // the stated window of the unsigned tail (README "Audit trail"), from the configuration
+  assert.equal(behind.windowSeconds, 61);
+  assert.match(await card('checkpoint'), /the chain head is signed at least every 61 seconds while it moves, so a cut of links chained longer ago than that is detected/);
+  assert.match(await card('checkpoint'), /no archive bucket off this server is configured/);
 });
 
 test('the restore drill: none recorded, a pass with its RTO and data age, then a failed drill file shows as failing', async () => {
