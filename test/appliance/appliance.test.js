@@ -21,12 +21,21 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import {
   root, preinstall, appSource, work, logFile, WG_NET, PUBLIC_NAME, LYNIS_GROUPS,
   log, record, timed, sh, run, freeTcpPort, freeUdpPort, sshOpts, vmShell, waitForSsh, bootVm, lynisIndex,
   mitogen, ansible, inventoryFor, wgKeys, startWireguard, preflight, printSummary, cleanUp, stages,
 } from './vm.js';
 import { recap, changedTasks, kastellBan, KASTELL_SCENARIO } from './checks.js';
+
+/** A ClamAV hash signature database (.hdb) with the EICAR test file's MD5, as test/harness/clamd.ts writes it. */
+function eicarSignatureFile(dir) {
+  const eicar = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+  const path = join(dir, 'eicar.hdb');
+  writeFileSync(path, `${createHash('md5').update(eicar).digest('hex')}:${Buffer.byteLength(eicar)}:Eicar-Test-Signature\n`);
+  return path;
+}
 
 test('appliance: site.yml turns a bare Debian VM into a hardened, backed-up Kastell host', { timeout: 3 * 3600 * 1000 }, async (t) => {
   if (process.getuid?.() !== 0) { t.skip('needs root (qemu, a userspace WireGuard interface)'); return; }
@@ -96,6 +105,8 @@ test('appliance: site.yml turns a bare Debian VM into a hardened, backed-up Kast
         backup__pg_offsite: { type: 'posix', path: '/var/backups/kastell-offsite/pgbackrest' },
         backup__restic_offsite: '/var/backups/kastell-offsite/restic',
         backup__extra_write_paths: ['/var/backups/kastell-offsite'],
+        // freshclam cannot reach its mirror from here: clamd gets the EICAR signature the test harness also uses
+        clamav__signature_files: [eicarSignatureFile(work)],
       };
     });
 
