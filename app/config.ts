@@ -111,6 +111,7 @@ export const configSchema = z
     KASTELL_UPLOAD_MAX_MIB: z.coerce.number().int().min(1).max(4095).default(1024),
     KASTELL_UPLOAD_LIMITS_MIB: z
       .string()
+      // eslint-disable-next-line security/detect-unsafe-regex -- each repetition starts with a comma: linear, and read from the environment only
       .regex(/^\s*(contract|certificate|manual|invoice|photo|other)=\d{1,4}\s*(,\s*(contract|certificate|manual|invoice|photo|other)=\d{1,4}\s*)*$/,
         'must be kind=MiB pairs separated by commas, e.g. photo=50,invoice=20 (kinds: contract, certificate, manual, invoice, photo, other)')
       .optional(),
