@@ -124,6 +124,8 @@ export const configSchema = z
     // Trust (README "Trust page"): where the appliance's backup and restore drill write their evidence, the
     // security.txt contact, how long computed figures are kept.
     KASTELL_EVIDENCE_DIR: z.string().min(1).default('/var/lib/kastell/evidence'),
+    // the release's SBOM and dependency-advisory check (ops/build-release writes them into release/)
+    KASTELL_RELEASE_DIR: z.string().min(1).default(new URL('../release', import.meta.url).pathname),
     KASTELL_BACKUP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(26),
     KASTELL_SECURITY_CONTACT: z
       .string()
@@ -247,6 +249,8 @@ export interface Config {
   trust: {
     /** where ops/kastell-backup and ops/kastell-restore-drill write backup.json and restore-drill.json */
     evidenceDir: string;
+    /** the release's sbom.cdx.json and advisories.json (ops/build-release) */
+    releaseDir: string;
     /** a last successful backup older than this is stale (ops/kastell-watch alerts at the same age) */
     backupMaxAgeHours: number;
     /** security.txt's Contact lines; none on a loopback URL without KASTELL_SECURITY_CONTACT (then it is not served) */
@@ -399,6 +403,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jobs: env.KASTELL_JOBS === 'on',
     trust: {
       evidenceDir: resolve(env.KASTELL_EVIDENCE_DIR),
+      releaseDir: resolve(env.KASTELL_RELEASE_DIR),
       backupMaxAgeHours: env.KASTELL_BACKUP_MAX_AGE_HOURS,
       securityContacts: env.KASTELL_SECURITY_CONTACT ?? [derivedSecurityContact(env.KASTELL_PUBLIC_URL)].filter((c): c is string => c !== undefined),
       cacheSeconds: env.KASTELL_TRUST_CACHE_SECONDS,

@@ -209,6 +209,22 @@ report
   });
 
 program
+  .command('advisories')
+  .description('Check the production dependencies of the tree at DIR against published advisories (npm audit; registry from npm config) and write DIR/release/advisories.json; ops/build-release runs it')
+  .argument('<dir>', 'a tree with package-lock.json and node_modules (the release being built)')
+  .action(async (dir: string) => {
+    const { advisoriesPath, runAdvisoryCheck } = await import('../trust/advisories.ts');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const result = await runAdvisoryCheck(dir);
+    mkdirSync(join(dir, 'release'), { recursive: true });
+    writeFileSync(advisoriesPath(join(dir, 'release')), JSON.stringify(result, null, 2) + '\n');
+    console.log(result.reachable
+      ? `${result.counts!.total} open advisories (${result.counts!.high + result.counts!.critical} high or critical) in ${result.dependencies} production dependencies`
+      : `advisories not measured: ${result.reason}`);
+  });
+
+program
   .command('serve')
   .description('Run the portal (the same as npm start)')
   // loaded only here: the portal pulls in image libraries (sharp) the other commands never need
