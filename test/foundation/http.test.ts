@@ -39,6 +39,7 @@ test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload
   assert.doesNotMatch(first.text, /<script(?![^>]*nonce=)/, 'no script without a nonce');
 });
 
+// asvs: V3.3.1 V3.3.2 V3.3.4
 test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA-256 is stored', async () => {
   const { client, response } = await signedInClient();
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-kastell-session='))!;

@@ -24,7 +24,6 @@ function lint(...paths: string[]): LintResult[] {
   return JSON.parse(r.stdout) as LintResult[];
 }
 
-// asvs: V15.1.5 V15.3.7
 test('app/ and bin/ pass the security lint without a warning', () => {
   const results = lint('app', 'bin');
   assert.ok(results.length > 100, `eslint must have read the whole app (${results.length} files)`);
