@@ -224,6 +224,40 @@ program
       : `advisories not measured: ${result.reason}`);
   });
 
+const evidence = program
+  .command('evidence')
+  .description('Write the evidence pack into an empty directory: ASVS 5.0 level 2 self-assessment from the tests\' annotations with their latest results, SBOM, advisories, drill and backup evidence; manifest signed with the audit key')
+  .option('--out <dir>', 'where to write it', `kastell-evidence-${new Date().toISOString().slice(0, 10)}`)
+  .action(async (options: { out: string }) => {
+    const config = loadConfig();
+    const { loadAuditKeys } = await import('../audit/keys.ts');
+    const { buildEvidencePack, writeEvidencePack } = await import('../evidence/pack.ts');
+    const { join } = await import('node:path');
+    const keys = await loadAuditKeys(config.audit);
+    const root = new URL('../..', import.meta.url).pathname;
+    const files = await buildEvidencePack({
+      root, installation: config.publicUrl, releaseDir: config.trust.releaseDir, evidenceDir: config.trust.evidenceDir,
+      testResultsPath: join(root, 'test', 'results', 'latest.json'), signingKey: keys.signingKey, publicKeyArmored: keys.publicKeyArmored,
+    });
+    writeEvidencePack(options.out, files);
+    const summary = (JSON.parse(files.get('asvs-5.0-level2.json')!.toString('utf8')) as { summary: Record<string, number> }).summary;
+    console.log(`${options.out}: ${files.size} files; ASVS 5.0 L1+L2: ${summary.requirements} requirements, ${summary.tested} tested, ${summary.notApplicable} not applicable, ${summary.notYet} not yet, ${summary.notAssessed} not assessed`);
+  });
+evidence
+  .command('verify')
+  .description('Check an evidence pack offline: the manifest\'s signature with the public key, every file\'s SHA-256, nothing unlisted; exit 1 otherwise')
+  .argument('<dir>', 'the pack')
+  .requiredOption('--key <file>', 'the installation\'s public audit key (the copy you kept of /trust/key.asc)')
+  .action(async (dir: string, options: { key: string }) => {
+    const { verifyEvidencePack } = await import('../evidence/pack.ts');
+    const verdict = await verifyEvidencePack(dir, readFileSync(options.key, 'utf8'));
+    if (!verdict.ok) {
+      console.error(`REJECTED: ${dir}\n${verdict.problems.map((p) => `  ${p}`).join('\n')}`);
+      process.exit(1);
+    }
+    console.log(`OK: ${dir}: ${verdict.files} files match the signed manifest${verdict.notAssessed ? `; ${verdict.notAssessed} ASVS requirements are not assessed yet` : ''}`);
+  });
+
 program
   .command('serve')
   .description('Run the portal (the same as npm start)')

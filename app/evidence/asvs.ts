@@ -46,3 +46,43 @@ export function findAnnotatedTests(root: string, dir = join(root, 'test')): Anno
   }
   return found;
 }
+
+export type AsvsStatus = 'tested' | 'not_applicable' | 'not_yet' | 'not_assessed';
+export interface TestResult { file: string | null; name: string; result: string }
+export interface AssessedRequirement extends AsvsRequirement {
+  status: AsvsStatus;
+  reason: string | null;
+  tests: Array<{ file: string; name: string; line: number; result: string }>;
+}
+
+export function readStatements(path = new URL('./asvs-statements.tsv', import.meta.url).pathname): Array<{ scope: string; status: 'not_applicable' | 'not_yet'; reason: string }> {
+  return readFileSync(path, 'utf8').split('\n').filter((line) => line && !line.startsWith('#')).map((line) => {
+    const [scope, status, reason] = line.split('\t');
+    if (status !== 'not_applicable' && status !== 'not_yet') throw new Error(`asvs-statements.tsv: ${scope}: status must be not_applicable or not_yet`);
+    return { scope: scope!, status, reason: reason! };
+  });
+}
+
+/**
+ * Every requirement up to `level` with its evidence: the annotated tests and
+ * their latest results, else a statement (not applicable / not yet, with
+ * its reason), else "not assessed" — which the pack shows and counts, never hides.
+ */
+export function assessAsvs(root: string, results: TestResult[] | null, level: 1 | 2 | 3 = 2): AssessedRequirement[] {
+  const annotated = findAnnotatedTests(root);
+  const statements = readStatements();
+  const resultOf = (file: string, name: string) => {
+    const found = results?.filter((r) => r.file === file && r.name === name) ?? [];
+    if (found.length === 0) return 'no result recorded';
+    return found.some((r) => r.result === 'fail') ? 'fail' : found[0]!.result;
+  };
+  return readAsvsTable().filter((r) => r.level <= level).map((r) => {
+    const tests = annotated.filter((t) => t.requirements.includes(r.id)).map((t) => ({ file: t.file, name: t.name, line: t.line, result: resultOf(t.file, t.name) }));
+    if (tests.length > 0) return { ...r, status: 'tested' as const, reason: null, tests };
+    const chapter = r.id.split('.')[0]!;
+    const section = r.id.split('.').slice(0, 2).join('.');
+    const statement = statements.find((s) => s.scope === r.id) ?? statements.find((s) => s.scope === section) ?? statements.find((s) => s.scope === chapter);
+    if (statement) return { ...r, status: statement.status, reason: statement.reason, tests };
+    return { ...r, status: 'not_assessed' as const, reason: 'no test is annotated for it and no statement says why not', tests };
+  });
+}
