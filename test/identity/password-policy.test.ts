@@ -50,6 +50,7 @@ test('length by code points, no composition rules, context words, reuse of the l
   assert.deepEqual(await checkPasswordPolicy(off, 'an old password of mine', { previousHashes: previous }), ['reused']);
 });
 
+// asvs: V11.4.2
 test('sign-in rehashes a hash made with other argon2 parameters, and keeps the sessions', async () => {
   const t = await createTestDatabase();
   const server = await startTestServer(t, { KASTELL_MFA_CUSTOMERS: 'optional' });
