@@ -35,6 +35,7 @@ test('each ASVS 5.0 level 1-2 requirement appears once: with its tests and their
   assert.equal(oauth.status, 'not_applicable');
   assert.match(oauth.reason!, /OAuth/);
   for (const r of assessed) if (r.status !== 'tested') assert.ok(r.reason, `${r.id} says why it has no test`);
+  assert.deepEqual(assessed.filter((r) => r.status === 'not_assessed').map((r) => r.id), [], 'each requirement is mapped to a test or says why not');
   assert.ok(assessed.filter((r) => r.status === 'tested').every((r) => r.tests.length > 0));
 });
 
