@@ -19,8 +19,10 @@ export function readAsvsTable(path = tablePath): AsvsRequirement[] {
   });
 }
 
-const annotation = /^\s*\/\/\s*asvs:\s*((?:V\d+\.\d+\.\d+[\s,]*)+)$/;
-const testCall = /^\s*(?:test|it)(?:\.\w+)?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/;
+const annotation = /^\s*\/\/\s*asvs:(.*)$/;
+const requirementId = /^V\d{1,2}\.\d{1,2}\.\d{1,2}$/;
+// eslint-disable-next-line security/detect-unsafe-regex -- a backslash matches only as an escape, so each character has one way to match
+const testCall = /^\s*(?:test|it)(?:\.\w+)?\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/;
 
 /** Every annotated test under `dir` (files *.test.ts / *.test.js), in file order. */
 export function findAnnotatedTests(root: string, dir = join(root, 'test')): AnnotatedTest[] {
@@ -32,7 +34,13 @@ export function findAnnotatedTests(root: string, dir = join(root, 'test')): Anno
     let pending: string[] = [];
     lines.forEach((line, index) => {
       const a = annotation.exec(line);
-      if (a) { pending.push(...a[1]!.split(/[\s,]+/).filter(Boolean)); return; }
+      if (a) {
+        const ids = a[1]!.split(/[\s,]+/).filter(Boolean);
+        const bad = ids.filter((id) => !requirementId.test(id));
+        if (ids.length === 0 || bad.length > 0) throw new Error(`${relative(root, file)}:${index + 1}: "asvs:" must list requirement ids like V6.2.1${bad.length ? ` (not ${bad.join(', ')})` : ''}`);
+        pending.push(...ids);
+        return;
+      }
       if (pending.length === 0) return;
       const call = testCall.exec(line);
       if (call) {
