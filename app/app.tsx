@@ -41,6 +41,7 @@ import { requestRoutes } from './requests/routes.tsx';
 import { setupRoutes } from './setup/routes.tsx';
 import { siteRoutes } from './sites/routes.tsx';
 import { trustRoutes } from './trust/routes.tsx';
+import { evidenceRoutes } from './evidence/routes.tsx';
 import type { DocumentStore } from './storage/store.ts';
 import { userRoutes } from './users/routes.tsx';
 
@@ -57,7 +58,7 @@ export interface AppDeps {
 const features = [
   homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
-  messageRoutes, notificationRoutes, trustRoutes,
+  messageRoutes, notificationRoutes, trustRoutes, evidenceRoutes,
 ];
 
 /** Uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts). */

@@ -232,16 +232,32 @@ const evidence = program
     const config = loadConfig();
     const { loadAuditKeys } = await import('../audit/keys.ts');
     const { buildEvidencePack, writeEvidencePack } = await import('../evidence/pack.ts');
-    const { join } = await import('node:path');
+    const { locateTestEvidence } = await import('../evidence/asvs.ts');
     const keys = await loadAuditKeys(config.audit);
     const root = new URL('../..', import.meta.url).pathname;
+    const tests = locateTestEvidence(root, config.trust.releaseDir);
     const files = await buildEvidencePack({
       root, installation: config.publicUrl, releaseDir: config.trust.releaseDir, evidenceDir: config.trust.evidenceDir,
-      testResultsPath: join(root, 'test', 'results', 'latest.json'), signingKey: keys.signingKey, publicKeyArmored: keys.publicKeyArmored,
+      testResultsPath: tests.resultsPath, annotated: tests.annotated, signingKey: keys.signingKey, publicKeyArmored: keys.publicKeyArmored,
     });
     writeEvidencePack(options.out, files);
     const summary = (JSON.parse(files.get('asvs-5.0-level2.json')!.toString('utf8')) as { summary: Record<string, number> }).summary;
     console.log(`${options.out}: ${files.size} files; ASVS 5.0 L1+L2: ${summary.requirements} requirements, ${summary.tested} tested, ${summary.notApplicable} not applicable, ${summary.notYet} not yet, ${summary.notAssessed} not assessed`);
+  });
+evidence
+  .command('index')
+  .description('Store the tests\' ASVS annotations and the latest test results of the source tree SRC in OUT (ops/build-release: a release ships no tests)')
+  .argument('<src>', 'the source tree (with test/)')
+  .argument('<out>', 'the release/ folder being built')
+  .action(async (src: string, out: string) => {
+    const { findAnnotatedTests } = await import('../evidence/asvs.ts');
+    const { copyFileSync, existsSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const annotated = findAnnotatedTests(src);
+    writeFileSync(join(out, 'asvs-tests.json'), JSON.stringify(annotated, null, 2) + '\n');
+    const results = join(src, 'test', 'results', 'latest.json');
+    if (existsSync(results)) copyFileSync(results, join(out, 'test-results.json'));
+    console.log(`${annotated.length} annotated tests${existsSync(results) ? ', with the latest test results' : '; no test results (run npm test first)'}`);
   });
 evidence
   .command('verify')

@@ -4,7 +4,7 @@
 // cannot drift from the code: a comment `// asvs: V6.2.1 V6.2.2` on the
 // line(s) just above a `test('name', …)` call maps those requirements to
 // that test (file + name, as node:test reports it).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export interface AsvsRequirement { id: string; level: 1 | 2 | 3; section: string; text: string }
@@ -76,8 +76,7 @@ export function readStatements(path = new URL('./asvs-statements.tsv', import.me
  * their latest results, else a statement (not applicable / not yet, with
  * its reason), else "not assessed" — which the pack shows and counts, never hides.
  */
-export function assessAsvs(root: string, results: TestResult[] | null, level: 1 | 2 | 3 = 2): AssessedRequirement[] {
-  const annotated = findAnnotatedTests(root);
+export function assessAsvs(root: string, results: TestResult[] | null, level: 1 | 2 | 3 = 2, annotated = findAnnotatedTests(root)): AssessedRequirement[] {
   const statements = readStatements();
   const resultOf = (file: string, name: string) => {
     const found = results?.filter((r) => r.file === file && r.name === name) ?? [];
@@ -93,4 +92,15 @@ export function assessAsvs(root: string, results: TestResult[] | null, level: 1 
     if (statement) return { ...r, status: statement.status, reason: statement.reason, tests };
     return { ...r, status: 'not_assessed' as const, reason: 'no test is annotated for it and no statement says why not', tests };
   });
+}
+
+/**
+ * A release ships no tests: ops/build-release stores their annotations
+ * (release/asvs-tests.json) and the latest results (release/test-results.json)
+ * of the tree it was built from. A checkout reads its test/ folder.
+ */
+export function locateTestEvidence(root: string, releaseDir: string): { annotated: AnnotatedTest[]; resultsPath: string } {
+  if (existsSync(join(root, 'test'))) return { annotated: findAnnotatedTests(root), resultsPath: join(root, 'test', 'results', 'latest.json') };
+  const index = join(releaseDir, 'asvs-tests.json');
+  return { annotated: existsSync(index) ? (JSON.parse(readFileSync(index, 'utf8')) as AnnotatedTest[]) : [], resultsPath: join(releaseDir, 'test-results.json') };
 }

@@ -7,13 +7,13 @@
 // detached OpenPGP signature over it by the installation's audit key.
 // `kastell evidence verify DIR --key KEY` checks it offline.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as openpgp from 'openpgp';
 import { signBytes, verifyBytesSignature } from '../audit/keys.ts';
 import { advisoriesPath, sbomPath } from '../trust/advisories.ts';
 import { backupEvidencePath, drillEvidencePath } from '../trust/evidence-files.ts';
-import { assessAsvs, type TestResult } from './asvs.ts';
+import { assessAsvs, findAnnotatedTests, type AnnotatedTest, type TestResult } from './asvs.ts';
 
 export interface PackInputs {
   root: string;
@@ -21,6 +21,8 @@ export interface PackInputs {
   releaseDir: string;
   evidenceDir: string;
   testResultsPath: string;
+  /** the annotated tests (default: read from root/test) */
+  annotated?: AnnotatedTest[];
   signingKey: openpgp.PrivateKey;
   publicKeyArmored: string;
   now?: Date;
@@ -40,11 +42,17 @@ export async function buildEvidencePack(inputs: PackInputs): Promise<Map<string,
   let results: TestResult[] | null = null;
   let run: { startedAt?: string; commit?: string | null } | null = null;
   if (files.has('test-results.json')) {
-    const parsed = JSON.parse(files.get('test-results.json')!.toString('utf8')) as { startedAt?: string; commit?: string | null; tests: TestResult[] };
-    results = parsed.tests;
-    run = { startedAt: parsed.startedAt, commit: parsed.commit };
+    try {
+      // written at the end of a run: while one runs, the file is empty
+      const parsed = JSON.parse(files.get('test-results.json')!.toString('utf8')) as { startedAt?: string; commit?: string | null; tests: TestResult[] };
+      results = parsed.tests;
+      run = { startedAt: parsed.startedAt, commit: parsed.commit };
+    } catch {
+      files.delete('test-results.json');
+      missing.push({ name: 'test-results.json', reason: `${inputs.testResultsPath} is not a finished run's results (a run may be under way)` });
+    }
   }
-  const requirements = assessAsvs(inputs.root, results, 2);
+  const requirements = assessAsvs(inputs.root, results, 2, inputs.annotated ?? findAnnotatedTests(inputs.root));
   const count = (status: string) => requirements.filter((r) => r.status === status).length;
   const asvs = {
     format: 'kastell-asvs v1',
@@ -84,28 +92,43 @@ export function writeEvidencePack(dir: string, files: Map<string, Buffer>): void
 
 export interface PackVerdict { ok: boolean; problems: string[]; files: number; notAssessed: number | null }
 
+/** A pack as one JSON document (the download): every file's bytes in base64 under its name. */
+export const bundleFormat = 'kastell-evidence-bundle v1';
+export function bundleEvidencePack(files: Map<string, Buffer>): { format: typeof bundleFormat; files: Record<string, string> } {
+  return { format: bundleFormat, files: Object.fromEntries([...files].map(([name, bytes]) => [name, bytes.toString('base64')])) };
+}
+
+/** A pack's files from its directory, or from a downloaded bundle (a .json file). */
+export function readEvidencePack(path: string): Map<string, Buffer> {
+  if (statSync(path).isDirectory()) return new Map(readdirSync(path).map((name) => [name, readFileSync(join(path, name))]));
+  const bundle = JSON.parse(readFileSync(path, 'utf8')) as { format?: string; files?: Record<string, string> };
+  if (bundle.format !== bundleFormat || !bundle.files) throw new Error(`${path} is neither a pack directory nor a downloaded evidence bundle`);
+  return new Map(Object.entries(bundle.files).map(([name, b64]) => [name, Buffer.from(b64, 'base64')]));
+}
+
 /** Offline: the manifest's signature by `publicKeyArmored`, every file's SHA-256, and nothing unlisted. */
-export async function verifyEvidencePack(dir: string, publicKeyArmored: string): Promise<PackVerdict> {
+export async function verifyEvidencePack(path: string, publicKeyArmored: string): Promise<PackVerdict> {
+  const files = readEvidencePack(path);
   const problems: string[] = [];
-  const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath) || !existsSync(`${manifestPath}.asc`)) return { ok: false, problems: ['manifest.json or manifest.json.asc is missing'], files: 0, notAssessed: null };
-  const manifestBytes = readFileSync(manifestPath);
-  if (!(await verifyBytesSignature(publicKeyArmored, manifestBytes, readFileSync(`${manifestPath}.asc`, 'utf8')))) {
+  const manifestBytes = files.get('manifest.json');
+  const signature = files.get('manifest.json.asc');
+  if (!manifestBytes || !signature) return { ok: false, problems: ['manifest.json or manifest.json.asc is missing'], files: 0, notAssessed: null };
+  if (!(await verifyBytesSignature(publicKeyArmored, manifestBytes, signature.toString('utf8')))) {
     return { ok: false, problems: ['the signature over manifest.json does not verify with this key'], files: 0, notAssessed: null };
   }
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as { files: Array<{ name: string; sha256: string }> };
   const listed = new Set(manifest.files.map((f) => f.name));
   for (const f of manifest.files) {
-    const path = join(dir, f.name);
-    if (!existsSync(path)) problems.push(`${f.name}: listed but missing`);
-    else if (sha256(readFileSync(path)) !== f.sha256) problems.push(`${f.name}: its SHA-256 is not the manifest's`);
+    const bytes = files.get(f.name);
+    if (!bytes) problems.push(`${f.name}: listed but missing`);
+    else if (sha256(bytes) !== f.sha256) problems.push(`${f.name}: its SHA-256 is not the manifest's`);
   }
-  for (const name of readdirSync(dir)) {
+  for (const name of files.keys()) {
     if (name !== 'manifest.json' && name !== 'manifest.json.asc' && !listed.has(name)) problems.push(`${name}: not in the manifest`);
   }
   let notAssessed: number | null = null;
-  if (problems.length === 0 && listed.has('asvs-5.0-level2.json')) {
-    notAssessed = (JSON.parse(readFileSync(join(dir, 'asvs-5.0-level2.json'), 'utf8')) as { summary: { notAssessed: number } }).summary.notAssessed;
+  if (problems.length === 0 && files.has('asvs-5.0-level2.json')) {
+    notAssessed = (JSON.parse(files.get('asvs-5.0-level2.json')!.toString('utf8')) as { summary: { notAssessed: number } }).summary.notAssessed;
   }
   return { ok: problems.length === 0, problems, files: manifest.files.length, notAssessed };
 }
