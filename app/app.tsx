@@ -46,6 +46,7 @@ import { setupRoutes } from './setup/routes.tsx';
 import { siteRoutes } from './sites/routes.tsx';
 import { privacyRoutes } from './retention/routes.tsx';
 import { trustRoutes } from './trust/routes.tsx';
+import { evidenceRoutes } from './evidence/routes.tsx';
 import type { DocumentStore } from './storage/store.ts';
 import { userRoutes } from './users/routes.tsx';
 
@@ -63,7 +64,7 @@ export interface AppDeps {
 const features = [
   homeRoutes, authRoutes, passwordResetRoutes, accountRoutes, profileRoutes, sessionRoutes, userRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
-  messageRoutes, notificationRoutes, trustRoutes, privacyRoutes,
+  messageRoutes, notificationRoutes, trustRoutes, privacyRoutes, evidenceRoutes,
 ];
 
 /** Uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts). */

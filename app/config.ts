@@ -136,6 +136,7 @@ export const configSchema = z
     KASTELL_UPLOAD_MAX_MIB: z.coerce.number().int().min(1).max(4095).default(1024),
     KASTELL_UPLOAD_LIMITS_MIB: z
       .string()
+      // eslint-disable-next-line security/detect-unsafe-regex -- each repetition starts with a comma: linear, and read from the environment only
       .regex(/^\s*(contract|certificate|manual|invoice|photo|other)=\d{1,4}\s*(,\s*(contract|certificate|manual|invoice|photo|other)=\d{1,4}\s*)*$/,
         'must be kind=MiB pairs separated by commas, e.g. photo=50,invoice=20 (kinds: contract, certificate, manual, invoice, photo, other)')
       .optional(),
@@ -148,6 +149,8 @@ export const configSchema = z
     // Trust (README "Trust page"): where the appliance's backup and restore drill write their evidence, the
     // security.txt contact, how long computed figures are kept.
     KASTELL_EVIDENCE_DIR: z.string().min(1).default('/var/lib/kastell/evidence'),
+    // the release's SBOM and dependency-advisory check (ops/build-release writes them into release/)
+    KASTELL_RELEASE_DIR: z.string().min(1).default(new URL('../release', import.meta.url).pathname),
     KASTELL_BACKUP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(26),
     KASTELL_SECURITY_CONTACT: z
       .string()
@@ -294,6 +297,8 @@ export interface Config {
   trust: {
     /** where ops/kastell-backup and ops/kastell-restore-drill write backup.json and restore-drill.json */
     evidenceDir: string;
+    /** the release's sbom.cdx.json and advisories.json (ops/build-release) */
+    releaseDir: string;
     /** a last successful backup older than this is stale (ops/kastell-watch alerts at the same age) */
     backupMaxAgeHours: number;
     /** security.txt's Contact lines; none on a loopback URL without KASTELL_SECURITY_CONTACT (then it is not served) */
@@ -527,6 +532,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     retentionSchedule: env.KASTELL_RETENTION_SCHEDULE === 'on',
     trust: {
       evidenceDir: resolve(env.KASTELL_EVIDENCE_DIR),
+      releaseDir: resolve(env.KASTELL_RELEASE_DIR),
       backupMaxAgeHours: env.KASTELL_BACKUP_MAX_AGE_HOURS,
       securityContacts: env.KASTELL_SECURITY_CONTACT ?? [derivedSecurityContact(env.KASTELL_PUBLIC_URL)].filter((c): c is string => c !== undefined),
       cacheSeconds: env.KASTELL_TRUST_CACHE_SECONDS,

@@ -3,7 +3,7 @@
 // runner (each file clones the template), and tears the cluster down —
 // also on Ctrl-C or a crash (the next run kills any orphaned postmaster).
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startCluster } from './harness/postgres.ts';
 import { prepareTemplate } from './harness/template.ts';
@@ -25,7 +25,11 @@ let exitCode = 1;
 try {
   const { appPassword } = await prepareTemplate(cluster);
   console.log(`# PostgreSQL ${cluster.version} on 127.0.0.1:${cluster.port}; ${files.length} test files`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  // the usual output, and every result as JSON for `kastell evidence` (test/harness/results-reporter.mjs)
+  mkdirSync(join(root, 'test', 'results'), { recursive: true });
+  const reporters = ['--test-reporter', process.stdout.isTTY ? 'spec' : 'tap', '--test-reporter-destination', 'stdout',
+    '--test-reporter', './test/harness/results-reporter.mjs', '--test-reporter-destination', 'test/results/latest.json'];
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...files], {
     cwd: root,
     stdio: 'inherit',
     env: {

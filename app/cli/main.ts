@@ -286,6 +286,72 @@ report
   });
 
 program
+  .command('advisories')
+  .description('Check the production dependencies of the tree at DIR against published advisories (npm audit; registry from npm config) and write DIR/release/advisories.json; ops/build-release runs it')
+  .argument('<dir>', 'a tree with package-lock.json and node_modules (the release being built)')
+  .action(async (dir: string) => {
+    const { advisoriesPath, runAdvisoryCheck } = await import('../trust/advisories.ts');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const result = await runAdvisoryCheck(dir);
+    mkdirSync(join(dir, 'release'), { recursive: true });
+    writeFileSync(advisoriesPath(join(dir, 'release')), JSON.stringify(result, null, 2) + '\n');
+    console.log(result.reachable
+      ? `${result.counts!.total} open advisories (${result.counts!.high + result.counts!.critical} high or critical) in ${result.dependencies} production dependencies`
+      : `advisories not measured: ${result.reason}`);
+  });
+
+const evidence = program
+  .command('evidence')
+  .description('Write the evidence pack into an empty directory: ASVS 5.0 level 2 self-assessment from the tests\' annotations with their latest results, SBOM, advisories, drill and backup evidence; manifest signed with the audit key')
+  .option('--out <dir>', 'where to write it', `kastell-evidence-${new Date().toISOString().slice(0, 10)}`)
+  .action(async (options: { out: string }) => {
+    const config = loadConfig();
+    const { loadAuditKeys } = await import('../audit/keys.ts');
+    const { buildEvidencePack, writeEvidencePack } = await import('../evidence/pack.ts');
+    const { locateTestEvidence } = await import('../evidence/asvs.ts');
+    const keys = await loadAuditKeys(config.audit);
+    const root = new URL('../..', import.meta.url).pathname;
+    const tests = locateTestEvidence(root, config.trust.releaseDir);
+    const files = await buildEvidencePack({
+      root, installation: config.publicUrl, releaseDir: config.trust.releaseDir, evidenceDir: config.trust.evidenceDir,
+      testResultsPath: tests.resultsPath, annotated: tests.annotated, signingKey: keys.signingKey, publicKeyArmored: keys.publicKeyArmored,
+    });
+    writeEvidencePack(options.out, files);
+    const summary = (JSON.parse(files.get('asvs-5.0-level2.json')!.toString('utf8')) as { summary: Record<string, number> }).summary;
+    console.log(`${options.out}: ${files.size} files; ASVS 5.0 L1+L2: ${summary.requirements} requirements, ${summary.tested} tested, ${summary.notApplicable} not applicable, ${summary.notYet} not yet, ${summary.notAssessed} not assessed`);
+  });
+evidence
+  .command('index')
+  .description('Store the tests\' ASVS annotations and the latest test results of the source tree SRC in OUT (ops/build-release: a release ships no tests)')
+  .argument('<src>', 'the source tree (with test/)')
+  .argument('<out>', 'the release/ folder being built')
+  .action(async (src: string, out: string) => {
+    const { findAnnotatedTests } = await import('../evidence/asvs.ts');
+    const { copyFileSync, existsSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const annotated = findAnnotatedTests(src);
+    writeFileSync(join(out, 'asvs-tests.json'), JSON.stringify(annotated, null, 2) + '\n');
+    const results = join(src, 'test', 'results', 'latest.json');
+    if (existsSync(results)) copyFileSync(results, join(out, 'test-results.json'));
+    console.log(`${annotated.length} annotated tests${existsSync(results) ? ', with the latest test results' : '; no test results (run npm test first)'}`);
+  });
+evidence
+  .command('verify')
+  .description('Check an evidence pack offline: the manifest\'s signature with the public key, every file\'s SHA-256, nothing unlisted; exit 1 otherwise')
+  .argument('<dir>', 'the pack')
+  .requiredOption('--key <file>', 'the installation\'s public audit key (the copy you kept of /trust/key.asc)')
+  .action(async (dir: string, options: { key: string }) => {
+    const { verifyEvidencePack } = await import('../evidence/pack.ts');
+    const verdict = await verifyEvidencePack(dir, readFileSync(options.key, 'utf8'));
+    if (!verdict.ok) {
+      console.error(`REJECTED: ${dir}\n${verdict.problems.map((p) => `  ${p}`).join('\n')}`);
+      process.exit(1);
+    }
+    console.log(`OK: ${dir}: ${verdict.files} files match the signed manifest${verdict.notAssessed ? `; ${verdict.notAssessed} ASVS requirements are not assessed yet` : ''}`);
+  });
+
+program
   .command('serve')
   .description('Run the portal (the same as npm start)')
   // loaded only here: the portal pulls in image libraries (sharp) the other commands never need

@@ -101,7 +101,8 @@ export async function askScannerVersion(socketPath: string, timeoutMs: number): 
 
 export function parseScannerVersion(raw: string): ScannerVersion {
   const line = raw.replace(/\0/g, '').trim();
-  const match = /^ClamAV (\S+?)(?:\/(\d+)\/(.+))?$/.exec(line);
+  // eslint-disable-next-line security/detect-unsafe-regex -- the version part cannot hold '/', so the optional tail cannot backtrack
+  const match = /^ClamAV ([^\s/]+)(?:\/(\d+)\/(.+))?$/.exec(line);
   if (!match) return { reachable: false, reason: line ? `the virus scanner gave an answer that is not a version (${line.slice(0, 100)})` : 'the virus scanner closed the connection without an answer' };
   // clamd prints the database time with ctime(3) in the server's local zone; the appliance runs in UTC
   const date = match[3] ? new Date(`${match[3].trim()} UTC`) : null;

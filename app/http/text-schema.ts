@@ -8,8 +8,10 @@ import type { MessageKey } from '../i18n/messages.ts';
 export const controlCharactersMessage = 'issue.controlCharacters' satisfies MessageKey;
 
 /** No C0 control (U+0000–U+001F), no DEL (U+007F), no C1 control (U+0080–U+009F). */
+// eslint-disable-next-line no-control-regex -- it names the control characters in order to refuse them
 const oneLine = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 /** The same, but tab, line feed and carriage return are allowed. */
+// eslint-disable-next-line no-control-regex -- it names the control characters in order to refuse them
 const severalLines = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$/;
 /** Half of a surrogate pair (invalid UTF-16: JSON can carry it, UTF-8 cannot store it). */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -8,6 +8,7 @@ export type ReportStatus = (typeof reportStatuses)[number];
 export const reportLanguages = ['en', 'de', 'fr', 'it'] as const;
 
 /** A number typed into a field, with a comma as some languages write it. */
+// eslint-disable-next-line security/detect-unsafe-regex -- bounded repeats, no nesting that can backtrack
 const typedNumber = choice(z.string().trim().regex(/^-?\d{1,12}([.,]\d{1,6})?$/, 'issue.enterNumber')).transform((v) => Number(v.replace(',', '.')));
 
 /** One typed row: what was measured, its value (a JSON number, or as typed), its unit. */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FeatureDeps } from '../feature.ts';
 import { signBytes } from '../audit/keys.ts';
 import { askScannerVersion } from '../documents/scan-file.ts';
+import { readAdvisoryReport } from './advisories.ts';
 import { readBackupEvidence, readDrillEvidence } from './evidence-files.ts';
 import { findCheckpointSummary, findFactorAdoption, findVerificationSummary, listPublicBreaches } from './queries.ts';
 import type { FigureBase, TrustFigures, TrustReport } from './schema.ts';
@@ -25,6 +26,8 @@ const drillMaxAge = 35 * day;
 const signaturesMaxAge = 3 * day;
 /** a certificate this close to its end is a warning (Let's Encrypt renews 30 days before) */
 const certificateWarnBefore = 14 * day;
+/** advisories are published every day: a release checked more than 30 days ago says so */
+const advisoriesMaxAge = 30 * day;
 
 const ageOf = (at: Date, now: Date) => Math.max(0, Math.round((now.getTime() - at.getTime()) / 1000));
 const hours = (seconds: number) => `${Math.floor(seconds / hour)} h`;
@@ -35,7 +38,7 @@ export async function computeFigures(deps: Deps, now = new Date()): Promise<Trus
   const { config, db } = deps;
   const base = (control: string, source: string): FigureBase => ({ status: 'ok', measuredAt: null, control, source, code: null, reason: null });
 
-  const [fromDb, drill, backup, headers, scanner] = await Promise.all([
+  const [fromDb, drill, backup, headers, scanner, advisoryReport] = await Promise.all([
     db.withPrincipal(null, async (tx) => ({
       verification: await findVerificationSummary(tx),
       checkpoint: await findCheckpointSummary(tx),
@@ -45,6 +48,7 @@ export async function computeFigures(deps: Deps, now = new Date()): Promise<Trus
     readBackupEvidence(config.trust.evidenceDir),
     selfCheck(config.publicUrl),
     askScannerVersion(config.documents.clamdSocket, 5000),
+    readAdvisoryReport(config.trust.releaseDir),
   ]);
 
   // Audit-chain verification
@@ -161,10 +165,27 @@ export async function computeFigures(deps: Deps, now = new Date()): Promise<Trus
     }
   }
 
+  // Dependency advisories (checked when the release was built: ops/build-release)
   const advisories: TrustFigures['advisories'] = {
-    ...base('dependency-advisories', 'none'), status: 'not_measured', open: null,
-    code: 'no_check', reason: 'not measured here: this release ships no dependency advisory check yet',
+    ...base('dependency-advisories', `${advisoryReport.path} (npm audit of the production dependencies, at release build)`),
+    open: null, counts: null, ageSeconds: null,
   };
+  if (advisoryReport.state === 'absent') {
+    Object.assign(advisories, { status: 'not_measured', code: 'no_check', reason: 'not measured here: this installation runs no built release with an advisory check (ops/build-release)' });
+  } else if (advisoryReport.state === 'unreadable') {
+    Object.assign(advisories, { status: 'failing', code: 'unreadable', reason: `the advisory check's file ${advisoryReport.reason}` });
+  } else {
+    const a = advisoryReport.value;
+    const age = ageOf(new Date(a.checked_at), now);
+    Object.assign(advisories, { measuredAt: a.checked_at, ageSeconds: age });
+    if (!a.reachable || !a.counts) Object.assign(advisories, { status: 'not_measured', code: 'unreachable', reason: `not measured: the registry's audit endpoint could not be reached when this release was built (${a.reason ?? 'no answer'})` });
+    else {
+      Object.assign(advisories, { open: a.counts.total, counts: a.counts });
+      if (a.counts.high + a.counts.critical > 0) Object.assign(advisories, { status: 'failing', code: 'open_severe', reason: `${a.counts.total} open advisories in the shipped dependencies, ${a.counts.high + a.counts.critical} of them high or critical` });
+      else if (a.counts.total > 0) Object.assign(advisories, { status: 'warning', code: 'open', reason: `${a.counts.total} open advisories (low or moderate) in the shipped dependencies` });
+      else if (age > advisoriesMaxAge) Object.assign(advisories, { status: 'stale', code: 'old', reason: `the dependencies were last checked ${Math.floor(age / day)} days ago, when this release was built` });
+    }
+  }
 
   return { auditVerification, checkpoint, restoreDrill, backup: backupFigure, mfa, passkeys, headers: headerFigure, scanner: scannerFigure, advisories };
 }

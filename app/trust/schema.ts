@@ -94,7 +94,12 @@ export interface TrustFigures {
     tls: boolean; certificateExpiresAt: string | null;
   };
   scanner: FigureBase & { engine: string | null; signatureVersion: number | null; signaturesDate: string | null; ageSeconds: number | null };
-  advisories: FigureBase & { open: number | null };
+  advisories: FigureBase & {
+    open: number | null;
+    counts: { info: number; low: number; moderate: number; high: number; critical: number; total: number } | null;
+    /** how long ago the release's check ran */
+    ageSeconds: number | null;
+  };
 }
 export type FigureId = keyof TrustFigures;
 export const figureIds = ['auditVerification', 'checkpoint', 'restoreDrill', 'backup', 'mfa', 'passkeys', 'headers', 'scanner', 'advisories'] as const satisfies readonly FigureId[];

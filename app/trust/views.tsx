@@ -62,6 +62,11 @@ function Reason({ id, figures, t, locale }: { id: FigureId; figures: TrustFigure
     case 'scanner.no_date': return <p>{t('trust.reason.scanner.no_date')}</p>;
     case 'scanner.old': return <p>{t('trust.reason.scanner.old', { age: duration(figures.scanner.ageSeconds ?? 0, locale) })}</p>;
     case 'advisories.no_check': return <p>{t('trust.reason.advisories.no_check')}</p>;
+    case 'advisories.unreachable': return <p>{t('trust.reason.advisories.unreachable')}</p>;
+    case 'advisories.unreadable': return <p>{t('trust.reason.advisories.unreadable')}</p>;
+    case 'advisories.open_severe': return <p>{t('trust.reason.advisories.open_severe')}</p>;
+    case 'advisories.open': return <p>{t('trust.reason.advisories.open')}</p>;
+    case 'advisories.old': return <p>{t('trust.reason.advisories.old', { age })}</p>;
     default: return f.reason ? <p>{f.reason}</p> : null;
   }
 }
@@ -149,7 +154,15 @@ function Value({ id, figures, t, locale }: { id: FigureId; figures: TrustFigures
         ? <p>{t('trust.value.signatures', { time: utcTime(f.signaturesDate), version: String(f.signatureVersion ?? '?'), engine: f.engine ?? '?' })}</p>
         : null;
     }
-    case 'advisories': return null;
+    case 'advisories': {
+      const f = figures.advisories;
+      if (f.counts === null || f.ageSeconds === null) return null;
+      return (
+        <>
+          <p>{t('trust.value.advisories', { count: String(f.counts.total), severe: String(f.counts.high + f.counts.critical), age: duration(f.ageSeconds, locale) })}</p>
+        </>
+      );
+    }
   }
 }
 

@@ -50,6 +50,7 @@ async function withoutTriggers(admin: postgres.Sql, work: (tx: postgres.Transact
 
 const auditTables = ['events', 'chain', 'checkpoints', 'exports', 'verifications', 'retention_log'];
 
+// asvs: V16.4.2
 test('the application role has no UPDATE, DELETE, TRUNCATE or INSERT on any audit table', async () => {
   const t = await chainedDatabase(3);
   const someColumn = (table: string) => (table === 'events' ? 'action' : table === 'chain' ? 'hash' : 'created_at');
@@ -61,6 +62,7 @@ test('the application role has no UPDATE, DELETE, TRUNCATE or INSERT on any audi
   }
 });
 
+// asvs: V16.4.2
 test('as the superuser, UPDATE, DELETE and TRUNCATE on every audit table and partition fail through the triggers', async () => {
   const t = await chainedDatabase(3);
   await t.admin`select audit.record_verification(true, 3, 3, null, null, 1, now())`;

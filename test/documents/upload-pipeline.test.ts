@@ -35,6 +35,7 @@ async function versionOf(documentId: string) {
   return row!;
 }
 
+// asvs: V5.2.2 V5.4.3
 test('each allowed type is accepted, stored clean and downloadable as an attachment', async () => {
   const cases: Array<[string, Buffer, string]> = [
     ['report.pdf', makePdf(), 'application/pdf'],

@@ -195,6 +195,7 @@ async function findForms(): Promise<Map<string, Form>> {
 
 const forms = await findForms();
 
+// asvs: V2.2.1 V2.2.2
 test('API: a control character in any text field of any body is refused with 422 naming the field; nothing is written', async () => {
   const before = await snapshot();
   let cases = 0;

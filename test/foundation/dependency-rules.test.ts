@@ -3,45 +3,24 @@
 // and on a small tree that breaks each rule, so the check itself can fail.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import test from 'node:test';
+import { linkTypeScript5 } from '../harness/typescript5.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const config = join(root, '.dependency-cruiser.cjs');
 
 // dependency-cruiser reads TypeScript (TSX and type-only imports included)
-// through the TypeScript compiler's JavaScript API, which TypeScript 7 (the
-// native compiler this project type-checks with) no longer has. The lock
-// file pins typescript 5 as `typescript5`; dependency-cruiser resolves
-// `typescript` from its own folder first, so it finds 5 there.
-function linkTypeScriptForCruiser(): void {
-  const link = join(root, 'node_modules', 'dependency-cruiser', 'node_modules', 'typescript');
-  const target = '../../typescript5';
-  if (existsSync(link) || isSymlink(link)) {
-    if (isSymlink(link) && readlinkSync(link) === target) return;
-    rmSync(link, { recursive: true, force: true });
-  }
-  mkdirSync(dirname(link), { recursive: true });
-  symlinkSync(target, link);
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
+// through the compiler's JavaScript API: it gets TypeScript 5 (see the helper).
 function cruise(cwd: string) {
   const r = spawnSync(join(root, 'node_modules', '.bin', 'depcruise'), ['--config', config, '--output-type', 'err', 'app'], { cwd, encoding: 'utf8' });
   if (r.error) throw r.error;
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-linkTypeScriptForCruiser();
+linkTypeScript5('dependency-cruiser');
 
 test('the tree keeps the import rules: no cycles, the core imports no feature', () => {
   const info = spawnSync(join(root, 'node_modules', '.bin', 'depcruise'), ['--info'], { encoding: 'utf8' });

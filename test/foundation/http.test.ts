@@ -20,6 +20,7 @@ async function signedInClient() {
   return { client, response };
 }
 
+// asvs: V3.4.1 V3.4.3 V3.4.4 V3.4.6
 test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload, nosniff, COOP/CORP', async () => {
   const first = await server.client().get('/sign-in');
   const second = await server.client().get('/sign-in');
@@ -39,6 +40,7 @@ test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload
   assert.doesNotMatch(first.text, /<script(?![^>]*nonce=)/, 'no script without a nonce');
 });
 
+// asvs: V3.3.1 V3.3.2 V3.3.4
 test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA-256 is stored', async () => {
   const { client, response } = await signedInClient();
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-kastell-session='))!;
@@ -56,6 +58,7 @@ test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA
   assert.equal(clear[0]!.n, 0);
 });
 
+// asvs: V7.4.1
 test('sign-out ends the session on the server: the old cookie no longer works', async () => {
   const { client } = await signedInClient();
   const token = client.cookies.get('__Host-kastell-session')!;
@@ -68,6 +71,7 @@ test('sign-out ends the session on the server: the old cookie no longer works', 
   assert.equal(row!.end_reason, 'sign_out');
 });
 
+// asvs: V7.3.1
 test('a session idle longer than its role allows is refused and ended', async () => {
   const { client } = await signedInClient();
   const hash = createHash('sha256').update(client.cookies.get('__Host-kastell-session')!).digest();
@@ -85,6 +89,7 @@ test('sign-in failures are generic: unknown account and wrong password answer al
   assert.equal(unknown.json().error.message, wrong.json().error.message);
 });
 
+// asvs: V3.5.1
 test('CSRF: unsafe requests need our Origin; API writes need JSON; forms need the token', async () => {
   const { client } = await signedInClient();
   const noOrigin = await client.request('POST', '/api/v1/companies', { json: { name: 'X' }, origin: null });
@@ -189,6 +194,7 @@ test('PATCH keeps omitted fields and clears the ones sent as null', async () => 
   assert.equal(company.customerNumber, null);
 });
 
+// asvs: V7.2.4
 test('signing in again issues a new session id and ends the one the browser held', async () => {
   const { client } = await signedInClient();
   const first = client.cookies.get('__Host-kastell-session')!;

@@ -60,6 +60,7 @@ test('the matrix covers every table in the kastell schema', async () => {
 });
 
 for (const [table, { read, expect }] of Object.entries(readMatrix)) {
+  // asvs: V8.2.2
   test(`read ${table}: each role sees exactly its rows`, async () => {
     for (const role of roles) {
       assert.deepEqual(await read(role), expect(role), `${role} reading ${table}`);
@@ -67,6 +68,7 @@ for (const [table, { read, expect }] of Object.entries(readMatrix)) {
   });
 }
 
+// asvs: V8.2.2
 test('without a principal nothing business-related is visible', async () => {
   const business = Object.keys(readMatrix).filter((table) => readMatrix[table]!.noRowsWithoutPrincipal);
   assert.ok(business.length >= 8, `only ${business.length} tables are marked as business rows`);

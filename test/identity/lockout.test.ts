@@ -101,6 +101,7 @@ test('no hostage-taking: the e-mailed unlock link lets the real user sign in whi
   assert.equal((await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password })).status, 429);
 });
 
+// asvs: V6.3.1
 test('guessing TOTP codes locks the second factor after 5 failures', async () => {
   const user = await seedUser(t.admin, 'support');
   await seedTotp(t.admin, user.userId);

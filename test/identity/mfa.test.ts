@@ -78,6 +78,7 @@ async function assertBackupCodesStoredAsPasswordHashes(userId: string, codes: st
   }
 }
 
+// asvs: V6.5.1
 test('sign-in with TOTP; the same code is refused a second time (replay within its window)', async () => {
   const user = await seedUser(t.admin, 'admin');
   await seedTotp(t.admin, user.userId);
@@ -98,6 +99,7 @@ test('sign-in with TOTP; the same code is refused a second time (replay within i
   assert.equal((await replay.postJson('/api/v1/auth/second-factor', { code: await totpCode(testTotpSecret, 1) })).status, 200);
 });
 
+// asvs: V6.5.1
 test('a backup code works once; the second use is refused, also when both race', async () => {
   const user = await seedUser(t.admin, 'technician');
   const client = server.client();

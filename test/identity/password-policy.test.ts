@@ -18,6 +18,7 @@ const breached = 'correct horse battery staple';
 const hibp = await startHibp([breached]);
 const config = (extra: Record<string, string>) => parseConfig({ KASTELL_HIBP_URL: hibp.url, ...extra });
 
+// asvs: V6.2.12
 test('a breached password is refused; only the 5-character SHA-1 prefix is sent', async () => {
   const before = hibp.requests.length;
   assert.deepEqual(await checkPasswordPolicy(config({}), breached, {}), ['breached']);
@@ -33,6 +34,7 @@ test('HIBP unreachable: "allow" accepts (the bundled list still applies), "refus
   assert.deepEqual(await checkPasswordPolicy(parseConfig({ ...down, KASTELL_HIBP_UNREACHABLE: 'refuse' }), 'lantern orchard mosaic thunder', {}), ['breach_check_unavailable']);
 });
 
+// asvs: V6.2.1 V6.2.5 V6.2.9 V6.2.11
 test('length by code points, no composition rules, context words, reuse of the last five', async () => {
   const off = parseConfig({ KASTELL_HIBP_URL: 'off' });
   assert.deepEqual(await checkPasswordPolicy(off, 'ä'.repeat(11), {}), ['too_short']);
@@ -48,6 +50,7 @@ test('length by code points, no composition rules, context words, reuse of the l
   assert.deepEqual(await checkPasswordPolicy(off, 'an old password of mine', { previousHashes: previous }), ['reused']);
 });
 
+// asvs: V11.4.2
 test('sign-in rehashes a hash made with other argon2 parameters, and keeps the sessions', async () => {
   const t = await createTestDatabase();
   const server = await startTestServer(t, { KASTELL_MFA_CUSTOMERS: 'optional' });

@@ -27,6 +27,7 @@ async function again(user: { userId: string; email: string; password: string }):
 }
 const me = (client: TestClient) => client.get('/api/v1/me');
 
+// asvs: V7.3.1
 test('idle timeout by role: admin-side 15 min, customer 30 min, technician 12 h — and an idle session is refused and ended', async () => {
   const expected: Record<string, string> = { admin: '00:15:00', dispatcher: '00:15:00', technician: '12:00:00', customer_member: '00:30:00' };
   for (const [role, idle] of Object.entries(expected)) {
@@ -68,6 +69,7 @@ test('a role change (through the admin page, in sudo mode) ends the user\'s sess
   assert.equal((await me(await again(user))).json().role, 'support');
 });
 
+// asvs: V7.5.1
 test('sudo mode: an old sign-in must re-authenticate before a role change or password change', async () => {
   const { user: admin, client } = await signedIn('admin');
   const { user: target } = await signedIn('support');
@@ -117,6 +119,7 @@ test('my sessions: list with device and IP, end another one (refused on its next
   assert.equal((await me(other.client)).status, 200);
 });
 
+// asvs: V6.2.2 V6.2.4 V7.4.3
 test('a password change ends every other session; the policy refuses weak, context and reused passwords in plain words', async () => {
   const { user, client } = await signedIn('support');
   const other = await again(user);
@@ -146,6 +149,7 @@ test('a password change ends every other session; the policy refuses weak, conte
   assert.equal(truncated.status, 401, 'no truncation: the first 72 characters are not the password');
 });
 
+// asvs: V7.4.2
 test('disabling a user, or resetting their factors, ends their sessions; a reset forces re-enrolment', async () => {
   const { client: admin } = await signedIn('admin');
   const { user, client } = await signedIn('dispatcher');
