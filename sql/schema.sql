@@ -430,6 +430,12 @@ begin
   if tg_op = 'DELETE' then
     raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
   end if;
+  -- a re-seal (sql/0025): only app.reseal_field(), running as kastell_auth with
+  -- this report named in kastell.resealing, and nothing but work_done changes
+  if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
+      and (pg_catalog.to_jsonb(new) - 'work_done') = (pg_catalog.to_jsonb(old) - 'work_done') then
+    return new;
+  end if;
   if (new.report_id, new.job_id, new.company_id, new.version, new.created_by, new.created_at)
       is distinct from (old.report_id, old.job_id, old.company_id, old.version, old.created_by, old.created_at) then
     raise exception 'a report''s identity does not change' using errcode = '42501';
@@ -860,6 +866,49 @@ $$;
 ALTER FUNCTION app.delete_own_passkey(p_passkey_id uuid) OWNER TO kastell_auth;
 
 --
+-- Name: encrypted_column(text, text); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.encrypted_column(p_table text, p_column text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case (p_table || '.' || p_column)
+    when 'job_messages.body' then 'message_id'
+    when 'visits.notes' then 'visit_id'
+    when 'service_reports.work_done' then 'report_id'
+    when 'sites.street' then 'site_id'
+    when 'sites.postal_code' then 'site_id'
+    when 'sites.city' then 'site_id'
+  end
+$$;
+
+ALTER FUNCTION app.encrypted_column(p_table text, p_column text) OWNER TO kastell_owner;
+
+--
+-- Name: encrypted_key_counts(text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.encrypted_key_counts(p_table text, p_column text) RETURNS TABLE(key_id text, n bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+begin
+  if app.current_user_id() is not null then
+    raise exception 'key status runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if app.encrypted_column(p_table, p_column) is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select case when t.%1$I like ''v2:%%'' then pg_catalog.split_part(t.%1$I, '':'', 2) else '''' end, pg_catalog.count(*)
+       from kastell.%2$I t where t.%1$I is not null and t.%1$I <> '''' group by 1 order by 1', p_column, p_table);
+end
+$_$;
+
+ALTER FUNCTION app.encrypted_key_counts(p_table text, p_column text) OWNER TO kastell_auth;
+
+--
 -- Name: end_session(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -930,6 +979,58 @@ CREATE FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uu
 $$;
 
 ALTER FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) OWNER TO kastell_auth;
+
+--
+-- Name: erase_person(uuid, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  counts jsonb := '{}';
+  n bigint;
+begin
+  if not app.has_global('users.disable') then
+    raise exception 'only an admin may delete a person' using errcode = '42501';
+  end if;
+  if p_user_id = app.current_user_id() then
+    raise exception 'an admin does not delete themselves' using errcode = '42501';
+  end if;
+  if p_pseudonym !~ '^Person [0-9a-f]{8}$' then
+    raise exception 'a pseudonym is "Person" and 8 hex digits' using errcode = '22023';
+  end if;
+  if exists (select 1 from kastell.memberships m join kastell.roles r on r.role_id = m.role_id
+             where m.user_id = p_user_id and r.role_key = 'owner') then
+    raise exception 'the owner is not deleted: hand ownership over first' using errcode = '42501';
+  end if;
+  update kastell.users u set display_name = p_pseudonym,
+         email = pg_catalog.format('erased-%s@erased.invalid', pg_catalog.replace(p_user_id::text, '-', '')),
+         password_hash = null, status = 'disabled', locale = null
+   where u.user_id = p_user_id;
+  if not found then
+    raise exception 'no such person' using errcode = 'P0002';
+  end if;
+  delete from kastell.sessions s where s.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('sessions', n);
+  delete from kastell.totp_factors t where t.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('totp_factors', n);
+  delete from kastell.backup_codes b where b.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('backup_codes', n);
+  delete from kastell.passkeys p where p.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('passkeys', n);
+  delete from kastell.password_history h where h.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('password_history', n);
+  delete from kastell.unlock_tokens t where t.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('unlock_tokens', n);
+  delete from kastell.auth_challenges c where c.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('auth_challenges', n);
+  delete from kastell.idempotency_keys k where k.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('idempotency_keys', n);
+  delete from kastell.notification_preferences p where p.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('notification_preferences', n);
+  delete from kastell.notifications x where x.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('notifications', n);
+  delete from kastell.job_message_reads r where r.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('job_message_reads', n);
+  delete from kastell.password_reset_tokens x where x.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('password_reset_tokens', n);
+  delete from kastell.email_changes x where x.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('email_changes', n);
+  delete from kastell.memberships m where m.user_id = p_user_id; get diagnostics n = row_count; counts := counts || pg_catalog.jsonb_build_object('memberships', n);
+  return counts;
+end
+$_$;
+
+ALTER FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) OWNER TO kastell_auth;
 
 --
 -- Name: factor_adoption_by_role(); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1423,6 +1524,85 @@ $$;
 ALTER FUNCTION app.password_reset_for_token(p_token_hash bytea) OWNER TO kastell_auth;
 
 --
+-- Name: person_data(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.person_data(p_user_id uuid) RETURNS TABLE(table_name text, row_data jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  src record;
+  secrets text[] := array['token_hash', 'password_hash', 'code_hash', 'secret_enc', 'pending_secret_enc', 'request_hash',
+                          'response_sealed', 'bypass_hash', 'webauthn_challenge', 'public_key', 'signer_ip_hash', 'signer_ua_hash', 'permissions'];
+  people text[];
+  r jsonb;
+  c text;
+  subject_email text;
+begin
+  if p_user_id is distinct from app.current_user_id() and not app.has_global('users.update') then
+    raise exception 'only the person or an admin may read a person''s data' using errcode = '42501';
+  end if;
+  select u.email into subject_email from kastell.users u where u.user_id = p_user_id;
+  for src in select s.table_name, array_agg(s.column_name) as cols from app.person_data_sources() s group by s.table_name order by s.table_name loop
+    -- every column of this table that names a person, to blank the others'
+    select array_agg(p.column_name) into people from app.person_data_sources() p where p.table_name = src.table_name;
+    -- who caused a notification names someone too, but selects no row of theirs
+    if src.table_name = 'notifications' then people := people || array['actor_id']; end if;
+    for r in execute pg_catalog.format('select pg_catalog.to_jsonb(t) from kastell.%I t where %s',
+        src.table_name, (select pg_catalog.string_agg(pg_catalog.format('t.%I = $1', col), ' or ') from pg_catalog.unnest(src.cols) col))
+      using p_user_id loop
+      r := r - secrets;
+      foreach c in array people loop
+        if r ? c and r->>c is distinct from p_user_id::text and r->>c is not null then
+          r := pg_catalog.jsonb_set(r, array[c], '"someone else"'::jsonb);
+        end if;
+      end loop;
+      -- an invitation the person sent names the invitee's address: not theirs
+      if src.table_name = 'invites' and pg_catalog.lower(r->>'email') is distinct from pg_catalog.lower(subject_email) then
+        r := pg_catalog.jsonb_set(r, '{email}'::text[], '"someone else"'::jsonb);
+      end if;
+      table_name := src.table_name; row_data := r;
+      return next;
+    end loop;
+  end loop;
+  -- invitations sent to the person's address
+  for r in select pg_catalog.to_jsonb(i) - secrets from kastell.invites i
+           join kastell.users u on u.user_id = p_user_id and pg_catalog.lower(i.email) = pg_catalog.lower(u.email)
+           where i.invited_by is distinct from p_user_id loop
+    table_name := 'invites'; row_data := pg_catalog.jsonb_set(r, '{invited_by}'::text[], (case when r->>'invited_by' is null then 'null' else '"someone else"' end)::jsonb);
+    return next;
+  end loop;
+end
+$_$;
+
+ALTER FUNCTION app.person_data(p_user_id uuid) OWNER TO kastell_auth;
+
+--
+-- Name: person_data_sources(); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.person_data_sources() RETURNS TABLE(table_name text, column_name text)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  values
+    ('users', 'user_id'), ('memberships', 'user_id'), ('sessions', 'user_id'), ('totp_factors', 'user_id'),
+    ('backup_codes', 'user_id'), ('passkeys', 'user_id'), ('password_history', 'user_id'),
+    ('unlock_tokens', 'user_id'), ('auth_challenges', 'user_id'), ('idempotency_keys', 'user_id'),
+    ('notification_preferences', 'user_id'), ('notifications', 'user_id'), ('job_message_reads', 'user_id'),
+    ('job_messages', 'author_id'), ('service_requests', 'raised_by'), ('jobs', 'created_by'),
+    ('job_assignments', 'technician_id'), ('job_assignments', 'assigned_by'),
+    ('job_status_history', 'changed_by'), ('visits', 'technician_id'), ('visits', 'recorded_by'),
+    ('service_reports', 'created_by'), ('service_reports', 'frozen_by'), ('service_reports', 'signed_by'),
+    ('service_reports', 'refused_by'), ('documents', 'created_by'), ('document_versions', 'uploaded_by'),
+    ('share_links', 'created_by'), ('share_links', 'revoked_by'), ('invites', 'invited_by'),
+    ('notifiable_breaches', 'entered_by'), ('password_reset_tokens', 'user_id'), ('email_changes', 'user_id')
+$$;
+
+ALTER FUNCTION app.person_data_sources() OWNER TO kastell_owner;
+
+--
 -- Name: purge_expired_idempotency_keys(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1558,6 +1738,19 @@ $$;
 ALTER FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) OWNER TO kastell_auth;
 
 --
+-- Name: reports_past_retention(timestamp with time zone); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select count(*) from kastell.service_reports r where coalesce(r.signed_at, r.frozen_at, r.created_at) < p_cutoff
+$$;
+
+ALTER FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) OWNER TO kastell_auth;
+
+--
 -- Name: request_email_change(text, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1623,6 +1816,88 @@ end
 $$;
 
 ALTER FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_candidates(text, text, text[], text[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) RETURNS TABLE(row_id uuid, company_id uuid, value text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select t.%3$I, t.company_id, t.%1$I from kastell.%2$I t
+      where t.%1$I is not null and t.%1$I <> ''''
+        and case when t.%1$I like ''v2:%%''
+                 then pg_catalog.split_part(t.%1$I, '':'', 2) <> all ($1) and pg_catalog.split_part(t.%1$I, '':'', 2) = any ($2)
+                 else true end
+      order by t.%3$I limit $3', p_column, p_table, id_column)
+    using p_current, p_known, least(greatest(p_limit, 1), 10000);
+end
+$_$;
+
+ALTER FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_field(text, text, uuid, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+  changed integer;
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  if p_new not like 'v2:%' or (p_old like 'v2:%' and pg_catalog.split_part(p_new, ':', 2) = pg_catalog.split_part(p_old, ':', 2)) then
+    raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+  end if;
+  perform pg_catalog.set_config('kastell.resealing', p_row_id::text, true);
+  execute pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column)
+    using p_new, p_row_id, p_old;
+  get diagnostics changed = row_count;
+  perform pg_catalog.set_config('kastell.resealing', '', true);
+  return changed = 1;
+end
+$_$;
+
+ALTER FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_objects(uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_objects(p_after uuid, p_limit integer) RETURNS TABLE(version_id uuid, owner_company_id uuid, object_key text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query select v.version_id, v.owner_company_id, v.object_key from kastell.document_versions v
+    where v.object_key is not null and (p_after is null or v.version_id > p_after)
+    order by v.version_id limit least(greatest(p_limit, 1), 10000);
+end
+$$;
+
+ALTER FUNCTION app.reseal_objects(p_after uuid, p_limit integer) OWNER TO kastell_auth;
 
 --
 -- Name: reset_factors(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1696,6 +1971,163 @@ end
 $$;
 
 ALTER FUNCTION app.resume_session(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: retention_aged_at(text, uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.retention_aged_at(p_resource text, p_id uuid) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  aged timestamptz;
+begin
+  case p_resource
+  when 'sessions' then
+    select case when s.ended_at is not null then s.ended_at
+                when least(s.expires_at, s.hard_expires_at) < pg_catalog.now() then least(s.expires_at, s.hard_expires_at) end
+      into aged from kastell.sessions s where s.session_id = p_id;
+  when 'share_links' then
+    select case when l.revoked_at is not null then least(l.revoked_at, l.expires_at)
+                when l.expires_at < pg_catalog.now() then l.expires_at end
+      into aged from kastell.share_links l where l.share_link_id = p_id;
+  when 'messages' then
+    select (select max(h.changed_at) from kastell.job_status_history h
+             where h.job_id = j.job_id and h.to_status = j.status)
+      into aged from kastell.job_messages m join kastell.jobs j on j.job_id = m.job_id
+      where m.message_id = p_id and j.status in ('closed', 'cancelled');
+  when 'rejected_uploads' then
+    select coalesce(v.decided_at, v.created_at) into aged from kastell.document_versions v
+      where v.version_id = p_id and v.status = 'rejected';
+  when 'contracts' then
+    select greatest(d.updated_at, (select max(v.created_at) from kastell.document_versions v where v.document_id = d.document_id))
+      into aged from kastell.documents d where d.document_id = p_id and d.kind = 'contract';
+  when 'notifications' then
+    select n.created_at into aged from kastell.notifications n where n.notification_id = p_id;
+  else
+    raise exception 'unknown retention resource %', p_resource using errcode = '22023';
+  end case;
+  return aged;
+end
+$$;
+
+ALTER FUNCTION app.retention_aged_at(p_resource text, p_id uuid) OWNER TO kastell_auth;
+
+--
+-- Name: retention_candidates(text, timestamp with time zone, uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) RETURNS TABLE(entity_id uuid, company_id uuid, aged_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 'retention runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if p_cutoff > pg_catalog.now() - interval '1 day' then
+    raise exception 'a retention cutoff lies at least a day in the past (got %)', p_cutoff using errcode = '22023';
+  end if;
+  case p_resource
+  when 'sessions' then
+    return query select s.session_id, null::uuid, coalesce(s.ended_at, least(s.expires_at, s.hard_expires_at))
+      from kastell.sessions s
+      where (s.ended_at is not null and s.ended_at < p_cutoff
+             or s.ended_at is null and least(s.expires_at, s.hard_expires_at) < least(p_cutoff, pg_catalog.now()))
+        and (p_after is null or s.session_id > p_after)
+      order by s.session_id limit p_limit;
+  when 'share_links' then
+    return query select l.share_link_id, l.owner_company_id, coalesce(least(l.revoked_at, l.expires_at), l.expires_at)
+      from kastell.share_links l
+      where coalesce(least(l.revoked_at, l.expires_at), l.expires_at) < least(p_cutoff, pg_catalog.now())
+        and (p_after is null or l.share_link_id > p_after)
+      order by l.share_link_id limit p_limit;
+  when 'messages' then
+    return query select m.message_id, m.company_id, c.closed_at
+      from kastell.job_messages m
+      join lateral (select max(h.changed_at) as closed_at from kastell.jobs j
+                    join kastell.job_status_history h on h.job_id = j.job_id and h.to_status = j.status
+                    where j.job_id = m.job_id and j.status in ('closed', 'cancelled')) c on true
+      where c.closed_at < p_cutoff and (p_after is null or m.message_id > p_after)
+      order by m.message_id limit p_limit;
+  when 'rejected_uploads' then
+    return query select v.version_id, v.owner_company_id, coalesce(v.decided_at, v.created_at)
+      from kastell.document_versions v
+      where v.status = 'rejected' and coalesce(v.decided_at, v.created_at) < p_cutoff
+        and (p_after is null or v.version_id > p_after)
+      order by v.version_id limit p_limit;
+  when 'contracts' then
+    return query select d.document_id, d.owner_company_id, a.aged
+      from kastell.documents d
+      join lateral (select greatest(d.updated_at, max(v.created_at)) as aged from kastell.document_versions v
+                    where v.document_id = d.document_id) a on true
+      where d.kind = 'contract' and a.aged < p_cutoff and (p_after is null or d.document_id > p_after)
+      order by d.document_id limit p_limit;
+  when 'notifications' then
+    return query select n.notification_id, n.company_id, n.created_at
+      from kastell.notifications n
+      where n.created_at < p_cutoff and (p_after is null or n.notification_id > p_after)
+      order by n.notification_id limit p_limit;
+  else
+    raise exception 'unknown retention resource %', p_resource using errcode = '22023';
+  end case;
+end
+$$;
+
+ALTER FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) OWNER TO kastell_auth;
+
+--
+-- Name: retention_purge(text, timestamp with time zone, uuid[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) RETURNS TABLE(entity_id uuid, company_id uuid, aged_at timestamp with time zone, object_keys text[])
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  id uuid;
+  aged timestamptz;
+  company uuid;
+  keys text[];
+begin
+  if app.current_user_id() is not null then
+    raise exception 'retention runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if p_cutoff > pg_catalog.now() - interval '1 day' then
+    raise exception 'a retention cutoff lies at least a day in the past (got %)', p_cutoff using errcode = '22023';
+  end if;
+  foreach id in array p_ids loop
+    aged := app.retention_aged_at(p_resource, id);
+    continue when aged is null or aged >= p_cutoff;
+    keys := '{}';
+    company := null;
+    case p_resource
+    when 'sessions' then
+      delete from kastell.sessions s where s.session_id = id;
+    when 'share_links' then
+      delete from kastell.share_links l where l.share_link_id = id returning l.owner_company_id into company;
+    when 'messages' then
+      delete from kastell.job_messages m where m.message_id = id returning m.company_id into company;
+    when 'rejected_uploads' then
+      delete from kastell.document_versions v where v.version_id = id and v.status = 'rejected'
+        returning v.owner_company_id, case when v.object_key is null then '{}'::text[] else array[v.object_key] end into company, keys;
+    when 'contracts' then
+      select coalesce(array_agg(v.object_key) filter (where v.object_key is not null), '{}') into keys
+        from kastell.document_versions v where v.document_id = id;
+      delete from kastell.documents d where d.document_id = id and d.kind = 'contract' returning d.owner_company_id into company;
+    when 'notifications' then
+      delete from kastell.notifications n where n.notification_id = id returning n.company_id into company;
+    end case;
+    if found then
+      entity_id := id; company_id := company; aged_at := aged; object_keys := keys;
+      return next;
+    end if;
+  end loop;
+end
+$$;
+
+ALTER FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) OWNER TO kastell_auth;
 
 --
 -- Name: role_permissions_changed(); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -2252,6 +2684,30 @@ end
 $$;
 
 ALTER FUNCTION audit.ensure_partitions(p_months_ahead integer) OWNER TO kastell_owner;
+
+--
+-- Name: events_naming(uuid); Type: FUNCTION; Schema: audit; Owner: kastell_audit
+--
+
+CREATE FUNCTION audit.events_naming(p_user_id uuid) RETURNS TABLE(event_id uuid, occurred_at timestamp with time zone, actor_type text, actor_id uuid, action text, entity_type text, entity_id text, outcome text, request_id uuid, detail jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_user_id is distinct from app.current_user_id() and not app.has_global('users.update') then
+    raise exception 'only the person or an admin may read a person''s data' using errcode = '42501';
+  end if;
+  return query select e.event_id, e.occurred_at, e.actor_type, case when e.actor_id = p_user_id then e.actor_id end,
+                      e.action, e.entity_type,
+                      case when e.entity_type = 'user' and e.entity_id <> p_user_id::text then 'someone else' else e.entity_id end,
+                      e.outcome, e.request_id, e.detail
+    from audit.events e
+    where e.actor_id = p_user_id or (e.entity_type = 'user' and e.entity_id = p_user_id::text)
+    order by e.occurred_at, e.event_id;
+end
+$$;
+
+ALTER FUNCTION audit.events_naming(p_user_id uuid) OWNER TO kastell_audit;
 
 --
 -- Name: expired_month_links(date); Type: FUNCTION; Schema: audit; Owner: kastell_owner
@@ -5815,6 +6271,12 @@ CREATE POLICY companies_update ON kastell.companies FOR UPDATE TO kastell_app US
 ALTER TABLE kastell.document_versions ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: document_versions document_versions_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_auth_read ON kastell.document_versions FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: document_versions document_versions_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5855,6 +6317,18 @@ CREATE POLICY document_versions_read ON kastell.document_versions FOR SELECT TO 
 --
 
 CREATE POLICY document_versions_read_assigned ON kastell.document_versions FOR SELECT TO kastell_app USING (((document_id IN ( SELECT app.assigned_document_ids('documents.read'::text) AS assigned_document_ids)) AND ((status = 'clean'::text) OR (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)))));
+
+--
+-- Name: document_versions document_versions_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_reseal_read ON kastell.document_versions FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: document_versions document_versions_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_retention ON kastell.document_versions FOR DELETE TO kastell_auth USING ((status = 'rejected'::text));
 
 --
 -- Name: documents; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -5901,6 +6375,12 @@ CREATE POLICY documents_read_assigned ON kastell.documents FOR SELECT TO kastell
    FROM app.assigned_jobs('documents.read'::text) s(job_id, company_id, site_id))));
 
 --
+-- Name: documents documents_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY documents_retention ON kastell.documents FOR DELETE TO kastell_auth USING ((kind = 'contract'::text));
+
+--
 -- Name: documents documents_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5923,6 +6403,12 @@ CREATE POLICY email_changes_auth ON kastell.email_changes TO kastell_auth USING 
 --
 
 ALTER TABLE kastell.idempotency_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: idempotency_keys idempotency_keys_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY idempotency_keys_auth ON kastell.idempotency_keys TO kastell_auth USING (true);
 
 --
 -- Name: idempotency_keys idempotency_keys_own; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6041,6 +6527,18 @@ CREATE POLICY job_assignments_read ON kastell.job_assignments FOR SELECT TO kast
 ALTER TABLE kastell.job_message_reads ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: job_message_reads job_message_reads_auth_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_message_reads_auth_delete ON kastell.job_message_reads FOR DELETE TO kastell_auth USING (true);
+
+--
+-- Name: job_message_reads job_message_reads_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_message_reads_auth_read ON kastell.job_message_reads FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: job_message_reads job_message_reads_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6066,6 +6564,12 @@ CREATE POLICY job_message_reads_update ON kastell.job_message_reads FOR UPDATE T
 ALTER TABLE kastell.job_messages ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: job_messages job_messages_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_messages_auth_read ON kastell.job_messages FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: job_messages job_messages_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6080,6 +6584,20 @@ CREATE POLICY job_messages_read ON kastell.job_messages FOR SELECT TO kastell_ap
    FROM app.assigned_jobs('messages.read'::text) s(job_id, company_id, site_id))) OR ((company_id = ( SELECT app.company_scope('messages.read'::text) AS company_scope)) AND (NOT internal))));
 
 --
+-- Name: job_messages job_messages_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_messages_reseal ON kastell.job_messages FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: job_messages job_messages_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_messages_retention ON kastell.job_messages FOR DELETE TO kastell_auth USING ((EXISTS ( SELECT 1
+   FROM kastell.jobs j
+  WHERE ((j.job_id = job_messages.job_id) AND (j.status = ANY (ARRAY['closed'::text, 'cancelled'::text]))))));
+
+--
 -- Name: job_status_history; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6090,6 +6608,12 @@ ALTER TABLE kastell.job_status_history ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY job_status_history_auth ON kastell.job_status_history FOR INSERT TO kastell_auth WITH CHECK (true);
+
+--
+-- Name: job_status_history job_status_history_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_status_history_auth_read ON kastell.job_status_history FOR SELECT TO kastell_auth USING (true);
 
 --
 -- Name: job_status_history job_status_history_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6190,6 +6714,12 @@ CREATE POLICY memberships_update ON kastell.memberships FOR UPDATE TO kastell_ap
 ALTER TABLE kastell.notifiable_breaches ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: notifiable_breaches notifiable_breaches_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notifiable_breaches_auth_read ON kastell.notifiable_breaches FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: notifiable_breaches notifiable_breaches_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6230,6 +6760,12 @@ ALTER TABLE kastell.notification_preferences ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY notification_preferences_auth ON kastell.notification_preferences FOR SELECT TO kastell_auth USING (true);
+
+--
+-- Name: notification_preferences notification_preferences_auth_delete; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY notification_preferences_auth_delete ON kastell.notification_preferences FOR DELETE TO kastell_auth USING (true);
 
 --
 -- Name: notification_preferences notification_preferences_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6639,6 +7175,18 @@ CREATE POLICY sites_read_assigned ON kastell.sites FOR SELECT TO kastell_app USI
    FROM app.assigned_jobs('sites.read'::text) s(job_id, company_id, site_id))));
 
 --
+-- Name: sites sites_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_reseal ON kastell.sites FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: sites sites_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_reseal_read ON kastell.sites FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: sites sites_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6711,6 +7259,12 @@ CREATE POLICY users_update ON kastell.users FOR UPDATE TO kastell_app USING (((u
 ALTER TABLE kastell.visits ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: visits visits_auth_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_auth_read ON kastell.visits FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: visits visits_create; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6722,6 +7276,18 @@ CREATE POLICY visits_create ON kastell.visits FOR INSERT TO kastell_app WITH CHE
 --
 
 CREATE POLICY visits_read ON kastell.visits FOR SELECT TO kastell_app USING ((( SELECT app.has_global('visits.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('visits.read'::text) AS company_scope)) OR (job_id IN ( SELECT app.assigned_job_ids('visits.read'::text) AS assigned_job_ids))));
+
+--
+-- Name: visits visits_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_reseal ON kastell.visits FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: visits visits_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_reseal_read ON kastell.visits FOR SELECT TO kastell_auth USING (true);
 
 --
 -- Name: visits visits_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -6737,6 +7303,7 @@ CREATE POLICY visits_update ON kastell.visits FOR UPDATE TO kastell_app USING ((
 
 GRANT USAGE ON SCHEMA app TO kastell_app;
 GRANT ALL ON SCHEMA app TO kastell_auth;
+GRANT USAGE ON SCHEMA app TO kastell_audit;
 
 --
 -- Name: SCHEMA audit; Type: ACL; Schema: -; Owner: kastell_owner
@@ -6978,6 +7545,7 @@ GRANT ALL ON FUNCTION app.current_company_id() TO kastell_app;
 REVOKE ALL ON FUNCTION app.current_user_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.current_user_id() TO kastell_app;
 GRANT ALL ON FUNCTION app.current_user_id() TO kastell_auth;
+GRANT ALL ON FUNCTION app.current_user_id() TO kastell_audit;
 
 --
 -- Name: FUNCTION delete_own_passkey(p_passkey_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -6985,6 +7553,20 @@ GRANT ALL ON FUNCTION app.current_user_id() TO kastell_auth;
 
 REVOKE ALL ON FUNCTION app.delete_own_passkey(p_passkey_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.delete_own_passkey(p_passkey_id uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION encrypted_column(p_table text, p_column text); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.encrypted_column(p_table text, p_column text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.encrypted_column(p_table text, p_column text) TO kastell_auth;
+
+--
+-- Name: FUNCTION encrypted_key_counts(p_table text, p_column text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) TO kastell_app;
 
 --
 -- Name: FUNCTION end_session(p_token_hash bytea, p_reason text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7012,6 +7594,13 @@ GRANT ALL ON FUNCTION app.end_sessions_of(p_user_id uuid, p_reason text, p_excep
 --
 
 REVOKE ALL ON FUNCTION app.end_user_sessions(p_user_id uuid, p_reason text, p_except uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION erase_person(p_user_id uuid, p_pseudonym text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.erase_person(p_user_id uuid, p_pseudonym text) TO kastell_app;
 
 --
 -- Name: FUNCTION factor_adoption_by_role(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7094,6 +7683,7 @@ REVOKE ALL ON FUNCTION app.follow_report() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.has_global(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_app;
+GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_audit;
 
 --
 -- Name: FUNCTION held_version_uploader(p_version_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7178,6 +7768,20 @@ REVOKE ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) FROM PUB
 GRANT ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) TO kastell_app;
 
 --
+-- Name: FUNCTION person_data(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.person_data(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.person_data(p_user_id uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION person_data_sources(); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.person_data_sources() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.person_data_sources() TO kastell_auth;
+
+--
 -- Name: FUNCTION purge_expired_idempotency_keys(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -7231,6 +7835,13 @@ REVOKE ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash
 GRANT ALL ON FUNCTION app.replace_backup_codes(p_user_id uuid, p_challenge_hash bytea, p_hashes text[]) TO kastell_app;
 
 --
+-- Name: FUNCTION reports_past_retention(p_cutoff timestamp with time zone); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reports_past_retention(p_cutoff timestamp with time zone) TO kastell_app;
+
+--
 -- Name: FUNCTION request_email_change(p_new_email text, p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -7251,6 +7862,27 @@ GRANT ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash byte
 REVOKE ALL ON FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) TO kastell_app;
+
+--
+-- Name: FUNCTION reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) TO kastell_app;
+
+--
+-- Name: FUNCTION reseal_objects(p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) TO kastell_app;
+
+--
 -- Name: FUNCTION reset_factors(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -7263,6 +7895,26 @@ GRANT ALL ON FUNCTION app.reset_factors(p_user_id uuid) TO kastell_app;
 
 REVOKE ALL ON FUNCTION app.resume_session(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.resume_session(p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION retention_aged_at(p_resource text, p_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.retention_aged_at(p_resource text, p_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.retention_candidates(p_resource text, p_cutoff timestamp with time zone, p_after uuid, p_limit integer) TO kastell_app;
+
+--
+-- Name: FUNCTION retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.retention_purge(p_resource text, p_cutoff timestamp with time zone, p_ids uuid[]) TO kastell_app;
 
 --
 -- Name: FUNCTION role_permissions_changed(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7434,6 +8086,13 @@ GRANT ALL ON FUNCTION audit.drop_expired_month(p_month date, p_event_id uuid, p_
 
 REVOKE ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) TO kastell_app;
+
+--
+-- Name: FUNCTION events_naming(p_user_id uuid); Type: ACL; Schema: audit; Owner: kastell_audit
+--
+
+REVOKE ALL ON FUNCTION audit.events_naming(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.events_naming(p_user_id uuid) TO kastell_app;
 
 --
 -- Name: FUNCTION expired_month_links(p_month date); Type: ACL; Schema: audit; Owner: kastell_owner
@@ -7656,12 +8315,19 @@ GRANT SELECT ON TABLE kastell.companies TO kastell_auth;
 --
 
 GRANT SELECT,INSERT ON TABLE kastell.document_versions TO kastell_app;
+GRANT SELECT,DELETE ON TABLE kastell.document_versions TO kastell_auth;
 
 --
 -- Name: COLUMN document_versions.version_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT SELECT(version_id) ON TABLE kastell.document_versions TO kastell_auth;
+
+--
+-- Name: COLUMN document_versions.owner_company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(owner_company_id) ON TABLE kastell.document_versions TO kastell_auth;
 
 --
 -- Name: COLUMN document_versions.status; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7699,6 +8365,7 @@ GRANT UPDATE(sha256) ON TABLE kastell.document_versions TO kastell_app;
 --
 
 GRANT UPDATE(object_key) ON TABLE kastell.document_versions TO kastell_app;
+GRANT SELECT(object_key) ON TABLE kastell.document_versions TO kastell_auth;
 
 --
 -- Name: COLUMN document_versions.uploaded_by; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7717,6 +8384,7 @@ GRANT UPDATE(decided_at) ON TABLE kastell.document_versions TO kastell_app;
 --
 
 GRANT SELECT,INSERT,DELETE ON TABLE kastell.documents TO kastell_app;
+GRANT SELECT,DELETE ON TABLE kastell.documents TO kastell_auth;
 
 --
 -- Name: COLUMN documents.document_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7746,7 +8414,7 @@ GRANT SELECT(job_id) ON TABLE kastell.documents TO kastell_auth;
 -- Name: TABLE email_changes; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,INSERT,UPDATE ON TABLE kastell.email_changes TO kastell_auth;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.email_changes TO kastell_auth;
 
 --
 -- Name: TABLE idempotency_keys; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7901,6 +8569,7 @@ GRANT INSERT(assigned_by) ON TABLE kastell.job_assignments TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell.job_message_reads TO kastell_app;
+GRANT SELECT,DELETE ON TABLE kastell.job_message_reads TO kastell_auth;
 
 --
 -- Name: COLUMN job_message_reads.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7925,12 +8594,14 @@ GRANT INSERT(read_up_to),UPDATE(read_up_to) ON TABLE kastell.job_message_reads T
 --
 
 GRANT SELECT ON TABLE kastell.job_messages TO kastell_app;
+GRANT SELECT,DELETE ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: COLUMN job_messages.message_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT INSERT(message_id) ON TABLE kastell.job_messages TO kastell_app;
+GRANT SELECT(message_id) ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: COLUMN job_messages.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7943,6 +8614,7 @@ GRANT INSERT(job_id) ON TABLE kastell.job_messages TO kastell_app;
 --
 
 GRANT INSERT(company_id) ON TABLE kastell.job_messages TO kastell_app;
+GRANT SELECT(company_id) ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: COLUMN job_messages.internal; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -7955,13 +8627,14 @@ GRANT INSERT(internal) ON TABLE kastell.job_messages TO kastell_app;
 --
 
 GRANT INSERT(body) ON TABLE kastell.job_messages TO kastell_app;
+GRANT SELECT(body),UPDATE(body) ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: TABLE job_status_history; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT SELECT ON TABLE kastell.job_status_history TO kastell_app;
-GRANT INSERT ON TABLE kastell.job_status_history TO kastell_auth;
+GRANT SELECT,INSERT ON TABLE kastell.job_status_history TO kastell_auth;
 
 --
 -- Name: TABLE job_status_transitions; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8050,13 +8723,19 @@ GRANT INSERT(created_by) ON TABLE kastell.jobs TO kastell_app;
 --
 
 GRANT SELECT,DELETE ON TABLE kastell.memberships TO kastell_app;
-GRANT SELECT,INSERT ON TABLE kastell.memberships TO kastell_auth;
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.memberships TO kastell_auth;
 
 --
 -- Name: COLUMN memberships.role_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT UPDATE(role_id) ON TABLE kastell.memberships TO kastell_app;
+
+--
+-- Name: TABLE notifiable_breaches; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT ON TABLE kastell.notifiable_breaches TO kastell_auth;
 
 --
 -- Name: COLUMN notifiable_breaches.breach_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8136,7 +8815,7 @@ GRANT SELECT ON TABLE kastell.notification_kinds TO kastell_auth;
 --
 
 GRANT SELECT ON TABLE kastell.notification_preferences TO kastell_app;
-GRANT SELECT ON TABLE kastell.notification_preferences TO kastell_auth;
+GRANT SELECT,DELETE ON TABLE kastell.notification_preferences TO kastell_auth;
 
 --
 -- Name: COLUMN notification_preferences.kind; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8160,7 +8839,7 @@ GRANT INSERT(email),UPDATE(email) ON TABLE kastell.notification_preferences TO k
 -- Name: TABLE notifications; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,INSERT ON TABLE kastell.notifications TO kastell_auth;
+GRANT SELECT,INSERT,DELETE ON TABLE kastell.notifications TO kastell_auth;
 
 --
 -- Name: COLUMN notifications.notification_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8305,7 +8984,7 @@ GRANT SELECT,INSERT,DELETE ON TABLE kastell.password_history TO kastell_auth;
 -- Name: TABLE password_reset_tokens; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,INSERT,UPDATE ON TABLE kastell.password_reset_tokens TO kastell_auth;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.password_reset_tokens TO kastell_auth;
 
 --
 -- Name: TABLE permissions; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8455,6 +9134,7 @@ GRANT UPDATE(status) ON TABLE kastell.service_reports TO kastell_auth;
 --
 
 GRANT INSERT(work_done),UPDATE(work_done) ON TABLE kastell.service_reports TO kastell_app;
+GRANT UPDATE(work_done) ON TABLE kastell.service_reports TO kastell_auth;
 
 --
 -- Name: COLUMN service_reports.language; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8629,7 +9309,7 @@ GRANT INSERT(raised_by) ON TABLE kastell.service_requests TO kastell_app;
 -- Name: TABLE sessions; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,INSERT,UPDATE ON TABLE kastell.sessions TO kastell_auth;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.sessions TO kastell_auth;
 
 --
 -- Name: COLUMN sessions.session_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8707,7 +9387,7 @@ GRANT SELECT,INSERT,UPDATE ON TABLE kastell.setup_tokens TO kastell_auth;
 -- Name: TABLE share_links; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
-GRANT SELECT,UPDATE ON TABLE kastell.share_links TO kastell_auth;
+GRANT SELECT,DELETE,UPDATE ON TABLE kastell.share_links TO kastell_auth;
 
 --
 -- Name: COLUMN share_links.share_link_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8794,6 +9474,36 @@ GRANT SELECT(revoked_by),UPDATE(revoked_by) ON TABLE kastell.share_links TO kast
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.sites TO kastell_app;
 
 --
+-- Name: COLUMN sites.site_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(site_id) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(company_id) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.street; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(street),UPDATE(street) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.postal_code; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(postal_code),UPDATE(postal_code) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.city; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(city),UPDATE(city) ON TABLE kastell.sites TO kastell_auth;
+
+--
 -- Name: TABLE totp_factors; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -8876,12 +9586,14 @@ GRANT SELECT(updated_at) ON TABLE kastell.users TO kastell_app;
 --
 
 GRANT SELECT ON TABLE kastell.visits TO kastell_app;
+GRANT SELECT ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.visit_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
 GRANT INSERT(visit_id) ON TABLE kastell.visits TO kastell_app;
+GRANT SELECT(visit_id) ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8900,6 +9612,7 @@ GRANT INSERT(technician_id) ON TABLE kastell.visits TO kastell_app;
 --
 
 GRANT INSERT(company_id) ON TABLE kastell.visits TO kastell_app;
+GRANT SELECT(company_id) ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.check_out_at; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8912,6 +9625,7 @@ GRANT UPDATE(check_out_at) ON TABLE kastell.visits TO kastell_app;
 --
 
 GRANT INSERT(notes),UPDATE(notes) ON TABLE kastell.visits TO kastell_app;
+GRANT SELECT(notes),UPDATE(notes) ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.recorded_by; Type: ACL; Schema: kastell; Owner: kastell_owner
