@@ -115,7 +115,7 @@ begin
   if id_column is null then
     raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
   end if;
-  if p_new not like 'v2:%' or (p_old like 'v2:%' and pg_catalog.split_part(p_new, ':', 2) = pg_catalog.split_part(p_old, ':', 2)) then
+  if p_new is null or p_new not like 'v2:%' or (p_old like 'v2:%' and pg_catalog.split_part(p_new, ':', 2) = pg_catalog.split_part(p_old, ':', 2)) then
     raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
   end if;
   perform pg_catalog.set_config('kastell.resealing', p_row_id::text, true);
