@@ -16,7 +16,7 @@
 -- frozen report's work_done. It now lets exactly a re-seal through: when
 -- the UPDATE runs as kastell_auth (only inside a kastell_auth function) and
 -- the transaction-local setting kastell.resealing names that report, which
--- only app.reseal_field() sets (and clears), and nothing but work_done
+-- only app.reseal_fields() sets (and clears), and nothing but work_done
 -- changes. The application role can set the setting but cannot become
 -- kastell_auth, so a plain UPDATE of frozen text is still refused.
 
@@ -99,15 +99,17 @@ begin
 end
 $$;
 
--- Swaps p_old for p_new in one row, only while the row still holds p_old. True when it did.
-create function app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text)
-returns boolean
+-- Swaps p_old[i] for p_new[i] in row p_row_ids[i], each only while the row still holds p_old[i]. Returns how many it swapped.
+create function app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[])
+returns integer
 language plpgsql volatile security definer
 set search_path = ''
 as $$
 declare
   id_column text := app.encrypted_column(p_table, p_column);
+  statement text;
   changed integer;
+  swapped integer := 0;
 begin
   if app.current_user_id() is not null then
     raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
@@ -115,15 +117,21 @@ begin
   if id_column is null then
     raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
   end if;
-  if p_new is null or p_new not like 'v2:%' or (p_old like 'v2:%' and pg_catalog.split_part(p_new, ':', 2) = pg_catalog.split_part(p_old, ':', 2)) then
-    raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+  if pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_old) or pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_new) then
+    raise exception 'one old and one new value per row' using errcode = '22023';
   end if;
-  perform pg_catalog.set_config('kastell.resealing', p_row_id::text, true);
-  execute pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column)
-    using p_new, p_row_id, p_old;
-  get diagnostics changed = row_count;
+  statement := pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column);
+  for i in 1 .. coalesce(pg_catalog.cardinality(p_row_ids), 0) loop
+    if p_new[i] is null or p_new[i] not like 'v2:%' or (p_old[i] like 'v2:%' and pg_catalog.split_part(p_new[i], ':', 2) = pg_catalog.split_part(p_old[i], ':', 2)) then
+      raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+    end if;
+    perform pg_catalog.set_config('kastell.resealing', p_row_ids[i]::text, true);
+    execute statement using p_new[i], p_row_ids[i], p_old[i];
+    get diagnostics changed = row_count;
+    swapped := swapped + changed;
+  end loop;
   perform pg_catalog.set_config('kastell.resealing', '', true);
-  return changed = 1;
+  return swapped;
 end
 $$;
 
@@ -160,7 +168,7 @@ begin
   if tg_op = 'DELETE' then
     raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
   end if;
-  -- a re-seal (sql/0025): only app.reseal_field(), running as kastell_auth with
+  -- a re-seal (sql/0025): only app.reseal_fields(), running as kastell_auth with
   -- this report named in kastell.resealing, and nothing but work_done changes
   if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
       and (pg_catalog.to_jsonb(new) - 'work_done') = (pg_catalog.to_jsonb(old) - 'work_done') then
@@ -230,11 +238,11 @@ set local check_function_bodies = on;
 
 alter function app.encrypted_key_counts(text, text) owner to kastell_auth;
 alter function app.reseal_candidates(text, text, text[], text[], integer) owner to kastell_auth;
-alter function app.reseal_field(text, text, uuid, text, text) owner to kastell_auth;
+alter function app.reseal_fields(text, text, uuid[], text[], text[]) owner to kastell_auth;
 alter function app.reseal_objects(uuid, integer) owner to kastell_auth;
 revoke execute on function app.encrypted_column(text, text), app.encrypted_key_counts(text, text),
-  app.reseal_candidates(text, text, text[], text[], integer), app.reseal_field(text, text, uuid, text, text),
+  app.reseal_candidates(text, text, text[], text[], integer), app.reseal_fields(text, text, uuid[], text[], text[]),
   app.reseal_objects(uuid, integer) from public;
 grant execute on function app.encrypted_column(text, text), app.current_user_id() to kastell_auth;
 grant execute on function app.encrypted_key_counts(text, text), app.reseal_candidates(text, text, text[], text[], integer),
-  app.reseal_field(text, text, uuid, text, text), app.reseal_objects(uuid, integer) to kastell_app;
+  app.reseal_fields(text, text, uuid[], text[], text[]), app.reseal_objects(uuid, integer) to kastell_app;

@@ -430,7 +430,7 @@ begin
   if tg_op = 'DELETE' then
     raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
   end if;
-  -- a re-seal (sql/0025): only app.reseal_field(), running as kastell_auth with
+  -- a re-seal (sql/0025): only app.reseal_fields(), running as kastell_auth with
   -- this report named in kastell.resealing, and nothing but work_done changes
   if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
       and (pg_catalog.to_jsonb(new) - 'work_done') = (pg_catalog.to_jsonb(old) - 'work_done') then
@@ -1848,16 +1848,18 @@ $_$;
 ALTER FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) OWNER TO kastell_auth;
 
 --
--- Name: reseal_field(text, text, uuid, text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+-- Name: reseal_fields(text, text, uuid[], text[], text[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
-CREATE FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) RETURNS boolean
+CREATE FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $_$
 declare
   id_column text := app.encrypted_column(p_table, p_column);
+  statement text;
   changed integer;
+  swapped integer := 0;
 begin
   if app.current_user_id() is not null then
     raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
@@ -1865,19 +1867,25 @@ begin
   if id_column is null then
     raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
   end if;
-  if p_new is null or p_new not like 'v2:%' or (p_old like 'v2:%' and pg_catalog.split_part(p_new, ':', 2) = pg_catalog.split_part(p_old, ':', 2)) then
-    raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+  if pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_old) or pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_new) then
+    raise exception 'one old and one new value per row' using errcode = '22023';
   end if;
-  perform pg_catalog.set_config('kastell.resealing', p_row_id::text, true);
-  execute pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column)
-    using p_new, p_row_id, p_old;
-  get diagnostics changed = row_count;
+  statement := pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column);
+  for i in 1 .. coalesce(pg_catalog.cardinality(p_row_ids), 0) loop
+    if p_new[i] is null or p_new[i] not like 'v2:%' or (p_old[i] like 'v2:%' and pg_catalog.split_part(p_new[i], ':', 2) = pg_catalog.split_part(p_old[i], ':', 2)) then
+      raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+    end if;
+    perform pg_catalog.set_config('kastell.resealing', p_row_ids[i]::text, true);
+    execute statement using p_new[i], p_row_ids[i], p_old[i];
+    get diagnostics changed = row_count;
+    swapped := swapped + changed;
+  end loop;
   perform pg_catalog.set_config('kastell.resealing', '', true);
-  return changed = 1;
+  return swapped;
 end
 $_$;
 
-ALTER FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) OWNER TO kastell_auth;
+ALTER FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) OWNER TO kastell_auth;
 
 --
 -- Name: reseal_objects(uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -7869,11 +7877,11 @@ REVOKE ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_curr
 GRANT ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) TO kastell_app;
 
 --
--- Name: FUNCTION reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text); Type: ACL; Schema: app; Owner: kastell_auth
+-- Name: FUNCTION reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
-REVOKE ALL ON FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.reseal_field(p_table text, p_column text, p_row_id uuid, p_old text, p_new text) TO kastell_app;
+REVOKE ALL ON FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) TO kastell_app;
 
 --
 -- Name: FUNCTION reseal_objects(p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth

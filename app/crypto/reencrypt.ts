@@ -2,7 +2,7 @@
 // (fields.ts encryptedColumns) and every stored document object re-sealed
 // under its owner's current key version, in batches. A row batch is one
 // transaction with its audit event; each value is swapped only while it is
-// still the one read (sql/0025 app.reseal_field), so a write made meanwhile
+// still the one read (sql/0025 app.reseal_fields), so a write made meanwhile
 // wins. Nothing records progress: a run selects what is still under another
 // key, so a run cut off (crash, kill) is resumed by running it again.
 //
@@ -124,8 +124,7 @@ export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress
         const page = await tx<{ row_id: string; company_id: string; value: string }[]>`
           select row_id, company_id, value from app.reseal_candidates(${c.table}, ${c.column}, ${[...current]}, ${[...known]}, ${batchSize})`;
         if (page.length === 0) return -1;
-        let swapped = 0;
-        for (const r of page) {
+        const sealed = page.map((r) => {
           const aad = fieldAad(c.table, c.column, r.row_id);
           let plain: string;
           try {
@@ -133,10 +132,12 @@ export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress
           } catch (error) {
             throw new Error(`${c.table}.${c.column} of row ${r.row_id} does not open (${(error as Error).message}): nothing of this batch was written`);
           }
-          const sealed = keyring.seal(r.company_id, plain, aad);
-          const [ok] = await tx<{ ok: boolean }[]>`select app.reseal_field(${c.table}, ${c.column}, ${r.row_id}, ${r.value}, ${sealed}) as ok`;
-          if (ok!.ok) swapped++;
-        }
+          return keyring.seal(r.company_id, plain, aad);
+        });
+        // one statement per batch: each value swapped only while it is still the one read
+        const [result] = await tx<{ swapped: number }[]>`
+          select app.reseal_fields(${c.table}, ${c.column}, ${page.map((r) => r.row_id)}::uuid[], ${page.map((r) => r.value)}::text[], ${sealed}::text[]) as swapped`;
+        const swapped = result!.swapped;
         await deps.audit(tx, {
           action: 'keys.rows_resealed', entityType: 'data_key', entityId: `${c.table}.${c.column}`,
           detail: { table: c.table, column: c.column, rows: swapped, changed_meanwhile: page.length - swapped, first: page[0]!.row_id, last: page.at(-1)!.row_id },

@@ -152,12 +152,12 @@ test('the application role still cannot change a frozen report\'s text', async (
       await tx`update kastell.service_reports set work_done = 'changed' where report_id = ${r!.id}`;
     }), /frozen report is never edited|permission denied/);
     // the re-seal function writes only a v2 value under another key
-    await assert.rejects(app.begin((tx) => tx`select app.reseal_field('service_reports', 'work_done', ${r!.id}, ${r!.work_done}, 'changed')`), /a re-seal writes a v2 value/);
-    await assert.rejects(app.begin((tx) => tx`select app.reseal_field('visits', 'notes', (select visit_id from kastell.visits limit 1), 'x', null)`), /a re-seal writes a v2 value/);
+    await assert.rejects(app.begin((tx) => tx`select app.reseal_fields('service_reports', 'work_done', array[${r!.id}]::uuid[], array[${r!.work_done}]::text[], array['changed'])`), /a re-seal writes a v2 value/);
+    await assert.rejects(app.begin((tx) => tx`select app.reseal_fields('visits', 'notes', array[gen_random_uuid()], array['x'], array[null]::text[])`), /a re-seal writes a v2 value/);
     // and only for the system
     await assert.rejects(app.begin(async (tx) => {
       await tx`select set_config('kastell.user_id', ${tech.userId}, true)`;
-      await tx`select app.reseal_field('service_reports', 'work_done', ${r!.id}, ${r!.work_done}, 'v2:kOther:a:b:c')`;
+      await tx`select app.reseal_fields('service_reports', 'work_done', array[${r!.id}]::uuid[], array[${r!.work_done}]::text[], array['v2:kOther:a:b:c'])`;
     }), /runs as the system/);
   } finally {
     await app.end();
