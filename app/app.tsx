@@ -19,6 +19,7 @@ import type { Config } from './config.ts';
 import { acceptsNullOrigin, documentRoutes, streamsOwnBody } from './documents/routes.tsx';
 import { installFieldKeyring } from './crypto/fields.ts';
 import { keyringFromConfig, type Keyring } from './crypto/keyring.ts';
+import { keyRoutes } from './keys/routes.tsx';
 import { createKeyringBox, loadSecretKey } from './crypto/secret-box.ts';
 import type { Database } from './db/client.ts';
 import type { FeatureDeps } from './feature.ts';
@@ -64,7 +65,7 @@ export interface AppDeps {
 const features = [
   homeRoutes, authRoutes, passwordResetRoutes, accountRoutes, profileRoutes, sessionRoutes, userRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
-  messageRoutes, notificationRoutes, trustRoutes, privacyRoutes, evidenceRoutes,
+  messageRoutes, notificationRoutes, trustRoutes, privacyRoutes, evidenceRoutes, keyRoutes,
 ];
 
 /** Uploads stream their body to quarantine and enforce the limit per kind themselves (app/documents/receive-upload.ts). */
@@ -82,7 +83,7 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   const mailer = appDeps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const apiRouter = new Hono<AppEnv>();
   const api = new ApiRegistry(apiRouter, createIdempotencyStore(db, box));
-  const deps: FeatureDeps = { config, db, store, log, mailer, audit, box, api };
+  const deps: FeatureDeps = { config, db, store, log, mailer, audit, box, api, keyring };
 
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(log, config.trustedProxies, audit.auditor));

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { AuditService } from './audit/service.ts';
 import type { Config } from './config.ts';
+import type { Keyring } from './crypto/keyring.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import type { Database } from './db/client.ts';
 import type { ApiRegistry } from './http/api.ts';
@@ -19,5 +20,7 @@ export interface FeatureDeps {
   audit: AuditService;
   /** the installation key's box (TOTP secrets, idempotency answers) */
   box: SecretBox;
+  /** the key hierarchy (app/crypto/keyring.ts): company data keys, shredding */
+  keyring: Keyring;
   api: ApiRegistry;
 }

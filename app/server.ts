@@ -18,6 +18,7 @@ import { createSetupLink, ownerExists } from './setup/setup-link.ts';
 import { createDocumentStore } from './storage/open-store.ts';
 import { encryptingStore } from './crypto/encrypting-store.ts';
 import { keyringFromConfig } from './crypto/keyring.ts';
+import { scheduleReencrypt } from './crypto/reencrypt.ts';
 
 export interface RunningServer {
   url: string;
@@ -65,6 +66,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
   const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
   const retention = config.jobs && config.retentionSchedule ? scheduleRetention({ db, store, log, auditor: audit.auditor, policy: config.retention }) : undefined;
+  const reencryption = config.jobs ? scheduleReencrypt({
+    db, keyring, store: store.inner, log,
+    audit: (tx, event) => audit.auditor.recordAs(tx, { type: 'system', label: 'scheduled re-encryption' }, event).then(() => {}),
+  }) : undefined;
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s as Server));
   });
@@ -88,6 +93,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await notificationMail.stop();
       await heldRetry?.stop();
       await retention?.stop();
+      await reencryption?.stop();
       await audit.stop();
       await stopDatabase();
     },

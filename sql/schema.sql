@@ -430,6 +430,12 @@ begin
   if tg_op = 'DELETE' then
     raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
   end if;
+  -- a re-seal (sql/0025): only app.reseal_fields(), running as kastell_auth with
+  -- this report named in kastell.resealing, and nothing but work_done changes
+  if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
+      and (pg_catalog.to_jsonb(new) - 'work_done') = (pg_catalog.to_jsonb(old) - 'work_done') then
+    return new;
+  end if;
   if (new.report_id, new.job_id, new.company_id, new.version, new.created_by, new.created_at)
       is distinct from (old.report_id, old.job_id, old.company_id, old.version, old.created_by, old.created_at) then
     raise exception 'a report''s identity does not change' using errcode = '42501';
@@ -858,6 +864,49 @@ end
 $$;
 
 ALTER FUNCTION app.delete_own_passkey(p_passkey_id uuid) OWNER TO kastell_auth;
+
+--
+-- Name: encrypted_column(text, text); Type: FUNCTION; Schema: app; Owner: kastell_owner
+--
+
+CREATE FUNCTION app.encrypted_column(p_table text, p_column text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case (p_table || '.' || p_column)
+    when 'job_messages.body' then 'message_id'
+    when 'visits.notes' then 'visit_id'
+    when 'service_reports.work_done' then 'report_id'
+    when 'sites.street' then 'site_id'
+    when 'sites.postal_code' then 'site_id'
+    when 'sites.city' then 'site_id'
+  end
+$$;
+
+ALTER FUNCTION app.encrypted_column(p_table text, p_column text) OWNER TO kastell_owner;
+
+--
+-- Name: encrypted_key_counts(text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.encrypted_key_counts(p_table text, p_column text) RETURNS TABLE(key_id text, n bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+begin
+  if app.current_user_id() is not null then
+    raise exception 'key status runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if app.encrypted_column(p_table, p_column) is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select case when t.%1$I like ''v2:%%'' then pg_catalog.split_part(t.%1$I, '':'', 2) else '''' end, pg_catalog.count(*)
+       from kastell.%2$I t where t.%1$I is not null and t.%1$I <> '''' group by 1 order by 1', p_column, p_table);
+end
+$_$;
+
+ALTER FUNCTION app.encrypted_key_counts(p_table text, p_column text) OWNER TO kastell_auth;
 
 --
 -- Name: end_session(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1767,6 +1816,96 @@ end
 $$;
 
 ALTER FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_candidates(text, text, text[], text[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) RETURNS TABLE(row_id uuid, company_id uuid, value text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select t.%3$I, t.company_id, t.%1$I from kastell.%2$I t
+      where t.%1$I is not null and t.%1$I <> ''''
+        and case when t.%1$I like ''v2:%%''
+                 then pg_catalog.split_part(t.%1$I, '':'', 2) <> all ($1) and pg_catalog.split_part(t.%1$I, '':'', 2) = any ($2)
+                 else true end
+      order by t.%3$I limit $3', p_column, p_table, id_column)
+    using p_current, p_known, least(greatest(p_limit, 1), 10000);
+end
+$_$;
+
+ALTER FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_fields(text, text, uuid[], text[], text[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+  statement text;
+  changed integer;
+  swapped integer := 0;
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  if pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_old) or pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_new) then
+    raise exception 'one old and one new value per row' using errcode = '22023';
+  end if;
+  statement := pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column);
+  for i in 1 .. coalesce(pg_catalog.cardinality(p_row_ids), 0) loop
+    if p_new[i] is null or p_new[i] not like 'v2:%' or (p_old[i] like 'v2:%' and pg_catalog.split_part(p_new[i], ':', 2) = pg_catalog.split_part(p_old[i], ':', 2)) then
+      raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+    end if;
+    perform pg_catalog.set_config('kastell.resealing', p_row_ids[i]::text, true);
+    execute statement using p_new[i], p_row_ids[i], p_old[i];
+    get diagnostics changed = row_count;
+    swapped := swapped + changed;
+  end loop;
+  perform pg_catalog.set_config('kastell.resealing', '', true);
+  return swapped;
+end
+$_$;
+
+ALTER FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_objects(uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_objects(p_after uuid, p_limit integer) RETURNS TABLE(version_id uuid, owner_company_id uuid, object_key text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query select v.version_id, v.owner_company_id, v.object_key from kastell.document_versions v
+    where v.object_key is not null and (p_after is null or v.version_id > p_after)
+    order by v.version_id limit least(greatest(p_limit, 1), 10000);
+end
+$$;
+
+ALTER FUNCTION app.reseal_objects(p_after uuid, p_limit integer) OWNER TO kastell_auth;
 
 --
 -- Name: reset_factors(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -6188,6 +6327,12 @@ CREATE POLICY document_versions_read ON kastell.document_versions FOR SELECT TO 
 CREATE POLICY document_versions_read_assigned ON kastell.document_versions FOR SELECT TO kastell_app USING (((document_id IN ( SELECT app.assigned_document_ids('documents.read'::text) AS assigned_document_ids)) AND ((status = 'clean'::text) OR (uploaded_by = ( SELECT app.current_user_id() AS current_user_id)))));
 
 --
+-- Name: document_versions document_versions_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY document_versions_reseal_read ON kastell.document_versions FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: document_versions document_versions_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -6445,6 +6590,12 @@ CREATE POLICY job_messages_create ON kastell.job_messages FOR INSERT TO kastell_
 
 CREATE POLICY job_messages_read ON kastell.job_messages FOR SELECT TO kastell_app USING ((( SELECT app.has_global('messages.read'::text) AS has_global) OR (job_id IN ( SELECT s.job_id
    FROM app.assigned_jobs('messages.read'::text) s(job_id, company_id, site_id))) OR ((company_id = ( SELECT app.company_scope('messages.read'::text) AS company_scope)) AND (NOT internal))));
+
+--
+-- Name: job_messages job_messages_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY job_messages_reseal ON kastell.job_messages FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
 
 --
 -- Name: job_messages job_messages_retention; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -7032,6 +7183,18 @@ CREATE POLICY sites_read_assigned ON kastell.sites FOR SELECT TO kastell_app USI
    FROM app.assigned_jobs('sites.read'::text) s(job_id, company_id, site_id))));
 
 --
+-- Name: sites sites_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_reseal ON kastell.sites FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: sites sites_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY sites_reseal_read ON kastell.sites FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: sites sites_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -7121,6 +7284,18 @@ CREATE POLICY visits_create ON kastell.visits FOR INSERT TO kastell_app WITH CHE
 --
 
 CREATE POLICY visits_read ON kastell.visits FOR SELECT TO kastell_app USING ((( SELECT app.has_global('visits.read'::text) AS has_global) OR (company_id = ( SELECT app.company_scope('visits.read'::text) AS company_scope)) OR (job_id IN ( SELECT app.assigned_job_ids('visits.read'::text) AS assigned_job_ids))));
+
+--
+-- Name: visits visits_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_reseal ON kastell.visits FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: visits visits_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY visits_reseal_read ON kastell.visits FOR SELECT TO kastell_auth USING (true);
 
 --
 -- Name: visits visits_update; Type: POLICY; Schema: kastell; Owner: kastell_owner
@@ -7386,6 +7561,20 @@ GRANT ALL ON FUNCTION app.current_user_id() TO kastell_audit;
 
 REVOKE ALL ON FUNCTION app.delete_own_passkey(p_passkey_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.delete_own_passkey(p_passkey_id uuid) TO kastell_app;
+
+--
+-- Name: FUNCTION encrypted_column(p_table text, p_column text); Type: ACL; Schema: app; Owner: kastell_owner
+--
+
+REVOKE ALL ON FUNCTION app.encrypted_column(p_table text, p_column text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.encrypted_column(p_table text, p_column text) TO kastell_auth;
+
+--
+-- Name: FUNCTION encrypted_key_counts(p_table text, p_column text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) TO kastell_app;
 
 --
 -- Name: FUNCTION end_session(p_token_hash bytea, p_reason text); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7679,6 +7868,27 @@ GRANT ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash byte
 --
 
 REVOKE ALL ON FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) TO kastell_app;
+
+--
+-- Name: FUNCTION reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]) TO kastell_app;
+
+--
+-- Name: FUNCTION reseal_objects(p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) TO kastell_app;
 
 --
 -- Name: FUNCTION reset_factors(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -8122,6 +8332,12 @@ GRANT SELECT,DELETE ON TABLE kastell.document_versions TO kastell_auth;
 GRANT SELECT(version_id) ON TABLE kastell.document_versions TO kastell_auth;
 
 --
+-- Name: COLUMN document_versions.owner_company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(owner_company_id) ON TABLE kastell.document_versions TO kastell_auth;
+
+--
 -- Name: COLUMN document_versions.status; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -8157,6 +8373,7 @@ GRANT UPDATE(sha256) ON TABLE kastell.document_versions TO kastell_app;
 --
 
 GRANT UPDATE(object_key) ON TABLE kastell.document_versions TO kastell_app;
+GRANT SELECT(object_key) ON TABLE kastell.document_versions TO kastell_auth;
 
 --
 -- Name: COLUMN document_versions.uploaded_by; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8392,6 +8609,7 @@ GRANT SELECT,DELETE ON TABLE kastell.job_messages TO kastell_auth;
 --
 
 GRANT INSERT(message_id) ON TABLE kastell.job_messages TO kastell_app;
+GRANT SELECT(message_id) ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: COLUMN job_messages.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8404,6 +8622,7 @@ GRANT INSERT(job_id) ON TABLE kastell.job_messages TO kastell_app;
 --
 
 GRANT INSERT(company_id) ON TABLE kastell.job_messages TO kastell_app;
+GRANT SELECT(company_id) ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: COLUMN job_messages.internal; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8416,6 +8635,7 @@ GRANT INSERT(internal) ON TABLE kastell.job_messages TO kastell_app;
 --
 
 GRANT INSERT(body) ON TABLE kastell.job_messages TO kastell_app;
+GRANT SELECT(body),UPDATE(body) ON TABLE kastell.job_messages TO kastell_auth;
 
 --
 -- Name: TABLE job_status_history; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -8922,6 +9142,7 @@ GRANT UPDATE(status) ON TABLE kastell.service_reports TO kastell_auth;
 --
 
 GRANT INSERT(work_done),UPDATE(work_done) ON TABLE kastell.service_reports TO kastell_app;
+GRANT UPDATE(work_done) ON TABLE kastell.service_reports TO kastell_auth;
 
 --
 -- Name: COLUMN service_reports.language; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -9261,6 +9482,36 @@ GRANT SELECT(revoked_by),UPDATE(revoked_by) ON TABLE kastell.share_links TO kast
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.sites TO kastell_app;
 
 --
+-- Name: COLUMN sites.site_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(site_id) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(company_id) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.street; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(street),UPDATE(street) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.postal_code; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(postal_code),UPDATE(postal_code) ON TABLE kastell.sites TO kastell_auth;
+
+--
+-- Name: COLUMN sites.city; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(city),UPDATE(city) ON TABLE kastell.sites TO kastell_auth;
+
+--
 -- Name: TABLE totp_factors; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -9350,6 +9601,7 @@ GRANT SELECT ON TABLE kastell.visits TO kastell_auth;
 --
 
 GRANT INSERT(visit_id) ON TABLE kastell.visits TO kastell_app;
+GRANT SELECT(visit_id) ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.job_id; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -9368,6 +9620,7 @@ GRANT INSERT(technician_id) ON TABLE kastell.visits TO kastell_app;
 --
 
 GRANT INSERT(company_id) ON TABLE kastell.visits TO kastell_app;
+GRANT SELECT(company_id) ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.check_out_at; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -9380,6 +9633,7 @@ GRANT UPDATE(check_out_at) ON TABLE kastell.visits TO kastell_app;
 --
 
 GRANT INSERT(notes),UPDATE(notes) ON TABLE kastell.visits TO kastell_app;
+GRANT SELECT(notes),UPDATE(notes) ON TABLE kastell.visits TO kastell_auth;
 
 --
 -- Name: COLUMN visits.recorded_by; Type: ACL; Schema: kastell; Owner: kastell_owner

@@ -22,6 +22,9 @@ import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
 import { createDocumentStore } from '../storage/open-store.ts';
 import { decryptObject, encryptingStore } from '../crypto/encrypting-store.ts';
 import { KeyUnavailableError, keyringFromConfig, OPERATOR, rotateFileKek } from '../crypto/keyring.ts';
+import { installFieldKeyring } from '../crypto/fields.ts';
+import { objectKeyCounts, reencrypt, rowKeyCounts } from '../crypto/reencrypt.ts';
+import { shredCompany } from '../crypto/shred.ts';
 
 // A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
 function loadConfig(): Config {
@@ -394,35 +397,55 @@ const keys = program.command('keys').description('The key hierarchy: the KEK and
 
 keys
   .command('status')
-  .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made, and (local storage) how many objects use it')
+  .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made, and how many rows (every encrypted column) and stored document objects still use it')
   .action(async () => {
     const config = loadConfig();
     const ring = keyringFromConfig(config);
     const list = ring.list();
-    // objects per key version: read from each object's first line (local disk; an S3 store is not walked here)
-    const objects = new Map<string, number>();
-    let counted = false;
-    if (config.storage.kind === 'local') {
-      const { existsSync, openSync, readSync, closeSync, readdirSync } = await import('node:fs');
-      const { join } = await import('node:path');
-      if (existsSync(config.storage.dir)) {
-        counted = true;
-        for (const entry of readdirSync(config.storage.dir, { withFileTypes: true, recursive: true })) {
-          if (!entry.isFile()) continue;
-          const head = Buffer.alloc(64);
-          const fd = openSync(join(entry.parentPath, entry.name), 'r');
-          const n = readSync(fd, head, 0, 64, 0);
-          closeSync(fd);
-          const m = /^kastell-object v1 (\S+)\n/.exec(head.subarray(0, n).toString('latin1'));
-          const id = m ? m[1]! : '(stored before encryption)';
-          objects.set(id, (objects.get(id) ?? 0) + 1);
-        }
-      }
-    }
+    const { rows, objects } = await withAudit(async (_service, db) => ({
+      rows: await rowKeyCounts(db),
+      objects: await objectKeyCounts(db, createDocumentStore(config.storage)),
+    }));
     console.log(`KEK ${ring.kekId}; key store ${config.keys.storeDir}; ${list.length} data key(s)`);
-    const objectsOf = (id: string) => (counted ? `  objects ${objects.get(id) ?? 0}` : '');
-    for (const k of list) console.log(`${k.keyId}  ${k.owner}  v${k.version}  wrapped by ${k.kekId}  made ${k.createdAt}${objectsOf(k.keyId)}`);
-    for (const [id, n] of objects) if (!list.some((k) => k.keyId === id)) console.log(`${id}  objects ${n}${id.startsWith('(') ? '' : '  (key destroyed)'}`);
+    const newest = new Map(list.map((k) => [k.owner, k.keyId]));
+    for (const k of list) {
+      console.log(`${k.keyId}  ${k.owner}  v${k.version}${newest.get(k.owner) === k.keyId ? ' (current)' : ''}  wrapped by ${k.kekId}  made ${k.createdAt}  rows ${rows.get(k.keyId) ?? 0}  objects ${objects.get(k.keyId) ?? 0}`);
+    }
+    const others = new Set([...rows.keys(), ...objects.keys()].filter((id) => !list.some((k) => k.keyId === id)));
+    for (const id of others) {
+      const what = id === '' ? '(not encrypted yet)' : id === '(missing)' ? '(object missing from the store)' : `${id}  (key destroyed)`;
+      console.log(`${what}  rows ${rows.get(id) ?? 0}  objects ${objects.get(id) ?? 0}`);
+    }
+  });
+
+keys
+  .command('reencrypt')
+  .description('Re-seal every row and stored document object still under an older key version (or not encrypted yet) under its owner\'s current version, in batches (one transaction and one audit event each); a run cut off is resumed by running it again')
+  .option('--batch <n>', 'rows or objects per batch', '200')
+  .action(async (options: { batch: string }) => {
+    const config = loadConfig();
+    const batchSize = Number(options.batch);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) {
+      console.error('--batch must be a whole number from 1 to 10000');
+      process.exit(2);
+    }
+    const bar = process.stderr.isTTY ? new SingleBar({ format: 're-encrypting {bar} {value}/{total} rows and objects', stream: process.stderr }, Presets.shades_classic) : undefined;
+    const result = await withAudit((service, db) => {
+      const keyring = keyringFromConfig(config);
+      installFieldKeyring(keyring);
+      return reencrypt({
+        db, keyring, store: createDocumentStore(config.storage),
+        audit: (tx, event) => service.auditor.recordAs(tx, { type: 'system', label: 'kastell keys reencrypt' }, event).then(() => {}),
+      }, {
+        batchSize,
+        onTotal: (total) => bar?.start(total, 0),
+        onBatch: (done, batch) => {
+          bar?.update(done);
+          if (!bar) console.log(`batch: ${batch.count} ${batch.what} re-sealed (${done} done)`);
+        },
+      }).finally(() => bar?.stop());
+    });
+    console.log(`${result.rows} rows and ${result.objects} objects re-sealed in ${result.batches} batches`);
   });
 
 keys
@@ -520,12 +543,8 @@ company
       process.exit(1);
     }
     const destroyed = await withAudit(async (service, db) => db.withPrincipal(null, async (tx) => {
-      const ring = keyringFromConfig(config);
-      const ids = ring.list().filter((k) => k.owner === id).map((k) => k.keyId);
-      // the event first, in the transaction; the keys are destroyed before it commits (a failed destroy rolls it back)
-      await service.auditor.recordAs(tx, { type: 'system', label: 'kastell company shred' }, {
-        action: 'company.shredded', entityType: 'company', entityId: id, companyId: id, detail: { keys: ids.join(','), versions: ids.length } });
-      return ring.shred(id);
+      // the same code as the owner's shred page (app/keys/routes.tsx)
+      return shredCompany(tx, keyringFromConfig(config), id, (t, event) => service.auditor.recordAs(t, { type: 'system', label: 'kastell company shred' }, event));
     }));
     console.log(`company ${id}: ${destroyed.length} data key version(s) destroyed (${destroyed.join(', ') || 'none existed'}).`);
     console.log('Refresh the off-box copy of the key store now (README "Keys and encryption"): an older copy still holds the key.');

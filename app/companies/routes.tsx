@@ -86,6 +86,7 @@ export function companyRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
         {canCreateSite ? (<><h2>{t('sites.new')}</h2><SiteForm c={c} action={`/companies/${company.companyId}/sites`} issues={[]} values={{}} /></>) : null}
         {user.permissions.has('companies.update') ? <CompanyEditForm c={c} company={company} issues={[]} /> : null}
         {user.permissions.has('companies.delete') ? <DeleteButton c={c} action={`/companies/${company.companyId}/delete`} /> : null}
+        {user.permissions.has('keys.rotate') ? <p><a href={`/companies/${company.companyId}/shred`}>{t('keys.shred')}</a></p> : null}
       </>
     ));
   });

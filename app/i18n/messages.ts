@@ -11,6 +11,7 @@ import { companiesDe, companiesEn, companiesFr, companiesIt } from './companies.
 import { documentsDe, documentsEn, documentsFr, documentsIt } from './documents.ts';
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
 import { invitesDe, invitesEn, invitesFr, invitesIt } from './invites.ts';
+import { keysDe, keysEn, keysFr, keysIt } from './keys.ts';
 import { privacyDe, privacyEn, privacyFr, privacyIt } from './privacy.ts';
 import { passwordResetDe, passwordResetEn, passwordResetFr, passwordResetIt } from './password-reset.ts';
 import { profileDe, profileEn, profileFr, profileIt } from './profile.ts';
@@ -41,11 +42,12 @@ export const areas = {
   conversation: { en: conversationEn, de: conversationDe, fr: conversationFr, it: conversationIt },
   trust: { en: trustEn, de: trustDe, fr: trustFr, it: trustIt },
   privacy: { en: privacyEn, de: privacyDe, fr: privacyFr, it: privacyIt },
+  keys: { en: keysEn, de: keysDe, fr: keysFr, it: keysIt },
 } as const;
 
 export const en = {
   ...commonEn, ...identityEn, ...setupEn, ...passwordResetEn, ...profileEn, ...accountEn, ...usersEn,
-  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn, ...privacyEn,
+  ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn, ...privacyEn, ...keysEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -53,15 +55,15 @@ export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
   ...commonDe, ...identityDe, ...setupDe, ...passwordResetDe, ...profileDe, ...accountDe, ...usersDe,
-  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe, ...privacyDe,
+  ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe, ...privacyDe, ...keysDe,
 };
 
 export const fr: Messages = {
   ...commonFr, ...identityFr, ...setupFr, ...passwordResetFr, ...profileFr, ...accountFr, ...usersFr,
-  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr, ...privacyFr,
+  ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr, ...privacyFr, ...keysFr,
 };
 
 export const it: Messages = {
   ...commonIt, ...identityIt, ...setupIt, ...passwordResetIt, ...profileIt, ...accountIt, ...usersIt,
-  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt, ...privacyIt,
+  ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt, ...privacyIt, ...keysIt,
 };

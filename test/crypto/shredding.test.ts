@@ -55,7 +55,7 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
 
   const status = await runCli(['keys', 'status'], env);
   assert.equal(status.code, 0, status.stderr);
-  for (const company of [X, Y]) assert.match(status.stdout, new RegExp(`^k\\w+  ${company}  v1  wrapped by kek1  made \\S+  objects 1$`, 'm'));
+  for (const company of [X, Y]) assert.match(status.stdout, new RegExp(`^k\\w+  ${company}  v1 \\(current\\)  wrapped by kek1  made \\S+  rows 1  objects 1$`, 'm'));
 
   const wrong = await runCli(['company', 'shred', X, '--confirm', Y], env);
   assert.equal(wrong.code, 1, 'a mistyped confirmation destroys nothing');
@@ -63,7 +63,7 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
   const shred = await runCli(['company', 'shred', X, '--confirm', X], env);
   assert.equal(shred.code, 0, shred.stderr + shred.stdout);
   assert.match(shred.stdout, /1 data key version\(s\) destroyed/);
-  assert.match((await runCli(['keys', 'status'], env)).stdout, /^k\w+  objects 1  \(key destroyed\)$/m, 'status names the objects whose key is gone');
+  assert.match((await runCli(['keys', 'status'], env)).stdout, /^k\w+  \(key destroyed\)  rows 1  objects 1$/m, 'status names the objects whose key is gone');
 
   // what Kastell keeps now, reading the backup
   const now = keyringFromConfig(config);

@@ -11,6 +11,7 @@ import { core } from './core.ts';
 import { documents } from './documents.ts';
 import { invites } from './invites.ts';
 import { jobs } from './jobs.ts';
+import { keys } from './keys.ts';
 import type { FeatureKit } from './kit.ts';
 import { messages } from './messages.ts';
 import { notifications } from './notifications.ts';
@@ -24,7 +25,7 @@ import { sites } from './sites.ts';
 import { trust } from './trust.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, passwordReset, companies, sites, assets, invites, account, profile, users, requests, jobs, documents, messages, notifications, reports, trust, retention, core];
+export const kits: readonly FeatureKit[] = [setup, auth, passwordReset, companies, sites, assets, invites, account, profile, users, requests, jobs, documents, messages, notifications, reports, trust, retention, keys, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {

@@ -57,6 +57,8 @@ const validValues: Record<string, unknown> = {
   code: '123456', response: {}, locale: 'de', next: '/security', token: newToken().token, accessDays: 30,
   // documents (a document's kind is one of its own; 'pump' above is an asset's free text)
   title: 'Probe title', expiresInDays: 7, maxDownloads: 3,
+  // keys: a shred confirmation that names no company (nothing is destroyed)
+  confirm: 'Probe confirmation',
 };
 
 // ---- service work: a request, a job with an assigned technician and an open visit, for path ids and forms

@@ -1,0 +1,205 @@
+// Re-encryption (README "Keys and encryption"): every encrypted column
+// (fields.ts encryptedColumns) and every stored document object re-sealed
+// under its owner's current key version, in batches. A row batch is one
+// transaction with its audit event; each value is swapped only while it is
+// still the one read (sql/0025 app.reseal_fields), so a write made meanwhile
+// wins. Nothing records progress: a run selects what is still under another
+// key, so a run cut off (crash, kill) is resumed by running it again.
+//
+// Values whose key was destroyed (crypto-shredding) cannot be opened: they
+// are left as they are and counted apart by keyCounts().
+import { Readable } from 'node:stream';
+import cron from 'node-cron';
+import type { Database, Tx } from '../db/client.ts';
+import type { DocumentStore } from '../storage/store.ts';
+import { decryptObject, encryptObject } from './encrypting-store.ts';
+import { encryptedColumns, fieldAad } from './fields.ts';
+import { OPERATOR, type Keyring } from './keyring.ts';
+
+export interface ReencryptEvent {
+  action: 'keys.rows_resealed' | 'keys.objects_resealed';
+  entityType: 'data_key';
+  entityId: string;
+  detail: Record<string, string | number>;
+}
+
+export interface ReencryptDeps {
+  db: Database;
+  keyring: Keyring;
+  /** the store adapter under the encrypting wrapper (objects are read and written as stored) */
+  store: DocumentStore;
+  /** records one audit event in the batch's transaction */
+  audit: (tx: Tx, event: ReencryptEvent) => Promise<void>;
+}
+
+export interface ReencryptProgress {
+  onTotal?: (total: number) => void;
+  onBatch?: (done: number, batch: { what: string; count: number }) => void;
+  batchSize?: number;
+}
+
+/** Each owner's newest key id, and every key id the key store still holds. */
+function keySets(keyring: Keyring): { current: Set<string>; known: Set<string> } {
+  const list = keyring.list();
+  const newest = new Map<string, string>();
+  for (const k of list) newest.set(k.owner, k.keyId); // list() is sorted by owner, then version
+  return { current: new Set(newest.values()), known: new Set(list.map((k) => k.keyId)) };
+}
+
+/** Rows per key id ('' = not sealed yet), over every encrypted column. */
+export async function rowKeyCounts(db: Database): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  await db.withPrincipal(null, async (tx) => {
+    for (const c of encryptedColumns) {
+      const rows = await tx<{ key_id: string; n: string }[]>`select key_id, n from app.encrypted_key_counts(${c.table}, ${c.column})`;
+      for (const r of rows) counts.set(r.key_id, (counts.get(r.key_id) ?? 0) + Number(r.n));
+    }
+  });
+  return counts;
+}
+
+const magic = 'kastell-object v1 ';
+
+/** The key id on a stored object's first line; '' for an object stored before encryption. */
+async function objectKeyId(store: DocumentStore, key: string): Promise<string> {
+  const stream = await store.get(key);
+  try {
+    let head = Buffer.alloc(0);
+    for await (const chunk of stream) {
+      head = Buffer.concat([head, chunk as Buffer]);
+      if (head.length >= magic.length + 64 || head.includes(0x0a)) break;
+    }
+    const text = head.subarray(0, magic.length + 64).toString('latin1');
+    const m = /^kastell-object v1 (\S+)\n/.exec(text);
+    return m ? m[1]! : '';
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Stored document objects per key id ('' = stored before encryption), read from each object's first line. */
+export async function objectKeyCounts(db: Database, store: DocumentStore): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for await (const o of documentObjects(db, 500)) {
+    const id = await objectKeyId(store, o.object_key).catch(() => '(missing)');
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function* documentObjects(db: Database, batch: number) {
+  let after: string | null = null;
+  for (;;) {
+    const page: { version_id: string; owner_company_id: string | null; object_key: string }[] = await db.withPrincipal(null, (tx) =>
+      tx<{ version_id: string; owner_company_id: string | null; object_key: string }[]>`
+        select version_id, owner_company_id, object_key from app.reseal_objects(${after}, ${batch})`);
+    if (page.length === 0) return;
+    yield* page;
+    after = page.at(-1)!.version_id;
+  }
+}
+
+/** Re-seals everything under an old key version (or not sealed yet); returns what it did. */
+export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress = {}): Promise<{ rows: number; objects: number; batches: number }> {
+  const batchSize = progress.batchSize ?? 200;
+  const { db, keyring } = deps;
+  let { current, known } = keySets(keyring);
+  const stale = (id: string) => id === '' || (known.has(id) && !current.has(id));
+
+  // the total shown by the progress bar: rows now under an old version, and every object (headers are read as the run goes)
+  const counts = await rowKeyCounts(db);
+  let total = 0;
+  for (const [id, n] of counts) if (stale(id)) total += n;
+  const objects: { version_id: string; owner_company_id: string | null; object_key: string }[] = [];
+  for await (const o of documentObjects(db, 1000)) objects.push(o);
+  progress.onTotal?.(total + objects.length);
+
+  let done = 0;
+  let rows = 0;
+  let batches = 0;
+  for (const c of encryptedColumns) {
+    for (;;) {
+      ({ current, known } = keySets(keyring)); // a rotation made meanwhile counts from the next batch on
+      const resealed = await db.withPrincipal(null, async (tx) => {
+        const page = await tx<{ row_id: string; company_id: string; value: string }[]>`
+          select row_id, company_id, value from app.reseal_candidates(${c.table}, ${c.column}, ${[...current]}, ${[...known]}, ${batchSize})`;
+        if (page.length === 0) return -1;
+        const sealed = page.map((r) => {
+          const aad = fieldAad(c.table, c.column, r.row_id);
+          let plain: string;
+          try {
+            plain = r.value.startsWith('v2:') ? keyring.open(r.value, aad) : r.value;
+          } catch (error) {
+            throw new Error(`${c.table}.${c.column} of row ${r.row_id} does not open (${(error as Error).message}): nothing of this batch was written`);
+          }
+          return keyring.seal(r.company_id, plain, aad);
+        });
+        // one statement per batch: each value swapped only while it is still the one read
+        const [result] = await tx<{ swapped: number }[]>`
+          select app.reseal_fields(${c.table}, ${c.column}, ${page.map((r) => r.row_id)}::uuid[], ${page.map((r) => r.value)}::text[], ${sealed}::text[]) as swapped`;
+        const swapped = result!.swapped;
+        await deps.audit(tx, {
+          action: 'keys.rows_resealed', entityType: 'data_key', entityId: `${c.table}.${c.column}`,
+          detail: { table: c.table, column: c.column, rows: swapped, changed_meanwhile: page.length - swapped, first: page[0]!.row_id, last: page.at(-1)!.row_id },
+        });
+        return page.length;
+      });
+      if (resealed < 0) break;
+      batches++;
+      rows += resealed;
+      done += resealed;
+      progress.onBatch?.(done, { what: `${c.table}.${c.column}`, count: resealed });
+    }
+  }
+
+  let objectsResealed = 0;
+  for (let i = 0; i < objects.length; i += batchSize) {
+    const page = objects.slice(i, i + batchSize);
+    const resealedKeys: string[] = [];
+    ({ current, known } = keySets(keyring));
+    for (const o of page) {
+      const keyId = await objectKeyId(deps.store, o.object_key).catch(() => undefined);
+      if (keyId === undefined || !stale(keyId)) continue; // gone meanwhile, or under a current (or destroyed) key
+      const owner = o.owner_company_id ?? OPERATOR;
+      const plain = await decryptObject(keyring, o.object_key, await deps.store.get(o.object_key));
+      // written aside and renamed (local disk) or put whole (S3): a reader sees the old object or the new one
+      await deps.store.put(o.object_key, encryptObject(keyring, owner, o.object_key, plain as Readable));
+      resealedKeys.push(o.object_key);
+    }
+    if (resealedKeys.length > 0) {
+      await db.withPrincipal(null, (tx) => deps.audit(tx, {
+        action: 'keys.objects_resealed', entityType: 'data_key', entityId: 'document_versions',
+        detail: { objects: resealedKeys.length, first: resealedKeys[0]!, last: resealedKeys.at(-1)! },
+      }));
+      batches++;
+      objectsResealed += resealedKeys.length;
+    }
+    done += page.length;
+    progress.onBatch?.(done, { what: 'objects', count: resealedKeys.length });
+  }
+  return { rows, objects: objectsResealed, batches };
+}
+
+/**
+ * The hourly run inside the server (KASTELL_JOBS=on), at minute 20: after a
+ * rotation it re-seals what the rotation left under the old version, and
+ * what a running process still sealed under it in the 30 s its key cache
+ * trusts the old version. A run still going when the next is due is not
+ * started twice.
+ */
+export function scheduleReencrypt(deps: ReencryptDeps & { log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void } }): { stop(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const task = cron.schedule('20 * * * *', () => {
+    if (running) return;
+    running = reencrypt(deps)
+      .then((r) => { if (r.rows + r.objects > 0) deps.log.info(r, 're-encryption run'); })
+      .catch((error: Error) => deps.log.error({ err: error }, 're-encryption failed to run'))
+      .finally(() => { running = undefined; });
+  }, { timezone: 'Etc/UTC' });
+  return {
+    async stop() {
+      await task.stop();
+      await running;
+    },
+  };
+}
