@@ -23,6 +23,7 @@ import type { FeatureDeps } from './feature.ts';
 import { homeRoutes } from './home/routes.tsx';
 import { ApiRegistry } from './http/api.ts';
 import type { AppEnv } from './http/context.ts';
+import { corsPolicy } from './http/cors.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { answerError, answerNotFound } from './http/error-response.tsx';
 import { HttpError } from './http/errors.ts';
@@ -77,13 +78,14 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(log, config.trustedProxies, audit.auditor));
   app.use('*', securityHeaders);
+  app.use('*', corsPolicy(config.corsOrigins));
   const limitBody = bodyLimit({
     maxSize: 1024 * 1024,
     onError: () => { throw new HttpError(413, 'too_large', 'The request body is larger than 1 MiB.'); },
   });
   app.use('*', (c, next) => (streamsUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use('*', localeMiddleware);
-  app.use('*', csrfProtection(config.publicOrigin, streamsUpload, acceptsNullOrigin));
+  app.use('*', csrfProtection(config.publicOrigin, streamsUpload, acceptsNullOrigin, config.corsOrigins));
   app.use('*', rateLimit(config.identity.rateLimitPerMinute));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
 

@@ -48,6 +48,13 @@ export const configSchema = z
     KASTELL_DATA_DIR: z.string().min(1).default('./var'),
     KASTELL_TRUSTED_PROXIES: cidrList.default([]),
     KASTELL_ADMIN_NETWORKS: cidrList.optional(),
+    KASTELL_CORS_ORIGINS: z
+      .string()
+      .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+      .refine((origins) => origins.every(isOrigin), {
+        message: 'must be a comma-separated list of origins (scheme://host[:port], no path, no *), e.g. https://app.example.ch',
+      })
+      .default([]),
     KASTELL_STORAGE: z.enum(['local', 's3'], { message: 'must be "local" or "s3"' }).default('local'),
     KASTELL_S3_ENDPOINT: z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional(),
     KASTELL_S3_BUCKET: z.string().min(3).default('kastell-documents'),
@@ -161,6 +168,12 @@ export const configSchema = z
 
 export type Env = z.infer<typeof configSchema>;
 
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return /^https?:$/.test(url.protocol) && url.origin === value;
+}
+
 function isContactUri(value: string): boolean {
   if (/^mailto:[^@\s]+@[^@\s]+$/.test(value) || /^tel:\+?[0-9 ().-]{3,30}$/.test(value)) return true;
   try {
@@ -200,6 +213,8 @@ export interface Config {
   dataDir: string;
   trustedProxies: string[];
   adminNetworks: string[] | undefined;
+  /** origins whose browsers may call /api/v1 with credentials (app/http/cors.ts); none by default */
+  corsOrigins: string[];
   storage:
     | { kind: 'local'; dir: string }
     | { kind: 's3'; endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string };
@@ -336,6 +351,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     trustedProxies: env.KASTELL_TRUSTED_PROXIES,
     adminNetworks: env.KASTELL_ADMIN_NETWORKS,
+    corsOrigins: env.KASTELL_CORS_ORIGINS,
     storage:
       env.KASTELL_STORAGE === 's3'
         ? {
