@@ -29,7 +29,7 @@ import { answerError, answerNotFound } from './http/error-response.tsx';
 import { HttpError } from './http/errors.ts';
 import { createIdempotencyStore } from './http/idempotency.ts';
 import { localeMiddleware, switchLocale } from './http/locale.ts';
-import { rateLimit } from './http/rate-limit.ts';
+import { rateLimit, userRateLimit } from './http/rate-limit.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { inviteRoutes } from './invites/routes.tsx';
@@ -86,8 +86,9 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   app.use('*', (c, next) => (streamsUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use('*', localeMiddleware);
   app.use('*', csrfProtection(config.publicOrigin, streamsUpload, acceptsNullOrigin, config.corsOrigins));
-  app.use('*', rateLimit(config.identity.rateLimitPerMinute));
+  app.use('*', rateLimit(db, { perIp: config.identity.rateLimitPerMinute, perAccount: config.identity.accountRateLimitPerMinute }));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
+  app.use('*', userRateLimit(db, config.limits));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -87,6 +87,10 @@ export const configSchema = z
     KASTELL_SUDO_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
     KASTELL_IP_LOCKOUT_SCALE: z.coerce.number().int().min(1).max(100).default(4),
     KASTELL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    // per signed-in user (app/http/rate-limit.ts); 0 turns a limit off
+    KASTELL_USER_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+    KASTELL_USER_API_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
     KASTELL_AUDIT_HMAC_KEY: z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length >= 32, { message: 'must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)' })
@@ -238,7 +242,11 @@ export interface Config {
     ipLockoutScale: number;
     /** requests per minute per client IP to each pre-sign-in endpoint (app/http/rate-limit.ts) */
     rateLimitPerMinute: number;
+    /** requests per minute per account (the e-mail a body names, the token in a path) to each pre-sign-in endpoint */
+    accountRateLimitPerMinute: number;
   };
+  /** per signed-in user, per minute: writes (unsafe methods) and API calls; 0 = off (app/http/rate-limit.ts) */
+  limits: { writes: number; api: number };
   audit: {
     /** from the environment/credential; else generated under dataDir/keys */
     hmacKey: Buffer | undefined;
@@ -387,7 +395,9 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sudoMinutes: env.KASTELL_SUDO_MINUTES,
       ipLockoutScale: env.KASTELL_IP_LOCKOUT_SCALE,
       rateLimitPerMinute: env.KASTELL_RATE_LIMIT_PER_MINUTE,
+      accountRateLimitPerMinute: env.KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE,
     },
+    limits: { writes: env.KASTELL_USER_WRITES_PER_MINUTE, api: env.KASTELL_USER_API_PER_MINUTE },
     audit: {
       hmacKey: env.KASTELL_AUDIT_HMAC_KEY ? Buffer.from(env.KASTELL_AUDIT_HMAC_KEY, 'base64') : undefined,
       signingKeyArmored: env.KASTELL_AUDIT_SIGNING_KEY,
