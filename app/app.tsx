@@ -39,6 +39,7 @@ import { notificationRoutes } from './notifications/routes.tsx';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { reportPhotoPath, reportRoutes } from './reports/routes.tsx';
 import { requestRoutes } from './requests/routes.tsx';
+import { roleRoutes } from './roles/routes.tsx';
 import { setupRoutes } from './setup/routes.tsx';
 import { siteRoutes } from './sites/routes.tsx';
 import { trustRoutes } from './trust/routes.tsx';
@@ -56,7 +57,7 @@ export interface AppDeps {
 
 /** Every feature, in the order their routes are matched. */
 const features = [
-  homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, setupRoutes,
+  homeRoutes, authRoutes, accountRoutes, sessionRoutes, userRoutes, roleRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
   messageRoutes, notificationRoutes, trustRoutes,
 ];

@@ -53,3 +53,48 @@ $$;
 alter function app.count_requests(bytea[], integer) owner to kastell_auth;
 revoke all on function app.count_requests(bytea[], integer) from public;
 grant execute on function app.count_requests(bytea[], integer) to kastell_app;
+
+-- Custom roles (a company's own, composed by its customer admin) hold only
+-- customer-scope permissions: customer_assignable ones, at 'own' or
+-- 'company' scope — never an operator-side permission, never 'global'. The
+-- insert policy already says so for the application; this trigger says it
+-- for every writer, the superuser included, and for updates too.
+create function app.check_role_permission() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if exists (select 1 from kastell.roles r where r.role_id = new.role_id and r.company_id is not null)
+     and (new.scope = 'global'
+          or not exists (select 1 from kastell.permissions p
+                         where p.permission_key = new.permission_key and p.customer_assignable)) then
+    raise exception 'a custom role holds only customer-scope permissions (% at % scope is not one)', new.permission_key, new.scope
+      using errcode = '23514', constraint = 'role_permissions_custom_customer_scope';
+  end if;
+  return new;
+end
+$$;
+create trigger role_permissions_customer_scope before insert or update on kastell.role_permissions
+  for each row execute function app.check_role_permission();
+
+-- …and a permission some custom role holds cannot become operator-only.
+create function app.check_permission_assignable() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if old.customer_assignable and not new.customer_assignable
+     and exists (select 1 from kastell.role_permissions rp join kastell.roles r on r.role_id = rp.role_id
+                 where rp.permission_key = new.permission_key and r.company_id is not null) then
+    raise exception 'custom roles hold %: remove it from them first', new.permission_key using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
+create trigger permissions_assignable before update on kastell.permissions
+  for each row execute function app.check_permission_assignable();
+
+alter function app.check_role_permission() owner to kastell_auth;
+alter function app.check_permission_assignable() owner to kastell_auth;
+revoke all on function app.check_role_permission() from public;
+revoke all on function app.check_permission_assignable() from public;

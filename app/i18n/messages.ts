@@ -12,6 +12,7 @@ import { documentsDe, documentsEn, documentsFr, documentsIt } from './documents.
 import { identityDe, identityEn, identityFr, identityIt } from './identity.ts';
 import { invitesDe, invitesEn, invitesFr, invitesIt } from './invites.ts';
 import { reportsDe, reportsEn, reportsFr, reportsIt } from './reports.ts';
+import { rolesDe, rolesEn, rolesFr, rolesIt } from './roles.ts';
 import { serviceDe, serviceEn, serviceFr, serviceIt } from './service.ts';
 import { setupDe, setupEn, setupFr, setupIt } from './setup.ts';
 import { sitesDe, sitesEn, sitesFr, sitesIt } from './sites.ts';
@@ -25,6 +26,7 @@ export const areas = {
   setup: { en: setupEn, de: setupDe, fr: setupFr, it: setupIt },
   account: { en: accountEn, de: accountDe, fr: accountFr, it: accountIt },
   users: { en: usersEn, de: usersDe, fr: usersFr, it: usersIt },
+  roles: { en: rolesEn, de: rolesDe, fr: rolesFr, it: rolesIt },
   companies: { en: companiesEn, de: companiesDe, fr: companiesFr, it: companiesIt },
   sites: { en: sitesEn, de: sitesDe, fr: sitesFr, it: sitesIt },
   assets: { en: assetsEn, de: assetsDe, fr: assetsFr, it: assetsIt },
@@ -38,7 +40,7 @@ export const areas = {
 } as const;
 
 export const en = {
-  ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn,
+  ...commonEn, ...identityEn, ...setupEn, ...accountEn, ...usersEn, ...rolesEn,
   ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn,
 } as const;
 
@@ -46,16 +48,16 @@ export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
-  ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe,
+  ...commonDe, ...identityDe, ...setupDe, ...accountDe, ...usersDe, ...rolesDe,
   ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe,
 };
 
 export const fr: Messages = {
-  ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr,
+  ...commonFr, ...identityFr, ...setupFr, ...accountFr, ...usersFr, ...rolesFr,
   ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr,
 };
 
 export const it: Messages = {
-  ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt,
+  ...commonIt, ...identityIt, ...setupIt, ...accountIt, ...usersIt, ...rolesIt,
   ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt,
 };
