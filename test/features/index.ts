@@ -16,12 +16,13 @@ import { messages } from './messages.ts';
 import { notifications } from './notifications.ts';
 import { reports } from './reports.ts';
 import { requests } from './requests.ts';
+import { roles } from './roles.ts';
 import { setup } from './setup.ts';
 import { sites } from './sites.ts';
 import { trust } from './trust.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, requests, jobs, documents, messages, notifications, reports, trust, core];
+export const kits: readonly FeatureKit[] = [setup, auth, companies, sites, assets, invites, account, users, roles, requests, jobs, documents, messages, notifications, reports, trust, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {
