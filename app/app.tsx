@@ -26,12 +26,13 @@ import type { FeatureDeps } from './feature.ts';
 import { homeRoutes } from './home/routes.tsx';
 import { ApiRegistry } from './http/api.ts';
 import type { AppEnv } from './http/context.ts';
+import { corsPolicy } from './http/cors.ts';
 import { csrfProtection } from './http/csrf.ts';
 import { answerError, answerNotFound } from './http/error-response.tsx';
 import { HttpError } from './http/errors.ts';
 import { createIdempotencyStore } from './http/idempotency.ts';
 import { localeMiddleware, switchLocale } from './http/locale.ts';
-import { rateLimit } from './http/rate-limit.ts';
+import { rateLimit, userRateLimit } from './http/rate-limit.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { inviteRoutes } from './invites/routes.tsx';
@@ -43,6 +44,7 @@ import { notificationRoutes } from './notifications/routes.tsx';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { reportPhotoPath, reportRoutes } from './reports/routes.tsx';
 import { requestRoutes } from './requests/routes.tsx';
+import { roleRoutes } from './roles/routes.tsx';
 import { setupRoutes } from './setup/routes.tsx';
 import { siteRoutes } from './sites/routes.tsx';
 import { privacyRoutes } from './retention/routes.tsx';
@@ -63,7 +65,7 @@ export interface AppDeps {
 
 /** Every feature, in the order their routes are matched. */
 const features = [
-  homeRoutes, authRoutes, passwordResetRoutes, accountRoutes, profileRoutes, sessionRoutes, userRoutes, setupRoutes,
+  homeRoutes, authRoutes, passwordResetRoutes, accountRoutes, profileRoutes, sessionRoutes, userRoutes, roleRoutes, setupRoutes,
   companyRoutes, siteRoutes, assetRoutes, documentRoutes, inviteRoutes, auditRoutes, requestRoutes, jobRoutes, reportRoutes,
   messageRoutes, notificationRoutes, trustRoutes, privacyRoutes, evidenceRoutes, keyRoutes,
 ];
@@ -88,15 +90,17 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(log, config.trustedProxies, audit.auditor));
   app.use('*', securityHeaders);
+  app.use('*', corsPolicy(config.corsOrigins));
   const limitBody = bodyLimit({
     maxSize: 1024 * 1024,
     onError: () => { throw new HttpError(413, 'too_large', 'The request body is larger than 1 MiB.'); },
   });
   app.use('*', (c, next) => (streamsUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use('*', localeMiddleware);
-  app.use('*', csrfProtection(config.publicOrigin, streamsUpload, acceptsNullOrigin));
-  app.use('*', rateLimit(config.identity.rateLimitPerMinute));
+  app.use('*', csrfProtection(config.publicOrigin, streamsUpload, acceptsNullOrigin, config.corsOrigins));
+  app.use('*', rateLimit(db, { perIp: config.identity.rateLimitPerMinute, perAccount: config.identity.accountRateLimitPerMinute }));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
+  app.use('*', userRateLimit(db, config.limits));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

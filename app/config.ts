@@ -48,6 +48,13 @@ export const configSchema = z
     KASTELL_DATA_DIR: z.string().min(1).default('./var'),
     KASTELL_TRUSTED_PROXIES: cidrList.default([]),
     KASTELL_ADMIN_NETWORKS: cidrList.optional(),
+    KASTELL_CORS_ORIGINS: z
+      .string()
+      .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+      .refine((origins) => origins.every(isOrigin), {
+        message: 'must be a comma-separated list of origins (scheme://host[:port], no path, no *), e.g. https://app.example.ch',
+      })
+      .default([]),
     KASTELL_STORAGE: z.enum(['local', 's3'], { message: 'must be "local" or "s3"' }).default('local'),
     KASTELL_S3_ENDPOINT: z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional(),
     KASTELL_S3_BUCKET: z.string().min(3).default('kastell-documents'),
@@ -93,6 +100,10 @@ export const configSchema = z
     KASTELL_SUDO_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
     KASTELL_IP_LOCKOUT_SCALE: z.coerce.number().int().min(1).max(100).default(4),
     KASTELL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    // per signed-in user (app/http/rate-limit.ts); 0 turns a limit off
+    KASTELL_USER_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+    KASTELL_USER_API_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
     KASTELL_AUDIT_HMAC_KEY: z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length >= 32, { message: 'must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)' })
@@ -194,6 +205,12 @@ export const configSchema = z
 
 export type Env = z.infer<typeof configSchema>;
 
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return /^https?:$/.test(url.protocol) && url.origin === value;
+}
+
 function isContactUri(value: string): boolean {
   if (/^mailto:[^@\s]+@[^@\s]+$/.test(value) || /^tel:\+?[0-9 ().-]{3,30}$/.test(value)) return true;
   try {
@@ -233,6 +250,8 @@ export interface Config {
   dataDir: string;
   trustedProxies: string[];
   adminNetworks: string[] | undefined;
+  /** origins whose browsers may call /api/v1 with credentials (app/http/cors.ts); none by default */
+  corsOrigins: string[];
   storage:
     | { kind: 'local'; dir: string }
     | { kind: 's3'; endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string };
@@ -258,6 +277,8 @@ export interface Config {
     ipLockoutScale: number;
     /** requests per minute per client IP to each pre-sign-in endpoint (app/http/rate-limit.ts) */
     rateLimitPerMinute: number;
+    /** requests per minute per account (the e-mail a body names, the token in a path) to each pre-sign-in endpoint */
+    accountRateLimitPerMinute: number;
   };
   /** the key hierarchy (app/crypto/keyring.ts) */
   keys: {
@@ -267,6 +288,8 @@ export interface Config {
     /** the data key files: outside the database and every data backup */
     storeDir: string;
   };
+  /** per signed-in user, per minute: writes (unsafe methods) and API calls; 0 = off (app/http/rate-limit.ts) */
+  limits: { writes: number; api: number };
   audit: {
     /** from the environment/credential; else generated under dataDir/keys */
     hmacKey: Buffer | undefined;
@@ -458,6 +481,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     trustedProxies: env.KASTELL_TRUSTED_PROXIES,
     adminNetworks: env.KASTELL_ADMIN_NETWORKS,
+    corsOrigins: env.KASTELL_CORS_ORIGINS,
     storage:
       env.KASTELL_STORAGE === 's3'
         ? {
@@ -494,6 +518,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sudoMinutes: env.KASTELL_SUDO_MINUTES,
       ipLockoutScale: env.KASTELL_IP_LOCKOUT_SCALE,
       rateLimitPerMinute: env.KASTELL_RATE_LIMIT_PER_MINUTE,
+      accountRateLimitPerMinute: env.KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE,
     },
     keys: {
       kek: env.KASTELL_KEK ? { kekId: env.KASTELL_KEK_ID, key: Buffer.from(env.KASTELL_KEK, 'base64') } : undefined,
@@ -501,6 +526,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       keysDir: join(dataDir, 'keys'),
       storeDir: resolve(env.KASTELL_KEYSTORE_DIR ?? join(dataDir, 'keys', 'data-keys')),
     },
+    limits: { writes: env.KASTELL_USER_WRITES_PER_MINUTE, api: env.KASTELL_USER_API_PER_MINUTE },
     audit: {
       hmacKey: env.KASTELL_AUDIT_HMAC_KEY ? Buffer.from(env.KASTELL_AUDIT_HMAC_KEY, 'base64') : undefined,
       signingKeyArmored: env.KASTELL_AUDIT_SIGNING_KEY,

@@ -19,7 +19,9 @@ const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function csrfProtection(publicOrigin: string, streamsOwnBody: (method: string, path: string) => boolean = () => false,
   /** pages served with Referrer-Policy: no-referrer, whose forms browsers post with "Origin: null"; the token is still required */
-  acceptsNullOrigin: (path: string) => boolean = () => false) {
+  acceptsNullOrigin: (path: string) => boolean = () => false,
+  /** KASTELL_CORS_ORIGINS: also accepted on API writes (which must be JSON, so a preflight came first; cors.ts) */
+  apiOrigins: readonly string[] = []) {
   return createMiddleware<AppEnv>(async (c, next) => {
     let token = getCookie(c, csrfCookie);
     if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
@@ -30,7 +32,8 @@ export function csrfProtection(publicOrigin: string, streamsOwnBody: (method: st
     if (!unsafe.has(c.req.method)) return next();
 
     const origin = c.req.header('origin');
-    if (origin !== publicOrigin && !(origin === 'null' && acceptsNullOrigin(c.req.path))) {
+    const corsOrigin = origin !== undefined && c.req.path.startsWith('/api/') && apiOrigins.includes(origin);
+    if (origin !== publicOrigin && !corsOrigin && !(origin === 'null' && acceptsNullOrigin(c.req.path))) {
       throw new HttpError(403, 'origin_rejected',
         'This request did not come from this site (missing or foreign Origin header).');
     }

@@ -101,6 +101,7 @@ export function renderPage(c: Context<AppEnv>, title: string, body: Child, statu
                     {can('companies.read') ? <a href="/companies">{t('nav.companies')}</a> : null}
                     {can('users.invite') ? <a href="/invites">{t('nav.invites')}</a> : null}
                     {can('users.read') ? <a href="/users">{t('nav.users')}</a> : null}
+                    {user?.companyId && user.permissions.get('custom_roles.manage') === 'company' ? <a href="/roles">{t('nav.roles')}</a> : null}
                     {can('audit.read') ? <a href="/audit">{t('nav.audit')}</a> : null}
                     {can('access_log.read') && !can('audit.read') ? <a href="/access-log">{t('nav.accessLog')}</a> : null}
                     {can('notifications.read') ? <a href="/notifications">{t('nav.notifications')}</a> : null}

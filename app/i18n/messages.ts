@@ -16,6 +16,7 @@ import { privacyDe, privacyEn, privacyFr, privacyIt } from './privacy.ts';
 import { passwordResetDe, passwordResetEn, passwordResetFr, passwordResetIt } from './password-reset.ts';
 import { profileDe, profileEn, profileFr, profileIt } from './profile.ts';
 import { reportsDe, reportsEn, reportsFr, reportsIt } from './reports.ts';
+import { rolesDe, rolesEn, rolesFr, rolesIt } from './roles.ts';
 import { serviceDe, serviceEn, serviceFr, serviceIt } from './service.ts';
 import { setupDe, setupEn, setupFr, setupIt } from './setup.ts';
 import { sitesDe, sitesEn, sitesFr, sitesIt } from './sites.ts';
@@ -31,6 +32,7 @@ export const areas = {
   profile: { en: profileEn, de: profileDe, fr: profileFr, it: profileIt },
   account: { en: accountEn, de: accountDe, fr: accountFr, it: accountIt },
   users: { en: usersEn, de: usersDe, fr: usersFr, it: usersIt },
+  roles: { en: rolesEn, de: rolesDe, fr: rolesFr, it: rolesIt },
   companies: { en: companiesEn, de: companiesDe, fr: companiesFr, it: companiesIt },
   sites: { en: sitesEn, de: sitesDe, fr: sitesFr, it: sitesIt },
   assets: { en: assetsEn, de: assetsDe, fr: assetsFr, it: assetsIt },
@@ -46,7 +48,7 @@ export const areas = {
 } as const;
 
 export const en = {
-  ...commonEn, ...identityEn, ...setupEn, ...passwordResetEn, ...profileEn, ...accountEn, ...usersEn,
+  ...commonEn, ...identityEn, ...setupEn, ...passwordResetEn, ...profileEn, ...accountEn, ...usersEn, ...rolesEn,
   ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn, ...privacyEn, ...keysEn,
 } as const;
 
@@ -54,16 +56,16 @@ export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
-  ...commonDe, ...identityDe, ...setupDe, ...passwordResetDe, ...profileDe, ...accountDe, ...usersDe,
+  ...commonDe, ...identityDe, ...setupDe, ...passwordResetDe, ...profileDe, ...accountDe, ...usersDe, ...rolesDe,
   ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe, ...privacyDe, ...keysDe,
 };
 
 export const fr: Messages = {
-  ...commonFr, ...identityFr, ...setupFr, ...passwordResetFr, ...profileFr, ...accountFr, ...usersFr,
+  ...commonFr, ...identityFr, ...setupFr, ...passwordResetFr, ...profileFr, ...accountFr, ...usersFr, ...rolesFr,
   ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr, ...privacyFr, ...keysFr,
 };
 
 export const it: Messages = {
-  ...commonIt, ...identityIt, ...setupIt, ...passwordResetIt, ...profileIt, ...accountIt, ...usersIt,
+  ...commonIt, ...identityIt, ...setupIt, ...passwordResetIt, ...profileIt, ...accountIt, ...usersIt, ...rolesIt,
   ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt, ...privacyIt, ...keysIt,
 };

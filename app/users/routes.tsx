@@ -165,7 +165,7 @@ function usersPage(c: Context<AppEnv>, users: User[], roles: RoleOption[]) {
                 <CsrfField token={csrf} />
                 <label for={`role-${u.userId}`} class="visually-hidden">{t('users.changeRole')}</label>
                 <select id={`role-${u.userId}`} name="roleId">
-                  {roles.filter((r) => r.companyId === null || r.companyId === u.companyId).map((r) => (
+                  {roles.filter((r) => (u.companyId === null ? r.side !== 'customer' : r.side === 'customer' && (r.companyId === null || r.companyId === u.companyId))).map((r) => (
                     <option value={r.roleId} selected={r.roleId === u.roleId}>{r.name}</option>
                   ))}
                 </select>{' '}

@@ -13,6 +13,7 @@
 //   7. keys (keys.ts): 1,000 messages read sealed vs plain (goal >= 0.7), re-encryption's
 //      unit of work vs bare AES-GCM, a document streamed encrypted vs plain (goal >= 0.7,
 //      extra RSS <= 64 MiB; KASTELL_BENCH_KEYS_MIB, 1024)
+//   8. the database-backed per-user request limits: counted vs off (rate-limits.ts)
 // KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it
 // (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN;
 // reports.ts's KASTELL_BENCH_REPORT_ROUNDS, _REPORT_ITERATIONS, _REPORT_MEMORY_ITERATIONS;
@@ -23,6 +24,7 @@ import { percentile, runHttpWrites, type WriteRun } from './http-writes.ts';
 import { runLongTransaction } from './long-transaction.ts';
 import { runJobLists } from './job-lists.ts';
 import { runDocuments } from './documents.ts';
+import { runRateLimits } from './rate-limits.ts';
 import { runReports } from './reports.ts';
 import { runKeys } from './keys.ts';
 import { runVerifyRate } from './verify-rate.ts';
@@ -31,10 +33,10 @@ const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
 const events = Number(process.env.KASTELL_BENCH_EVENTS ?? 1_000_000);
 const rounds = Number(process.env.KASTELL_BENCH_ROUNDS ?? 2);
 const clients = 32;
-const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'reports', 'signin' or 'documents' to run one part
+const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'limits', 'reports', 'signin' or 'documents' to run one part
 
 // the parts on a PostgreSQL cluster; the report PDFs need none
-if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys'].includes(only)) {
+if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys', 'limits'].includes(only)) {
   const cluster = await startCluster();
   try {
     const { appPassword } = await prepareTemplate(cluster);
@@ -92,6 +94,9 @@ if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys'].includes(
         rounds, seconds: Number(process.env.KASTELL_BENCH_KEYS_SECONDS ?? 3), mib: Number(process.env.KASTELL_BENCH_KEYS_MIB ?? 1024),
         print: (line) => console.log(line),
       });
+    }
+    if (only === undefined || only === 'limits') {
+      await runRateLimits(cluster, appPassword, { seconds: Number(process.env.KASTELL_BENCH_LIMIT_SECONDS ?? 3), rounds, clients: 16, print: (line) => console.log(line) });
     }
   } finally {
     await cluster.stop();

@@ -20,12 +20,13 @@ import { profile } from './profile.ts';
 import { reports } from './reports.ts';
 import { requests } from './requests.ts';
 import { retention } from './retention.ts';
+import { roles } from './roles.ts';
 import { setup } from './setup.ts';
 import { sites } from './sites.ts';
 import { trust } from './trust.ts';
 import { users } from './users.ts';
 
-export const kits: readonly FeatureKit[] = [setup, auth, passwordReset, companies, sites, assets, invites, account, profile, users, requests, jobs, documents, messages, notifications, reports, trust, retention, keys, core];
+export const kits: readonly FeatureKit[] = [setup, auth, passwordReset, companies, sites, assets, invites, account, profile, users, roles, requests, jobs, documents, messages, notifications, reports, trust, retention, keys, core];
 
 /** One kind of entry from every kit, merged by key in the kits' order; `twice` lists the keys more than one kit gives (each must come from one). */
 export function collect<T>(pick: (kit: FeatureKit) => Record<string, T> | undefined): { all: Record<string, T>; twice: Array<[key: string, features: string[]]> } {

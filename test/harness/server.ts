@@ -21,6 +21,9 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     KASTELL_JOBS: 'off',
     // the lockout tests fire many sign-ins from 127.0.0.1; the request limit has its own test
     KASTELL_RATE_LIMIT_PER_MINUTE: '1000000',
+    KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: '1000000',
+    KASTELL_USER_WRITES_PER_MINUTE: '0',
+    KASTELL_USER_API_PER_MINUTE: '0',
     ...env,
   });
   const server = await startServer(config, log ?? createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));

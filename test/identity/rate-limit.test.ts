@@ -1,4 +1,5 @@
-// Request limits per endpoint and per client IP on the pre-sign-in routes:
+// Request limits, counted in the database: per endpoint and per client IP
+// and per account on the pre-sign-in routes, per user on writes and API calls:
 // past the limit a 429 with Retry-After, in the API's JSON shape and as the
 // HTML error page; other endpoints and other addresses are not affected.
 import assert from 'node:assert/strict';
@@ -6,8 +7,10 @@ import { test } from 'node:test';
 import { createTestDatabase } from '../harness/database.ts';
 import { startTestServer } from '../harness/server.ts';
 import { endpointOf } from '../../app/http/rate-limit.ts';
+import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 
-const server = await startTestServer(await createTestDatabase(), { KASTELL_RATE_LIMIT_PER_MINUTE: '5', KASTELL_TRUSTED_PROXIES: '127.0.0.1/32' });
+const database = await createTestDatabase();
+const server = await startTestServer(database, { KASTELL_RATE_LIMIT_PER_MINUTE: '5', KASTELL_TRUSTED_PROXIES: '127.0.0.1/32' });
 const signIn = (i: number, ip?: string) => server.client().request('POST', '/api/v1/auth/sign-in', {
   // a different address each time: the per-account lockout stays out of this
   json: { email: `visitor${i}.${ip ?? 'direct'}@example.test`, password: 'not the right password' },
@@ -49,4 +52,63 @@ test('every pre-sign-in endpoint is limited, and signed-in routes are not', () =
   for (const [method, path] of [['GET', '/sign-in'], ['GET', '/companies'], ['POST', '/api/v1/companies'], ['POST', '/invites']] as const) {
     assert.equal(endpointOf(method, path), undefined, `${method} ${path}`);
   }
+});
+
+test('per account: the fourth sign-in for one address in a minute gets 429 even from a new address each time (below the lockout, which counts 5 failures)', async () => {
+  const accountServer = await startTestServer(database, { KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: '3', KASTELL_TRUSTED_PROXIES: '127.0.0.1/32' });
+  const attempt = (i: number, email: string) => accountServer.client().request('POST', '/api/v1/auth/sign-in', {
+    json: { email, password: 'not the right password' }, headers: { 'x-forwarded-for': `198.18.0.${i + 1}` } });
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) statuses.push((await attempt(i, 'Target.Account@example.test')).status);
+  assert.deepEqual(statuses, [401, 401, 401]);
+  const limited = await attempt(5, 'target.account@EXAMPLE.test'); // the same account, however it is spelled
+  assert.equal(limited.status, 429);
+  assert.match(limited.json().error.message, /this account/);
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  // the form names the account the same way
+  const form = await accountServer.client().request('POST', '/sign-in', { form: { email: 'target.account@example.test', password: 'x' }, headers: { 'x-forwarded-for': '198.18.1.1' } });
+  assert.equal(form.status, 429);
+  assert.notEqual((await attempt(7, 'someone.else@example.test')).status, 429);
+});
+
+test('two Kastell instances on one database share one per-user limit: half the requests to each, the limit holds in total', async () => {
+  const env = { KASTELL_USER_WRITES_PER_MINUTE: '6', KASTELL_USER_API_PER_MINUTE: '0' };
+  const one = await startTestServer(database, env);
+  const two = await startTestServer(database, env);
+  const company = await seedCompany(database.admin, 'Limits AG');
+  const user = await seedUser(database.admin, 'customer_admin', company);
+  const token = await seedSession(database.admin, user.userId, '1 hour');
+  const write = (server: typeof one, i: number) => server.client().withSession(token)
+    .request('PATCH', `/api/v1/companies/${company}`, { json: { name: `Limits AG ${i}` } });
+  // windows are aligned to the minute: start early in one, so all requests fall into the same window
+  const second = new Date().getUTCSeconds();
+  if (second > 45) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
+  const statuses: number[] = [];
+  for (let i = 0; i < 8; i++) statuses.push((await write(i % 2 === 0 ? one : two, i)).status);
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
+  const limited = await write(two, 9);
+  assert.equal(limited.json().error.code, 'rate_limited');
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1 && Number(limited.headers.get('retry-after')) <= 60);
+  // reads are not writes; another user has a budget of their own
+  assert.equal((await one.client().withSession(token).get(`/api/v1/companies/${company}`)).status, 200);
+  const other = await seedUser(database.admin, 'customer_admin', company);
+  const otherToken = await seedSession(database.admin, other.userId, '1 hour');
+  assert.equal((await two.client().withSession(otherToken).request('PATCH', `/api/v1/companies/${company}`, { json: { name: 'Other' } })).status, 200);
+  // nothing but hashes is stored: no address, no user id
+  const rows = await database.admin`select encode(bucket, 'hex') as bucket, hits from kastell.rate_limit_windows`;
+  assert.ok(rows.length > 0);
+  assert.ok(rows.every((r) => r.bucket.length === 64 && !r.bucket.includes(user.userId.replaceAll('-', ''))));
+});
+
+test('per-user API calls are limited too, and the application role cannot read or change the counters', async () => {
+  const server = await startTestServer(database, { KASTELL_USER_API_PER_MINUTE: '3' });
+  const user = await seedUser(database.admin, 'dispatcher');
+  const token = await seedSession(database.admin, user.userId, '1 hour');
+  const second = new Date().getUTCSeconds();
+  if (second > 50) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) statuses.push((await server.client().withSession(token).get('/api/v1/companies')).status);
+  assert.deepEqual(statuses, [200, 200, 200, 429]);
+  await assert.rejects(database.db.withPrincipal({ userId: user.userId }, (tx) => tx`select * from kastell.rate_limit_windows`), /permission denied/);
+  await assert.rejects(database.db.withPrincipal({ userId: user.userId }, (tx) => tx`delete from kastell.rate_limit_windows`), /permission denied/);
 });
