@@ -410,6 +410,26 @@ $$;
 ALTER FUNCTION app.check_membership_role() OWNER TO kastell_owner;
 
 --
+-- Name: check_permission_assignable(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.check_permission_assignable() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if old.customer_assignable and not new.customer_assignable
+     and exists (select 1 from kastell.role_permissions rp join kastell.roles r on r.role_id = rp.role_id
+                 where rp.permission_key = new.permission_key and r.company_id is not null) then
+    raise exception 'custom roles hold %: remove it from them first', new.permission_key using errcode = '23514';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_permission_assignable() OWNER TO kastell_auth;
+
+--
 -- Name: check_report_change(); Type: FUNCTION; Schema: app; Owner: kastell_owner
 --
 
@@ -550,6 +570,28 @@ end
 $$;
 
 ALTER FUNCTION app.check_request_status() OWNER TO kastell_owner;
+
+--
+-- Name: check_role_permission(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.check_role_permission() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select 1 from kastell.roles r where r.role_id = new.role_id and r.company_id is not null)
+     and (new.scope = 'global'
+          or not exists (select 1 from kastell.permissions p
+                         where p.permission_key = new.permission_key and p.customer_assignable)) then
+    raise exception 'a custom role holds only customer-scope permissions (% at % scope is not one)', new.permission_key, new.scope
+      using errcode = '23514', constraint = 'role_permissions_custom_customer_scope';
+  end if;
+  return new;
+end
+$$;
+
+ALTER FUNCTION app.check_role_permission() OWNER TO kastell_auth;
 
 --
 -- Name: claim_auth_attempt(text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -753,6 +795,36 @@ CREATE FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) R
 $$;
 
 ALTER FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) OWNER TO kastell_auth;
+
+--
+-- Name: count_requests(bytea[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.count_requests(p_buckets bytea[], p_window_seconds integer) RETURNS TABLE(bucket bytea, hits integer, reset_seconds integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  v_start timestamptz := pg_catalog.to_timestamp(
+    pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()) / p_window_seconds) * p_window_seconds);
+begin
+  if p_window_seconds < 1 or p_window_seconds > 86400 then
+    raise exception 'window out of range' using errcode = '22023';
+  end if;
+  if pg_catalog.random() < 0.005 then
+    delete from kastell.rate_limit_windows w where w.window_start < pg_catalog.now() - interval '1 hour';
+  end if;
+  return query
+    insert into kastell.rate_limit_windows as w (bucket, window_start, hits)
+    select distinct b, v_start, 1 from pg_catalog.unnest(p_buckets) as b
+    on conflict on constraint rate_limit_windows_pkey do update set hits = w.hits + 1
+    returning w.bucket, w.hits,
+      greatest(1, pg_catalog.ceil(extract(epoch from (v_start + pg_catalog.make_interval(secs => p_window_seconds) - pg_catalog.clock_timestamp())))::integer);
+end
+$$;
+
+ALTER FUNCTION app.count_requests(p_buckets bytea[], p_window_seconds integer) OWNER TO kastell_auth;
 
 --
 -- Name: count_share_download(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -3757,6 +3829,22 @@ ALTER TABLE ONLY kastell.permissions FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.permissions OWNER TO kastell_owner;
 
 --
+-- Name: rate_limit_windows; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE UNLOGGED TABLE kastell.rate_limit_windows (
+    bucket bytea NOT NULL,
+    window_start timestamp with time zone NOT NULL,
+    hits integer NOT NULL,
+    CONSTRAINT rate_limit_windows_bucket_check CHECK ((length(bucket) = 32)),
+    CONSTRAINT rate_limit_windows_hits_check CHECK ((hits > 0))
+);
+
+ALTER TABLE ONLY kastell.rate_limit_windows FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.rate_limit_windows OWNER TO kastell_owner;
+
+--
 -- Name: report_measurements; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4464,6 +4552,13 @@ ALTER TABLE ONLY kastell.permissions
     ADD CONSTRAINT permissions_pkey PRIMARY KEY (permission_key);
 
 --
+-- Name: rate_limit_windows rate_limit_windows_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.rate_limit_windows
+    ADD CONSTRAINT rate_limit_windows_pkey PRIMARY KEY (bucket, window_start);
+
+--
 -- Name: report_measurements report_measurements_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5046,6 +5141,12 @@ CREATE INDEX password_history_user_id_idx ON kastell.password_history USING btre
 CREATE INDEX password_reset_tokens_open_idx ON kastell.password_reset_tokens USING btree (user_id) WHERE ((used_at IS NULL) AND (voided_at IS NULL));
 
 --
+-- Name: rate_limit_windows_window_start_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX rate_limit_windows_window_start_idx ON kastell.rate_limit_windows USING btree (window_start);
+
+--
 -- Name: report_measurements_company_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5442,6 +5543,12 @@ CREATE TRIGGER notification_preferences_touch BEFORE UPDATE ON kastell.notificat
 CREATE TRIGGER passkeys_changed AFTER INSERT OR DELETE ON kastell.passkeys FOR EACH ROW EXECUTE FUNCTION app.factor_changed();
 
 --
+-- Name: permissions permissions_assignable; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER permissions_assignable BEFORE UPDATE ON kastell.permissions FOR EACH ROW EXECUTE FUNCTION app.check_permission_assignable();
+
+--
 -- Name: report_measurements report_measurements_check; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5452,6 +5559,12 @@ CREATE TRIGGER report_measurements_check BEFORE INSERT OR DELETE OR UPDATE ON ka
 --
 
 CREATE TRIGGER report_photos_check BEFORE INSERT OR DELETE OR UPDATE ON kastell.report_photos FOR EACH ROW EXECUTE FUNCTION app.check_report_part_change();
+
+--
+-- Name: role_permissions role_permissions_customer_scope; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER role_permissions_customer_scope BEFORE INSERT OR UPDATE ON kastell.role_permissions FOR EACH ROW EXECUTE FUNCTION app.check_role_permission();
 
 --
 -- Name: role_permissions role_permissions_deleted; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
@@ -6890,6 +7003,18 @@ ALTER TABLE kastell.permissions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY permissions_read ON kastell.permissions FOR SELECT TO kastell_app, kastell_auth USING (true);
 
 --
+-- Name: rate_limit_windows; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.rate_limit_windows ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rate_limit_windows rate_limit_windows_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY rate_limit_windows_auth ON kastell.rate_limit_windows TO kastell_auth USING (true) WITH CHECK (true);
+
+--
 -- Name: report_measurements; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -7432,6 +7557,12 @@ REVOKE ALL ON FUNCTION app.check_membership_expiry() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.check_membership_role() FROM PUBLIC;
 
 --
+-- Name: FUNCTION check_permission_assignable(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.check_permission_assignable() FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_report_change(); Type: ACL; Schema: app; Owner: kastell_owner
 --
 
@@ -7448,6 +7579,12 @@ REVOKE ALL ON FUNCTION app.check_report_part_change() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION app.check_request_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_role_permission(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.check_role_permission() FROM PUBLIC;
 
 --
 -- Name: FUNCTION claim_auth_attempt(p_subject text, p_scale integer); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7510,6 +7647,13 @@ GRANT ALL ON FUNCTION app.confirm_totp_enrolment(p_user_id uuid, p_challenge_has
 
 REVOKE ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) TO kastell_app;
+
+--
+-- Name: FUNCTION count_requests(p_buckets bytea[], p_window_seconds integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.count_requests(p_buckets bytea[], p_window_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.count_requests(p_buckets bytea[], p_window_seconds integer) TO kastell_app;
 
 --
 -- Name: FUNCTION count_share_download(p_share_link_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -9000,6 +9144,12 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.password_reset_tokens TO kast
 
 GRANT SELECT ON TABLE kastell.permissions TO kastell_app;
 GRANT SELECT ON TABLE kastell.permissions TO kastell_auth;
+
+--
+-- Name: TABLE rate_limit_windows; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.rate_limit_windows TO kastell_auth;
 
 --
 -- Name: TABLE report_measurements; Type: ACL; Schema: kastell; Owner: kastell_owner
