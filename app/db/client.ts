@@ -1,6 +1,7 @@
 // The postgres.js instance and withPrincipal(): the one way feature code
 // reaches tables. Identity is set transaction-locally, so nothing leaks
 // across pooled connections.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
@@ -16,6 +17,13 @@ export interface Database {
   /** For worker threads that open their own connection to the same database; never log it (it holds the password). */
   readonly url: string;
   withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One transaction for `principal` that every `withPrincipal` for the same
+   * principal inside `work` joins (as a savepoint), so all of it commits
+   * together or not at all — a crash in between leaves nothing behind. Used
+   * where bookkeeping must commit with the work it records (idempotency keys).
+   */
+  atomically<T>(principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -27,12 +35,29 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     onnotice: () => {},
     connection: { application_name: 'kastell', search_path: 'kastell' },
   });
+  const ambient = new AsyncLocalStorage<{ tx: Tx; userId: string; open: boolean }>();
   const database = {
     sql,
     async withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T> {
+      const outer = ambient.getStore();
+      if (outer?.open && principal && outer.userId === principal.userId) return (await outer.tx.savepoint((savepoint) => work(savepoint))) as T;
       const result = await sql.begin(async (tx) => {
         await assumePrincipal(tx, principal);
         return work(tx);
+      });
+      return result as T;
+    },
+    async atomically<T>(principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T> {
+      const result = await sql.begin(async (tx) => {
+        await assumePrincipal(tx, principal);
+        // closed when the transaction ends: work the request left running (a
+        // mail sent later) then opens a transaction of its own
+        const scope = { tx, userId: principal.userId, open: true };
+        try {
+          return await ambient.run(scope, () => work(tx));
+        } finally {
+          scope.open = false;
+        }
       });
       return result as T;
     },
