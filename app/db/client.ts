@@ -27,6 +27,35 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * postgres.js 3.4 can schedule a write on a socket PostgreSQL has just closed
+ * (porsager/postgres#1154): when the database is killed or restarts, its
+ * `nextWrite` throws a TypeError from a setImmediate callback, which would
+ * end the whole process (found by test/crash: Kastell died whenever
+ * PostgreSQL did). That one error is harmless — the connection is gone and
+ * the pool opens a new one — so it is logged and survived; every other
+ * uncaught exception still ends the process as Node would.
+ */
+export function isClosedSocketWrite(error: unknown): boolean {
+  return error instanceof TypeError && /reading 'write'/.test(error.message)
+    && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '') && /nextWrite/.test(error.stack ?? '');
+}
+
+let survivingClosedSocketWrites = false;
+/** Installed by the server's process (app/main.ts), not by every connection: tests keep Node's own handling. */
+export function surviveClosedSocketWrites(): void {
+  if (survivingClosedSocketWrites) return;
+  survivingClosedSocketWrites = true;
+  process.on('uncaughtException', (error, origin) => {
+    if (isClosedSocketWrite(error)) {
+      process.emitWarning(`database connection closed under a pending write (porsager/postgres#1154); reconnecting`, 'KastellDatabaseWarning');
+      return;
+    }
+    console.error(origin === 'unhandledRejection' ? 'Unhandled rejection:' : 'Uncaught exception:', error);
+    process.exit(1);
+  });
+}
+
 export function connectDatabase(url: string, options: { max?: number } = {}): Database {
   const sql = postgres(url, {
     max: options.max ?? 10,

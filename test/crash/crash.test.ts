@@ -58,5 +58,7 @@ test('short crash run: kills of PostgreSQL and Kastell under load lose, duplicat
   console.log(formatReport(report));
   assert.ok(report.kills.total >= 6, `only ${report.kills.total} kills`);
   assert.ok(report.acknowledged > 0, 'nothing was acknowledged: the load did not run');
+  assert.ok(report.kills.postgres >= 1, "PostgreSQL was killed at least once");
+  assert.deepEqual(report.deaths, [], "Kastell survives its database's crash");
   assert.ok(reportIsClean(report), formatReport(report));
 });

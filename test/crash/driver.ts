@@ -58,6 +58,8 @@ export interface CrashReport {
   verify: { ok: boolean; output: string };
   /** sessions and lockout counters that disagree with the answers clients got (goal 0) */
   sessionProblems: string[];
+  /** Kastell exits nobody asked for (goal 0): the process must survive its database's crash */
+  deaths: string[];
   durationMs: number;
 }
 
@@ -91,6 +93,9 @@ interface Update {
 /** Kastell as its own process (`node app/main.ts`), to be killed and started again. */
 export class KastellProcess {
   child: ChildProcess | undefined;
+  /** exits nobody asked for (a crash of its own), with the end of its output */
+  readonly deaths: string[] = [];
+  private expected = false;
   constructor(private readonly env: Record<string, string>, readonly url: string, private readonly log: (line: string) => void) {}
 
   async start(): Promise<void> {
@@ -100,6 +105,10 @@ export class KastellProcess {
       child.stdout.on('data', (chunk) => { output = (output + chunk).slice(-4000); });
       child.stderr.on('data', (chunk) => { output = (output + chunk).slice(-4000); });
       this.child = child;
+      this.expected = false;
+      child.once('exit', (code, signal) => {
+        if (!this.expected) this.deaths.push(`exit ${code ?? signal}: ${output.slice(-400).replace(/\s+/g, ' ')}`);
+      });
       for (let i = 0; i < 600 && child.exitCode === null; i++) {
         try {
           const response = await fetch(`${this.url}/api/v1/audit/checkpoint`);
@@ -118,6 +127,7 @@ export class KastellProcess {
   async kill(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.expected = true;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -126,6 +136,7 @@ export class KastellProcess {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.expected = true;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await Promise.race([exited, sleep(10_000)]);
@@ -309,7 +320,8 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     const kills = { postgres: 0, backend: 0, kastell: 0, total: 0 };
     while (kills.total < options.kills && Date.now() - started < options.maxMs) {
       await sleep(300 + rand() * 1200);
-      const target = rand();
+      // the first kill is always PostgreSQL's: Kastell must survive it (a short run then always checks that)
+      const target = kills.total === 0 ? 0 : rand();
       if (target < 0.4) {
         await cluster.kill();
         kills.postgres += 1;
@@ -330,8 +342,13 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     stopping = true;
     await Promise.all(load);
 
-    // Let the sequencer chain what is committed, then stop Kastell cleanly.
-    await sleep(1500);
+    // Let the sequencer chain what is committed (up to 20 s: an event is chainable once every older transaction ended), then stop Kastell cleanly.
+    for (let i = 0; i < 40; i++) {
+      await sleep(500);
+      const [left] = await admin`select count(*)::int as n from audit.events e where not exists (select 1 from audit.chain c where c.event_id = e.event_id)`.catch(() => [{ n: -1 }]);
+      if (left!.n === 0) break;
+    }
+    const deaths = [...kastell.deaths];
     await kastell.stop();
     await admin.end().catch(() => {});
     admin = connectAdmin();
@@ -417,7 +434,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
 
     return {
       seed, kills, requests, retries, acknowledged: acks.length + updates.filter((u) => u.acked && !u.acked.endsWith('initial')).length,
-      lost, duplicates, halfWritten, unfinished, chainBreaks, verify, sessionProblems, durationMs: Date.now() - started,
+      lost, duplicates, halfWritten, unfinished, chainBreaks, verify, sessionProblems, deaths, durationMs: Date.now() - started,
     };
   } finally {
     await kastell?.stop().catch(() => {});
@@ -442,10 +459,11 @@ export function formatReport(report: CrashReport): string {
     `  chain breaks: ${report.chainBreaks.length}${list(report.chainBreaks)}`,
     `  kastell audit verify: ${report.verify.ok ? 'passed' : 'FAILED'} — ${report.verify.output.split('\n').at(-1)}`,
     `  session/lockout problems: ${report.sessionProblems.length}${list(report.sessionProblems)}`,
+    `  Kastell died on its own: ${report.deaths.length}${list(report.deaths)}`,
   ].join('\n');
 }
 
 export function reportIsClean(report: CrashReport): boolean {
   return report.lost.length + report.duplicates.length + report.halfWritten.length + report.unfinished.length
-    + report.chainBreaks.length + report.sessionProblems.length === 0 && report.verify.ok;
+    + report.chainBreaks.length + report.sessionProblems.length + report.deaths.length === 0 && report.verify.ok;
 }
