@@ -1,6 +1,7 @@
 // The postgres.js instance and withPrincipal(): the one way feature code
 // reaches tables. Identity is set transaction-locally, so nothing leaks
 // across pooled connections.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
@@ -16,7 +17,43 @@ export interface Database {
   /** For worker threads that open their own connection to the same database; never log it (it holds the password). */
   readonly url: string;
   withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One transaction for `principal` that every `withPrincipal` for the same
+   * principal inside `work` joins (as a savepoint), so all of it commits
+   * together or not at all — a crash in between leaves nothing behind. Used
+   * where bookkeeping must commit with the work it records (idempotency keys).
+   */
+  atomically<T>(principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * postgres.js 3.4 can schedule a write on a socket PostgreSQL has just closed
+ * (porsager/postgres#1154): when the database is killed or restarts, its
+ * `nextWrite` throws a TypeError from a setImmediate callback, which would
+ * end the whole process (found by test/crash: Kastell died whenever
+ * PostgreSQL did). That one error is harmless — the connection is gone and
+ * the pool opens a new one — so it is logged and survived; every other
+ * uncaught exception still ends the process as Node would.
+ */
+export function isClosedSocketWrite(error: unknown): boolean {
+  return error instanceof TypeError && /reading 'write'/.test(error.message)
+    && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '') && /nextWrite/.test(error.stack ?? '');
+}
+
+let survivingClosedSocketWrites = false;
+/** Installed by the server's process (app/main.ts), not by every connection: tests keep Node's own handling. */
+export function surviveClosedSocketWrites(): void {
+  if (survivingClosedSocketWrites) return;
+  survivingClosedSocketWrites = true;
+  process.on('uncaughtException', (error, origin) => {
+    if (isClosedSocketWrite(error)) {
+      process.emitWarning(`database connection closed under a pending write (porsager/postgres#1154); reconnecting`, 'KastellDatabaseWarning');
+      return;
+    }
+    console.error(origin === 'unhandledRejection' ? 'Unhandled rejection:' : 'Uncaught exception:', error);
+    process.exit(1);
+  });
 }
 
 export function connectDatabase(url: string, options: { max?: number } = {}): Database {
@@ -27,12 +64,29 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     onnotice: () => {},
     connection: { application_name: 'kastell', search_path: 'kastell' },
   });
+  const ambient = new AsyncLocalStorage<{ tx: Tx; userId: string; open: boolean }>();
   const database = {
     sql,
     async withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T> {
+      const outer = ambient.getStore();
+      if (outer?.open && principal && outer.userId === principal.userId) return (await outer.tx.savepoint((savepoint) => work(savepoint))) as T;
       const result = await sql.begin(async (tx) => {
         await assumePrincipal(tx, principal);
         return work(tx);
+      });
+      return result as T;
+    },
+    async atomically<T>(principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T> {
+      const result = await sql.begin(async (tx) => {
+        await assumePrincipal(tx, principal);
+        // closed when the transaction ends: work the request left running (a
+        // mail sent later) then opens a transaction of its own
+        const scope = { tx, userId: principal.userId, open: true };
+        try {
+          return await ambient.run(scope, () => work(tx));
+        } finally {
+          scope.open = false;
+        }
       });
       return result as T;
     },

@@ -2,9 +2,10 @@
 // with a key runs and its answer is kept for 24 hours (sealed, see
 // sql/0007_idempotency_keys.sql); a retry with the same key and the same
 // request gets that answer again, marked `Idempotency-Replayed: true`.
-// The same key with a different request is refused (422), and so is a retry
-// while the first request still runs (409). A request that fails writes
-// nothing, so its key is released and may be retried. A kept answer that no
+// The same key with a different request is refused (422); a retry while the
+// first request still runs waits for it and gets its answer. Claim, creation
+// and answer commit in one transaction, so a request that fails or a crash
+// writes nothing, and its key may be retried. A kept answer that no
 // longer opens (its ciphertext moved to another row, or sealed under a key
 // that is not loaded) is a 409 `idempotency_answer_unreadable`: the first
 // request did run, so the key stays spent and is never run again (that could
@@ -52,45 +53,42 @@ export function createIdempotencyStore(db: Database, box: SecretBox): Idempotenc
   return {
     async run(user, key, request, create) {
       const requestHash = createHash('sha256').update(request).digest();
-      const earlier = await db.withPrincipal(user, async (tx) => {
+      // The claim, the creation and the kept answer commit in one transaction
+      // (the handler's own transactions for this user join it): a crash at any
+      // point leaves either all three or none, so a retry either gets the
+      // answer or runs anew — never a key claimed forever without its answer
+      // (found by test/crash: such a key answered 409 in progress until it
+      // expired, though the record may or may not have been created). A
+      // parallel retry waits on the claim's row until the first commits, then
+      // gets its answer.
+      return db.atomically(user, async (tx) => {
         await tx`select app.purge_expired_idempotency_keys()`;
         const [claimed] = await tx`
           insert into kastell.idempotency_keys (user_id, idempotency_key, request_hash)
           values (${user.userId}, ${key}, ${requestHash})
           on conflict do nothing
           returning 1`;
-        if (claimed) return null;
-        const [row] = await tx<{ request_hash: Buffer; response_status: number | null; response_sealed: string | null }[]>`
-          select request_hash, response_status, response_sealed from kastell.idempotency_keys
+        if (!claimed) {
+          const [earlier] = await tx<{ request_hash: Buffer; response_status: number | null; response_sealed: string | null }[]>`
+            select request_hash, response_status, response_sealed from kastell.idempotency_keys
+            where user_id = ${user.userId} and idempotency_key = ${key}`;
+          if (!earlier!.request_hash.equals(requestHash)) {
+            throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+          }
+          if (earlier!.response_status === null || earlier!.response_sealed === null) {
+            // only a claim written before claims committed with their answer
+            throw new HttpError(409, 'idempotency_key_in_progress', 'The first request with this Idempotency-Key is still running. Retry in a moment.', [], { 'Retry-After': '1' });
+          }
+          return { status: earlier!.response_status, body: openAnswer(box, earlier!.response_sealed, sealContext(user, key)), replayed: true };
+        }
+        // A request that fails rolls the claim back with everything else: its key may be retried.
+        const answer = await create();
+        const sealed = box.seal(JSON.stringify(answer.body), sealContext(user, key));
+        await tx`
+          update kastell.idempotency_keys set response_status = ${answer.status}, response_sealed = ${sealed}
           where user_id = ${user.userId} and idempotency_key = ${key}`;
-        return row!;
+        return { ...answer, replayed: false };
       });
-      if (earlier) {
-        if (!earlier.request_hash.equals(requestHash)) {
-          throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
-        }
-        if (earlier.response_status === null || earlier.response_sealed === null) {
-          throw new HttpError(409, 'idempotency_key_in_progress', 'The first request with this Idempotency-Key is still running. Retry in a moment.', [], { 'Retry-After': '1' });
-        }
-        return { status: earlier.response_status, body: openAnswer(box, earlier.response_sealed, sealContext(user, key)), replayed: true };
-      }
-
-      let answer: { status: number; body: unknown };
-      try {
-        answer = await create();
-      } catch (error) {
-        // The failed request wrote nothing: release the key for a retry. If
-        // even that fails, the first error is the one to report; the key
-        // then answers 409 until it expires.
-        await db.withPrincipal(user, (tx) => tx`
-          delete from kastell.idempotency_keys where user_id = ${user.userId} and idempotency_key = ${key}`).catch(() => {});
-        throw error;
-      }
-      const sealed = box.seal(JSON.stringify(answer.body), sealContext(user, key));
-      await db.withPrincipal(user, (tx) => tx`
-        update kastell.idempotency_keys set response_status = ${answer.status}, response_sealed = ${sealed}
-        where user_id = ${user.userId} and idempotency_key = ${key}`);
-      return { ...answer, replayed: false };
     },
   };
 }

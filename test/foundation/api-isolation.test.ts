@@ -169,8 +169,16 @@ test('the sample bodies are accepted where the caller may act: an owner on a com
   let accepted = 0;
   for (const route of api.routes.filter((r) => r.body && !callerOnly.has(keyOf(r)))) {
     const { key, path, json } = requestFor(route, idsOfC);
-    const response = await owner.request(route.method.toUpperCase(), path, { json });
+    // creates carry an Idempotency-Key: their handler's transactions then join the key's (db.atomically), and a retry replays
+    const headers: Record<string, string> = route.status === 201 ? { 'idempotency-key': randomUUID() } : {};
+    const response = await owner.request(route.method.toUpperCase(), path, { json, headers });
     assert.ok(response.status >= 200 && response.status < 300, `${key} with a sample body answered ${response.status}: ${response.text.slice(0, 200)}`);
+    if (route.status === 201) {
+      const retry = await owner.request(route.method.toUpperCase(), path, { json, headers });
+      assert.equal(retry.status, response.status, `${key}: the retry with the same key answered ${retry.status}: ${retry.text.slice(0, 200)}`);
+      assert.equal(retry.headers.get('idempotency-replayed'), 'true', key);
+      assert.equal(retry.text, response.text, `${key}: the retry gets the first answer`);
+    }
     accepted += 1;
   }
   assert.equal(accepted, Object.keys(bodies).length, 'every sample body is used by a route');

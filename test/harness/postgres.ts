@@ -18,6 +18,20 @@ export interface Cluster {
   port: number;
   version: string;
   stop: () => Promise<void>;
+  /** SIGKILLs the postmaster and every backend at once (as the OOM killer or `systemctl kill -s KILL` would): nothing shuts down cleanly */
+  kill: () => Promise<void>;
+  /** SIGKILLs one backend: the postmaster then resets every backend and runs crash recovery itself */
+  killBackend: () => Promise<boolean>;
+  /** starts the killed cluster again on the same data and port (crash recovery replays the WAL) */
+  restart: () => Promise<void>;
+}
+
+export interface ClusterOptions {
+  /**
+   * Production commit durability (synchronous_commit on): a commit is acknowledged only once its WAL is written, so a
+   * killed server loses nothing acknowledged. The default trades that for speed; only tests that kill PostgreSQL need it.
+   */
+  durable?: boolean;
 }
 
 const clusterPrefix = 'kastell-test-pg-';
@@ -62,6 +76,27 @@ export function killOrphanedClusters(parent = tmpdir()): void {
   }
 }
 
+/** The processes whose parent is `pid` (a postmaster's backends and helpers), from /proc. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch { /* exited meanwhile */ }
+  }
+  return children;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -71,7 +106,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const ids = process.getuid?.() === 0 ? postgresIds({ create: false }) : undefined;
   const parent = clusterParent(ids);
   killOrphanedClusters(parent);
@@ -95,15 +130,49 @@ export async function startCluster(): Promise<Cluster> {
   }
 
   const port = await freePort();
-  const server: ChildProcess = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', root,
-    '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=128MB'],
-    { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  server.stderr?.on('data', (chunk) => { log = (log + chunk).slice(-4000); });
+  const launch = (): ChildProcess => {
+    const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', root,
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', `synchronous_commit=${options.durable ? 'on' : 'off'}`,
+      '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=128MB'],
+      { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (chunk) => { log = (log + chunk).slice(-4000); });
+    return child;
+  };
+  let server = launch();
 
   const adminUrl = (database = 'postgres') => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
   const version = await waitReady(adminUrl(), () => server.exitCode !== null, () => log);
+
+  const backends = () => childrenOf(server.pid!);
+  const kill = async () => {
+    const exited = server.exitCode === null ? new Promise((resolve) => server.once('exit', resolve)) : Promise.resolve();
+    const pids = [server.pid!, ...backends()];
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+    }
+    await exited;
+    // a new postmaster refuses to start while a killed backend still holds the shared memory
+    for (let i = 0; i < 100 && pids.some(isAlive); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+  const killBackend = async () => {
+    const [pid] = backends().filter((p) => /^postgres: \S+ \S+ 127\.0\.0\.1/.test(commandOf(p)));
+    if (!pid) return false;
+    try { process.kill(pid, 'SIGKILL'); } catch { return false; }
+    return true;
+  };
+  const restart = async () => {
+    for (let attempt = 0; ; attempt++) {
+      server = launch();
+      try {
+        await waitReady(adminUrl(), () => server.exitCode !== null, () => log);
+        return;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
 
   let stopped = false;
   const stop = async () => {
@@ -117,7 +186,7 @@ export async function startCluster(): Promise<Cluster> {
     }
     rmSync(root, { recursive: true, force: true });
   };
-  return { adminUrl, port, version, stop };
+  return { adminUrl, port, version, stop, kill, killBackend, restart };
 }
 
 async function waitReady(url: string, died: () => boolean, log: () => string): Promise<string> {
