@@ -28,6 +28,12 @@ export interface ApiRoute<A extends RouteAccess, B extends z.ZodType | undefined
   summary: string;
   tag: string;
   permission: A;
+  /**
+   * 'callers-company': the route acts only on the caller's own company (the
+   * session's, never one the request names), so nothing of another company
+   * can be reached through it (the isolation tests read this).
+   */
+  actsOn?: 'callers-company';
   body?: B;
   query?: Q;
   response: R;
@@ -48,6 +54,7 @@ export interface RecordedRoute {
   summary: string;
   tag: string;
   permission: RouteAccess;
+  actsOn?: 'callers-company' | undefined;
   body?: z.ZodType | undefined;
   query?: z.ZodType | undefined;
   response: z.ZodType;
@@ -69,6 +76,7 @@ export class ApiRegistry {
       summary: route.summary,
       tag: route.tag,
       permission: route.permission,
+      actsOn: route.actsOn,
       body: route.body,
       query: route.query,
       response: route.response,
@@ -121,6 +129,7 @@ export class ApiRegistry {
         tags: [route.tag],
         description: describeAccess(route.permission),
         'x-kastell-permission': route.permission,
+        ...(route.actsOn ? { 'x-kastell-acts-on': route.actsOn } : {}),
         ...(route.permission === 'public' ? { security: [] } : { security: [{ session: [] }] }),
         ...(parameters.length ? { parameters } : {}),
         ...(route.body

@@ -66,7 +66,7 @@ export function roleRoutes(deps: FeatureDeps): Hono<AppEnv> {
   });
 
   api.add({
-    method: 'get', path: '/custom-roles', permission: 'custom_roles.manage', tag: 'roles',
+    method: 'get', path: '/custom-roles', permission: 'custom_roles.manage', actsOn: 'callers-company', tag: 'roles',
     summary: 'Your company’s custom roles with their permissions and how many people hold each',
     response: z.object({ roles: z.array(customRoleSchema), assignablePermissions: z.array(z.string()) }),
     handler: async (c) => {
@@ -75,7 +75,7 @@ export function roleRoutes(deps: FeatureDeps): Hono<AppEnv> {
     },
   });
   api.add({
-    method: 'post', path: '/custom-roles', permission: 'custom_roles.manage', tag: 'roles', status: 201,
+    method: 'post', path: '/custom-roles', permission: 'custom_roles.manage', actsOn: 'callers-company', tag: 'roles', status: 201,
     summary: 'Create a custom role from customer-scope permissions',
     body: createCustomRoleSchema, response: customRoleSchema,
     handler: async (c, { body }) => {
@@ -84,7 +84,7 @@ export function roleRoutes(deps: FeatureDeps): Hono<AppEnv> {
     },
   });
   api.add({
-    method: 'patch', path: '/custom-roles/:roleId', permission: 'custom_roles.manage', tag: 'roles',
+    method: 'patch', path: '/custom-roles/:roleId', permission: 'custom_roles.manage', actsOn: 'callers-company', tag: 'roles',
     summary: 'Rename a custom role and/or replace its permissions; its holders’ next request is judged by them',
     body: updateCustomRoleSchema, response: customRoleSchema,
     handler: async (c, { body }) => {
@@ -95,7 +95,7 @@ export function roleRoutes(deps: FeatureDeps): Hono<AppEnv> {
     },
   });
   api.add({
-    method: 'delete', path: '/custom-roles/:roleId', permission: 'custom_roles.manage', tag: 'roles',
+    method: 'delete', path: '/custom-roles/:roleId', permission: 'custom_roles.manage', actsOn: 'callers-company', tag: 'roles',
     summary: 'Delete a custom role nobody holds',
     response: z.object({ deleted: z.literal(true) }),
     handler: async (c) => {

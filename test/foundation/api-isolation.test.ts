@@ -46,6 +46,9 @@ const keyOf = (route: (typeof api.routes)[number]) => `${route.method} ${route.p
 // body; those that take an id in their path or only read are walked anyway,
 // since such an id could name one of B's rows and a read could show one.
 const callerOnly = new Set(api.routes.filter((r) => r.permission === 'signed-in' || r.permission === 'public').map(keyOf));
+// Routes that act on the caller's own company only (custom roles): A's people
+// act on A through them, and only an id in the path could name B's.
+const onCallersCompany = new Set(api.routes.filter((r) => r.actsOn === 'callers-company').map(keyOf));
 const walked = api.routes.filter((r) => !callerOnly.has(keyOf(r)) || /:\w+/.test(r.path) || r.method === 'get');
 
 function assertNothingOfB(text: string, context: string): void {
@@ -91,7 +94,7 @@ for (const role of ['customer_admin', 'customer_member', 'customer_viewer']) {
       assertNothingOfB(response.text, `${role} ${ofB.key}`);
       covered += 1;
       const hasIdOfB = /:(\w+)/.test(route.path) || bodies[ofB.key]?.idsInBody === true;
-      if (!hasIdOfB && route.method === 'get') continue; // a list: it shows A's rows only (checked above)
+      if (!hasIdOfB && (route.method === 'get' || onCallersCompany.has(ofB.key))) continue; // a list, or A's own company: it shows A's rows only (checked above)
       assert.ok([403, 404].includes(response.status), `${role} ${ofB.key} answered ${response.status}: ${response.text.slice(0, 200)}`);
       if (!hasIdOfB) continue;
       const ofNobody = requestFor(route, idsOfNobody());
@@ -163,18 +166,21 @@ test("after all attempts, B's rows are exactly as they were", async () => {
   }
 });
 
-test('the sample bodies are accepted where the caller may act: an owner on a company of their own gets 2xx', async () => {
-  const idsOfC = await idsOf(await seedCustomerCompany(t.admin, 'Control AG', 'Control plant', 'Control pump'));
+test("the sample bodies are accepted where the caller may act: an owner on a company of their own gets 2xx (a route on the caller's company: its customer admin)", async () => {
+  const companyC = await seedCustomerCompany(t.admin, 'Control AG', 'Control plant', 'Control pump');
+  const idsOfC = await idsOf(companyC);
   const owner = await clientOf(await seedUser(t.admin, 'owner'));
+  const adminOfC = await clientOf(await seedUser(t.admin, 'customer_admin', companyC.companyId));
   let accepted = 0;
   for (const route of api.routes.filter((r) => r.body && !callerOnly.has(keyOf(r)))) {
     const { key, path, json } = requestFor(route, idsOfC);
     // creates carry an Idempotency-Key: their handler's transactions then join the key's (db.atomically), and a retry replays
     const headers: Record<string, string> = route.status === 201 ? { 'idempotency-key': randomUUID() } : {};
-    const response = await owner.request(route.method.toUpperCase(), path, { json, headers });
+    const caller = onCallersCompany.has(key) ? adminOfC : owner;
+    const response = await caller.request(route.method.toUpperCase(), path, { json, headers });
     assert.ok(response.status >= 200 && response.status < 300, `${key} with a sample body answered ${response.status}: ${response.text.slice(0, 200)}`);
     if (route.status === 201) {
-      const retry = await owner.request(route.method.toUpperCase(), path, { json, headers });
+      const retry = await caller.request(route.method.toUpperCase(), path, { json, headers });
       assert.equal(retry.status, response.status, `${key}: the retry with the same key answered ${retry.status}: ${retry.text.slice(0, 200)}`);
       assert.equal(retry.headers.get('idempotency-replayed'), 'true', key);
       assert.equal(retry.text, response.text, `${key}: the retry gets the first answer`);
