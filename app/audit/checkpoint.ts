@@ -2,7 +2,7 @@
 // (and so shipped to Loki when one is configured) and, with an archive
 // bucket, written to it at once: a truncated tail is detectable by anyone
 // holding a later checkpoint. The statement also names how far the unsigned
-// stretch from before event signatures reaches (sql/0023), so a superuser
+// stretch from before event signatures reaches (sql/0021), so a superuser
 // cannot widen it later.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
 // apart because each stores its previous hash — the caller only stitches
 // ranges together (first prev hash = previous range's last hash), so ranges
 // can be fetched and hashed in parallel by worker threads. Above the
-// unsigned stretch from before signatures (sql/0023), every link must carry
+// unsigned stretch from before signatures (sql/0021), every link must carry
 // the sequencer's seal (event-key.ts), and no link may have been chained
 // after a signed checkpoint that already vouched for it.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
@@ -23,7 +23,7 @@ export interface RangeRow {
 
 /** What a range check needs besides the rows; plain data, so it crosses into worker threads. */
 export interface SealContext {
-  /** links up to here were chained before events were signed (sql/0023) */
+  /** links up to here were chained before events were signed (sql/0021) */
   unsignedThrough: number;
   /** key id → link seal key (secret) */
   linkKeys: Array<[string, Uint8Array]>;

@@ -2,7 +2,7 @@
 // (fields.ts encryptedColumns) and every stored document object re-sealed
 // under its owner's current key version, in batches. A row batch is one
 // transaction with its audit event; each value is swapped only while it is
-// still the one read (sql/0025 app.reseal_fields), so a write made meanwhile
+// still the one read (sql/0022 app.reseal_fields), so a write made meanwhile
 // wins. Nothing records progress: a run selects what is still under another
 // key, so a run cut off (crash, kill) is resumed by running it again.
 //

@@ -15,7 +15,7 @@
 //
 // Counters: fixed one-minute windows aligned to the epoch, one row per
 // bucket and window in the UNLOGGED table kastell.rate_limit_windows, bumped
-// by one atomic upsert in app.count_requests() (sql/0019) — one round trip
+// by one atomic upsert in app.count_requests() (sql/0018) — one round trip
 // per limited request for all its buckets. Buckets are SHA-256 hashes: no
 // address or e-mail is stored. A limit of 0 turns that counter off.
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 // Password reset in the database: every step through the narrow
-// SECURITY DEFINER functions of sql/0018 (the application has no grant on
+// SECURITY DEFINER functions of sql/0017 (the application has no grant on
 // kastell.password_reset_tokens), each with its audit event in the same
 // transaction.
 import type { Audit } from '../db/audit-event.ts';

@@ -2,7 +2,7 @@
 // for an address and answers the same whether or not an account has it —
 // same status, body and headers, and the same work before the answer (one
 // lookup, one audit event; the mail goes out after the answer). The e-mailed
-// link (sql/0018: stored hashed, 30 minutes, void once used, once the user
+// link (sql/0017: stored hashed, 30 minutes, void once used, once the user
 // signs in, or when a newer link is sent) lets the user choose a password
 // that passes the whole policy. The reset starts no session and leaves the
 // second factors alone: the user signs in afterwards with the new password

@@ -1,6 +1,6 @@
 // One's own display name and e-mail address. The name is a plain update of
 // one's own row (users_update policy); the address changes only through
-// sql/0018's two functions: a request (signed in, sudo mode checked by the
+// sql/0017's two functions: a request (signed in, sudo mode checked by the
 // caller) and the confirmation by the link mailed to the new address.
 import type { Audit } from '../db/audit-event.ts';
 import type { Tx } from '../db/client.ts';

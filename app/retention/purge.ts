@@ -1,7 +1,7 @@
 // The scheduled purge: what has outlived its retention (app/retention/policy.ts)
 // is listed (a dry run) and then deleted exactly as listed, in batches, one
 // transaction per batch, each deletion an audit event in that transaction.
-// The database decides again what still qualifies (sql/0021
+// The database decides again what still qualifies (sql/0020
 // app.retention_purge): a row that changed since the dry run (a contract
 // with a new version) is kept and said so; nothing younger is ever deleted.
 // Stored objects of deleted documents leave the store after the commit, so a

@@ -3,7 +3,7 @@
 // GET /api/v1/me/export); an admin produces it for them
 // (GET /users/:userId/export, GET /api/v1/users/:userId/export); an admin
 // deletes a person (POST /api/v1/users/:userId/erase: the class-based scrub,
-// sql/0021 app.erase_person). Every one is audited.
+// sql/0020 app.erase_person). Every one is audited.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { Context } from 'hono';

@@ -1,6 +1,6 @@
 // Data-subject access and portability (GDPR Art. 15/20, revDSG Art. 25/28):
 // everything Kastell holds that names a person — every row of every table
-// with a column naming them (sql/0021 app.person_data, whose list of columns
+// with a column naming them (sql/0020 app.person_data, whose list of columns
 // test/retention/subject-export.test.ts holds against the catalogue), the
 // audit events about them or by them, and their files (the clean versions
 // they uploaded, the sealed reports they signed) — as one ZIP: data.json

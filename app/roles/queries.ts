@@ -1,6 +1,6 @@
 // A company's custom roles: composed by its customer admin from
 // customer-scope permissions (the database refuses any other: trigger
-// role_permissions_customer_scope, sql/0019; policies roles_* and
+// role_permissions_customer_scope, sql/0018; policies roles_* and
 // role_permissions_*, sql/0002). A change to a role's permissions clears the
 // cached permission set of every session that holds it (trigger
 // role_permissions_changed), so the members' next request is judged by it.

@@ -1,4 +1,4 @@
-// app/password-reset: reset links (kastell.password_reset_tokens, reached only through sql/0018's functions).
+// app/password-reset: reset links (kastell.password_reset_tokens, reached only through sql/0017's functions).
 import { newToken } from '../../app/crypto/tokens.ts';
 import { seedUser } from '../harness/seed.ts';
 import { notReadable, type AuditWorld, type FeatureKit } from './kit.ts';

@@ -1,4 +1,4 @@
-// app/profile: one's own display name and e-mail address (kastell.email_changes, reached only through sql/0018's functions).
+// app/profile: one's own display name and e-mail address (kastell.email_changes, reached only through sql/0017's functions).
 import { newToken } from '../../app/crypto/tokens.ts';
 import { seedUser } from '../harness/seed.ts';
 import { notReadable, type AuditWorld, type FeatureKit } from './kit.ts';

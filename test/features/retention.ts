@@ -1,5 +1,5 @@
 // app/retention: no table of its own (the purge and the data-subject
-// functions act on the other features' tables, sql/0021, tested in
+// functions act on the other features' tables, sql/0020, tested in
 // test/retention/). The one writing route: deleting a person.
 import { seedUser } from '../harness/seed.ts';
 import type { FeatureKit } from './kit.ts';

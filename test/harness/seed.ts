@@ -46,7 +46,7 @@ export async function seedUser(admin: postgres.Sql, roleKey: string, companyId: 
   const address = email ?? `${roleKey}.${Math.random().toString(36).slice(2, 10)}@example.test`;
   const [user] = await admin`insert into kastell.users (email, display_name, password_hash)
     values (${address}, ${`Test ${roleKey}`}, ${await passwordHash}) returning user_id`;
-  // an external auditor's membership always ends (sql/0018): 30 days, as KASTELL_AUDITOR_DAYS's default
+  // an external auditor's membership always ends (sql/0017): 30 days, as KASTELL_AUDITOR_DAYS's default
   await admin`insert into kastell.memberships (user_id, role_id, company_id, expires_at)
     select ${user!.user_id}, role_id, ${companyId}, case when role_key = 'external_auditor' then now() + interval '30 days' end
     from kastell.roles where role_key = ${roleKey}`;

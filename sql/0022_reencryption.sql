@@ -168,7 +168,7 @@ begin
   if tg_op = 'DELETE' then
     raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
   end if;
-  -- a re-seal (sql/0025): only app.reseal_fields(), running as kastell_auth with
+  -- a re-seal (sql/0022): only app.reseal_fields(), running as kastell_auth with
   -- this report named in kastell.resealing, and nothing but work_done changes
   if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
       and (pg_catalog.to_jsonb(new) - 'work_done') = (pg_catalog.to_jsonb(old) - 'work_done') then
