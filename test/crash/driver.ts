@@ -18,6 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { keyringFromConfig } from '../../app/crypto/keyring.ts';
+import { fieldAad } from '../../app/crypto/fields.ts';
 import { migrate } from '../../app/db/migrate.ts';
 import { freePort, startCluster, type Cluster } from '../harness/postgres.ts';
 import { seedCompany, seedSession, seedSite, seedUser, testPassword, testSecretKey, testSecretKeyId } from '../harness/seed.ts';
@@ -156,6 +158,9 @@ export function kastellEnv(appUrl: string, port: number, work: string): Record<s
     KASTELL_HIBP_URL: 'off',
     KASTELL_JOBS: 'off',
     KASTELL_RATE_LIMIT_PER_MINUTE: '1000000',
+    KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: '1000000',
+    KASTELL_USER_WRITES_PER_MINUTE: '0',
+    KASTELL_USER_API_PER_MINUTE: '0',
     KASTELL_MFA_CUSTOMERS: 'optional',
     KASTELL_LOG_LEVEL: 'silent',
     KASTELL_AUDIT_CHAIN_INTERVAL_MS: '50',
@@ -357,10 +362,14 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     const lost: string[] = [];
     const duplicates: string[] = [];
     const halfWritten: string[] = [];
+    // message bodies are sealed under the company's key (app/crypto/fields.ts): opened with the Kastell process's key store
+    const keyring = keyringFromConfig({ keys: { kek: undefined, previousKeks: [], keysDir: join(work, 'data', 'keys'), storeDir: join(work, 'data', 'keys', 'data-keys') } });
+    const messages = (await admin<{ id: string; body: string }[]>`select message_id as id, body from kastell.job_messages`)
+      .map((m) => ({ id: m.id, body: m.body.startsWith('v2:') ? keyring.open(m.body, fieldAad('job_messages', 'body', m.id)) : m.body }));
     const rowsOf = async (kind: Ack['kind'], marker: string) =>
       kind === 'company' ? await admin`select company_id as id from kastell.companies where name = ${marker}`
         : kind === 'site' ? await admin`select site_id as id from kastell.sites where name = ${marker}`
-          : await admin`select message_id as id from kastell.job_messages where body = ${marker}`;
+          : messages.filter((m) => m.body === marker);
     for (const ack of acks) {
       const rows = await rowsOf(ack.kind, ack.marker);
       if (!rows.some((r) => r.id === ack.id)) lost.push(`${ack.kind} ${ack.marker} (${ack.id})`);
@@ -378,7 +387,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     const creations: Array<[action: string, entity: string, table: string, column: string, where: string]> = [
       ['company.created', 'company', 'companies', 'company_id', "name like 'crash-c%'"],
       ['site.created', 'site', 'sites', 'site_id', "name like 'crash-s%'"],
-      ['message.posted', 'job_message', 'job_messages', 'message_id', "body like 'crash-m%'"],
+      ['message.posted', 'job_message', 'job_messages', 'message_id', 'true'], // only the crash clients post messages
     ];
     for (const [action, entity, table, column, where] of creations) {
       const [known] = await admin`select count(*)::int as n from audit.events where action = ${action}`;
