@@ -92,6 +92,10 @@ const [breach] = await t.admin`insert into kastell.notifiable_breaches (title, d
 Object.assign(ids, { notificationId: notification!.notification_id, breachId: breach!.breach_id });
 Object.assign(validValues, { body: 'Probe message', internal: false, preferences: [{ kind: 'job_scheduled', inApp: true, email: false }], emailLocale: 'de',
   occurredOn: '2026-01-01', discoveredOn: '2026-01-02', authority: 'EDÖB', authorityNotifiedOn: '2026-01-03', subjectsNotifiedOn: '2026-01-04' });
+// custom roles: one of the company's for the path id, and a customer-scope permission to compose with
+const [customRole] = await t.admin`insert into kastell.roles (company_id, name, side) values (${company}, 'Probe role', 'customer') returning role_id`;
+Object.assign(ids, { roleId: customRole!.role_id });
+Object.assign(validValues, { permissions: ['sites.read'] });
 // Multi-line fields (text({ multiline: true }), textareas) take tab, line feed and carriage return as text;
 // every other control character is still refused there.
 const multilineFields = new Set(['description', 'notes', 'workDone', 'body']);
