@@ -2,7 +2,8 @@
 // self-assessment (each requirement with the tests annotated for it and
 // their latest results, or why none), the latest test results, the
 // release's SBOM and advisory check, the last restore drill and backup
-// evidence, and the audit signing key; manifest.json lists every file with
+// evidence, the audit signing key and, in the download, the latest signed
+// checkpoint, chain verification and trust.json with its signature; manifest.json lists every file with
 // its SHA-256 and names what is missing and why; manifest.json.asc is a
 // detached OpenPGP signature over it by the installation's audit key.
 // `kastell evidence verify DIR --key KEY` checks it offline.
@@ -25,8 +26,12 @@ export interface PackInputs {
   annotated?: AnnotatedTest[];
   signingKey: openpgp.PrivateKey;
   publicKeyArmored: string;
+  /** what the running installation adds (the download): checkpoint.json, verification.json, trust.json and trust.json.asc */
+  live?: Map<string, Buffer>;
   now?: Date;
 }
+
+export const liveEvidenceFiles = ['checkpoint.json', 'verification.json', 'trust.json', 'trust.json.asc'] as const;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -69,7 +74,11 @@ export async function buildEvidencePack(inputs: PackInputs): Promise<Map<string,
   copy('restore-drill.json', drillEvidencePath(inputs.evidenceDir), 'no restore drill recorded');
   copy('backup.json', backupEvidencePath(inputs.evidenceDir), 'no backup recorded');
   files.set('audit-signing-key.asc', Buffer.from(inputs.publicKeyArmored));
-  missing.push({ name: 'checkpoints, verifications, trust.json', reason: 'not yet in the pack: fetch GET /api/v1/audit/checkpoint and /trust.json with its .asc' });
+  for (const name of liveEvidenceFiles) {
+    const bytes = inputs.live?.get(name);
+    if (bytes) files.set(name, bytes);
+    else missing.push({ name, reason: inputs.live ? 'none recorded yet' : 'read from the running installation: the download (GET /api/v1/evidence/pack) carries it' });
+  }
 
   const manifest = {
     format: 'kastell-evidence v1',

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { verifyEvidencePack } from '../../app/evidence/pack.ts';
+import { verifyBytesSignature } from '../../app/audit/keys.ts';
+import { liveEvidenceFiles, verifyEvidencePack } from '../../app/evidence/pack.ts';
 import { createTestDatabase } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
@@ -41,4 +42,20 @@ test('the security officer and the external auditor download the pack; a custome
   const refused = await server.client().withSession(await seedSession(t.admin, customer.userId)).get('/api/v1/evidence/pack');
   assert.equal(refused.status, 403);
   assert.equal((await server.client().get('/api/v1/evidence/pack')).status, 401);
+});
+
+test("the download carries the installation's live evidence: trust.json signed by the audit key, and the latest checkpoint and verification or why not", async () => {
+  const key = (await server.client().get('/trust/key.asc')).text;
+  const officer = await seedUser(t.admin, 'security_officer');
+  const response = await server.client().withSession(await seedSession(t.admin, officer.userId)).get('/api/v1/evidence/pack');
+  assert.equal(response.status, 200, response.text.slice(0, 300));
+  const files = response.json().files as Record<string, string>;
+  const bytes = (name: string) => Buffer.from(files[name]!, 'base64');
+  assert.ok(files['trust.json'] && files['trust.json.asc'], 'trust.json and its signature are in the pack');
+  assert.equal(await verifyBytesSignature(key, bytes('trust.json'), bytes('trust.json.asc').toString('utf8')), true, 'trust.json verifies with the published key');
+  const manifest = JSON.parse(bytes('manifest.json').toString('utf8')) as { files: Array<{ name: string }>; missing: Array<{ name: string; reason: string }> };
+  for (const name of liveEvidenceFiles) {
+    const listed = manifest.files.some((f) => f.name === name) || manifest.missing.some((m) => m.name === name && m.reason === 'none recorded yet');
+    assert.ok(listed, `${name}: in the pack, or missing because none is recorded yet`);
+  }
 });
