@@ -1,9 +1,9 @@
 // The house rules for imports (STYLE.md "Layout"), checked in `npm test` by
 // test/foundation/dependency-rules.test.ts: no cycles, and the shared core
 // never imports a feature. The core is app/{http,db,i18n,crypto,storage,mail}
-// plus app/config.ts and app/log.ts; every other folder under app/ is a feature.
+// plus app/config.ts, app/log.ts and app/schedule.ts; every other folder under app/ is a feature.
 const core = '^app/(http|db|i18n|crypto|storage|mail)/';
-const coreFiles = '^app/(config|log)[.]ts$';
+const coreFiles = '^app/(config|log|schedule)[.]ts$';
 
 module.exports = {
   forbidden: [

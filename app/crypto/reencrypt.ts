@@ -9,7 +9,7 @@
 // Values whose key was destroyed (crypto-shredding) cannot be opened: they
 // are left as they are and counted apart by keyCounts().
 import { Readable } from 'node:stream';
-import cron from 'node-cron';
+import { scheduleOneAtATime } from '../schedule.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
 import { decryptObject, encryptObject } from './encrypting-store.ts';
@@ -188,18 +188,7 @@ export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress
  * started twice.
  */
 export function scheduleReencrypt(deps: ReencryptDeps & { log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void } }): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const task = cron.schedule('20 * * * *', () => {
-    if (running) return;
-    running = reencrypt(deps)
-      .then((r) => { if (r.rows + r.objects > 0) deps.log.info(r, 're-encryption run'); })
-      .catch((error: Error) => deps.log.error({ err: error }, 're-encryption failed to run'))
-      .finally(() => { running = undefined; });
-  }, { timezone: 'Etc/UTC' });
-  return {
-    async stop() {
-      await task.stop();
-      await running;
-    },
-  };
+  return scheduleOneAtATime('20 * * * *',
+    () => reencrypt(deps).then((r) => { if (r.rows + r.objects > 0) deps.log.info(r, 're-encryption run'); }),
+    (error) => deps.log.error({ err: error }, 're-encryption failed to run'));
 }

@@ -11,7 +11,7 @@
 // `kastell documents retry-held`.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import cron from 'node-cron';
+import { scheduleOneAtATime } from '../schedule.ts';
 import type { Config } from '../config.ts';
 import type { Audit } from '../db/audit-event.ts';
 import type { Auditor } from '../http/context.ts';
@@ -79,17 +79,6 @@ export async function retryHeldVersions(deps: SettleDeps & { config: Config; aud
 
 /** Every 10 minutes, one run at a time; stop() ends the schedule. */
 export function scheduleHeldRetry(deps: Parameters<typeof retryHeldVersions>[0]): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const task = cron.schedule('*/10 * * * *', () => {
-    if (running) return;
-    running = retryHeldVersions(deps)
-      .catch((error: Error) => deps.log.error({ err: error }, 'held version retry failed to run'))
-      .finally(() => { running = undefined; });
-  });
-  return {
-    async stop() {
-      await task.stop();
-      await running;
-    },
-  };
+  return scheduleOneAtATime('*/10 * * * *', () => retryHeldVersions(deps),
+    (error) => deps.log.error({ err: error }, 'held version retry failed to run'));
 }

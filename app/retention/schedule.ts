@@ -2,23 +2,11 @@
 // KASTELL_RETENTION_SCHEDULE=on: the embedded default). On the appliance a
 // systemd timer runs `kastell retention run --apply` instead
 // (systemd/kastell-retention.timer) and the role sets the schedule off.
-import cron from 'node-cron';
+import { scheduleOneAtATime } from '../schedule.ts';
 import type { RetentionPolicy } from './policy.ts';
 import { applyRetention, planRetention, type RetentionDeps } from './purge.ts';
 
 export function scheduleRetention(deps: RetentionDeps & { policy: RetentionPolicy }): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const task = cron.schedule('45 3 * * *', () => {
-    if (running) return;
-    running = planRetention(deps.db, deps.policy)
-      .then((plan) => applyRetention(deps, plan))
-      .catch((error: Error) => deps.log.error({ err: error }, 'retention purge failed to run'))
-      .finally(() => { running = undefined; });
-  }, { timezone: 'Etc/UTC' });
-  return {
-    async stop() {
-      await task.stop();
-      await running;
-    },
-  };
+  return scheduleOneAtATime('45 3 * * *', () => planRetention(deps.db, deps.policy).then((plan) => applyRetention(deps, plan)),
+    (error) => deps.log.error({ err: error }, 'retention purge failed to run'));
 }
