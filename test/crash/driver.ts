@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { keyringFromConfig } from '../../app/crypto/keyring.ts';
+import { parseConfig } from '../../app/config.ts';
 import { fieldAad } from '../../app/crypto/fields.ts';
 import { migrate } from '../../app/db/migrate.ts';
 import { freePort, startCluster, type Cluster } from '../harness/postgres.ts';
@@ -363,7 +364,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     const duplicates: string[] = [];
     const halfWritten: string[] = [];
     // message bodies are sealed under the company's key (app/crypto/fields.ts): opened with the Kastell process's key store
-    const keyring = keyringFromConfig({ keys: { kek: undefined, previousKeks: [], keysDir: join(work, 'data', 'keys'), storeDir: join(work, 'data', 'keys', 'data-keys') } });
+    const keyring = keyringFromConfig(parseConfig(env));
     const messages = (await admin<{ id: string; body: string }[]>`select message_id as id, body from kastell.job_messages`)
       .map((m) => ({ id: m.id, body: m.body.startsWith('v2:') ? keyring.open(m.body, fieldAad('job_messages', 'body', m.id)) : m.body }));
     const rowsOf = async (kind: Ack['kind'], marker: string) =>
