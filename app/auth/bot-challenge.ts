@@ -123,7 +123,7 @@ export function createBotChallenges(deps: { db: Database; config: Config }): Bot
       if (!solution) {
         c.get('log').info({ event: 'auth.challenge.required', endpoint, ip: c.get('clientIp') }, 'bot challenge required');
         throw new HttpError(428, 'challenge_required',
-          `Too many failed attempts: solve the proof-of-work challenge first (GET /api/v1/auth/challenge?for=${endpoint}, the solution in the field "${solutionField}"), or wait 15 minutes and try again.`);
+          `Too many failed attempts: solve the proof-of-work challenge first (GET /api/v1/auth/challenge?for=${endpoint}, the solution in the field "${solutionField}"), or wait up to 30 minutes and try again.`);
       }
       if (!(await accepted(endpoint, solution))) {
         c.get('log').warn({ event: 'auth.challenge.failed', endpoint, ip: c.get('clientIp') }, 'bot challenge solution refused');

@@ -11,8 +11,8 @@ export const botChallengeEn = {
   'challenge.done': 'Check done: you can continue.',
   'challenge.failed': 'The check did not work. Press the button to try again.',
   'challenge.wait': 'Wait until the check is done; the form is then sent by itself.',
-  'challenge.noScript': 'This check needs JavaScript. Without it, wait 15 minutes and try again.',
-  'challenge.required': 'Because of many failed attempts, the check below must be done first (or wait 15 minutes and try again).',
+  'challenge.noScript': 'This check needs JavaScript. Without it, wait up to 30 minutes and try again.',
+  'challenge.required': 'Because of many failed attempts, the check below must be done first (or wait up to 30 minutes and try again).',
   'challenge.invalid': 'The check was not valid, already used or too old. It runs again: then continue.',
 } as const;
 
@@ -24,8 +24,8 @@ export const botChallengeDe = {
   'challenge.done': 'Prüfung abgeschlossen: Sie können fortfahren.',
   'challenge.failed': 'Die Prüfung hat nicht funktioniert. Drücken Sie die Schaltfläche, um es erneut zu versuchen.',
   'challenge.wait': 'Warten Sie, bis die Prüfung abgeschlossen ist; das Formular wird dann von selbst gesendet.',
-  'challenge.noScript': 'Diese Prüfung braucht JavaScript. Ohne warten Sie 15 Minuten und versuchen es erneut.',
-  'challenge.required': 'Wegen vieler fehlgeschlagener Versuche muss zuerst die Prüfung unten abgeschlossen werden (oder warten Sie 15 Minuten und versuchen es erneut).',
+  'challenge.noScript': 'Diese Prüfung braucht JavaScript. Ohne warten Sie bis zu 30 Minuten und versuchen es erneut.',
+  'challenge.required': 'Wegen vieler fehlgeschlagener Versuche muss zuerst die Prüfung unten abgeschlossen werden (oder warten Sie bis zu 30 Minuten und versuchen es erneut).',
   'challenge.invalid': 'Die Prüfung war ungültig, schon benutzt oder zu alt. Sie läuft erneut: fahren Sie danach fort.',
 } satisfies Record<keyof typeof botChallengeEn, string>;
 
@@ -37,8 +37,8 @@ export const botChallengeFr = {
   'challenge.done': 'Vérification terminée : vous pouvez continuer.',
   'challenge.failed': 'La vérification n’a pas fonctionné. Appuyez sur le bouton pour réessayer.',
   'challenge.wait': 'Attendez la fin de la vérification ; le formulaire est alors envoyé de lui-même.',
-  'challenge.noScript': 'Cette vérification nécessite JavaScript. Sans lui, attendez 15 minutes et réessayez.',
-  'challenge.required': 'En raison de nombreuses tentatives échouées, la vérification ci-dessous doit d’abord être faite (ou attendez 15 minutes et réessayez).',
+  'challenge.noScript': 'Cette vérification nécessite JavaScript. Sans lui, attendez jusqu’à 30 minutes et réessayez.',
+  'challenge.required': 'En raison de nombreuses tentatives échouées, la vérification ci-dessous doit d’abord être faite (ou attendez jusqu’à 30 minutes et réessayez).',
   'challenge.invalid': 'La vérification n’était pas valable, déjà utilisée ou trop ancienne. Elle recommence : continuez ensuite.',
 } satisfies Record<keyof typeof botChallengeEn, string>;
 
@@ -50,7 +50,7 @@ export const botChallengeIt = {
   'challenge.done': 'Verifica conclusa: può continuare.',
   'challenge.failed': 'La verifica non è riuscita. Prema il pulsante per riprovare.',
   'challenge.wait': 'Attenda la fine della verifica; il modulo viene poi inviato da solo.',
-  'challenge.noScript': 'Questa verifica richiede JavaScript. Senza, attenda 15 minuti e riprovi.',
-  'challenge.required': 'A causa di molti tentativi falliti, occorre prima completare la verifica qui sotto (oppure attenda 15 minuti e riprovi).',
+  'challenge.noScript': 'Questa verifica richiede JavaScript. Senza, attenda fino a 30 minuti e riprovi.',
+  'challenge.required': 'A causa di molti tentativi falliti, occorre prima completare la verifica qui sotto (oppure attenda fino a 30 minuti e riprovi).',
   'challenge.invalid': 'La verifica non era valida, già usata o troppo vecchia. Riparte: poi continui.',
 } satisfies Record<keyof typeof botChallengeEn, string>;

@@ -212,3 +212,13 @@ test('invitation acceptance: after many dead links from one place the challenge 
   const through = await client.postForm(`/invites/accept/${newToken().token}`, { displayName: 'X', password: 'a long enough passphrase 77', altcha: solution });
   assert.equal(through.status, 404, 'past the challenge the dead link is judged as before');
 });
+
+test('the OpenAPI document covers the challenge: its GET route with the endpoint to ask for, and the solution field on sign-in and reset requests', async () => {
+  const doc = (await server.client().get('/api/v1/openapi.json')).json();
+  const challenge = doc.paths['/api/v1/auth/challenge']?.get ?? doc.paths['/auth/challenge']?.get;
+  assert.ok(challenge, `no challenge route in ${Object.keys(doc.paths).filter((p: string) => p.includes('auth')).join(', ')}`);
+  assert.deepEqual(challenge.parameters.find((p: { name: string }) => p.name === 'for')?.schema.enum, ['sign-in', 'password-reset', 'invite']);
+  const bodyOf = (path: string) => JSON.stringify((doc.paths[`/api/v1${path}`] ?? doc.paths[path]).post.requestBody);
+  assert.match(bodyOf('/auth/sign-in'), /"altcha"/);
+  assert.match(bodyOf('/auth/password-reset'), /"altcha"/);
+});
