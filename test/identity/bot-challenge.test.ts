@@ -222,3 +222,15 @@ test('the OpenAPI document covers the challenge: its GET route with the endpoint
   assert.match(bodyOf('/auth/sign-in'), /"altcha"/);
   assert.match(bodyOf('/auth/password-reset'), /"altcha"/);
 });
+
+test('one solution sent by several requests at once is accepted by exactly one of them (consumed atomically in the database)', async () => {
+  const user = await seedUser(t.admin, 'technician');
+  await failSignIns(user.email, 3);
+  const client = server.client();
+  const solution = await solved(client, 'sign-in');
+  // wrong passwords: the address stays past the threshold whatever order the requests run in
+  const answers = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+    server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: `parallel wrong password ${i}`, altcha: solution })));
+  const statuses = answers.map((r) => `${r.status}:${r.status === 428 ? r.json().error.code : ''}`).sort();
+  assert.deepEqual(statuses, ['401:', '428:challenge_failed', '428:challenge_failed', '428:challenge_failed', '428:challenge_failed', '428:challenge_failed']);
+});
