@@ -234,3 +234,26 @@ test('one solution sent by several requests at once is accepted by exactly one o
   const statuses = answers.map((r) => `${r.status}:${r.status === 428 ? r.json().error.code : ''}`).sort();
   assert.deepEqual(statuses, ['401:', '428:challenge_failed', '428:challenge_failed', '428:challenge_failed', '428:challenge_failed', '428:challenge_failed']);
 });
+
+test('the HMAC key: from KASTELL_CHALLENGE_HMAC_KEY (at least 32 bytes), else derived from the installation secret key; a challenge signed with another key is refused', async () => {
+  const { parseConfig } = await import('../../app/config.ts');
+  const { challengeKey } = await import('../../app/auth/bot-challenge.ts');
+  const { createChallenge } = await import('altcha-lib/v1');
+  const base = { KASTELL_DATABASE_URL: 'postgres://x:y@127.0.0.1:1/kastell', KASTELL_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') };
+  assert.throws(() => parseConfig({ ...base, KASTELL_CHALLENGE_HMAC_KEY: Buffer.alloc(16, 1).toString('base64') }), /KASTELL_CHALLENGE_HMAC_KEY/);
+  const given = Buffer.alloc(32, 9);
+  assert.equal(challengeKey(parseConfig({ ...base, KASTELL_CHALLENGE_HMAC_KEY: given.toString('base64') })), given.toString('hex'));
+  const derived = challengeKey(parseConfig(base));
+  assert.equal(derived, challengeKey(parseConfig(base)), 'every process with the same secret key derives the same key');
+  assert.notEqual(derived, challengeKey(parseConfig({ ...base, KASTELL_SECRET_KEY: Buffer.alloc(32, 8).toString('base64') })));
+  assert.notEqual(derived, Buffer.alloc(32, 7).toString('hex'), 'not the secret key itself');
+
+  // a challenge (and its row) made with a key the server does not have
+  const user = await seedUser(t.admin, 'technician');
+  await failSignIns(user.email, 3);
+  const forged = await createChallenge({ hmacKey: 'another key', maxnumber: 50, number: 7, params: { endpoint: 'sign-in' }, expires: new Date(Date.now() + 60_000) });
+  await t.admin`insert into kastell.bot_challenges (challenge, endpoint, expires_at) values (${forged.challenge}, 'sign-in', now() + interval '1 minute')`;
+  const solution = Buffer.from(JSON.stringify({ algorithm: forged.algorithm, challenge: forged.challenge, number: 7, salt: forged.salt, signature: forged.signature })).toString('base64');
+  const refused = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: user.password, altcha: solution });
+  assert.equal(refused.json().error.code, 'challenge_failed');
+});
