@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestDatabase } from '../harness/database.ts';
-import { seedTotp, seedUser, signInWithTotp } from '../harness/seed.ts';
+import { seedTotp, seedUser, signInWithTotp, totpCode } from '../harness/seed.ts';
 import { startTestServer, type TestClient } from '../harness/server.ts';
 import { roleIdOf } from '../harness/world.ts';
 import { linkIn, startSmtp } from './helpers.ts';
@@ -109,7 +109,12 @@ test('an external auditor\'s membership ends: default and longest configurable, 
   const mail = await inviteMail(email, before);
   assert.match(mail.raw, /ends by itself 14 days after you accept/);
   const auditor = server.client();
-  assert.equal((await accept(pathOf(linkIn(mail.raw, '/invites/accept')), auditor)).status, 303);
+  const accepted = await accept(pathOf(linkIn(mail.raw, '/invites/accept')), auditor);
+  assert.equal(accepted.status, 303);
+  // an operator-side role: the auditor enrols TOTP before any session exists, as at sign-in
+  assert.equal(accepted.headers.get('location'), '/sign-in/enrol');
+  const secret = /data-totp-secret="([A-Z2-7]+)"/.exec((await auditor.get('/sign-in/enrol')).text)![1]!;
+  assert.equal((await auditor.postForm('/sign-in/enrol', { code: await totpCode(secret) })).status, 200);
   const [membership] = await t.admin`select m.expires_at - m.created_at as length from kastell.memberships m join kastell.users u using (user_id) where u.email = ${email}`;
   assert.equal(membership!.length, '14 days');
 
