@@ -52,6 +52,10 @@ test('the check reads npm audit\'s answer from a registry speaking the bulk-advi
     assert.equal(report.reachable, true, report.reason ?? '');
     assert.ok(registry.asked.length > 0 && 'busboy' in registry.asked[0]!, 'npm asked the stand-in about the production dependencies');
     assert.ok(!('typescript' in registry.asked[0]!), 'dev dependencies are not asked about (--omit=dev)');
+    // npm's own request, as the real registry receives it: a gzipped JSON map of name to installed versions
+    assert.deepEqual([registry.headers[0]!.contentEncoding, registry.headers[0]!.contentType], ['gzip', 'application/json']);
+    assert.match(registry.headers[0]!.userAgent ?? '', /^npm\/\d+/);
+    assert.ok(Object.values(registry.asked[0]!).every((versions) => Array.isArray(versions) && versions.every((v) => /^\d+\.\d+\.\d+/.test(v))));
     assert.equal(report.counts!.high, 1);
     assert.equal(report.counts!.moderate, 1);
     assert.equal(report.counts!.total, 2);
