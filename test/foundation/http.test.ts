@@ -21,6 +21,7 @@ async function signedInClient() {
 }
 
 // asvs: V3.4.1 V3.4.3 V3.4.4 V3.4.6
+// asvs: V3.4.5 V1.3.2
 test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload, nosniff, COOP/CORP', async () => {
   const first = await server.client().get('/sign-in');
   const second = await server.client().get('/sign-in');
@@ -41,6 +42,7 @@ test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload
 });
 
 // asvs: V3.3.1 V3.3.2 V3.3.4
+// asvs: V3.3.3
 test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA-256 is stored', async () => {
   const { client, response } = await signedInClient();
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-kastell-session='))!;
@@ -59,6 +61,7 @@ test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA
 });
 
 // asvs: V7.4.1
+// asvs: V7.2.1
 test('sign-out ends the session on the server: the old cookie no longer works', async () => {
   const { client } = await signedInClient();
   const token = client.cookies.get('__Host-kastell-session')!;
@@ -90,6 +93,7 @@ test('sign-in failures are generic: unknown account and wrong password answer al
 });
 
 // asvs: V3.5.1
+// asvs: V3.5.2
 test('CSRF: unsafe requests need our Origin; API writes need JSON; forms need the token', async () => {
   const { client } = await signedInClient();
   const noOrigin = await client.request('POST', '/api/v1/companies', { json: { name: 'X' }, origin: null });
@@ -110,6 +114,7 @@ test('CSRF: unsafe requests need our Origin; API writes need JSON; forms need th
   assert.equal(good.status, 303);
 });
 
+// asvs: V15.3.3 V16.5.3
 test('bad input gets a 4xx a person can act on, and nothing is half-written', async () => {
   const { client } = await signedInClient();
   const before = (await t.admin`select count(*)::int as n from kastell.companies`)[0]!.n;
@@ -195,6 +200,7 @@ test('PATCH keeps omitted fields and clears the ones sent as null', async () => 
 });
 
 // asvs: V7.2.4
+// asvs: V7.2.2
 test('signing in again issues a new session id and ends the one the browser held', async () => {
   const { client } = await signedInClient();
   const first = client.cookies.get('__Host-kastell-session')!;

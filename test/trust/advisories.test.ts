@@ -112,7 +112,7 @@ test('the trust figure follows the release\'s advisories.json: absent, not reach
   assert.deepEqual([(await figure()).status, (await figure()).code], ['failing', 'unreadable']);
 });
 
-// asvs: V15.2.4
+// asvs: V16.5.3
 test('the count is shown only when the release signature verifies: a changed byte, no signature, another key or a pinned key fail closed', async () => {
   const good = JSON.stringify(report({ counts: { info: 0, low: 0, moderate: 0, high: 1, critical: 0, total: 1 } }));
   await ship(good);

@@ -80,7 +80,6 @@ test('kastell release sign refuses a key inside the source tree or the release, 
   assert.equal(existsSync(join(releaseDir, 'advisories.json.asc')), false, 'nothing was signed');
 });
 
-// asvs: V15.2.4
 test('the signed SBOM and advisory check verify with the release key; one changed byte is shown as failing', async () => {
   writeFileSync(join(releaseDir, 'sbom.cdx.json'), '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"busboy"}]}\n');
   const signed = await kastell(['release', 'sign', releaseDir, '--outside', root]);
