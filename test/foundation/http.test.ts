@@ -41,6 +41,16 @@ test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload
   assert.doesNotMatch(first.text, /<script(?![^>]*nonce=)/, 'no script without a nonce');
 });
 
+// asvs: V14.3.2
+test('signed-in answers are not cached by the browser: Cache-Control no-store on API answers, pages and errors', async () => {
+  const { client } = await signedInClient();
+  for (const path of ['/api/v1/me', '/api/v1/companies', '/', '/security', '/api/v1/companies/00000000-0000-7000-8000-000000000000']) {
+    const answer = await client.get(path);
+    assert.ok(answer.status < 500, `${path}: ${answer.status}`);
+    assert.equal(answer.headers.get('cache-control'), 'no-store', `${path} (${answer.status})`);
+  }
+});
+
 // asvs: V3.3.1 V3.3.2 V3.3.4
 // asvs: V3.3.3
 test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA-256 is stored', async () => {
