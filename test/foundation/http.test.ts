@@ -51,6 +51,30 @@ test('signed-in answers are not cached by the browser: Cache-Control no-store on
   }
 });
 
+// asvs: V13.4.3 V13.4.4
+test('TRACE is not answered and no directory is listed: the server serves routes, never a folder', async () => {
+  const raw = (method: string, path: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { method, headers: { 'x-probe': 'echo-me-if-you-trace' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  for (const path of ['/', '/sign-in', '/api/v1/me', '/healthz']) {
+    const traced = await raw('TRACE', path);
+    assert.ok(traced.status >= 400 && traced.status < 500, `TRACE ${path}: ${traced.status}`);
+    assert.doesNotMatch(traced.body, /echo-me-if-you-trace/, `TRACE ${path} echoes nothing`);
+  }
+  for (const path of ['/assets/', '/assets', '/app/', '/.git/HEAD', '/.git/', '/sql/', '/release/', '/node_modules/']) {
+    const listed = await raw('GET', path);
+    assert.equal(listed.status, 404, `GET ${path}`);
+    assert.doesNotMatch(listed.body, /Index of|<a href="[^"]*\.(ts|sql|json)"|ref: refs\//, `GET ${path} lists nothing`);
+  }
+});
+
 // asvs: V3.3.1 V3.3.2 V3.3.4
 // asvs: V3.3.3
 test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA-256 is stored', async () => {
