@@ -174,6 +174,9 @@ export const configSchema = z
     KASTELL_EVIDENCE_DIR: z.string().min(1).default('/var/lib/kastell/evidence'),
     // the release's SBOM and dependency-advisory check (ops/build-release writes them into release/)
     KASTELL_RELEASE_DIR: z.string().min(1).default(new URL('../release', import.meta.url).pathname),
+    // the release-signing public key those files are checked with (the appliance role pins the controller's copy);
+    // unset: the key the release ships (release/release-key.asc)
+    KASTELL_RELEASE_PUBLIC_KEY: z.string().min(1).optional(),
     KASTELL_BACKUP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(26),
     KASTELL_SECURITY_CONTACT: z
       .string()
@@ -344,6 +347,8 @@ export interface Config {
     evidenceDir: string;
     /** the release's sbom.cdx.json and advisories.json (ops/build-release) */
     releaseDir: string;
+    /** KASTELL_RELEASE_PUBLIC_KEY: the pinned release-signing key; undefined: release/release-key.asc */
+    releasePublicKey: string | undefined;
     /** a last successful backup older than this is stale (ops/kastell-watch alerts at the same age) */
     backupMaxAgeHours: number;
     /** security.txt's Contact lines; none on a loopback URL without KASTELL_SECURITY_CONTACT (then it is not served) */
@@ -587,6 +592,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trust: {
       evidenceDir: resolve(env.KASTELL_EVIDENCE_DIR),
       releaseDir: resolve(env.KASTELL_RELEASE_DIR),
+      releasePublicKey: env.KASTELL_RELEASE_PUBLIC_KEY === undefined ? undefined : resolve(env.KASTELL_RELEASE_PUBLIC_KEY),
       backupMaxAgeHours: env.KASTELL_BACKUP_MAX_AGE_HOURS,
       securityContacts: env.KASTELL_SECURITY_CONTACT ?? [derivedSecurityContact(env.KASTELL_PUBLIC_URL)].filter((c): c is string => c !== undefined),
       cacheSeconds: env.KASTELL_TRUST_CACHE_SECONDS,

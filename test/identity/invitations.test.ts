@@ -27,6 +27,7 @@ const pathOf = (link: string) => new URL(link).pathname;
 const accept = (path: string, anonymous: TestClient = server.client()) =>
   anonymous.postForm(path, { displayName: 'New Person', password: 'a long enough passphrase 77' });
 
+// asvs: V6.4.1
 test('an invitation is mailed in the chosen language; the link is not shown to the inviter; it works once', async () => {
   const before = smtp.mails.length;
   const email = `german.${Date.now()}@example.test`;
