@@ -227,7 +227,11 @@ export async function startWireguard(client, serverPub, udpPort) {
     stdio: 'ignore',
   });
   if (!keep) cleanups.push(() => { wg.kill('SIGTERM'); sh('ip', ['link', 'del', WG_IF]); });
-  for (let i = 0; i < 50 && sh('ip', ['link', 'show', WG_IF]).status !== 0; i++) await sleep(100);
+  // wireguard-go makes the tun device before its control socket: `wg set` needs the socket
+  // (without it wg falls back to netlink: "Protocol not supported"), which on a loaded machine
+  // took longer than the five seconds waited here before
+  const control = `/var/run/wireguard/${WG_IF}.sock`;
+  for (let i = 0; i < 300 && !(existsSync(control) && sh('ip', ['link', 'show', WG_IF]).status === 0); i++) await sleep(100);
   const keyFile = join(work, 'wg-client.key');
   writeFileSync(keyFile, client.priv + '\n', { mode: 0o600 });
   const steps = [
