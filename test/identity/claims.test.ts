@@ -3,9 +3,11 @@
 // lifetime and the 90-day hard cap end sessions (time moved in the
 // database — the session's timestamps — not the clock); adding a factor
 // (TOTP or passkey) ends the user's other sessions; a passkey assertion
-// without user verification is refused. (The password history — each of
+// without user verification is refused; argon2's threads run below the
+// event loop's priority (part 8). (The password history — each of
 // the last five refused, the sixth accepted — is password-policy.test.ts.)
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { generate } from 'otplib';
 import { createTestDatabase } from '../harness/database.ts';
@@ -169,4 +171,18 @@ test('a passkey assertion without user verification is refused; the same passkey
   assert.equal(verified.response.status, 200, verified.response.text);
   assert.equal((await me(verified.client)).status, 200);
   assert.equal(await sessions(), 1);
+});
+
+test('hashing yields to the event loop: once a password was checked, every thread but the main one runs at KASTELL_ARGON2_NICE (10)', async () => {
+  const user = await seedUser(t.admin, 'customer_member', company);
+  await signedIn(user);
+  const niceOf = (tid: string) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+  const others = readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid);
+  assert.equal(niceOf(String(process.pid)), 0, 'the event loop keeps its priority');
+  assert.ok(others.length >= 4, 'the thread pool exists');
+  // threads started since the last hash (none here: the sign-in was the last) would be lowered at the next one
+  assert.deepEqual(others.map(niceOf).filter((nice) => nice !== 10), [], 'the thread pool (argon2 starts its threads from it) runs below');
 });

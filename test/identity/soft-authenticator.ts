@@ -43,7 +43,7 @@ export class SoftAuthenticator {
 
   private authenticatorData(flagBits: number, attested = false): Buffer {
     const count = Buffer.alloc(4); count.writeUInt32BE(++this.counter);
-    const parts = [sha256(this.rpId), Buffer.from([flagBits | (attested ? flags.attestedCredential : 0)]), count];
+    const parts: Uint8Array[] = [sha256(this.rpId), Buffer.from([flagBits | (attested ? flags.attestedCredential : 0)]), count];
     if (attested) {
       const length = Buffer.alloc(2); length.writeUInt16BE(this.credentialId.length);
       parts.push(Buffer.alloc(16), length, this.credentialId, this.cosePublicKey); // AAGUID zero ("none")
