@@ -55,7 +55,6 @@ test('X-Forwarded-For from a peer that is not a trusted proxy is ignored: attemp
   assert.equal(bare.status, 429);
 });
 
-// asvs: V7.3.2
 test('the 30-day rolling lifetime: a session is extended by use up to 30 days ahead, and ends once it passes', async () => {
   const user = await seedUser(t.admin, 'customer_member', company);
   const client = await signedIn(user);
@@ -147,7 +146,6 @@ test('adding a passkey ends the user\'s other sessions; the browser that added i
   assert.equal(ended!.end_reason, 'factor_change');
 });
 
-// asvs: V6.5.4
 test('a passkey assertion without user verification is refused; the same passkey with it signs in', async () => {
   const user = await seedUser(t.admin, 'customer_member', company);
   const authenticator = new SoftAuthenticator(new URL(origin).hostname, origin);
