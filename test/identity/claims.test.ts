@@ -175,12 +175,18 @@ test('hashing yields to the event loop: once a password was checked, every threa
   const user = await seedUser(t.admin, 'customer_member', company);
   await signedIn(user);
   const niceOf = (tid: string) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    } catch {
+      return undefined; // the thread ended meanwhile
+    }
   };
   const others = readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid);
   assert.equal(niceOf(String(process.pid)), 0, 'the event loop keeps its priority');
   assert.ok(others.length >= 4, 'the thread pool exists');
   // threads started since the last hash (none here: the sign-in was the last) would be lowered at the next one
-  assert.deepEqual(others.map(niceOf).filter((nice) => nice !== 10), [], 'the thread pool (argon2 starts its threads from it) runs below');
+  const nices = others.map(niceOf).filter((nice) => nice !== undefined);
+  assert.ok(nices.length >= 4);
+  assert.deepEqual(nices.filter((nice) => nice !== 10), [], 'the thread pool (argon2 starts its threads from it) runs below');
 });
