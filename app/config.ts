@@ -102,6 +102,18 @@ export const configSchema = z
     KASTELL_IP_LOCKOUT_SCALE: z.coerce.number().int().min(1).max(100).default(4),
     KASTELL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
     KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    // the proof-of-work bot challenge (app/auth/bot-challenge.ts, README "Identity"): asked once an
+    // address has failed this often in 15 minutes (a client IP: times KASTELL_IP_LOCKOUT_SCALE), or
+    // the endpoint as a whole this often; 0 asks always
+    KASTELL_CHALLENGE_AFTER_FAILURES: z.coerce.number().int().min(0).max(1000).default(3),
+    KASTELL_CHALLENGE_AFTER_ENDPOINT_FAILURES: z.coerce.number().int().min(0).max(1_000_000).default(100),
+    // the largest number a browser may have to try (work: half of it on average, SHA-256 each)
+    KASTELL_CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
+    // the challenges' HMAC key (a systemd credential in production); else derived from the installation secret key
+    KASTELL_CHALLENGE_HMAC_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length >= 32, { message: 'must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)' })
+      .optional(),
     // per signed-in user (app/http/rate-limit.ts); 0 turns a limit off
     KASTELL_USER_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
     KASTELL_USER_API_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
@@ -163,6 +175,9 @@ export const configSchema = z
     KASTELL_EVIDENCE_DIR: z.string().min(1).default('/var/lib/kastell/evidence'),
     // the release's SBOM and dependency-advisory check (ops/build-release writes them into release/)
     KASTELL_RELEASE_DIR: z.string().min(1).default(new URL('../release', import.meta.url).pathname),
+    // the release-signing public key those files are checked with (the appliance role pins the controller's copy);
+    // unset: the key the release ships (release/release-key.asc)
+    KASTELL_RELEASE_PUBLIC_KEY: z.string().min(1).optional(),
     KASTELL_BACKUP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(26),
     KASTELL_SECURITY_CONTACT: z
       .string()
@@ -281,6 +296,16 @@ export interface Config {
     rateLimitPerMinute: number;
     /** requests per minute per account (the e-mail a body names, the token in a path) to each pre-sign-in endpoint */
     accountRateLimitPerMinute: number;
+    /** the proof-of-work bot challenge (app/auth/bot-challenge.ts) */
+    challenge: {
+      /** an address's failures in 15 minutes (a client IP's: times ipLockoutScale) after which it is asked; 0 = always */
+      afterFailures: number;
+      /** the endpoint's failures (all addresses) in the current and previous 15-minute window after which it is asked */
+      afterEndpointFailures: number;
+      maxNumber: number;
+      /** from the environment/credential; else derived from the installation secret key */
+      hmacKey: Buffer | undefined;
+    };
   };
   /** the key hierarchy (app/crypto/keyring.ts) */
   keys: {
@@ -324,6 +349,8 @@ export interface Config {
     evidenceDir: string;
     /** the release's sbom.cdx.json and advisories.json (ops/build-release) */
     releaseDir: string;
+    /** KASTELL_RELEASE_PUBLIC_KEY: the pinned release-signing key; undefined: release/release-key.asc */
+    releasePublicKey: string | undefined;
     /** a last successful backup older than this is stale (ops/kastell-watch alerts at the same age) */
     backupMaxAgeHours: number;
     /** security.txt's Contact lines; none on a loopback URL without KASTELL_SECURITY_CONTACT (then it is not served) */
@@ -524,6 +551,12 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ipLockoutScale: env.KASTELL_IP_LOCKOUT_SCALE,
       rateLimitPerMinute: env.KASTELL_RATE_LIMIT_PER_MINUTE,
       accountRateLimitPerMinute: env.KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE,
+      challenge: {
+        afterFailures: env.KASTELL_CHALLENGE_AFTER_FAILURES,
+        afterEndpointFailures: env.KASTELL_CHALLENGE_AFTER_ENDPOINT_FAILURES,
+        maxNumber: env.KASTELL_CHALLENGE_MAX_NUMBER,
+        hmacKey: env.KASTELL_CHALLENGE_HMAC_KEY ? Buffer.from(env.KASTELL_CHALLENGE_HMAC_KEY, 'base64') : undefined,
+      },
     },
     keys: {
       kek: env.KASTELL_KEK ? { kekId: env.KASTELL_KEK_ID, key: Buffer.from(env.KASTELL_KEK, 'base64') } : undefined,
@@ -564,6 +597,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trust: {
       evidenceDir: resolve(env.KASTELL_EVIDENCE_DIR),
       releaseDir: resolve(env.KASTELL_RELEASE_DIR),
+      releasePublicKey: env.KASTELL_RELEASE_PUBLIC_KEY === undefined ? undefined : resolve(env.KASTELL_RELEASE_PUBLIC_KEY),
       backupMaxAgeHours: env.KASTELL_BACKUP_MAX_AGE_HOURS,
       securityContacts: env.KASTELL_SECURITY_CONTACT ?? [derivedSecurityContact(env.KASTELL_PUBLIC_URL)].filter((c): c is string => c !== undefined),
       cacheSeconds: env.KASTELL_TRUST_CACHE_SECONDS,

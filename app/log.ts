@@ -9,6 +9,7 @@ export const redactedPaths = [
   'password', '*.password', 'newPassword', '*.newPassword', 'token', '*.token',
   'req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]',
   'databaseUrl', 'adminDatabaseUrl', '*.secretKey', '*.passwordHash', 'passwordHash',
+  'hmacKey', '*.hmacKey', '*.*.hmacKey', '*.*.*.hmacKey',
 ];
 
 /** `destination` 2: stderr (the CLI, whose stdout is its answer); else stdout. */

@@ -188,6 +188,22 @@ $$;
 ALTER FUNCTION app.assigned_jobs(permission text) OWNER TO kastell_auth;
 
 --
+-- Name: auth_failure_counts(text[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.auth_failure_counts(p_subjects text[], p_minutes integer) RETURNS TABLE(subject text, failures integer)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select s, (select pg_catalog.count(*)::integer from kastell.auth_failures f
+              where f.subject = s
+                and f.created_at > pg_catalog.now() - pg_catalog.make_interval(mins => least(greatest(p_minutes, 1), 1440)))
+  from pg_catalog.unnest(p_subjects) as s
+$$;
+
+ALTER FUNCTION app.auth_failure_counts(p_subjects text[], p_minutes integer) OWNER TO kastell_auth;
+
+--
 -- Name: auth_locked_until(text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -689,6 +705,32 @@ CREATE FUNCTION app.clear_auth_failures(p_subject text) RETURNS void
 ALTER FUNCTION app.clear_auth_failures(p_subject text) OWNER TO kastell_auth;
 
 --
+-- Name: clear_lock_after_reset(bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.clear_lock_after_reset(p_token_hash bytea) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_email text;
+  v_cleared integer;
+begin
+  select u.email into v_email
+    from kastell.password_reset_tokens t join kastell.users u on u.user_id = t.user_id
+   where t.token_hash = p_token_hash and t.used_at = pg_catalog.now();
+  if v_email is null then
+    return 0;
+  end if;
+  delete from kastell.auth_failures where subject = 'account:' || pg_catalog.lower(v_email);
+  get diagnostics v_cleared = row_count;
+  return v_cleared;
+end
+$$;
+
+ALTER FUNCTION app.clear_lock_after_reset(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
 -- Name: company_scope(text); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -795,6 +837,25 @@ CREATE FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) R
 $$;
 
 ALTER FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) OWNER TO kastell_auth;
+
+--
+-- Name: consume_bot_challenge(text, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.consume_bot_challenge(p_challenge text, p_endpoint text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with used as (
+    update kastell.bot_challenges set used_at = pg_catalog.now()
+     where challenge = p_challenge and endpoint = p_endpoint
+       and used_at is null and expires_at > pg_catalog.now()
+    returning 1
+  )
+  select exists (select 1 from used)
+$$;
+
+ALTER FUNCTION app.consume_bot_challenge(p_challenge text, p_endpoint text) OWNER TO kastell_auth;
 
 --
 -- Name: count_requests(bytea[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1359,6 +1420,32 @@ $$;
 ALTER FUNCTION app.invite_for_token(p_token_hash bytea) OWNER TO kastell_auth;
 
 --
+-- Name: issue_bot_challenge(text, text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.issue_bot_challenge(p_challenge text, p_endpoint text, p_seconds integer) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_expires timestamptz;
+begin
+  if p_seconds < 10 or p_seconds > 600 then
+    raise exception 'challenge lifetime out of range' using errcode = '22023';
+  end if;
+  if pg_catalog.random() < 0.02 then
+    delete from kastell.bot_challenges where expires_at < pg_catalog.now() - interval '1 hour';
+  end if;
+  insert into kastell.bot_challenges (challenge, endpoint, expires_at)
+  values (p_challenge, p_endpoint, pg_catalog.now() + pg_catalog.make_interval(secs => p_seconds))
+  returning expires_at into v_expires;
+  return v_expires;
+end
+$$;
+
+ALTER FUNCTION app.issue_bot_challenge(p_challenge text, p_endpoint text, p_seconds integer) OWNER TO kastell_auth;
+
+--
 -- Name: job_technician_names(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1594,6 +1681,31 @@ CREATE FUNCTION app.password_reset_for_token(p_token_hash bytea) RETURNS TABLE(u
 $$;
 
 ALTER FUNCTION app.password_reset_for_token(p_token_hash bytea) OWNER TO kastell_auth;
+
+--
+-- Name: peek_requests(bytea[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.peek_requests(p_buckets bytea[], p_window_seconds integer) RETURNS TABLE(bucket bytea, hits integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+declare
+  v_start timestamptz := pg_catalog.to_timestamp(
+    pg_catalog.floor(extract(epoch from pg_catalog.clock_timestamp()) / p_window_seconds) * p_window_seconds);
+begin
+  if p_window_seconds < 1 or p_window_seconds > 86400 then
+    raise exception 'window out of range' using errcode = '22023';
+  end if;
+  return query
+    select b, coalesce((select pg_catalog.sum(w.hits)::integer from kastell.rate_limit_windows w
+                         where w.bucket = b and w.window_start >= v_start - pg_catalog.make_interval(secs => p_window_seconds)), 0)
+    from pg_catalog.unnest(p_buckets) as b;
+end
+$$;
+
+ALTER FUNCTION app.peek_requests(p_buckets bytea[], p_window_seconds integer) OWNER TO kastell_auth;
 
 --
 -- Name: person_data(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -3347,6 +3459,27 @@ ALTER TABLE ONLY kastell.backup_codes FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.backup_codes OWNER TO kastell_owner;
 
 --
+-- Name: bot_challenges; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.bot_challenges (
+    bot_challenge_id uuid DEFAULT app.uuidv7() NOT NULL,
+    challenge text NOT NULL,
+    endpoint text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT bot_challenges_challenge_check CHECK ((challenge ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT bot_challenges_endpoint_check CHECK ((endpoint = ANY (ARRAY['sign-in'::text, 'password-reset'::text, 'invite'::text]))),
+    CONSTRAINT bot_challenges_short_lived CHECK (((expires_at > created_at) AND (expires_at <= (created_at + '00:10:00'::interval)))),
+    CONSTRAINT bot_challenges_used_in_time CHECK (((used_at IS NULL) OR (used_at <= expires_at)))
+);
+
+ALTER TABLE ONLY kastell.bot_challenges FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.bot_challenges OWNER TO kastell_owner;
+
+--
 -- Name: companies; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4328,6 +4461,20 @@ ALTER TABLE ONLY kastell.backup_codes
     ADD CONSTRAINT backup_codes_pkey PRIMARY KEY (user_id, slot);
 
 --
+-- Name: bot_challenges bot_challenges_challenge_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.bot_challenges
+    ADD CONSTRAINT bot_challenges_challenge_key UNIQUE (challenge);
+
+--
+-- Name: bot_challenges bot_challenges_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.bot_challenges
+    ADD CONSTRAINT bot_challenges_pkey PRIMARY KEY (bot_challenge_id);
+
+--
 -- Name: companies companies_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4899,6 +5046,12 @@ CREATE INDEX auth_challenges_expires_idx ON kastell.auth_challenges USING btree 
 --
 
 CREATE INDEX auth_failures_subject_idx ON kastell.auth_failures USING btree (subject, created_at);
+
+--
+-- Name: bot_challenges_expires_at_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX bot_challenges_expires_at_idx ON kastell.bot_challenges USING btree (expires_at);
 
 --
 -- Name: companies_customer_number_key; Type: INDEX; Schema: kastell; Owner: kastell_owner
@@ -6343,6 +6496,18 @@ CREATE POLICY backup_codes_auth ON kastell.backup_codes TO kastell_auth USING (t
 CREATE POLICY backup_codes_read ON kastell.backup_codes FOR SELECT TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
 
 --
+-- Name: bot_challenges; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.bot_challenges ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: bot_challenges bot_challenges_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY bot_challenges_auth ON kastell.bot_challenges TO kastell_auth USING (true) WITH CHECK (true);
+
+--
 -- Name: companies; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -7507,6 +7672,13 @@ REVOKE ALL ON FUNCTION app.assigned_jobs(permission text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.assigned_jobs(permission text) TO kastell_app;
 
 --
+-- Name: FUNCTION auth_failure_counts(p_subjects text[], p_minutes integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.auth_failure_counts(p_subjects text[], p_minutes integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.auth_failure_counts(p_subjects text[], p_minutes integer) TO kastell_app;
+
+--
 -- Name: FUNCTION auth_locked_until(p_subject text, p_scale integer); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -7614,6 +7786,13 @@ GRANT ALL ON FUNCTION app.claim_setup_token(p_token_hash bytea, p_email text, p_
 REVOKE ALL ON FUNCTION app.clear_auth_failures(p_subject text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION clear_lock_after_reset(p_token_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.clear_lock_after_reset(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.clear_lock_after_reset(p_token_hash bytea) TO kastell_app;
+
+--
 -- Name: FUNCTION company_scope(permission text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -7647,6 +7826,13 @@ GRANT ALL ON FUNCTION app.confirm_totp_enrolment(p_user_id uuid, p_challenge_has
 
 REVOKE ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.consume_auth_challenge(p_token_hash bytea, p_purpose text) TO kastell_app;
+
+--
+-- Name: FUNCTION consume_bot_challenge(p_challenge text, p_endpoint text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.consume_bot_challenge(p_challenge text, p_endpoint text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.consume_bot_challenge(p_challenge text, p_endpoint text) TO kastell_app;
 
 --
 -- Name: FUNCTION count_requests(p_buckets bytea[], p_window_seconds integer); Type: ACL; Schema: app; Owner: kastell_auth
@@ -7852,6 +8038,13 @@ REVOKE ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.invite_for_token(p_token_hash bytea) TO kastell_app;
 
 --
+-- Name: FUNCTION issue_bot_challenge(p_challenge text, p_endpoint text, p_seconds integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.issue_bot_challenge(p_challenge text, p_endpoint text, p_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.issue_bot_challenge(p_challenge text, p_endpoint text, p_seconds integer) TO kastell_app;
+
+--
 -- Name: FUNCTION job_technician_names(job uuid); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -7918,6 +8111,13 @@ GRANT ALL ON FUNCTION app.password_history_of(p_user_id uuid) TO kastell_app;
 
 REVOKE ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.password_reset_for_token(p_token_hash bytea) TO kastell_app;
+
+--
+-- Name: FUNCTION peek_requests(p_buckets bytea[], p_window_seconds integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.peek_requests(p_buckets bytea[], p_window_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.peek_requests(p_buckets bytea[], p_window_seconds integer) TO kastell_app;
 
 --
 -- Name: FUNCTION person_data(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -8454,6 +8654,12 @@ GRANT SELECT(used_at) ON TABLE kastell.backup_codes TO kastell_app;
 --
 
 GRANT SELECT(created_at) ON TABLE kastell.backup_codes TO kastell_app;
+
+--
+-- Name: TABLE bot_challenges; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.bot_challenges TO kastell_auth;
 
 --
 -- Name: TABLE companies; Type: ACL; Schema: kastell; Owner: kastell_owner

@@ -14,12 +14,16 @@ import { issuesOf, readFormFields } from '../http/validate.ts';
 import type { BackupCode } from './backup-codes.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment } from './factors.ts';
 import { createIdentity } from './identity.ts';
+import { botChallengeEndpoints, type BotChallengeEndpoint } from './bot-challenge.ts';
+import { BotChallengeWidget } from './bot-challenge-widget.tsx';
+import { accountSubject } from './lockout.ts';
 import { signInOptions, signInWithPasskey } from './passkeys.ts';
 import { endSession } from './session.ts';
 import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 
 const passkeyScript = readFileSync(new URL('./assets/passkeys.js', import.meta.url));
+const botChallengeScript = readFileSync(new URL('./assets/bot-challenge.js', import.meta.url));
 
 
 const webauthnResponse = z.record(z.string(), z.unknown());
@@ -50,12 +54,21 @@ export function authRoutes(deps: FeatureDeps): Hono<AppEnv> {
     return c.body(passkeyScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
   });
 
-  pages.get('/sign-in', (c) => signInPage(c, [], undefined));
+  pages.get('/assets/bot-challenge.js', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(botChallengeScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+  });
+
+  /** The challenge is shown when it is asked now (the endpoint or this IP; with an address, that address too). */
+  const challengeShown = (c: Context<AppEnv>, email: string | undefined) =>
+    id.challenges.due(c, 'sign-in', email ? [accountSubject(email).key] : []);
+
+  pages.get('/sign-in', async (c) => signInPage(c, [], undefined, 200, await challengeShown(c, undefined)));
 
   pages.post('/sign-in', async (c) => {
     const fields = await readFormFields(c);
     const parsed = signInSchema.safeParse(fields);
-    if (!parsed.success) return signInPage(c, issuesOf(parsed.error, c.get('t')), fields.email, 422);
+    if (!parsed.success) return signInPage(c, issuesOf(parsed.error, c.get('t')), fields.email, 422, await challengeShown(c, undefined));
     const t = c.get('t');
     let outcome: SignInOutcome;
     try {
@@ -63,10 +76,14 @@ export function authRoutes(deps: FeatureDeps): Hono<AppEnv> {
     } catch (error) {
       if (error instanceof HttpError && error.status === 503) {
         for (const [k, v] of Object.entries(error.headers)) c.header(k, v);
-        return signInPage(c, [{ path: '(body)', message: t('signIn.busy') }], fields.email, 503);
+        return signInPage(c, [{ path: '(body)', message: t('signIn.busy') }], fields.email, 503, await challengeShown(c, parsed.data.email));
+      }
+      if (error instanceof HttpError && error.status === 428) {
+        return signInPage(c, [{ path: '(body)', message: t(error.code === 'challenge_failed' ? 'challenge.invalid' : 'challenge.required') }], fields.email, 428, true);
       }
       throw error;
     }
+    const shown = () => challengeShown(c, parsed.data.email);
     switch (outcome.kind) {
       case 'signed_in':
         return c.redirect('/', 303);
@@ -78,9 +95,9 @@ export function authRoutes(deps: FeatureDeps): Hono<AppEnv> {
         return signInPage(c, [{ path: '(body)', message: t('signIn.network') }], fields.email, 403);
       case 'locked':
         c.header('Retry-After', String(outcome.retryAfterSeconds));
-        return signInPage(c, [{ path: '(body)', message: `${t('signIn.failed')} ${t('signIn.locked', { minutes: String(Math.ceil(outcome.retryAfterSeconds / 60)) })}` }], fields.email, 429);
+        return signInPage(c, [{ path: '(body)', message: `${t('signIn.failed')} ${t('signIn.locked', { minutes: String(Math.ceil(outcome.retryAfterSeconds / 60)) })}` }], fields.email, 429, await shown());
       default:
-        return signInPage(c, [{ path: '(body)', message: t('signIn.failed') }], fields.email, 401);
+        return signInPage(c, [{ path: '(body)', message: t('signIn.failed') }], fields.email, 401, await shown());
     }
   });
 
@@ -182,6 +199,27 @@ export function authRoutes(deps: FeatureDeps): Hono<AppEnv> {
   });
 
   api.add({
+    method: 'get',
+    path: '/auth/challenge',
+    summary: 'A proof-of-work bot challenge (altcha protocol, SHA-256) for sign-in, a password-reset request or an invitation acceptance. '
+      + 'Asked only past the failure threshold (then those routes answer 428 challenge_required): find the number n ≤ maxnumber with '
+      + 'SHA-256(salt + n) = challenge and send base64(JSON {algorithm, challenge, number, salt, signature}) in the field "altcha". '
+      + 'Single-use, valid until expiresAt; `required` says whether the endpoint or this client IP is past the threshold now (an address may be too).',
+    tag: 'auth',
+    permission: 'public',
+    query: z.strictObject({ for: z.enum(botChallengeEndpoints) }),
+    response: z.object({
+      algorithm: z.literal('SHA-256'), challenge: z.string(), maxnumber: z.number().int(), salt: z.string(), signature: z.string(),
+      expiresAt: z.string(), required: z.boolean(),
+    }),
+    handler: async (c, { query }) => {
+      const endpoint = query.for as BotChallengeEndpoint;
+      const issued = await id.challenges.issue(endpoint);
+      return { ...issued, algorithm: 'SHA-256' as const, required: await id.challenges.due(c, endpoint, []) };
+    },
+  });
+
+  api.add({
     method: 'post',
     path: '/auth/second-factor',
     summary: 'Answer the second-factor challenge with a TOTP code or a backup code',
@@ -241,9 +279,9 @@ export function authRoutes(deps: FeatureDeps): Hono<AppEnv> {
   return pages;
 }
 
-type Status = 200 | 401 | 403 | 410 | 422 | 429 | 503;
+type Status = 200 | 401 | 403 | 410 | 422 | 428 | 429 | 503;
 
-function signInPage(c: Context<AppEnv>, issues: Issue[], email: string | undefined, status: Status = 200) {
+function signInPage(c: Context<AppEnv>, issues: Issue[], email: string | undefined, status: Status = 200, challenge = false) {
   const t = c.get('t');
   return renderPage(
     c,
@@ -254,6 +292,7 @@ function signInPage(c: Context<AppEnv>, issues: Issue[], email: string | undefin
         <CsrfField token={c.get('csrfToken')} />
         <Field name="email" label={t('signIn.email')} type="email" value={email} required autocomplete="username webauthn" />
         <Field name="password" label={t('signIn.password')} type="password" required autocomplete="current-password" />
+        {challenge ? <BotChallengeWidget c={c} endpoint="sign-in" /> : null}
         <button type="submit">{t('signIn.submit')}</button>
       </form>
       <p><a href="/forgot-password">{t('reset.forgotLink')}</a></p>

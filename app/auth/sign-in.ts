@@ -16,12 +16,15 @@ import { sendLockoutAlert, sendUnlockLink } from './notices.ts';
 import { busy } from './hash-limiter.ts';
 import { decoyPasswordHash, hashLimiter, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { startSession } from './session.ts';
+import { solutionSchema } from './bot-challenge.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 import { matchTotp, totpCodePattern } from './totp.ts';
 
 export const signInSchema = z.strictObject({
   email: text({ error: 'issue.enterYourEmail' }).trim().min(3, 'issue.enterYourEmail').max(254, 'issue.tooLong'),
   password: text({ error: 'issue.enterPassword' }).min(1, 'issue.enterPassword').max(1024, 'issue.tooLong'),
+  /** the bot challenge's solution: asked only past the failure threshold (app/auth/bot-challenge.ts) */
+  altcha: solutionSchema,
 });
 export type SignInInput = z.infer<typeof signInSchema>;
 
@@ -76,6 +79,8 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   // when the lane is full the answer is a fast 503, before any other work.
   const lane = knownDevice(c, id, input.email) ? 'known_device' : 'general';
   if (!hashLimiter().hasRoom(lane)) throw busy();
+  // past the failure threshold a solved proof-of-work challenge first (428 without one)
+  await id.challenges.require(c, 'sign-in', [accountSubject(input.email).key], input.altcha || undefined);
   const ip = ipSubject(c.get('clientIp'), id.config.identity.ipLockoutScale);
   // An unlock link redeemed in this browser replaces the account's lock with its own budget.
   const bypass = await unlockBypass(c, id, input.email);
@@ -83,6 +88,7 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   const claimed = await claimAttempt(id.db, [accountKey, ip]);
   if (!claimed.ok) {
     await logFailure(c, id, 'locked');
+    await id.challenges.failed(c, 'sign-in');
     if (claimed.subject === accountKey.key && !bypass) {
       const account = await findAccount(id, input.email);
       if (account?.status === 'active') void sendUnlockLink(id, account, c.get('locale'));
@@ -102,6 +108,7 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   }
   if (!account || !passwordOk || account.status !== 'active') {
     await logFailure(c, id, !account ? 'unknown_account' : account.status !== 'active' ? 'disabled' : 'wrong_password', account?.user_id ?? null);
+    await id.challenges.failed(c, 'sign-in');
     const failures = claimed.claims[0]!.failures;
     if (account?.status === 'active' && !bypass) {
       if (failures >= 5) void sendUnlockLink(id, account, c.get('locale'));

@@ -288,20 +288,101 @@ report
     }
   });
 
-program
+const advisories = program
   .command('advisories')
-  .description('Check the production dependencies of the tree at DIR against published advisories (npm audit; registry from npm config) and write DIR/release/advisories.json; ops/build-release runs it')
+  .description('The dependency-advisory check of a release: check (ops/build-release runs it) and show (the shipped, signed result)');
+advisories
+  .command('check')
+  .description('Check the production dependencies of the tree at DIR against published advisories (npm audit) and write DIR/release/advisories.json (unsigned: kastell release sign signs it)')
   .argument('<dir>', 'a tree with package-lock.json and node_modules (the release being built)')
-  .action(async (dir: string) => {
+  .option('--registry <url>', 'the registry whose bulk-advisory endpoint is asked (default: KASTELL_ADVISORY_REGISTRY, else npm\'s configuration)')
+  .action(async (dir: string, options: { registry?: string }) => {
     const { advisoriesPath, runAdvisoryCheck } = await import('../trust/advisories.ts');
     const { mkdirSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const result = await runAdvisoryCheck(dir);
+    const result = await runAdvisoryCheck(dir, process.env, options.registry);
     mkdirSync(join(dir, 'release'), { recursive: true });
     writeFileSync(advisoriesPath(join(dir, 'release')), JSON.stringify(result, null, 2) + '\n');
     console.log(result.reachable
-      ? `${result.counts!.total} open advisories (${result.counts!.high + result.counts!.critical} high or critical) in ${result.dependencies} production dependencies`
+      ? `${result.counts!.total} open advisories (${result.counts!.high + result.counts!.critical} high or critical) in ${result.dependencies} production dependencies (${result.registry})`
       : `advisories not measured: ${result.reason}`);
+  });
+advisories
+  .command('show')
+  .description('Print the installed release\'s advisory check after checking its signature with the release key (KASTELL_RELEASE_PUBLIC_KEY, else release/release-key.asc); exit 1 when it is missing or unverified')
+  .action(async () => {
+    const config = loadConfig();
+    const { readAdvisoryReport } = await import('../trust/advisories.ts');
+    const { readReleaseKey } = await import('../trust/release-signature.ts');
+    const evidence = await readAdvisoryReport(config.trust.releaseDir, readReleaseKey(config.trust.releaseDir, config.trust.releasePublicKey));
+    if (evidence.state !== 'read') {
+      console.error(evidence.state === 'absent' ? `no advisory check: ${evidence.path} does not exist (not a built release)`
+        : evidence.state === 'unverified' ? `UNVERIFIED: ${evidence.path} is not shown: ${evidence.reason}`
+        : `${evidence.path} ${evidence.reason}`);
+      process.exit(1);
+    }
+    const a = evidence.value;
+    console.log(`${evidence.path}: signature verified with ${evidence.pinnedKey ? 'the pinned' : 'the release\'s own'} key ${evidence.keyPath} (${evidence.fingerprint})`);
+    console.log(a.reachable && a.counts
+      ? `checked ${a.checked_at} against ${a.registry}: ${a.counts.total} open advisories (${a.counts.critical} critical, ${a.counts.high} high, ${a.counts.moderate} moderate, ${a.counts.low} low, ${a.counts.info} info) in ${a.dependencies} production dependencies`
+      : `checked ${a.checked_at}: not measured, the registry could not be reached (${a.reason})`);
+    for (const p of a.packages) console.log(`  ${p.severity.padEnd(8)} ${p.name} ${p.range}${p.advisories.map((x) => `\n           ${x.title} ${x.url}`).join('')}`);
+  });
+
+const release = program
+  .command('release')
+  .description('The release-signing key on the controller (KASTELL_RELEASE_SIGNING_KEY, default ~/.config/kastell/release-signing-key.asc) and the signatures ops/build-release puts beside the SBOM and the advisory check');
+release
+  .command('keygen')
+  .description('Make the release-signing key if there is none (kept outside the source tree and every release); print its path and fingerprint')
+  .action(async () => {
+    const { loadReleaseSigningKey, releaseSigningKeyPath } = await import('../trust/release-signature.ts');
+    const path = releaseSigningKeyPath();
+    const { key, created } = await loadReleaseSigningKey(path, true);
+    console.log(`${created ? 'made' : 'kept'} the release-signing key ${path}: ${key.getFingerprint().toUpperCase()}`);
+  });
+release
+  .command('sign')
+  .description('Sign DIR/sbom.cdx.json and DIR/advisories.json (detached OpenPGP signatures beside them) and write the public key as DIR/release-key.asc')
+  .argument('<dir>', 'the release/ folder being built')
+  .option('--outside <trees...>', 'trees the key must not be inside (ops/build-release passes the source tree and the stage)')
+  .action(async (dir: string, options: { outside?: string[] }) => {
+    const { assertKeyOutside, loadReleaseSigningKey, releaseSigningKeyPath, signRelease } = await import('../trust/release-signature.ts');
+    const path = releaseSigningKeyPath();
+    assertKeyOutside(path, [dir, ...(options.outside ?? [])]);
+    const { key } = await loadReleaseSigningKey(path, false);
+    const signed = await signRelease(dir, key);
+    console.log(`signed ${signed.join(', ') || 'nothing'} with ${key.getFingerprint().toUpperCase()} (${path})`);
+  });
+release
+  .command('verify')
+  .description('Check the release\'s signed files (sbom.cdx.json, advisories.json) offline; exit 1 when one is missing, unsigned or changed')
+  .option('--dir <dir>', 'the release/ folder (default: KASTELL_RELEASE_DIR, the installed release)')
+  .option('--key <file>', 'the release-signing public key (default: KASTELL_RELEASE_PUBLIC_KEY, else DIR/release-key.asc)')
+  .action(async (options: { dir?: string; key?: string }) => {
+    const { resolve, join } = await import('node:path');
+    const { readReleaseKey, signedReleaseFiles, verifyReleaseFile } = await import('../trust/release-signature.ts');
+    const dir = options.dir ? resolve(options.dir) : resolve(process.env.KASTELL_RELEASE_DIR ?? new URL('../../release', import.meta.url).pathname);
+    const key = readReleaseKey(dir, options.key ? resolve(options.key) : process.env.KASTELL_RELEASE_PUBLIC_KEY);
+    let failed = false;
+    for (const name of signedReleaseFiles) {
+      const path = join(dir, name);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(path);
+      } catch {
+        console.error(`MISSING: ${path}`);
+        failed = true;
+        continue;
+      }
+      const verdict = await verifyReleaseFile(path, bytes, key);
+      if (verdict.state === 'verified') console.log(`OK: ${path}: signed by ${verdict.fingerprint} (${verdict.keyPath}${verdict.pinned ? ', pinned' : ', shipped in the release'})`);
+      else {
+        console.error(`UNVERIFIED: ${path}: ${verdict.reason}`);
+        failed = true;
+      }
+    }
+    if (failed) process.exit(1);
   });
 
 const evidence = program
@@ -318,7 +399,7 @@ const evidence = program
     const tests = locateTestEvidence(root, config.trust.releaseDir);
     const files = await buildEvidencePack({
       root, installation: config.publicUrl, releaseDir: config.trust.releaseDir, evidenceDir: config.trust.evidenceDir,
-      testResultsPath: tests.resultsPath, annotated: tests.annotated, signingKey: keys.signingKey, publicKeyArmored: keys.publicKeyArmored,
+      testResultsPath: tests.resultsPath, annotated: tests.annotated, signingKey: keys.signingKey, publicKeyArmored: keys.publicKeyArmored, releasePublicKey: config.trust.releasePublicKey,
     });
     writeEvidencePack(options.out, files);
     const summary = (JSON.parse(files.get('asvs-5.0-level2.json')!.toString('utf8')) as { summary: Record<string, number> }).summary;

@@ -6,13 +6,19 @@
 // checkpoint, chain verification and trust.json with its signature; manifest.json lists every file with
 // its SHA-256 and names what is missing and why; manifest.json.asc is a
 // detached OpenPGP signature over it by the installation's audit key.
-// `kastell evidence verify DIR --key KEY` checks it offline.
+// The release's SBOM and advisory check come with their release signatures
+// (sbom.cdx.json.asc, advisories.json.asc) and the release key that checked
+// them (release-key.asc); the manifest records each one's verdict at
+// packing time. `kastell evidence verify DIR --key KEY` checks it offline,
+// the release signatures included (fail closed: a release file without a
+// signature that verifies is a problem).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as openpgp from 'openpgp';
 import { signBytes, verifyBytesSignature } from '../audit/keys.ts';
 import { advisoriesPath, sbomPath } from '../trust/advisories.ts';
+import { readReleaseKey, releaseKeyName, signatureOf, signedReleaseFiles, verifyReleaseFile } from '../trust/release-signature.ts';
 import { backupEvidencePath, drillEvidencePath } from '../trust/evidence-files.ts';
 import { assessAsvs, findAnnotatedTests, type AnnotatedTest, type TestResult } from './asvs.ts';
 
@@ -26,6 +32,8 @@ export interface PackInputs {
   annotated?: AnnotatedTest[];
   signingKey: openpgp.PrivateKey;
   publicKeyArmored: string;
+  /** KASTELL_RELEASE_PUBLIC_KEY: the pinned release key (undefined: the release's own release-key.asc) */
+  releasePublicKey?: string;
   /** what the running installation adds (the download): checkpoint.json, verification.json, trust.json and trust.json.asc */
   live?: Map<string, Buffer>;
   now?: Date;
@@ -71,6 +79,19 @@ export async function buildEvidencePack(inputs: PackInputs): Promise<Map<string,
   files.set('asvs-5.0-level2.json', Buffer.from(JSON.stringify(asvs, null, 2) + '\n'));
   copy('sbom.cdx.json', sbomPath(inputs.releaseDir), 'not a built release: ops/build-release writes the SBOM');
   copy('advisories.json', advisoriesPath(inputs.releaseDir), 'not a built release: ops/build-release runs the advisory check');
+  const releaseKey = readReleaseKey(inputs.releaseDir, inputs.releasePublicKey);
+  const releaseSignatures: Array<{ name: string; state: 'verified' | 'unverified'; key: string; fingerprint: string | null; reason: string | null }> = [];
+  for (const name of signedReleaseFiles) {
+    const bytes = files.get(name);
+    if (!bytes) continue;
+    const path = join(inputs.releaseDir, name);
+    if (existsSync(signatureOf(path))) files.set(`${name}.asc`, readFileSync(signatureOf(path)));
+    const verdict = await verifyReleaseFile(path, bytes, releaseKey);
+    releaseSignatures.push(verdict.state === 'verified'
+      ? { name, state: 'verified', key: verdict.keyPath, fingerprint: verdict.fingerprint, reason: null }
+      : { name, state: 'unverified', key: verdict.keyPath, fingerprint: null, reason: verdict.reason });
+  }
+  if (releaseSignatures.length > 0 && releaseKey.armored !== null) files.set(releaseKeyName, Buffer.from(releaseKey.armored));
   copy('restore-drill.json', drillEvidencePath(inputs.evidenceDir), 'no restore drill recorded');
   copy('backup.json', backupEvidencePath(inputs.evidenceDir), 'no backup recorded');
   files.set('audit-signing-key.asc', Buffer.from(inputs.publicKeyArmored));
@@ -86,6 +107,8 @@ export async function buildEvidencePack(inputs: PackInputs): Promise<Map<string,
     generatedAt: (inputs.now ?? new Date()).toISOString(),
     files: [...files].map(([name, bytes]) => ({ name, bytes: bytes.length, sha256: sha256(bytes) })).sort((a, b) => a.name.localeCompare(b.name)),
     missing,
+    /** the release signatures over the SBOM and the advisory check, as checked when the pack was made */
+    releaseSignatures,
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
   files.set('manifest.json', manifestBytes);
@@ -134,6 +157,16 @@ export async function verifyEvidencePack(path: string, publicKeyArmored: string)
   }
   for (const name of files.keys()) {
     if (name !== 'manifest.json' && name !== 'manifest.json.asc' && !listed.has(name)) problems.push(`${name}: not in the manifest`);
+  }
+  // the release's own signatures, with the release key the installation signed into this manifest
+  for (const name of signedReleaseFiles) {
+    const bytes = files.get(name);
+    if (!bytes) continue;
+    const key = files.get(releaseKeyName);
+    const signature = files.get(`${name}.asc`);
+    if (!key) problems.push(`${name}: there is no ${releaseKeyName} to check its release signature with`);
+    else if (!signature) problems.push(`${name}: it carries no release signature (${name}.asc)`);
+    else if (!(await verifyBytesSignature(key.toString('utf8'), bytes, signature.toString('utf8')))) problems.push(`${name}: its release signature does not verify with ${releaseKeyName}`);
   }
   let notAssessed: number | null = null;
   if (problems.length === 0 && files.has('asvs-5.0-level2.json')) {

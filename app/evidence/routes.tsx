@@ -40,7 +40,7 @@ export function evidenceRoutes(deps: FeatureDeps): Hono<AppEnv> {
       const tests = locateTestEvidence(root, config.trust.releaseDir);
       const files = await buildEvidencePack({
         root, installation: config.publicUrl, releaseDir: config.trust.releaseDir, evidenceDir: config.trust.evidenceDir,
-        testResultsPath: tests.resultsPath, annotated: tests.annotated, signingKey: audit.keys.signingKey, publicKeyArmored: audit.keys.publicKeyArmored,
+        testResultsPath: tests.resultsPath, annotated: tests.annotated, signingKey: audit.keys.signingKey, publicKeyArmored: audit.keys.publicKeyArmored, releasePublicKey: config.trust.releasePublicKey,
         live: await liveEvidence(user),
       });
       return bundleEvidencePack(files);

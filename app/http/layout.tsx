@@ -75,7 +75,7 @@ export function Field(props: {
   );
 }
 
-export function renderPage(c: Context<AppEnv>, title: string, body: Child, status: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503 = 200) {
+export function renderPage(c: Context<AppEnv>, title: string, body: Child, status: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 428 | 429 | 500 | 503 = 200) {
   const t = c.get('t');
   const user = c.get('user');
   const can = (permission: string) => user?.permissions.has(permission) ?? false;

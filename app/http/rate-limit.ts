@@ -38,6 +38,7 @@ export const endpoints: Array<{ name: string; methods: string[]; path: RegExp }>
   { name: 'password-reset', methods: ['GET', 'POST'], path: /^(\/forgot-password|\/reset-password\/[^/]+|\/api\/v1\/auth\/password-reset(\/complete)?)$/ },
   { name: 'email-confirm', methods: ['GET', 'POST'], path: /^(\/confirm-email\/[^/]+|\/api\/v1\/auth\/email-confirm)$/ },
   { name: 'share-link', methods: ['GET', 'POST'], path: /^\/s\/[^/]+$/ },
+  { name: 'bot-challenge', methods: ['GET'], path: /^\/api\/v1\/auth\/challenge$/ },
 ];
 
 /** Endpoints whose path ends in the token that names the one account (or link) they act on. */
@@ -55,7 +56,7 @@ export interface Counter {
   message: string;
 }
 
-const bucketOf = (key: string) => createHash('sha256').update(key).digest();
+export const bucketOf = (key: string) => createHash('sha256').update(key).digest();
 
 /** Counts one request in each counter's current window; throws 429 when any is over its limit. */
 export async function countRequest(c: Context<AppEnv>, db: Database, counters: Counter[], logDetail: Record<string, unknown>): Promise<void> {

@@ -5,6 +5,7 @@
 import { accountDe, accountEn, accountFr, accountIt } from './account.ts';
 import { assetsDe, assetsEn, assetsFr, assetsIt } from './assets.ts';
 import { auditDe, auditEn, auditFr, auditIt } from './audit.ts';
+import { botChallengeDe, botChallengeEn, botChallengeFr, botChallengeIt } from './bot-challenge.ts';
 import { commonDe, commonEn, commonFr, commonIt } from './common.ts';
 import { conversationDe, conversationEn, conversationFr, conversationIt } from './conversation.ts';
 import { companiesDe, companiesEn, companiesFr, companiesIt } from './companies.ts';
@@ -28,6 +29,7 @@ export const areas = {
   common: { en: commonEn, de: commonDe, fr: commonFr, it: commonIt },
   identity: { en: identityEn, de: identityDe, fr: identityFr, it: identityIt },
   setup: { en: setupEn, de: setupDe, fr: setupFr, it: setupIt },
+  botChallenge: { en: botChallengeEn, de: botChallengeDe, fr: botChallengeFr, it: botChallengeIt },
   passwordReset: { en: passwordResetEn, de: passwordResetDe, fr: passwordResetFr, it: passwordResetIt },
   profile: { en: profileEn, de: profileDe, fr: profileFr, it: profileIt },
   account: { en: accountEn, de: accountDe, fr: accountFr, it: accountIt },
@@ -48,7 +50,7 @@ export const areas = {
 } as const;
 
 export const en = {
-  ...commonEn, ...identityEn, ...setupEn, ...passwordResetEn, ...profileEn, ...accountEn, ...usersEn, ...rolesEn,
+  ...commonEn, ...identityEn, ...setupEn, ...passwordResetEn, ...botChallengeEn, ...profileEn, ...accountEn, ...usersEn, ...rolesEn,
   ...companiesEn, ...sitesEn, ...assetsEn, ...invitesEn, ...auditEn, ...serviceEn, ...documentsEn, ...reportsEn, ...conversationEn, ...trustEn, ...privacyEn, ...keysEn,
 } as const;
 
@@ -56,16 +58,16 @@ export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
 export const de: Messages = {
-  ...commonDe, ...identityDe, ...setupDe, ...passwordResetDe, ...profileDe, ...accountDe, ...usersDe, ...rolesDe,
+  ...commonDe, ...identityDe, ...setupDe, ...passwordResetDe, ...botChallengeDe, ...profileDe, ...accountDe, ...usersDe, ...rolesDe,
   ...companiesDe, ...sitesDe, ...assetsDe, ...invitesDe, ...auditDe, ...serviceDe, ...documentsDe, ...reportsDe, ...conversationDe, ...trustDe, ...privacyDe, ...keysDe,
 };
 
 export const fr: Messages = {
-  ...commonFr, ...identityFr, ...setupFr, ...passwordResetFr, ...profileFr, ...accountFr, ...usersFr, ...rolesFr,
+  ...commonFr, ...identityFr, ...setupFr, ...passwordResetFr, ...botChallengeFr, ...profileFr, ...accountFr, ...usersFr, ...rolesFr,
   ...companiesFr, ...sitesFr, ...assetsFr, ...invitesFr, ...auditFr, ...serviceFr, ...documentsFr, ...reportsFr, ...conversationFr, ...trustFr, ...privacyFr, ...keysFr,
 };
 
 export const it: Messages = {
-  ...commonIt, ...identityIt, ...setupIt, ...passwordResetIt, ...profileIt, ...accountIt, ...usersIt, ...rolesIt,
+  ...commonIt, ...identityIt, ...setupIt, ...passwordResetIt, ...botChallengeIt, ...profileIt, ...accountIt, ...usersIt, ...rolesIt,
   ...companiesIt, ...sitesIt, ...assetsIt, ...invitesIt, ...auditIt, ...serviceIt, ...documentsIt, ...reportsIt, ...conversationIt, ...trustIt, ...privacyIt, ...keysIt,
 };

@@ -6,6 +6,10 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { hashPassword } from '../auth/password.ts';
 import { startSession } from '../auth/session.ts';
+import { createBotChallenges } from '../auth/bot-challenge.ts';
+import { BotChallengeWidget } from '../auth/bot-challenge-widget.tsx';
+import { mfaRequired } from '../auth/identity.ts';
+import { openChallenge } from '../auth/sign-in.ts';
 import { requirePermission } from '../http/guards.ts';
 import type { SessionUser } from '../http/context.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
@@ -30,6 +34,8 @@ const english = translator('en');
 
 export function inviteRoutes({ db, api, config, mailer, log }: FeatureDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
+  // past the failure threshold (dead links tried, accounts that exist) acceptance asks for the bot challenge
+  const challenges = createBotChallenges({ db, config });
 
   /** An external auditor's membership length, or null for every other role; refusals in `say`'s words. */
   function membershipDaysFor(role: Role, accessDays: number | undefined, say: Translate): number | null {
@@ -148,30 +154,58 @@ export function inviteRoutes({ db, api, config, mailer, log }: FeatureDeps): Hon
 
   pages.get('/invites/accept/:token', async (c) => {
     const invitation = await findInvitation(db, c.req.param('token'));
-    return invitation ? acceptPage(c, invitation, [], {}) : invalidInvite(c);
+    if (!invitation) {
+      await challenges.failed(c, 'invite');
+      return invalidInvite(c);
+    }
+    return acceptPage(c, invitation, [], {}, 200, await challenges.due(c, 'invite', []));
   });
   pages.post('/invites/accept/:token', async (c) => {
     const token = c.req.param('token');
-    const invitation = await findInvitation(db, token);
-    if (!invitation) return invalidInvite(c);
     const fields = await readFormFields(c);
-    const parsed = acceptInviteSchema.safeParse(fields);
-    if (!parsed.success) return acceptPage(c, invitation, issuesOf(parsed.error, c.get('t')), fields, 422);
-    const passwordHash = await hashPassword(parsed.data.password);
+    const invitation = await findInvitation(db, token);
+    const t = c.get('t');
     try {
-      await db.withPrincipal(null, async (tx: Tx) => {
+      await challenges.require(c, 'invite', [], fields.altcha || undefined);
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.status !== 428) throw error;
+      const message = t(error.code === 'challenge_failed' ? 'challenge.invalid' : 'challenge.required');
+      return invitation ? acceptPage(c, invitation, [{ path: '(body)', message }], fields, 428, true) : invalidInvite(c, 428, message);
+    }
+    if (!invitation) {
+      await challenges.failed(c, 'invite');
+      return invalidInvite(c);
+    }
+    const parsed = acceptInviteSchema.safeParse(fields);
+    if (!parsed.success) return acceptPage(c, invitation, issuesOf(parsed.error, t), fields, 422, await challenges.due(c, 'invite', []));
+    const passwordHash = await hashPassword(parsed.data.password);
+    let next: '/' | '/sign-in/enrol';
+    try {
+      next = await db.withPrincipal(null, async (tx: Tx) => {
         const [row] = await tx`select app.accept_invite(${hashToken(token)}, ${parsed.data.displayName}, ${passwordHash}) as user_id`;
         const [account] = await tx`select * from app.find_sign_in(${invitation.email})`;
         await c.get('auditor').recordForUser(tx, c, row!.user_id, { action: 'invite.accepted', entityType: 'user', entityId: row!.user_id });
+        // the same second-factor rule as sign-in: a role that must have MFA enrols before any session exists
+        if (mfaRequired(config, account!.side)) {
+          await openChallenge(c, tx, row!.user_id);
+          return '/sign-in/enrol' as const;
+        }
         await startSession(c, tx, { userId: row!.user_id, roleKey: account!.role_key, side: account!.side });
+        return '/' as const;
       });
     } catch (error) {
       const mapped = httpErrorFromPostgres(error);
-      if (mapped?.status === 404) return invalidInvite(c);
-      if (mapped) return acceptPage(c, invitation, [{ path: '(body)', message: mapped.status === 409 ? c.get('t')('accept.accountExists') : mapped.message }], fields, 409);
+      if (mapped?.status === 404) {
+        await challenges.failed(c, 'invite');
+        return invalidInvite(c);
+      }
+      if (mapped) {
+        await challenges.failed(c, 'invite');
+        return acceptPage(c, invitation, [{ path: '(body)', message: mapped.status === 409 ? t('accept.accountExists') : mapped.message }], fields, 409, await challenges.due(c, 'invite', []));
+      }
       throw error;
     }
-    return c.redirect('/', 303);
+    return c.redirect(next, 303);
   });
 
   return pages;
@@ -198,12 +232,12 @@ async function findInvitation(db: Database, token: string): Promise<Invitation |
   return row;
 }
 
-function invalidInvite(c: Context<AppEnv>) {
+function invalidInvite(c: Context<AppEnv>, status: 404 | 428 = 404, message?: string) {
   const t = c.get('t');
-  return renderPage(c, t('accept.title'), <p class="errors" role="alert">{t('accept.invalid')}</p>, 404);
+  return renderPage(c, t('accept.title'), <p class="errors" role="alert">{message ?? t('accept.invalid')}</p>, status);
 }
 
-function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 409 | 422 = 200) {
+function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[], values: Record<string, string | undefined>, status: 200 | 409 | 422 | 428 = 200, challenge = false) {
   const t = c.get('t');
   return renderPage(c, t('accept.title'), (
     <form method="post" novalidate>
@@ -217,6 +251,7 @@ function acceptPage(c: Context<AppEnv>, invitation: Invitation, issues: Issue[],
       </p>
       <Field name="displayName" label={t('setup.name')} value={values.displayName} required autocomplete="name" maxlength={200} />
       <Field name="password" label={t('signIn.password')} type="password" required autocomplete="new-password" minlength={12} hint={t('password.hint')} />
+      {challenge ? <BotChallengeWidget c={c} endpoint="invite" /> : null}
       <button type="submit">{t('accept.submit')}</button>
     </form>
   ), status);

@@ -1,3 +1,4 @@
+import { solutionSchema } from '../auth/bot-challenge.ts';
 import { z } from 'zod';
 import { passwordSchema } from '../auth/password.ts';
 import { locales } from '../i18n/index.ts';
@@ -45,6 +46,8 @@ export const createdInviteSchema = inviteSchema.extend({ mailed: z.boolean(), li
 export const acceptInviteSchema = z.strictObject({
   displayName: requiredText('issue.enterYourName', 200),
   password: passwordSchema,
+  /** the bot challenge's solution: asked only past the threshold (app/auth/bot-challenge.ts) */
+  altcha: solutionSchema,
 });
 
 export const roleSchema = z.object({

@@ -30,10 +30,19 @@ export async function findReset(tx: Tx, tokenHash: Buffer): Promise<ResetAccount
   return row;
 }
 
-/** Redeems the link and sets the password (the users trigger ends every session); P0002 when the link is not live. */
+/**
+ * Redeems the link and sets the password (the users trigger ends every
+ * session); P0002 when the link is not live. The account's lock ends with it
+ * (sql/0023: the failures on `account:<address>` go), audited as
+ * auth.lock.cleared when there were any.
+ */
 export async function completeReset(tx: Tx, audit: Audit, tokenHash: Buffer, passwordHash: string): Promise<string> {
   const [row] = await tx<{ user_id: string }[]>`select app.complete_password_reset(${tokenHash}, ${passwordHash}) as user_id`;
   await audit(tx, { action: 'auth.password_reset.completed', entityType: 'user', entityId: row!.user_id });
+  const [lock] = await tx<{ cleared: number }[]>`select app.clear_lock_after_reset(${tokenHash}) as cleared`;
+  if (lock!.cleared > 0) {
+    await audit(tx, { action: 'auth.lock.cleared', entityType: 'user', entityId: row!.user_id, detail: { reason: 'password_reset', failures: lock!.cleared } });
+  }
   return row!.user_id;
 }
 

@@ -16,6 +16,7 @@ import { Hono } from 'hono';
 import { checkPasswordPolicy, describePolicyReasons } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/password.ts';
 import { claimAttempt, type Subject } from '../auth/lockout.ts';
+import { createBotChallenges } from '../auth/bot-challenge.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -34,6 +35,8 @@ const english = translator('en');
 export function passwordResetRoutes(deps: FeatureDeps): Hono<AppEnv> {
   const { db, config, api, mailer, log } = deps;
   const pages = new Hono<AppEnv>();
+  const challenges = createBotChallenges(deps);
+  const challengeShown = (c: Context<AppEnv>, email: string | undefined) => challenges.due(c, 'password-reset', email ? [resetSubject(email).key] : []);
 
   const mailLocale = (c: Context<AppEnv>, account: ResetAccount): Locale => (isLocale(account.locale) ? account.locale : c.get('locale'));
 
@@ -42,8 +45,11 @@ export function passwordResetRoutes(deps: FeatureDeps): Hono<AppEnv> {
     void work().catch((error: Error) => log.error({ err: { message: error.message }, event: `auth.password_reset.${what}_mail_failed` }, 'could not send a password-reset mail'));
   }
 
-  /** 'locked' (the same for every address) or 'accepted'. */
-  async function askForLink(c: Context<AppEnv>, email: string): Promise<{ locked: number } | 'accepted'> {
+  /** 'locked' (the same for every address) or 'accepted'; past the threshold a solved bot challenge first (428). */
+  async function askForLink(c: Context<AppEnv>, email: string, solution: string | undefined): Promise<{ locked: number } | 'accepted'> {
+    await challenges.require(c, 'password-reset', [resetSubject(email).key], solution || undefined);
+    // every request counts toward the challenge: the answer cannot tell a failure from a success
+    await challenges.failed(c, 'password-reset');
     const claimed = await claimAttempt(db, [resetSubject(email)]);
     if (!claimed.ok) return { locked: claimed.retryAfterSeconds };
     const { token, hash } = newToken();
@@ -83,18 +89,27 @@ export function passwordResetRoutes(deps: FeatureDeps): Hono<AppEnv> {
     return [];
   }
 
-  pages.get('/forgot-password', (c) => forgotPage(c, [], undefined, false));
+  pages.get('/forgot-password', async (c) => forgotPage(c, [], undefined, false, 200, await challengeShown(c, undefined)));
 
   pages.post('/forgot-password', async (c) => {
     const fields = await readFormFields(c);
     const parsed = resetRequestSchema.safeParse(fields);
-    if (!parsed.success) return forgotPage(c, issuesOf(parsed.error, c.get('t')), fields.email, false, 422);
-    const outcome = await askForLink(c, parsed.data.email);
+    if (!parsed.success) return forgotPage(c, issuesOf(parsed.error, c.get('t')), fields.email, false, 422, await challengeShown(c, undefined));
+    let outcome: Awaited<ReturnType<typeof askForLink>>;
+    try {
+      outcome = await askForLink(c, parsed.data.email, parsed.data.altcha);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 428) {
+        const message = c.get('t')(error.code === 'challenge_failed' ? 'challenge.invalid' : 'challenge.required');
+        return forgotPage(c, [{ path: '(body)', message }], parsed.data.email, false, 428, true);
+      }
+      throw error;
+    }
     if (outcome !== 'accepted') {
       c.header('Retry-After', String(outcome.locked));
-      return forgotPage(c, [{ path: '(body)', message: c.get('t')('reset.locked', { minutes: String(Math.ceil(outcome.locked / 60)) }) }], parsed.data.email, false, 429);
+      return forgotPage(c, [{ path: '(body)', message: c.get('t')('reset.locked', { minutes: String(Math.ceil(outcome.locked / 60)) }) }], parsed.data.email, false, 429, await challengeShown(c, parsed.data.email));
     }
-    return forgotPage(c, [], undefined, true);
+    return forgotPage(c, [], undefined, true, 200, await challengeShown(c, parsed.data.email));
   });
 
   // GET only shows the form (mail scanners follow links; only the POST redeems).
@@ -134,7 +149,7 @@ export function passwordResetRoutes(deps: FeatureDeps): Hono<AppEnv> {
     body: resetRequestSchema,
     response: resetRequestedSchema,
     handler: async (c, { body }) => {
-      const outcome = await askForLink(c, body.email);
+      const outcome = await askForLink(c, body.email, body.altcha);
       if (outcome !== 'accepted') {
         throw new HttpError(429, 'rate_limited', `This address has asked for many links already. Try again in ${outcome.locked} seconds.`, [], { 'Retry-After': String(outcome.locked) });
       }

@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { solutionSchema } from '../auth/bot-challenge.ts';
 import { emailAddress, text } from '../http/text-schema.ts';
 
 /** Only the syntax is judged here: the answer is the same for every well-formed address. */
 export const resetRequestSchema = z.strictObject({
   email: emailAddress('issue.enterYourEmail'),
+  /** the bot challenge's solution: asked only past the threshold (app/auth/bot-challenge.ts) */
+  altcha: solutionSchema,
 });
 
 /** Length only at the edge; the whole password policy runs in the handler (app/auth/password-policy.ts). */

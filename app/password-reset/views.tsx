@@ -3,12 +3,13 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../http/context.ts';
 import type { Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
+import { BotChallengeWidget } from '../auth/bot-challenge-widget.tsx';
 import { resetLinkMinutes } from './queries.ts';
 
-type Status = 200 | 410 | 422 | 429 | 503;
+type Status = 200 | 410 | 422 | 428 | 429 | 503;
 
-/** `sent`: the one answer for every well-formed address, known or not. */
-export function forgotPage(c: Context<AppEnv>, issues: Issue[], email: string | undefined, sent: boolean, status: Status = 200) {
+/** `sent`: the one answer for every well-formed address, known or not; `challenge`: the bot challenge is asked. */
+export function forgotPage(c: Context<AppEnv>, issues: Issue[], email: string | undefined, sent: boolean, status: Status = 200, challenge = false) {
   const t = c.get('t');
   return renderPage(c, t('reset.title'), (
     <>
@@ -18,6 +19,7 @@ export function forgotPage(c: Context<AppEnv>, issues: Issue[], email: string | 
         <p>{t('reset.intro')}</p>
         <CsrfField token={c.get('csrfToken')} />
         <Field name="email" label={t('reset.email')} type="email" value={sent ? undefined : email} required autocomplete="username" maxlength={254} />
+        {challenge ? <BotChallengeWidget c={c} endpoint="password-reset" /> : null}
         <button type="submit">{t('reset.submit')}</button>
       </form>
       <p><a href="/sign-in">{t('reset.signIn')}</a></p>

@@ -2,7 +2,9 @@
 // (run by ops/build-release on the controller, where the registry is
 // reachable) asks `npm audit --json --omit=dev` about the release's
 // production dependencies and writes what it answered into
-// DIR/release/advisories.json; the trust page reads that file. When the
+// DIR/release/advisories.json; ops/build-release signs it
+// (release-signature.ts) and the trust page reads it only when that
+// signature verifies. When the
 // registry's audit endpoint cannot be reached the file says so (reachable:
 // false and npm's own words) — a count is never guessed.
 import { execFile } from 'node:child_process';
@@ -10,6 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { verifyReleaseFile, type ReleaseKey } from './release-signature.ts';
 
 const severities = ['info', 'low', 'moderate', 'high', 'critical'] as const;
 
@@ -60,9 +63,16 @@ export function parseAuditAnswer(stdout: string, checkedAt: Date, registry: stri
   return { ...base, reachable: true, reason: null, counts: answer.data.metadata.vulnerabilities, packages, dependencies: answer.data.metadata.dependencies.prod };
 }
 
-/** Run `npm audit` on the production dependencies of the tree at `dir` (its package-lock.json and node_modules). */
-export async function runAdvisoryCheck(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<AdvisoryReport> {
+/**
+ * Run `npm audit` on the production dependencies of the tree at `dir` (its package-lock.json and node_modules).
+ * The registry asked: `registry` (`kastell advisories check --registry`), else KASTELL_ADVISORY_REGISTRY, else npm's
+ * own configuration (npm_config_registry, .npmrc, the public registry).
+ */
+export async function runAdvisoryCheck(dir: string, env: NodeJS.ProcessEnv = process.env, registryOption?: string): Promise<AdvisoryReport> {
   const checkedAt = new Date();
+  const chosen = registryOption ?? env.KASTELL_ADVISORY_REGISTRY;
+  if (chosen !== undefined && !/^https?:\/\/[^\s]+$/.test(chosen)) throw new Error(`the advisory registry must be an http(s) URL, not ${JSON.stringify(chosen)}`);
+  if (chosen !== undefined) env = { ...env, npm_config_registry: chosen };
   const registry = env.npm_config_registry ?? env.NPM_CONFIG_REGISTRY ?? 'https://registry.npmjs.org/';
   // npm keeps audit answers in its cache and serves them again (--prefer-online does not stop
   // it): a cache of its own, thrown away, so the answer is today's
@@ -82,20 +92,30 @@ export async function runAdvisoryCheck(dir: string, env: NodeJS.ProcessEnv = pro
 export const advisoriesPath = (releaseDir: string) => join(releaseDir, 'advisories.json');
 export const sbomPath = (releaseDir: string) => join(releaseDir, 'sbom.cdx.json');
 
-export type AdvisoryEvidence = { state: 'absent'; path: string } | { state: 'unreadable'; path: string; reason: string } | { state: 'read'; path: string; value: AdvisoryReport };
+export type AdvisoryEvidence =
+  | { state: 'absent'; path: string }
+  | { state: 'unreadable'; path: string; reason: string }
+  /** present, but its signature does not hold (or is missing, or there is no key): its content is not used */
+  | { state: 'unverified'; path: string; reason: string }
+  | { state: 'read'; path: string; value: AdvisoryReport; keyPath: string; pinnedKey: boolean; fingerprint: string };
 
-export async function readAdvisoryReport(releaseDir: string): Promise<AdvisoryEvidence> {
+/** The release's advisories.json, checked against its signature with `key` first (fail closed), then read. */
+export async function readAdvisoryReport(releaseDir: string, key: ReleaseKey): Promise<AdvisoryEvidence> {
   const path = advisoriesPath(releaseDir);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? { state: 'absent', path } : { state: 'unreadable', path, reason: `cannot be read (${code ?? 'error'})` };
   }
+  const signature = await verifyReleaseFile(path, bytes, key);
+  if (signature.state !== 'verified') return { state: 'unverified', path, reason: signature.reason };
   try {
-    const parsed = advisoryReportSchema.safeParse(JSON.parse(text));
-    return parsed.success ? { state: 'read', path, value: parsed.data } : { state: 'unreadable', path, reason: 'does not hold what the check writes' };
+    const parsed = advisoryReportSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+    return parsed.success
+      ? { state: 'read', path, value: parsed.data, keyPath: signature.keyPath, pinnedKey: signature.pinned, fingerprint: signature.fingerprint }
+      : { state: 'unreadable', path, reason: 'does not hold what the check writes' };
   } catch {
     return { state: 'unreadable', path, reason: 'is not valid JSON' };
   }

@@ -9,6 +9,7 @@ import type { FeatureDeps } from '../feature.ts';
 import { signBytes } from '../audit/keys.ts';
 import { askScannerVersion } from '../documents/scan-file.ts';
 import { readAdvisoryReport } from './advisories.ts';
+import { readReleaseKey } from './release-signature.ts';
 import { readBackupEvidence, readDrillEvidence } from './evidence-files.ts';
 import { findCheckpointSummary, findFactorAdoption, findVerificationSummary, listPublicBreaches } from './queries.ts';
 import type { FigureBase, TrustFigures, TrustReport } from './schema.ts';
@@ -48,7 +49,7 @@ export async function computeFigures(deps: Deps, now = new Date()): Promise<Trus
     readBackupEvidence(config.trust.evidenceDir),
     selfCheck(config.publicUrl),
     askScannerVersion(config.documents.clamdSocket, 5000),
-    readAdvisoryReport(config.trust.releaseDir),
+    readAdvisoryReport(config.trust.releaseDir, readReleaseKey(config.trust.releaseDir, config.trust.releasePublicKey)),
   ]);
 
   // Audit-chain verification
@@ -168,16 +169,19 @@ export async function computeFigures(deps: Deps, now = new Date()): Promise<Trus
   // Dependency advisories (checked when the release was built: ops/build-release)
   const advisories: TrustFigures['advisories'] = {
     ...base('dependency-advisories', `${advisoryReport.path} (npm audit of the production dependencies, at release build)`),
-    open: null, counts: null, ageSeconds: null,
+    open: null, counts: null, ageSeconds: null, signedBy: null, signingKey: null,
   };
   if (advisoryReport.state === 'absent') {
     Object.assign(advisories, { status: 'not_measured', code: 'no_check', reason: 'not measured here: this installation runs no built release with an advisory check (ops/build-release)' });
   } else if (advisoryReport.state === 'unreadable') {
     Object.assign(advisories, { status: 'failing', code: 'unreadable', reason: `the advisory check's file ${advisoryReport.reason}` });
+  } else if (advisoryReport.state === 'unverified') {
+    // fail closed: a count whose signature does not hold is not shown
+    Object.assign(advisories, { status: 'failing', code: 'unverified', reason: `the advisory check's file is not shown because its signature is not verified: ${advisoryReport.reason}` });
   } else {
     const a = advisoryReport.value;
     const age = ageOf(new Date(a.checked_at), now);
-    Object.assign(advisories, { measuredAt: a.checked_at, ageSeconds: age });
+    Object.assign(advisories, { measuredAt: a.checked_at, ageSeconds: age, signedBy: advisoryReport.fingerprint, signingKey: advisoryReport.keyPath });
     if (!a.reachable || !a.counts) Object.assign(advisories, { status: 'not_measured', code: 'unreachable', reason: `not measured: the registry's audit endpoint could not be reached when this release was built (${a.reason ?? 'no answer'})` });
     else {
       Object.assign(advisories, { open: a.counts.total, counts: a.counts });

@@ -99,6 +99,9 @@ export interface TrustFigures {
     counts: { info: number; low: number; moderate: number; high: number; critical: number; total: number } | null;
     /** how long ago the release's check ran */
     ageSeconds: number | null;
+    /** the fingerprint of the release key whose signature over advisories.json verified, and where that key was read */
+    signedBy: string | null;
+    signingKey: string | null;
   };
 }
 export type FigureId = keyof TrustFigures;

@@ -64,6 +64,7 @@ function Reason({ id, figures, t, locale }: { id: FigureId; figures: TrustFigure
     case 'advisories.no_check': return <p>{t('trust.reason.advisories.no_check')}</p>;
     case 'advisories.unreachable': return <p>{t('trust.reason.advisories.unreachable')}</p>;
     case 'advisories.unreadable': return <p>{t('trust.reason.advisories.unreadable')}</p>;
+    case 'advisories.unverified': return <p>{t('trust.reason.advisories.unverified')}</p>;
     case 'advisories.open_severe': return <p>{t('trust.reason.advisories.open_severe')}</p>;
     case 'advisories.open': return <p>{t('trust.reason.advisories.open')}</p>;
     case 'advisories.old': return <p>{t('trust.reason.advisories.old', { age })}</p>;
@@ -160,6 +161,7 @@ function Value({ id, figures, t, locale }: { id: FigureId; figures: TrustFigures
       return (
         <>
           <p>{t('trust.value.advisories', { count: String(f.counts.total), severe: String(f.counts.high + f.counts.critical), age: duration(f.ageSeconds, locale) })}</p>
+          {f.signedBy ? <p>{t('trust.value.advisoriesSigned', { fingerprint: f.signedBy })}</p> : null}
         </>
       );
     }

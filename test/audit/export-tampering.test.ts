@@ -95,6 +95,7 @@ test('verify-export rejects an export checked against another public key', async
   assert.match(result.stdout, /signature does not verify/);
 });
 
+// asvs: V16.4.3
 test('with an archive bucket configured, the verified export is shipped off the box and verifies from the downloaded copy', async () => {
   const s3 = await startS3Server('audit-archive');
   const archiveEnv = {

@@ -53,6 +53,7 @@ test('Kastell killed while a create with an Idempotency-Key runs: the retry with
   assert.equal(open!.n, 0, 'no key left claimed without its answer');
 });
 
+// asvs: V2.3.3
 test('short crash run: kills of PostgreSQL and Kastell under load lose, duplicate and half-write nothing, and the chain holds', async () => {
   const report = await runCrash({ kills: 6, clients: 2, maxMs: 60_000 });
   console.log(formatReport(report));

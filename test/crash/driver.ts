@@ -160,6 +160,8 @@ export function kastellEnv(appUrl: string, port: number, work: string): Record<s
     KASTELL_JOBS: 'off',
     KASTELL_RATE_LIMIT_PER_MINUTE: '1000000',
     KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: '1000000',
+    KASTELL_CHALLENGE_AFTER_FAILURES: '1000', // the wrong-password sign-ins must reach the lockout, not the bot challenge
+    KASTELL_CHALLENGE_AFTER_ENDPOINT_FAILURES: '1000000',
     KASTELL_USER_WRITES_PER_MINUTE: '0',
     KASTELL_USER_API_PER_MINUTE: '0',
     KASTELL_MFA_CUSTOMERS: 'optional',

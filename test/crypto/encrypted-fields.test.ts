@@ -88,6 +88,7 @@ test('no table holds any of it in plain; each value is v2 under its company key'
   // TOTP secrets (seeded under the old installation key) open, and new ones are sealed under the operator key: see identity tests
 });
 
+// asvs: V11.3.3
 test('a ciphertext copied to another row or another column does not open', async () => {
   const [a] = await t.admin`select site_id, street, city from kastell.sites where site_id = ${ids.site}`;
   const [b] = await t.admin`select site_id from kastell.sites where site_id = ${ids.siteB}`;

@@ -53,6 +53,7 @@ test('an uploaded document is ciphertext in the store and the same bytes when do
   assert.ok(back.bytes.equals(bytes), 'the download is the upload');
 });
 
+// asvs: V11.3.3
 test('a truncated, reordered, altered or moved object does not decrypt', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kastell-objects-'));
   const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });

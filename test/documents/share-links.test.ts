@@ -35,6 +35,7 @@ async function fetchShared(path: string, password?: string) {
   return { page, response };
 }
 
+// asvs: V3.4.5
 test('a link downloads the clean version, with a minimal noindex no-referrer page; the token is stored hashed; the access is audited', async () => {
   const link = await share();
   assert.equal(link.token.length, 43, '256-bit base64url token (≥ 128 bits)');
@@ -110,6 +111,7 @@ test('a creator who lost access shares nothing any more', async () => {
   assert.equal(event?.reason, 'creator_lost_access');
 });
 
+// asvs: V2.3.4
 test('20 parallel downloads against a limit of 5 get exactly 5', async () => {
   const link = await share({ maxDownloads: 5 });
   const visitors = await Promise.all(Array.from({ length: 20 }, async () => {

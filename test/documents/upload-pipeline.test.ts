@@ -36,6 +36,7 @@ async function versionOf(documentId: string) {
 }
 
 // asvs: V5.2.2 V5.4.3
+// asvs: V3.2.1 V5.4.1
 test('each allowed type is accepted, stored clean and downloadable as an attachment', async () => {
   const cases: Array<[string, Buffer, string]> = [
     ['report.pdf', makePdf(), 'application/pdf'],
@@ -63,6 +64,7 @@ test('each allowed type is accepted, stored clean and downloadable as an attachm
   }
 });
 
+// asvs: V1.3.4
 test('a renamed executable, an SVG, an HTML file, a script and a PDF/ZIP polyglot are refused with a reason', async () => {
   const cases: Array<[string, Buffer, RegExp]> = [
     ['invoice.pdf', elfBinary(), /application\/x-elf.*not accepted/],
@@ -140,6 +142,7 @@ test('a JPEG with GPS EXIF comes out with no metadata, orientation applied', asy
   assert.deepEqual([out.width, out.height], [32, 64], 'rotated by its Orientation (6: 90°) before the tag was dropped');
 });
 
+// asvs: V5.2.1
 test('an image beyond the pixel bound is refused, not expanded', async () => {
   const local = await startTestServer(t, { KASTELL_CLAMD_SOCKET: clamd.socket, KASTELL_IMAGE_MAX_PIXELS: '1000000' });
   const other = local.client().withSession(await seedSession(t.admin, member.userId, '30 minutes'));
@@ -149,6 +152,7 @@ test('an image beyond the pixel bound is refused, not expanded', async () => {
   assert.match(response.json().versions[0].reason, /more than 1000000 pixels/);
 });
 
+// asvs: V5.2.1
 test('the size limit per kind is enforced while streaming: 413, nothing written', async () => {
   const [{ n: before }] = await t.admin`select count(*)::int as n from kastell.document_versions` as unknown as [{ n: number }];
   const response = await uploadAs('huge.jpg', Buffer.alloc(1024 * 1024 + 10, 0x41), 'photo');
@@ -174,6 +178,7 @@ test('an upload without the CSRF field first, or from another origin, is refused
   assert.equal(foreign.status, 403);
 });
 
+// asvs: V16.5.3
 test('clamd stopped: nothing becomes clean; the version is held pending with the reason', async () => {
   await clamd.stop();
   try {

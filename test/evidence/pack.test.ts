@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import * as openpgp from 'openpgp';
 import { assessAsvs, findAnnotatedTests } from '../../app/evidence/asvs.ts';
 import { buildEvidencePack, verifyEvidencePack, writeEvidencePack } from '../../app/evidence/pack.ts';
+import { signRelease } from '../../app/trust/release-signature.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'kastell-evidence-pack-'));
@@ -46,6 +47,7 @@ test('the pack verifies offline with the public key; a changed byte, an added fi
   mkdirSync(releaseDir);
   mkdirSync(evidenceDir);
   writeFileSync(join(releaseDir, 'sbom.cdx.json'), '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}\n');
+  await signRelease(releaseDir, (await key()).signingKey);
   writeFileSync(join(evidenceDir, 'restore-drill.json'), '{"status":"pass","finished_at":"2026-11-30T03:00:00Z","checks_passed":["rows"]}\n');
   const results = join(work, 'latest.json');
   writeFileSync(results, JSON.stringify({ format: 'kastell-test-results v1', startedAt: '2026-12-01T00:00:00Z', commit: null, tests: [] }));
@@ -55,13 +57,14 @@ test('the pack verifies offline with the public key; a changed byte, an added fi
 
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   assert.deepEqual(manifest.files.map((f: { name: string }) => f.name),
-    ['asvs-5.0-level2.json', 'audit-signing-key.asc', 'restore-drill.json', 'sbom.cdx.json', 'test-results.json']);
+    ['asvs-5.0-level2.json', 'audit-signing-key.asc', 'release-key.asc', 'restore-drill.json', 'sbom.cdx.json', 'sbom.cdx.json.asc', 'test-results.json']);
+  assert.deepEqual(manifest.releaseSignatures.map((r: { name: string; state: string }) => [r.name, r.state]), [['sbom.cdx.json', 'verified']]);
   assert.ok(manifest.missing.some((m: { name: string }) => m.name === 'advisories.json'), 'what is missing is named');
   const asvs = JSON.parse(readFileSync(join(dir, 'asvs-5.0-level2.json'), 'utf8'));
   assert.equal(asvs.summary.requirements, 253);
   assert.equal(asvs.requirements.find((r: { status: string }) => r.status === 'tested').tests[0].result, 'no result recorded');
 
-  assert.deepEqual(await verifyEvidencePack(dir, k.publicKeyArmored), { ok: true, problems: [], files: 5, notAssessed: asvs.summary.notAssessed });
+  assert.deepEqual(await verifyEvidencePack(dir, k.publicKeyArmored), { ok: true, problems: [], files: 7, notAssessed: asvs.summary.notAssessed });
 
   const other = await key();
   assert.match((await verifyEvidencePack(dir, other.publicKeyArmored)).problems[0]!, /does not verify with this key/);
@@ -80,4 +83,33 @@ test('the pack verifies offline with the public key; a changed byte, an added fi
 
   writeFileSync(join(dir, 'backup.json'), '{}');
   assert.deepEqual((await verifyEvidencePack(dir, k.publicKeyArmored)).problems, ['backup.json: not in the manifest']);
+});
+
+test('the release files in a pack carry their release signatures: an unsigned or re-signed SBOM is named as unverified and fails the check', async () => {
+  const k = await key();
+  const base = mkdtempSync(join(work, 'unsigned-'));
+  const releaseDir = join(base, 'release');
+  mkdirSync(releaseDir);
+  writeFileSync(join(releaseDir, 'sbom.cdx.json'), '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}\n');
+  const results = join(base, 'latest.json');
+  writeFileSync(results, JSON.stringify({ format: 'kastell-test-results v1', startedAt: '2026-12-01T00:00:00Z', commit: null, tests: [] }));
+  const build = async (out: string) => {
+    const files = await buildEvidencePack({ root, installation: 'https://portal.example.test', releaseDir, evidenceDir: join(base, 'none'), testResultsPath: results, ...k });
+    writeEvidencePack(join(base, out), files);
+    return JSON.parse(files.get('manifest.json')!.toString('utf8'));
+  };
+  let manifest = await build('unsigned');
+  assert.equal(manifest.releaseSignatures[0].state, 'unverified');
+  assert.match(manifest.releaseSignatures[0].reason, /no release key|carries no signature/);
+  let verdict = await verifyEvidencePack(join(base, 'unsigned'), k.publicKeyArmored);
+  assert.equal(verdict.ok, false);
+  assert.match(verdict.problems.join('\n'), /sbom\.cdx\.json: there is no release-key\.asc|sbom\.cdx\.json: it carries no release signature/);
+
+  // signed, then one byte of the SBOM changed in the release before packing: the pack says so and does not verify
+  await signRelease(releaseDir, (await key()).signingKey);
+  writeFileSync(join(releaseDir, 'sbom.cdx.json'), '{"bomFormat":"CycloneDX","specVersion":"1.7","components":[]}\n');
+  manifest = await build('changed');
+  assert.equal(manifest.releaseSignatures[0].state, 'unverified');
+  verdict = await verifyEvidencePack(join(base, 'changed'), k.publicKeyArmored);
+  assert.deepEqual(verdict.problems, ['sbom.cdx.json: its release signature does not verify with release-key.asc']);
 });

@@ -18,6 +18,7 @@ export const auth: FeatureKit = {
       await admin`insert into kastell.auth_failures (subject) values ('account:someone@example.test')`;
       await admin`insert into kastell.auth_challenges (token_hash, purpose, expires_at) values (${newToken().hash}, 'webauthn_sign_in', now() + interval '5 minutes')`;
       await admin`insert into kastell.unlock_tokens (user_id, token_hash, expires_at) values (${world.adminOfB.userId}, ${newToken().hash}, now() + interval '1 hour')`;
+      await admin`insert into kastell.bot_challenges (challenge, endpoint, expires_at) values (${'b'.repeat(64)}, 'sign-in', now() + interval '5 minutes')`;
     },
     cases: (w) => {
       const { as, users, allUsers, globalReaders, visibleUsers, world } = w;
@@ -36,7 +37,7 @@ export const auth: FeatureKit = {
             read: (role) => userIds(role, 'passkeys'),
             expect: (role) => (globalReaders.includes(role) ? allUsers.map((u) => u.userId).sort() : [users[role].userId]),
           },
-          ...Object.fromEntries(['password_history', 'auth_challenges', 'auth_failures', 'unlock_tokens'].map((table) => [table, notReadable(w, table)])),
+          ...Object.fromEntries(['password_history', 'auth_challenges', 'auth_failures', 'unlock_tokens', 'bot_challenges'].map((table) => [table, notReadable(w, table)])),
         },
         writes: [
           { name: "end B admin's sessions", work: (tx) => tx`update sessions set ended_at = now(), end_reason = 'ended_by_admin' where user_id = ${world.adminOfB.userId} and false returning 1`, allowed: [], outcome: 'no rows' },

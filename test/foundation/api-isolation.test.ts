@@ -84,6 +84,7 @@ function requestFor(route: (typeof api.routes)[number], ids: Ids) {
 const withoutRequestId = (text: string) => text.replace(/"requestId":"[^"]*"/, '"requestId":""');
 
 for (const role of ['customer_admin', 'customer_member', 'customer_viewer']) {
+  // asvs: V8.4.1
   test(`${role} of A: no API route reveals or changes anything of B, and B's ids get the answer nobody's ids get`, async () => {
     const client = await clientOf(await seedUser(t.admin, role, A));
     let covered = 0;

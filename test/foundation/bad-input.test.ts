@@ -28,6 +28,7 @@ async function rowCounts() {
 
 const pathOf = (routePath: string) => '/api/v1' + routePath.replace(/:(\w+)/g, (_, name: string) => ids[name]!);
 
+// asvs: V15.3.3
 test('malformed bodies get 400/422 with issues naming the field', async () => {
   const before = await rowCounts();
   for (const route of writingRoutes) {

@@ -17,6 +17,7 @@ const preflight = (base: string, origin: string, path = '/api/v1/auth/sign-in') 
 });
 const corsHeaders = (h: Headers) => [...h.keys()].filter((k) => k.startsWith('access-control-'));
 
+// asvs: V3.4.2
 test('a listed origin gets its preflight answered with credentials, for itself only', async () => {
   const res = await preflight(server.url, listed);
   assert.equal(res.status, 204);
@@ -27,6 +28,7 @@ test('a listed origin gets its preflight answered with credentials, for itself o
   assert.match(res.headers.get('vary') ?? '', /Origin/);
 });
 
+// asvs: V3.4.2
 test('an unlisted origin, a look-alike and the default configuration get no CORS at all', async () => {
   for (const origin of ['https://evil.example.test', 'https://app.example.test.evil.test', 'http://app.example.test', 'null']) {
     const res = await preflight(server.url, origin);

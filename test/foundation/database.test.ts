@@ -30,6 +30,7 @@ test('every table but the migrations bookkeeping has RLS enabled and forced, wit
   assert.deepEqual(withoutPolicy.map((r) => r.name), []);
 });
 
+// asvs: V13.2.2
 test('no login role is superuser or BYPASSRLS except the cluster superuser, and the app role owns nothing', async () => {
   const powerful = await t.admin`select rolname from pg_roles where rolcanlogin and (rolsuper or rolbypassrls) order by 1`;
   assert.deepEqual(powerful.map((r) => r.rolname), ['postgres']);
@@ -47,6 +48,7 @@ test('no login role is superuser or BYPASSRLS except the cluster superuser, and 
   assert.deepEqual(objectOwners.map((r) => r.owner), ['kastell_owner']);
 });
 
+// asvs: V13.2.2
 test('the app role cannot switch RLS off, become the owner, or alter tables', async () => {
   const app = postgres(t.appUrl, { max: 1, onnotice: () => {} });
   try {

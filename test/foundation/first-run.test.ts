@@ -10,6 +10,7 @@ import { startTestServer } from '../harness/server.ts';
 
 const t = await createTestDatabase();
 
+// asvs: V6.3.2 V6.4.1
 test('the set-up link creates the owner once; afterwards it is dead and no new link is printed', async () => {
   const server = await startTestServer(t);
   assert.ok(server.setupLink, 'a link is offered while no owner exists');
@@ -65,6 +66,7 @@ test('the set-up link creates the owner once; afterwards it is dead and no new l
   assert.equal(second.setupLink, undefined);
 });
 
+// asvs: V6.4.1
 test('an expired or unknown set-up link is refused', async () => {
   const fresh = await createTestDatabase();
   const server = await startTestServer(fresh);

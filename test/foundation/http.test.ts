@@ -21,6 +21,7 @@ async function signedInClient() {
 }
 
 // asvs: V3.4.1 V3.4.3 V3.4.4 V3.4.6
+// asvs: V3.4.5 V1.3.2
 test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload, nosniff, COOP/CORP', async () => {
   const first = await server.client().get('/sign-in');
   const second = await server.client().get('/sign-in');
@@ -40,7 +41,42 @@ test('security headers: CSP Level 3 with a fresh nonce per request, HSTS preload
   assert.doesNotMatch(first.text, /<script(?![^>]*nonce=)/, 'no script without a nonce');
 });
 
+// asvs: V14.3.2
+test('signed-in answers are not cached by the browser: Cache-Control no-store on API answers, pages and errors', async () => {
+  const { client } = await signedInClient();
+  for (const path of ['/api/v1/me', '/api/v1/companies', '/', '/security', '/api/v1/companies/00000000-0000-7000-8000-000000000000']) {
+    const answer = await client.get(path);
+    assert.ok(answer.status < 500, `${path}: ${answer.status}`);
+    assert.equal(answer.headers.get('cache-control'), 'no-store', `${path} (${answer.status})`);
+  }
+});
+
+// asvs: V13.4.3 V13.4.4
+test('TRACE is not answered and no directory is listed: the server serves routes, never a folder', async () => {
+  const raw = (method: string, path: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { method, headers: { 'x-probe': 'echo-me-if-you-trace' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  for (const path of ['/', '/sign-in', '/api/v1/me', '/healthz']) {
+    const traced = await raw('TRACE', path);
+    assert.ok(traced.status >= 400 && traced.status < 500, `TRACE ${path}: ${traced.status}`);
+    assert.doesNotMatch(traced.body, /echo-me-if-you-trace/, `TRACE ${path} echoes nothing`);
+  }
+  for (const path of ['/assets/', '/assets', '/app/', '/.git/HEAD', '/.git/', '/sql/', '/release/', '/node_modules/']) {
+    const listed = await raw('GET', path);
+    assert.equal(listed.status, 404, `GET ${path}`);
+    assert.doesNotMatch(listed.body, /Index of|<a href="[^"]*\.(ts|sql|json)"|ref: refs\//, `GET ${path} lists nothing`);
+  }
+});
+
 // asvs: V3.3.1 V3.3.2 V3.3.4
+// asvs: V3.3.3
 test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA-256 is stored', async () => {
   const { client, response } = await signedInClient();
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-kastell-session='))!;
@@ -59,6 +95,7 @@ test('session cookie is __Host-, HttpOnly, Secure, SameSite=Strict; only its SHA
 });
 
 // asvs: V7.4.1
+// asvs: V7.2.1
 test('sign-out ends the session on the server: the old cookie no longer works', async () => {
   const { client } = await signedInClient();
   const token = client.cookies.get('__Host-kastell-session')!;
@@ -90,6 +127,7 @@ test('sign-in failures are generic: unknown account and wrong password answer al
 });
 
 // asvs: V3.5.1
+// asvs: V3.5.2
 test('CSRF: unsafe requests need our Origin; API writes need JSON; forms need the token', async () => {
   const { client } = await signedInClient();
   const noOrigin = await client.request('POST', '/api/v1/companies', { json: { name: 'X' }, origin: null });
@@ -110,6 +148,7 @@ test('CSRF: unsafe requests need our Origin; API writes need JSON; forms need th
   assert.equal(good.status, 303);
 });
 
+// asvs: V15.3.3 V16.5.3
 test('bad input gets a 4xx a person can act on, and nothing is half-written', async () => {
   const { client } = await signedInClient();
   const before = (await t.admin`select count(*)::int as n from kastell.companies`)[0]!.n;
@@ -195,6 +234,7 @@ test('PATCH keeps omitted fields and clears the ones sent as null', async () => 
 });
 
 // asvs: V7.2.4
+// asvs: V7.2.2
 test('signing in again issues a new session id and ends the one the browser held', async () => {
   const { client } = await signedInClient();
   const first = client.cookies.get('__Host-kastell-session')!;

@@ -24,6 +24,7 @@ function lint(...paths: string[]): LintResult[] {
   return JSON.parse(r.stdout) as LintResult[];
 }
 
+// asvs: V1.3.2
 test('app/ and bin/ pass the security lint without a warning', () => {
   const results = lint('app', 'bin');
   assert.ok(results.length > 100, `eslint must have read the whole app (${results.length} files)`);

@@ -11,6 +11,7 @@ import { freePort } from '../harness/postgres.ts';
 import { seedTotp, seedUser, signInWithTotp, testSecretKey, testSecretKeyId } from '../harness/seed.ts';
 import { TestClient } from '../harness/server.ts';
 
+// asvs: V16.2.5
 test('request logs carry no password, cookie or link token', async () => {
   const t = await createTestDatabase();
   const lines: string[] = [];

@@ -27,6 +27,7 @@ test('every API route declares who may call it, and the OpenAPI document shows i
   }
 });
 
+// asvs: V8.3.1
 test('the registry refuses a route to a signed-in user who lacks its permission, before the handler runs', async () => {
   // a customer viewer reads companies but may not create one
   const company = await seedCompany(t.admin, 'Viewer AG');

@@ -30,6 +30,7 @@ for (const [name, store] of Object.entries(stores)) {
     assert.equal(await store.stat(key), undefined);
   });
 
+  // asvs: V5.3.2
   test(`${name}: object keys cannot escape the store`, async () => {
     for (const key of ['../etc/passwd', '/absolute', 'a/../../b', 'Upper.pdf', '']) {
       await assert.rejects(store.put(key, Readable.from([Buffer.from('x')])), /invalid object key/, key);

@@ -15,6 +15,8 @@ export interface StandInAdvisory {
 
 export async function startAdvisoryRegistry(advisories: Record<string, StandInAdvisory[]>) {
   const asked: Array<Record<string, string[]>> = [];
+  /** the bulk requests' headers as npm sent them (npm-registry-fetch gzips the body: content-encoding gzip) */
+  const headers: Array<{ contentEncoding: string | undefined; contentType: string | undefined; userAgent: string | undefined }> = [];
   const packuments = new Map<string, Set<string>>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -25,6 +27,7 @@ export async function startAdvisoryRegistry(advisories: Record<string, StandInAd
         const raw = Buffer.concat(chunks);
         const body = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')) as Record<string, string[]>;
         asked.push(body);
+        headers.push({ contentEncoding: req.headers['content-encoding'], contentType: req.headers['content-type'], userAgent: req.headers['user-agent'] });
         const answer: Record<string, StandInAdvisory[]> = {};
         for (const [name, versions] of Object.entries(body)) {
           packuments.set(name, new Set(versions));
@@ -48,5 +51,5 @@ export async function startAdvisoryRegistry(advisories: Record<string, StandInAd
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, asked, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}/`, asked, headers, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

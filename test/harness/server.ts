@@ -24,6 +24,9 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     KASTELL_ACCOUNT_RATE_LIMIT_PER_MINUTE: '1000000',
     KASTELL_USER_WRITES_PER_MINUTE: '0',
     KASTELL_USER_API_PER_MINUTE: '0',
+    // …and fail on purpose: the bot challenge stays out of their way (test/identity/bot-challenge*.test.ts set their thresholds)
+    KASTELL_CHALLENGE_AFTER_FAILURES: '1000',
+    KASTELL_CHALLENGE_AFTER_ENDPOINT_FAILURES: '1000000',
     ...env,
   });
   const server = await startServer(config, log ?? createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));

@@ -39,6 +39,7 @@ async function assertSameTransaction(response: TestResponse, action: string, wri
   for (const row of written) assert.equal(row.xid, events[0]!.xid, `${action}: the change and its event in one transaction`);
 }
 
+// asvs: V2.3.3
 test('backup-code regeneration: the new codes and auth.backup_codes.regenerated commit together', async () => {
   const { user, client } = await signedIn();
   const response = await client.postForm('/security/backup-codes', {});
@@ -47,6 +48,7 @@ test('backup-code regeneration: the new codes and auth.backup_codes.regenerated 
   await assertSameTransaction(response, 'auth.backup_codes.regenerated', written);
 });
 
+// asvs: V2.3.3
 test('TOTP enrolment when signed in: the confirmed factor and auth.totp.enrolled commit together', async () => {
   const { user, client } = await signedIn();
   const response = await enrol(client, '/security/totp');
@@ -54,6 +56,7 @@ test('TOTP enrolment when signed in: the confirmed factor and auth.totp.enrolled
     await t.admin`select xmin::text as xid from kastell.totp_factors where user_id = ${user.userId} and confirmed_at is not null`);
 });
 
+// asvs: V2.3.3
 test('TOTP enrolment in a sign-in challenge: the confirmed factor and auth.totp.enrolled commit together', async () => {
   const user = await seedUser(t.admin, 'dispatcher');
   const client = server.client();
@@ -63,6 +66,7 @@ test('TOTP enrolment in a sign-in challenge: the confirmed factor and auth.totp.
     await t.admin`select xmin::text as xid from kastell.totp_factors where user_id = ${user.userId} and confirmed_at is not null`);
 });
 
+// asvs: V2.3.3
 test('re-authentication: the renewed session (sudo time) and auth.reauthenticated commit together', async () => {
   const { user, client } = await signedIn();
   await forgetTotpStep(t.admin, user.userId);
@@ -72,6 +76,7 @@ test('re-authentication: the renewed session (sudo time) and auth.reauthenticate
     await t.admin`select xmin::text as xid from kastell.sessions where token_hash = ${hashToken(session)} and reauth_at is not null`);
 });
 
+// asvs: V2.3.3
 test('unlock link: the redeemed token and auth.unlock.redeemed commit together', async () => {
   const user = await seedUser(t.admin, 'technician');
   const { token, hash } = newToken();

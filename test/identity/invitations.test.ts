@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestDatabase } from '../harness/database.ts';
-import { seedTotp, seedUser, signInWithTotp } from '../harness/seed.ts';
+import { seedTotp, seedUser, signInWithTotp, totpCode } from '../harness/seed.ts';
 import { startTestServer, type TestClient } from '../harness/server.ts';
 import { roleIdOf } from '../harness/world.ts';
 import { linkIn, startSmtp } from './helpers.ts';
@@ -27,6 +27,7 @@ const pathOf = (link: string) => new URL(link).pathname;
 const accept = (path: string, anonymous: TestClient = server.client()) =>
   anonymous.postForm(path, { displayName: 'New Person', password: 'a long enough passphrase 77' });
 
+// asvs: V6.4.1
 test('an invitation is mailed in the chosen language; the link is not shown to the inviter; it works once', async () => {
   const before = smtp.mails.length;
   const email = `german.${Date.now()}@example.test`;
@@ -109,7 +110,12 @@ test('an external auditor\'s membership ends: default and longest configurable, 
   const mail = await inviteMail(email, before);
   assert.match(mail.raw, /ends by itself 14 days after you accept/);
   const auditor = server.client();
-  assert.equal((await accept(pathOf(linkIn(mail.raw, '/invites/accept')), auditor)).status, 303);
+  const accepted = await accept(pathOf(linkIn(mail.raw, '/invites/accept')), auditor);
+  assert.equal(accepted.status, 303);
+  // an operator-side role: the auditor enrols TOTP before any session exists, as at sign-in
+  assert.equal(accepted.headers.get('location'), '/sign-in/enrol');
+  const secret = /data-totp-secret="([A-Z2-7]+)"/.exec((await auditor.get('/sign-in/enrol')).text)![1]!;
+  assert.equal((await auditor.postForm('/sign-in/enrol', { code: await totpCode(secret) })).status, 200);
   const [membership] = await t.admin`select m.expires_at - m.created_at as length from kastell.memberships m join kastell.users u using (user_id) where u.email = ${email}`;
   assert.equal(membership!.length, '14 days');
 

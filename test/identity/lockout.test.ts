@@ -114,6 +114,7 @@ test('guessing TOTP codes locks the second factor after 5 failures', async () =>
   assert.equal((await client.postJson('/api/v1/auth/second-factor', { code: await totpCode() })).status, 429, 'even the right code waits');
 });
 
+// asvs: V4.1.3 V15.3.4
 test('per-IP counting uses the client IP from trusted proxies only, with a larger threshold (offices behind one address)', async () => {
   const proxied = await startTestServer(await createTestDatabase(), { KASTELL_TRUSTED_PROXIES: '127.0.0.1/32', KASTELL_IP_LOCKOUT_SCALE: '2' });
   // 10 different accounts from one forwarded address: the IP threshold (5 × 2) locks the 11th attempt
@@ -127,6 +128,7 @@ test('per-IP counting uses the client IP from trusted proxies only, with a large
   assert.equal((await from('198.51.100.7', 99)).status, 401);
 });
 
+// asvs: V15.2.2 V16.5.2
 test('argon2 is bounded: beyond concurrency + queue, sign-ins get a fast 503 with Retry-After', async () => {
   const busy = await startTestServer(await createTestDatabase(), { KASTELL_ARGON2_CONCURRENCY: '1', KASTELL_ARGON2_QUEUE: '1' });
   const responses = await Promise.all(Array.from({ length: 12 }, (_, i) =>

@@ -12,6 +12,7 @@ import { startTestServer } from '../harness/server.ts';
 const t = await createTestDatabase();
 const server = await startTestServer(t);
 
+// asvs: V6.3.3 V6.5.2
 test('an operator without a factor must enrol TOTP before any session exists; the QR and manual key are shown', async () => {
   const user = await seedUser(t.admin, 'dispatcher');
   const client = server.client();
@@ -135,6 +136,7 @@ test('a backup code works once; the second use is refused, also when both race',
   assert.equal((await spent.postJson('/api/v1/auth/second-factor', { code: codes[0]! })).status, 401, 'the first code, used once, is spent');
 });
 
+// asvs: V6.3.3
 test('customers are asked for a second factor by default; with KASTELL_MFA_CUSTOMERS=optional they may sign in without one', async () => {
   const company = await seedCompany(t.admin, 'Kunde AG');
   const customer = await seedUser(t.admin, 'customer_member', company);

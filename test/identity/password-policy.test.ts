@@ -27,6 +27,7 @@ test('a breached password is refused; only the 5-character SHA-1 prefix is sent'
   assert.deepEqual(await checkPasswordPolicy(config({}), 'lantern orchard mosaic thunder', {}), []);
 });
 
+// asvs: V16.5.2
 test('HIBP unreachable: "allow" accepts (the bundled list still applies), "refuse" refuses with a plain reason', async () => {
   const down = { KASTELL_HIBP_URL: 'http://127.0.0.1:9', KASTELL_HIBP_TIMEOUT_MS: '500' };
   assert.deepEqual(await checkPasswordPolicy(parseConfig({ ...down, KASTELL_HIBP_UNREACHABLE: 'allow' }), 'lantern orchard mosaic thunder', {}), []);

@@ -41,6 +41,7 @@ async function askForLink(page: Page, email: string): Promise<string> {
   return linkIn(mail.raw, '/reset-password');
 }
 
+// asvs: V6.4.3
 test('forgot password → e-mailed link → new password → the TOTP step is still asked → in; the link refused the second time and after 30 minutes', async () => {
   const user = await seedUser(t.admin, 'technician');
   await seedTotp(t.admin, user.userId);

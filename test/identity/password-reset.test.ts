@@ -101,6 +101,7 @@ test('existing and unknown addresses take the same time (medians of interleaved 
     `median known ${median(known).toFixed(2)} ms, unknown ${median(unknown).toFixed(2)} ms: the difference ${difference.toFixed(2)} ms is above the spread ${noise.toFixed(2)} ms`);
 });
 
+// asvs: V6.4.3
 test('the e-mailed link works once; the second factor is still asked; every session ended; a notice mail; audited', async () => {
   const user = await seedUser(t.admin, 'dispatcher');
   await seedTotp(t.admin, user.userId);

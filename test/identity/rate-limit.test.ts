@@ -17,6 +17,7 @@ const signIn = (i: number, ip?: string) => server.client().request('POST', '/api
   headers: ip ? { 'x-forwarded-for': ip } : {},
 });
 
+// asvs: V2.4.1
 test('the sixth sign-in request in a minute from one address gets 429 with Retry-After; pages and other addresses go on', async () => {
   const statuses: number[] = [];
   for (let i = 0; i < 5; i++) statuses.push((await signIn(i, '203.0.113.50')).status);
@@ -100,6 +101,7 @@ test('two Kastell instances on one database share one per-user limit: half the r
   assert.ok(rows.every((r) => r.bucket.length === 64 && !r.bucket.includes(user.userId.replaceAll('-', ''))));
 });
 
+// asvs: V2.4.1
 test('per-user API calls are limited too, and the application role cannot read or change the counters', async () => {
   const server = await startTestServer(database, { KASTELL_USER_API_PER_MINUTE: '3' });
   const user = await seedUser(database.admin, 'dispatcher');

@@ -120,6 +120,7 @@ test('my sessions: list with device and IP, end another one (refused on its next
 });
 
 // asvs: V6.2.2 V6.2.4 V7.4.3
+// asvs: V6.2.8
 test('a password change ends every other session; the policy refuses weak, context and reused passwords in plain words', async () => {
   const { user, client } = await signedIn('support');
   const other = await again(user);
@@ -147,9 +148,12 @@ test('a password change ends every other session; the policy refuses weak, conte
   assert.equal((await client.postJson('/api/v1/me/password', { newPassword: long })).status, 200);
   const truncated = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: long.slice(0, 72) });
   assert.equal(truncated.status, 401, 'no truncation: the first 72 characters are not the password');
+  const recased = await server.client().postJson('/api/v1/auth/sign-in', { email: user.email, password: long.toUpperCase() });
+  assert.equal(recased.status, 401, 'no case transformation: the password in capitals is another password');
 });
 
 // asvs: V7.4.2
+// asvs: V7.4.5
 test('disabling a user, or resetting their factors, ends their sessions; a reset forces re-enrolment', async () => {
   const { client: admin } = await signedIn('admin');
   const { user, client } = await signedIn('dispatcher');

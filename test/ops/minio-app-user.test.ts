@@ -9,6 +9,7 @@ import { test } from 'node:test';
 
 const read = (path: string) => readFileSync(new URL(`../../ansible/roles/${path}`, import.meta.url), 'utf8');
 
+// asvs: V13.2.2 V13.2.3
 test('the kastell role gives the app the limited user, not the root credentials', () => {
   const kastell = read('kastell/tasks/main.yml');
   assert.doesNotMatch(kastell, /MINIO_ROOT/, 'the app must not get the root credentials');

@@ -164,6 +164,7 @@ test('who may sign: not a member without reports.sign, not another company, not 
   assert.equal((await customer.postJson(`/api/v1/reports/${ids.report}/sign`, { ...body, signature: 'data:image/png;base64,AAAA' })).status, 422);
 });
 
+// asvs: V2.3.4
 test('parallel sign-offs: exactly one wins; the sealed PDF starts with the bytes shown and its seal verifies', async () => {
   const customer = await clientOf(signerA);
   const body = { signerName: 'Anna Alpha', signature: await signature(), shownSha256: ids.shown };
@@ -273,6 +274,7 @@ test('refused on site with a comment: the job returns to in progress; the next v
   assert.equal(row!.signer_name, 'Carla Customer');
 });
 
+// asvs: V2.3.1
 test('the database: a job is signed only by signing its report, and a report is written only while its job is in progress', async () => {
   const d = await clientOf(dispatcher);
   const job = (await d.postJson('/api/v1/jobs', { siteId: siteA, title: 'Not started' })).json().jobId;

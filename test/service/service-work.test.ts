@@ -141,6 +141,7 @@ test('on hold and cancelled need a reason; a refused sign-off needs the customer
   assert.deepEqual(refused.json().history.map((h: { toStatus: string; reason: string | null }) => [h.toStatus, h.reason]), [['in_progress', 'The pump still leaks']]);
 });
 
+// asvs: V2.3.1
 test('an illegal transition (new → signed) is refused by the database in SQL under the application role', async () => {
   const job = await as(dispatcher, async (tx) => (await tx`insert into jobs (company_id, site_id, title, created_by)
     values (${A}, ${siteA}, 'Direct', app.current_user_id()) returning job_id`)[0]!.job_id as string);
