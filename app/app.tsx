@@ -77,7 +77,7 @@ const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url
 
 export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry } {
   const { config, db, store, log, audit } = appDeps;
-  configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue);
+  configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue, config.identity.argon2Nice);
   // the key hierarchy: data keys per company and the operator's, wrapped by the KEK (app/crypto/keyring.ts)
   const keyring = appDeps.keyring ?? keyringFromConfig(config);
   installFieldKeyring(keyring);

@@ -77,6 +77,7 @@ export const configSchema = z
     KASTELL_HIBP_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
     KASTELL_ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
     KASTELL_ARGON2_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
+    KASTELL_ARGON2_NICE: z.coerce.number().int().min(0).max(19).default(10),
     KASTELL_SECRET_KEY: z
       .string()
       .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)' })
@@ -284,6 +285,7 @@ export interface Config {
     hibpTimeoutMs: number;
     argon2Concurrency: number;
     argon2Queue: number;
+    argon2Nice: number;
     secretKey: Buffer | undefined;
     secretKeyId: string;
     mfaCustomers: 'required' | 'optional';
@@ -531,9 +533,12 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       hibpUrl: env.KASTELL_HIBP_URL === 'off' ? null : env.KASTELL_HIBP_URL.replace(/\/$/, ''),
       hibpUnreachable: env.KASTELL_HIBP_UNREACHABLE,
       hibpTimeoutMs: env.KASTELL_HIBP_TIMEOUT_MS,
-      // 64 MiB each: the default bounds hashing memory to 64 MiB × cores.
-      argon2Concurrency: env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism()),
+      // 64 MiB each. One core fewer than the machine has (at least one): the
+      // event loop, which answers the fast 429/503s, keeps room (README
+      // "Identity", issue 10 part 8); the queue stays one per core.
+      argon2Concurrency: env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
       argon2Queue: env.KASTELL_ARGON2_QUEUE ?? (env.KASTELL_ARGON2_CONCURRENCY ?? Math.max(1, availableParallelism())),
+      argon2Nice: env.KASTELL_ARGON2_NICE,
       secretKey: env.KASTELL_SECRET_KEY ? Buffer.from(env.KASTELL_SECRET_KEY, 'base64') : undefined,
       secretKeyId: env.KASTELL_SECRET_KEY_ID,
       mfaCustomers: env.KASTELL_MFA_CUSTOMERS,

@@ -1,8 +1,10 @@
 // Argon2id with SPEC's parameters: 64 MiB, t=3, p=4, every hash and verify
-// inside the process-wide HashLimiter.
+// inside the process-wide HashLimiter, on threads below the event loop's
+// priority (thread-priority.ts).
 import argon2 from 'argon2';
 import { text } from '../http/text-schema.ts';
 import { HashLimiter, type Lane } from './hash-limiter.ts';
+import { lowerWorkerThreads, setHashingNice } from './thread-priority.ts';
 
 export const argon2Options = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 } as const;
 
@@ -13,7 +15,8 @@ export const passwordSchema = text({ error: 'issue.enterNewPassword' })
 
 let limiter = new HashLimiter(4, 16);
 /** Set once at boot from the configuration. */
-export function configureHashing(concurrency: number, queue: number): HashLimiter {
+export function configureHashing(concurrency: number, queue: number, nice = 0): HashLimiter {
+  setHashingNice(nice);
   limiter = new HashLimiter(concurrency, queue);
   return limiter;
 }
@@ -31,11 +34,15 @@ export function canonicalArgon2(hash: string): string {
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return limiter.run(async () => canonicalArgon2(await argon2.hash(password, argon2Options)));
+  return limiter.run(async () => {
+    lowerWorkerThreads();
+    return canonicalArgon2(await argon2.hash(password, argon2Options));
+  });
 }
 
 export async function verifyPassword(hash: string, password: string, lane: Lane = 'general'): Promise<boolean> {
   return limiter.run(async () => {
+    lowerWorkerThreads();
     try {
       return await argon2.verify(hash, password);
     } catch {
@@ -57,6 +64,7 @@ export function needsRehash(hash: string): boolean {
 // same time as a hit and response times do not reveal accounts.
 let decoyHash: Promise<string> | undefined;
 export function decoyPasswordHash(): Promise<string> {
+  lowerWorkerThreads();
   decoyHash ??= argon2.hash('decoy password that never matches anything', argon2Options);
   return decoyHash;
 }

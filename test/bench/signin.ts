@@ -1,22 +1,36 @@
 // Sign-in under attack. Floods the sign-in route with concurrent wrong
 // passwords from many client IPs (X-Forwarded-For through a trusted proxy)
-// while a legitimate user signs in, and prints: the legitimate sign-in p95,
-// the rejected-attempt p99, peak RSS against the process baseline, and
-// full-path sign-ins/s as a ratio of a bare argon2 loop at the same
-// concurrency, measured in the same run. No thresholds: it reports.
-import { availableParallelism } from 'node:os';
+// while a legitimate user signs in, and prints each figure against its goal
+// (issue 10 part 8; no thresholds in tests, these are the bench's outputs):
+//   - fast refusals (429 limit/lockout, 503 hashing bound) p99 <= 50 ms
+//   - the legitimate user's sign-in p95 <= 1.5 s (retrying after a 503)
+//   - the server's peak RSS <= baseline + bound × 64 MiB + 64 MiB (the +64 MiB
+//     is the known-device lane's one slot)
+//   - full-path sign-ins/s >= 0.8 × a bare argon2 verify loop at the server's
+//     hashing bound, measured in the same run.
+// The server is a Kastell process of its own (`node app/main.ts` against the
+// bench database): its RSS is read from /proc/<pid>/status (VmRSS sampled
+// every 20 ms, and VmHWM), not from the load generator, which is this process.
+// BENCH_SECONDS (15), BENCH_ATTACKERS (64) and KASTELL_ARGON2_CONCURRENCY /
+// KASTELL_ARGON2_QUEUE / KASTELL_ARGON2_NICE (the server's defaults
+// otherwise) tune it.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import argon2 from 'argon2';
 import postgres from 'postgres';
 import { argon2Options, hashPassword } from '../../app/auth/password.ts';
+import { lowerWorkerThreads, setHashingNice } from '../../app/auth/thread-priority.ts';
 import { parseConfig } from '../../app/config.ts';
-import { createLogger } from '../../app/log.ts';
-import { startServer } from '../../app/server.ts';
 import { freePort, startCluster } from '../harness/postgres.ts';
 import { appLoginRole, prepareTemplate, templateDatabase } from '../harness/template.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const attackers = Number(process.env.BENCH_ATTACKERS ?? 64);
-const concurrency = Math.max(1, availableParallelism());
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const MiB = 2 ** 20;
 
 const percentile = (values: number[], p: number) => {
   if (values.length === 0) return NaN;
@@ -24,41 +38,44 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+
+/** The server's main (event-loop) thread: ns on a CPU and ns runnable but waiting for one (schedstat). */
+function loopThread(pid: number): { run: number; wait: number } {
+  const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return { run: run!, wait: wait! };
+}
+
+/** How many of a process's threads run below normal priority (nice > 0), of how many. */
+function nicedThreads(pid: number): { niced: number; total: number } {
+  const tids = readdirSync(`/proc/${pid}/task`);
+  let niced = 0;
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) > 0) niced++;
+    } catch { /* ended */ }
+  }
+  return { niced, total: tids.length };
+}
+
+/** VmRSS and VmHWM of a process, in bytes, from /proc/<pid>/status. */
+function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}
 
 export async function run(): Promise<void> {
   const cluster = await startCluster();
+  let child: ReturnType<typeof spawn> | undefined;
   try {
     const { appPassword } = await prepareTemplate(cluster);
     const admin = postgres(cluster.adminUrl('postgres'), { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database bench_signin template ${templateDatabase}`);
     await admin.end();
-    const db = postgres(cluster.adminUrl('bench_signin'), { max: 2, onnotice: () => {} });
-    const password = 'a long and memorable benchmark passphrase';
-    const hash = await hashPassword(password);
-    const [company] = await db`insert into kastell.companies (name) values ('Bench AG') returning company_id`;
-    const users: string[] = [];
-    for (let i = 0; i < concurrency * 4 + 1; i++) {
-      const email = `bench${i}@example.test`;
-      const [user] = await db`insert into kastell.users (email, display_name, password_hash) values (${email}, 'Bench user', ${hash}) returning user_id`;
-      await db`insert into kastell.memberships (user_id, role_id, company_id)
-        select ${user!.user_id}, role_id, ${company!.company_id} from kastell.roles where role_key = 'customer_member'`;
-      users.push(email);
-    }
-
-    // 1. Bare argon2 verify loop at the server's hashing concurrency.
-    const bareStart = performance.now();
-    let bareDone = 0;
-    const bareUntil = bareStart + 5000;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (performance.now() < bareUntil) {
-        await argon2.verify(hash, password);
-        bareDone++;
-      }
-    }));
-    const bareRate = bareDone / ((performance.now() - bareStart) / 1000);
-
     const port = await freePort();
-    const config = parseConfig({
+    const env: Record<string, string> = {
       KASTELL_DATABASE_URL: `postgres://${appLoginRole}:${appPassword}@127.0.0.1:${cluster.port}/bench_signin`,
       KASTELL_HTTP_PORT: String(port),
       KASTELL_DATA_DIR: '/tmp/kastell-bench',
@@ -67,12 +84,64 @@ export async function run(): Promise<void> {
       KASTELL_HIBP_URL: 'off',
       KASTELL_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'),
       KASTELL_JOBS: 'off',
-      KASTELL_RATE_LIMIT_PER_MINUTE: '1000000', // measure the hashing path, not the request limit
+      KASTELL_LOG_LEVEL: 'silent',
+      KASTELL_RATE_LIMIT_PER_MINUTE: '1000000', // measure the hashing path, not the per-IP request limit
       KASTELL_CHALLENGE_AFTER_FAILURES: '1000', // the flood measures hashing and lockout, not the bot challenge
       KASTELL_CHALLENGE_AFTER_ENDPOINT_FAILURES: '1000000',
-    });
-    const server = await startServer(config, createLogger({ level: 'silent' }));
-    const url = server.url;
+      ...(process.env.KASTELL_ARGON2_CONCURRENCY ? { KASTELL_ARGON2_CONCURRENCY: process.env.KASTELL_ARGON2_CONCURRENCY } : {}),
+      ...(process.env.KASTELL_ARGON2_QUEUE ? { KASTELL_ARGON2_QUEUE: process.env.KASTELL_ARGON2_QUEUE } : {}),
+      ...(process.env.KASTELL_ARGON2_NICE ? { KASTELL_ARGON2_NICE: process.env.KASTELL_ARGON2_NICE } : {}),
+    };
+    const config = parseConfig(env); // what the server will run with: its hashing bound
+    const bound = config.identity.argon2Concurrency;
+
+    const db = postgres(cluster.adminUrl('bench_signin'), { max: 2, onnotice: () => {} });
+    const password = 'a long and memorable benchmark passphrase';
+    const hash = await hashPassword(password);
+    const [company] = await db`insert into kastell.companies (name) values ('Bench AG') returning company_id`;
+    const users: string[] = [];
+    for (let i = 0; i < Math.max(bound, availableParallelism()) * 4 + 1; i++) {
+      const email = `bench${i}@example.test`;
+      const [user] = await db`insert into kastell.users (email, display_name, password_hash) values (${email}, 'Bench user', ${hash}) returning user_id`;
+      await db`insert into kastell.memberships (user_id, role_id, company_id)
+        select ${user!.user_id}, role_id, ${company!.company_id} from kastell.roles where role_key = 'customer_member'`;
+      users.push(email);
+    }
+    await db.end();
+
+    // 1. Bare argon2 verify loop at the server's hashing bound (in this process; no server running yet),
+    //    its threads at the server's hashing priority (KASTELL_ARGON2_NICE), so the ratio is the path's cost.
+    setHashingNice(config.identity.argon2Nice);
+    await argon2.verify(hash, password); // the thread pool exists: lower it
+    lowerWorkerThreads();
+    const bareStart = performance.now();
+    let bareDone = 0;
+    const bareUntil = bareStart + 5000;
+    await Promise.all(Array.from({ length: bound }, async () => {
+      while (performance.now() < bareUntil) {
+        await argon2.verify(hash, password);
+        bareDone++;
+      }
+    }));
+    const bareRate = bareDone / ((performance.now() - bareStart) / 1000);
+
+    // The server in its own process.
+    let output = '';
+    child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk) => { output = (output + chunk).slice(-4000); });
+    child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-4000); });
+    const pid = child.pid!;
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null || i > 1200) throw new Error(`the Kastell server did not start: ${output.slice(-800)}`);
+      try {
+        const response = await fetch(`${url}/healthz`);
+        await response.arrayBuffer();
+        if (response.status === 200) break;
+      } catch { /* not listening yet */ }
+      await sleep(50);
+    }
+
     let deviceCookie = '';
     const signIn = (email: string, pass: string, ip: string, cookie = '') => fetch(`${url}/api/v1/auth/sign-in`, {
       method: 'POST',
@@ -85,11 +154,24 @@ export async function run(): Promise<void> {
       return r.status;
     });
 
-    // 2. Full path (HTTP, lockout claims, argon2, session) at the same concurrency, no attack.
+    // Warm the server (code paths, the decoy hash, connections), then its baseline.
+    await signIn(users[0]!, password, '198.51.100.1');
+    await signIn('nobody@example.test', 'warm-up', '198.51.100.2');
+    await sleep(1000);
+    const baselineRss = memoryOf(pid).rss;
+    let peakRss = baselineRss;
+    const sampler = setInterval(() => {
+      try { peakRss = Math.max(peakRss, memoryOf(pid).rss); } catch { /* exited */ }
+    }, 20);
+
+    // 2. Full path (HTTP, limits, lockout claims, argon2, session), no attack: bound + queue clients,
+    //    so the hashing slots stay busy while a sign-in's other work runs (the server still hashes
+    //    at most `bound` at once, as the bare loop does).
+    const fullClients = bound + config.identity.argon2Queue;
     const fullStart = performance.now();
     let fullDone = 0;
     const fullUntil = fullStart + 5000;
-    await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
+    await Promise.all(Array.from({ length: fullClients }, async (_, worker) => {
       while (performance.now() < fullUntil) {
         const status = await signIn(users[worker + 1]!, password, `192.0.2.${worker + 1}`);
         if (status === 200) fullDone++;
@@ -99,15 +181,14 @@ export async function run(): Promise<void> {
 
     // 3. The flood, with the legitimate user signing in throughout from a
     //    browser that has signed in before (it holds its device cookie).
-    await signIn(users[0]!, password, '198.51.100.1');
-    global.gc?.();
-    const baselineRss = process.memoryUsage().rss;
-    let peakRss = baselineRss;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 20);
-    const rejected: number[] = [];
+    const fast: number[] = []; // 429 and 503: refused without hashing
+    const checked: number[] = []; // 401: hashed and refused
     const statuses = new Map<number, number>();
     const legit: number[] = [];
     let legitFailures = 0;
+    const load = loadavg();
+    const loopBefore = loopThread(pid);
+    const floodStart = performance.now();
     const until = performance.now() + seconds * 1000;
     let n = 0;
     const flood = Array.from({ length: attackers }, async () => {
@@ -118,7 +199,7 @@ export async function run(): Promise<void> {
         const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
         const started = performance.now();
         const status = await signIn(email, `wrong password ${i}`, ip);
-        rejected.push(performance.now() - started);
+        (status === 429 || status === 503 ? fast : checked).push(performance.now() - started);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
     });
@@ -129,28 +210,48 @@ export async function run(): Promise<void> {
         // a person retries after Retry-After when the hashing bound answers 503
         for (let attempt = 0; attempt < 20 && status !== 200; attempt++) {
           status = await signIn(users[0]!, password, '198.51.100.1', deviceCookie);
-          if (status === 503) await new Promise((r) => setTimeout(r, 1000));
+          if (status === 503) await sleep(1000);
           else if (status !== 200) break;
         }
         if (status === 200) legit.push(performance.now() - started);
         else legitFailures++;
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
       }
     };
     await Promise.all([...flood, user()]);
     clearInterval(sampler);
-    await server.close();
+    const { hwm } = memoryOf(pid);
+    const loopAfter = loopThread(pid);
+    const floodWall = (performance.now() - floodStart) / 1000;
+    const threads = nicedThreads(pid);
 
-    console.log(`sign-in benchmark: ${concurrency} cores, argon2id m=${argon2Options.memoryCost} KiB t=${argon2Options.timeCost} p=${argon2Options.parallelism}, ` +
-      `hashing bound ${config.identity.argon2Concurrency} + queue ${config.identity.argon2Queue}, ${attackers} attackers for ${seconds} s`);
-    console.log(`  bare argon2 verify loop (concurrency ${concurrency}):   ${bareRate.toFixed(2)} /s`);
-    console.log(`  full-path sign-ins (concurrency ${concurrency}):         ${fullRate.toFixed(2)} /s  = ${(fullRate / bareRate).toFixed(2)} × bare argon2`);
-    console.log(`  attack: ${rejected.length} rejected attempts (${[...statuses].map(([s, c]) => `${s}: ${c}`).join(', ')}), ` +
-      `${(rejected.length / seconds).toFixed(0)} /s; p99 ${ms(percentile(rejected, 99))}, p50 ${ms(percentile(rejected, 50))}`);
-    console.log(`  legitimate sign-ins under attack (known device): ${legit.length} ok, ${legitFailures} failed; p95 ${ms(percentile(legit, 95))}, p50 ${ms(percentile(legit, 50))}`);
-    console.log(`  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB vs baseline ${(baselineRss / 2 ** 20).toFixed(0)} MiB ` +
-      `(+${((peakRss - baselineRss) / 2 ** 20).toFixed(0)} MiB; bound ${config.identity.argon2Concurrency} × 64 MiB; load generator in the same process)`);
+    const rssGoal = baselineRss + bound * 64 * MiB + 64 * MiB;
+    const ratio = fullRate / bareRate;
+    const fastP99 = percentile(fast, 99);
+    const legitP95 = percentile(legit, 95);
+    console.log(`sign-in benchmark: ${availableParallelism()} cores (load average ${load.map((l) => l.toFixed(2)).join(' ')} at the flood's start; a shared machine), ` +
+      `argon2id m=${argon2Options.memoryCost} KiB t=${argon2Options.timeCost} p=${argon2Options.parallelism}, ` +
+      `hashing bound ${bound} + queue ${config.identity.argon2Queue} (+ 1 known-device slot), ${attackers} attackers for ${seconds} s; server pid ${pid} (its own process)`);
+    console.log(`  bare argon2 verify loop (concurrency ${bound}, threads at nice ${config.identity.argon2Nice} like the server's): ${bareRate.toFixed(2)} /s`);
+    console.log(`RESULT full-path sign-ins (${fullClients} clients, hashing bound ${bound}): ${fullRate.toFixed(2)} /s = ${ratio.toFixed(2)} × bare argon2 (goal >= 0.80: ${verdict(ratio >= 0.8)})`);
+    console.log(`  attack: ${fast.length + checked.length} attempts (${[...statuses].sort(([a], [b]) => a - b).map(([s, c]) => `${s}: ${c}`).join(', ')}), ` +
+      `${((fast.length + checked.length) / seconds).toFixed(0)} /s; all attempts p99 ${ms(percentile([...fast, ...checked], 99))}; ` +
+      `hashed and refused (401) p50 ${ms(percentile(checked, 50))}, p99 ${ms(percentile(checked, 99))}`);
+    console.log(`  the server's event-loop thread during the flood: ${((loopAfter.run - loopBefore.run) / 1e9).toFixed(1)} s on a CPU, ` +
+      `${((loopAfter.wait - loopBefore.wait) / 1e9).toFixed(1)} s runnable but waiting for one (of ${floodWall.toFixed(1)} s, the last answers included); ` +
+      `${threads.niced} of its ${threads.total} threads below normal priority (KASTELL_ARGON2_NICE ${config.identity.argon2Nice})`);
+    console.log(`RESULT fast refusals (429/503, no hashing): ${fast.length}; p99 ${ms(fastP99)}, p50 ${ms(percentile(fast, 50))} (goal p99 <= 50 ms: ${verdict(fastP99 <= 50)})`);
+    console.log(`RESULT legitimate sign-ins under attack (known device): ${legit.length} ok, ${legitFailures} failed; p95 ${ms(legitP95)}, p50 ${ms(percentile(legit, 50))} ` +
+      `(goal p95 <= 1500 ms and none failed: ${verdict(legitP95 <= 1500 && legitFailures === 0)})`);
+    console.log(`RESULT server RSS (its own process): baseline ${(baselineRss / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB sampled (+${((peakRss - baselineRss) / MiB).toFixed(0)} MiB), ` +
+      `VmHWM ${(hwm / MiB).toFixed(0)} MiB; goal <= baseline + ${bound} × 64 MiB + 64 MiB = ${(rssGoal / MiB).toFixed(0)} MiB: ${verdict(Math.max(peakRss, hwm) <= rssGoal)}`);
   } finally {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
     await cluster.stop();
   }
 }
