@@ -114,7 +114,7 @@ export class KastellProcess {
       });
       for (let i = 0; i < 600 && child.exitCode === null; i++) {
         try {
-          const response = await fetch(`${this.url}/api/v1/audit/checkpoint`);
+          const response = await fetch(`${this.url}/api/v1/audit/checkpoint`, { signal: AbortSignal.timeout(requestTimeoutMs) });
           await response.body?.cancel();
           if (response.status < 500) return;
         } catch { /* not listening yet */ }
@@ -167,6 +167,14 @@ export function kastellEnv(appUrl: string, port: number, work: string): Record<s
     KASTELL_AUDIT_CHAIN_INTERVAL_MS: '50',
   };
 }
+
+/**
+ * Every client request is abandoned after this long (AbortSignal.timeout, the
+ * body included): a request whose connection outlived a kill could otherwise
+ * wait forever (a full run once hung at its end on one such fetch). An
+ * abandoned request counts as no answer and is retried like one.
+ */
+export const requestTimeoutMs = 15_000;
 
 /** Answers that say "try again": no answer at all, a 5xx, or the first request with this key still running. */
 const retryable = (response: TestResponse | undefined) =>
@@ -260,7 +268,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     }
 
     async function writer(index: number): Promise<void> {
-      const client = new TestClient(url).withSession(ownerToken);
+      const client = new TestClient(url, { timeoutMs: requestTimeoutMs }).withSession(ownerToken);
       const update = updates[index]!;
       for (let n = 0; !stopping; n++) {
         const choice = rand();
@@ -298,7 +306,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     /** A customer signing in (password only: MFA optional here), out again now and then, and failing on purpose. */
     async function signer(): Promise<void> {
       for (let n = 0; !stopping; n++) {
-        const client = new TestClient(url);
+        const client = new TestClient(url, { timeoutMs: requestTimeoutMs });
         if (n % 3 === 2) {
           failuresSent += 1;
           const response = await send(client, 'POST', '/api/v1/auth/sign-in', { email: 'crash.locked@example.test', password: `wrong password ${n}` });
@@ -421,7 +429,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     if (stats!.dangling > 0) chainBreaks.push(`${stats!.dangling} links to no event`);
     const [forked] = await admin`select count(*)::int as n from audit.chain c join audit.chain p on p.seq = c.seq - 1 where c.prev_hash <> p.hash`;
     if (forked!.n > 0) chainBreaks.push(`${forked!.n} links whose previous hash is not their predecessor's`);
-    const verifyRun = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', 'audit', 'verify'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const verifyRun = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', 'audit', 'verify'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10 * 60_000 });
     const verify = { ok: verifyRun.status === 0, output: `${verifyRun.stdout}${verifyRun.stderr}`.trim() };
 
     // Sessions and lockout.
@@ -429,7 +437,8 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     kastell = new KastellProcess(env, url, log);
     await kastell.start();
     for (const { token, signedOut } of signIns) {
-      const me = await new TestClient(url).withSession(token).get('/api/v1/me');
+      const me = await new TestClient(url, { timeoutMs: requestTimeoutMs }).withSession(token).get('/api/v1/me')
+        .catch((error: Error) => ({ status: `no answer (${error.name})` }));
       if (signedOut && me.status !== 401) sessionProblems.push(`a session signed out (answered 200) still answers ${me.status}`);
       if (!signedOut && me.status !== 200) {
         const [row] = await admin`select ended_at from kastell.sessions where token_hash = sha256(${token}::bytea)`;
