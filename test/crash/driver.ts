@@ -233,12 +233,21 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     let failuresAnswered = 0;
     let failuresSent = 0;
 
+    // Whether a kill is in progress (from the kill until the restarted process answers), and since when all is up:
+    // a client is owed an answer within 60 s of service, not within 60 s of a run of kills.
+    let down = false;
+    let upSince = Date.now();
+    const lastFailure = new WeakMap<TestClient, string>();
+
     async function send(client: TestClient, method: string, path: string, json: unknown, headers: Record<string, string> = {}): Promise<TestResponse | undefined> {
       requests += 1;
       try {
         return await client.request(method, path, { json, headers });
-      } catch {
-        return undefined; // connection refused or reset: the process was killed
+      } catch (error) {
+        // connection refused or reset (the process was killed), or the request timeout
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        lastFailure.set(client, cause ?? (error as Error).name);
+        return undefined;
       }
     }
 
@@ -246,7 +255,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     async function create(client: TestClient, kind: Ack['kind'], path: string, json: { name?: string; body?: string }, marker: string): Promise<void> {
       const key = randomUUID();
       attempted.push({ kind, marker });
-      const deadline = Date.now() + 60_000;
+      const first = Date.now();
       for (;;) {
         const response = await send(client, 'POST', path, json, { 'idempotency-key': key });
         if (!retryable(response)) {
@@ -258,8 +267,8 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
           }
           return;
         }
-        if (Date.now() > deadline) {
-          unfinished.push(`${kind} ${marker}: no answer for good within 60 s (last ${response?.status ?? 'no answer'} ${response?.text.slice(0, 160) ?? ''})`);
+        if (!down && Date.now() - Math.max(first, upSince) > 60_000) {
+          unfinished.push(`${kind} ${marker}: no answer for good within 60 s of service (last ${response?.status ?? `no answer: ${lastFailure.get(client)}`} ${response?.text.slice(0, 160) ?? ''})`);
           return;
         }
         retries += 1;
@@ -336,6 +345,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
       await sleep(300 + rand() * 1200);
       // the first kill is always PostgreSQL's: Kastell must survive it (a short run then always checks that)
       const target = kills.total === 0 ? 0 : rand();
+      down = true;
       if (target < 0.4) {
         await cluster.kill();
         kills.postgres += 1;
@@ -343,15 +353,17 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
         await cluster.restart();
       } else if (target < 0.55) {
         if (await cluster.killBackend()) kills.backend += 1;
-        else continue;
+        else { down = false; continue; }
       } else {
         await kastell.kill();
         kills.kastell += 1;
         await sleep(rand() * 300);
         await kastell.start();
       }
+      down = false;
+      upSince = Date.now();
       kills.total += 1;
-      log(`kill ${kills.total}/${options.kills}: ${JSON.stringify(kills)}; ${acks.length} acknowledged, ${requests} requests`);
+      log(`${new Date().toISOString().slice(11, 19)} kill ${kills.total}/${options.kills}: ${JSON.stringify(kills)}; ${acks.length} acknowledged, ${requests} requests`);
     }
     stopping = true;
     await Promise.all(load);
