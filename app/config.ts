@@ -144,9 +144,9 @@ export const configSchema = z
     KASTELL_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     KASTELL_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
     // Overload (README "Limits under overload"): bounded queues, a fast 503 with Retry-After past them.
-    KASTELL_HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(64),
-    KASTELL_HTTP_QUEUE: z.coerce.number().int().min(0).max(100_000).default(64),
-    KASTELL_HTTP_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
+    KASTELL_HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(32),
+    KASTELL_HTTP_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
+    KASTELL_HTTP_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
     KASTELL_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
     KASTELL_DB_POOL_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
     KASTELL_DB_POOL_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
