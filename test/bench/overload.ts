@@ -38,6 +38,9 @@ interface OpenLoopRun {
   maxLagMs: number;
   served: number[];
   shed: number[];
+  /** the same, counted from when the request was actually sent (without the load generator's own lag) */
+  servedSent: number[];
+  shedSent: number[];
   /** other statuses, and no answer within the client timeout */
   other: Map<string, number>;
   peakRss: number;
@@ -124,7 +127,7 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
 
         // open loop at factor × capacity (or the rate given: the unbounded run is offered the same)
         const offered = rate ?? capacity * options.factor;
-        const run: OpenLoopRun = { offeredPerSecond: offered, scheduled: 0, maxLagMs: 0, served: [], shed: [], other: new Map(), peakRss: 0, hwm: 0 };
+        const run: OpenLoopRun = { offeredPerSecond: offered, scheduled: 0, maxLagMs: 0, served: [], shed: [], servedSent: [], shedSent: [], other: new Map(), peakRss: 0, hwm: 0 };
         const sampler = sampleRss(pid);
         const started = performance.now();
         const inFlight = new Set<Promise<void>>();
@@ -135,12 +138,14 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
           for (; run.scheduled < due; run.scheduled++) {
             const dueAt = started + (run.scheduled / offered) * 1000;
             run.maxLagMs = Math.max(run.maxLagMs, now - dueAt);
+            const sentAt = performance.now();
             const request: Promise<void> = fetch(`${url}/api/v1/companies`, { headers, signal: AbortSignal.timeout(options.timeoutMs) })
               .then(async (response) => {
                 await response.arrayBuffer();
                 const ms = performance.now() - dueAt;
-                if (response.status === 200) run.served.push(ms);
-                else if (response.status === 503 && response.headers.get('retry-after')) run.shed.push(ms);
+                const sentMs = performance.now() - sentAt;
+                if (response.status === 200) { run.served.push(ms); run.servedSent.push(sentMs); }
+                else if (response.status === 503 && response.headers.get('retry-after')) { run.shed.push(ms); run.shedSent.push(sentMs); }
                 else run.other.set(String(response.status), (run.other.get(String(response.status)) ?? 0) + 1);
               })
               .catch((error: Error) => { run.other.set(error.name, (run.other.get(error.name) ?? 0) + 1); })
@@ -152,15 +157,17 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
         await Promise.all(inFlight);
         run.peakRss = sampler.stop();
         run.hwm = memoryOf(pid).hwm;
-        const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status, () => 'no answer');
-        run.served.sort((a, b) => a - b);
-        run.shed.sort((a, b) => a - b);
+        const healthStarted = performance.now();
+        const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) })
+          .then((r) => `${r.status} in ${(performance.now() - healthStarted).toFixed(0)} ms`, () => 'no answer within 30 s');
+        for (const list of [run.served, run.shed, run.servedSent, run.shedSent]) list.sort((a, b) => a - b);
         const answered = run.served.length + run.shed.length + [...run.other.values()].reduce((a, b) => a + b, 0);
         const others = [...run.other].map(([what, n]) => `${what} ${n}`).join(', ') || 'none';
         print(`overload ${label}: open loop, ${offered.toFixed(0)}/s offered for ${options.seconds} s (${run.scheduled} requests; load generator at worst ${run.maxLagMs.toFixed(0)} ms behind schedule)`);
         print(`RESULT overload ${label}: served ${run.served.length} (p50 ${percentile(run.served, 50).toFixed(0)} ms, p99 ${percentile(run.served, 99).toFixed(0)} ms), ` +
           `shed 503 ${run.shed.length} (p50 ${percentile(run.shed, 50).toFixed(0)} ms, p99 ${percentile(run.shed, 99).toFixed(0)} ms), ` +
           `shed share ${((run.shed.length / Math.max(1, answered)) * 100).toFixed(1)} %, other ${others}`);
+        print(`RESULT overload ${label}: from when each was sent (the generator's lag left out): served p99 ${percentile(run.servedSent, 99).toFixed(0)} ms, shed p50 ${percentile(run.shedSent, 50).toFixed(0)} ms, p99 ${percentile(run.shedSent, 99).toFixed(0)} ms`);
         print(`RESULT overload ${label}: RSS idle ${mib(idle.rss)} MiB; peak under load ${mib(run.peakRss)} MiB sampled (+${mib(run.peakRss - idle.rss)}), VmHWM ${mib(run.hwm)} MiB (was ${mib(idle.hwm)} at idle); /healthz after: ${health}`);
         return { capacity, offered };
       } finally {
