@@ -12,7 +12,7 @@
 // bounds are lifted (KASTELL_HTTP_MAX_IN_FLIGHT, the pool queue … set huge)
 // — what the bounds prevent.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kastellEnv } from '../crash/driver.ts';
@@ -48,7 +48,12 @@ interface OpenLoopRun {
 }
 
 async function startKastell(env: Record<string, string>, url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // KASTELL_BENCH_OVERLOAD_LOG=<file>: the server's request log (level info) goes there — its `ms` is the time inside Kastell
+  const logFile = process.env.KASTELL_BENCH_OVERLOAD_LOG;
+  const stdout = logFile ? openSync(logFile, 'a') : 'ignore';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+    cwd: root, env: { ...process.env, ...env, ...(logFile ? { KASTELL_LOG_LEVEL: 'info' } : {}) }, stdio: ['ignore', stdout, 'pipe'],
+  });
   let output = '';
   child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-2000); });
   for (let i = 0; i < 1200 && child.exitCode === null; i++) {
