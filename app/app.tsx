@@ -32,6 +32,8 @@ import { answerError, answerNotFound } from './http/error-response.tsx';
 import { HttpError } from './http/errors.ts';
 import { createIdempotencyStore } from './http/idempotency.ts';
 import { localeMiddleware, switchLocale } from './http/locale.ts';
+import { boundUploads, shedRequests } from './http/overload.ts';
+import type { Bound } from './http/bound.ts';
 import { rateLimit, userRateLimit } from './http/rate-limit.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -75,7 +77,14 @@ const streamsUpload = (method: string, path: string) => streamsOwnBody(method, p
 
 const stylesheet = readFileSync(new URL('./http/assets/app.css', import.meta.url));
 
-export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry } {
+/** The overload bounds of one app (their counts: tests read them). */
+export interface OverloadBounds {
+  http: Bound;
+  uploads: Bound;
+  database: Bound | undefined;
+}
+
+export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry; bounds: OverloadBounds } {
   const { config, db, store, log, audit } = appDeps;
   configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue, config.identity.argon2Nice);
   // the key hierarchy: data keys per company and the operator's, wrapped by the KEK (app/crypto/keyring.ts)
@@ -98,14 +107,20 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   app.use('*', (c, next) => (streamsUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
   app.use('*', localeMiddleware);
   app.use('*', csrfProtection(config.publicOrigin, streamsUpload, acceptsNullOrigin, config.corsOrigins));
+  // overload: past the bound on requests in flight, a 503 before any database work (README "Limits under overload")
+  const shed = shedRequests(config.overload.http);
+  app.use('*', shed.middleware);
   app.use('*', rateLimit(db, { perIp: config.identity.rateLimitPerMinute, perAccount: config.identity.accountRateLimitPerMinute }));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
   app.use('*', userRateLimit(db, config.limits));
+  // a signed-in user's upload takes a slot before its body is read
+  const uploads = boundUploads(config.overload.uploads, streamsUpload);
+  app.use('*', uploads.middleware);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const checks = { database: 'ok', storage: 'ok' };
-    await db.sql`select 1`.catch(() => { checks.database = 'unreachable'; });
+    await db.ping().catch(() => { checks.database = 'unreachable'; });
     await store.ping().catch(() => { checks.storage = 'unreachable'; });
     const ready = checks.database === 'ok' && checks.storage === 'ok';
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
@@ -122,5 +137,5 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
 
   app.notFound(answerNotFound);
   app.onError(answerError(log));
-  return { app, api };
+  return { app, api, bounds: { http: shed.bound, uploads: uploads.bound, database: db.poolBound } };
 }

@@ -156,6 +156,16 @@ export const configSchema = z
     // how often the chain head is signed and shipped while it moves: the window in which a cut tail can go unseen
     KASTELL_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     KASTELL_JOBS: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).default('on'),
+    // Overload (README "Limits under overload"): bounded queues, a fast 503 with Retry-After past them.
+    KASTELL_HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(32),
+    KASTELL_HTTP_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
+    KASTELL_HTTP_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
+    KASTELL_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    KASTELL_DB_POOL_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
+    KASTELL_DB_POOL_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
+    KASTELL_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+    KASTELL_UPLOAD_QUEUE: z.coerce.number().int().min(0).max(10_000).default(4),
+    KASTELL_UPLOAD_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
     // Documents (README "Documents"): upload limits, the image bound, clamd.
     KASTELL_UPLOAD_MAX_MIB: z.coerce.number().int().min(1).max(4095).default(1024),
     KASTELL_UPLOAD_LIMITS_MIB: z
@@ -317,6 +327,15 @@ export interface Config {
   };
   /** per signed-in user, per minute: writes (unsafe methods) and API calls; 0 = off (app/http/rate-limit.ts) */
   limits: { writes: number; api: number };
+  /** bounded queues under overload (app/http/bound.ts, README "Limits under overload") */
+  overload: {
+    /** requests being handled (the health endpoints are not counted), and those waiting for a slot */
+    http: { slots: number; queue: number; waitMs: number };
+    /** the pool's connections (transactions running), and transactions waiting for one */
+    database: { max: number; queue: number; waitMs: number };
+    /** upload bodies being received at once, and uploads waiting (their bodies unread) */
+    uploads: { slots: number; queue: number; waitMs: number };
+  };
   audit: {
     /** from the environment/credential; else generated under dataDir/keys */
     hmacKey: Buffer | undefined;
@@ -565,6 +584,11 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       storeDir: resolve(env.KASTELL_KEYSTORE_DIR ?? join(dataDir, 'keys', 'data-keys')),
     },
     limits: { writes: env.KASTELL_USER_WRITES_PER_MINUTE, api: env.KASTELL_USER_API_PER_MINUTE },
+    overload: {
+      http: { slots: env.KASTELL_HTTP_MAX_IN_FLIGHT, queue: env.KASTELL_HTTP_QUEUE, waitMs: env.KASTELL_HTTP_QUEUE_WAIT_MS },
+      database: { max: env.KASTELL_DB_POOL_MAX, queue: env.KASTELL_DB_POOL_QUEUE, waitMs: env.KASTELL_DB_POOL_WAIT_MS },
+      uploads: { slots: env.KASTELL_UPLOAD_CONCURRENCY, queue: env.KASTELL_UPLOAD_QUEUE, waitMs: env.KASTELL_UPLOAD_QUEUE_WAIT_MS },
+    },
     audit: {
       hmacKey: env.KASTELL_AUDIT_HMAC_KEY ? Buffer.from(env.KASTELL_AUDIT_HMAC_KEY, 'base64') : undefined,
       signingKeyArmored: env.KASTELL_AUDIT_SIGNING_KEY,

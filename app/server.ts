@@ -10,7 +10,7 @@ import { startAuditService, type AuditService } from './audit/service.ts';
 import { scheduleHeldRetry } from './documents/retry-held.ts';
 import { scheduleRetention } from './retention/schedule.ts';
 import type { ApiRegistry } from './http/api.ts';
-import { createApp } from './app.tsx';
+import { createApp, type OverloadBounds } from './app.tsx';
 import { createMailer } from './mail/mailer.ts';
 import { startNotificationMailer, type NotificationMailer } from './notifications/deliver-mail.ts';
 import type { Logger } from './log.ts';
@@ -29,6 +29,8 @@ export interface RunningServer {
   api: ApiRegistry;
   /** sends notification e-mails after their transaction commits */
   notificationMail: NotificationMailer;
+  /** the overload bounds (README "Limits under overload"): tests read their counts */
+  bounds: OverloadBounds;
 }
 
 /** Database URLs: the configured ones, or the embedded default's (migrated on start). */
@@ -43,7 +45,8 @@ export async function resolveDatabase(config: Config, log: Logger): Promise<{ ap
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const { appUrl, embedded } = await resolveDatabase(config, log);
-  const db = connectDatabase(appUrl);
+  const { max, queue, waitMs } = config.overload.database;
+  const db = connectDatabase(appUrl, { max, wait: { queue, waitMs } });
   const stopDatabase = async () => {
     await db.close();
     await embedded?.stop();
@@ -62,7 +65,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const store = encryptingStore(createDocumentStore(config.storage), keyring);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const audit = await startAuditService({ config, db, log, mailer });
-  const { app, api } = createApp({ config, db, store, log, audit, mailer, keyring });
+  const { app, api, bounds } = createApp({ config, db, store, log, audit, mailer, keyring });
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
   const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
   const retention = config.jobs && config.retentionSchedule ? scheduleRetention({ db, store, log, auditor: audit.auditor, policy: config.retention }) : undefined;
@@ -100,5 +103,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     audit,
     api,
     notificationMail,
+    bounds,
   };
 }

@@ -3,6 +3,7 @@
 // across pooled connections.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import postgres from 'postgres';
+import { Bound, overloaded, type BoundLimits } from '../http/bound.ts';
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -25,6 +26,14 @@ export interface Database {
    */
   atomically<T>(principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * `select 1` over a connection of its own (opened on first use), outside the
+   * pool and its bound: /readyz answers at once even while every pooled
+   * connection is busy and requests are being shed.
+   */
+  ping(): Promise<void>;
+  /** the bound on transactions waiting for a connection, when one was set (its counts: tests and the bench) */
+  readonly poolBound?: Bound;
 }
 
 /**
@@ -56,28 +65,41 @@ export function surviveClosedSocketWrites(): void {
   });
 }
 
-export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+/**
+ * `wait`: the bound on transactions waiting for a pooled connection (README
+ * "Limits under overload"): at most `max` run, at most `queue` wait and none
+ * longer than `waitMs`; past it a transaction is refused with a 503 at once
+ * instead of joining postgres.js's queue, which has no bound. Without it (the
+ * CLI, workers) transactions queue as postgres.js queues them.
+ */
+export function connectDatabase(url: string, options: { max?: number; wait?: Omit<BoundLimits, 'slots'> } = {}): Database {
+  const max = options.max ?? 10;
+  const poolBound = options.wait
+    ? new Bound({ slots: max, ...options.wait }, () => overloaded('The database is busy right now. Try again in a moment.'))
+    : undefined;
+  const bounded = <T>(work: () => Promise<T>): Promise<T> => (poolBound ? poolBound.run(work) : work());
   const sql = postgres(url, {
-    max: options.max ?? 10,
+    max,
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
     connection: { application_name: 'kastell', search_path: 'kastell' },
   });
+  let probe: postgres.Sql | undefined;
   const ambient = new AsyncLocalStorage<{ tx: Tx; userId: string; open: boolean }>();
   const database = {
     sql,
     async withPrincipal<T>(principal: Principal | null, work: (tx: Tx) => Promise<T>): Promise<T> {
       const outer = ambient.getStore();
       if (outer?.open && principal && outer.userId === principal.userId) return (await outer.tx.savepoint((savepoint) => work(savepoint))) as T;
-      const result = await sql.begin(async (tx) => {
+      const result = await bounded(() => sql.begin(async (tx) => {
         await assumePrincipal(tx, principal);
         return work(tx);
-      });
+      }));
       return result as T;
     },
     async atomically<T>(principal: Principal, work: (tx: Tx) => Promise<T>): Promise<T> {
-      const result = await sql.begin(async (tx) => {
+      const result = await bounded(() => sql.begin(async (tx) => {
         await assumePrincipal(tx, principal);
         // closed when the transaction ends: work the request left running (a
         // mail sent later) then opens a transaction of its own
@@ -87,10 +109,17 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
         } finally {
           scope.open = false;
         }
-      });
+      }));
       return result as T;
     },
-    close: () => sql.end({ timeout: 5 }),
+    async ping() {
+      probe ??= postgres(url, { max: 1, idle_timeout: 30, connect_timeout: 5, onnotice: () => {}, connection: { application_name: 'kastell-probe' } });
+      await probe`select 1`;
+    },
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), probe?.end({ timeout: 1 })]);
+    },
+    poolBound,
   };
   Object.defineProperty(database, 'url', { value: url, enumerable: false });
   return database as Database;

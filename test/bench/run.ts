@@ -14,6 +14,9 @@
 //      unit of work vs bare AES-GCM, a document streamed encrypted vs plain (goal >= 0.7,
 //      extra RSS <= 64 MiB; KASTELL_BENCH_KEYS_MIB, 1024)
 //   8. the database-backed per-user request limits: counted vs off (rate-limits.ts)
+//   9. overload (overload.ts): closed-loop capacity, then 10× that open-loop against Kastell in
+//      its own process: p99 of shed and served requests, shed share, peak RSS vs idle
+//      (KASTELL_BENCH_OVERLOAD_SECONDS 10, _CLIENTS 16, _FACTOR 10, _UNBOUNDED 1 also runs it with the bounds lifted)
 // KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it
 // (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN;
 // reports.ts's KASTELL_BENCH_REPORT_ROUNDS, _REPORT_ITERATIONS, _REPORT_MEMORY_ITERATIONS;
@@ -26,6 +29,7 @@ import { runJobLists } from './job-lists.ts';
 import { runDocuments } from './documents.ts';
 import { runRateLimits } from './rate-limits.ts';
 import { runReports } from './reports.ts';
+import { runOverload } from './overload.ts';
 import { runKeys } from './keys.ts';
 import { runVerifyRate } from './verify-rate.ts';
 
@@ -33,10 +37,10 @@ const seconds = Number(process.env.KASTELL_BENCH_SECONDS ?? 8);
 const events = Number(process.env.KASTELL_BENCH_EVENTS ?? 1_000_000);
 const rounds = Number(process.env.KASTELL_BENCH_ROUNDS ?? 2);
 const clients = 32;
-const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'limits', 'reports', 'signin' or 'documents' to run one part
+const only = process.argv[2]; // 'writes', 'long', 'verify', 'jobs', 'limits', 'reports', 'signin', 'documents' or 'overload' to run one part
 
 // the parts on a PostgreSQL cluster; the report PDFs need none
-if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys', 'limits'].includes(only)) {
+if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys', 'limits', 'overload'].includes(only)) {
   const cluster = await startCluster();
   try {
     const { appPassword } = await prepareTemplate(cluster);
@@ -97,6 +101,16 @@ if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys', 'limits']
     }
     if (only === undefined || only === 'limits') {
       await runRateLimits(cluster, appPassword, { seconds: Number(process.env.KASTELL_BENCH_LIMIT_SECONDS ?? 3), rounds, clients: 16, print: (line) => console.log(line) });
+    }
+    if (only === undefined || only === 'overload') {
+      await runOverload(cluster, appPassword, {
+        seconds: Number(process.env.KASTELL_BENCH_OVERLOAD_SECONDS ?? 10),
+        clients: Number(process.env.KASTELL_BENCH_OVERLOAD_CLIENTS ?? 16),
+        factor: Number(process.env.KASTELL_BENCH_OVERLOAD_FACTOR ?? 10),
+        timeoutMs: 30_000,
+        unbounded: (process.env.KASTELL_BENCH_OVERLOAD_UNBOUNDED ?? '1') === '1',
+        print: (line) => console.log(line),
+      });
     }
   } finally {
     await cluster.stop();

@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { after, test } from 'node:test';
 import { createTestDatabase } from '../harness/database.ts';
 import { freePort } from '../harness/postgres.ts';
 import { seedSession, seedUser } from '../harness/seed.ts';
 import { TestClient } from '../harness/server.ts';
-import { formatReport, kastellEnv, KastellProcess, reportIsClean, runCrash } from './driver.ts';
+import { formatReport, kastellEnv, KastellProcess, reportIsClean, requestTimeoutMs, runCrash } from './driver.ts';
 
 test('Kastell killed while a create with an Idempotency-Key runs: the retry with the key creates it, once', async () => {
   const t = await createTestDatabase();
@@ -62,4 +63,18 @@ test('short crash run: kills of PostgreSQL and Kastell under load lose, duplicat
   assert.ok(report.kills.postgres >= 1, "PostgreSQL was killed at least once");
   assert.deepEqual(report.deaths, [], "Kastell survives its database's crash");
   assert.ok(reportIsClean(report), formatReport(report));
+});
+
+test("a crash client's request to a server that never finishes its answer is abandoned, not awaited forever", async () => {
+  // the full run once hung at its end on one fetch whose connection never answered: every client request has a timeout now
+  assert.ok(requestTimeoutMs > 0 && requestTimeoutMs <= 60_000);
+  const sockets = new Set<import('node:net').Socket>();
+  const silent = createServer((_request, response) => { response.writeHead(200); response.write('half'); /* never ends */ });
+  silent.on('connection', (socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  after(() => { for (const socket of sockets) socket.destroy(); silent.close(); });
+  const { port } = silent.address() as { port: number };
+  const client = new TestClient(`http://127.0.0.1:${port}`, { timeoutMs: 300 });
+  const outcome = await client.get('/api/v1/me').then(() => 'answered', (error: Error) => error.name);
+  assert.equal(outcome, 'TimeoutError', 'the body that never ends is given up after the timeout');
 });

@@ -114,7 +114,7 @@ export class KastellProcess {
       });
       for (let i = 0; i < 600 && child.exitCode === null; i++) {
         try {
-          const response = await fetch(`${this.url}/api/v1/audit/checkpoint`);
+          const response = await fetch(`${this.url}/api/v1/audit/checkpoint`, { signal: AbortSignal.timeout(requestTimeoutMs) });
           await response.body?.cancel();
           if (response.status < 500) return;
         } catch { /* not listening yet */ }
@@ -169,6 +169,14 @@ export function kastellEnv(appUrl: string, port: number, work: string): Record<s
     KASTELL_AUDIT_CHAIN_INTERVAL_MS: '50',
   };
 }
+
+/**
+ * Every client request is abandoned after this long (AbortSignal.timeout, the
+ * body included): a request whose connection outlived a kill could otherwise
+ * wait forever (a full run once hung at its end on one such fetch). An
+ * abandoned request counts as no answer and is retried like one.
+ */
+export const requestTimeoutMs = 15_000;
 
 /** Answers that say "try again": no answer at all, a 5xx, or the first request with this key still running. */
 const retryable = (response: TestResponse | undefined) =>
@@ -227,12 +235,21 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     let failuresAnswered = 0;
     let failuresSent = 0;
 
+    // Whether a kill is in progress (from the kill until the restarted process answers), and since when all is up:
+    // a client is owed an answer within 60 s of service, not within 60 s of a run of kills.
+    let down = false;
+    let upSince = Date.now();
+    const lastFailure = new WeakMap<TestClient, string>();
+
     async function send(client: TestClient, method: string, path: string, json: unknown, headers: Record<string, string> = {}): Promise<TestResponse | undefined> {
       requests += 1;
       try {
         return await client.request(method, path, { json, headers });
-      } catch {
-        return undefined; // connection refused or reset: the process was killed
+      } catch (error) {
+        // connection refused or reset (the process was killed), or the request timeout
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        lastFailure.set(client, cause ?? (error as Error).name);
+        return undefined;
       }
     }
 
@@ -240,7 +257,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     async function create(client: TestClient, kind: Ack['kind'], path: string, json: { name?: string; body?: string }, marker: string): Promise<void> {
       const key = randomUUID();
       attempted.push({ kind, marker });
-      const deadline = Date.now() + 60_000;
+      const first = Date.now();
       for (;;) {
         const response = await send(client, 'POST', path, json, { 'idempotency-key': key });
         if (!retryable(response)) {
@@ -252,8 +269,8 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
           }
           return;
         }
-        if (Date.now() > deadline) {
-          unfinished.push(`${kind} ${marker}: no answer for good within 60 s (last ${response?.status ?? 'no answer'} ${response?.text.slice(0, 160) ?? ''})`);
+        if (!down && Date.now() - Math.max(first, upSince) > 60_000) {
+          unfinished.push(`${kind} ${marker}: no answer for good within 60 s of service (last ${response?.status ?? `no answer: ${lastFailure.get(client)}`} ${response?.text.slice(0, 160) ?? ''})`);
           return;
         }
         retries += 1;
@@ -262,7 +279,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     }
 
     async function writer(index: number): Promise<void> {
-      const client = new TestClient(url).withSession(ownerToken);
+      const client = new TestClient(url, { timeoutMs: requestTimeoutMs }).withSession(ownerToken);
       const update = updates[index]!;
       for (let n = 0; !stopping; n++) {
         const choice = rand();
@@ -300,7 +317,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     /** A customer signing in (password only: MFA optional here), out again now and then, and failing on purpose. */
     async function signer(): Promise<void> {
       for (let n = 0; !stopping; n++) {
-        const client = new TestClient(url);
+        const client = new TestClient(url, { timeoutMs: requestTimeoutMs });
         if (n % 3 === 2) {
           failuresSent += 1;
           const response = await send(client, 'POST', '/api/v1/auth/sign-in', { email: 'crash.locked@example.test', password: `wrong password ${n}` });
@@ -330,6 +347,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
       await sleep(300 + rand() * 1200);
       // the first kill is always PostgreSQL's: Kastell must survive it (a short run then always checks that)
       const target = kills.total === 0 ? 0 : rand();
+      down = true;
       if (target < 0.4) {
         await cluster.kill();
         kills.postgres += 1;
@@ -337,15 +355,17 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
         await cluster.restart();
       } else if (target < 0.55) {
         if (await cluster.killBackend()) kills.backend += 1;
-        else continue;
+        else { down = false; continue; }
       } else {
         await kastell.kill();
         kills.kastell += 1;
         await sleep(rand() * 300);
         await kastell.start();
       }
+      down = false;
+      upSince = Date.now();
       kills.total += 1;
-      log(`kill ${kills.total}/${options.kills}: ${JSON.stringify(kills)}; ${acks.length} acknowledged, ${requests} requests`);
+      log(`${new Date().toISOString().slice(11, 19)} kill ${kills.total}/${options.kills}: ${JSON.stringify(kills)}; ${acks.length} acknowledged, ${requests} requests`);
     }
     stopping = true;
     await Promise.all(load);
@@ -423,7 +443,7 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     if (stats!.dangling > 0) chainBreaks.push(`${stats!.dangling} links to no event`);
     const [forked] = await admin`select count(*)::int as n from audit.chain c join audit.chain p on p.seq = c.seq - 1 where c.prev_hash <> p.hash`;
     if (forked!.n > 0) chainBreaks.push(`${forked!.n} links whose previous hash is not their predecessor's`);
-    const verifyRun = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', 'audit', 'verify'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const verifyRun = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli/main.ts', 'audit', 'verify'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10 * 60_000 });
     const verify = { ok: verifyRun.status === 0, output: `${verifyRun.stdout}${verifyRun.stderr}`.trim() };
 
     // Sessions and lockout.
@@ -431,7 +451,8 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     kastell = new KastellProcess(env, url, log);
     await kastell.start();
     for (const { token, signedOut } of signIns) {
-      const me = await new TestClient(url).withSession(token).get('/api/v1/me');
+      const me = await new TestClient(url, { timeoutMs: requestTimeoutMs }).withSession(token).get('/api/v1/me')
+        .catch((error: Error) => ({ status: `no answer (${error.name})` }));
       if (signedOut && me.status !== 401) sessionProblems.push(`a session signed out (answered 200) still answers ${me.status}`);
       if (!signedOut && me.status !== 200) {
         const [row] = await admin`select ended_at from kastell.sessions where token_hash = sha256(${token}::bytea)`;

@@ -44,7 +44,8 @@ export interface TestResponse {
 export class TestClient {
   readonly cookies = new Map<string, string>();
 
-  constructor(readonly baseUrl: string) {}
+  /** timeoutMs: each request (answer and body) is abandoned after it, so a client cannot hang on a server that never answers */
+  constructor(readonly baseUrl: string, readonly options: { timeoutMs?: number } = {}) {}
 
   withSession(token: string): this {
     this.cookies.set('__Host-kastell-session', token);
@@ -67,7 +68,8 @@ export class TestClient {
     }
     if (method !== 'GET' && method !== 'HEAD' && options.origin !== null) headers.origin ??= options.origin ?? new URL(this.baseUrl).origin;
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const response = await fetch(this.baseUrl + path, { method, headers, body, redirect: 'manual' });
+    const signal = this.options.timeoutMs ? AbortSignal.timeout(this.options.timeoutMs) : undefined;
+    const response = await fetch(this.baseUrl + path, { method, headers, body, redirect: 'manual', ...(signal ? { signal } : {}) });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair, ...attributes] = cookie.split(';');
       const [name, value] = pair!.split('=') as [string, string];
