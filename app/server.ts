@@ -8,6 +8,7 @@ import type { EmbeddedDatabase } from './db/embedded.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
 import { startAuditService, type AuditService } from './audit/service.ts';
 import { scheduleHeldRetry } from './documents/retry-held.ts';
+import { scheduleObjectSweep } from './documents/sweep-objects.ts';
 import { scheduleRetention } from './retention/schedule.ts';
 import type { ApiRegistry } from './http/api.ts';
 import { createApp, type OverloadBounds } from './app.tsx';
@@ -68,6 +69,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const { app, api, bounds } = createApp({ config, db, store, log, audit, mailer, keyring });
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
   const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
+  const objectSweep = config.jobs ? scheduleObjectSweep({ db, store, log, auditor: audit.auditor }) : undefined;
   const retention = config.jobs && config.retentionSchedule ? scheduleRetention({ db, store, log, auditor: audit.auditor, policy: config.retention }) : undefined;
   const reencryption = config.jobs ? scheduleReencrypt({
     db, keyring, store: store.inner, log,
@@ -95,6 +97,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       });
       await notificationMail.stop();
       await heldRetry?.stop();
+      await objectSweep?.stop();
       await retention?.stop();
       await reencryption?.stop();
       await audit.stop();

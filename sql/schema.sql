@@ -1622,6 +1622,79 @@ $$;
 ALTER FUNCTION app.notify(p_kind text, p_job_id uuid, p_request_id uuid, p_audiences text[], p_user_ids uuid[]) OWNER TO kastell_auth;
 
 --
+-- Name: object_removal_failed(uuid, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.object_removal_failed(p_id uuid, p_error text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 'the object sweep runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  update kastell.object_removals r set attempts = r.attempts + 1, last_error = pg_catalog.left(p_error, 500),
+         not_before = pg_catalog.now() + least(interval '1 minute' * pg_catalog.power(2, least(r.attempts, 11)), interval '1 day')
+   where r.removal_id = p_id;
+end
+$$;
+
+ALTER FUNCTION app.object_removal_failed(p_id uuid, p_error text) OWNER TO kastell_auth;
+
+--
+-- Name: object_removals_done(uuid[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.object_removals_done(p_ids uuid[]) RETURNS TABLE(removal_id uuid, object_key text, company_id uuid, version_id uuid, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 'the object sweep runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query delete from kastell.object_removals r where r.removal_id = any (p_ids)
+    returning r.removal_id, r.object_key, r.company_id, r.version_id, r.attempts;
+end
+$$;
+
+ALTER FUNCTION app.object_removals_done(p_ids uuid[]) OWNER TO kastell_auth;
+
+--
+-- Name: object_removals_due(integer, text[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.object_removals_due(p_limit integer, p_keys text[]) RETURNS TABLE(removal_id uuid, object_key text, company_id uuid, version_id uuid, attempts integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 'the object sweep runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query select r.removal_id, r.object_key, r.company_id, r.version_id, r.attempts from kastell.object_removals r
+    where case when p_keys is null then coalesce(r.not_before, r.queued_at) <= pg_catalog.now() else r.object_key = any (p_keys) end
+    order by coalesce(r.not_before, r.queued_at), r.removal_id
+    limit least(greatest(p_limit, 1), 10000);
+end
+$$;
+
+ALTER FUNCTION app.object_removals_due(p_limit integer, p_keys text[]) OWNER TO kastell_auth;
+
+--
+-- Name: object_removals_waiting(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.object_removals_waiting() RETURNS TABLE(waiting bigint, failed bigint, oldest timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.count(*), pg_catalog.count(*) filter (where r.attempts > 0), pg_catalog.min(r.queued_at) from kastell.object_removals r
+$$;
+
+ALTER FUNCTION app.object_removals_waiting() OWNER TO kastell_auth;
+
+--
 -- Name: owner_exists(); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -1798,6 +1871,24 @@ CREATE FUNCTION app.purge_expired_idempotency_keys() RETURNS void
 $$;
 
 ALTER FUNCTION app.purge_expired_idempotency_keys() OWNER TO kastell_auth;
+
+--
+-- Name: queue_object_removals(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.queue_object_removals() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into kastell.object_removals (object_key, company_id, version_id)
+  select g.object_key, g.owner_company_id, g.version_id from gone g where g.object_key is not null
+  on conflict (object_key) do nothing;
+  return null;
+end
+$$;
+
+ALTER FUNCTION app.queue_object_removals() OWNER TO kastell_auth;
 
 --
 -- Name: record_job_status(); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -3868,6 +3959,28 @@ ALTER TABLE ONLY kastell.notifications FORCE ROW LEVEL SECURITY;
 ALTER TABLE kastell.notifications OWNER TO kastell_owner;
 
 --
+-- Name: object_removals; Type: TABLE; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TABLE kastell.object_removals (
+    removal_id uuid DEFAULT app.uuidv7() NOT NULL,
+    object_key text NOT NULL,
+    company_id uuid,
+    version_id uuid NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    not_before timestamp with time zone,
+    CONSTRAINT object_removals_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT object_removals_last_error_check CHECK ((length(last_error) <= 500)),
+    CONSTRAINT object_removals_object_key_check CHECK ((object_key ~ '^documents/[0-9a-f-]{36}/[0-9a-f]{32}$'::text))
+);
+
+ALTER TABLE ONLY kastell.object_removals FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE kastell.object_removals OWNER TO kastell_owner;
+
+--
 -- Name: organisation; Type: TABLE; Schema: kastell; Owner: kastell_owner
 --
 
@@ -4650,6 +4763,20 @@ ALTER TABLE ONLY kastell.notifications
     ADD CONSTRAINT notifications_pkey PRIMARY KEY (notification_id);
 
 --
+-- Name: object_removals object_removals_object_key_key; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.object_removals
+    ADD CONSTRAINT object_removals_object_key_key UNIQUE (object_key);
+
+--
+-- Name: object_removals object_removals_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE ONLY kastell.object_removals
+    ADD CONSTRAINT object_removals_pkey PRIMARY KEY (removal_id);
+
+--
 -- Name: organisation organisation_pkey; Type: CONSTRAINT; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5276,6 +5403,12 @@ CREATE INDEX notifications_unread_idx ON kastell.notifications USING btree (user
 CREATE INDEX notifications_user_id_idx ON kastell.notifications USING btree (user_id, created_at DESC);
 
 --
+-- Name: object_removals_due_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX object_removals_due_idx ON kastell.object_removals USING btree (COALESCE(not_before, queued_at), removal_id);
+
+--
 -- Name: passkeys_user_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 
@@ -5598,6 +5731,12 @@ CREATE TRIGGER assets_touch BEFORE UPDATE ON kastell.assets FOR EACH ROW EXECUTE
 --
 
 CREATE TRIGGER companies_touch BEFORE UPDATE ON kastell.companies FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+--
+-- Name: document_versions document_versions_queue_object_removals; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE TRIGGER document_versions_queue_object_removals AFTER DELETE ON kastell.document_versions REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION app.queue_object_removals();
 
 --
 -- Name: documents documents_touch; Type: TRIGGER; Schema: kastell; Owner: kastell_owner
@@ -6379,7 +6518,7 @@ ALTER TABLE audit.events_default ENABLE ROW LEVEL SECURITY;
 -- Name: events events_read; Type: POLICY; Schema: audit; Owner: kastell_owner
 --
 
-CREATE POLICY events_read ON audit.events FOR SELECT TO kastell_app USING ((( SELECT app.has_global('audit.read'::text) AS has_global) OR ((company_id = ( SELECT app.company_scope('access_log.read'::text) AS company_scope)) AND (action = ANY (ARRAY['document.read'::text, 'document.download'::text, 'share_link.accessed'::text, 'company.read'::text])))));
+CREATE POLICY events_read ON audit.events FOR SELECT TO kastell_app USING ((( SELECT app.has_global('audit.read'::text) AS has_global) OR ((company_id = ( SELECT app.company_scope('access_log.read'::text) AS company_scope)) AND (action = ANY (ARRAY['document.read'::text, 'document.download'::text, 'share_link.accessed'::text, 'share_link.refused'::text, 'company.read'::text])))));
 
 --
 -- Name: exports; Type: ROW SECURITY; Schema: audit; Owner: kastell_owner
@@ -7094,6 +7233,18 @@ CREATE POLICY notifications_mark_read ON kastell.notifications FOR UPDATE TO kas
 --
 
 CREATE POLICY notifications_own ON kastell.notifications FOR SELECT TO kastell_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+
+--
+-- Name: object_removals; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
+--
+
+ALTER TABLE kastell.object_removals ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: object_removals object_removals_auth; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY object_removals_auth ON kastell.object_removals TO kastell_auth USING (true) WITH CHECK (true);
 
 --
 -- Name: organisation; Type: ROW SECURITY; Schema: kastell; Owner: kastell_owner
@@ -8085,6 +8236,34 @@ REVOKE ALL ON FUNCTION app.notify(p_kind text, p_job_id uuid, p_request_id uuid,
 GRANT ALL ON FUNCTION app.notify(p_kind text, p_job_id uuid, p_request_id uuid, p_audiences text[], p_user_ids uuid[]) TO kastell_app;
 
 --
+-- Name: FUNCTION object_removal_failed(p_id uuid, p_error text); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.object_removal_failed(p_id uuid, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.object_removal_failed(p_id uuid, p_error text) TO kastell_app;
+
+--
+-- Name: FUNCTION object_removals_done(p_ids uuid[]); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.object_removals_done(p_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.object_removals_done(p_ids uuid[]) TO kastell_app;
+
+--
+-- Name: FUNCTION object_removals_due(p_limit integer, p_keys text[]); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.object_removals_due(p_limit integer, p_keys text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.object_removals_due(p_limit integer, p_keys text[]) TO kastell_app;
+
+--
+-- Name: FUNCTION object_removals_waiting(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.object_removals_waiting() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.object_removals_waiting() TO kastell_app;
+
+--
 -- Name: FUNCTION owner_exists(); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -8139,6 +8318,12 @@ GRANT ALL ON FUNCTION app.person_data_sources() TO kastell_auth;
 
 REVOKE ALL ON FUNCTION app.purge_expired_idempotency_keys() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.purge_expired_idempotency_keys() TO kastell_app;
+
+--
+-- Name: FUNCTION queue_object_removals(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.queue_object_removals() FROM PUBLIC;
 
 --
 -- Name: FUNCTION record_job_status(); Type: ACL; Schema: app; Owner: kastell_auth
@@ -9276,6 +9461,12 @@ GRANT UPDATE(mail_sent_at) ON TABLE kastell.notifications TO kastell_auth;
 --
 
 GRANT SELECT(created_at) ON TABLE kastell.notifications TO kastell_app;
+
+--
+-- Name: TABLE object_removals; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.object_removals TO kastell_auth;
 
 --
 -- Name: TABLE organisation; Type: ACL; Schema: kastell; Owner: kastell_owner

@@ -88,3 +88,55 @@ export async function findDocumentAccess(tx: Tx, companyId: string | null, query
     limit ${query.limit}`;
   return rows.map(presentAccess);
 }
+
+/** Why a share link was refused (app/documents/share-link-routes.tsx); `unknown` tokens name no company and never reach this list. */
+export const refusalReasons = ['expired', 'revoked', 'wrong_password', 'locked', 'used_up', 'creator_lost_access'] as const;
+
+export const refusedShareLinkSchema = z.object({
+  eventId: z.uuid(),
+  occurredAt: z.iso.datetime(),
+  shareLinkId: z.uuid().nullable(),
+  /** expired, revoked, wrong password, locked (after too many wrong passwords), download limit reached (used_up), the creator lost access; or another recorded word */
+  reason: z.string(),
+  /** who created the link, when the viewer may see them */
+  sharedBy: z.string().nullable(),
+  documentId: z.uuid().nullable(),
+  /** null when the document (or the link) was deleted since */
+  documentTitle: z.string().nullable(),
+});
+export type RefusedShareLink = z.infer<typeof refusedShareLinkSchema>;
+
+type RefusedRow = { event_id: string; occurred_at: Date; entity_id: string | null; detail: Record<string, unknown>; document_id: string | null; title: string | null; link_creator: string | null };
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const presentRefusal = (row: RefusedRow): RefusedShareLink => ({
+  eventId: row.event_id,
+  occurredAt: row.occurred_at.toISOString(),
+  shareLinkId: row.entity_id && uuidPattern.test(row.entity_id) ? row.entity_id : null,
+  reason: text(row.detail.reason) ?? 'unknown',
+  sharedBy: row.link_creator,
+  documentId: row.document_id ?? text(row.detail.documentId),
+  documentTitle: row.title,
+});
+
+/**
+ * Refused accesses to share links, newest first: of `companyId`'s links (a
+ * customer's own; RLS, events_read in sql/0024, gives a customer admin no
+ * other company's), or of every company RLS lets the viewer see.
+ */
+export async function findRefusedShareLinks(tx: Tx, companyId: string | null, query: AccessQuery): Promise<RefusedShareLink[]> {
+  const rows = await tx<RefusedRow[]>`
+    select e.event_id, e.occurred_at, e.entity_id, e.detail, d.document_id, d.title, lc.display_name as link_creator
+    from audit.events e
+    left join share_links l on l.share_link_id::text = e.entity_id
+    left join documents d on d.document_id = coalesce(l.document_id, case when e.detail->>'documentId' ~ '^[0-9a-f-]{36}$' then (e.detail->>'documentId')::uuid end)
+    left join users lc on lc.user_id = l.created_by
+    where e.action = 'share_link.refused'
+      ${companyId ? tx`and e.company_id = ${companyId}` : tx`and e.company_id is not null`}
+      ${query.from ? tx`and e.occurred_at >= ${query.from}::date` : tx``}
+      ${query.to ? tx`and e.occurred_at < ${query.to}::date + 1` : tx``}
+    order by e.occurred_at desc, e.event_id desc
+    limit ${query.limit}`;
+  return rows.map(presentRefusal);
+}

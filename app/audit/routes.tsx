@@ -9,7 +9,7 @@ import type { AppEnv } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
 import { renderPage } from '../http/layout.tsx';
 import { readQuery } from '../http/validate.ts';
-import { accessQuerySchema, documentAccessSchema, findDocumentAccess, type AccessQuery, type DocumentAccess } from './access-log.ts';
+import { accessQuerySchema, documentAccessSchema, findDocumentAccess, findRefusedShareLinks, refusalReasons, refusedShareLinkSchema, type AccessQuery, type DocumentAccess, type RefusedShareLink } from './access-log.ts';
 import { auditFor } from './record.ts';
 import { exportEvents, findEvents, findLatestCheckpoint, findLatestVerification } from './queries.ts';
 import { auditEventSchema, auditFilterSchema, checkpointSchema, verificationSchema, type AuditEventView, type AuditFilter } from './schema.ts';
@@ -73,17 +73,27 @@ export function auditRoutes({ db, api, audit }: FeatureDeps): Hono<AppEnv> {
     query: accessQuerySchema, response: z.array(documentAccessSchema),
     handler: (c, { query, user }) => db.withPrincipal(user, (tx) => findDocumentAccess(tx, user.companyId, query)),
   });
+  api.add({
+    method: 'get', permission: 'access_log.read', path: '/access-log/refused-share-links', tag: 'audit',
+    summary: "Refused accesses to the company's share links (expired, revoked, wrong password, locked, limit reached), with the reason",
+    query: accessQuerySchema, response: z.array(refusedShareLinkSchema),
+    handler: (c, { query, user }) => db.withPrincipal(user, (tx) => findRefusedShareLinks(tx, user.companyId, query)),
+  });
 
   pages.get('/access-log', async (c) => {
     const user = requirePermission(c, 'access_log.read');
     const query = readQuery(c, accessQuerySchema);
     // RLS limits a customer admin to access events of their own company; the filter repeats it.
-    const accesses = await db.withPrincipal(user, (tx) => findDocumentAccess(tx, user.companyId, query));
+    const { accesses, refused } = await db.withPrincipal(user, async (tx) => ({
+      accesses: await findDocumentAccess(tx, user.companyId, query),
+      refused: await findRefusedShareLinks(tx, user.companyId, query),
+    }));
     const t = c.get('t');
     return renderPage(c, t('accessLog.title'), (
       <>
         <p>{t('accessLog.intro')}</p>
         <AccessLogView c={c} query={query} accesses={accesses} />
+        <RefusedShareLinksView c={c} refused={refused} />
       </>
     ));
   });
@@ -154,5 +164,27 @@ function AccessLogView(props: { c: Context<AppEnv>; query: AccessQuery; accesses
         </ul>
       )}
     </>
+  );
+}
+
+function RefusedShareLinksView(props: { c: Context<AppEnv>; refused: RefusedShareLink[] }) {
+  const t = props.c.get('t');
+  const reason = (r: RefusedShareLink) => ((refusalReasons as readonly string[]).includes(r.reason) ? t(`accessLog.refused.${r.reason as (typeof refusalReasons)[number]}`) : r.reason);
+  return (
+    <section aria-labelledby="refused-share-links">
+      <h2 id="refused-share-links">{t('accessLog.refused.title')}</h2>
+      {props.refused.length === 0 ? <p>{t('accessLog.refused.none')}</p> : (
+        <ul class="access-log">
+          {props.refused.map((r) => (
+            <li data-reason={r.reason}>
+              <time datetime={r.occurredAt}>{r.occurredAt.replace('T', ' ').slice(0, 16)} UTC</time>{' · '}
+              <strong>{r.sharedBy ? t('accessLog.shareLinkBy', { name: r.sharedBy }) : t('accessLog.shareLink')}</strong>{' · '}
+              {t('accessLog.refused.refused')} ({reason(r)}){' · '}
+              {r.documentTitle && r.documentId ? <a href={`/documents/${r.documentId}`}>{r.documentTitle}</a> : t('accessLog.deleted')}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

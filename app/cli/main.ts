@@ -9,6 +9,7 @@ import { signerFor } from '../audit/record.ts';
 import { rotateEventKeyFile } from '../audit/event-key.ts';
 import { verifyExportDirectory } from '../audit/verify-export.ts';
 import { retryHeldVersions } from '../documents/retry-held.ts';
+import { objectsWaiting, sweepObjects } from '../documents/sweep-objects.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
@@ -208,6 +209,23 @@ documents
     if (outcomes.length === 0) console.log('no version is held');
     for (const o of outcomes) console.log(`${o.versionId} ${o.status === 'gone' ? 'gone (decided or deleted meanwhile; its file removed)' : o.status}`);
     if (outcomes.some((o) => o.status === 'pending' || o.status === 'not_decidable')) process.exit(1);
+  });
+
+documents
+  .command('sweep-objects')
+  .description('Remove from the store every object whose document version was deleted (by hand, by a cascade from its company, site or asset, or by retention), each an audit event; exit 1 when the store failed (those stay queued)')
+  .action(async () => {
+    const config = loadConfig();
+    const log = createLogger({ level: 'warn', destination: 2 });
+    const { result, left } = await withAudit(async (service, db) => {
+      const result = await sweepObjects({ db, log, auditor: service.auditor, store: encryptingStore(createDocumentStore(config.storage), keyringFromConfig(config)) });
+      return { result, left: await objectsWaiting(db) };
+    });
+    console.log(`${result.removed} objects removed (each an audit event); ${left.waiting} still queued${left.failed ? ` (${left.failed} failed before)` : ''}`);
+    if (result.failed) {
+      console.error(`the store failed on ${result.failed.objectKey}: ${result.failed.error} — it stays queued and is tried again later`);
+      process.exit(1);
+    }
   });
 
 const retention = program.command('retention').description('Retention per resource type (KASTELL_RETENTION): what is past it, and the purge');

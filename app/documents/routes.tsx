@@ -14,6 +14,7 @@ import { requirePermission } from '../http/guards.ts';
 import { renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, parseOrThrow, readFormFields } from '../http/validate.ts';
 import { noteDownload, raiseDownloadAlert } from './download-volume.ts';
+import { sweepObjects } from './sweep-objects.ts';
 import { processUpload } from './process-upload.ts';
 import { createDocument, deleteDocument, findDocument, findParentCompany, listDocumentsOf, openVersionForRead, updateDocument } from './queries.ts';
 import { receiveUpload } from './receive-upload.ts';
@@ -80,8 +81,9 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     },
   });
 
+  // the delete queued its objects (sql/0025); the sweep removes them now, or the scheduled one later when the store fails
   async function removeObjects(keys: string[]) {
-    for (const key of keys) await store.remove(key).catch((error: Error) => log.error({ err: error, key }, 'document object not removed'));
+    await sweepObjects({ db, store, log, auditor: deps.audit.auditor }, { keys });
   }
 
   // ---- uploads (multipart streams; API and pages alike) ----

@@ -26,12 +26,16 @@ export function serveVersion(c: Context<AppEnv>, opened: { type: string; size: n
 export const responseChunkBytes = 1024 * 1024;
 
 /**
- * The store's stream as the web stream Hono answers with, pulled (nothing read
- * ahead of the socket) and in chunks of about responseChunkBytes: each chunk
- * costs a few promises and a socket write on the way out, and the stores give
- * 64 KiB (fs) or whatever a socket read brought (S3) — with Readable.toWeb a
- * download ran at 0.2–0.3 of a bare file → node:http pipe (`npm run bench --
- * documents`). Memory: one chunk here, plus the source's own buffer.
+ * The store's stream as the web stream Hono answers with, in chunks of about
+ * responseChunkBytes: each chunk costs a few promises and a socket write on
+ * the way out, and the stores give 64 KiB (fs) or whatever a socket read
+ * brought (S3) — with Readable.toWeb a download ran at 0.2–0.3 of a bare
+ * file → node:http pipe (`npm run bench -- documents`). One chunk is read
+ * ahead (highWaterMark 1): the next chunk is decrypted while the socket
+ * sends this one; with none ahead the two took turns, and under load the
+ * path ran at about half a bare Node pipe of the same decrypted stream
+ * (test/bench/download-path.ts). Memory: the chunk being sent and the one
+ * ahead, plus the source's own buffer.
  */
 export function toResponseStream(body: Readable): ReadableStream<Uint8Array> {
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -52,5 +56,5 @@ export function toResponseStream(body: Readable): ReadableStream<Uint8Array> {
       await chunks.return?.();
       body.destroy(reason instanceof Error ? reason : undefined);
     },
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 1 });
 }

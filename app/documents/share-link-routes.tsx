@@ -109,7 +109,7 @@ export function shareLinkRoutes(deps: FeatureDeps): Hono<AppEnv> {
   };
   const refuse = async (c: Context<AppEnv>, link: FoundLink | undefined, reason: string, status: 403 | 404 | 410 | 429 = 404) => {
     await db.withPrincipal(null, (tx) => auditFor(c)(tx, { action: 'share_link.refused', entityType: 'share_link', entityId: link?.share_link_id ?? null,
-      companyId: link?.owner_company_id ?? null, outcome: 'denied', detail: { reason } }));
+      companyId: link?.owner_company_id ?? null, outcome: 'denied', detail: { reason, ...(link ? { documentId: link.document_id } : {}) } }));
     minimal(c);
     const t = c.get('t');
     return c.html(`<!doctype html>${(

@@ -3,6 +3,15 @@
 // those keys (the `satisfies` says so). Composed in app/i18n/messages.ts.
 
 export const auditEn = {
+  'accessLog.refused.title': 'Refused share-link attempts',
+  'accessLog.refused.none': 'No attempt through a share link was refused in this period.',
+  'accessLog.refused.refused': 'refused',
+  'accessLog.refused.expired': 'the link had expired',
+  'accessLog.refused.revoked': 'the link was revoked',
+  'accessLog.refused.wrong_password': 'wrong password',
+  'accessLog.refused.locked': 'locked after too many wrong passwords',
+  'accessLog.refused.used_up': 'download limit reached',
+  'accessLog.refused.creator_lost_access': 'whoever shared it may no longer read the document',
   'accessLog.none': "No one has read your company's documents in this period.",
   'accessLog.operator': 'Operator staff',
   'accessLog.operatorRole': 'Operator staff ({role})',
@@ -31,6 +40,15 @@ export const auditEn = {
 } as const;
 
 export const auditDe = {
+  'accessLog.refused.title': 'Abgewiesene Zugriffe über Freigabelinks',
+  'accessLog.refused.none': 'In diesem Zeitraum wurde kein Zugriff über einen Freigabelink abgewiesen.',
+  'accessLog.refused.refused': 'abgewiesen',
+  'accessLog.refused.expired': 'der Link war abgelaufen',
+  'accessLog.refused.revoked': 'der Link war widerrufen',
+  'accessLog.refused.wrong_password': 'falsches Passwort',
+  'accessLog.refused.locked': 'gesperrt nach zu vielen falschen Passwörtern',
+  'accessLog.refused.used_up': 'Höchstzahl Downloads erreicht',
+  'accessLog.refused.creator_lost_access': 'wer ihn erstellt hat, darf das Dokument nicht mehr lesen',
   'accessLog.none': 'In diesem Zeitraum hat niemand die Dokumente Ihrer Firma gelesen.',
   'accessLog.operator': 'Mitarbeitende des Betreibers',
   'accessLog.operatorRole': 'Mitarbeitende des Betreibers ({role})',
@@ -59,6 +77,15 @@ export const auditDe = {
 } satisfies Record<keyof typeof auditEn, string>;
 
 export const auditFr = {
+  'accessLog.refused.title': 'Tentatives refusées par lien de partage',
+  'accessLog.refused.none': 'Aucune tentative par lien de partage n’a été refusée pendant cette période.',
+  'accessLog.refused.refused': 'refusé',
+  'accessLog.refused.expired': 'le lien avait expiré',
+  'accessLog.refused.revoked': 'le lien avait été révoqué',
+  'accessLog.refused.wrong_password': 'mot de passe erroné',
+  'accessLog.refused.locked': 'bloqué après trop de mots de passe erronés',
+  'accessLog.refused.used_up': 'limite de téléchargements atteinte',
+  'accessLog.refused.creator_lost_access': 'la personne qui l’a créé ne peut plus lire le document',
   'accessLog.none': 'Personne n’a lu les documents de votre entreprise pendant cette période.',
   'accessLog.operator': 'Personnel de l’exploitant',
   'accessLog.operatorRole': 'Personnel de l’exploitant ({role})',
@@ -87,6 +114,15 @@ export const auditFr = {
 } satisfies Record<keyof typeof auditEn, string>;
 
 export const auditIt = {
+  'accessLog.refused.title': 'Tentativi rifiutati tramite link di condivisione',
+  'accessLog.refused.none': 'In questo periodo nessun tentativo tramite link di condivisione è stato rifiutato.',
+  'accessLog.refused.refused': 'rifiutato',
+  'accessLog.refused.expired': 'il link era scaduto',
+  'accessLog.refused.revoked': 'il link era stato revocato',
+  'accessLog.refused.wrong_password': 'password errata',
+  'accessLog.refused.locked': 'bloccato dopo troppe password errate',
+  'accessLog.refused.used_up': 'limite di download raggiunto',
+  'accessLog.refused.creator_lost_access': 'chi l’ha creato non può più leggere il documento',
   'accessLog.none': 'In questo periodo nessuno ha letto i documenti della Sua azienda.',
   'accessLog.operator': 'Personale del gestore',
   'accessLog.operatorRole': 'Personale del gestore ({role})',

@@ -121,7 +121,7 @@ function DraftEditor({ c, report }: { c: Context<AppEnv>; report: ReportDetail }
       <form method="post" action={`/reports/${report.reportId}/photos`} enctype="multipart/form-data" novalidate>
         {csrf}
         <p class="field"><label for="photo-file">{t('reports.addPhoto')}</label>
-          <input id="photo-file" name="file" type="file" accept="image/jpeg,image/png,image/webp,image/heic" capture="environment" required /></p>
+          <input id="photo-file" name="file" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" required /></p>
         <Field form="photo" name="title" label={t('reports.photoTitle')} maxlength={200} />
         <button type="submit">{t('reports.addPhoto')}</button>
       </form>

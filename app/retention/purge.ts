@@ -5,12 +5,15 @@
 // app.retention_purge): a row that changed since the dry run (a contract
 // with a new version) is kept and said so; nothing younger is ever deleted.
 // Stored objects of deleted documents leave the store after the commit, so a
-// rolled-back batch never loses a file its rows still name.
+// rolled-back batch never loses a file its rows still name: the delete queued
+// them (sql/0024) and the object sweep (app/documents/sweep-objects.ts)
+// removes them, right after the batch and again later if the store failed.
 import type { AuditActor } from '../db/audit-event.ts';
 import type { Database } from '../db/client.ts';
 import type { Auditor } from '../http/context.ts';
 import type { Logger } from '../log.ts';
 import type { DocumentStore } from '../storage/store.ts';
+import { sweepObjects } from '../documents/sweep-objects.ts';
 import { cutoffFor, formatPeriod, purgedResources, retentionResources, type RetentionPolicy, type RetentionResource } from './policy.ts';
 
 export interface RetentionItem {
@@ -80,7 +83,7 @@ export interface RetentionRunResult {
   /** listed by the dry run but no longer past retention (changed meanwhile): kept */
   kept: RetentionItem[];
   objectsRemoved: number;
-  /** object keys whose removal failed after their rows were deleted (logged; remove by hand) */
+  /** object keys whose removal failed after their rows were deleted (logged; they stay queued for the object sweep) */
   objectsLeft: string[];
 }
 
@@ -117,14 +120,14 @@ export async function applyRetention(deps: RetentionDeps, plan: RetentionPlan, o
         return { deleted: new Set(rows.map((r) => r.entity_id)), keys: rows.flatMap((r) => r.object_keys) };
       });
       for (const item of batch) (deleted.has(item.entityId) ? result.deleted : result.kept).push(item);
+      // through the object queue (sql/0024) that the delete filled: a store that fails leaves the rows for the next sweep
+      const swept = await sweepObjects(deps, { keys });
+      result.objectsRemoved += swept.removed;
+      const removed = new Set(swept.removedKeys);
       for (const key of keys) {
-        try {
-          await deps.store.remove(key);
-          result.objectsRemoved += 1;
-        } catch (error) {
-          deps.log.error({ err: error as Error, event: 'retention.object_left', key }, 'a purged document\'s object could not be removed');
-          result.objectsLeft.push(key);
-        }
+        if (removed.has(key)) continue;
+        deps.log.error({ event: 'retention.object_left', key }, 'a purged document\'s object is not removed yet: it stays queued for the object sweep');
+        result.objectsLeft.push(key);
       }
       done += batch.length;
       options.onProgress?.(done, plan.items.length);

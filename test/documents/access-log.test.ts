@@ -98,5 +98,71 @@ test('RLS, not only the filter, keeps another company out: as the customer admin
   });
   assert.ok(rows.length >= 3, `A's reads are there (${rows.length})`);
   assert.ok(rows.every((r) => r.company_id === alpha), 'only events of A');
-  assert.ok(rows.every((r) => r.action === 'document.read'), 'only access events, not uploads or link creation');
+  assert.ok(rows.every((r) => r.action === 'document.read' || r.action === 'share_link.refused'), 'only access events, not uploads or link creation');
+});
+
+test('refused share-link attempts are listed with their reason (expired, revoked, wrong password, locked, limit reached), for the link\'s company only', async () => {
+  const share = async (client: typeof adminOfA.client, documentId: string, body: Record<string, unknown> = {}) => {
+    const r = await client.postJson(`/api/v1/documents/${documentId}/share-links`, body);
+    assert.equal(r.status, 201, r.text);
+    return { id: r.json().shareLinkId as string, path: new URL(r.json().url).pathname };
+  };
+  const attempt = async (path: string, form: Record<string, string> = {}) => {
+    const visitor = server.client();
+    await visitor.get(path);
+    return (await visitor.request('POST', path, { form, origin: 'null' })).status;
+  };
+  const expired = await share(colleague.client, contractA);
+  await t.admin`update kastell.share_links set created_at = now() - interval '3 days', expires_at = now() - interval '1 minute' where share_link_id = ${expired.id}`;
+  assert.equal(await attempt(expired.path), 404);
+  const revoked = await share(colleague.client, photoA);
+  assert.equal((await colleague.client.postJson(`/api/v1/share-links/${revoked.id}/revoke`, {})).status, 200);
+  assert.equal(await attempt(revoked.path), 404);
+  const guarded = await share(adminOfA.client, contractA, { password: 'correct horse battery staple' });
+  for (let i = 0; i < 5; i++) assert.equal(await attempt(guarded.path, { password: 'wrong password here' }), 403);
+  assert.equal(await attempt(guarded.path, { password: 'correct horse battery staple' }), 429, 'locked after five wrong passwords');
+  const once = await share(adminOfA.client, photoA, { maxDownloads: 1 });
+  assert.equal(await attempt(once.path), 200);
+  assert.equal(await attempt(once.path), 404);
+  // B's link refused: not A's business
+  const linkOfB = await share(adminOfB.client, manualB);
+  assert.equal((await adminOfB.client.postJson(`/api/v1/share-links/${linkOfB.id}/revoke`, {})).status, 200);
+  assert.equal(await attempt(linkOfB.path), 404);
+
+  const api = await adminOfA.client.get('/api/v1/access-log/refused-share-links');
+  assert.equal(api.status, 200, api.text);
+  const refused = api.json() as Array<{ shareLinkId: string; reason: string; sharedBy: string | null; documentTitle: string | null }>;
+  const summary = refused.map((r) => `${r.reason}|${r.sharedBy}|${r.documentTitle}`).sort();
+  // each refused link is refused twice: opening its page (GET) and asking for the file (POST); a wrong password only on the POST
+  assert.deepEqual(summary, [
+    ...Array(2).fill('expired|Carla Colleague|Alpha maintenance contract'),
+    ...Array(2).fill('revoked|Carla Colleague|Alpha pump photo'),
+    ...Array(5).fill('wrong_password|Anna Admin|Alpha maintenance contract'),
+    ...Array(2).fill('locked|Anna Admin|Alpha maintenance contract'),
+    ...Array(2).fill('used_up|Anna Admin|Alpha pump photo'),
+  ].sort());
+  assert.ok(!api.text.includes(linkOfB.id) && !api.text.includes('Beta'), 'nothing of B');
+
+  const page = await adminOfA.client.get('/access-log');
+  for (const shown of ['Refused share-link attempts', 'the link had expired', 'the link was revoked', 'wrong password', 'locked after too many wrong passwords', 'download limit reached']) {
+    assert.ok(page.text.includes(shown), `the page shows ${shown}`);
+  }
+  assert.equal(page.text.match(/<li data-reason=/g)?.length, 13);
+  assert.ok(!page.text.includes('Beta secret manual'));
+  const german = await adminOfA.client.request('GET', '/access-log', { headers: { 'accept-language': 'de' } });
+  assert.match(german.text, /Abgewiesene Zugriffe über Freigabelinks/);
+  assert.match(german.text, /Höchstzahl Downloads erreicht/);
+  // B's admin sees B's refusal only
+  const ofB = (await adminOfB.client.get('/api/v1/access-log/refused-share-links')).json() as typeof refused;
+  assert.deepEqual(ofB.map((r) => `${r.shareLinkId}|${r.reason}`), [`${linkOfB.id}|revoked`, `${linkOfB.id}|revoked`]);
+  assert.equal((await colleague.client.get('/api/v1/access-log/refused-share-links')).status, 403);
+
+  // RLS, not the filter: as A's admin the events table shows no refusal of B
+  const rows = await t.admin.begin(async (tx) => {
+    await tx`set local role kastell_app`;
+    await tx`select set_config('kastell.user_id', ${adminOfA.userId}, true)`;
+    return tx`select company_id, action from audit.events where action = 'share_link.refused'`;
+  });
+  assert.equal(rows.length, 13);
+  assert.ok(rows.every((r) => r.company_id === alpha));
 });

@@ -11,7 +11,7 @@ import { createDocumentStore } from '../../app/storage/open-store.ts';
 import { download, upload } from '../documents/support.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 import type { TestClient } from '../harness/server.ts';
-import { created, customerRoles, type AuditWorld, type FeatureKit, type RlsWorld, type RlsWrite, type RoleKey } from './kit.ts';
+import { created, customerRoles, notReadable, type AuditWorld, type FeatureKit, type RlsWorld, type RlsWrite, type RoleKey } from './kit.ts';
 
 // ---- RLS --------------------------------------------------------------------
 
@@ -98,7 +98,8 @@ export const documents: FeatureKit = {
   feature: 'documents',
   rls: {
     seed: seedDocuments,
-    cases: ({ as, world, globalReaders }) => {
+    cases: (w) => {
+      const { as, world, globalReaders } = w;
       const { A, B } = world;
       const both = [A, B].sort();
       const documentReaders = [...globalReaders];
@@ -194,6 +195,8 @@ export const documents: FeatureKit = {
             expect: (role) => (documentReaders.includes(role) ? both : isCustomer(role) ? [A] : []),
             noRowsWithoutPrincipal: true,
           },
+          // the objects of deleted versions, for the sweep (sql/0024): only its SECURITY DEFINER functions reach the table
+          object_removals: notReadable(w, 'object_removals'),
         },
         // each attempt is rolled back, so every role meets the same rows
         writes: writes.map((write) => ({ ...write, work: rolledBack(write.work) })),
