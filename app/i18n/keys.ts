@@ -1,5 +1,6 @@
 // Keys and encryption: the owner's crypto-shredding page (app/keys/).
 export const keysEn = {
+  'error.code.company_shredded': 'This company’s data was destroyed (crypto-shredded): it can no longer be read by anyone.',
   'keys.enterConfirmation': 'type the company’s name or id',
   'keys.shred': 'Crypto-shred this company',
   'keys.shredTitle': 'Crypto-shred {name}',
@@ -13,6 +14,7 @@ export const keysEn = {
 } as const;
 
 export const keysDe = {
+  'error.code.company_shredded': 'Die Daten dieser Firma wurden vernichtet (kryptografisch gelöscht): Niemand kann sie mehr lesen.',
   'keys.enterConfirmation': 'Geben Sie den Namen oder die ID der Firma ein',
   'keys.shred': 'Diese Firma kryptografisch löschen',
   'keys.shredTitle': '{name} kryptografisch löschen',
@@ -26,6 +28,7 @@ export const keysDe = {
 } as const satisfies Record<keyof typeof keysEn, string>;
 
 export const keysFr = {
+  'error.code.company_shredded': 'Les données de cette entreprise ont été détruites (effacement par destruction de clé) : plus personne ne peut les lire.',
   'keys.enterConfirmation': 'saisissez le nom ou l’identifiant de l’entreprise',
   'keys.shred': 'Effacer cette entreprise par destruction de clé',
   'keys.shredTitle': 'Effacer {name} par destruction de clé',
@@ -39,6 +42,7 @@ export const keysFr = {
 } as const satisfies Record<keyof typeof keysEn, string>;
 
 export const keysIt = {
+  'error.code.company_shredded': 'I dati di questa azienda sono stati distrutti (cancellazione crittografica): nessuno può più leggerli.',
   'keys.enterConfirmation': 'digiti il nome o l’identificativo dell’azienda',
   'keys.shred': 'Cancellare questa azienda distruggendone la chiave',
   'keys.shredTitle': 'Cancellare {name} distruggendone la chiave',
