@@ -450,10 +450,10 @@ begin
   if tg_op = 'DELETE' then
     raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
   end if;
-  -- a re-seal (sql/0022): only app.reseal_fields(), running as kastell_auth with
-  -- this report named in kastell.resealing, and nothing but work_done changes
+  -- a re-seal (sql/0022, 0026): only app.reseal_fields(), running as kastell_auth with
+  -- this report named in kastell.resealing, and nothing but work_done or refusal_comment changes
   if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
-      and (pg_catalog.to_jsonb(new) - 'work_done') = (pg_catalog.to_jsonb(old) - 'work_done') then
+      and (pg_catalog.to_jsonb(new) - 'work_done' - 'refusal_comment') = (pg_catalog.to_jsonb(old) - 'work_done' - 'refusal_comment') then
     return new;
   end if;
   if (new.report_id, new.job_id, new.company_id, new.version, new.created_by, new.created_at)
@@ -531,6 +531,12 @@ declare
 begin
   if tg_op = 'UPDATE' and new.report_id <> old.report_id then
     raise exception 'a report''s part stays with its report' using errcode = '42501';
+  end if;
+  -- a re-seal of a measurement (sql/0026): only app.reseal_fields(), as kastell_auth, this row named, nothing but value changing
+  if tg_op = 'UPDATE' and current_user = 'kastell_auth'
+      and pg_catalog.current_setting('kastell.resealing', true) = (pg_catalog.to_jsonb(old) ->> 'measurement_id')
+      and (pg_catalog.to_jsonb(new) - 'value') = (pg_catalog.to_jsonb(old) - 'value') then
+    return new;
   end if;
   if (select r.status from kastell.service_reports r where r.report_id = report) is distinct from 'draft' then
     raise exception 'a frozen report is never edited: write a new version' using errcode = '55000';
@@ -949,6 +955,8 @@ CREATE FUNCTION app.encrypted_column(p_table text, p_column text) RETURNS text
     when 'job_messages.body' then 'message_id'
     when 'visits.notes' then 'visit_id'
     when 'service_reports.work_done' then 'report_id'
+    when 'service_reports.refusal_comment' then 'report_id'
+    when 'report_measurements.value' then 'measurement_id'
     when 'sites.street' then 'site_id'
     when 'sites.postal_code' then 'site_id'
     when 'sites.city' then 'site_id'
@@ -1299,7 +1307,8 @@ begin
   elsif (old.status, new.status) = ('frozen', 'signed') then
     update kastell.jobs set status = 'signed', status_reason = null where job_id = new.job_id and status = 'awaiting_signoff';
   elsif (old.status, new.status) = ('frozen', 'refused') then
-    update kastell.jobs set status = 'in_progress', status_reason = new.refusal_comment, report_frozen_at = null
+    -- the comment is sealed and stays on the report (sql/0026): the job names the refusal, not its words
+    update kastell.jobs set status = 'in_progress', status_reason = 'service report refused', report_frozen_at = null
     where job_id = new.job_id and status = 'awaiting_signoff';
   end if;
   return null;
@@ -1978,6 +1987,27 @@ end
 $$;
 
 ALTER FUNCTION app.reseal_objects(p_after uuid, p_limit integer) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_report_objects(uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) RETURNS TABLE(report_id uuid, company_id uuid, pdf_object_key text, pdf_sha256 bytea, sealed_object_key text, sealed_sha256 bytea)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query select r.report_id, r.company_id, r.pdf_object_key, r.pdf_sha256, r.sealed_object_key, r.sealed_sha256
+    from kastell.service_reports r
+    where r.pdf_object_key is not null and (p_after is null or r.report_id > p_after)
+    order by r.report_id limit least(greatest(p_limit, 1), 10000);
+end
+$$;
+
+ALTER FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) OWNER TO kastell_auth;
 
 --
 -- Name: reset_factors(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -3854,11 +3884,16 @@ CREATE TABLE kastell.report_measurements (
     company_id uuid NOT NULL,
     "position" integer NOT NULL,
     quantity text NOT NULL,
-    value numeric NOT NULL,
+    value text NOT NULL,
     unit text NOT NULL,
     CONSTRAINT report_measurements_position_check CHECK ((("position" >= 1) AND ("position" <= 200))),
     CONSTRAINT report_measurements_quantity_check CHECK (((length(quantity) >= 1) AND (length(quantity) <= 200))),
-    CONSTRAINT report_measurements_unit_check CHECK (((length(unit) >= 1) AND (length(unit) <= 50)))
+    CONSTRAINT report_measurements_unit_check CHECK (((length(unit) >= 1) AND (length(unit) <= 50))),
+    CONSTRAINT report_measurements_value_check CHECK (
+CASE
+    WHEN (value ~~ 'v2:%'::text) THEN (length(value) <= 400)
+    ELSE ((length(value) >= 1) AND (length(value) <= 60))
+END)
 );
 
 ALTER TABLE ONLY kastell.report_measurements FORCE ROW LEVEL SECURITY;
@@ -3955,6 +3990,11 @@ CREATE TABLE kastell.service_reports (
     CONSTRAINT service_reports_pdf_object_key_check CHECK ((pdf_object_key ~ '^reports/[0-9a-f-]{36}/[0-9a-f]{32}\.pdf$'::text)),
     CONSTRAINT service_reports_pdf_sha256_check CHECK ((length(pdf_sha256) = 32)),
     CONSTRAINT service_reports_refusal_comment_check CHECK (((length(refusal_comment) >= 1) AND (length(refusal_comment) <= 2000))),
+    CONSTRAINT service_reports_refusal_comment_length CHECK (
+CASE
+    WHEN (refusal_comment ~~ 'v2:%'::text) THEN (length(refusal_comment) <= 3000)
+    ELSE (length(refusal_comment) <= 2000)
+END),
     CONSTRAINT service_reports_refused_is_complete CHECK (((status = 'refused'::text) <= ((refusal_comment IS NOT NULL) AND (refused_at IS NOT NULL)))),
     CONSTRAINT service_reports_sealed_object_key_check CHECK ((sealed_object_key ~ '^reports/[0-9a-f-]{36}/[0-9a-f]{32}\.pdf$'::text)),
     CONSTRAINT service_reports_sealed_sha256_check CHECK ((length(sealed_sha256) = 32)),
@@ -7028,6 +7068,18 @@ CREATE POLICY report_measurements_read ON kastell.report_measurements FOR SELECT
    FROM kastell.service_reports r)));
 
 --
+-- Name: report_measurements report_measurements_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_measurements_reseal ON kastell.report_measurements FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: report_measurements report_measurements_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_measurements_reseal_read ON kastell.report_measurements FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: report_measurements report_measurements_write; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -8033,6 +8085,13 @@ GRANT ALL ON FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids u
 
 REVOKE ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) TO kastell_app;
+
+--
+-- Name: FUNCTION reseal_report_objects(p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) TO kastell_app;
 
 --
 -- Name: FUNCTION reset_factors(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -9158,6 +9217,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.rate_limit_windows TO kastell
 GRANT SELECT,DELETE ON TABLE kastell.report_measurements TO kastell_app;
 
 --
+-- Name: COLUMN report_measurements.measurement_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(measurement_id) ON TABLE kastell.report_measurements TO kastell_app;
+GRANT SELECT(measurement_id) ON TABLE kastell.report_measurements TO kastell_auth;
+
+--
 -- Name: COLUMN report_measurements.report_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -9168,6 +9234,7 @@ GRANT INSERT(report_id) ON TABLE kastell.report_measurements TO kastell_app;
 --
 
 GRANT INSERT(company_id) ON TABLE kastell.report_measurements TO kastell_app;
+GRANT SELECT(company_id) ON TABLE kastell.report_measurements TO kastell_auth;
 
 --
 -- Name: COLUMN report_measurements."position"; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -9186,6 +9253,7 @@ GRANT INSERT(quantity) ON TABLE kastell.report_measurements TO kastell_app;
 --
 
 GRANT INSERT(value) ON TABLE kastell.report_measurements TO kastell_app;
+GRANT SELECT(value),UPDATE(value) ON TABLE kastell.report_measurements TO kastell_auth;
 
 --
 -- Name: COLUMN report_measurements.unit; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -9401,6 +9469,7 @@ GRANT UPDATE(refused_by) ON TABLE kastell.service_reports TO kastell_app;
 --
 
 GRANT UPDATE(refusal_comment) ON TABLE kastell.service_reports TO kastell_app;
+GRANT UPDATE(refusal_comment) ON TABLE kastell.service_reports TO kastell_auth;
 
 --
 -- Name: TABLE service_requests; Type: ACL; Schema: kastell; Owner: kastell_owner

@@ -116,6 +116,9 @@ export function encryptingStore(inner: DocumentStore, keyring: Keyring): Encrypt
     async put(key, body, _size, owner): Promise<ObjectInfo> {
       return inner.put(key, encryptObject(keyring, owner ?? OPERATOR, key, body));
     },
+    async replace(key, body, owner): Promise<ObjectInfo> {
+      return inner.replace(key, encryptObject(keyring, owner ?? OPERATOR, key, body));
+    },
     async get(key) {
       return decryptObject(keyring, key, await inner.get(key));
     },

@@ -1,5 +1,6 @@
 // Re-encryption (README "Keys and encryption"): every encrypted column
-// (fields.ts encryptedColumns) and every stored document object re-sealed
+// (fields.ts encryptedColumns) and every stored object (document versions,
+// report PDFs frozen and sealed) re-sealed
 // under its owner's current key version, in batches. A row batch is one
 // transaction with its audit event; each value is swapped only while it is
 // still the one read (sql/0022 app.reseal_fields), so a write made meanwhile
@@ -8,7 +9,8 @@
 //
 // Values whose key was destroyed (crypto-shredding) cannot be opened: they
 // are left as they are and counted apart by keyCounts().
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
 import { scheduleOneAtATime } from '../schedule.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
@@ -77,26 +79,75 @@ async function objectKeyId(store: DocumentStore, key: string): Promise<string> {
   }
 }
 
-/** Stored document objects per key id ('' = stored before encryption), read from each object's first line. */
+/** One stored object the worker looks after: a document version's, or a report PDF (frozen or sealed). */
+export interface StoredObject {
+  objectKey: string;
+  /** the company whose key seals it, or the operator */
+  owner: string;
+  kind: 'document' | 'report';
+  /** report PDFs: the SHA-256 of the plain PDF the report row names (checked before the object is replaced) */
+  sha256?: Buffer;
+}
+
+/** Stored objects (documents and report PDFs) per key id ('' = stored before encryption), read from each object's first line. */
 export async function objectKeyCounts(db: Database, store: DocumentStore): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for await (const o of documentObjects(db, 500)) {
-    const id = await objectKeyId(store, o.object_key).catch(() => '(missing)');
+  for await (const o of storedObjects(db, 500)) {
+    const id = await objectKeyId(store, o.objectKey).catch(() => '(missing)');
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
 }
 
-async function* documentObjects(db: Database, batch: number) {
+/** Every stored object: document versions, then report PDFs, each in id order, a page at a time. */
+export async function* storedObjects(db: Database, batch: number): AsyncGenerator<StoredObject> {
   let after: string | null = null;
   for (;;) {
     const page: { version_id: string; owner_company_id: string | null; object_key: string }[] = await db.withPrincipal(null, (tx) =>
       tx<{ version_id: string; owner_company_id: string | null; object_key: string }[]>`
         select version_id, owner_company_id, object_key from app.reseal_objects(${after}, ${batch})`);
-    if (page.length === 0) return;
-    yield* page;
+    if (page.length === 0) break;
+    for (const v of page) yield { objectKey: v.object_key, owner: v.owner_company_id ?? OPERATOR, kind: 'document' };
     after = page.at(-1)!.version_id;
   }
+  after = null;
+  for (;;) {
+    type ReportObjects = { report_id: string; company_id: string; pdf_object_key: string; pdf_sha256: Buffer; sealed_object_key: string | null; sealed_sha256: Buffer | null };
+    const page: ReportObjects[] = await db.withPrincipal(null, (tx) =>
+      tx<ReportObjects[]>`select report_id, company_id, pdf_object_key, pdf_sha256, sealed_object_key, sealed_sha256 from app.reseal_report_objects(${after}, ${batch})`);
+    if (page.length === 0) return;
+    for (const r of page) {
+      yield { objectKey: r.pdf_object_key, owner: r.company_id, kind: 'report', sha256: r.pdf_sha256 };
+      if (r.sealed_object_key && r.sealed_sha256) yield { objectKey: r.sealed_object_key, owner: r.company_id, kind: 'report', sha256: r.sealed_sha256 };
+    }
+    after = page.at(-1)!.report_id;
+  }
+}
+
+/** Passes the bytes through and fails the stream at its end unless their SHA-256 is `expected`. */
+function checkedSha256(expected: Buffer, what: string): Transform {
+  const hash = createHash('sha256');
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) { hash.update(chunk); done(null, chunk); },
+    flush(done) {
+      const got = hash.digest();
+      done(got.equals(expected) ? null : new Error(`${what}: the plain PDF's SHA-256 is not the one the report names; the stored object was left as it was`));
+    },
+  });
+}
+
+/** Re-seals one object under its owner's current key: a report PDF only when its plain bytes are the ones its report names. */
+async function resealObject(keyring: Keyring, store: DocumentStore, o: StoredObject): Promise<void> {
+  const plain = await decryptObject(keyring, o.objectKey, await store.get(o.objectKey));
+  if (o.kind === 'document') {
+    // written aside and renamed (local disk) or put whole (S3): a reader sees the old object or the new one
+    await store.put(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain));
+    return;
+  }
+  // a kept report PDF: replaced whole, and only if the hash holds (a mismatch errors the stream before the new object is in place)
+  const checked = checkedSha256(o.sha256!, o.objectKey);
+  plain.on('error', (error) => checked.destroy(error));
+  await store.replace(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain.pipe(checked)));
 }
 
 /** Re-seals everything under an old key version (or not sealed yet); returns what it did. */
@@ -110,8 +161,8 @@ export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress
   const counts = await rowKeyCounts(db);
   let total = 0;
   for (const [id, n] of counts) if (stale(id)) total += n;
-  const objects: { version_id: string; owner_company_id: string | null; object_key: string }[] = [];
-  for await (const o of documentObjects(db, 1000)) objects.push(o);
+  const objects: StoredObject[] = [];
+  for await (const o of storedObjects(db, 1000)) objects.push(o);
   progress.onTotal?.(total + objects.length);
 
   let done = 0;
@@ -158,18 +209,15 @@ export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress
     const resealedKeys: string[] = [];
     ({ current, known } = keySets(keyring));
     for (const o of page) {
-      const keyId = await objectKeyId(deps.store, o.object_key).catch(() => undefined);
+      const keyId = await objectKeyId(deps.store, o.objectKey).catch(() => undefined);
       if (keyId === undefined || !stale(keyId)) continue; // gone meanwhile, or under a current (or destroyed) key
-      const owner = o.owner_company_id ?? OPERATOR;
-      const plain = await decryptObject(keyring, o.object_key, await deps.store.get(o.object_key));
-      // written aside and renamed (local disk) or put whole (S3): a reader sees the old object or the new one
-      await deps.store.put(o.object_key, encryptObject(keyring, owner, o.object_key, plain as Readable));
-      resealedKeys.push(o.object_key);
+      await resealObject(keyring, deps.store, o);
+      resealedKeys.push(o.objectKey);
     }
     if (resealedKeys.length > 0) {
       await db.withPrincipal(null, (tx) => deps.audit(tx, {
-        action: 'keys.objects_resealed', entityType: 'data_key', entityId: 'document_versions',
-        detail: { objects: resealedKeys.length, first: resealedKeys[0]!, last: resealedKeys.at(-1)! },
+        action: 'keys.objects_resealed', entityType: 'data_key', entityId: 'objects',
+        detail: { objects: resealedKeys.length, report_pdfs: page.filter((o) => o.kind === 'report' && resealedKeys.includes(o.objectKey)).length, first: resealedKeys[0]!, last: resealedKeys.at(-1)! },
       }));
       batches++;
       objectsResealed += resealedKeys.length;
