@@ -23,7 +23,8 @@
 -- Report PDFs (frozen and sealed): app.reseal_report_objects() hands the
 -- worker each report's object keys with the SHA-256 of the plain PDF, which
 -- it checks before an object is replaced (the PDF stays the one the report
--- row and the audit trail name).
+-- row and the audit trail name). app.encrypted_sample() hands `kastell keys
+-- check-fields` (the restore drill) a spread sample of sealed values.
 
 set local check_function_bodies = off;
 
@@ -71,6 +72,29 @@ begin
     from kastell.service_reports r
     where r.pdf_object_key is not null and (p_after is null or r.report_id > p_after)
     order by r.report_id limit least(greatest(p_limit, 1), 10000);
+end
+$$;
+
+-- A sample of up to p_limit sealed values of one encrypted column, spread over its rows (ordered by a hash of the
+-- row id): `kastell keys check-fields` opens them, e.g. in the restore drill's scratch copy of the database.
+create function app.encrypted_sample(p_table text, p_column text, p_limit integer)
+returns table (row_id uuid, value text)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+begin
+  if app.current_user_id() is not null then
+    raise exception 'the field check runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select t.%3$I, t.%1$I from kastell.%2$I t where t.%1$I like ''v2:%%''
+      order by pg_catalog.md5(t.%3$I::text) limit $1', p_column, p_table, id_column)
+    using least(greatest(p_limit, 1), 10000);
 end
 $$;
 
@@ -206,5 +230,6 @@ $$;
 set local check_function_bodies = on;
 
 alter function app.reseal_report_objects(uuid, integer) owner to kastell_auth;
-revoke execute on function app.reseal_report_objects(uuid, integer) from public;
-grant execute on function app.reseal_report_objects(uuid, integer) to kastell_app;
+alter function app.encrypted_sample(text, text, integer) owner to kastell_auth;
+revoke execute on function app.reseal_report_objects(uuid, integer), app.encrypted_sample(text, text, integer) from public;
+grant execute on function app.reseal_report_objects(uuid, integer), app.encrypted_sample(text, text, integer) to kastell_app;

@@ -989,6 +989,32 @@ $_$;
 ALTER FUNCTION app.encrypted_key_counts(p_table text, p_column text) OWNER TO kastell_auth;
 
 --
+-- Name: encrypted_sample(text, text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) RETURNS TABLE(row_id uuid, value text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+begin
+  if app.current_user_id() is not null then
+    raise exception 'the field check runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select t.%3$I, t.%1$I from kastell.%2$I t where t.%1$I like ''v2:%%''
+      order by pg_catalog.md5(t.%3$I::text) limit $1', p_column, p_table, id_column)
+    using least(greatest(p_limit, 1), 10000);
+end
+$_$;
+
+ALTER FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) OWNER TO kastell_auth;
+
+--
 -- Name: end_session(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -7771,6 +7797,13 @@ GRANT ALL ON FUNCTION app.encrypted_column(p_table text, p_column text) TO kaste
 
 REVOKE ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) TO kastell_app;
+
+--
+-- Name: FUNCTION encrypted_sample(p_table text, p_column text, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) TO kastell_app;
 
 --
 -- Name: FUNCTION end_session(p_token_hash bytea, p_reason text); Type: ACL; Schema: app; Owner: kastell_auth

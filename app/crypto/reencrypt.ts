@@ -16,7 +16,7 @@ import type { Database, Tx } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
 import { decryptObject, encryptObject } from './encrypting-store.ts';
 import { encryptedColumns, fieldAad } from './fields.ts';
-import { OPERATOR, type Keyring } from './keyring.ts';
+import { KeyUnavailableError, OPERATOR, type Keyring } from './keyring.ts';
 
 export interface ReencryptEvent {
   action: 'keys.rows_resealed' | 'keys.objects_resealed';
@@ -240,3 +240,32 @@ export function scheduleReencrypt(deps: ReencryptDeps & { log: { error(obj: obje
     () => reencrypt(deps).then((r) => { if (r.rows + r.objects > 0) deps.log.info(r, 're-encryption run'); }),
     (error) => deps.log.error({ err: error }, 're-encryption failed to run'));
 }
+
+/**
+ * Opens a sample of sealed values of every encrypted column (up to `perColumn`
+ * each, spread over the rows): `kastell keys check-fields`, which the restore
+ * drill runs against its scratch copy of the database. A value whose key was
+ * destroyed (a shredded company) counts apart; any other failure (a value
+ * that does not authenticate, a key store that is not this installation's)
+ * is listed.
+ */
+export async function checkFields(db: Database, keyring: Keyring, perColumn: number): Promise<{ opened: number; shredded: number; sampled: number; failed: string[] }> {
+  const out = { opened: 0, shredded: 0, sampled: 0, failed: [] as string[] };
+  await db.withPrincipal(null, async (tx) => {
+    for (const c of encryptedColumns) {
+      const rows = await tx<{ row_id: string; value: string }[]>`select row_id, value from app.encrypted_sample(${c.table}, ${c.column}, ${perColumn})`;
+      for (const r of rows) {
+        out.sampled++;
+        try {
+          keyring.open(r.value, fieldAad(c.table, c.column, r.row_id));
+          out.opened++;
+        } catch (error) {
+          if (error instanceof KeyUnavailableError) out.shredded++;
+          else out.failed.push(`${c.table}.${c.column} of row ${r.row_id}: ${(error as Error).message}`);
+        }
+      }
+    }
+  });
+  return out;
+}
+
