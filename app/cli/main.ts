@@ -23,7 +23,8 @@ import { createDocumentStore } from '../storage/open-store.ts';
 import { decryptObject, encryptingStore } from '../crypto/encrypting-store.ts';
 import { KeyUnavailableError, keyringFromConfig, OPERATOR, rotateFileKek } from '../crypto/keyring.ts';
 import { encryptedColumns, installFieldKeyring } from '../crypto/fields.ts';
-import { checkFields, objectKeyCounts, reencrypt, rowKeyCounts } from '../crypto/reencrypt.ts';
+import { keyStatus, keyStatusLines } from '../crypto/key-status.ts';
+import { checkFields, reencrypt } from '../crypto/reencrypt.ts';
 import { shredCompany } from '../crypto/shred.ts';
 
 // A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
@@ -400,22 +401,8 @@ keys
   .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made, and how many rows (every encrypted column) and stored document objects still use it')
   .action(async () => {
     const config = loadConfig();
-    const ring = keyringFromConfig(config);
-    const list = ring.list();
-    const { rows, objects } = await withAudit(async (_service, db) => ({
-      rows: await rowKeyCounts(db),
-      objects: await objectKeyCounts(db, createDocumentStore(config.storage)),
-    }));
-    console.log(`KEK ${ring.kekId}; key store ${config.keys.storeDir}; ${list.length} data key(s)`);
-    const newest = new Map(list.map((k) => [k.owner, k.keyId]));
-    for (const k of list) {
-      console.log(`${k.keyId}  ${k.owner}  v${k.version}${newest.get(k.owner) === k.keyId ? ' (current)' : ''}  wrapped by ${k.kekId}  made ${k.createdAt}  rows ${rows.get(k.keyId) ?? 0}  objects ${objects.get(k.keyId) ?? 0}`);
-    }
-    const others = new Set([...rows.keys(), ...objects.keys()].filter((id) => !list.some((k) => k.keyId === id)));
-    for (const id of others) {
-      const what = id === '' ? '(not encrypted yet)' : id === '(missing)' ? '(object missing from the store)' : `${id}  (key destroyed)`;
-      console.log(`${what}  rows ${rows.get(id) ?? 0}  objects ${objects.get(id) ?? 0}`);
-    }
+    const status = await withAudit((_service, db) => keyStatus(db, createDocumentStore(config.storage), keyringFromConfig(config)));
+    for (const line of keyStatusLines(status)) console.log(line);
   });
 
 keys

@@ -150,8 +150,30 @@ async function resealObject(keyring: Keyring, store: DocumentStore, o: StoredObj
   await store.replace(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain.pipe(checked)));
 }
 
+/** This process's re-encryption: running now (since when), and how its last run ended (the owner's progress page shows it). */
+export const reencryptionWorker: {
+  running: boolean;
+  startedAt: string | null;
+  lastRun: { startedAt: string; finishedAt: string; rows: number; objects: number; error: string | null } | null;
+} = { running: false, startedAt: null, lastRun: null };
+
 /** Re-seals everything under an old key version (or not sealed yet); returns what it did. */
 export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress = {}): Promise<{ rows: number; objects: number; batches: number }> {
+  const startedAt = new Date().toISOString();
+  Object.assign(reencryptionWorker, { running: true, startedAt });
+  let done: { rows: number; objects: number; batches: number } | undefined;
+  try {
+    return (done = await reencryptRun(deps, progress));
+  } catch (error) {
+    reencryptionWorker.lastRun = { startedAt, finishedAt: new Date().toISOString(), rows: 0, objects: 0, error: (error as Error).message };
+    throw error;
+  } finally {
+    if (done) reencryptionWorker.lastRun = { startedAt, finishedAt: new Date().toISOString(), rows: done.rows, objects: done.objects, error: null };
+    Object.assign(reencryptionWorker, { running: false, startedAt: null });
+  }
+}
+
+async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): Promise<{ rows: number; objects: number; batches: number }> {
   const batchSize = progress.batchSize ?? 200;
   const { db, keyring } = deps;
   let { current, known } = keySets(keyring);
