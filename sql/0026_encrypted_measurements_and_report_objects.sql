@@ -15,7 +15,8 @@
 -- the report. Reasons copied before this migration stay as they were.
 --
 -- Re-seals: kastell_auth reads and swaps the new columns (only inside
--- app.reseal_fields()). A frozen report's refusal comment and its
+-- app.reseal_fields(), now one UPDATE per batch; kastell.resealing names the
+-- batch's row ids, comma-separated). A frozen report's refusal comment and its
 -- measurements are let through the report triggers exactly like its text
 -- (sql/0022): as kastell_auth, with kastell.resealing naming the row, and
 -- nothing but the sealed column changing.
@@ -55,6 +56,70 @@ as $$
     when 'sites.postal_code' then 'site_id'
     when 'sites.city' then 'site_id'
   end
+$$;
+
+-- Up to p_limit values of one column still to re-seal, in row id order after p_after (sql/0022's form started
+-- from the first row each batch, walking past every row already done: a run over n rows read O(n²)). As
+-- before: under a key id that is not current (p_current) but still exists (p_known), or not sealed at all.
+drop function app.reseal_candidates(text, text, text[], text[], integer);
+create function app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid)
+returns table (row_id uuid, company_id uuid, value text)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select t.%3$I, t.company_id, t.%1$I from kastell.%2$I t
+      where ($4::uuid is null or t.%3$I > $4) and t.%1$I is not null and t.%1$I <> ''''
+        and case when t.%1$I like ''v2:%%''
+                 then pg_catalog.split_part(t.%1$I, '':'', 2) <> all ($1) and pg_catalog.split_part(t.%1$I, '':'', 2) = any ($2)
+                 else true end
+      order by t.%3$I limit $3', p_column, p_table, id_column)
+    using p_current, p_known, least(greatest(p_limit, 1), 10000), p_after;
+end
+$$;
+
+-- Swaps p_old[i] for p_new[i] in row p_row_ids[i], each only while the row still holds p_old[i]; returns how
+-- many it swapped. One UPDATE for the whole batch (sql/0022 ran one dynamic UPDATE per row, planned each time:
+-- the worker's main cost). kastell.resealing names the batch's rows (comma-separated) for the report triggers.
+create or replace function app.reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[])
+returns integer
+language plpgsql volatile security definer
+set search_path = ''
+as $$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+  swapped integer;
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  if pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_old) or pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_new) then
+    raise exception 'one old and one new value per row' using errcode = '22023';
+  end if;
+  if exists (select 1 from rows from (pg_catalog.unnest(p_old), pg_catalog.unnest(p_new)) as x(o, n)
+             where x.n is null or x.n not like 'v2:%' or (x.o like 'v2:%' and pg_catalog.split_part(x.n, ':', 2) = pg_catalog.split_part(x.o, ':', 2))) then
+    raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+  end if;
+  perform pg_catalog.set_config('kastell.resealing', pg_catalog.array_to_string(p_row_ids, ','), true);
+  execute pg_catalog.format(
+    'update kastell.%2$I t set %1$I = x.n from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as x(id, o, n) where t.%3$I = x.id and t.%1$I = x.o',
+    p_column, p_table, id_column) using p_row_ids, p_old, p_new;
+  get diagnostics swapped = row_count;
+  perform pg_catalog.set_config('kastell.resealing', '', true);
+  return swapped;
+end
 $$;
 
 -- Every report with a stored PDF, in id order after p_after: the frozen PDF and the sealed (signed) one, with the
@@ -133,7 +198,7 @@ begin
   end if;
   -- a re-seal of a measurement (sql/0026): only app.reseal_fields(), as kastell_auth, this row named, nothing but value changing
   if tg_op = 'UPDATE' and current_user = 'kastell_auth'
-      and pg_catalog.current_setting('kastell.resealing', true) = (pg_catalog.to_jsonb(old) ->> 'measurement_id')
+      and (pg_catalog.to_jsonb(old) ->> 'measurement_id') = any (pg_catalog.string_to_array(pg_catalog.current_setting('kastell.resealing', true), ','))
       and (pg_catalog.to_jsonb(new) - 'value') = (pg_catalog.to_jsonb(old) - 'value') then
     return new;
   end if;
@@ -163,7 +228,7 @@ begin
   end if;
   -- a re-seal (sql/0022, 0026): only app.reseal_fields(), running as kastell_auth with
   -- this report named in kastell.resealing, and nothing but work_done or refusal_comment changes
-  if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
+  if current_user = 'kastell_auth' and old.report_id::text = any (pg_catalog.string_to_array(pg_catalog.current_setting('kastell.resealing', true), ','))
       and (pg_catalog.to_jsonb(new) - 'work_done' - 'refusal_comment') = (pg_catalog.to_jsonb(old) - 'work_done' - 'refusal_comment') then
     return new;
   end if;
@@ -229,6 +294,9 @@ $$;
 
 set local check_function_bodies = on;
 
+alter function app.reseal_candidates(text, text, text[], text[], integer, uuid) owner to kastell_auth;
+revoke execute on function app.reseal_candidates(text, text, text[], text[], integer, uuid) from public;
+grant execute on function app.reseal_candidates(text, text, text[], text[], integer, uuid) to kastell_app;
 alter function app.reseal_report_objects(uuid, integer) owner to kastell_auth;
 alter function app.encrypted_sample(text, text, integer) owner to kastell_auth;
 revoke execute on function app.reseal_report_objects(uuid, integer), app.encrypted_sample(text, text, integer) from public;

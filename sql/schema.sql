@@ -452,7 +452,7 @@ begin
   end if;
   -- a re-seal (sql/0022, 0026): only app.reseal_fields(), running as kastell_auth with
   -- this report named in kastell.resealing, and nothing but work_done or refusal_comment changes
-  if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
+  if current_user = 'kastell_auth' and old.report_id::text = any (pg_catalog.string_to_array(pg_catalog.current_setting('kastell.resealing', true), ','))
       and (pg_catalog.to_jsonb(new) - 'work_done' - 'refusal_comment') = (pg_catalog.to_jsonb(old) - 'work_done' - 'refusal_comment') then
     return new;
   end if;
@@ -534,7 +534,7 @@ begin
   end if;
   -- a re-seal of a measurement (sql/0026): only app.reseal_fields(), as kastell_auth, this row named, nothing but value changing
   if tg_op = 'UPDATE' and current_user = 'kastell_auth'
-      and pg_catalog.current_setting('kastell.resealing', true) = (pg_catalog.to_jsonb(old) ->> 'measurement_id')
+      and (pg_catalog.to_jsonb(old) ->> 'measurement_id') = any (pg_catalog.string_to_array(pg_catalog.current_setting('kastell.resealing', true), ','))
       and (pg_catalog.to_jsonb(new) - 'value') = (pg_catalog.to_jsonb(old) - 'value') then
     return new;
   end if;
@@ -1925,10 +1925,10 @@ $$;
 ALTER FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
 
 --
--- Name: reseal_candidates(text, text, text[], text[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+-- Name: reseal_candidates(text, text, text[], text[], integer, uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
-CREATE FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) RETURNS TABLE(row_id uuid, company_id uuid, value text)
+CREATE FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) RETURNS TABLE(row_id uuid, company_id uuid, value text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $_$
@@ -1943,16 +1943,16 @@ begin
   end if;
   return query execute pg_catalog.format(
     'select t.%3$I, t.company_id, t.%1$I from kastell.%2$I t
-      where t.%1$I is not null and t.%1$I <> ''''
+      where ($4::uuid is null or t.%3$I > $4) and t.%1$I is not null and t.%1$I <> ''''
         and case when t.%1$I like ''v2:%%''
                  then pg_catalog.split_part(t.%1$I, '':'', 2) <> all ($1) and pg_catalog.split_part(t.%1$I, '':'', 2) = any ($2)
                  else true end
       order by t.%3$I limit $3', p_column, p_table, id_column)
-    using p_current, p_known, least(greatest(p_limit, 1), 10000);
+    using p_current, p_known, least(greatest(p_limit, 1), 10000), p_after;
 end
 $_$;
 
-ALTER FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) OWNER TO kastell_auth;
+ALTER FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) OWNER TO kastell_auth;
 
 --
 -- Name: reseal_fields(text, text, uuid[], text[], text[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1964,9 +1964,7 @@ CREATE FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[],
     AS $_$
 declare
   id_column text := app.encrypted_column(p_table, p_column);
-  statement text;
-  changed integer;
-  swapped integer := 0;
+  swapped integer;
 begin
   if app.current_user_id() is not null then
     raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
@@ -1977,16 +1975,15 @@ begin
   if pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_old) or pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_new) then
     raise exception 'one old and one new value per row' using errcode = '22023';
   end if;
-  statement := pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column);
-  for i in 1 .. coalesce(pg_catalog.cardinality(p_row_ids), 0) loop
-    if p_new[i] is null or p_new[i] not like 'v2:%' or (p_old[i] like 'v2:%' and pg_catalog.split_part(p_new[i], ':', 2) = pg_catalog.split_part(p_old[i], ':', 2)) then
-      raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
-    end if;
-    perform pg_catalog.set_config('kastell.resealing', p_row_ids[i]::text, true);
-    execute statement using p_new[i], p_row_ids[i], p_old[i];
-    get diagnostics changed = row_count;
-    swapped := swapped + changed;
-  end loop;
+  if exists (select 1 from rows from (pg_catalog.unnest(p_old), pg_catalog.unnest(p_new)) as x(o, n)
+             where x.n is null or x.n not like 'v2:%' or (x.o like 'v2:%' and pg_catalog.split_part(x.n, ':', 2) = pg_catalog.split_part(x.o, ':', 2))) then
+    raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+  end if;
+  perform pg_catalog.set_config('kastell.resealing', pg_catalog.array_to_string(p_row_ids, ','), true);
+  execute pg_catalog.format(
+    'update kastell.%2$I t set %1$I = x.n from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as x(id, o, n) where t.%3$I = x.id and t.%1$I = x.o',
+    p_column, p_table, id_column) using p_row_ids, p_old, p_new;
+  get diagnostics swapped = row_count;
   perform pg_catalog.set_config('kastell.resealing', '', true);
   return swapped;
 end
@@ -8099,11 +8096,11 @@ GRANT ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash byte
 REVOKE ALL ON FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
 
 --
--- Name: FUNCTION reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+-- Name: FUNCTION reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
-REVOKE ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) TO kastell_app;
+REVOKE ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) TO kastell_app;
 
 --
 -- Name: FUNCTION reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]); Type: ACL; Schema: app; Owner: kastell_auth

@@ -190,13 +190,23 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
   let done = 0;
   let rows = 0;
   let batches = 0;
+  // the key store is read again at most every 5 s (every file is read: with many companies, not once per batch)
+  let keysReadAt = performance.now();
+  const refreshKeys = () => {
+    if (performance.now() - keysReadAt < 5000) return;
+    ({ current, known } = keySets(keyring)); // a rotation made meanwhile counts from then on
+    keysReadAt = performance.now();
+  };
   for (const c of encryptedColumns) {
+    // each batch starts after the last row of the one before (a value that changed behind it meanwhile is the next run's)
+    let after: string | null = null;
     for (;;) {
-      ({ current, known } = keySets(keyring)); // a rotation made meanwhile counts from the next batch on
-      const resealed = await db.withPrincipal(null, async (tx) => {
+      refreshKeys();
+      const resealed: number = await db.withPrincipal(null, async (tx) => {
         const page = await tx<{ row_id: string; company_id: string; value: string }[]>`
-          select row_id, company_id, value from app.reseal_candidates(${c.table}, ${c.column}, ${[...current]}, ${[...known]}, ${batchSize})`;
+          select row_id, company_id, value from app.reseal_candidates(${c.table}, ${c.column}, ${[...current]}, ${[...known]}, ${batchSize}, ${after}::uuid)`;
         if (page.length === 0) return -1;
+        after = page.at(-1)!.row_id;
         const sealed = page.map((r) => {
           const aad = fieldAad(c.table, c.column, r.row_id);
           let plain: string;
@@ -229,7 +239,7 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
   for (let i = 0; i < objects.length; i += batchSize) {
     const page = objects.slice(i, i + batchSize);
     const resealedKeys: string[] = [];
-    ({ current, known } = keySets(keyring));
+    refreshKeys();
     for (const o of page) {
       const keyId = await objectKeyId(deps.store, o.objectKey).catch(() => undefined);
       if (keyId === undefined || !stale(keyId)) continue; // gone meanwhile, or under a current (or destroyed) key
