@@ -10,7 +10,6 @@
 // Values whose key was destroyed (crypto-shredding) cannot be opened: they
 // are left as they are and counted apart by keyCounts().
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
 import { scheduleOneAtATime } from '../schedule.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
@@ -124,30 +123,28 @@ export async function* storedObjects(db: Database, batch: number): AsyncGenerato
   }
 }
 
-/** Passes the bytes through and fails the stream at its end unless their SHA-256 is `expected`. */
-function checkedSha256(expected: Buffer, what: string): Transform {
+/** The SHA-256 of an object's plain bytes (read and decrypted whole; report PDFs are small). */
+async function plainSha256(keyring: Keyring, store: DocumentStore, key: string): Promise<Buffer> {
   const hash = createHash('sha256');
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) { hash.update(chunk); done(null, chunk); },
-    flush(done) {
-      const got = hash.digest();
-      done(got.equals(expected) ? null : new Error(`${what}: the plain PDF's SHA-256 is not the one the report names; the stored object was left as it was`));
-    },
-  });
+  for await (const chunk of await decryptObject(keyring, key, await store.get(key))) hash.update(chunk as Buffer);
+  return hash.digest();
 }
 
 /** Re-seals one object under its owner's current key: a report PDF only when its plain bytes are the ones its report names. */
 async function resealObject(keyring: Keyring, store: DocumentStore, o: StoredObject): Promise<void> {
-  const plain = await decryptObject(keyring, o.objectKey, await store.get(o.objectKey));
   if (o.kind === 'document') {
+    const plain = await decryptObject(keyring, o.objectKey, await store.get(o.objectKey));
     // written aside and renamed (local disk) or put whole (S3): a reader sees the old object or the new one
     await store.put(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain));
     return;
   }
-  // a kept report PDF: replaced whole, and only if the hash holds (a mismatch errors the stream before the new object is in place)
-  const checked = checkedSha256(o.sha256!, o.objectKey);
-  plain.on('error', (error) => checked.destroy(error));
-  await store.replace(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain.pipe(checked)));
+  // a kept report PDF: checked first (the whole plain PDF against the report row's SHA-256), then replaced whole.
+  // Only replace() writes a kept object, and only after this check, so the bytes it reads again are the ones checked.
+  if (!(await plainSha256(keyring, store, o.objectKey)).equals(o.sha256!)) {
+    throw new Error(`${o.objectKey}: the plain PDF's SHA-256 is not the one the report names; the stored object was left as it was`);
+  }
+  const plain = await decryptObject(keyring, o.objectKey, await store.get(o.objectKey));
+  await store.replace(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain));
 }
 
 /** This process's re-encryption: running now (since when), and how its last run ended (the owner's progress page shows it). */
