@@ -466,10 +466,10 @@ begin
   if tg_op = 'DELETE' then
     raise exception 'reports are kept: % refused', tg_op using errcode = '42501';
   end if;
-  -- a re-seal (sql/0022): only app.reseal_fields(), running as kastell_auth with
-  -- this report named in kastell.resealing, and nothing but work_done changes
-  if current_user = 'kastell_auth' and pg_catalog.current_setting('kastell.resealing', true) = old.report_id::text
-      and (pg_catalog.to_jsonb(new) - 'work_done') = (pg_catalog.to_jsonb(old) - 'work_done') then
+  -- a re-seal (sql/0022, 0025): only app.reseal_fields(), running as kastell_auth with
+  -- this report named in kastell.resealing, and nothing but work_done or refusal_comment changes
+  if current_user = 'kastell_auth' and old.report_id::text = any (pg_catalog.string_to_array(pg_catalog.current_setting('kastell.resealing', true), ','))
+      and (pg_catalog.to_jsonb(new) - 'work_done' - 'refusal_comment') = (pg_catalog.to_jsonb(old) - 'work_done' - 'refusal_comment') then
     return new;
   end if;
   if (new.report_id, new.job_id, new.company_id, new.version, new.created_by, new.created_at)
@@ -547,6 +547,12 @@ declare
 begin
   if tg_op = 'UPDATE' and new.report_id <> old.report_id then
     raise exception 'a report''s part stays with its report' using errcode = '42501';
+  end if;
+  -- a re-seal of a measurement (sql/0025): only app.reseal_fields(), as kastell_auth, this row named, nothing but value changing
+  if tg_op = 'UPDATE' and current_user = 'kastell_auth'
+      and (pg_catalog.to_jsonb(old) ->> 'measurement_id') = any (pg_catalog.string_to_array(pg_catalog.current_setting('kastell.resealing', true), ','))
+      and (pg_catalog.to_jsonb(new) - 'value') = (pg_catalog.to_jsonb(old) - 'value') then
+    return new;
   end if;
   if (select r.status from kastell.service_reports r where r.report_id = report) is distinct from 'draft' then
     raise exception 'a frozen report is never edited: write a new version' using errcode = '55000';
@@ -1010,6 +1016,8 @@ CREATE FUNCTION app.encrypted_column(p_table text, p_column text) RETURNS text
     when 'job_messages.body' then 'message_id'
     when 'visits.notes' then 'visit_id'
     when 'service_reports.work_done' then 'report_id'
+    when 'service_reports.refusal_comment' then 'report_id'
+    when 'report_measurements.value' then 'measurement_id'
     when 'sites.street' then 'site_id'
     when 'sites.postal_code' then 'site_id'
     when 'sites.city' then 'site_id'
@@ -1040,6 +1048,32 @@ end
 $_$;
 
 ALTER FUNCTION app.encrypted_key_counts(p_table text, p_column text) OWNER TO kastell_auth;
+
+--
+-- Name: encrypted_sample(text, text, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) RETURNS TABLE(row_id uuid, value text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  id_column text := app.encrypted_column(p_table, p_column);
+begin
+  if app.current_user_id() is not null then
+    raise exception 'the field check runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if id_column is null then
+    raise exception 'not an encrypted column: %.%', p_table, p_column using errcode = '22023';
+  end if;
+  return query execute pg_catalog.format(
+    'select t.%3$I, t.%1$I from kastell.%2$I t where t.%1$I like ''v2:%%''
+      order by pg_catalog.md5(t.%3$I::text) limit $1', p_column, p_table, id_column)
+    using least(greatest(p_limit, 1), 10000);
+end
+$_$;
+
+ALTER FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) OWNER TO kastell_auth;
 
 --
 -- Name: end_session(bytea, text); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -1360,7 +1394,8 @@ begin
   elsif (old.status, new.status) = ('frozen', 'signed') then
     update kastell.jobs set status = 'signed', status_reason = null where job_id = new.job_id and status = 'awaiting_signoff';
   elsif (old.status, new.status) = ('frozen', 'refused') then
-    update kastell.jobs set status = 'in_progress', status_reason = new.refusal_comment, report_frozen_at = null
+    -- the comment is sealed and stays on the report (sql/0025): the job names the refusal, not its words
+    update kastell.jobs set status = 'in_progress', status_reason = 'service report refused', report_frozen_at = null
     where job_id = new.job_id and status = 'awaiting_signoff';
   end if;
   return null;
@@ -2093,10 +2128,10 @@ $$;
 ALTER FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) OWNER TO kastell_auth;
 
 --
--- Name: reseal_candidates(text, text, text[], text[], integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+-- Name: reseal_candidates(text, text, text[], text[], integer, uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
-CREATE FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) RETURNS TABLE(row_id uuid, company_id uuid, value text)
+CREATE FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) RETURNS TABLE(row_id uuid, company_id uuid, value text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $_$
@@ -2111,16 +2146,16 @@ begin
   end if;
   return query execute pg_catalog.format(
     'select t.%3$I, t.company_id, t.%1$I from kastell.%2$I t
-      where t.%1$I is not null and t.%1$I <> ''''
+      where ($4::uuid is null or t.%3$I > $4) and t.%1$I is not null and t.%1$I <> ''''
         and case when t.%1$I like ''v2:%%''
                  then pg_catalog.split_part(t.%1$I, '':'', 2) <> all ($1) and pg_catalog.split_part(t.%1$I, '':'', 2) = any ($2)
                  else true end
       order by t.%3$I limit $3', p_column, p_table, id_column)
-    using p_current, p_known, least(greatest(p_limit, 1), 10000);
+    using p_current, p_known, least(greatest(p_limit, 1), 10000), p_after;
 end
 $_$;
 
-ALTER FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) OWNER TO kastell_auth;
+ALTER FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) OWNER TO kastell_auth;
 
 --
 -- Name: reseal_fields(text, text, uuid[], text[], text[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -2132,9 +2167,7 @@ CREATE FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids uuid[],
     AS $_$
 declare
   id_column text := app.encrypted_column(p_table, p_column);
-  statement text;
-  changed integer;
-  swapped integer := 0;
+  swapped integer;
 begin
   if app.current_user_id() is not null then
     raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
@@ -2145,16 +2178,15 @@ begin
   if pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_old) or pg_catalog.cardinality(p_row_ids) is distinct from pg_catalog.cardinality(p_new) then
     raise exception 'one old and one new value per row' using errcode = '22023';
   end if;
-  statement := pg_catalog.format('update kastell.%2$I set %1$I = $1 where %3$I = $2 and %1$I = $3', p_column, p_table, id_column);
-  for i in 1 .. coalesce(pg_catalog.cardinality(p_row_ids), 0) loop
-    if p_new[i] is null or p_new[i] not like 'v2:%' or (p_old[i] like 'v2:%' and pg_catalog.split_part(p_new[i], ':', 2) = pg_catalog.split_part(p_old[i], ':', 2)) then
-      raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
-    end if;
-    perform pg_catalog.set_config('kastell.resealing', p_row_ids[i]::text, true);
-    execute statement using p_new[i], p_row_ids[i], p_old[i];
-    get diagnostics changed = row_count;
-    swapped := swapped + changed;
-  end loop;
+  if exists (select 1 from rows from (pg_catalog.unnest(p_old), pg_catalog.unnest(p_new)) as x(o, n)
+             where x.n is null or x.n not like 'v2:%' or (x.o like 'v2:%' and pg_catalog.split_part(x.n, ':', 2) = pg_catalog.split_part(x.o, ':', 2))) then
+    raise exception 'a re-seal writes a v2 value under another key' using errcode = '22023';
+  end if;
+  perform pg_catalog.set_config('kastell.resealing', pg_catalog.array_to_string(p_row_ids, ','), true);
+  execute pg_catalog.format(
+    'update kastell.%2$I t set %1$I = x.n from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as x(id, o, n) where t.%3$I = x.id and t.%1$I = x.o',
+    p_column, p_table, id_column) using p_row_ids, p_old, p_new;
+  get diagnostics swapped = row_count;
   perform pg_catalog.set_config('kastell.resealing', '', true);
   return swapped;
 end
@@ -2181,6 +2213,27 @@ end
 $$;
 
 ALTER FUNCTION app.reseal_objects(p_after uuid, p_limit integer) OWNER TO kastell_auth;
+
+--
+-- Name: reseal_report_objects(uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) RETURNS TABLE(report_id uuid, company_id uuid, pdf_object_key text, pdf_sha256 bytea, sealed_object_key text, sealed_sha256 bytea)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query select r.report_id, r.company_id, r.pdf_object_key, r.pdf_sha256, r.sealed_object_key, r.sealed_sha256
+    from kastell.service_reports r
+    where r.pdf_object_key is not null and (p_after is null or r.report_id > p_after)
+    order by r.report_id limit least(greatest(p_limit, 1), 10000);
+end
+$$;
+
+ALTER FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) OWNER TO kastell_auth;
 
 --
 -- Name: reset_factors(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -4100,11 +4153,16 @@ CREATE TABLE kastell.report_measurements (
     company_id uuid NOT NULL,
     "position" integer NOT NULL,
     quantity text NOT NULL,
-    value numeric NOT NULL,
+    value text NOT NULL,
     unit text NOT NULL,
     CONSTRAINT report_measurements_position_check CHECK ((("position" >= 1) AND ("position" <= 200))),
     CONSTRAINT report_measurements_quantity_check CHECK (((length(quantity) >= 1) AND (length(quantity) <= 200))),
-    CONSTRAINT report_measurements_unit_check CHECK (((length(unit) >= 1) AND (length(unit) <= 50)))
+    CONSTRAINT report_measurements_unit_check CHECK (((length(unit) >= 1) AND (length(unit) <= 50))),
+    CONSTRAINT report_measurements_value_check CHECK (
+CASE
+    WHEN (value ~~ 'v2:%'::text) THEN (length(value) <= 400)
+    ELSE ((length(value) >= 1) AND (length(value) <= 60))
+END)
 );
 
 ALTER TABLE ONLY kastell.report_measurements FORCE ROW LEVEL SECURITY;
@@ -4201,6 +4259,11 @@ CREATE TABLE kastell.service_reports (
     CONSTRAINT service_reports_pdf_object_key_check CHECK ((pdf_object_key ~ '^reports/[0-9a-f-]{36}/[0-9a-f]{32}\.pdf$'::text)),
     CONSTRAINT service_reports_pdf_sha256_check CHECK ((length(pdf_sha256) = 32)),
     CONSTRAINT service_reports_refusal_comment_check CHECK (((length(refusal_comment) >= 1) AND (length(refusal_comment) <= 2000))),
+    CONSTRAINT service_reports_refusal_comment_length CHECK (
+CASE
+    WHEN (refusal_comment ~~ 'v2:%'::text) THEN (length(refusal_comment) <= 3000)
+    ELSE (length(refusal_comment) <= 2000)
+END),
     CONSTRAINT service_reports_refused_is_complete CHECK (((status = 'refused'::text) <= ((refusal_comment IS NOT NULL) AND (refused_at IS NOT NULL)))),
     CONSTRAINT service_reports_sealed_object_key_check CHECK ((sealed_object_key ~ '^reports/[0-9a-f-]{36}/[0-9a-f]{32}\.pdf$'::text)),
     CONSTRAINT service_reports_sealed_sha256_check CHECK ((length(sealed_sha256) = 32)),
@@ -7344,6 +7407,18 @@ CREATE POLICY report_measurements_read ON kastell.report_measurements FOR SELECT
    FROM kastell.service_reports r)));
 
 --
+-- Name: report_measurements report_measurements_reseal; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_measurements_reseal ON kastell.report_measurements FOR UPDATE TO kastell_auth USING (true) WITH CHECK (true);
+
+--
+-- Name: report_measurements report_measurements_reseal_read; Type: POLICY; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE POLICY report_measurements_reseal_read ON kastell.report_measurements FOR SELECT TO kastell_auth USING (true);
+
+--
 -- Name: report_measurements report_measurements_write; Type: POLICY; Schema: kastell; Owner: kastell_owner
 --
 
@@ -8058,6 +8133,13 @@ REVOKE ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) FRO
 GRANT ALL ON FUNCTION app.encrypted_key_counts(p_table text, p_column text) TO kastell_app;
 
 --
+-- Name: FUNCTION encrypted_sample(p_table text, p_column text, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.encrypted_sample(p_table text, p_column text, p_limit integer) TO kastell_app;
+
+--
 -- Name: FUNCTION end_session(p_token_hash bytea, p_reason text); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -8399,11 +8481,11 @@ GRANT ALL ON FUNCTION app.request_password_reset(p_email text, p_token_hash byte
 REVOKE ALL ON FUNCTION app.require_act_for(p_user_id uuid, p_challenge_hash bytea) FROM PUBLIC;
 
 --
--- Name: FUNCTION reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+-- Name: FUNCTION reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
-REVOKE ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer) TO kastell_app;
+REVOKE ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_candidates(p_table text, p_column text, p_current text[], p_known text[], p_limit integer, p_after uuid) TO kastell_app;
 
 --
 -- Name: FUNCTION reseal_fields(p_table text, p_column text, p_row_ids uuid[], p_old text[], p_new text[]); Type: ACL; Schema: app; Owner: kastell_auth
@@ -8418,6 +8500,13 @@ GRANT ALL ON FUNCTION app.reseal_fields(p_table text, p_column text, p_row_ids u
 
 REVOKE ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.reseal_objects(p_after uuid, p_limit integer) TO kastell_app;
+
+--
+-- Name: FUNCTION reseal_report_objects(p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) TO kastell_app;
 
 --
 -- Name: FUNCTION reset_factors(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
@@ -9555,6 +9644,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE kastell.rate_limit_windows TO kastell
 GRANT SELECT,DELETE ON TABLE kastell.report_measurements TO kastell_app;
 
 --
+-- Name: COLUMN report_measurements.measurement_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT INSERT(measurement_id) ON TABLE kastell.report_measurements TO kastell_app;
+GRANT SELECT(measurement_id) ON TABLE kastell.report_measurements TO kastell_auth;
+
+--
 -- Name: COLUMN report_measurements.report_id; Type: ACL; Schema: kastell; Owner: kastell_owner
 --
 
@@ -9565,6 +9661,7 @@ GRANT INSERT(report_id) ON TABLE kastell.report_measurements TO kastell_app;
 --
 
 GRANT INSERT(company_id) ON TABLE kastell.report_measurements TO kastell_app;
+GRANT SELECT(company_id) ON TABLE kastell.report_measurements TO kastell_auth;
 
 --
 -- Name: COLUMN report_measurements."position"; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -9583,6 +9680,7 @@ GRANT INSERT(quantity) ON TABLE kastell.report_measurements TO kastell_app;
 --
 
 GRANT INSERT(value) ON TABLE kastell.report_measurements TO kastell_app;
+GRANT SELECT(value),UPDATE(value) ON TABLE kastell.report_measurements TO kastell_auth;
 
 --
 -- Name: COLUMN report_measurements.unit; Type: ACL; Schema: kastell; Owner: kastell_owner
@@ -9798,6 +9896,7 @@ GRANT UPDATE(refused_by) ON TABLE kastell.service_reports TO kastell_app;
 --
 
 GRANT UPDATE(refusal_comment) ON TABLE kastell.service_reports TO kastell_app;
+GRANT UPDATE(refusal_comment) ON TABLE kastell.service_reports TO kastell_auth;
 
 --
 -- Name: TABLE service_requests; Type: ACL; Schema: kastell; Owner: kastell_owner

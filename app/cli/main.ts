@@ -23,8 +23,9 @@ import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
 import { createDocumentStore } from '../storage/open-store.ts';
 import { decryptObject, encryptingStore } from '../crypto/encrypting-store.ts';
 import { KeyUnavailableError, keyringFromConfig, OPERATOR, rotateFileKek } from '../crypto/keyring.ts';
-import { installFieldKeyring } from '../crypto/fields.ts';
-import { objectKeyCounts, reencrypt, rowKeyCounts } from '../crypto/reencrypt.ts';
+import { encryptedColumns, installFieldKeyring } from '../crypto/fields.ts';
+import { keyStatus, keyStatusLines } from '../crypto/key-status.ts';
+import { checkFields, reencrypt } from '../crypto/reencrypt.ts';
 import { shredCompany } from '../crypto/shred.ts';
 
 // A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
@@ -499,22 +500,8 @@ keys
   .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made, and how many rows (every encrypted column) and stored document objects still use it')
   .action(async () => {
     const config = loadConfig();
-    const ring = keyringFromConfig(config);
-    const list = ring.list();
-    const { rows, objects } = await withAudit(async (_service, db) => ({
-      rows: await rowKeyCounts(db),
-      objects: await objectKeyCounts(db, createDocumentStore(config.storage)),
-    }));
-    console.log(`KEK ${ring.kekId}; key store ${config.keys.storeDir}; ${list.length} data key(s)`);
-    const newest = new Map(list.map((k) => [k.owner, k.keyId]));
-    for (const k of list) {
-      console.log(`${k.keyId}  ${k.owner}  v${k.version}${newest.get(k.owner) === k.keyId ? ' (current)' : ''}  wrapped by ${k.kekId}  made ${k.createdAt}  rows ${rows.get(k.keyId) ?? 0}  objects ${objects.get(k.keyId) ?? 0}`);
-    }
-    const others = new Set([...rows.keys(), ...objects.keys()].filter((id) => !list.some((k) => k.keyId === id)));
-    for (const id of others) {
-      const what = id === '' ? '(not encrypted yet)' : id === '(missing)' ? '(object missing from the store)' : `${id}  (key destroyed)`;
-      console.log(`${what}  rows ${rows.get(id) ?? 0}  objects ${objects.get(id) ?? 0}`);
-    }
+    const status = await withAudit((_service, db) => keyStatus(db, createDocumentStore(config.storage), keyringFromConfig(config)));
+    for (const line of keyStatusLines(status)) console.log(line);
   });
 
 keys
@@ -618,6 +605,25 @@ keys
       process.exit(1);
     }
     console.log(`OK: ${counts.decrypted} objects decrypted (${counts.shredded} of shredded companies, ${counts.plain} stored before encryption; ${sample.length} of ${files.length} sampled)`);
+  });
+
+keys
+  .command('check-fields')
+  .option('--sample <n>', 'how many sealed values of each encrypted column, spread over its rows', '20')
+  .description('Open a sample of the encrypted fields of the database KASTELL_DATABASE_URL names with the KEK and key store of this installation (the restore drill runs it on its scratch copy): OK when none fails; values of a shredded company count apart')
+  .action(async (options: { sample: string }) => {
+    const config = loadConfig();
+    const n = Number(options.sample);
+    if (!Number.isInteger(n) || n < 1 || n > 10000) {
+      console.error('--sample must be a whole number from 1 to 10000');
+      process.exit(2);
+    }
+    const result = await withAudit((_service, db) => checkFields(db, keyringFromConfig(config), n));
+    if (result.failed.length > 0) {
+      console.error(`FAILED: ${result.failed.length} of ${result.sampled} fields did not decrypt: ${result.failed.slice(0, 3).join('; ')}`);
+      process.exit(1);
+    }
+    console.log(`OK: ${result.opened} fields decrypted (${result.shredded} of shredded companies; ${result.sampled} sampled, up to ${n} of each of ${encryptedColumns.length} encrypted columns)`);
   });
 
 const company = program.command('company').description('Customer companies');

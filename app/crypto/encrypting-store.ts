@@ -37,7 +37,8 @@ function sdkKeyring(keyId: string, key: Buffer): RawAesKeyringNode {
 /** The stored form of `plain` under `owner`'s current key. */
 export function encryptObject(keyring: Keyring, owner: string, objectKey: string, plain: Readable): Readable {
   const dataKey = keyring.active(owner);
-  const out = new PassThrough();
+  // room for four frames: the SDK encrypts the next frames while the store still writes this one (encryption overlaps the write)
+  const out = new PassThrough({ highWaterMark: 4 * frameLength });
   out.write(`${magic}${dataKey.keyId}\n`);
   const sealing = encryptStream(sdkKeyring(dataKey.keyId, dataKey.key), {
     suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
@@ -90,6 +91,7 @@ export async function decryptObject(keyring: Keyring, objectKey: string, stored:
   const dataKey = keyring.byKeyId(keyId);
   const opening = decryptUnsignedMessageStream(sdkKeyring(dataKey.keyId, dataKey.key));
   const checked = new Transform({
+    highWaterMark: 4 * frameLength, // room for the next frames while the reader takes this one (decryption overlaps the reader)
     transform(chunk, _encoding, done) { done(null, chunk); },
   });
   opening.once('MessageHeader', (header: { encryptionContext: Record<string, string> }) => {
@@ -115,6 +117,9 @@ export function encryptingStore(inner: DocumentStore, keyring: Keyring): Encrypt
     kind: inner.kind,
     async put(key, body, _size, owner): Promise<ObjectInfo> {
       return inner.put(key, encryptObject(keyring, owner ?? OPERATOR, key, body));
+    },
+    async replace(key, body, owner): Promise<ObjectInfo> {
+      return inner.replace(key, encryptObject(keyring, owner ?? OPERATOR, key, body));
     },
     async get(key) {
       return decryptObject(keyring, key, await inner.get(key));

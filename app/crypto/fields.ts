@@ -14,6 +14,8 @@ export const encryptedColumns = [
   { table: 'job_messages', column: 'body', id: 'message_id' },
   { table: 'visits', column: 'notes', id: 'visit_id' },
   { table: 'service_reports', column: 'work_done', id: 'report_id' },
+  { table: 'service_reports', column: 'refusal_comment', id: 'report_id' },
+  { table: 'report_measurements', column: 'value', id: 'measurement_id' },
   { table: 'sites', column: 'street', id: 'site_id' },
   { table: 'sites', column: 'postal_code', id: 'site_id' },
   { table: 'sites', column: 'city', id: 'site_id' },

@@ -136,8 +136,13 @@ export class Keyring {
     return out.sort((a, b) => a.owner.localeCompare(b.owner) || a.version - b.version);
   }
 
+  /** Unwrapped keys kept in memory: at most this many (the oldest loaded goes first; it is unwrapped again when next asked for). */
+  static readonly cachedKeys = 10_000;
+
   private remember(key: DataKey, file: string): DataKey {
+    this.byId.delete(key.keyId);
     this.byId.set(key.keyId, { key, file, checkedAt: Date.now() });
+    if (this.byId.size > Keyring.cachedKeys) this.byId.delete(this.byId.keys().next().value!);
     return key;
   }
 

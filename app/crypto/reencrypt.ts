@@ -1,5 +1,6 @@
 // Re-encryption (README "Keys and encryption"): every encrypted column
-// (fields.ts encryptedColumns) and every stored document object re-sealed
+// (fields.ts encryptedColumns) and every stored object (document versions,
+// report PDFs frozen and sealed) re-sealed
 // under its owner's current key version, in batches. A row batch is one
 // transaction with its audit event; each value is swapped only while it is
 // still the one read (sql/0022 app.reseal_fields), so a write made meanwhile
@@ -8,13 +9,13 @@
 //
 // Values whose key was destroyed (crypto-shredding) cannot be opened: they
 // are left as they are and counted apart by keyCounts().
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { scheduleOneAtATime } from '../schedule.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
 import { decryptObject, encryptObject } from './encrypting-store.ts';
 import { encryptedColumns, fieldAad } from './fields.ts';
-import { OPERATOR, type Keyring } from './keyring.ts';
+import { KeyUnavailableError, OPERATOR, type Keyring } from './keyring.ts';
 
 export interface ReencryptEvent {
   action: 'keys.rows_resealed' | 'keys.objects_resealed';
@@ -77,30 +78,99 @@ async function objectKeyId(store: DocumentStore, key: string): Promise<string> {
   }
 }
 
-/** Stored document objects per key id ('' = stored before encryption), read from each object's first line. */
+/** One stored object the worker looks after: a document version's, or a report PDF (frozen or sealed). */
+export interface StoredObject {
+  objectKey: string;
+  /** the company whose key seals it, or the operator */
+  owner: string;
+  kind: 'document' | 'report';
+  /** report PDFs: the SHA-256 of the plain PDF the report row names (checked before the object is replaced) */
+  sha256?: Buffer;
+}
+
+/** Stored objects (documents and report PDFs) per key id ('' = stored before encryption), read from each object's first line. */
 export async function objectKeyCounts(db: Database, store: DocumentStore): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for await (const o of documentObjects(db, 500)) {
-    const id = await objectKeyId(store, o.object_key).catch(() => '(missing)');
+  for await (const o of storedObjects(db, 500)) {
+    const id = await objectKeyId(store, o.objectKey).catch(() => '(missing)');
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
 }
 
-async function* documentObjects(db: Database, batch: number) {
+/** Every stored object: document versions, then report PDFs, each in id order, a page at a time. */
+export async function* storedObjects(db: Database, batch: number): AsyncGenerator<StoredObject> {
   let after: string | null = null;
   for (;;) {
     const page: { version_id: string; owner_company_id: string | null; object_key: string }[] = await db.withPrincipal(null, (tx) =>
       tx<{ version_id: string; owner_company_id: string | null; object_key: string }[]>`
         select version_id, owner_company_id, object_key from app.reseal_objects(${after}, ${batch})`);
-    if (page.length === 0) return;
-    yield* page;
+    if (page.length === 0) break;
+    for (const v of page) yield { objectKey: v.object_key, owner: v.owner_company_id ?? OPERATOR, kind: 'document' };
     after = page.at(-1)!.version_id;
+  }
+  after = null;
+  for (;;) {
+    type ReportObjects = { report_id: string; company_id: string; pdf_object_key: string; pdf_sha256: Buffer; sealed_object_key: string | null; sealed_sha256: Buffer | null };
+    const page: ReportObjects[] = await db.withPrincipal(null, (tx) =>
+      tx<ReportObjects[]>`select report_id, company_id, pdf_object_key, pdf_sha256, sealed_object_key, sealed_sha256 from app.reseal_report_objects(${after}, ${batch})`);
+    if (page.length === 0) return;
+    for (const r of page) {
+      yield { objectKey: r.pdf_object_key, owner: r.company_id, kind: 'report', sha256: r.pdf_sha256 };
+      if (r.sealed_object_key && r.sealed_sha256) yield { objectKey: r.sealed_object_key, owner: r.company_id, kind: 'report', sha256: r.sealed_sha256 };
+    }
+    after = page.at(-1)!.report_id;
   }
 }
 
+/** The SHA-256 of an object's plain bytes (read and decrypted whole; report PDFs are small). */
+async function plainSha256(keyring: Keyring, store: DocumentStore, key: string): Promise<Buffer> {
+  const hash = createHash('sha256');
+  for await (const chunk of await decryptObject(keyring, key, await store.get(key))) hash.update(chunk as Buffer);
+  return hash.digest();
+}
+
+/** Re-seals one object under its owner's current key: a report PDF only when its plain bytes are the ones its report names. */
+async function resealObject(keyring: Keyring, store: DocumentStore, o: StoredObject): Promise<void> {
+  if (o.kind === 'document') {
+    const plain = await decryptObject(keyring, o.objectKey, await store.get(o.objectKey));
+    // written aside and renamed (local disk) or put whole (S3): a reader sees the old object or the new one
+    await store.put(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain));
+    return;
+  }
+  // a kept report PDF: checked first (the whole plain PDF against the report row's SHA-256), then replaced whole.
+  // Only replace() writes a kept object, and only after this check, so the bytes it reads again are the ones checked.
+  if (!(await plainSha256(keyring, store, o.objectKey)).equals(o.sha256!)) {
+    throw new Error(`${o.objectKey}: the plain PDF's SHA-256 is not the one the report names; the stored object was left as it was`);
+  }
+  const plain = await decryptObject(keyring, o.objectKey, await store.get(o.objectKey));
+  await store.replace(o.objectKey, encryptObject(keyring, o.owner, o.objectKey, plain));
+}
+
+/** This process's re-encryption: running now (since when), and how its last run ended (the owner's progress page shows it). */
+export const reencryptionWorker: {
+  running: boolean;
+  startedAt: string | null;
+  lastRun: { startedAt: string; finishedAt: string; rows: number; objects: number; error: string | null } | null;
+} = { running: false, startedAt: null, lastRun: null };
+
 /** Re-seals everything under an old key version (or not sealed yet); returns what it did. */
 export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress = {}): Promise<{ rows: number; objects: number; batches: number }> {
+  const startedAt = new Date().toISOString();
+  Object.assign(reencryptionWorker, { running: true, startedAt });
+  let done: { rows: number; objects: number; batches: number } | undefined;
+  try {
+    return (done = await reencryptRun(deps, progress));
+  } catch (error) {
+    reencryptionWorker.lastRun = { startedAt, finishedAt: new Date().toISOString(), rows: 0, objects: 0, error: (error as Error).message };
+    throw error;
+  } finally {
+    if (done) reencryptionWorker.lastRun = { startedAt, finishedAt: new Date().toISOString(), rows: done.rows, objects: done.objects, error: null };
+    Object.assign(reencryptionWorker, { running: false, startedAt: null });
+  }
+}
+
+async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): Promise<{ rows: number; objects: number; batches: number }> {
   const batchSize = progress.batchSize ?? 200;
   const { db, keyring } = deps;
   let { current, known } = keySets(keyring);
@@ -110,20 +180,30 @@ export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress
   const counts = await rowKeyCounts(db);
   let total = 0;
   for (const [id, n] of counts) if (stale(id)) total += n;
-  const objects: { version_id: string; owner_company_id: string | null; object_key: string }[] = [];
-  for await (const o of documentObjects(db, 1000)) objects.push(o);
+  const objects: StoredObject[] = [];
+  for await (const o of storedObjects(db, 1000)) objects.push(o);
   progress.onTotal?.(total + objects.length);
 
   let done = 0;
   let rows = 0;
   let batches = 0;
+  // the key store is read again at most every 5 s (every file is read: with many companies, not once per batch)
+  let keysReadAt = performance.now();
+  const refreshKeys = () => {
+    if (performance.now() - keysReadAt < 5000) return;
+    ({ current, known } = keySets(keyring)); // a rotation made meanwhile counts from then on
+    keysReadAt = performance.now();
+  };
   for (const c of encryptedColumns) {
+    // each batch starts after the last row of the one before (a value that changed behind it meanwhile is the next run's)
+    let after: string | null = null;
     for (;;) {
-      ({ current, known } = keySets(keyring)); // a rotation made meanwhile counts from the next batch on
-      const resealed = await db.withPrincipal(null, async (tx) => {
+      refreshKeys();
+      const resealed: number = await db.withPrincipal(null, async (tx) => {
         const page = await tx<{ row_id: string; company_id: string; value: string }[]>`
-          select row_id, company_id, value from app.reseal_candidates(${c.table}, ${c.column}, ${[...current]}, ${[...known]}, ${batchSize})`;
+          select row_id, company_id, value from app.reseal_candidates(${c.table}, ${c.column}, ${[...current]}, ${[...known]}, ${batchSize}, ${after}::uuid)`;
         if (page.length === 0) return -1;
+        after = page.at(-1)!.row_id;
         const sealed = page.map((r) => {
           const aad = fieldAad(c.table, c.column, r.row_id);
           let plain: string;
@@ -156,20 +236,17 @@ export async function reencrypt(deps: ReencryptDeps, progress: ReencryptProgress
   for (let i = 0; i < objects.length; i += batchSize) {
     const page = objects.slice(i, i + batchSize);
     const resealedKeys: string[] = [];
-    ({ current, known } = keySets(keyring));
+    refreshKeys();
     for (const o of page) {
-      const keyId = await objectKeyId(deps.store, o.object_key).catch(() => undefined);
+      const keyId = await objectKeyId(deps.store, o.objectKey).catch(() => undefined);
       if (keyId === undefined || !stale(keyId)) continue; // gone meanwhile, or under a current (or destroyed) key
-      const owner = o.owner_company_id ?? OPERATOR;
-      const plain = await decryptObject(keyring, o.object_key, await deps.store.get(o.object_key));
-      // written aside and renamed (local disk) or put whole (S3): a reader sees the old object or the new one
-      await deps.store.put(o.object_key, encryptObject(keyring, owner, o.object_key, plain as Readable));
-      resealedKeys.push(o.object_key);
+      await resealObject(keyring, deps.store, o);
+      resealedKeys.push(o.objectKey);
     }
     if (resealedKeys.length > 0) {
       await db.withPrincipal(null, (tx) => deps.audit(tx, {
-        action: 'keys.objects_resealed', entityType: 'data_key', entityId: 'document_versions',
-        detail: { objects: resealedKeys.length, first: resealedKeys[0]!, last: resealedKeys.at(-1)! },
+        action: 'keys.objects_resealed', entityType: 'data_key', entityId: 'objects',
+        detail: { objects: resealedKeys.length, report_pdfs: page.filter((o) => o.kind === 'report' && resealedKeys.includes(o.objectKey)).length, first: resealedKeys[0]!, last: resealedKeys.at(-1)! },
       }));
       batches++;
       objectsResealed += resealedKeys.length;
@@ -192,3 +269,32 @@ export function scheduleReencrypt(deps: ReencryptDeps & { log: { error(obj: obje
     () => reencrypt(deps).then((r) => { if (r.rows + r.objects > 0) deps.log.info(r, 're-encryption run'); }),
     (error) => deps.log.error({ err: error }, 're-encryption failed to run'));
 }
+
+/**
+ * Opens a sample of sealed values of every encrypted column (up to `perColumn`
+ * each, spread over the rows): `kastell keys check-fields`, which the restore
+ * drill runs against its scratch copy of the database. A value whose key was
+ * destroyed (a shredded company) counts apart; any other failure (a value
+ * that does not authenticate, a key store that is not this installation's)
+ * is listed.
+ */
+export async function checkFields(db: Database, keyring: Keyring, perColumn: number): Promise<{ opened: number; shredded: number; sampled: number; failed: string[] }> {
+  const out = { opened: 0, shredded: 0, sampled: 0, failed: [] as string[] };
+  await db.withPrincipal(null, async (tx) => {
+    for (const c of encryptedColumns) {
+      const rows = await tx<{ row_id: string; value: string }[]>`select row_id, value from app.encrypted_sample(${c.table}, ${c.column}, ${perColumn})`;
+      for (const r of rows) {
+        out.sampled++;
+        try {
+          keyring.open(r.value, fieldAad(c.table, c.column, r.row_id));
+          out.opened++;
+        } catch (error) {
+          if (error instanceof KeyUnavailableError) out.shredded++;
+          else out.failed.push(`${c.table}.${c.column} of row ${r.row_id}: ${(error as Error).message}`);
+        }
+      }
+    }
+  });
+  return out;
+}
+

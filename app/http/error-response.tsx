@@ -2,6 +2,7 @@
 // page for HTML; PostgreSQL codes are mapped in app/db/errors.ts.
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import type { Logger } from 'pino';
+import { KeyUnavailableError } from '../crypto/keyring.ts';
 import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from './context.ts';
 import { errorBody, HttpError } from './errors.ts';
@@ -13,12 +14,19 @@ export const answerNotFound: NotFoundHandler<AppEnv> = (c) =>
 
 export function answerError(log: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
-    const known = error instanceof HttpError ? error : httpErrorFromPostgres(error);
+    const known = error instanceof HttpError ? error : error instanceof KeyUnavailableError ? shredded() : httpErrorFromPostgres(error);
     if (known) return respondWithError(c, known);
     (c.get('log') ?? log).error({ err: error }, 'unhandled error');
     return respondWithError(c, new HttpError(500, 'internal', 'Something went wrong on our side. Quote the reference when you report it.'));
   };
 }
+
+/**
+ * A value (field or object) sealed under a data key the key store no longer
+ * holds: the company was crypto-shredded (README "Keys and encryption").
+ * 410 Gone, not a 500: nothing went wrong, the data was destroyed on purpose.
+ */
+const shredded = () => new HttpError(410, 'company_shredded', 'This company\'s data was destroyed (crypto-shredded): it can no longer be read by anyone.');
 
 function wantsJson(c: Context<AppEnv>): boolean {
   return c.req.path.startsWith('/api/') || c.req.path === '/healthz' || c.req.path === '/readyz';

@@ -103,6 +103,7 @@ export function renderPage(c: Context<AppEnv>, title: string, body: Child, statu
                     {can('users.read') ? <a href="/users">{t('nav.users')}</a> : null}
                     {user?.companyId && user.permissions.get('custom_roles.manage') === 'company' ? <a href="/roles">{t('nav.roles')}</a> : null}
                     {can('audit.read') ? <a href="/audit">{t('nav.audit')}</a> : null}
+                    {can('keys.read') ? <a href="/keys">{t('nav.keys')}</a> : null}
                     {can('access_log.read') && !can('audit.read') ? <a href="/access-log">{t('nav.accessLog')}</a> : null}
                     {can('notifications.read') ? <a href="/notifications">{t('nav.notifications')}</a> : null}
                     <a href="/security">{t('nav.security')}</a>

@@ -298,6 +298,10 @@ export function jobRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   return pages;
 }
 
+/** The reason the database writes when a report is refused (sql/0025: the comment stays sealed on the report), in the page's language. */
+const reportRefusedReason = 'service report refused';
+const shownReason = (t: (key: 'jobs.reasonReportRefused') => string, reason: string) => (reason === reportRefusedReason ? t('jobs.reasonReportRefused') : reason);
+
 function JobPage(props: {
   c: Context<AppEnv>; user: SessionUser; issues: Issue[];
   job: Awaited<ReturnType<typeof findJob>> & object;
@@ -315,7 +319,7 @@ function JobPage(props: {
   return (
     <>
       <p><a href="/jobs">←</a> {t('jobs.status')}: <strong>{t(`jobs.status.${job.status}`)}</strong>
-        {job.statusReason ? ` (${job.statusReason})` : ''}</p>
+        {job.statusReason ? ` (${shownReason(t, job.statusReason)})` : ''}</p>
       <p>{t('jobs.site')}: {site ? <a href={`/sites/${site.siteId}`}>{site.name}</a> : '—'}
         {site?.city ? ` — ${site.city}` : ''}</p>
       <p>{t('jobs.plannedStart')}: {formatWhen(job.plannedStart)} · {t('jobs.actualStart')}: {formatWhen(job.actualStart)}</p>
@@ -392,7 +396,7 @@ function JobPage(props: {
 
       <h2>{t('jobs.history')}</h2>
       <ol>{job.history.map((h) => (
-        <li>{formatWhen(h.changedAt)}: {h.fromStatus ? `${t(`jobs.status.${h.fromStatus}`)} → ` : ''}{t(`jobs.status.${h.toStatus}`)}{h.reason ? ` (${h.reason})` : ''}</li>
+        <li>{formatWhen(h.changedAt)}: {h.fromStatus ? `${t(`jobs.status.${h.fromStatus}`)} → ` : ''}{t(`jobs.status.${h.toStatus}`)}{h.reason ? ` (${shownReason(t, h.reason)})` : ''}</li>
       ))}</ol>
     </>
   );

@@ -27,8 +27,8 @@ export interface ReportDetail extends Report {
 }
 
 async function present(tx: Tx, row: Row): Promise<ReportDetail> {
-  const measurements = await tx<{ quantity: string; value: string; unit: string }[]>`
-    select quantity, value::text as value, unit from report_measurements where report_id = ${row.report_id} order by position`;
+  const measurements = await tx<{ measurement_id: string; quantity: string; value: string; unit: string }[]>`
+    select measurement_id, quantity, value, unit from report_measurements where report_id = ${row.report_id} order by position`;
   const photos = await tx<{ document_id: string; title: string | null }[]>`
     select p.document_id, d.title from report_photos p left join documents d on d.document_id = p.document_id
     where p.report_id = ${row.report_id} order by p.position`;
@@ -40,7 +40,7 @@ async function present(tx: Tx, row: Row): Promise<ReportDetail> {
     status: row.status,
     workDone: openField('service_reports', 'work_done', row.report_id, row.work_done),
     language: row.language,
-    measurements: measurements.map((m) => ({ quantity: m.quantity, value: Number(m.value), unit: m.unit })),
+    measurements: measurements.map((m) => ({ quantity: m.quantity, value: Number(openField('report_measurements', 'value', m.measurement_id, m.value)), unit: m.unit })),
     photos: photos.map((p) => ({ documentId: p.document_id, title: p.title ?? '' })),
     frozenAt: iso(row.frozen_at),
     pdfSha256: hex(row.pdf_sha256),
@@ -49,7 +49,7 @@ async function present(tx: Tx, row: Row): Promise<ReportDetail> {
     signedHow: row.signed_how,
     sealedSha256: hex(row.sealed_sha256),
     refusedAt: iso(row.refused_at),
-    refusalComment: row.refusal_comment,
+    refusalComment: openField('service_reports', 'refusal_comment', row.report_id, row.refusal_comment),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     pdfObjectKey: row.pdf_object_key,
@@ -74,6 +74,13 @@ export async function findReport(tx: Tx, reportId: string, forUpdate = false): P
 export async function listReportsOfJob(tx: Tx, jobId: string): Promise<ReportDetail[]> {
   const rows = await tx<Row[]>`select ${tx.unsafe(columns)} from service_reports where job_id = ${jobId} order by version desc`;
   return Promise.all(rows.map((row) => present(tx, row)));
+}
+
+/** One measurement, its value sealed under the row's own id (made here). */
+async function insertMeasurement(tx: Tx, reportId: string, companyId: string, position: number, quantity: string, value: string, unit: string): Promise<void> {
+  const measurementId = uuidv7();
+  await tx`insert into report_measurements (measurement_id, report_id, company_id, position, quantity, value, unit)
+    values (${measurementId}, ${reportId}, ${companyId}, ${position}, ${quantity}, ${sealField('report_measurements', 'value', measurementId, companyId, value)}, ${unit})`;
 }
 
 /**
@@ -101,8 +108,10 @@ export async function createReport(tx: Tx, audit: Audit, jobId: string): Promise
     values (${reportId}, ${jobId}, ${job.company_id}, ${(last?.version ?? 0) + 1}, ${sealField('service_reports', 'work_done', reportId, job.company_id, text)},
             ${job.language}, app.current_user_id())`;
   if (last) {
-    await tx`insert into report_measurements (report_id, company_id, position, quantity, value, unit)
-      select ${reportId}, company_id, position, quantity, value, unit from report_measurements where report_id = ${last.report_id}`;
+    // each value opened under its row and sealed again under the new one
+    const carried = await tx<{ measurement_id: string; position: number; quantity: string; value: string; unit: string }[]>`
+      select measurement_id, position, quantity, value, unit from report_measurements where report_id = ${last.report_id} order by position`;
+    for (const m of carried) await insertMeasurement(tx, reportId, job.company_id, m.position, m.quantity, openField('report_measurements', 'value', m.measurement_id, m.value), m.unit);
   }
   await audit(tx, { action: 'report.created', entityType: 'service_report', entityId: reportId, companyId: job.company_id,
     detail: { job: jobId, version: (last?.version ?? 0) + 1 } });
@@ -122,10 +131,7 @@ export async function saveDraft(tx: Tx, audit: Audit, reportId: string, draft: z
     where report_id = ${reportId} returning company_id`;
   if (!row) return undefined;
   await tx`delete from report_measurements where report_id = ${reportId}`;
-  for (const [index, m] of draft.measurements.entries()) {
-    await tx`insert into report_measurements (report_id, company_id, position, quantity, value, unit)
-      values (${reportId}, ${row.company_id}, ${index + 1}, ${m.quantity}, ${m.value}, ${m.unit})`;
-  }
+  for (const [index, m] of draft.measurements.entries()) await insertMeasurement(tx, reportId, row.company_id, index + 1, m.quantity, String(m.value), m.unit);
   await audit(tx, { action: 'report.draft_saved', entityType: 'service_report', entityId: reportId, companyId: row.company_id,
     detail: { measurements: draft.measurements.length, characters: draft.workDone.length } });
   return findReport(tx, reportId);
@@ -196,9 +202,11 @@ export async function markSigned(tx: Tx, audit: Audit, reportId: string, signatu
 }
 
 export async function markRefused(tx: Tx, audit: Audit, reportId: string, refusal: { comment: string; shownSha256: Buffer; how: 'own_device' | 'on_site' }): Promise<boolean> {
+  const [owner] = await tx<{ company_id: string }[]>`select company_id from service_reports where report_id = ${reportId}`;
+  if (!owner) return false;
   const [row] = await tx<{ company_id: string; job_id: string }[]>`
     update service_reports set status = 'refused', refused_at = now(), refused_by = app.current_user_id(),
-      refusal_comment = ${refusal.comment}, signed_how = ${refusal.how}
+      refusal_comment = ${sealField('service_reports', 'refusal_comment', reportId, owner.company_id, refusal.comment)}, signed_how = ${refusal.how}
     where report_id = ${reportId} and status = 'frozen' and pdf_sha256 = ${refusal.shownSha256}
     returning company_id, job_id`;
   if (!row) return false;

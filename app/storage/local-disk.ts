@@ -34,6 +34,19 @@ export function createLocalDiskStore(root: string): DocumentStore {
       }
       return { size: (await stat(target)).size };
     },
+    async replace(key, body) {
+      const target = pathOf(key);
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+      const partial = `${target}.${randomUUID()}.partial`;
+      try {
+        await pipeline(body, createWriteStream(partial, { mode: 0o600 }));
+        await rename(partial, target);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      }
+      return { size: (await stat(target)).size };
+    },
     async get(key) {
       const path = pathOf(key);
       await access(path);

@@ -27,6 +27,12 @@ export function createS3Store(config: S3Config): DocumentStore {
       const info = await client.statObject(bucket, key);
       return { size: info.size };
     },
+    async replace(key, body: Readable) {
+      assertObjectKey(key);
+      // the whole object is one put (or one completed multipart upload): a body that errors leaves the old object
+      await putInParts(client, bucket, key, body);
+      return { size: (await client.statObject(bucket, key)).size };
+    },
     async get(key) {
       assertObjectKey(key);
       return client.getObject(bucket, key);

@@ -14,6 +14,12 @@ export interface DocumentStore {
    */
   put(key: string, body: Readable, size?: number, owner?: string): Promise<ObjectInfo>;
   get(key: string): Promise<Readable>;
+  /**
+   * Replaces an existing object whole (local: written aside and renamed; S3: one put): a reader sees the old
+   * object or the new one. The one way a kept report PDF is rewritten — by the re-encryption worker, with the
+   * same plain bytes (it checks their SHA-256 against the report row while streaming; app/crypto/reencrypt.ts).
+   */
+  replace(key: string, body: Readable, owner?: string): Promise<ObjectInfo>;
   stat(key: string): Promise<ObjectInfo | undefined>;
   remove(key: string): Promise<void>;
   /** For /readyz: throws when the store cannot be reached. */
@@ -21,9 +27,10 @@ export interface DocumentStore {
 }
 
 /**
- * Report PDFs (frozen and sealed) are kept: no adapter overwrites or deletes
- * an object under this prefix, so a stored PDF stays the one its hash in the
- * database and the audit chain names.
+ * Report PDFs (frozen and sealed) are kept: no adapter's put overwrites, and
+ * none deletes, an object under this prefix, so a stored PDF stays the one its
+ * hash in the database and the audit chain names. Only replace() rewrites one:
+ * re-encryption under a new key version, same plain bytes, hash checked.
  */
 export const keptPrefix = 'reports/';
 

@@ -1,5 +1,6 @@
 // Encrypted fields end to end: what people type into a site's address, a
-// message, an internal note, a visit's notes and a report's text is stored
+// message, an internal note, a visit's notes, a report's text, measurements
+// and refusal comment is stored
 // only as `v2:keyId:iv:tag:ct` under the company's data key; a scan of every
 // table finds none of it in plain; a ciphertext copied to another row or
 // column does not open; the API still shows the text to whom RLS shows it.
@@ -27,6 +28,8 @@ const secrets = {
   note: 'Customer owes us money, keep it quiet',
   visit: 'Key under the third flower pot',
   work: 'Replaced the valve behind the secret panel',
+  measurement: '271828.1828',
+  refusal: 'Refused: the hidden leak behind panel 7 is still there',
 };
 
 /** Every row of every table in the application's schemas, as text. */
@@ -62,8 +65,11 @@ test('what is typed is stored encrypted, and shown decrypted to whom RLS shows i
   assert.equal((await c.postJson(`/api/v1/jobs/${ids.job}/messages`, { body: secrets.message })).status, 201);
   assert.equal((await d.postJson(`/api/v1/jobs/${ids.job}/messages`, { body: secrets.note, internal: true })).status, 201);
   ids.report = (await tc.postJson(`/api/v1/jobs/${ids.job}/reports`, {})).json().reportId;
-  const saved = await tc.request('PUT', `/api/v1/reports/${ids.report}/draft`, { json: { workDone: secrets.work, measurements: [] } });
+  const saved = await tc.request('PUT', `/api/v1/reports/${ids.report}/draft`, { json: { workDone: secrets.work, measurements: [{ quantity: 'Pressure', value: Number(secrets.measurement), unit: 'bar' }] } });
   assert.equal(saved.status, 200, saved.text);
+  const shownSha256 = (await tc.postJson(`/api/v1/reports/${ids.report}/freeze`, {})).json().pdfSha256;
+  const refused = await tc.postJson(`/api/v1/reports/${ids.report}/refuse-on-site`, { comment: secrets.refusal, shownSha256 });
+  assert.equal(refused.status, 200, refused.text);
 
   // read back through the API: the plain text
   const shown = (await c.get(`/api/v1/sites/${ids.site}`)).json();
@@ -71,7 +77,12 @@ test('what is typed is stored encrypted, and shown decrypted to whom RLS shows i
   assert.deepEqual((await c.get(`/api/v1/jobs/${ids.job}/messages`)).json().messages.map((m: { body: string }) => m.body), [secrets.message]);
   assert.deepEqual((await d.get(`/api/v1/jobs/${ids.job}/messages`)).json().messages.map((m: { body: string }) => m.body), [secrets.message, secrets.note]);
   assert.deepEqual((await tc.get(`/api/v1/jobs/${ids.job}/visits`)).json().map((v: { notes: string }) => v.notes), [secrets.visit]);
-  assert.equal((await tc.get(`/api/v1/reports/${ids.report}`)).json().workDone, secrets.work);
+  const report = (await tc.get(`/api/v1/reports/${ids.report}`)).json();
+  assert.equal(report.workDone, secrets.work);
+  assert.deepEqual(report.measurements, [{ quantity: 'Pressure', value: Number(secrets.measurement), unit: 'bar' }]);
+  assert.equal(report.refusalComment, secrets.refusal);
+  // the job names the refusal, without a plain copy of its words (sql/0025)
+  assert.equal((await tc.get(`/api/v1/jobs/${ids.job}`)).json().statusReason, 'service report refused');
   assert.match((await c.get(`/sites/${ids.site}`)).text, new RegExp(secrets.city), 'the page shows it too');
   const revised = await d.request('PATCH', `/api/v1/sites/${ids.site}`, { json: { city: `${secrets.city} Nord` } });
   assert.equal(revised.json().city, `${secrets.city} Nord`);
@@ -83,7 +94,9 @@ test('no table holds any of it in plain; each value is v2 under its company key'
   for (const [what, secret] of Object.entries(secrets)) assert.ok(!everything.includes(secret), `${what} is in the database in plain`);
   const [site] = await t.admin`select street, postal_code, city from kastell.sites where site_id = ${ids.site}`;
   const [siteB] = await t.admin`select street from kastell.sites where site_id = ${ids.siteB}`;
-  for (const value of [site!.street, site!.postal_code, site!.city, siteB!.street]) assert.match(value, /^v2:k[A-Za-z0-9]+:[^:]+:[^:]+:[^:]+$/);
+  const [report] = await t.admin`select refusal_comment from kastell.service_reports where report_id = ${ids.report}`;
+  const [measured] = await t.admin`select value from kastell.report_measurements where report_id = ${ids.report}`;
+  for (const value of [site!.street, site!.postal_code, site!.city, siteB!.street, report!.refusal_comment, measured!.value]) assert.match(value, /^v2:k[A-Za-z0-9]+:[^:]+:[^:]+:[^:]+$/);
   assert.notEqual(site!.street.split(':')[1], siteB!.street.split(':')[1], 'two companies, two keys');
   // TOTP secrets (seeded under the old installation key) open, and new ones are sealed under the operator key: see identity tests
 });

@@ -5,6 +5,7 @@
 // no message is lost. A frozen report's text is re-sealed too, while the
 // application role still cannot change it.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -63,7 +64,7 @@ test('a rotation under load: re-encrypted in batches, killed midway and resumed,
   assert.equal((await tc.postJson(`/api/v1/jobs/${job}/status`, { status: 'in_progress' })).status, 200);
   assert.equal((await tc.postJson(`/api/v1/jobs/${job}/visits`, { notes: 'Key under the flower pot' })).status, 201);
   const report = (await tc.postJson(`/api/v1/jobs/${job}/reports`, {})).json().reportId as string;
-  assert.equal((await tc.request('PUT', `/api/v1/reports/${report}/draft`, { json: { workDone: 'Replaced the valve', measurements: [] } })).status, 200);
+  assert.equal((await tc.request('PUT', `/api/v1/reports/${report}/draft`, { json: { workDone: 'Replaced the valve', measurements: [{ quantity: 'Pressure', value: 4.2, unit: 'bar' }] } })).status, 200);
   const frozen = await tc.postJson(`/api/v1/reports/${report}/freeze`, {});
   assert.equal(frozen.status, 200, frozen.text);
   for (let i = 0; i < 3; i++) {
@@ -85,8 +86,8 @@ test('a rotation under load: re-encrypted in batches, killed midway and resumed,
   assert.equal(v1.version, 1);
   const status = await runCli(['keys', 'status'], env);
   assert.equal(status.code, 0, status.stderr);
-  // 120 messages, street + postal code + city, the visit's notes, the report's text: 125
-  assert.match(status.stdout, new RegExp(`^${v1.keyId}  ${X}  v1 \\(current\\)  wrapped by kek1  made \\S+  rows 125  objects 3$`, 'm'));
+  // 120 messages, street + postal code + city, the visit's notes, the report's text, its measurement: 126; objects: 3 documents and the frozen report's PDF
+  assert.match(status.stdout, new RegExp(`^${v1.keyId}  ${X}  v1 \\(current\\)  wrapped by kek1  made \\S+  rows 126  objects 4$`, 'm'));
 
   // writes continue from here to the last run
   let writing = true;
@@ -113,10 +114,11 @@ test('a rotation under load: re-encrypted in batches, killed midway and resumed,
 
   const after = await runCli(['keys', 'status'], env);
   assert.match(after.stdout, new RegExp(`^${v1.keyId}  ${X}  v1  wrapped by kek1  made \\S+  rows 0  objects 0$`, 'm'), after.stdout);
-  assert.match(after.stdout, new RegExp(`^${v2.keyId}  ${X}  v2 \\(current\\)  wrapped by kek1  made \\S+  rows ${125 + sent.length - 120}  objects 3$`, 'm'), after.stdout);
+  assert.match(after.stdout, new RegExp(`^${v2.keyId}  ${X}  v2 \\(current\\)  wrapped by kek1  made \\S+  rows ${126 + sent.length - 120}  objects 4$`, 'm'), after.stdout);
 
   // every value opens, and every message sent is there
   const now = ring();
+  const store = createDocumentStore(config.storage);
   const opened: Record<string, string[]> = {};
   for (const c of encryptedColumns) {
     const rows = await t.admin.unsafe(`select ${c.id}::text as id, ${c.column} as value from kastell.${c.table} where ${c.column} is not null and ${c.column} <> ''`);
@@ -129,17 +131,24 @@ test('a rotation under load: re-encrypted in batches, killed midway and resumed,
   // and the API shows the newest as sent
   const shown = (await d.get(`/api/v1/jobs/${job}/messages`)).json().messages.map((m: { body: string }) => m.body);
   assert.ok(shown.length > 0 && shown.every((b: string) => sent.includes(b)));
-  assert.equal((await tc.get(`/api/v1/reports/${report}`)).json().workDone, 'Replaced the valve');
-  const store = createDocumentStore(config.storage);
+  const shownReport = (await tc.get(`/api/v1/reports/${report}`)).json();
+  assert.equal(shownReport.workDone, 'Replaced the valve');
+  assert.deepEqual(shownReport.measurements, [{ quantity: 'Pressure', value: 4.2, unit: 'bar' }]);
+  // the frozen report's PDF: re-sealed under v2, the same plain bytes as the report row's SHA-256
+  const [pdf] = await t.admin<{ pdf_object_key: string; pdf_sha256: Buffer }[]>`select pdf_object_key, pdf_sha256 from kastell.service_reports where report_id = ${report}`;
+  const storedPdf = await buffer(await store.get(pdf!.pdf_object_key));
+  assert.ok(storedPdf.toString('latin1').startsWith(`kastell-object v1 ${v2.keyId}\n`), 'the report PDF is under v2');
+  const plainPdf = await buffer(await decryptObject(now, pdf!.pdf_object_key, await store.get(pdf!.pdf_object_key)));
+  assert.equal(createHash('sha256').update(plainPdf).digest('hex'), pdf!.pdf_sha256.toString('hex'));
   const objects = await t.admin<{ object_key: string }[]>`select object_key from kastell.document_versions where object_key is not null order by object_key`;
   const texts = await Promise.all(objects.map(async (o) => (await buffer(await decryptObject(now, o.object_key, await store.get(o.object_key)))).toString()));
   assert.deepEqual(texts.sort(), ['contract 0 of Xaver\n', 'contract 1 of Xaver\n', 'contract 2 of Xaver\n']);
 
   // audited: one event per batch, in the batch's transaction
   const [events] = await t.admin`select count(*)::int as n, sum((detail->>'rows')::int)::int as rows from audit.events where action = 'keys.rows_resealed'`;
-  assert.ok(events!.n >= 2 && events!.rows >= 125, JSON.stringify(events));
+  assert.ok(events!.n >= 2 && events!.rows >= 126, JSON.stringify(events));
   const [objectEvents] = await t.admin`select sum((detail->>'objects')::int)::int as n from audit.events where action = 'keys.objects_resealed'`;
-  assert.equal(objectEvents!.n, 3);
+  assert.equal(objectEvents!.n, 4);
 });
 
 test('the application role still cannot change a frozen report\'s text', async () => {

@@ -58,6 +58,14 @@ test('the owner shreds a company from its page; nothing else does', async () => 
   assert.match(done.text, /1 key version\(s\) destroyed/);
   assert.equal(keyring().list().filter((k) => k.owner === X).length, 0, 'X\'s key files are gone');
   assert.equal(keyring().list().filter((k) => k.owner === Y).length, 1, 'Y\'s key stays');
+  // X's pages and API answer 410 Gone, saying its data was destroyed (not a 500)
+  const gone = await o.get(`/api/v1/companies/${X}/sites`);
+  assert.equal(gone.status, 410, gone.text);
+  assert.equal(gone.json().error.code, 'company_shredded');
+  const gonePage = await o.request('GET', `/companies/${X}`, { headers: { 'Accept-Language': 'de' } });
+  assert.equal(gonePage.status, 410, gonePage.text);
+  assert.match(gonePage.text, /Die Daten dieser Firma wurden vernichtet/);
+  assert.equal((await o.get(`/api/v1/companies/${Y}/sites`)).status, 200, 'Y still opens');
   const [event] = await t.admin`select actor_id, company_id, detail from audit.events where action = 'company.shredded'`;
   assert.equal(event!.company_id, X);
   assert.equal(event!.actor_id, owner.userId);

@@ -90,6 +90,19 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
   assert.equal(broken.code, 1, broken.stdout);
   assert.match(broken.stderr, /^FAILED: 1 of 2 objects did not decrypt/);
 
+  // ... and its sample of the database's encrypted fields: Y's open, X's count as shredded; an altered one fails it
+  const fields = await runCli(['keys', 'check-fields', '--sample', '5'], env);
+  assert.equal(fields.code, 0, fields.stderr + fields.stdout);
+  assert.match(fields.stdout, /^OK: 1 fields decrypted \(1 of shredded companies; 2 sampled, up to 5 of each of \d+ encrypted columns\)/);
+  const [ySite] = await t.admin<{ site_id: string; street: string }[]>`select site_id, street from kastell.sites where company_id = ${Y}`;
+  const parts = ySite!.street.split(':');
+  parts[3] = Buffer.alloc(16).toString('base64url'); // another authentication tag
+  await t.admin`update kastell.sites set street = ${parts.join(':')} where site_id = ${ySite!.site_id}`;
+  const tampered = await runCli(['keys', 'check-fields'], env);
+  assert.equal(tampered.code, 1, tampered.stdout);
+  assert.match(tampered.stderr, new RegExp(`^FAILED: 1 of 2 fields did not decrypt: sites.street of row ${ySite!.site_id}`));
+  await t.admin`update kastell.sites set street = ${ySite!.street} where site_id = ${ySite!.site_id}`;
+
   // no copy of X's key in anything Kastell wrote (its data dir: key store, KEK, documents) nor in the database
   const forms = xKeys.flatMap((k) => [k, Buffer.from(k.toString('base64')), Buffer.from(k.toString('base64url')), Buffer.from(k.toString('hex'))]);
   for (const file of [...filesUnder(dataDir), ...filesUnder(backup)]) {

@@ -99,8 +99,14 @@ function runDrill(opts = {}) {
       failed: 'echo "FAILED: 1 of 2 objects did not decrypt: a/object-1: Incomplete message" >&2; exit 1',
       silent: 'exit 0',
     };
+    // `keys check-fields` answers as opts.fields says (ok by default)
+    const fieldAnswers = {
+      ok: 'echo "OK: 14 fields decrypted (0 of shredded companies; 14 sampled, up to 20 of each of 8 encrypted columns)"',
+      failed: 'echo "FAILED: 1 of 14 fields did not decrypt: sites.street of row 0190: Unsupported state or unable to authenticate data" >&2; exit 1',
+      silent: 'exit 0',
+    };
     if (opts.verifier !== 'absent') {
-      script(node, `case "$*" in *"keys check-objects"*) ${objectAnswers[opts.objects ?? 'ok']} ;; *) ${verifiers[opts.verifier ?? 'ok']} ;; esac`);
+      script(node, `case "$*" in *"keys check-objects"*) ${objectAnswers[opts.objects ?? 'ok']} ;; *"keys check-fields --sample"*) ${fieldAnswers[opts.fields ?? 'ok']} ;; *) ${verifiers[opts.verifier ?? 'ok']} ;; esac`);
     }
 
     const app = join(dir, 'app');
@@ -148,13 +154,13 @@ function assertFailedWithAlert(r, stage) {
   assert.match(r.alertCalls[0][1], stage);
 }
 
-test('with every command answering as on a healthy box the drill passes all six checks and raises no alert', () => {
+test('with every command answering as on a healthy box the drill passes all seven checks and raises no alert', () => {
   const r = runDrill();
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.equal(r.evidence.status, 'pass');
   assert.equal(r.evidence.audit_verify, 'pass');
   assert.equal(r.evidence.audit_links, 8);
-  assert.deepEqual(r.evidence.checks_passed, ['pg_restore', 'row_counts', 'audit_chain', 'objects_restore', 'object_checksums', 'decrypt_sample']);
+  assert.deepEqual(r.evidence.checks_passed, ['pg_restore', 'row_counts', 'audit_chain', 'field_decrypt_sample', 'objects_restore', 'object_checksums', 'decrypt_sample']);
   assert.equal(r.evidence.tables, 2);
   assert.equal(r.evidence.rows, 11);
   assert.equal(r.evidence.objects, 2);
@@ -193,4 +199,7 @@ test('the other checks cannot be skipped either: a manifest without tables, a fa
   // the objects as Kastell encrypted them: one that does not decrypt, or no verdict, fails the drill
   assertFailedWithAlert(runDrill({ objects: 'failed' }), /decrypt sample \(objects\)/);
   assertFailedWithAlert(runDrill({ objects: 'silent' }), /check-objects gave no verdict/);
+  // the encrypted fields of the restored database: one that does not open, or no verdict, fails the drill
+  assertFailedWithAlert(runDrill({ fields: 'failed' }), /decrypt sample \(fields\)/);
+  assertFailedWithAlert(runDrill({ fields: 'silent' }), /check-fields gave no verdict/);
 });

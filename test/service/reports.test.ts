@@ -254,7 +254,9 @@ test('refused on site with a comment: the job returns to in progress; the next v
   assert.equal(refusedAnswer.json().status, 'refused');
   const jobNow = (await tc.get(`/api/v1/jobs/${job}`)).json();
   assert.equal(jobNow.status, 'in_progress');
-  assert.equal(jobNow.statusReason, 'Valve 3 still drips');
+  assert.equal(jobNow.statusReason, 'service report refused', 'the comment stays sealed on the report (sql/0025)');
+  assert.equal(refusedAnswer.json().refusalComment, 'Valve 3 still drips');
+  assert.match((await tc.request('GET', `/jobs/${job}`, { headers: { 'Accept-Language': 'de' } })).text, /der Servicerapport wurde abgelehnt/);
   assert.equal(jobNow.reportFrozenAt, null, 'work_done needs the next frozen version');
 
   const next = await tc.postJson(`/api/v1/jobs/${job}/reports`, {});
