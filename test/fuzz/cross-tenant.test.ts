@@ -93,13 +93,17 @@ test(`cross-tenant: ${probes} probes of random callers with other companies' ids
     requests += 1;
     statuses.push(response.status);
     const label = `${caller.role} of company ${home}, ids of ${foreign}: ${describe(method, ofTheirs.path, ofTheirs.json, response)}`;
-    if (response.status === 401) await w.revive(caller); // it signed itself out (or its user changed): a fresh session for the next probe
     const secret = leaked(response.text, secretsFor(home));
     if (secret) {
       leaks += 1;
       findings.set(`${p.op.key} ${caller.role} leak`, `the answer names "${secret}" of another company\n    ${label}`);
     }
     if (response.status >= 500) findings.set(`${p.op.key} 5xx`, label);
+    // a request before signed the caller out (sign-out, the sessions route): a fresh session, and the next probe
+    if (response.status === 401) {
+      await w.revive(caller);
+      continue;
+    }
     // only a request that names one of their objects has a random-id twin to compare with
     const theirIds = idNames.filter((name, i) => pick[i] && theirs[name]);
     const named = JSON.stringify([ofTheirs.path, ofTheirs.json ?? null]);
