@@ -11,10 +11,10 @@ import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { collect, kits } from '../features/index.ts';
 import { customerRoles, operatorRoles, type Ids, type RoleKey, type SampleBody } from '../features/kit.ts';
-import { createTestDatabase, type TestDatabase } from '../harness/database.ts';
+import { createTestDatabase } from '../harness/database.ts';
 import { seedSession, seedUser, type SeededUser } from '../harness/seed.ts';
 import { startTestServer, type TestClient, type TestResponse } from '../harness/server.ts';
-import { seedCustomerCompany, seedTwoCompanyWorld, type CustomerCompany, type TwoCompanyWorld } from '../harness/world.ts';
+import { seedCustomerCompany, seedTwoCompanyWorld, type CustomerCompany } from '../harness/world.ts';
 
 /** A size from the environment (`npm run test:fuzz` sets the full run's), else the short run's. */
 export function size(name: string, short: number): number {
