@@ -7,7 +7,7 @@
 // and a request naming another company's object must get exactly the answer
 // (status and body, request id aside) the same request gets with a random
 // uuid in its place — so a refusal does not tell that the object exists.
-// KASTELL_CROSS_TENANT_PROBES sets the size (npm run test:fuzz: 6,500 probes, over 10,000 requests; npm test: 250).
+// KASTELL_CROSS_TENANT_PROBES sets the size (npm run test:fuzz: 7,500 probes, over 10,000 requests; npm test: 250).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
