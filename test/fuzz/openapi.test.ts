@@ -8,7 +8,7 @@
 // carry a status the document declares for the operation, and a JSON body
 // valid for that status's schema; a request answered 4xx must have written
 // nothing (every table's row count and newest xmin, before and after).
-// KASTELL_FUZZ_REQUESTS sets the size (npm run test:fuzz: 10,500; npm test: 400).
+// KASTELL_FUZZ_REQUESTS sets the size (npm run test:fuzz: 10,500; npm test: 300).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ import type { TestClient, TestResponse } from '../harness/server.ts';
 import { bodies, pathValue, query } from './arbitraries.ts';
 import { bookkeeping, conformance, describe, histogram, seed, size, startFuzzWorld, type Caller, type Company, type Operation } from './harness.ts';
 
-const requests = size('KASTELL_FUZZ_REQUESTS', 400);
+const requests = size('KASTELL_FUZZ_REQUESTS', 300);
 /** Requests per company: then a fresh company (its rows may have been deleted, its report signed…) and fresh callers. */
 const perRound = size('KASTELL_FUZZ_ROUND', 1500);
 

@@ -9,7 +9,7 @@
 // none). test/foundation/rls.test.ts keeps its hand-written matrix over every
 // table and role (and the technician's reach through assigned jobs, which is
 // not a catalogue scope and is left out here); this adds random principals and
-// random rows to it. KASTELL_RLS_PROBES sets the size (npm run test:fuzz: 3,000; npm test: 300).
+// random rows to it. KASTELL_RLS_PROBES sets the size (npm run test:fuzz: 3,000; npm test: 200).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -19,7 +19,7 @@ import { customerRoles, operatorRoles, type RoleKey } from '../features/kit.ts';
 import { seedUser } from '../harness/seed.ts';
 import { seed, size, startFuzzWorld } from './harness.ts';
 
-const probes = size('KASTELL_RLS_PROBES', 300);
+const probes = size('KASTELL_RLS_PROBES', 200);
 const w = await startFuzzWorld();
 const { t } = w;
 const companies = [await w.seedCompany(), await w.seedCompany(), await w.seedCompany()];
