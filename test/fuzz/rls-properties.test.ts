@@ -112,7 +112,8 @@ test(`RLS: ${probes} random principals select, update and delete random rows; ea
     const did = await t.db.withPrincipal({ userId: principal.userId }, (tx) => reached(tx, (sp) => p.action === 'update'
       ? sp.unsafe(`update ${p.table} set ${write.set} where ${spec.key} = $1 returning 1`, [row.id])
       : sp.unsafe(`delete from ${p.table} where ${spec.key} = $1 returning 1`, [row.id])));
-    const expected = reference(principal, write.permission, row.companyId);
+    // PostgreSQL applies a table's SELECT policies to the rows an UPDATE or DELETE reads (its WHERE): the row must be readable too
+    const expected = reference(principal, write.permission, row.companyId) && reference(principal, spec.select, row.companyId);
     counts[did ? 'allowed' : 'refused'] += 1;
     if (did !== expected) findings.push(`${principal.label} ${p.action} a row of ${p.table} of ${row.companyId === principal.companyId ? 'its own company' : 'another company'}: ${did ? 'reached' : 'refused'}, the catalogue says ${expected ? 'reached' : 'refused'}`);
   }
