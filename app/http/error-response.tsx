@@ -2,6 +2,7 @@
 // page for HTML; PostgreSQL codes are mapped in app/db/errors.ts.
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import type { Logger } from 'pino';
+import { KeyUnavailableError } from '../crypto/keyring.ts';
 import { httpErrorFromPostgres } from '../db/errors.ts';
 import type { AppEnv } from './context.ts';
 import { errorBody, HttpError } from './errors.ts';
@@ -13,7 +14,10 @@ export const answerNotFound: NotFoundHandler<AppEnv> = (c) =>
 
 export function answerError(log: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
-    const known = error instanceof HttpError ? error : httpErrorFromPostgres(error);
+    // a crypto-shredded company's encrypted values: gone by the owner's decision, not a fault (found by test/fuzz: it answered 500)
+    const shredded = error instanceof KeyUnavailableError
+      ? new HttpError(410, 'shredded', 'This company\'s data was crypto-shredded: its encrypted values are gone for good.') : undefined;
+    const known = error instanceof HttpError ? error : shredded ?? httpErrorFromPostgres(error);
     if (known) return respondWithError(c, known);
     (c.get('log') ?? log).error({ err: error }, 'unhandled error');
     return respondWithError(c, new HttpError(500, 'internal', 'Something went wrong on our side. Quote the reference when you report it.'));
