@@ -98,7 +98,7 @@ test(`cross-tenant: ${probes} probes of random callers with other companies' ids
       leaks += 1;
       findings.set(`${p.op.key} ${caller.role} leak`, `the answer names "${secret}" of another company\n    ${label}`);
     }
-    if (response.status >= 500) findings.set(`${p.op.key} 5xx`, label);
+    if (response.status >= 500) findings.set(`${p.op.key} 5xx`, `${label}\n    cause: ${w.causeOf(response.text)}`);
     // a request before signed the caller out (sign-out, the sessions route): a fresh session, and the next probe
     if (response.status === 401) {
       await w.revive(caller);

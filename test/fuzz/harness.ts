@@ -6,6 +6,8 @@
 // the environment (`npm run test:fuzz` sets the full ones).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
@@ -64,7 +66,20 @@ export const callerOnly = (op: Operation) => op.permission === 'signed-in' || op
 
 export async function startFuzzWorld() {
   const t = await createTestDatabase();
-  const server = await startTestServer(t);
+  // the server's own errors, so a 500 comes with its cause (the answer carries only a request id)
+  const serverErrors = new Map<string, string>();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        try {
+          const entry = JSON.parse(line) as { reqId?: string; err?: { message?: string; stack?: string } };
+          if (entry.reqId && entry.err) serverErrors.set(entry.reqId, (entry.err.stack ?? entry.err.message ?? '').split('\n').slice(0, 4).join(' | '));
+        } catch { /* not a log line */ }
+      }
+      done();
+    },
+  });
+  const server = await startTestServer(t, {}, pino({ level: 'error' }, sink));
   const world = await seedTwoCompanyWorld(t.admin);
   const anonymous = server.client();
   const document = (await anonymous.get('/api/v1/openapi.json')).json<{ paths: Record<string, Record<string, any>> }>();
@@ -147,7 +162,10 @@ export async function startFuzzWorld() {
   /** The tables whose fingerprints differ. */
   const changed = (before: Map<string, string>, after: Map<string, string>) => [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
 
-  return { t, server, world, anonymous, document, operations, samples, seedCompany, clientOf, callerOf, customCaller, assignable, revive, fingerprint, changed, tables };
+  /** The server's logged error for the request an answer names, if it logged one. */
+  const causeOf = (text: string) => serverErrors.get(/"requestId":"([^"]+)"/.exec(text)?.[1] ?? '') ?? '';
+
+  return { causeOf, t, server, world, anonymous, document, operations, samples, seedCompany, clientOf, callerOf, customCaller, assignable, revive, fingerprint, changed, tables };
 }
 
 export type FuzzWorld = Awaited<ReturnType<typeof startFuzzWorld>>;

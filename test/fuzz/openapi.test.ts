@@ -139,7 +139,7 @@ test(`fuzz: ${requests} requests drawn from the OpenAPI document, every operatio
       const label = `${caller.role}: ${describe(method, url.length > 300 ? `${url.slice(0, 300)}…` : url, request.raw ?? request.body, response)}`;
       if (process.env.KASTELL_FUZZ_TRACE && new RegExp(process.env.KASTELL_FUZZ_TRACE).test(`${caller.role} ${request.op.key}`)) process.stderr.write(`# ${label}\n`);
       const problem = conformance(request.op, response);
-      if (problem) findings.set(`${request.op.key} ${problem.slice(0, 60)}`, `${problem}\n    ${label}`);
+      if (problem) findings.set(`${request.op.key} ${problem.slice(0, 60)}`, `${problem}\n    ${label}${response.status >= 500 ? `\n    cause: ${w.causeOf(response.text)}` : ''}`);
       if (response.status >= 400 && response.status < 500) {
         const after = await w.fingerprint();
         last = after;
