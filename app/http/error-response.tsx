@@ -14,6 +14,7 @@ export const answerNotFound: NotFoundHandler<AppEnv> = (c) =>
 
 export function answerError(log: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
+    // a crypto-shredded company's encrypted values: gone by the owner's decision, not a fault (test/fuzz found them answering 500)
     const known = error instanceof HttpError ? error : error instanceof KeyUnavailableError ? shredded() : httpErrorFromPostgres(error);
     if (known) return respondWithError(c, known);
     (c.get('log') ?? log).error({ err: error }, 'unhandled error');
