@@ -259,7 +259,7 @@ function runSqlmap(target: Target, cookies: Map<string, string>, outDir: string,
   const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   const data = target.contentType === 'form' && target.data ? `${target.data}&_csrf=${cookies.get('__Host-kastell-csrf') ?? ''}` : target.data;
   const args = ['-u', target.url, '--method', target.method, '--headers', headers.join('\\n'), '--cookie', cookie,
-    '--level', '3', '--risk', '2', '--batch', '--dbms', 'PostgreSQL', '--ignore-code', '401', '--time-sec', '2', '--timeout', '10', '--retries', '1', '--flush-session',
+    '--level', '3', '--risk', '2', '--batch', '--dbms', 'PostgreSQL', '--ignore-code', '401,404', '--time-sec', '2', '--timeout', '10', '--retries', '1', '--flush-session',
     '--drop-set-cookie', '--disable-coloring', '--output-dir', outDir, '-v', '1'];
   if (data) args.push('--data', data);
   if (target.headersToo) args.push('-p', '__Host-kastell-session,User-Agent,Referer');
