@@ -5388,6 +5388,12 @@ CREATE INDEX job_status_history_job_id_idx ON kastell.job_status_history USING b
 CREATE INDEX jobs_company_id_idx ON kastell.jobs USING btree (company_id, created_at DESC);
 
 --
+-- Name: jobs_list_order_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
+--
+
+CREATE INDEX jobs_list_order_idx ON kastell.jobs USING btree (COALESCE(planned_start, created_at) DESC, job_id);
+
+--
 -- Name: jobs_request_id_idx; Type: INDEX; Schema: kastell; Owner: kastell_owner
 --
 

@@ -28,11 +28,22 @@ async function visibleJob(tx: Tx, jobId: string): Promise<{ company_id: string }
   return job;
 }
 
-const unreadOf = (tx: Tx, jobId: string | null) => tx<{ job_id: string; unread: number }[]>`
+/**
+ * Whose messages a count may cover, as the policy sees it, written out so the planner can use an index (the policy's
+ * OR of helpers cannot; test/foundation/query-plans.test.ts): a customer's company. Never widens what RLS shows.
+ */
+export type UnreadScope = { companyId?: string | undefined };
+
+export function unreadScopeOf(user: { companyId: string | null; permissions: Map<string, string> }): UnreadScope {
+  return user.permissions.get('messages.read') !== 'global' && user.companyId ? { companyId: user.companyId } : {};
+}
+
+const unreadOf = (tx: Tx, jobId: string | null, scope: UnreadScope = {}) => tx<{ job_id: string; unread: number }[]>`
   select m.job_id, count(*)::int as unread
   from job_messages m
   left join job_message_reads r on r.job_id = m.job_id and r.user_id = app.current_user_id()
   where (${jobId}::uuid is null or m.job_id = ${jobId})
+    ${scope.companyId ? tx`and m.company_id = ${scope.companyId}` : tx``}
     and m.author_id is distinct from app.current_user_id()
     and (r.read_up_to is null or m.created_at > r.read_up_to)
   group by m.job_id
@@ -52,8 +63,8 @@ export async function findConversation(tx: Tx, jobId: string): Promise<Conversat
 }
 
 /** Per job with unread messages, how many. */
-export async function listUnreadByJob(tx: Tx): Promise<{ jobId: string; unread: number }[]> {
-  return (await unreadOf(tx, null)).map((r) => ({ jobId: r.job_id, unread: r.unread }));
+export async function listUnreadByJob(tx: Tx, scope: UnreadScope = {}): Promise<{ jobId: string; unread: number }[]> {
+  return (await unreadOf(tx, null, scope)).map((r) => ({ jobId: r.job_id, unread: r.unread }));
 }
 
 /** Everything on the job the caller was shown counts as read; undefined when the job is not visible. */

@@ -11,7 +11,7 @@ import { HttpError, notFound } from '../http/errors.ts';
 import { requirePermission } from '../http/guards.ts';
 import { renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, readFormFields } from '../http/validate.ts';
-import { findConversation, listUnreadByJob, markConversationRead, postMessage } from './queries.ts';
+import { findConversation, listUnreadByJob, markConversationRead, postMessage, unreadScopeOf } from './queries.ts';
 import { conversationSchema, messageInputSchema, messageSchema, unreadByJobSchema, type Conversation } from './schema.ts';
 import { MessageForm } from './views.tsx';
 
@@ -54,7 +54,7 @@ export function messageRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
   api.add({
     method: 'get', permission: 'messages.read', path: '/messages/unread', summary: 'Unread messages per job', tag: 'messages',
     response: unreadByJobSchema,
-    handler: (c, { user }) => db.withPrincipal(user, listUnreadByJob),
+    handler: (c, { user }) => db.withPrincipal(user, (tx) => listUnreadByJob(tx, unreadScopeOf(user))),
   });
 
   pages.post('/jobs/:jobId/messages', async (c) => {

@@ -11,7 +11,7 @@ import { requirePermission, requireUser } from '../http/guards.ts';
 import { CsrfField, renderPage } from '../http/layout.tsx';
 import { idParam, parseOrThrow, readFormFields } from '../http/validate.ts';
 import { countedKey, locales } from '../i18n/index.ts';
-import { listUnreadByJob } from '../messages/queries.ts';
+import { listUnreadByJob, unreadScopeOf } from '../messages/queries.ts';
 import {
   countUnreadNotifications, findPreferences, listNotifications, markAllNotificationsRead, markNotificationRead, savePreferences,
 } from './queries.ts';
@@ -56,7 +56,7 @@ export function notificationRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     const { unread, notifications, unreadMessages } = await db.withPrincipal(user, async (tx) => ({
       unread: await countUnreadNotifications(tx),
       notifications: await listNotifications(tx),
-      unreadMessages: user.permissions.has('messages.read') ? await listUnreadByJob(tx) : [],
+      unreadMessages: user.permissions.has('messages.read') ? await listUnreadByJob(tx, unreadScopeOf(user)) : [],
     }));
     return renderPage(c, t('notifications.title'), (
       <>

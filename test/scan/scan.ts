@@ -1,0 +1,455 @@
+// `npm run test:scan` (issue 15 part 4): the scanners attackers run, against
+// a real Kastell process on 127.0.0.1 with the harness's PostgreSQL.
+//   sqlmap  --level 3 --risk 2 on every path, query, header and JSON body
+//           parameter of every operation in the OpenAPI document, signed in
+//           as a role that holds the operation's permission (a fresh session
+//           per run: cookie, and the Origin the CSRF check wants); and on the
+//           sign-in forms (form fields plus the _csrf token and cookie), plus
+//           the session cookie and headers once at level 3.
+//   wapiti  signed in (the session and CSRF cookies), crawling the pages.
+//   nmap    every TCP port of 127.0.0.1; the ports the Kastell process owns
+//           (ss) must be its HTTP port alone, bound to 127.0.0.1.
+// Bounded: every sqlmap run by --time-sec/--timeout and a kill after
+// KASTELL_SCAN_RUN_SECONDS, wapiti by --max-scan-time, all of it by
+// KASTELL_SCAN_MINUTES. Goal: nothing injectable, no 5xx, no wapiti finding
+// of medium or above, only the expected port open.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type postgres from 'postgres';
+import { cloneTemplate } from '../bench/database.ts';
+import { KastellProcess, kastellEnv } from '../crash/driver.ts';
+import { freePort, startCluster } from '../harness/postgres.ts';
+import { forgetTotpStep, seedAsset, seedCompany, seedSite, seedTotp, seedUser, signInWithTotp, type SeededUser } from '../harness/seed.ts';
+import { prepareTemplate } from '../harness/template.ts';
+import { TestClient } from '../harness/server.ts';
+import { roleIdOf } from '../harness/world.ts';
+import { newToken } from '../../app/crypto/tokens.ts';
+
+export interface ScanOptions {
+  minutes: number;
+  /** sqlmap runs at once */
+  parallel: number;
+  /** a run of sqlmap is killed after 60 s plus this per parameter */
+  paramSeconds: number;
+  wapitiMinutes: number;
+  /** only operations whose "METHOD /path" matches (a debugging aid) */
+  only?: RegExp | undefined;
+  log: (line: string) => void;
+}
+
+export interface SqlmapRun {
+  target: string;
+  role: string;
+  planned: number;
+  tested: string[];
+  injectable: string[];
+  http5xx: string[];
+  timedOut: boolean;
+  seconds: number;
+}
+
+export interface ScanReport {
+  runs: SqlmapRun[];
+  notReached: string[];
+  wapiti: { bySeverity: Record<string, number>; mediumOrAbove: string[]; error?: string | undefined; seconds: number };
+  nmap: { open: number[]; kastell: string[]; expected: number; unexpected: string[]; error?: string | undefined };
+  seconds: number;
+}
+
+const roles = ['owner', 'admin', 'security_officer', 'dispatcher', 'support', 'technician', 'customer_admin', 'customer_member', 'customer_viewer', 'external_auditor'] as const;
+type Role = (typeof roles)[number];
+const operatorRole = (role: Role) => !role.startsWith('customer'); // and the external auditor: no company, a second factor
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; enum?: Json[];
+  const?: Json; minimum?: number; minLength?: number; format?: string; required?: string[] };
+
+/** A value for a field, by its name first (inputs are strings through text(): no formats) and its schema second. */
+function sample(name: string, schema: Schema | undefined, ids: Record<string, string>): Json {
+  if (!schema) return 'scan';
+  const choice = schema.anyOf ?? schema.oneOf;
+  if (choice) return sample(name, choice.find((s) => s.type !== 'null') ?? choice[0], ids);
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum) return schema.enum[0] ?? null;
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  if (type === 'object' || schema.properties) {
+    return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, s]) => [key, sample(key, s, ids)]));
+  }
+  if (type === 'array') return [sample(name.replace(/s$/, ''), schema.items, ids)];
+  if (type === 'integer' || type === 'number') return schema.minimum !== undefined ? Math.max(schema.minimum, 1) : 1;
+  if (type === 'boolean') return false;
+  return stringFor(name, ids);
+}
+
+function stringFor(name: string, ids: Record<string, string>): string {
+  const key = name.replace(/^JSON /, '');
+  if (ids[key]) return ids[key]!;
+  if (/Id$/.test(key)) return randomUUID();
+  if (/email/i.test(key)) return 'scan.target@example.test';
+  if (/^(from|to|on|day)$/.test(key)) return '2026-12-01';
+  if (/(Start|At|until|Until)$/.test(key)) return '2026-12-01T09:00:00Z';
+  if (/password/i.test(key)) return 'not the password 1234';
+  if (/code/i.test(key)) return '123456';
+  if (/locale|language/i.test(key)) return 'en';
+  if (/limit/i.test(key)) return '10';
+  if (/status/i.test(key)) return 'new';
+  return 'scan value';
+}
+
+/** Marks every string and number leaf with sqlmap's custom injection marker; counts the marks. */
+function markJson(value: Json, marks: { n: number }): string {
+  if (typeof value === 'string') { marks.n += 1; return `${JSON.stringify(value).slice(0, -1)}*"`; }
+  if (typeof value === 'number') { marks.n += 1; return `${value}*`; }
+  if (Array.isArray(value)) return `[${value.map((v) => markJson(v, marks)).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${markJson(v, marks)}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+interface Target {
+  name: string;
+  role: Role;
+  method: string;
+  url: string;
+  data?: string | undefined;
+  headers: string[];
+  planned: number;
+  /** form posts: sign in first? a pending second factor? */
+  session: 'signed-in' | 'anonymous' | 'pending-factor';
+  contentType: 'json' | 'form' | 'none';
+  /** test the session cookie, User-Agent and Referer too (once) */
+  headersToo?: boolean;
+  destructive: boolean;
+}
+
+interface World {
+  users: Map<string, SeededUser>;
+  ids: Record<string, string>;
+  formUser: SeededUser;
+  factorUser: SeededUser;
+  wapitiUser: SeededUser;
+}
+
+async function seedWorld(admin: postgres.Sql, workers: number): Promise<World> {
+  const companyId = await seedCompany(admin, 'Scan AG');
+  const siteId = await seedSite(admin, companyId, 'Scan plant');
+  const assetId = await seedAsset(admin, companyId, siteId, 'Scan pump');
+  const users = new Map<string, SeededUser>();
+  for (const role of roles) {
+    for (let w = 0; w < workers; w++) {
+      const user = await seedUser(admin, role, operatorRole(role) ? null : companyId, `scan.${role}.${w}@example.test`);
+      if (operatorRole(role)) await seedTotp(admin, user.userId);
+      users.set(`${role}/${w}`, user);
+    }
+  }
+  const technician = users.get('technician/0')!;
+  const victim = await seedUser(admin, 'customer_member', companyId, 'scan.victim@example.test');
+  const [request] = await admin`insert into kastell.service_requests (company_id, site_id, title, raised_by)
+    values (${companyId}, ${siteId}, 'Scan request', ${victim.userId}) returning request_id`;
+  const [job] = await admin`insert into kastell.jobs (company_id, site_id, title) values (${companyId}, ${siteId}, 'Scan job') returning job_id`;
+  for (let w = 0; w < workers; w++) {
+    await admin`insert into kastell.job_assignments (job_id, technician_id, company_id) values (${job!.job_id}, ${users.get(`technician/${w}`)!.userId}, ${companyId})`;
+  }
+  const [role] = await admin`insert into kastell.roles (company_id, name, side) values (${companyId}, 'Scan custom role', 'customer') returning role_id`;
+  const [invite] = await admin`insert into kastell.invites (email, role_id, company_id, token_hash, invited_by, expires_at)
+    values ('scan.invitee@example.test', ${await roleIdOf(admin, 'customer_member')}, ${companyId}, ${newToken().hash}, ${users.get('owner/0')!.userId}, now() + interval '1 day')
+    returning invite_id`;
+  const formUser = await seedUser(admin, 'customer_member', companyId, 'scan.form@example.test');
+  const factorUser = await seedUser(admin, 'dispatcher', null, 'scan.factor@example.test');
+  await seedTotp(admin, factorUser.userId);
+  const wapitiUser = await seedUser(admin, 'owner', null, 'scan.wapiti@example.test');
+  await seedTotp(admin, wapitiUser.userId);
+  return {
+    users, formUser, factorUser, wapitiUser,
+    ids: { companyId, siteId, assetId, jobId: job!.job_id, requestId: request!.request_id, roleId: role!.role_id, inviteId: invite!.invite_id,
+      userId: victim.userId, technicianId: technician.userId },
+  };
+}
+
+interface OpenApi { paths: Record<string, Record<string, {
+  'x-kastell-permission'?: string;
+  parameters?: { name: string; in: string; schema?: Schema }[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+}>> }
+
+const destructive = (method: string, path: string) => method === 'DELETE' || /\/(shred|erase|disable|revoke|sign-out|end-others|end|membership)$/.test(path);
+
+async function apiTargets(doc: OpenApi, admin: postgres.Sql, baseUrl: string, ids: Record<string, string>, only: RegExp | undefined): Promise<Target[]> {
+  const grants = await admin<{ role_key: Role; permission_key: string }[]>`
+    select r.role_key, p.permission_key from kastell.role_permissions p join kastell.roles r using (role_id) where r.role_key is not null`;
+  const roleFor = (permission: string | undefined): Role => {
+    if (!permission) return 'owner';
+    return roles.find((role) => grants.some((g) => g.role_key === role && g.permission_key === permission)) ?? 'owner';
+  };
+  const targets: Target[] = [];
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [lower, operation] of Object.entries(operations)) {
+      const method = lower.toUpperCase();
+      const name = `${method} ${path}`;
+      if (only && !only.test(name)) continue;
+      const marks = { n: 0 };
+      const params = operation.parameters ?? [];
+      let url = baseUrl + path.replace(/\{(\w+)\}/g, (_, p: string) => { marks.n += 1; return `${encodeURIComponent(stringFor(p, ids))}*`; });
+      const query = params.filter((p) => p.in === 'query').map((p) => { marks.n += 1; return `${p.name}=${encodeURIComponent(stringFor(p.name, ids))}*`; });
+      if (query.length) url += `?${query.join('&')}`;
+      const headers = ['Origin: ' + baseUrl, 'Accept: application/json'];
+      for (const p of params.filter((p) => p.in === 'header')) { marks.n += 1; headers.push(`${p.name}: scan-${randomUUID()}*`); }
+      const json = operation.requestBody?.content['application/json']?.schema;
+      let data: string | undefined;
+      if (json) {
+        data = markJson(sample('body', json, ids), marks);
+        headers.push('Content-Type: application/json');
+      }
+      if (marks.n === 0) continue; // nothing to inject into: the cookie/header run covers it
+      targets.push({ name, role: roleFor(operation['x-kastell-permission']), method, url, data, headers, planned: marks.n,
+        session: 'signed-in', contentType: json ? 'json' : 'none', destructive: destructive(method, path) });
+    }
+  }
+  // the harmless first, those that delete or end things last (they would take the others' objects or sessions)
+  return targets.sort((a, b) => Number(a.destructive) - Number(b.destructive));
+}
+
+function formTargets(baseUrl: string, world: World): Target[] {
+  const form = (name: string, path: string, fields: Record<string, string>, session: Target['session'], role: Role = 'customer_member'): Target => ({
+    name, role, method: 'POST', url: baseUrl + path, session, contentType: 'form', destructive: false,
+    data: Object.entries(fields).map(([k, v]) => `${k}=${encodeURIComponent(v)}*`).join('&'),
+    headers: ['Origin: ' + baseUrl, 'Content-Type: application/x-www-form-urlencoded'], planned: Object.keys(fields).length,
+  });
+  return [
+    form('form POST /sign-in', '/sign-in', { email: world.formUser.email, password: 'not the password 1234' }, 'anonymous'),
+    form('form POST /sign-in/factor', '/sign-in/factor', { code: '123456' }, 'pending-factor', 'dispatcher'),
+    form('form POST /forgot-password', '/forgot-password', { email: world.formUser.email }, 'anonymous'),
+    form('form POST /security/reauth', '/security/reauth', { password: 'not the password 1234' }, 'signed-in', 'owner'),
+    // the session cookie, User-Agent and Referer at level 3, signed in
+    { name: 'cookie+headers GET /api/v1/me', role: 'owner', method: 'GET', url: `${baseUrl}/api/v1/me`, headers: ['Accept: application/json'],
+      planned: 3, session: 'signed-in', contentType: 'none', headersToo: true, destructive: false },
+  ];
+}
+
+/** Cookies for one run: a fresh session (and CSRF cookie) for this worker's user of the role. */
+async function cookiesFor(target: Target, world: World, worker: number, admin: postgres.Sql, baseUrl: string): Promise<Map<string, string>> {
+  const client = new TestClient(baseUrl);
+  await client.get('/sign-in'); // the CSRF cookie
+  if (target.session === 'anonymous') return client.cookies;
+  if (target.session === 'pending-factor') {
+    await forgetTotpStep(admin, world.factorUser.userId);
+    await admin`delete from kastell.auth_failures`;
+    const first = await client.postForm('/sign-in', { email: world.factorUser.email, password: world.factorUser.password });
+    if (first.status !== 303) throw new Error(`password step for the factor form answered ${first.status}`);
+    return client.cookies;
+  }
+  const user = world.users.get(`${target.role}/${worker}`)!;
+  await forgetTotpStep(admin, user.userId);
+  // a run of POST /me/password changes the password when its first, valid request goes through (a fresh session
+  // needs no re-authentication); every seeded user had the same hash: it is put back, and the user enabled again
+  await admin`update kastell.users u set password_hash = f.password_hash, status = 'active'
+    from kastell.users f where f.user_id = ${world.formUser.userId} and u.user_id = ${user.userId}`;
+  await admin`delete from kastell.auth_failures`;
+  await signInWithTotp(client, user);
+  return client.cookies;
+}
+
+const sqlmapVersion = () => spawnSync('sqlmap', ['--version'], { encoding: 'utf8' }).stdout.trim();
+
+function runSqlmap(target: Target, cookies: Map<string, string>, outDir: string, seconds: number): Promise<SqlmapRun> {
+  const started = Date.now();
+  const headers = [...target.headers];
+  const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const data = target.contentType === 'form' && target.data ? `${target.data}&_csrf=${cookies.get('__Host-kastell-csrf') ?? ''}` : target.data;
+  const args = ['-u', target.url, '--method', target.method, '--headers', headers.join('\\n'), '--cookie', cookie,
+    '--level', '3', '--risk', '2', '--batch', '--dbms', 'PostgreSQL', '--ignore-code', '401,404', '--time-sec', '2', '--timeout', '10', '--retries', '1', '--flush-session',
+    '--drop-set-cookie', '--disable-coloring', '--output-dir', outDir, '-v', '1'];
+  if (data) args.push('--data', data);
+  if (target.headersToo) args.push('-p', '__Host-kastell-session,User-Agent,Referer');
+  else args.push('--skip', '__Host-kastell-session,__Host-kastell-csrf,User-Agent,Referer,Host');
+  return new Promise((resolve) => {
+    const child = spawn('sqlmap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, seconds * 1000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      writeFileSync(join(outDir, 'stdout.txt'), output);
+      const tested = [...new Set([...output.matchAll(/testing for SQL injection on (.+? parameter '[^']+')/g)].map((m) => m[1]!))];
+      const injectable = [...output.matchAll(/^Parameter: (.+)$/gm)].map((m) => m[1]!.trim());
+      // the log sqlmap keeps of injection points found, in case the output was cut by the kill
+      const logs = listFiles(outDir).filter((f) => f.endsWith('/log') && statSync(f).size > 0);
+      if (logs.length && injectable.length === 0) injectable.push(`see ${logs.join(', ')}`);
+      const errors = /HTTP error codes detected during run:\s*\n?(.*)/.exec(output)?.[1] ?? '';
+      const http5xx = [...errors.matchAll(/(5\d\d) \([^)]*\) - (\d+) times/g)].map((m) => `${m[1]} ×${m[2]}`);
+      if (/all tested parameters do not appear to be injectable|identified the following injection point|sqlmap resumed the following/.test(output) === false && !timedOut && tested.length === 0) {
+        injectable.length || http5xx.push(`sqlmap ended early: ${output.trim().split('\n').slice(-3).join(' | ')}`);
+      }
+      resolve({ target: target.name, role: target.role, planned: target.planned, tested, injectable, http5xx, timedOut, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+// wapiti's default modules but ssrf (it needs wapiti's own server on the internet), plus csrf, crlf and methods
+const wapitiModules = ['blindsql', 'cookieflags', 'csp', 'exec', 'file', 'http_headers', 'permanentxss', 'redirect', 'sql', 'xss', 'csrf', 'crlf', 'methods'];
+
+async function runWapiti(baseUrl: string, cookies: Map<string, string>, work: string, seconds: number, log: (line: string) => void): Promise<ScanReport['wapiti']> {
+  const started = Date.now();
+  const report = join(work, 'wapiti.json');
+  const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const args = ['-u', `${baseUrl}/`, '--scope', 'folder', '-m', wapitiModules.join(','), '-H', `Cookie: ${cookie}`, '-H', `Origin: ${baseUrl}`,
+    '-x', `${baseUrl}/sign-out`, '-x', `${baseUrl}/security/sessions/end-others`, '--skip', '_csrf',
+    '-s', `${baseUrl}/jobs`, '-s', `${baseUrl}/companies`, '-s', `${baseUrl}/audit`, '-s', `${baseUrl}/security`, '-s', `${baseUrl}/profile`,
+    '-s', `${baseUrl}/notifications`, '-s', `${baseUrl}/users`, '-s', `${baseUrl}/sign-in`, '-s', `${baseUrl}/forgot-password`,
+    // a third of the time to crawl, the rest shared by the modules (max-scan-time bounds the crawl, max-attack-time each module)
+    '--max-scan-time', String(Math.floor(seconds / 3)), '--max-attack-time', String(Math.max(20, Math.floor((seconds * 2) / 3 / wapitiModules.length))), '-t', '10',
+    '--flush-session', '--store-session', join(work, 'wapiti-session'), '--store-config', join(work, 'wapiti-config'), '-f', 'json', '-o', report, '-v', '1'];
+  // wapiti 3.0.4 compiles -x patterns with the flags at the end, which Python 3.11 refuses: patched before it starts
+  const patched = "import re, sys\nimport wapitiCore.net.crawler as crawler\n"
+    + "crawler.wildcard_translate = lambda p: re.compile('(?ms)' + ''.join('.*' if ch == '*' else re.escape(ch) for ch in p) + r'\\Z')\n"
+    + "from wapitiCore.main.wapiti import wapiti_main\nsys.argv[0] = 'wapiti'\nsys.exit(wapiti_main())\n";
+  const result = spawnSync('/usr/bin/python3', ['-c', patched, ...args], { encoding: 'utf8', timeout: (seconds + 300) * 1000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
+  const seconds_ = (Date.now() - started) / 1000;
+  if (!existsSync(report)) return { bySeverity: {}, mediumOrAbove: [], error: `wapiti wrote no report (exit ${result.status}): ${(result.stderr || result.stdout).slice(-400)}`, seconds: seconds_ };
+  log(`wapiti: exit ${result.status}; ${result.stdout.split('\n').filter((l) => /Launching module|found/.test(l)).slice(0, 20).join(' | ')}`);
+  const json = JSON.parse(readFileSync(report, 'utf8')) as Record<string, Record<string, { level: number | string; method: string; path: string; parameter: string; info: string }[]>>;
+  const names = ['info', 'low', 'medium', 'high', 'critical'];
+  const bySeverity: Record<string, number> = {};
+  const mediumOrAbove: string[] = [];
+  for (const section of ['vulnerabilities', 'anomalies', 'additionals'] as const) {
+    for (const [category, findings] of Object.entries(json[section] ?? {})) {
+      for (const finding of findings) {
+        const level = Number(finding.level);
+        // an anomaly (a 500 or a timeout provoked by a payload) counts as a medium finding: a request Kastell could not answer
+        const severity = section === 'anomalies' ? Math.max(level, 2) : level;
+        const key = `${names[severity] ?? severity}`;
+        bySeverity[key] = (bySeverity[key] ?? 0) + 1;
+        if (severity >= 2) mediumOrAbove.push(`${key} ${category}: ${finding.method} ${finding.path} ${finding.parameter ? `(${finding.parameter}) ` : ''}${finding.info}`.slice(0, 400));
+      }
+    }
+  }
+  return { bySeverity, mediumOrAbove, seconds: seconds_ };
+}
+
+/** Every TCP port of 127.0.0.1 nmap finds open, and which of them the Kastell process (or a child of it) owns. */
+function runNmap(port: number, kastellPid: number): ScanReport['nmap'] {
+  const scan = process.getuid?.() === 0 ? '-sS' : '-sT';
+  const result = spawnSync('nmap', [scan, '-p-', '-Pn', '-n', '--open', '-T4', '-oG', '-', '127.0.0.1'], { encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) return { open: [], kastell: [], expected: port, unexpected: [], error: `nmap exit ${result.status}: ${result.stderr.slice(-300)}` };
+  const open = [...result.stdout.matchAll(/(\d+)\/open\/tcp/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  // the sockets Kastell's process tree listens on, TCP and UDP, any address
+  const pids = new Set([String(kastellPid), ...spawnSync('pgrep', ['-P', String(kastellPid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)]);
+  const ss = spawnSync('ss', ['-H', '-lntup'], { encoding: 'utf8' }).stdout.split('\n');
+  const kastell = ss.filter((line) => [...line.matchAll(/pid=(\d+)/g)].some((m) => pids.has(m[1]!)))
+    .map((line) => { const f = line.trim().split(/\s+/); return `${f[0]}/${f[4]}`; });
+  const unexpected = kastell.filter((s) => s !== `tcp/127.0.0.1:${port}`);
+  if (!open.includes(port)) unexpected.push(`nmap did not find the HTTP port ${port} open`);
+  return { open, kastell, expected: port, unexpected };
+}
+
+export async function runScan(options: ScanOptions): Promise<ScanReport> {
+  const started = Date.now();
+  const deadline = started + options.minutes * 60_000;
+  const { log } = options;
+  log(`scan: ${sqlmapVersion()}; wapiti ${spawnSync('wapiti', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n').pop()}; ${spawnSync('nmap', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]}`);
+  const cluster = await startCluster();
+  const work = mkdtempSync(join(tmpdir(), 'kastell-scan-'));
+  let kastell: KastellProcess | undefined;
+  try {
+    const { appPassword } = await prepareTemplate(cluster);
+    const database = await cloneTemplate(cluster, appPassword);
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    kastell = new KastellProcess(kastellEnv(database.appUrl, port, work), baseUrl, log);
+    await kastell.start();
+    const world = await seedWorld(database.admin, options.parallel);
+    const doc = (await (await fetch(`${baseUrl}/api/v1/openapi.json`)).json()) as OpenApi;
+    const targets = [...formTargets(baseUrl, world).filter((t) => !options.only || options.only.test(t.name)),
+      ...(await apiTargets(doc, database.admin, baseUrl, world.ids, options.only))];
+    log(`scan: Kastell on ${baseUrl}; ${targets.length} sqlmap targets, ${targets.reduce((n, t) => n + t.planned, 0)} parameters`);
+
+    // Failed sign-ins lock the address 127.0.0.1 and the account (app/auth/lockout.ts: 20 failures from one address
+    // at the default scale, 5 on an account; a wrong current password on /me/password counts too). The scanners make
+    // thousands, and every run signs in afresh from the same address, so the failure counters are cleared every two
+    // seconds and before each sign-in (as the tests clear rate-limit windows): the scanners get real answers, not
+    // 429s, and lockout itself has its own tests.
+    const clearIpLockout = () => database.admin`delete from kastell.auth_failures`.catch(() => {});
+    const clearing = setInterval(() => { void clearIpLockout(); }, 2000);
+
+    // sqlmap: `parallel` workers over the targets in order, until the sqlmap share of the time is spent
+    const sqlmapDeadline = deadline - (options.wapitiMinutes * 60_000 + 120_000);
+    const runs: SqlmapRun[] = [];
+    const notReached: string[] = [];
+    let next = 0;
+    const worker = async (w: number) => {
+      while (next < targets.length) {
+        const target = targets[next++]!;
+        const left = Math.floor((sqlmapDeadline - Date.now()) / 1000);
+        if (left < 20) { notReached.push(target.name); continue; }
+        try {
+          const cookies = await cookiesFor(target, world, w, database.admin, baseUrl);
+          const outDir = join(work, `sqlmap-${runs.length}-${w}`);
+          mkdirSync(outDir, { recursive: true });
+          const run = await runSqlmap(target, cookies, outDir, Math.min(60 + options.paramSeconds * target.planned, left));
+          runs.push(run);
+          log(`sqlmap ${run.target} as ${run.role}: ${run.tested.length}/${run.planned} parameters, injectable ${run.injectable.length}${run.http5xx.length ? `, 5xx ${run.http5xx.join(' ')}` : ''}${run.timedOut ? ', TIMED OUT' : ''} [${run.seconds.toFixed(0)} s]`);
+        } catch (error) {
+          runs.push({ target: target.name, role: target.role, planned: target.planned, tested: [], injectable: [], http5xx: [`could not run: ${(error as Error).message}`], timedOut: false, seconds: 0 });
+          log(`sqlmap ${target.name}: could not run: ${(error as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.parallel }, (_, w) => worker(w)));
+
+    // wapiti, signed in as an owner of its own
+    const wapitiClient = new TestClient(baseUrl);
+    await wapitiClient.get('/sign-in');
+    await clearIpLockout();
+    await signInWithTotp(wapitiClient, world.wapitiUser);
+    const wapitiSeconds = Math.max(60, Math.min(options.wapitiMinutes * 60, Math.floor((deadline - Date.now()) / 1000) - 90));
+    log(`wapiti: up to ${wapitiSeconds} s`);
+    const wapiti = await runWapiti(baseUrl, wapitiClient.cookies, work, wapitiSeconds, log);
+
+    clearInterval(clearing);
+    const nmap = runNmap(port, kastell.child!.pid!);
+    if (kastell.deaths.length) nmap.unexpected.push(`Kastell died during the scan: ${kastell.deaths.join('; ')}`);
+    await kastell.stop();
+    await database.drop();
+    return { runs, notReached, wapiti, nmap, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await kastell?.stop();
+    await cluster.stop();
+    if (!process.env.KASTELL_SCAN_KEEP) rmSync(work, { recursive: true, force: true });
+    else log(`scan: outputs kept in ${work}`);
+  }
+}
+
+export function reportIsClean(report: ScanReport): boolean {
+  return report.runs.every((r) => r.injectable.length === 0 && r.http5xx.length === 0 && !r.timedOut && r.tested.length >= r.planned)
+    && report.notReached.length === 0 && report.wapiti.mediumOrAbove.length === 0 && !report.wapiti.error
+    && report.nmap.unexpected.length === 0 && !report.nmap.error;
+}
+
+export function formatReport(report: ScanReport): string {
+  const planned = report.runs.reduce((n, r) => n + r.planned, 0);
+  const tested = report.runs.reduce((n, r) => n + r.tested.length, 0);
+  const injectable = report.runs.flatMap((r) => r.injectable.map((p) => `${r.target}: ${p}`));
+  const errors = report.runs.flatMap((r) => r.http5xx.map((e) => `${r.target}: ${e}`));
+  const short = report.runs.filter((r) => r.timedOut || r.tested.length < r.planned).map((r) => `${r.target} (${r.tested.length}/${r.planned}${r.timedOut ? ', timed out' : ''})`);
+  const lines = [
+    `sqlmap (level 3, risk 2): ${report.runs.length} runs, parameters tested ${tested} of ${planned} planned`,
+    `  injectable: ${injectable.length}${injectable.length ? `\n    ${injectable.join('\n    ')}` : ''}`,
+    `  5xx or errors during runs: ${errors.length}${errors.length ? `\n    ${errors.join('\n    ')}` : ''}`,
+    `  cut short or incomplete: ${short.length}${short.length ? `\n    ${short.join('\n    ')}` : ''}`,
+    `  not reached in time: ${report.notReached.length}${report.notReached.length ? ` (${report.notReached.join(', ')})` : ''}`,
+    `wapiti (signed in): findings by severity ${JSON.stringify(report.wapiti.bySeverity)}; medium or above: ${report.wapiti.mediumOrAbove.length}${report.wapiti.error ? `; ERROR ${report.wapiti.error}` : ''} [${report.wapiti.seconds.toFixed(0)} s]`,
+    ...report.wapiti.mediumOrAbove.map((f) => `    ${f}`),
+    `nmap 127.0.0.1 (all TCP ports): ${report.nmap.open.length} open on the shared host; Kastell's process listens on: ${report.nmap.kastell.join(' ') || 'nothing'}; expected tcp/127.0.0.1:${report.nmap.expected}; unexpected: ${report.nmap.unexpected.join('; ') || 'none'}${report.nmap.error ? `; ERROR ${report.nmap.error}` : ''}`,
+    `total ${report.seconds.toFixed(0)} s`,
+  ];
+  return lines.join('\n');
+}
