@@ -5,7 +5,8 @@
 //
 //   node --import tsx test/harness/s3-stand-in-probe.ts [module-dir-or-name ...]
 //
-// default: the devDependency `s3rver`; e.g. also /tmp/s3cmp/node_modules/@20minutes/s3rver
+// default: the devDependency `@20minutes/s3rver`; give others as directories,
+// e.g. /tmp/s3cmp/node_modules/s3rver after `npm install s3rver@3.7.1` there
 import { createRequire } from 'node:module';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -178,7 +179,7 @@ const probes: Probe[] = [
     });
     return `enable ${set}; list ${listed}, ${versions} version(s) of a twice-written key`;
   } },
-  { name: 'object lock: bucket with lock, set retention', run: async ({ client }) => caught(async () => {
+  { name: 'object lock: make a locked bucket, get its lock config', run: async ({ client }) => caught(async () => {
     await client.makeBucket('locked', region, { ObjectLocking: true });
     await client.getObjectLockConfig('locked');
   }) },
@@ -219,7 +220,7 @@ async function probeServer(spec: string): Promise<{ label: string; results: Outc
 
 const specs = process.argv.slice(2);
 const servers = [];
-for (const spec of specs.length ? specs : ['s3rver']) servers.push(await probeServer(spec));
+for (const spec of specs.length ? specs : ['@20minutes/s3rver']) servers.push(await probeServer(spec));
 console.log(`| check (node ${process.version}) | ${servers.map((s) => s.label).join(' | ')} |`);
 console.log(`|---|${servers.map(() => '---').join('|')}|`);
 for (const [i, probe] of probes.entries()) console.log(`| ${probe.name} | ${servers.map((s) => s.results[i]).join(' | ')} |`);
