@@ -51,6 +51,17 @@ test('s3: ping fails loudly for a missing bucket', async () => {
   await assert.rejects(missing.ping(), /does not exist/);
 });
 
+test('s3: a wrong secret key is refused, nothing is stored or read with it', async () => {
+  // @20minutes/s3rver checks SigV4 signatures (the old s3rver accepted any): the store's credentials are really used
+  const right = createDocumentStore({ kind: 's3', region: 'us-east-1', ...s3 });
+  const wrong = createDocumentStore({ kind: 's3', region: 'us-east-1', ...s3, secretKey: `${s3.secretKey}-wrong` });
+  await assert.rejects(wrong.put('documents/wrong-secret/v1', Readable.from([Buffer.from('x')])), /signature/i);
+  assert.equal(await right.stat('documents/wrong-secret/v1'), undefined);
+  await right.put('documents/wrong-secret/v2', Readable.from([Buffer.from('kept')]));
+  await assert.rejects(async () => text(await wrong.get('documents/wrong-secret/v2')), /signature/i);
+  await right.remove('documents/wrong-secret/v2');
+});
+
 test('/readyz reports the S3 store: ready with the bucket, 503 without it', async () => {
   const { createTestDatabase } = await import('../harness/database.ts');
   const { startTestServer } = await import('../harness/server.ts');

@@ -1,12 +1,16 @@
 // A real S3 API server on 127.0.0.1 for the MinIO adapter. MinIO's server
-// binary cannot be installed here; s3rver is the best S3-compatible server
-// available. It does NOT check request signatures, nor implement
-// ListMultipartUploads — tests relying on those need real MinIO.
+// binary cannot be installed here; @20minutes/s3rver 4.x (the maintained fork
+// of s3rver, Node 20) is the best S3-compatible server available: it checks
+// SigV4 signatures (header and presigned; wrong secret → SignatureDoesNotMatch)
+// but NOT payload digests (Content-MD5, x-amz-content-sha256), unsigned
+// requests, policies, versioning or object lock, and has no
+// ListMultipartUploads or AbortMultipartUpload — README "Documents" has the
+// measured table (test/harness/s3-stand-in-probe.ts).
 import { after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import S3rver from 's3rver';
+import S3rver from '@20minutes/s3rver';
 import { freePort } from './postgres.ts';
 
 export interface RunningS3 { endpoint: string; accessKey: string; secretKey: string; bucket: string }
