@@ -116,6 +116,12 @@ test('owner sets up, creates company/site/asset, invites a customer who sees onl
   await customerPage.getByLabel('Your name').fill('Carla Customer');
   await customerPage.getByLabel('Password').fill('carla has a long passphrase');
   await customerPage.getByRole('button', { name: 'Create my account' }).click();
+  // customers need a second factor by default: accepting leads to its enrolment, as a first sign-in does
+  await customerPage.waitForURL(`${server.url}/sign-in/enrol`);
+  const customerSecret = (await customerPage.locator('[data-totp-secret]').getAttribute('data-totp-secret'))!;
+  await customerPage.getByLabel('6-digit code').fill(await totpCode(customerSecret));
+  await customerPage.getByRole('button', { name: 'Confirm' }).click();
+  await customerPage.getByRole('link', { name: /stored them/ }).click();
   await customerPage.waitForURL(`${server.url}/`);
   await customerPage.goto(`${server.url}/companies`);
   const listing = await customerPage.textContent('main') ?? '';
