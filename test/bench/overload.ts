@@ -11,25 +11,18 @@
 // same process. The same open loop is then offered to a second process whose
 // bounds are lifted (KASTELL_HTTP_MAX_IN_FLIGHT, the pool queue … set huge)
 // — what the bounds prevent.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kastellEnv } from '../crash/driver.ts';
 import { freePort, type Cluster } from '../harness/postgres.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { cloneTemplate, percentile } from './database.ts';
+import { memoryOf, sampleRss, startKastellProcess, stopKastellProcess } from './server-process.ts';
 
-const root = new URL('../..', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-
-/** VmRSS and VmHWM (bytes) of a process, from /proc/<pid>/status. */
-export function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
-}
 
 interface OpenLoopRun {
   offeredPerSecond: number;
@@ -50,37 +43,7 @@ interface OpenLoopRun {
 async function startKastell(env: Record<string, string>, url: string): Promise<ChildProcess> {
   // KASTELL_BENCH_OVERLOAD_LOG=<file>: the server's request log (level info) goes there — its `ms` is the time inside Kastell
   const logFile = process.env.KASTELL_BENCH_OVERLOAD_LOG;
-  const stdout = logFile ? openSync(logFile, 'a') : 'ignore';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
-    cwd: root, env: { ...process.env, ...env, ...(logFile ? { KASTELL_LOG_LEVEL: 'info' } : {}) }, stdio: ['ignore', stdout, 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-2000); });
-  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-      await response.body?.cancel();
-      if (response.status === 200) return child;
-    } catch { /* not listening yet */ }
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`Kastell did not start: ${output}`);
-}
-
-async function stopKastell(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-/** Samples VmRSS every 20 ms until stopped; returns the highest. */
-function sampleRss(pid: number): { stop: () => number } {
-  let peak = 0;
-  const timer = setInterval(() => { peak = Math.max(peak, memoryOf(pid).rss); }, 20);
-  return { stop: () => { clearInterval(timer); return Math.max(peak, memoryOf(pid).rss); } };
+  return startKastellProcess({ ...env, ...(logFile ? { KASTELL_LOG_LEVEL: 'info' } : {}) }, url, logFile ? openSync(logFile, 'a') : 'ignore');
 }
 
 export async function runOverload(cluster: Cluster, appPassword: string, options: {
@@ -176,7 +139,7 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
         print(`RESULT overload ${label}: RSS idle ${mib(idle.rss)} MiB; peak under load ${mib(run.peakRss)} MiB sampled (+${mib(run.peakRss - idle.rss)}), VmHWM ${mib(run.hwm)} MiB (was ${mib(idle.hwm)} at idle); /healthz after: ${health}`);
         return { capacity, offered };
       } finally {
-        await stopKastell(child);
+        await stopKastellProcess(child);
       }
     };
 

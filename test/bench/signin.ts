@@ -14,10 +14,9 @@
 // BENCH_SECONDS (15), BENCH_ATTACKERS (64) and KASTELL_ARGON2_CONCURRENCY /
 // KASTELL_ARGON2_QUEUE / KASTELL_ARGON2_NICE (the server's defaults
 // otherwise) tune it.
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import argon2 from 'argon2';
 import postgres from 'postgres';
@@ -26,10 +25,10 @@ import { lowerWorkerThreads, setHashingNice } from '../../app/auth/thread-priori
 import { parseConfig } from '../../app/config.ts';
 import { freePort, startCluster } from '../harness/postgres.ts';
 import { appLoginRole, prepareTemplate, templateDatabase } from '../harness/template.ts';
+import { memoryOf, sampleRss, startKastellProcess, stopKastellProcess } from './server-process.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const attackers = Number(process.env.BENCH_ATTACKERS ?? 64);
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const MiB = 2 ** 20;
 
 const percentile = (values: number[], p: number) => {
@@ -59,16 +58,9 @@ function nicedThreads(pid: number): { niced: number; total: number } {
   return { niced, total: tids.length };
 }
 
-/** VmRSS and VmHWM of a process, in bytes, from /proc/<pid>/status. */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
-}
-
 export async function run(): Promise<void> {
   const cluster = await startCluster();
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
   try {
     const { appPassword } = await prepareTemplate(cluster);
     const admin = postgres(cluster.adminUrl('postgres'), { max: 1, onnotice: () => {} });
@@ -126,21 +118,9 @@ export async function run(): Promise<void> {
     const bareRate = bareDone / ((performance.now() - bareStart) / 1000);
 
     // The server in its own process.
-    let output = '';
-    child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => { output = (output + chunk).slice(-4000); });
-    child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-4000); });
-    const pid = child.pid!;
     const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null || i > 1200) throw new Error(`the Kastell server did not start: ${output.slice(-800)}`);
-      try {
-        const response = await fetch(`${url}/healthz`);
-        await response.arrayBuffer();
-        if (response.status === 200) break;
-      } catch { /* not listening yet */ }
-      await sleep(50);
-    }
+    child = await startKastellProcess(env, url);
+    const pid = child.pid!;
 
     let deviceCookie = '';
     const signIn = (email: string, pass: string, ip: string, cookie = '') => fetch(`${url}/api/v1/auth/sign-in`, {
@@ -159,10 +139,7 @@ export async function run(): Promise<void> {
     await signIn('nobody@example.test', 'warm-up', '198.51.100.2');
     await sleep(1000);
     const baselineRss = memoryOf(pid).rss;
-    let peakRss = baselineRss;
-    const sampler = setInterval(() => {
-      try { peakRss = Math.max(peakRss, memoryOf(pid).rss); } catch { /* exited */ }
-    }, 20);
+    const sampler = sampleRss(pid);
 
     // 2. Full path (HTTP, limits, lockout claims, argon2, session), no attack: bound + queue clients,
     //    so the hashing slots stay busy while a sign-in's other work runs (the server still hashes
@@ -219,7 +196,7 @@ export async function run(): Promise<void> {
       }
     };
     await Promise.all([...flood, user()]);
-    clearInterval(sampler);
+    const peakRss = Math.max(baselineRss, sampler.stop());
     const { hwm } = memoryOf(pid);
     const loopAfter = loopThread(pid);
     const floodWall = (performance.now() - floodStart) / 1000;
@@ -246,12 +223,7 @@ export async function run(): Promise<void> {
     console.log(`RESULT server RSS (its own process): baseline ${(baselineRss / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB sampled (+${((peakRss - baselineRss) / MiB).toFixed(0)} MiB), ` +
       `VmHWM ${(hwm / MiB).toFixed(0)} MiB; goal <= baseline + ${bound} × 64 MiB + 64 MiB = ${(rssGoal / MiB).toFixed(0)} MiB: ${verdict(Math.max(peakRss, hwm) <= rssGoal)}`);
   } finally {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    if (child) await stopKastellProcess(child);
     await cluster.stop();
   }
 }

@@ -48,3 +48,14 @@ test('the PING check: PONG from a running clamd, a failure without one', async (
   assert.equal(down.status, 1);
   assert.match(down.stderr, /No such file/);
 });
+
+test("clamd's units start without Debian's main/daily databases (a host given its own signature files), and retry until they exist", () => {
+  // found by the appliance suite: with only the EICAR .hdb, Debian's ConditionPathExistsGlob skipped clamd in silence (no socket)
+  const tasks = readFileSync(join(role, 'tasks', 'main.yml'), 'utf8');
+  for (const unit of ['clamav-daemon.socket', 'clamav-daemon.service']) {
+    assert.match(tasks, new RegExp(`- unit: ${unit.replace('.', '\\.')}\\n\\s+content: \\|\\n\\s+\\[Unit\\]\\n\\s+ConditionPathExistsGlob=\\n`), `${unit} keeps Debian's database condition`);
+  }
+  assert.match(tasks, /Restart=on-failure/);
+  const debianUnit = spawnSync('sh', ['-c', 'cat /lib/systemd/system/clamav-daemon.service /lib/systemd/system/clamav-daemon.socket'], { encoding: 'utf8' });
+  if (debianUnit.status === 0) assert.match(debianUnit.stdout, /ConditionPathExistsGlob=\/var\/lib\/clamav\/main/, 'the condition the drop-ins clear is still in Debian\'s units');
+});
