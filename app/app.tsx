@@ -12,7 +12,7 @@ import { auditRoutes } from './audit/routes.tsx';
 import type { AuditService } from './audit/service.ts';
 import { createIdentity } from './auth/identity.ts';
 import { configureHashing } from './auth/password.ts';
-import { authRoutes } from './auth/routes.tsx';
+import { authRoutes, refuseSignInWhileHashingFull } from './auth/routes.tsx';
 import { sessionMiddleware } from './auth/session.ts';
 import { companyRoutes } from './companies/routes.tsx';
 import type { Config } from './config.ts';
@@ -110,6 +110,8 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   // overload: past the bound on requests in flight, a 503 before any database work (README "Limits under overload")
   const shed = shedRequests(config.overload.http);
   app.use('*', shed.middleware);
+  // a sign-in whose hashing lane is full: its 503 before the request limits' round trip
+  app.use('*', refuseSignInWhileHashingFull(deps));
   app.use('*', rateLimit(db, { perIp: config.identity.rateLimitPerMinute, perAccount: config.identity.accountRateLimitPerMinute }));
   app.use('*', sessionMiddleware(db, createIdentity(deps)));
   app.use('*', userRateLimit(db, config.limits));

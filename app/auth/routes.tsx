@@ -2,7 +2,7 @@
 // pages and their JSON API equivalents.
 import type { FeatureDeps } from '../feature.ts';
 import { readFileSync } from 'node:fs';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -11,6 +11,9 @@ import type { AppEnv } from '../http/context.ts';
 import { HttpError, type Issue } from '../http/errors.ts';
 import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { issuesOf, readFormFields } from '../http/validate.ts';
+import { accountOf, endpointOf } from '../http/rate-limit.ts';
+import { busy } from './hash-limiter.ts';
+import { hashLimiter } from './password.ts';
 import type { BackupCode } from './backup-codes.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment } from './factors.ts';
 import { createIdentity } from './identity.ts';
@@ -19,7 +22,7 @@ import { BotChallengeWidget } from './bot-challenge-widget.tsx';
 import { accountSubject } from './lockout.ts';
 import { signInOptions, signInWithPasskey } from './passkeys.ts';
 import { endSession } from './session.ts';
-import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
+import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, laneOf, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 
 const passkeyScript = readFileSync(new URL('./assets/passkeys.js', import.meta.url));
@@ -41,6 +44,26 @@ function throwForOutcome(outcome: SignInOutcome | { kind: 'locked'; retryAfterSe
   }
   if (outcome.kind === 'network') throw new HttpError(403, 'admin_network_only', 'This account can only sign in from the administration network (WireGuard).');
   if (outcome.kind === 'failed') throw new HttpError(401, 'sign_in_failed', 'The e-mail address or password is not correct.');
+}
+
+/**
+ * Mounted before the request limits (app/app.tsx): a sign-in, page or API,
+ * whose hashing lane is full is answered 503 at once, before any database
+ * work. Under a flood most answers are these, and each then costs no round
+ * trip (issue 10 part 8); the route checks again, and the limiter refuses
+ * for itself when a slot went meanwhile.
+ */
+export function refuseSignInWhileHashingFull(deps: FeatureDeps): MiddlewareHandler<AppEnv> {
+  const id = createIdentity(deps);
+  return async (c, next) => {
+    if (endpointOf(c.req.method, c.req.path) !== 'sign-in') return next();
+    const email = (await accountOf(c, 'sign-in')) ?? '';
+    if (hashLimiter().hasRoom(laneOf(c, id, email))) return next();
+    const refusal = busy();
+    if (c.req.path.startsWith('/api/')) throw refusal;
+    for (const [k, v] of Object.entries(refusal.headers)) c.header(k, v);
+    return signInPage(c, [{ path: '(body)', message: c.get('t')('signIn.busy') }], email || undefined, 503);
+  };
 }
 
 export function authRoutes(deps: FeatureDeps): Hono<AppEnv> {

@@ -13,7 +13,7 @@ import { backupCodeUsable } from './factors.ts';
 import { mfaRequired, type Identity } from './identity.ts';
 import { accountSubject, claimAttempt, factorSubject, ipSubject, unlockSubject, withdrawAttempts, type Subject } from './lockout.ts';
 import { sendLockoutAlert, sendUnlockLink } from './notices.ts';
-import { busy } from './hash-limiter.ts';
+import { busy, type Lane } from './hash-limiter.ts';
 import { decoyPasswordHash, hashLimiter, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { startSession } from './session.ts';
 import { solutionSchema } from './bot-challenge.ts';
@@ -74,10 +74,13 @@ async function logFailure(c: Context<AppEnv>, id: Identity, reason: string, user
   }));
 }
 
+/** The hashing lane a sign-in for `email` from this browser uses: its own for a browser that signed in to the account before. */
+export const laneOf = (c: Context<AppEnv>, id: Identity, email: string): Lane => (knownDevice(c, id, email) ? 'known_device' : 'general');
+
 export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInput): Promise<SignInOutcome> {
-  // A browser that signed in to this account before hashes in its own lane;
-  // when the lane is full the answer is a fast 503, before any other work.
-  const lane = knownDevice(c, id, input.email) ? 'known_device' : 'general';
+  // when the lane is full the answer is a fast 503, before any other work
+  // (refuseSignInWhileHashingFull has usually answered it before the request limits)
+  const lane = laneOf(c, id, input.email);
   if (!hashLimiter().hasRoom(lane)) throw busy();
   // past the failure threshold a solved proof-of-work challenge first (428 without one)
   await id.challenges.require(c, 'sign-in', [accountSubject(input.email).key], input.altcha || undefined);

@@ -18,6 +18,11 @@
 // by one atomic upsert in app.count_requests() (sql/0018) — one round trip
 // per limited request for all its buckets. Buckets are SHA-256 hashes: no
 // address or e-mail is stored. A limit of 0 turns that counter off.
+// Once the database has answered that a bucket is over its limit, the
+// process remembers it until that window ends (`OverLimit`) and refuses
+// the bucket's next requests without a round trip: a count only grows
+// within its fixed window, so every process would get the same answer — a
+// flood of refused requests then costs no database work (issue 10 part 8).
 import { createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Database } from '../db/client.ts';
@@ -58,26 +63,68 @@ export interface Counter {
 
 export const bucketOf = (key: string) => createHash('sha256').update(key).digest();
 
+/**
+ * Buckets the database has found over their limit, each until its window
+ * ends (ms since the epoch). Per app, bounded: past `capacity` live entries
+ * a refusal is simply not remembered and the next request asks the database.
+ */
+export class OverLimit {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly capacity = 10_000) {}
+
+  /** The window's end for a bucket still over its limit, or undefined. */
+  get(bucket: string, now = Date.now()): number | undefined {
+    const end = this.until.get(bucket);
+    if (end === undefined) return undefined;
+    if (end > now) return end;
+    this.until.delete(bucket);
+    return undefined;
+  }
+
+  remember(bucket: string, end: number, now = Date.now()): void {
+    if (this.until.size >= this.capacity) {
+      for (const [key, value] of this.until) if (value <= now) this.until.delete(key);
+      if (this.until.size >= this.capacity) return;
+    }
+    this.until.set(bucket, end);
+  }
+
+  get size(): number {
+    return this.until.size;
+  }
+}
+
+function refuse(c: Context<AppEnv>, counter: Counter, retryAfterSeconds: number, logDetail: Record<string, unknown>): never {
+  const retryAfter = String(Math.max(1, retryAfterSeconds));
+  c.get('log').warn({ event: 'http.rate_limited', counter: counter.key.split(' ').slice(0, 2).join(' '), ...logDetail }, 'request limit reached');
+  throw new HttpError(429, 'rate_limited', counter.message.replace('{seconds}', retryAfter), [], { 'Retry-After': retryAfter });
+}
+
 /** Counts one request in each counter's current window; throws 429 when any is over its limit. */
-export async function countRequest(c: Context<AppEnv>, db: Database, counters: Counter[], logDetail: Record<string, unknown>): Promise<void> {
+export async function countRequest(c: Context<AppEnv>, db: Database, counters: Counter[], logDetail: Record<string, unknown>, over: OverLimit): Promise<void> {
   const active = counters.filter((counter) => counter.limit > 0);
   if (active.length === 0) return;
   const buckets = active.map((counter) => bucketOf(counter.key).toString('hex'));
+  const now = Date.now();
+  for (const [i, counter] of active.entries()) {
+    const end = over.get(buckets[i]!, now);
+    if (end !== undefined) refuse(c, counter, Math.ceil((end - now) / 1000), logDetail);
+  }
   const rows = await db.sql<{ bucket: string; hits: number; reset_seconds: number }[]>`
     select encode(bucket, 'hex') as bucket, hits, reset_seconds
     from app.count_requests(array(select decode(b, 'hex') from unnest(${buckets}::text[]) b), ${windowSeconds})`;
   for (const [i, counter] of active.entries()) {
     const row = rows.find((r) => r.bucket === buckets[i]);
     if (row && row.hits > counter.limit) {
-      const retryAfter = String(row.reset_seconds);
-      c.get('log').warn({ event: 'http.rate_limited', counter: counter.key.split(' ').slice(0, 2).join(' '), ...logDetail }, 'request limit reached');
-      throw new HttpError(429, 'rate_limited', counter.message.replace('{seconds}', retryAfter), [], { 'Retry-After': retryAfter });
+      // reset_seconds is rounded up: one second less never outlasts the database's window
+      if (row.reset_seconds > 1) over.remember(buckets[i]!, Date.now() + (row.reset_seconds - 1) * 1000);
+      refuse(c, counter, row.reset_seconds, logDetail);
     }
   }
 }
 
 /** The account a pre-sign-in request names: the body's e-mail address, or the path's token. */
-async function accountOf(c: Context<AppEnv>, endpoint: string): Promise<string | undefined> {
+export async function accountOf(c: Context<AppEnv>, endpoint: string): Promise<string | undefined> {
   if (tokenInPath.has(endpoint)) return c.req.path.slice(c.req.path.lastIndexOf('/') + 1);
   if (c.req.method !== 'POST') return undefined;
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -92,7 +139,7 @@ async function accountOf(c: Context<AppEnv>, endpoint: string): Promise<string |
   return typeof email === 'string' && email.trim() !== '' ? email.trim().toLowerCase() : undefined;
 }
 
-export function rateLimit(db: Database, limits: { perIp: number; perAccount: number }): MiddlewareHandler<AppEnv> {
+export function rateLimit(db: Database, limits: { perIp: number; perAccount: number }, over = new OverLimit()): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const endpoint = endpointOf(c.req.method, c.req.path);
     if (!endpoint) return next();
@@ -104,7 +151,7 @@ export function rateLimit(db: Database, limits: { perIp: number; perAccount: num
     if (account !== undefined) {
       counters.push({ key: `account ${endpoint} ${account}`, limit: limits.perAccount, message: 'Too many requests for this account. Try again in {seconds} seconds.' });
     }
-    await countRequest(c, db, counters, { endpoint, ip });
+    await countRequest(c, db, counters, { endpoint, ip }, over);
     return next();
   };
 }
@@ -112,7 +159,7 @@ export function rateLimit(db: Database, limits: { perIp: number; perAccount: num
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Per signed-in user: writes anywhere and API calls, each a minute. Runs after the session middleware. */
-export function userRateLimit(db: Database, limits: { writes: number; api: number }): MiddlewareHandler<AppEnv> {
+export function userRateLimit(db: Database, limits: { writes: number; api: number }, over = new OverLimit()): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');
     if (!user) return next();
@@ -123,7 +170,7 @@ export function userRateLimit(db: Database, limits: { writes: number; api: numbe
     if (c.req.path.startsWith('/api/v1/')) {
       counters.push({ key: `user-api ${user.userId}`, limit: limits.api, message: 'Too many API requests from your account. Try again in {seconds} seconds.' });
     }
-    if (counters.length > 0) await countRequest(c, db, counters, { userId: user.userId });
+    if (counters.length > 0) await countRequest(c, db, counters, { userId: user.userId }, over);
     return next();
   };
 }

@@ -8,6 +8,8 @@ import { createTestDatabase } from '../harness/database.ts';
 import { forgetTotpStep, seedTotp, seedUser, totpCode } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 import { linkIn, startSmtp } from './helpers.ts';
+import { bucketOf } from '../../app/http/rate-limit.ts';
+import { hashLimiter } from '../../app/auth/password.ts';
 
 const t = await createTestDatabase();
 const smtp = await startSmtp();
@@ -139,6 +141,33 @@ test('argon2 is bounded: beyond concurrency + queue, sign-ins get a fast 503 wit
   const refused = responses.find((r) => r.status === 503)!;
   assert.equal(refused.headers.get('retry-after'), '1');
   assert.equal(refused.json().error.code, 'busy');
+});
+
+test('a sign-in whose hashing lane is full gets its 503 before the request limits count it: no database work', async () => {
+  const busyDb = await createTestDatabase();
+  const busy = await startTestServer(busyDb, { KASTELL_ARGON2_CONCURRENCY: '1', KASTELL_ARGON2_QUEUE: '1', KASTELL_TRUSTED_PROXIES: '127.0.0.1/32' });
+  const attempt = (path: string, ip: string, i: number) => busy.client().request('POST', path, {
+    ...(path === '/sign-in' ? { form: { email: `lane${i}@example.test`, password: 'some wrong password' } } : { json: { email: `lane${i}@example.test`, password: 'some wrong password' } }),
+    headers: { 'x-forwarded-for': ip } });
+  const counted = async (ip: string) =>
+    (await busyDb.admin`select hits from kastell.rate_limit_windows where bucket = ${bucketOf(`ip sign-in ${ip}`)}`).length > 0;
+  // two wrong passwords take the hashing slot and its one queue place (the server runs in this process: wait until they have)
+  const holders = [attempt('/api/v1/auth/sign-in', '198.51.100.1', 1), attempt('/api/v1/auth/sign-in', '198.51.100.2', 2)];
+  for (let i = 0; i < 6000 && hashLimiter().hasRoom(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(hashLimiter().hasRoom(), false, 'the holders fill the lane');
+  const ips = Array.from({ length: 6 }, (_, i) => `198.51.100.${100 + i}`);
+  const probes = await Promise.all(ips.map((ip, i) => attempt(i % 2 ? '/sign-in' : '/api/v1/auth/sign-in', ip, 100 + i)));
+  const held = await Promise.all(holders);
+  assert.deepEqual(held.map((r) => r.status), [401, 401]);
+  assert.deepEqual(probes.map((r) => r.status), Array(6).fill(503));
+  for (const ip of ips) assert.equal(await counted(ip), false, `${ip}: refused, yet counted in the request limits first`);
+  for (const ip of ['198.51.100.1', '198.51.100.2']) assert.ok(await counted(ip), `${ip} checked but not counted`);
+  assert.equal(probes[0]!.json().error.code, 'busy');
+  assert.equal(probes[0]!.headers.get('retry-after'), '1');
+  // the form is answered as the sign-in page with the busy message
+  assert.match(probes[1]!.headers.get('content-type') ?? '', /text\/html/);
+  assert.equal(probes[1]!.headers.get('retry-after'), '1');
+  assert.match(probes[1]!.text, /name="email"/);
 });
 
 test('the unlock mail speaks the language of the browser that was locked out', async () => {

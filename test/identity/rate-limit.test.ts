@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestDatabase } from '../harness/database.ts';
 import { startTestServer } from '../harness/server.ts';
-import { endpointOf } from '../../app/http/rate-limit.ts';
+import { bucketOf, endpointOf, OverLimit } from '../../app/http/rate-limit.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 
 const database = await createTestDatabase();
@@ -38,6 +38,43 @@ test('the sixth sign-in request in a minute from one address gets 429 with Retry
   const factor = await server.client().request('POST', '/api/v1/auth/second-factor', { json: { code: '123456' }, headers: { 'x-forwarded-for': '203.0.113.50' } });
   assert.notEqual(factor.status, 429);
   assert.equal((await server.client().request('GET', '/sign-in', { headers: { 'x-forwarded-for': '203.0.113.50' } })).status, 200);
+});
+
+test('past its limit a bucket is refused from memory until its window ends: the database counts the first refusal only, another process still refuses from the database', async () => {
+  const one = await startTestServer(database, { KASTELL_RATE_LIMIT_PER_MINUTE: '2', KASTELL_TRUSTED_PROXIES: '127.0.0.1/32' });
+  const two = await startTestServer(database, { KASTELL_RATE_LIMIT_PER_MINUTE: '2', KASTELL_TRUSTED_PROXIES: '127.0.0.1/32' });
+  const ip = '203.0.113.77';
+  const attempt = (on: typeof one, i: number) => on.client().request('POST', '/api/v1/auth/sign-in', {
+    json: { email: `memory${i}@example.test`, password: 'not the right password' }, headers: { 'x-forwarded-for': ip } });
+  const hits = async () => Number((await database.admin`select coalesce(sum(hits), 0) as n from kastell.rate_limit_windows where bucket = ${bucketOf(`ip sign-in ${ip}`)}`)[0]!.n);
+  // all in one window of the minute
+  const second = new Date().getUTCSeconds();
+  if (second > 45) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) statuses.push((await attempt(one, i)).status);
+  assert.deepEqual(statuses, [401, 401, 429, 429, 429, 429]);
+  assert.equal(await hits(), 3, 'the three refusals after the first were answered without a round trip');
+  const remembered = await attempt(one, 7);
+  assert.ok(Number(remembered.headers.get('retry-after')) >= 1 && Number(remembered.headers.get('retry-after')) <= 60);
+  assert.equal(remembered.json().error.code, 'rate_limited');
+  // the other process has nothing in memory: it asks the database, which refuses
+  assert.equal((await attempt(two, 8)).status, 429);
+  assert.equal(await hits(), 4);
+});
+
+test('the over-limit memory forgets a bucket when its window ends and stays bounded', () => {
+  const over = new OverLimit(2);
+  over.remember('a', 1_000, 0);
+  assert.equal(over.get('a', 999), 1_000);
+  assert.equal(over.get('a', 1_000), undefined, 'the window ended');
+  over.remember('b', 5_000, 0);
+  over.remember('c', 5_000, 0);
+  over.remember('d', 5_000, 0); // full of live entries: not remembered, the database is asked again
+  assert.equal(over.get('d', 1), undefined);
+  assert.equal(over.size, 2);
+  over.remember('e', 9_000, 6_000); // b and c have ended: room again
+  assert.equal(over.get('e', 6_000), 9_000);
+  assert.equal(over.size, 1);
 });
 
 test('every pre-sign-in endpoint is limited, and signed-in routes are not', () => {
