@@ -4,8 +4,11 @@
 //
 // A second, small lane is kept for known devices (a browser that signed in
 // to this account before carries a device cookie, OWASP's "device cookie"
-// defence): one hash slot of its own and a short queue, so a flood of wrong
-// passwords from many addresses cannot starve the real user's sign-in.
+// defence): one hash slot of its own and a short queue, and it goes first —
+// while a known device's hash runs or waits, no general hash starts (those
+// already running finish). So a flood of wrong passwords from many
+// addresses can neither starve the real user's sign-in nor share the cores
+// with it for longer than the hashes already under way.
 import { HttpError } from '../http/errors.ts';
 
 export type Lane = 'general' | 'known_device';
@@ -35,24 +38,46 @@ export class HashLimiter {
     return this.pools[lane].hasRoom();
   }
 
+  /** Hashes running now in a lane (tests, the bench). */
+  running(lane: Lane): number {
+    return this.pools[lane].running;
+  }
+
+  /** Whether a hash of this lane may start now: a general one only while no known device's hash runs or waits. */
+  private mayStart(lane: Lane): boolean {
+    const { general, known_device: known } = this.pools;
+    if (lane === 'known_device') return known.running < known.slots;
+    return general.running < general.slots && known.running === 0 && known.waiting.length === 0;
+  }
+
+  /** Starts the waiting hashes that may start now, known devices first. */
+  private release(): void {
+    for (const lane of ['known_device', 'general'] as const) {
+      const pool = this.pools[lane];
+      while (pool.waiting.length > 0 && this.mayStart(lane)) {
+        pool.running++;
+        pool.waiting.shift()!();
+      }
+    }
+  }
+
   /** Runs `work` inside the bound, or throws 503 at once when the lane and its queue are full. */
   async run<T>(work: () => Promise<T>, lane: Lane = 'general'): Promise<T> {
     const pool = this.pools[lane];
-    if (pool.running >= pool.slots) {
+    if (this.mayStart(lane) && pool.waiting.length === 0) {
+      pool.running++;
+    } else {
       if (pool.waiting.length >= pool.queue) {
         this.rejected++;
         throw busy();
       }
       await new Promise<void>((resolve) => pool.waiting.push(resolve));
-    } else {
-      pool.running++;
     }
     try {
       return await work();
     } finally {
-      const next = pool.waiting.shift();
-      if (next) next(); // hand the slot over: running stays the same
-      else pool.running--;
+      pool.running--;
+      this.release();
     }
   }
 }

@@ -1,0 +1,67 @@
+// The argon2 bound's lanes (app/auth/hash-limiter.ts), without argon2: each
+// "hash" is a promise the test settles, so the order is the limiter's alone.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HashLimiter, type Lane } from '../../app/auth/hash-limiter.ts';
+
+/** A hash that runs until `finish()`; `started` tells whether the limiter let it begin. */
+function hashIn(limiter: HashLimiter, lane: Lane) {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => { finish = resolve; });
+  const state = { started: false, outcome: undefined as undefined | 'ok' | number, finish: () => finish() };
+  const ran = limiter.run(async () => { state.started = true; await done; }, lane)
+    .then(() => { state.outcome = 'ok'; }, (error: { status: number }) => { state.outcome = error.status; });
+  return Object.assign(state, { ran });
+}
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a known device hashes first: while its hash runs or waits no general hash starts, and the general ones resume after it', async () => {
+  const limiter = new HashLimiter(1, 2);
+  const a = hashIn(limiter, 'general');
+  await tick();
+  assert.equal(a.started, true);
+  const known = hashIn(limiter, 'known_device');
+  await tick();
+  assert.equal(known.started, true, 'the known device does not wait for the general slot');
+  const b = hashIn(limiter, 'general');
+  a.finish();
+  await a.ran;
+  await tick();
+  assert.equal(b.started, false, 'the general slot is free, but a known device is hashing');
+  known.finish();
+  await known.ran;
+  await tick();
+  assert.equal(b.started, true, 'after it, the general queue goes on');
+  b.finish();
+  await b.ran;
+  assert.equal(limiter.running('general') + limiter.running('known_device'), 0);
+});
+
+test('the general queue is bounded while it is held back: beyond it a 503 at once, and hasRoom says so first', async () => {
+  const limiter = new HashLimiter(1, 2);
+  const known = hashIn(limiter, 'known_device');
+  await tick();
+  const waiting = [hashIn(limiter, 'general'), hashIn(limiter, 'general')];
+  assert.equal(limiter.hasRoom('general'), true, 'the slot itself is free');
+  const refused = hashIn(limiter, 'general');
+  await refused.ran;
+  assert.equal(refused.outcome, 503);
+  assert.equal(limiter.rejected, 1);
+  // a second known device waits in its own queue and goes before the general ones
+  const second = hashIn(limiter, 'known_device');
+  known.finish();
+  await known.ran;
+  await tick();
+  assert.equal(second.started, true);
+  assert.deepEqual(waiting.map((w) => w.started), [false, false]);
+  second.finish();
+  await second.ran;
+  await tick();
+  assert.deepEqual(waiting.map((w) => w.started), [true, false], 'one at a time: the bound is 1');
+  waiting[0]!.finish();
+  await waiting[0]!.ran;
+  await tick();
+  assert.equal(waiting[1]!.started, true);
+  waiting[1]!.finish();
+  await waiting[1]!.ran;
+});
