@@ -2,13 +2,13 @@
 // hashes run and at most `queue` wait; anything beyond gets a fast 503
 // with Retry-After instead of a queue that grows without bound.
 //
-// A second, small lane is kept for known devices (a browser that signed in
-// to this account before carries a device cookie, OWASP's "device cookie"
-// defence): one hash slot of its own and a short queue, and it goes first —
-// while a known device's hash runs or waits, no general hash starts (those
-// already running finish). So a flood of wrong passwords from many
-// addresses can neither starve the real user's sign-in nor share the cores
-// with it for longer than the hashes already under way.
+// Known devices (a browser that signed in to this account before carries a
+// device cookie, OWASP's "device cookie" defence) have a lane of their own:
+// a queue of four and the next free slot — while one waits, no general hash
+// starts. So a flood of wrong passwords from many addresses cannot starve
+// the real user's sign-in: it waits for at most the first of the hashes
+// under way, never behind the flood's queue. Known-device hashes run inside
+// the same bound (one at a time), so memory stays bound × 64 MiB.
 import { HttpError } from '../http/errors.ts';
 
 export type Lane = 'general' | 'known_device';
@@ -43,11 +43,12 @@ export class HashLimiter {
     return this.pools[lane].running;
   }
 
-  /** Whether a hash of this lane may start now: a general one only while no known device's hash runs or waits. */
+  /** Whether a hash of this lane may start now: within the bound, and a general one only while no known device waits. */
   private mayStart(lane: Lane): boolean {
     const { general, known_device: known } = this.pools;
+    if (general.running + known.running >= this.concurrency) return false;
     if (lane === 'known_device') return known.running < known.slots;
-    return general.running < general.slots && known.running === 0 && known.waiting.length === 0;
+    return known.waiting.length === 0;
   }
 
   /** Starts the waiting hashes that may start now, known devices first. */

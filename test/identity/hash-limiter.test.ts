@@ -15,19 +15,19 @@ function hashIn(limiter: HashLimiter, lane: Lane) {
 }
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-test('a known device hashes first: while its hash runs or waits no general hash starts, and the general ones resume after it', async () => {
+test('a known device takes the next free slot: it waits for the hash under way, not behind the general queue, and the bound holds', async () => {
   const limiter = new HashLimiter(1, 2);
   const a = hashIn(limiter, 'general');
   await tick();
   assert.equal(a.started, true);
+  const b = hashIn(limiter, 'general');
   const known = hashIn(limiter, 'known_device');
   await tick();
-  assert.equal(known.started, true, 'the known device does not wait for the general slot');
-  const b = hashIn(limiter, 'general');
+  assert.deepEqual([b.started, known.started], [false, false], 'one hash at a time: the bound is 1');
   a.finish();
   await a.ran;
   await tick();
-  assert.equal(b.started, false, 'the general slot is free, but a known device is hashing');
+  assert.deepEqual([b.started, known.started], [false, true], 'the known device goes before the general queue');
   known.finish();
   await known.ran;
   await tick();
@@ -35,6 +35,24 @@ test('a known device hashes first: while its hash runs or waits no general hash 
   b.finish();
   await b.ran;
   assert.equal(limiter.running('general') + limiter.running('known_device'), 0);
+});
+
+test('with a bound of 2, a known device starts beside a general hash at once', async () => {
+  const limiter = new HashLimiter(2, 2);
+  const a = hashIn(limiter, 'general');
+  const known = hashIn(limiter, 'known_device');
+  await tick();
+  assert.deepEqual([a.started, known.started], [true, true]);
+  const b = hashIn(limiter, 'general');
+  await tick();
+  assert.equal(b.started, false, 'the bound is 2 in all');
+  a.finish();
+  known.finish();
+  await Promise.all([a.ran, known.ran]);
+  await tick();
+  assert.equal(b.started, true);
+  b.finish();
+  await b.ran;
 });
 
 test('the general queue is bounded while it is held back: beyond it a 503 at once, and hasRoom says so first', async () => {
