@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
+import { HttpError } from '../http/errors.ts';
 import { text } from '../http/text-schema.ts';
 import { backupCodeUsable } from './factors.ts';
 import { mfaRequired, type Identity } from './identity.ts';
@@ -83,7 +84,16 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   const lane = laneOf(c, id, input.email);
   if (!hashLimiter().hasRoom(lane)) throw busy();
   // past the failure threshold a solved proof-of-work challenge first (428 without one)
-  await id.challenges.require(c, 'sign-in', [accountSubject(input.email).key], input.altcha || undefined);
+  try {
+    await id.challenges.require(c, 'sign-in', [accountSubject(input.email).key], input.altcha || undefined);
+  } catch (error) {
+    // refused for want of a solved challenge is a failed sign-in too: Crowdsec must go on counting the
+    // IP's attempts (logged only: no audit event per refused request of a flood)
+    if (error instanceof HttpError && error.status === 428) {
+      c.get('log').warn({ event: 'auth.signin.failed', ip: c.get('clientIp'), reason: error.code }, 'sign-in failed');
+    }
+    throw error;
+  }
   const ip = ipSubject(c.get('clientIp'), id.config.identity.ipLockoutScale);
   // An unlock link redeemed in this browser replaces the account's lock with its own budget.
   const bypass = await unlockBypass(c, id, input.email);

@@ -41,3 +41,25 @@ test('request logs carry no password, cookie or link token', async () => {
     await server.close();
   }
 });
+
+test('a sign-in refused for want of a solved bot challenge is logged as a failed sign-in, so Crowdsec goes on counting the IP', async () => {
+  const t = await createTestDatabase();
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const log = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
+  const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_HTTP_PORT: String(await freePort()),
+    KASTELL_SECRET_KEY: testSecretKey.toString('base64'), KASTELL_SECRET_KEY_ID: testSecretKeyId, KASTELL_HIBP_URL: 'off',
+    KASTELL_CHALLENGE_AFTER_FAILURES: '2' });
+  const server = await startServer(config, log);
+  try {
+    const client = new TestClient(server.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await client.postJson('/api/v1/auth/sign-in', { email: 'bot.target@example.test', password: `wrong password ${i}` })).status);
+    assert.deepEqual(statuses, [401, 401, 428, 428, 428]);
+    const failed = lines.filter((l) => l.includes('"event":"auth.signin.failed","ip":"127.0.0.1"'));
+    assert.equal(failed.length, 5, 'every refused attempt is a logged failure');
+    assert.equal(failed.filter((l) => l.includes('"reason":"challenge_required"')).length, 3);
+  } finally {
+    await server.close();
+  }
+});
