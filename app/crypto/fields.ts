@@ -70,8 +70,8 @@ export function uuidv7(): string {
  * destroyed (crypto-shredding) becomes null.
  */
 export function openStoredRow<R extends Record<string, unknown>>(table: string, row: R): R {
-  const columns = encryptedColumns.filter((c) => c.table === table);
-  if (columns.length === 0) return row;
+  const columns = columnsByTable.get(table);
+  if (!columns) return row;
   const out: Record<string, unknown> = { ...row };
   for (const c of columns) {
     const value = out[c.column];
@@ -86,3 +86,7 @@ export function openStoredRow<R extends Record<string, unknown>>(table: string, 
   }
   return out as R;
 }
+
+/** encryptedColumns by table, made once (openStoredRow is called per row). */
+const columnsByTable = new Map<string, EncryptedColumn[]>();
+for (const c of encryptedColumns) columnsByTable.set(c.table, [...(columnsByTable.get(c.table) ?? []), c]);
