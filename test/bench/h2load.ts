@@ -19,10 +19,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { cpuSecondsOf } from './server-process.ts';
 
 export const h2loadInstall = 'apt-get install nghttp2-client';
+/** KASTELL_BENCH_H2LOAD: another h2load binary (a path; a missing one shows what the bench does without it) */
+const h2load = process.env.KASTELL_BENCH_H2LOAD || 'h2load';
 
 /** "h2load nghttp2/1.52.0", or undefined where it is not installed. */
 export function h2loadVersion(): string | undefined {
-  const result = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
+  const result = spawnSync(h2load, ['--version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) return undefined;
   return result.stdout.trim();
 }
@@ -68,7 +70,7 @@ function spread(output: string, label: string): Spread | undefined {
 /** Runs h2load with `args` plus --log-file and reads its summary and the log. */
 export async function runH2load(args: string[], logFile: string): Promise<H2loadResult> {
   rmSync(logFile, { force: true });
-  const child = spawn('h2load', [...args, `--log-file=${logFile}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(h2load, [...args, `--log-file=${logFile}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   const started = performance.now();
   let output = '';
   let allStartedMs: number | undefined;
