@@ -167,7 +167,7 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
         const wall = run.finishedSeconds;
         print(`overload ${label}: open loop (h2load rate mode, a fresh connection per request), ${perSecond(plan.offered)}/s offered for ${options.seconds} s = ${plan.total} requests; ` +
           `started ${perSecond(startedPerSecond(run))}/s (all connections made after ${run.allStartedMs === undefined ? 'n/a' : (run.allStartedMs / 1000).toFixed(1)} s), ` +
-          `answered ${perSecond(run.done / wall)}/s over ${wall.toFixed(1)} s; CPU: server ${serverCpu.toFixed(1)} s, generator ${run.cpuSeconds.toFixed(1)} s`);
+          `answered ${perSecond(run.done / wall)}/s over ${wall.toFixed(1)} s; CPU: server ${serverCpu.toFixed(1)} s (${((serverCpu / Math.max(1, run.done)) * 1e6).toFixed(0)} µs per answer), generator ${run.cpuSeconds.toFixed(1)} s`);
         print(`RESULT overload ${label}: served 200 ${served.n} (p50 ${served.p50} ms, p99 ${served.p99} ms), shed 503 ${shed.n} (p50 ${shed.p50} ms, p99 ${shed.p99} ms), ` +
           `shed share ${((shed.n / Math.max(1, plan.total)) * 100).toFixed(1)} %, other ${otherStatuses(run)}; ` +
           `connection errors ${run.errored - run.timeout}, timeouts (${timeoutS} s) ${run.timeout}, never started ${run.total - run.started}`);
