@@ -37,9 +37,6 @@ export interface RunningServer {
   shedEarly: () => number;
 }
 
-/** The listen backlog asked for (README "Limits under overload"). */
-export const listenBacklog = 4096;
-
 /** Database URLs: the configured ones, or the embedded default's (migrated on start). */
 export async function resolveDatabase(config: Config, log: Logger): Promise<{ appUrl: string; adminUrl: string | undefined; embedded?: EmbeddedDatabase }> {
   if (config.databaseUrl) return { appUrl: config.databaseUrl, adminUrl: config.adminDatabaseUrl };
@@ -85,11 +82,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const shedding = shedBeforeFramework(bounds.http, (count) => log.warn({ shed: count }, 'overloaded: requests answered 503 before the framework in the last second'));
   // what @hono/node-server's serve() does, with the shedding listener in front of its adapter
   const server: Server = createServer(shedding.wrap(getRequestListener(app.fetch, { hostname: config.http.host })));
-  // the accept queue: Node's default (511) overflowed within a fraction of a second at ten times the load
-  // (`npm run bench -- overload`): the kernel then drops SYNs and clients retry after 1, 3, 7 … s, while the
-  // process sits idle — the refusal it would have answered in microseconds becomes seconds. The kernel caps
-  // it at net.core.somaxconn (4096 on current kernels).
-  await new Promise<void>((resolve) => server.listen({ port: config.http.port, host: config.http.host, backlog: listenBacklog }, () => resolve()));
+  await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const url = `http://${config.http.host}:${port}`;
