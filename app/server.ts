@@ -1,7 +1,7 @@
 // Starts Kastell: database (configured, or the embedded default), migration
 // check, first-run link, HTTP server; stops cleanly.
-import { serve } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import type { Config } from './config.ts';
 import { connectDatabase } from './db/client.ts';
 import type { EmbeddedDatabase } from './db/embedded.ts';
@@ -12,6 +12,7 @@ import { scheduleObjectSweep } from './documents/sweep-objects.ts';
 import { scheduleRetention } from './retention/schedule.ts';
 import type { ApiRegistry } from './http/api.ts';
 import { createApp, type OverloadBounds } from './app.tsx';
+import { shedBeforeFramework } from './http/overload.ts';
 import { createMailer } from './mail/mailer.ts';
 import { startNotificationMailer, type NotificationMailer } from './notifications/deliver-mail.ts';
 import type { Logger } from './log.ts';
@@ -32,6 +33,8 @@ export interface RunningServer {
   notificationMail: NotificationMailer;
   /** the overload bounds (README "Limits under overload"): tests read their counts */
   bounds: OverloadBounds;
+  /** requests answered 503 in front of the framework (app/http/overload.ts shedBeforeFramework) */
+  shedEarly: () => number;
 }
 
 /** Database URLs: the configured ones, or the embedded default's (migrated on start). */
@@ -75,9 +78,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     db, keyring, store: store.inner, log,
     audit: (tx, event) => audit.auditor.recordAs(tx, { type: 'system', label: 'scheduled re-encryption' }, event).then(() => {}),
   }) : undefined;
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () => resolve(s as Server));
-  });
+  // past the in-flight bound a request is answered in front of the framework: a shed costs what a bare 503 costs
+  const shedding = shedBeforeFramework(bounds.http, (count) => log.warn({ shed: count }, 'overloaded: requests answered 503 before the framework in the last second'));
+  // what @hono/node-server's serve() does, with the shedding listener in front of its adapter
+  const server: Server = createServer(shedding.wrap(getRequestListener(app.fetch, { hostname: config.http.host })));
+  await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const url = `http://${config.http.host}:${port}`;
@@ -107,5 +112,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     api,
     notificationMail,
     bounds,
+    shedEarly: shedding.shedEarly,
   };
 }

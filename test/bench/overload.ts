@@ -1,17 +1,28 @@
 // `npm run bench -- overload` (issue 15 part 6): what Kastell does at ten
 // times the throughput it can serve. Kastell runs in a child process of its
 // own (`node app/main.ts`), so the RSS read from /proc/<pid>/status is the
-// server's alone. First a closed loop (a fixed number of clients, each
-// sending its next request when the last was answered) measures what it can
-// serve; then an open loop offers `factor` times that rate whatever the
-// answers — each request's latency counted from when it was due, so a slow
-// answer cannot hide the requests that should have been sent meanwhile. It
-// prints p99 of the shed (503) and the served (200) requests, the shed share,
-// and the peak RSS (sampled VmRSS and VmHWM) against an idle baseline of the
-// same process. The same open loop is then offered to a second process whose
-// bounds are lifted (KASTELL_HTTP_MAX_IN_FLIGHT, the pool queue … set huge)
-// — what the bounds prevent.
-import type { ChildProcess } from 'node:child_process';
+// server's alone, and the load comes from h2load (Debian's nghttp2-client,
+// test/bench/h2load.ts says why that one), a C program in a process of its
+// own, not from this Node process: an earlier version sent the open loop with
+// fetch from here and measured its own limits (on 2 cores it could not offer
+// 10×: 24,213 connection errors and 32 s client-side for answers Kastell gave
+// in 1 ms).
+//
+// First the generator is measured against a trivial Node server (a 503 per
+// request, nothing else): its ceiling closed-loop, then the very open loop
+// the bench is about to offer Kastell — so a figure that exceeds what this
+// machine can send or what any Node process can answer is seen as such. Then
+// a closed loop (h2load, `clients` keep-alive connections) measures what
+// Kastell can serve; then an open loop offers `factor` times that: h2load's
+// rate mode opens connections at a fixed rate whatever the answers, one
+// request each (as nginx in front of Kastell does). It prints p50/p99 of the
+// shed (503) and the served (200) requests, the shed share, connection errors
+// and timeouts, the connect times, the generator's and the server's CPU, and
+// the peak RSS (sampled VmRSS and VmHWM) against an idle baseline of the same
+// process, and how /healthz answers after. The same open loop is then offered
+// to a second process whose bounds are lifted (KASTELL_HTTP_MAX_IN_FLIGHT,
+// the pool queue … set huge) — what the bounds prevent.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,26 +30,63 @@ import { kastellEnv } from '../crash/driver.ts';
 import { freePort, type Cluster } from '../harness/postgres.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { cloneTemplate, percentile } from './database.ts';
-import { memoryOf, sampleRss, startKastellProcess, stopKastellProcess } from './server-process.ts';
+import { closedLoopArgs, h2loadInstall, h2loadVersion, openLoopArgs, runH2load, type H2loadResult } from './h2load.ts';
+import { cpuSecondsOf, memoryOf, sampleRss, startKastellProcess, stopKastellProcess } from './server-process.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const ms = (us: number) => (us / 1000 < 10 ? (us / 1000).toFixed(1) : (us / 1000).toFixed(0));
+const perSecond = (n: number) => n.toFixed(0);
 
-interface OpenLoopRun {
-  offeredPerSecond: number;
-  scheduled: number;
-  /** how far behind schedule the generator itself fell at worst (this machine's load generator shares its cores) */
-  maxLagMs: number;
-  served: number[];
-  shed: number[];
-  /** the same, counted from when the request was actually sent (without the load generator's own lag) */
-  servedSent: number[];
-  shedSent: number[];
-  /** other statuses, and no answer within the client timeout */
-  other: Map<string, number>;
-  peakRss: number;
-  hwm: number;
+/** A Node server that answers every request 503 at once (no framework): what a Node process on this machine can answer at most. */
+const trivialServer = `
+const body = '{"error":{"code":"busy","message":"The server is busy right now. Try again in a moment."}}';
+require('node:http').createServer((req, res) => {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}).listen(Number(process.env.PORT), '127.0.0.1');`;
+
+async function startTrivialServer(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['-e', trivialServer], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await response.body?.cancel();
+      return { url, child };
+    } catch { await sleep(50); }
+  }
+  child.kill('SIGKILL');
+  throw new Error('the trivial server did not start');
 }
+
+/** p50/p99 (ms) and count of the rows with `status`. */
+function byStatus(run: H2loadResult, status: number) {
+  const sorted = run.rows.filter((row) => row.status === status).map((row) => row.us).sort((a, b) => a - b);
+  return { n: sorted.length, p50: ms(percentile(sorted, 50)), p99: ms(percentile(sorted, 99)) };
+}
+
+/** Requests started per second, by the log (first to last start). */
+function startedPerSecond(run: H2loadResult): number {
+  if (run.rows.length < 2) return Number.NaN;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const row of run.rows) { first = Math.min(first, row.startUs); last = Math.max(last, row.startUs); }
+  return (run.rows.length - 1) / ((last - first) / 1e6);
+}
+
+const connectLine = (run: H2loadResult) => {
+  const c = run.connect;
+  const b = run.firstByte;
+  return `connect ${c ? `mean ${c.mean.toFixed(1)} ms, max ${c.max.toFixed(0)} ms` : 'n/a'}; first byte from connect ${b ? `mean ${b.mean.toFixed(1)} ms, max ${b.max.toFixed(0)} ms` : 'n/a'}`;
+};
+
+const otherStatuses = (run: H2loadResult) => {
+  const counts = new Map<number, number>();
+  for (const row of run.rows) if (row.status !== 200 && row.status !== 503) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${status === -1 ? 'failed stream' : status} ${n}`).join(', ') || 'none';
+};
 
 async function startKastell(env: Record<string, string>, url: string): Promise<ChildProcess> {
   // KASTELL_BENCH_OVERLOAD_LOG=<file>: the server's request log (level info) goes there — its `ms` is the time inside Kastell
@@ -47,97 +95,85 @@ async function startKastell(env: Record<string, string>, url: string): Promise<C
 }
 
 export async function runOverload(cluster: Cluster, appPassword: string, options: {
-  seconds: number; clients: number; factor: number; timeoutMs: number; unbounded: boolean; print: (line: string) => void;
+  seconds: number; clients: number; factor: number; timeoutMs: number; unbounded: boolean; threads?: number; print: (line: string) => void;
 }): Promise<void> {
   const { print } = options;
+  const threads = options.threads ?? 1;
+  const timeoutS = Math.max(1, Math.round(options.timeoutMs / 1000));
+  const version = h2loadVersion();
+  if (!version) {
+    print(`overload: NOT RUN — the load generator h2load is not installed; install it with \`${h2loadInstall}\` (Debian's package) and run again`);
+    process.exitCode = 1;
+    return;
+  }
   const database = await cloneTemplate(cluster, appPassword);
   const work = mkdtempSync(join(tmpdir(), 'kastell-bench-overload-'));
+  const h2log = join(work, 'h2load.log');
+  const trivial = await startTrivialServer();
   try {
     // the request: a signed-in operator's company list (session lookup, RLS query, presenter) over 50 companies
     const user = await seedUser(database.admin, 'owner', null, 'overload.owner@example.test');
     const token = await seedSession(database.admin, user.userId, '2 hours');
     for (let i = 0; i < 50; i++) await seedCompany(database.admin, `Overload bench ${i} AG`);
-    const headers = { cookie: `__Host-kastell-session=${token}` };
+    const headers = [`cookie: __Host-kastell-session=${token}`];
+
+    // the generator's own ceiling: a closed loop against the trivial server
+    const ceiling = await runH2load(closedLoopArgs(`${trivial.url}/`, 64, 3, { threads, headers }), h2log);
+    print(`overload generator: ${version}, ${threads} thread(s); against a trivial Node server (a 503 per request, no framework), closed loop, 64 keep-alive connections, 3 s: ` +
+      `${perSecond(ceiling.done / ceiling.finishedSeconds)} answered/s; generator CPU ${ceiling.cpuSeconds.toFixed(1)} s`);
 
     const measure = async (label: string, extraEnv: Record<string, string>, rate?: number) => {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const child = await startKastell({ ...kastellEnv(database.appUrl, port, work), ...extraEnv }, url);
       const pid = child.pid!;
-      const get = async () => {
-        const started = performance.now();
-        const response = await fetch(`${url}/api/v1/companies`, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
-        await response.arrayBuffer();
-        return { status: response.status, ms: performance.now() - started };
-      };
       try {
         // warm up (JIT, the pool's connections), then let it settle: the idle baseline of this process
-        const warmUntil = Date.now() + 2000;
-        await Promise.all(Array.from({ length: 4 }, async () => { while (Date.now() < warmUntil) await get().catch(() => {}); }));
+        await runH2load(closedLoopArgs(`${url}/api/v1/companies`, 4, 2, { threads: 1, headers }), h2log);
         await sleep(2000);
         const idle = memoryOf(pid);
 
         // closed loop: what it can serve
-        let servedClosed = 0;
-        const closedLatencies: number[] = [];
-        const closedUntil = Date.now() + options.seconds * 1000;
-        const closedStarted = performance.now();
-        await Promise.all(Array.from({ length: options.clients }, async () => {
-          while (Date.now() < closedUntil) {
-            const answer = await get().catch(() => undefined);
-            if (answer?.status === 200) { servedClosed += 1; closedLatencies.push(answer.ms); }
-          }
-        }));
-        const capacity = servedClosed / ((performance.now() - closedStarted) / 1000);
-        closedLatencies.sort((a, b) => a - b);
-        print(`overload ${label}: closed loop, ${options.clients} clients, ${options.seconds} s: ${capacity.toFixed(0)} served/s, p99 ${percentile(closedLatencies, 99).toFixed(0)} ms`);
+        const closed = await runH2load(closedLoopArgs(`${url}/api/v1/companies`, options.clients, options.seconds, { threads, headers }), h2log);
+        const closedServed = byStatus(closed, 200);
+        const capacity = closedServed.n / closed.finishedSeconds;
+        print(`overload ${label}: closed loop, ${options.clients} keep-alive clients (h2load), ${options.seconds} s: ${perSecond(capacity)} served/s, ` +
+          `p50 ${closedServed.p50} ms, p99 ${closedServed.p99} ms; other answers ${closed.done - closedServed.n}, errors ${closed.errored}`);
         await sleep(1000);
 
         // open loop at factor × capacity (or the rate given: the unbounded run is offered the same)
-        const offered = rate ?? capacity * options.factor;
-        const run: OpenLoopRun = { offeredPerSecond: offered, scheduled: 0, maxLagMs: 0, served: [], shed: [], servedSent: [], shedSent: [], other: new Map(), peakRss: 0, hwm: 0 };
-        const sampler = sampleRss(pid);
-        const started = performance.now();
-        const inFlight = new Set<Promise<void>>();
-        const total = Math.round(offered * options.seconds);
-        while (run.scheduled < total) {
-          const now = performance.now();
-          const due = Math.min(total, Math.floor(((now - started) / 1000) * offered) + 1);
-          for (; run.scheduled < due; run.scheduled++) {
-            const dueAt = started + (run.scheduled / offered) * 1000;
-            run.maxLagMs = Math.max(run.maxLagMs, now - dueAt);
-            const sentAt = performance.now();
-            const request: Promise<void> = fetch(`${url}/api/v1/companies`, { headers, signal: AbortSignal.timeout(options.timeoutMs) })
-              .then(async (response) => {
-                await response.arrayBuffer();
-                const ms = performance.now() - dueAt;
-                const sentMs = performance.now() - sentAt;
-                if (response.status === 200) { run.served.push(ms); run.servedSent.push(sentMs); }
-                else if (response.status === 503 && response.headers.get('retry-after')) { run.shed.push(ms); run.shedSent.push(sentMs); }
-                else run.other.set(String(response.status), (run.other.get(String(response.status)) ?? 0) + 1);
-              })
-              .catch((error: Error) => { run.other.set(error.name, (run.other.get(error.name) ?? 0) + 1); })
-              .finally(() => inFlight.delete(request));
-            inFlight.add(request);
-          }
-          await sleep(2);
+        const plan = openLoopArgs(`${url}/api/v1/companies`, rate ?? capacity * options.factor, options.seconds, { timeoutS, threads, headers });
+        if (rate === undefined) {
+          // can this machine offer it at all? The same open loop against the trivial server, for up to 3 s
+          const check = openLoopArgs(`${trivial.url}/`, plan.offered, Math.min(3, options.seconds), { timeoutS, threads, headers });
+          const base = await runH2load(check.args, h2log);
+          const answered = byStatus(base, 503);
+          print(`overload generator: the same open loop (${perSecond(check.offered)}/s, a fresh connection per request) against the trivial server, ${Math.min(3, options.seconds)} s: ` +
+            `started ${perSecond(startedPerSecond(base))}/s, answered ${answered.n} of ${check.total} (p50 ${answered.p50} ms, p99 ${answered.p99} ms), ` +
+            `connection errors ${base.errored - base.timeout}, timeouts ${base.timeout}; ${connectLine(base)}; generator CPU ${base.cpuSeconds.toFixed(1)} s`);
+          await sleep(1000);
         }
-        await Promise.all(inFlight);
-        run.peakRss = sampler.stop();
-        run.hwm = memoryOf(pid).hwm;
+        const sampler = sampleRss(pid);
+        const cpuBefore = cpuSecondsOf(pid);
+        const run = await runH2load(plan.args, h2log);
+        const serverCpu = cpuSecondsOf(pid) - cpuBefore;
+        const peakRss = sampler.stop();
+        const hwm = memoryOf(pid).hwm;
         const healthStarted = performance.now();
         const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) })
           .then((r) => `${r.status} in ${(performance.now() - healthStarted).toFixed(0)} ms`, () => 'no answer within 30 s');
-        for (const list of [run.served, run.shed, run.servedSent, run.shedSent]) list.sort((a, b) => a - b);
-        const answered = run.served.length + run.shed.length + [...run.other.values()].reduce((a, b) => a + b, 0);
-        const others = [...run.other].map(([what, n]) => `${what} ${n}`).join(', ') || 'none';
-        print(`overload ${label}: open loop, ${offered.toFixed(0)}/s offered for ${options.seconds} s (${run.scheduled} requests; load generator at worst ${run.maxLagMs.toFixed(0)} ms behind schedule)`);
-        print(`RESULT overload ${label}: served ${run.served.length} (p50 ${percentile(run.served, 50).toFixed(0)} ms, p99 ${percentile(run.served, 99).toFixed(0)} ms), ` +
-          `shed 503 ${run.shed.length} (p50 ${percentile(run.shed, 50).toFixed(0)} ms, p99 ${percentile(run.shed, 99).toFixed(0)} ms), ` +
-          `shed share ${((run.shed.length / Math.max(1, answered)) * 100).toFixed(1)} %, other ${others}`);
-        print(`RESULT overload ${label}: from when each was sent (the generator's lag left out): served p99 ${percentile(run.servedSent, 99).toFixed(0)} ms, shed p50 ${percentile(run.shedSent, 50).toFixed(0)} ms, p99 ${percentile(run.shedSent, 99).toFixed(0)} ms`);
-        print(`RESULT overload ${label}: RSS idle ${mib(idle.rss)} MiB; peak under load ${mib(run.peakRss)} MiB sampled (+${mib(run.peakRss - idle.rss)}), VmHWM ${mib(run.hwm)} MiB (was ${mib(idle.hwm)} at idle); /healthz after: ${health}`);
-        return { capacity, offered };
+        const served = byStatus(run, 200);
+        const shed = byStatus(run, 503);
+        const wall = run.finishedSeconds;
+        print(`overload ${label}: open loop (h2load rate mode, a fresh connection per request), ${perSecond(plan.offered)}/s offered for ${options.seconds} s = ${plan.total} requests; ` +
+          `started ${perSecond(startedPerSecond(run))}/s (all connections made after ${run.allStartedMs === undefined ? 'n/a' : (run.allStartedMs / 1000).toFixed(1)} s), ` +
+          `answered ${perSecond(run.done / wall)}/s over ${wall.toFixed(1)} s; CPU: server ${serverCpu.toFixed(1)} s (${((serverCpu / Math.max(1, run.done)) * 1e6).toFixed(0)} µs per answer), generator ${run.cpuSeconds.toFixed(1)} s`);
+        print(`RESULT overload ${label}: served 200 ${served.n} (p50 ${served.p50} ms, p99 ${served.p99} ms), shed 503 ${shed.n} (p50 ${shed.p50} ms, p99 ${shed.p99} ms), ` +
+          `shed share ${((shed.n / Math.max(1, plan.total)) * 100).toFixed(1)} %, other ${otherStatuses(run)}; ` +
+          `connection errors ${run.errored - run.timeout}, timeouts (${timeoutS} s) ${run.timeout}, never started ${run.total - run.started}`);
+        print(`RESULT overload ${label}: ${connectLine(run)} (latencies above: request sent to response read, by h2load's log)`);
+        print(`RESULT overload ${label}: RSS idle ${mib(idle.rss)} MiB; peak under load ${mib(peakRss)} MiB sampled (+${mib(peakRss - idle.rss)}), VmHWM ${mib(hwm)} MiB (was ${mib(idle.hwm)} at idle); /healthz after: ${health}`);
+        return { capacity, offered: plan.offered };
       } finally {
         await stopKastellProcess(child);
       }
@@ -150,6 +186,7 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
       }, bounded.offered);
     }
   } finally {
+    trivial.child.kill('SIGKILL');
     await database.drop();
     rmSync(work, { recursive: true, force: true });
   }

@@ -15,8 +15,9 @@
 //      extra RSS <= 64 MiB; KASTELL_BENCH_KEYS_MIB, 1024)
 //   8. the database-backed per-user request limits: counted vs off (rate-limits.ts)
 //   9. overload (overload.ts): closed-loop capacity, then 10× that open-loop against Kastell in
-//      its own process: p99 of shed and served requests, shed share, peak RSS vs idle
-//      (KASTELL_BENCH_OVERLOAD_SECONDS 10, _CLIENTS 16, _FACTOR 10, _UNBOUNDED 1 also runs it with the bounds lifted)
+//      its own process, sent by h2load (apt-get install nghttp2-client): p99 of shed and served
+//      requests, shed share, connection errors, peak RSS vs idle (KASTELL_BENCH_OVERLOAD_SECONDS 10,
+//      _CLIENTS 16, _FACTOR 10, _THREADS 1 (h2load's), _UNBOUNDED 1 also runs it with the bounds lifted)
 // KASTELL_BENCH_SECONDS, KASTELL_BENCH_EVENTS and KASTELL_BENCH_ROUNDS tune it
 // (and job-lists.ts's own KASTELL_BENCH_JOBS, _LIST_SECONDS, _HTTP_SECONDS, _EXPLAIN;
 // reports.ts's KASTELL_BENCH_REPORT_ROUNDS, _REPORT_ITERATIONS, _REPORT_MEMORY_ITERATIONS;
@@ -109,6 +110,7 @@ if (only === undefined || ['writes', 'long', 'verify', 'jobs', 'keys', 'limits',
         factor: Number(process.env.KASTELL_BENCH_OVERLOAD_FACTOR ?? 10),
         timeoutMs: 30_000,
         unbounded: (process.env.KASTELL_BENCH_OVERLOAD_UNBOUNDED ?? '1') === '1',
+        threads: Number(process.env.KASTELL_BENCH_OVERLOAD_THREADS ?? 1),
         print: (line) => console.log(line),
       });
     }

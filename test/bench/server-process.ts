@@ -1,7 +1,7 @@
 // A Kastell server in a child process of its own, for benchmarks that must
 // measure the server's memory apart from the load generator's: its RSS is
 // read from /proc/<pid>/status, never from this process.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -12,6 +12,17 @@ export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}
+
+const clockTicks = (() => {
+  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
+})();
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on (the name may hold spaces)
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime: the 14th and 15th
 }
 
 /** Samples VmRSS every 20 ms until stopped; stop() returns the highest seen. */

@@ -174,3 +174,57 @@ test('the upload bound: while one upload body streams in, a second upload is ans
   assert.deepEqual(documents.map((d) => d.title), ['Slow upload'], 'the refused upload left no document');
   assert.equal(server.bounds.uploads.running, 0);
 });
+
+test('past the in-flight bound and its queue a request is answered in front of the framework, with the answer the framework gives: the JSON error and its request id, the security headers, the page in the reader\'s language, Connection: close when it has a body', async () => {
+  const t = await createTestDatabase();
+  // one slot, one place in the queue; the queued request waits 5 s, then the framework itself answers it 503 (to compare)
+  const server = await startTestServer(t, { KASTELL_HTTP_MAX_IN_FLIGHT: '1', KASTELL_HTTP_QUEUE: '1', KASTELL_HTTP_QUEUE_WAIT_MS: '5000' });
+  const client = await owner(t, server.url);
+  const lock = await lockCompanies(t);
+  t.beforeDrop(() => lock.release());
+  const held = client.request('POST', '/api/v1/companies', { json: { name: 'Early AG' }, headers: { 'idempotency-key': randomUUID() } });
+  await until(async () => server.bounds.http.running === 1 && (await waitingOnCompanies(t)) === 1, 'the slot held by a create waiting on the lock');
+  const queued = client.get('/api/v1/companies');
+  await until(() => server.bounds.http.queued === 1, 'one request waiting for the slot');
+  assert.equal(server.shedEarly(), 0);
+
+  // the bound is full: these never reach the framework
+  const api = await client.get('/api/v1/companies?limit=5');
+  assertShed(api, 'an API request past the bound');
+  const requestId = api.headers.get('x-request-id') ?? '';
+  assert.match(requestId, /^[0-9a-f-]{36}$/);
+  assert.equal(api.json().error.requestId, requestId, 'the body names the request id the header carries');
+  assert.match(api.headers.get('content-type') ?? '', /^application\/json/);
+  const page = await new TestClient(server.url).request('GET', '/sign-in', { headers: { cookie: 'kastell-locale=fr', 'accept-language': 'de' } });
+  assert.equal(page.status, 503);
+  assert.equal(page.headers.get('retry-after'), '1');
+  assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(page.text, /<html lang="fr">/);
+  assert.match(page.text, /Le serveur est surchargé en ce moment/, 'the locale cookie wins over Accept-Language, as in the framework');
+  const german = await new TestClient(server.url).request('GET', '/', { headers: { 'accept-language': 'de-CH, en;q=0.5' } });
+  assert.match(german.text, /Der Server ist gerade ausgelastet/);
+  const post = await client.request('POST', '/api/v1/companies', { json: { name: 'Never AG' }, headers: { 'idempotency-key': randomUUID() } });
+  assertShed(post, 'a create past the bound');
+  assert.equal(post.headers.get('connection'), 'close', 'its body is not read: the connection closes');
+  assert.equal((await new TestClient(server.url).get('/healthz')).status, 200, 'healthz passes');
+  assert.equal((await new TestClient(server.url).get('/readyz')).status, 200, 'readyz passes');
+  assert.equal(server.shedEarly(), 4, 'the four were answered in front of the framework');
+
+  // the framework's own 503 (the queued request, after its 5 s): the same error and the same security headers
+  const late = await queued;
+  assertShed(late, 'the queued request, past its wait');
+  assert.equal(server.shedEarly(), 4, 'that one was answered by the framework');
+  assert.deepEqual({ ...api.json().error, requestId: '' }, { ...late.json().error, requestId: '' });
+  for (const name of ['strict-transport-security', 'x-content-type-options', 'referrer-policy', 'cross-origin-opener-policy',
+    'cross-origin-resource-policy', 'x-frame-options', 'permissions-policy', 'cache-control', 'retry-after']) {
+    assert.equal(api.headers.get(name), late.headers.get(name), name);
+  }
+  assert.match(api.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  assert.match(api.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+
+  await lock.release();
+  assert.equal((await held).status, 201);
+  const rows = await t.admin`select name from kastell.companies where name in ('Early AG', 'Never AG')`;
+  assert.deepEqual(rows.map((r) => r.name), ['Early AG'], 'the shed create wrote nothing');
+  assert.equal(server.bounds.http.running, 0);
+});
