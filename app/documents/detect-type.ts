@@ -130,7 +130,8 @@ export function hasControlByte(bytes: Uint8Array): boolean {
   const lead = Math.min(end, (4 - (bytes.byteOffset & 3)) & 3);
   for (; i < lead; i++) if (controlByte[bytes[i]!] === 1) return true;
   const count = (end - i) >>> 2;
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, count);
+  // (a view must start on a multiple of 4 even when it is empty)
+  const words = count > 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset + i, count) : new Uint32Array(0);
   for (let k = 0; k < count; k++) {
     const v = words[k]!;
     const x = v ^ 0x7f7f7f7f;
