@@ -70,8 +70,12 @@ interface ServerChild {
 // e.g. KASTELL_BENCH_DOC_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers
 const serverNodeArgs = (process.env.KASTELL_BENCH_DOC_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-async function startChild(mode: 'kastell' | 'bare', env: Record<string, string>): Promise<ServerChild> {
-  const script = fileURLToPath(new URL('./documents-server.ts', import.meta.url));
+// KASTELL_BENCH_DOC_BEFORE=/path/to/another/checkout: its Kastell server runs too, right before this one's, on the same
+// bytes, database and clamd (an A/B in one run; that checkout needs its node_modules and the same migrations)
+const beforeCheckout = process.env.KASTELL_BENCH_DOC_BEFORE;
+
+async function startChild(mode: 'kastell' | 'bare', env: Record<string, string>, checkout?: string): Promise<ServerChild> {
+  const script = checkout ? join(checkout, 'test/bench/documents-server.ts') : fileURLToPath(new URL('./documents-server.ts', import.meta.url));
   const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...serverNodeArgs, '--import', 'tsx', script, mode], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env },
   });
@@ -207,7 +211,7 @@ async function runTransfer(work: string, clamdSocket: string, mib: number, print
       const member = await seedUser(database.admin, 'customer_member', company);
       const session = await seedSession(database.admin, member.userId, '60 minutes');
       print(`# documents: ${mibText(size)} text file, PostgreSQL ${cluster.version}, node ${process.version}; servers in child processes, RSS sampled there every 10 ms`);
-      const results: Array<{ store: string; bare: SideResult; kastell: SideResult }> = [];
+      const results: Array<{ store: string; bare: SideResult; kastell: SideResult; before: SideResult | undefined }> = [];
       for (const store of ['local', 's3'] as const) {
         // the bare pipe right before each Kastell side, so drift hits both alike
         const bare = await startChild('bare', { BENCH_BARE_DIR: join(work, `bare-${store}`) });
@@ -229,55 +233,61 @@ async function runTransfer(work: string, clamdSocket: string, mib: number, print
           await bare.stop();
         }
 
-        const dataDir = join(work, `kastell-${store}`);
-        await mkdir(dataDir, { recursive: true });
-        const kastell = await startChild('kastell', {
-          KASTELL_DATABASE_URL: database.appUrl,
-          KASTELL_HTTP_PORT: String(await freePort()),
-          KASTELL_DATA_DIR: dataDir,
-          KASTELL_SECRET_KEY: Buffer.alloc(32, 3).toString('base64'),
-          KASTELL_HIBP_URL: 'off',
-          KASTELL_JOBS: 'off',
-          KASTELL_RATE_LIMIT_PER_MINUTE: '1000000',
-          KASTELL_UPLOAD_MAX_MIB: String(Math.min(4095, Math.max(1024, mib + 16))),
-          KASTELL_CLAMD_SOCKET: clamdSocket,
-          KASTELL_CLAMD_TIMEOUT_MS: '3600000',
-          ...(store === 's3' ? { KASTELL_STORAGE: 's3', KASTELL_S3_ENDPOINT: s3.endpoint, KASTELL_S3_BUCKET: s3.bucket, KASTELL_S3_ACCESS_KEY: s3.accessKey, KASTELL_S3_SECRET_KEY: s3.secretKey } : {}),
-        });
-        let kastellSide: SideResult;
-        try {
-          const client = new TestClient(kastell.url).withSession(session);
-          await client.get('/sign-in'); // the CSRF cookie
-          const headers = () => ({ origin: new URL(kastell.url).origin, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') });
-          const fields = () => ({ _csrf: client.cookies.get('__Host-kastell-csrf') ?? '', title: 'Bench file', kind: 'other' });
-          const uploadOne = async (file: string, bytes: number) => {
-            const r = await uploadMultipart(`${kastell.url}/api/v1/companies/${company}/documents`, headers(), fields(), file, bytes);
-            if (r.status !== 201) throw new Error(`upload answered ${r.status}: ${r.body.slice(0, 300)}`);
-            const document = JSON.parse(r.body) as { documentId: string; versions: Array<{ status: string; sha256?: string; rejectionReason?: string }> };
-            if (document.versions[0]?.status !== 'clean') throw new Error(`the upload is ${document.versions[0]?.status}, not clean: ${r.body.slice(0, 300)}`);
-            return { ...r, documentId: document.documentId, version: document.versions[0] };
-          };
-          // warm-up: every module of both routes loaded before the baseline
-          const warm = await uploadOne(small, MiB);
-          await downloadAll(`${kastell.url}/documents/${warm.documentId}/download`, headers());
-          let documentId = '';
-          kastellSide = await measureSide(kastell, async (phase) => {
-            if (phase === 'up') {
-              const r = await uploadOne(source, size);
-              documentId = r.documentId;
-              const sha = (r.version as Record<string, unknown>).sha256;
-              if (typeof sha === 'string' && sha !== expectedSha) throw new Error(`stored SHA-256 ${sha} is not the file's ${expectedSha}`);
-              return { sentMs: r.sentMs, ms: r.totalMs };
-            }
-            const r = await downloadAll(`${kastell.url}/documents/${documentId}/download`, headers());
-            if (r.status !== 200 || r.bytes !== size) throw new Error(`download answered ${r.status} with ${r.bytes} bytes`);
-            return { ms: r.ms };
-          });
-        } finally {
-          await kastell.stop();
-          await rm(dataDir, { recursive: true, force: true });
-        }
-        results.push({ store, bare: bareSide, kastell: kastellSide });
+        const runKastell = async (checkout: string | undefined): Promise<SideResult> => {
+          const dataDir = join(work, `kastell-${store}`);
+          await mkdir(dataDir, { recursive: true });
+          const kastell = await startChild('kastell', {
+            KASTELL_DATABASE_URL: database.appUrl,
+            KASTELL_HTTP_PORT: String(await freePort()),
+            KASTELL_DATA_DIR: dataDir,
+            KASTELL_SECRET_KEY: Buffer.alloc(32, 3).toString('base64'),
+            KASTELL_HIBP_URL: 'off',
+            KASTELL_JOBS: 'off',
+            KASTELL_RATE_LIMIT_PER_MINUTE: '1000000',
+            KASTELL_UPLOAD_MAX_MIB: String(Math.min(4095, Math.max(1024, mib + 16))),
+            KASTELL_CLAMD_SOCKET: clamdSocket,
+            KASTELL_CLAMD_TIMEOUT_MS: '3600000',
+            ...(store === 's3' ? { KASTELL_STORAGE: 's3', KASTELL_S3_ENDPOINT: s3.endpoint, KASTELL_S3_BUCKET: s3.bucket, KASTELL_S3_ACCESS_KEY: s3.accessKey, KASTELL_S3_SECRET_KEY: s3.secretKey } : {}),
+          }, checkout);
+          let kastellSide: SideResult;
+          try {
+            const client = new TestClient(kastell.url).withSession(session);
+            await client.get('/sign-in'); // the CSRF cookie
+            const headers = () => ({ origin: new URL(kastell.url).origin, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') });
+            const fields = () => ({ _csrf: client.cookies.get('__Host-kastell-csrf') ?? '', title: 'Bench file', kind: 'other' });
+            const uploadOne = async (file: string, bytes: number) => {
+              const r = await uploadMultipart(`${kastell.url}/api/v1/companies/${company}/documents`, headers(), fields(), file, bytes);
+              if (r.status !== 201) throw new Error(`upload answered ${r.status}: ${r.body.slice(0, 300)}`);
+              const document = JSON.parse(r.body) as { documentId: string; versions: Array<{ status: string; sha256?: string; rejectionReason?: string }> };
+              if (document.versions[0]?.status !== 'clean') throw new Error(`the upload is ${document.versions[0]?.status}, not clean: ${r.body.slice(0, 300)}`);
+              return { ...r, documentId: document.documentId, version: document.versions[0] };
+            };
+            // warm-up: every module of both routes loaded before the baseline
+            const warm = await uploadOne(small, MiB);
+            await downloadAll(`${kastell.url}/documents/${warm.documentId}/download`, headers());
+            let documentId = '';
+            kastellSide = await measureSide(kastell, async (phase) => {
+              if (phase === 'up') {
+                const r = await uploadOne(source, size);
+                documentId = r.documentId;
+                const sha = (r.version as Record<string, unknown>).sha256;
+                if (typeof sha === 'string' && sha !== expectedSha) throw new Error(`stored SHA-256 ${sha} is not the file's ${expectedSha}`);
+                return { sentMs: r.sentMs, ms: r.totalMs };
+              }
+              const r = await downloadAll(`${kastell.url}/documents/${documentId}/download`, headers());
+              if (r.status !== 200 || r.bytes !== size) throw new Error(`download answered ${r.status} with ${r.bytes} bytes`);
+              return { ms: r.ms };
+            });
+          } finally {
+            await kastell.stop();
+            await rm(dataDir, { recursive: true, force: true });
+          }
+
+          return kastellSide;
+        };
+        const beforeSide = beforeCheckout ? await runKastell(beforeCheckout) : undefined;
+        const kastellSide = await runKastell(undefined);
+        results.push({ store, bare: bareSide, kastell: kastellSide, before: beforeSide });
         const k = kastellSide;
         const b = bareSide;
         print(`documents ${store}: bare pipe up ${rate(size, b.upTotalMs).toFixed(0)} MiB/s, down ${rate(size, b.downMs).toFixed(0)} MiB/s (RSS +${mibText(b.upPeak - b.baseline)} up, +${mibText(b.downPeak - b.afterUpload)} down)`);
@@ -298,9 +308,13 @@ async function runTransfer(work: string, clamdSocket: string, mib: number, print
         'SHA-256': await timeOf(() => pipeline(createReadStream(copy), createHash('sha256'))),
       };
       await rm(copy, { force: true });
-      print(`documents: the upload's steps on the same ${mibText(size)} file, run here one after another: ${Object.entries(stepMs).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
-      for (const { store, bare: b, kastell: k } of results) {
-        print(`RESULT documents ${store} ${mibText(size)} upload: receive ratio ${(b.upTotalMs / k.upSentMs).toFixed(2)}, end-to-end (receive + detect + clamd + copy + hash + store) ratio ${(b.upTotalMs / k.upTotalMs).toFixed(2)} of the bare node:http → file pipe (goal >= 0.50)`);
+      print(`documents: the upload's steps on the same ${mibText(size)} file, run here one after another (what the upload cost before the one pass fed them while the body arrived): ${Object.entries(stepMs).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+      for (const { store, bare: b, kastell: k, before } of results) {
+        if (before) {
+          print(`RESULT documents ${store} ${mibText(size)} before (${beforeCheckout}), same run: upload receive ratio ${(b.upTotalMs / before.upSentMs).toFixed(2)}, end-to-end ratio ${(b.upTotalMs / before.upTotalMs).toFixed(2)} (201 clean after ${(before.upTotalMs / 1000).toFixed(1)} s); ` +
+            `download ratio ${(b.downMs / before.downMs).toFixed(2)}; extra RSS +${mibText(before.upPeak - before.baseline)} up, +${mibText(before.downPeak - before.afterUpload)} down`);
+        }
+        print(`RESULT documents ${store} ${mibText(size)} upload: receive ratio ${(b.upTotalMs / k.upSentMs).toFixed(2)}, end-to-end (to the 201 clean: one pass while receiving, then file-type, the verdict, the store) ratio ${(b.upTotalMs / k.upTotalMs).toFixed(2)} of the bare node:http → file pipe (goal >= 0.50)`);
         print(`RESULT documents ${store} ${mibText(size)} download: ratio ${(b.downMs / k.downMs).toFixed(2)} of the bare file → node:http pipe (goal >= 0.70)`);
         print(`RESULT documents ${store} extra RSS over the server's baseline: upload +${mibText(k.upPeak - k.baseline)}, download +${mibText(k.downPeak - k.afterUpload)} (each over the baseline after GC right before it; goal <= 64 MiB; heapUsed+external +${mibText(k.js.upPeak - k.js.baseline)} up, +${mibText(k.js.downPeak - k.js.afterUpload)} down; the bare pipe's RSS +${mibText(b.upPeak - b.baseline)} up, +${mibText(b.downPeak - b.afterUpload)} down)`);
       }
