@@ -77,7 +77,7 @@ const beforeCheckout = process.env.KASTELL_BENCH_DOC_BEFORE;
 async function startChild(mode: 'kastell' | 'bare', env: Record<string, string>, checkout?: string): Promise<ServerChild> {
   const script = checkout ? join(checkout, 'test/bench/documents-server.ts') : fileURLToPath(new URL('./documents-server.ts', import.meta.url));
   const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...serverNodeArgs, '--import', 'tsx', script, mode], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env }, ...(checkout ? { cwd: checkout } : {}),
   });
   const next = <T extends FromServer['type']>(type: T) => new Promise<Extract<FromServer, { type: T }>>((resolve, reject) => {
     const onMessage = (message: FromServer) => {
@@ -209,7 +209,6 @@ async function runTransfer(work: string, clamdSocket: string, mib: number, print
     try {
       const company = await seedCompany(database.admin, 'Bench Documents AG');
       const member = await seedUser(database.admin, 'customer_member', company);
-      const session = await seedSession(database.admin, member.userId, '60 minutes');
       print(`# documents: ${mibText(size)} text file, PostgreSQL ${cluster.version}, node ${process.version}; servers in child processes, RSS sampled there every 10 ms`);
       const results: Array<{ store: string; bare: SideResult; kastell: SideResult; before: SideResult | undefined }> = [];
       for (const store of ['local', 's3'] as const) {
@@ -251,7 +250,8 @@ async function runTransfer(work: string, clamdSocket: string, mib: number, print
           }, checkout);
           let kastellSide: SideResult;
           try {
-            const client = new TestClient(kastell.url).withSession(session);
+            // a session of its own per server: a run before this one may have rotated the first one's CSRF token
+            const client = new TestClient(kastell.url).withSession(await seedSession(database.admin, member.userId, '60 minutes'));
             await client.get('/sign-in'); // the CSRF cookie
             const headers = () => ({ origin: new URL(kastell.url).origin, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') });
             const fields = () => ({ _csrf: client.cookies.get('__Host-kastell-csrf') ?? '', title: 'Bench file', kind: 'other' });
