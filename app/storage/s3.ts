@@ -1,5 +1,5 @@
 import { Client } from 'minio';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Config } from '../config.ts';
 import { assertObjectKey, keptPrefix, KeptObjectError, type DocumentStore } from './store.ts';
 
@@ -35,7 +35,11 @@ export function createS3Store(config: S3Config): DocumentStore {
     },
     async get(key) {
       assertObjectKey(key);
-      return client.getObject(bucket, key);
+      // the response comes in socket reads (16–64 KiB); the decryption behind it runs at a third to a half of its
+      // speed on chunks that small, well on 1 MiB ones (its frames): one copy to coalesce is the cheaper side
+      const coalesced = inChunksOf(s3ReadBytes);
+      pipeline(await client.getObject(bucket, key), coalesced, () => {}); // an error ends `coalesced` with it
+      return coalesced;
     },
     async stat(key) {
       assertObjectKey(key);
@@ -54,6 +58,29 @@ export function createS3Store(config: S3Config): DocumentStore {
       if (!(await client.bucketExists(bucket))) throw new Error(`bucket ${bucket} does not exist`);
     },
   };
+}
+
+/** The chunks a GET hands on: about one encryption frame (app/crypto/encrypting-store.ts frameLength). */
+export const s3ReadBytes = 1024 * 1024;
+
+/** Passes the bytes on in chunks of at least `bytes` (the last may be shorter); holds one chunk at most. */
+export function inChunksOf(bytes: number): Transform {
+  let parts: Buffer[] = [];
+  let held = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      parts.push(chunk);
+      held += chunk.length;
+      if (held < bytes) return done();
+      const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts, held);
+      parts = [];
+      held = 0;
+      done(null, out);
+    },
+    flush(done) {
+      done(null, held > 0 ? Buffer.concat(parts, held) : undefined);
+    },
+  });
 }
 
 /**
