@@ -1,5 +1,6 @@
-// The S3 adapter hands a GET on in ~1 MiB chunks (app/storage/s3.ts
-// inChunksOf): the decryption behind it runs far slower on socket-sized ones.
+// The S3 adapter (app/storage/s3.ts): a GET handed on in ~1 MiB chunks
+// (inChunksOf: the decryption behind it runs far slower on socket-sized
+// ones); a PUT in parts, the next filling while one is sent.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -30,4 +31,19 @@ test('inChunksOf: small pieces gathered, an error passes through, nothing held b
   assert.deepEqual(out.map(String), ['abcd', 'e']);
   const missing = await store.get('documents/read-chunks/absent').then(async (stream) => { for await (const _ of stream) { /* drain */ } }, (error: Error) => error);
   assert.ok(missing instanceof Error, 'a missing object is an error');
+});
+
+test('a body that fails after two parts: the put fails, no object appears, and the parts came in order', async () => {
+  const part = Buffer.alloc(8 * 1024 * 1024 + 100, 'x');
+  const failing = Readable.from((async function* () {
+    yield part;
+    yield part;
+    throw new Error('the upload broke off');
+  })());
+  await assert.rejects(store.put('documents/read-chunks/broken', failing), /broke off/);
+  assert.equal(await store.stat('documents/read-chunks/broken'), undefined);
+  // and whole: three parts and a tail, in order
+  const bytes = randomBytes(3 * 8 * 1024 * 1024 + 777);
+  await store.put('documents/read-chunks/whole', Readable.from((function* () { for (let at = 0; at < bytes.length; at += 65_536) yield bytes.subarray(at, at + 65_536); })()));
+  assert.ok(Buffer.concat(await chunksOf(await store.get('documents/read-chunks/whole'))).equals(bytes));
 });
