@@ -103,7 +103,9 @@ export function startOnePass(options: OnePassOptions): OnePass {
     if (!ended && head.length < stageDecisionBytes) return;
     stageDecided = true;
     pendingHead = [];
-    if (!text.possible || looksLikeMarkup(text.headBuffer()) || (await fileTypeFromBuffer(head)) !== undefined) return;
+    // a magic number (or file-type failing on the head) means "not text": nothing is staged, the pipeline decides as ever
+    const magic = await fileTypeFromBuffer(head).catch(() => 'unreadable' as const);
+    if (!text.possible || looksLikeMarkup(text.headBuffer()) || magic !== undefined) return;
     startStage();
     await feedStage(head);
   };
