@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { detectType, type AllowedType } from './detect-type.ts';
 import { PdfRefused, sanitisePdf } from './sanitise-pdf.ts';
 import { ImageRefused, reencodeImage } from './reencode-image.ts';
+import type { StreamedChecks } from './one-pass.ts';
 import { scanFile } from './scan-file.ts';
 
 export interface PipelineSettings {
@@ -21,21 +22,35 @@ export interface PipelineSettings {
 }
 
 export type PipelineOutcome =
-  | { status: 'clean'; path: string; type: AllowedType; size: number; sha256: Buffer }
+  | { status: 'clean'; path: string; type: AllowedType; size: number; sha256: Buffer;
+    /** the object the one pass stored while the body arrived (text): the version's object, nothing left to put */
+    storedKey?: string }
   | { status: 'rejected'; reason: string; signature?: string }
   | { status: 'pending'; reason: string };
 
-/** Runs every step on `input`; a clean outcome's `path` is the sanitised file to store. */
-export async function runPipeline(input: string, output: string, settings: PipelineSettings): Promise<PipelineOutcome> {
-  const detected = await detectType(input);
+/**
+ * Runs every step on `input`; a clean outcome's `path` is the sanitised file to store.
+ * `streamed`: what the upload's one pass worked out while the bytes arrived (one-pass.ts) —
+ * the scan's verdict, the text check, the hash, a staged object — instead of reading the file
+ * for each; the file-type and ZIP checks read the file's first and last bytes either way.
+ * A staged object not used by a clean outcome is left for the caller to remove (`discard`).
+ */
+export async function runPipeline(input: string, output: string, settings: PipelineSettings, streamed?: StreamedChecks): Promise<PipelineOutcome> {
+  const detected = await detectType(input, streamed?.text);
   if (!detected.ok) return { status: 'rejected', reason: detected.reason };
 
-  const scan = await scanFile(input, settings.clamdSocket, settings.clamdTimeoutMs);
-  if (scan.verdict === 'infected') return { status: 'rejected', reason: `malware found (${scan.signature})`, signature: scan.signature };
-  if (scan.verdict === 'too_large') return { status: 'rejected', reason: scan.reason };
-  if (scan.verdict !== 'clean') return { status: 'pending', reason: scan.reason };
+  const verdict = streamed ? await streamed.scan : await scanFile(input, settings.clamdSocket, settings.clamdTimeoutMs);
+  if (verdict.verdict === 'infected') return { status: 'rejected', reason: `malware found (${verdict.signature})`, signature: verdict.signature };
+  if (verdict.verdict === 'too_large') return { status: 'rejected', reason: verdict.reason };
+  if (verdict.verdict !== 'clean') return { status: 'pending', reason: verdict.reason };
 
   let type: AllowedType = detected.type;
+  if (type === 'text/plain' && streamed) {
+    // stored as it arrived: the file is the output, its hash the one the pass took
+    const stored = streamed.staged ? await streamed.staged.stored : undefined;
+    if (stored && streamed.staged) return { status: 'clean', path: input, type, size: streamed.size, sha256: streamed.sha256, storedKey: streamed.staged.key };
+    return { status: 'clean', path: input, type, size: streamed.size, sha256: streamed.sha256 };
+  }
   try {
     if (type === 'application/pdf') await sanitisePdf(input, output, settings.workDir);
     else if (type === 'text/plain') await copyFile(input, output);

@@ -23,6 +23,9 @@ import { sanitiseFileName } from './schema.ts';
 
 export type SettleDeps = Pick<FeatureDeps, 'db' | 'store' | 'log' | 'mailer'>;
 
+/** A new object's key: random, under its document. */
+export const newObjectKey = (documentId: string) => `documents/${documentId}/${randomBytes(16).toString('hex')}`;
+
 export const pipelineSettings = (config: Config, workDir: string): PipelineSettings => ({
   clamdSocket: config.documents.clamdSocket, clamdTimeoutMs: config.documents.clamdTimeoutMs, maxPixels: config.documents.maxPixels, workDir,
 });
@@ -44,11 +47,14 @@ export async function settleVersion(deps: SettleDeps, principal: Principal, audi
   const { db, store, log } = deps;
   const { documentId, versionId } = version;
   if (outcome.status === 'clean') {
-    const objectKey = `documents/${documentId}/${randomBytes(16).toString('hex')}`;
-    // encrypted under the owning company's data key on its way to the store (app/crypto/encrypting-store.ts)
-    const [owner] = await db.withPrincipal(principal, (tx) => tx<{ owner_company_id: string }[]>`
-      select owner_company_id from documents where document_id = ${documentId}`);
-    await store.put(objectKey, createReadStream(outcome.path), outcome.size, owner?.owner_company_id);
+    let objectKey = outcome.storedKey;
+    if (objectKey === undefined) {
+      objectKey = newObjectKey(documentId);
+      // encrypted under the owning company's data key on its way to the store (app/crypto/encrypting-store.ts)
+      const [owner] = await db.withPrincipal(principal, (tx) => tx<{ owner_company_id: string }[]>`
+        select owner_company_id from documents where document_id = ${documentId}`);
+      await store.put(objectKey, createReadStream(outcome.path), outcome.size, owner?.owner_company_id);
+    }
     const marked = await db.withPrincipal(principal, (tx) => markVersionClean(tx, audit, versionId, { objectKey, type: outcome.type, size: outcome.size, sha256: outcome.sha256 }));
     if (!marked) await store.remove(objectKey);
     return marked ? 'clean' : 'pending';
@@ -77,14 +83,17 @@ export async function processUpload(deps: FeatureDeps, c: Context<AppEnv>, user:
   const audit = auditFor(c);
   const fileName = sanitiseFileName(upload.file.name);
   const work = await mkdtemp(join(config.documents.quarantineDir, 'work-'));
+  let adopted = false;
   try {
     const { documentId, versionId } = await db.withPrincipal(user, async (tx) => {
       const documentId = target.documentId ?? (await target.createDocument!(tx));
       const versionId = await createVersion(tx, audit, { documentId, companyId: target.companyId, fileName, userId: user.userId, uploadSize: upload.file.size });
       return { documentId, versionId };
     });
-    const outcome = await runPipeline(upload.file.path, join(work, 'output'), pipelineSettings(config, work));
+    const outcome = await runPipeline(upload.file.path, join(work, 'output'), pipelineSettings(config, work), upload.streamed);
     const status = await settleVersion(deps, user, audit, { documentId, versionId, uploader: user.email }, outcome, { recordHeld: true });
+    // the staged object is the version's now (settleVersion removed it if the row would not take it)
+    if (outcome.status === 'clean' && outcome.storedKey !== undefined) adopted = true;
     if (outcome.status === 'pending') {
       log.warn({ event: 'document.version_held', versionId, reason: outcome.reason }, 'upload held: no verdict from the scanner');
       await mkdir(heldDir(config), { recursive: true, mode: 0o700 });
@@ -93,6 +102,8 @@ export async function processUpload(deps: FeatureDeps, c: Context<AppEnv>, user:
     return { documentId, versionId, status };
   } finally {
     await rm(work, { recursive: true, force: true });
-    await rm(upload.file.path, { force: true });
+    // a staged object no clean version took is removed (rejected, held, or an error on the way)
+    if (adopted) await rm(upload.file.path, { force: true });
+    else await upload.discard();
   }
 }

@@ -71,11 +71,17 @@ export async function findParentCompany(tx: Tx, parent: ParentType, parentId: st
   return row?.company_id as string | undefined;
 }
 
+/** A new document's id (UUIDv7, as the column's default), when it must be known before the row is written. */
+export async function newDocumentId(tx: Tx): Promise<string> {
+  const [row] = await tx<{ id: string }[]>`select app.uuidv7() as id`;
+  return row!.id;
+}
+
 export async function createDocument(tx: Tx, audit: Audit, input: { parent: ParentType; parentId: string; companyId: string;
-  title: string; kind: DocumentKind; userId: string }): Promise<string> {
+  title: string; kind: DocumentKind; userId: string; documentId?: string }): Promise<string> {
   const [row] = await tx`
-    insert into documents (owner_company_id, company_id, site_id, asset_id, job_id, title, kind, created_by)
-    values (${input.companyId}, ${input.parent === 'company' ? input.parentId : null}, ${input.parent === 'site' ? input.parentId : null},
+    insert into documents (document_id, owner_company_id, company_id, site_id, asset_id, job_id, title, kind, created_by)
+    values (${input.documentId ?? tx`app.uuidv7()`}, ${input.companyId}, ${input.parent === 'company' ? input.parentId : null}, ${input.parent === 'site' ? input.parentId : null},
       ${input.parent === 'asset' ? input.parentId : null}, ${input.parent === 'job' ? input.parentId : null}, ${input.title}, ${input.kind}, ${input.userId})
     returning document_id`;
   await audit(tx, { action: 'document.created', entityType: 'document', entityId: row!.document_id, companyId: input.companyId,

@@ -14,16 +14,23 @@ import type { Context } from 'hono';
 import { csrfField } from '../http/csrf.ts';
 import type { AppEnv } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import { startOnePass, type OnePass, type OnePassOptions, type StreamedChecks } from './one-pass.ts';
 
 export interface ReceivedUpload {
   fields: Record<string, string>;
   file: { path: string; name: string; size: number };
+  /** what the one pass worked out while the bytes arrived (when asked for: `onePass`) */
+  streamed?: StreamedChecks;
+  /** Removes the quarantined file and a staged object: for an upload that goes no further. */
+  discard(): Promise<void>;
 }
 
 export async function receiveUpload(c: Context<AppEnv>, options: {
   quarantineDir: string;
   /** the limit in bytes, decided from the fields sent before the file */
   limitFor: (fields: Record<string, string>) => number;
+  /** hash, scan, text check (and, for text, the store) fed while the body arrives: one-pass.ts */
+  onePass?: OnePassOptions;
 }): Promise<ReceivedUpload> {
   const type = c.req.header('content-type') ?? '';
   if (!/^multipart\/form-data\s*(;|$)/i.test(type)) throw new HttpError(415, 'multipart_required', 'Send the file as multipart/form-data.');
@@ -37,6 +44,8 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
   let file: ReceivedUpload['file'] | undefined;
   let failure: Error | undefined;
   let writing: Promise<void> | undefined;
+  let pass: OnePass | undefined;
+  let streamed: StreamedChecks | undefined;
   const token = c.get('csrfToken');
   let parser: Busboy.Busboy;
   try {
@@ -71,8 +80,14 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
         else done(null, chunk);
       },
     });
-    writing = pipeline(stream, counter, createWriteStream(path, { mode: 0o600 }))
-      .then(() => { file = { path, name: info.filename ?? 'file', size }; })
+    // the limit first: bytes beyond it are neither written, scanned nor stored
+    pass = options.onePass ? startOnePass(options.onePass) : undefined;
+    const output = createWriteStream(path, { mode: 0o600 });
+    writing = (pass ? pipeline(stream, counter, pass.transform, output) : pipeline(stream, counter, output))
+      .then(async () => {
+        file = { path, name: info.filename ?? 'file', size };
+        if (pass) streamed = await pass.finish();
+      })
       .catch((error: Error) => { fail(error); stream.resume(); });
   });
   parser.on('partsLimit', () => fail(new HttpError(400, 'bad_request', 'The upload has too many parts.')));
@@ -85,11 +100,17 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
   }
   // no part at all: not the form data it claims to be; fields but no file: the person forgot it
   if (!failure && !file) fail(Object.keys(fields).length === 0 ? malformed() : new HttpError(422, 'file_missing', 'Choose a file to upload.'));
-  if (failure) {
+  const discard = async () => {
+    await pass?.abort();
     await rm(path, { force: true });
+  };
+  if (failure) {
+    await discard();
     throw failure;
   }
-  return { fields, file: file! };
+  const received: ReceivedUpload = { fields, file: file!, discard };
+  if (streamed) received.streamed = streamed;
+  return received;
 }
 
 // the same sentence as app/http/form-body.ts gives for any other form

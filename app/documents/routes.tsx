@@ -2,7 +2,6 @@
 // (new document, new version) are multipart streams read by
 // receive-upload.ts, so they are not api.add routes (whose bodies are JSON);
 // they check documents.upload the same way, before reading a byte.
-import { rm } from 'node:fs/promises';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { auditFor } from '../audit/record.ts';
@@ -15,8 +14,9 @@ import { renderPage } from '../http/layout.tsx';
 import { idParam, issuesOf, parseOrThrow, readFormFields } from '../http/validate.ts';
 import { noteDownload, raiseDownloadAlert } from './download-volume.ts';
 import { sweepObjects } from './sweep-objects.ts';
-import { processUpload } from './process-upload.ts';
-import { createDocument, deleteDocument, findDocument, findParentCompany, listDocumentsOf, openVersionForRead, updateDocument } from './queries.ts';
+import type { OnePassOptions } from './one-pass.ts';
+import { newObjectKey, processUpload } from './process-upload.ts';
+import { createDocument, deleteDocument, findDocument, findParentCompany, listDocumentsOf, newDocumentId, openVersionForRead, updateDocument } from './queries.ts';
 import { receiveUpload } from './receive-upload.ts';
 import { serveVersion } from './serve-version.ts';
 import { shareLinkRoutes } from './share-link-routes.tsx';
@@ -87,23 +87,31 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
   }
 
   // ---- uploads (multipart streams; API and pages alike) ----
+  // hash, scan and text check while the body arrives; a text upload stored (encrypted, under a key no row names) as it arrives
+  const onePassFor = (companyId: string, documentId: string): OnePassOptions => ({
+    clamdSocket: config.documents.clamdSocket, clamdTimeoutMs: config.documents.clamdTimeoutMs,
+    stage: { store, key: newObjectKey(documentId), owner: companyId },
+  });
   async function uploadNew(c: Context<AppEnv>, parent: ParentType, parentId: string) {
     const user = requirePermission(c, 'documents.upload');
     const companyId = await db.withPrincipal(user, (tx) => findParentCompany(tx, parent, parentId));
     if (!companyId) throw notFound();
+    // the id before the row: a text upload is stored under documents/<id>/… while it arrives (one-pass.ts)
+    const documentId = await db.withPrincipal(user, (tx) => newDocumentId(tx));
     const upload = await receiveUpload(c, {
       quarantineDir: config.documents.quarantineDir,
       limitFor: (fields) => config.documents.maxBytes[documentKindSchema.safeParse(fields.kind).data ?? 'other'],
+      onePass: onePassFor(companyId, documentId),
     });
     const { _csrf: _, ...fields } = upload.fields;
     const parsed = documentInputSchema.safeParse(fields);
     if (!parsed.success) {
-      await rm(upload.file.path, { force: true });
+      await upload.discard();
       return { user, issues: issuesOf(parsed.error, c.req.path.startsWith('/api/') ? undefined : c.get('t')) };
     }
     const result = await processUpload(deps, c, user, upload, {
       companyId,
-      createDocument: (tx) => createDocument(tx, auditFor(c), { parent, parentId, companyId, title: parsed.data.title, kind: parsed.data.kind, userId: user.userId }),
+      createDocument: (tx) => createDocument(tx, auditFor(c), { parent, parentId, companyId, title: parsed.data.title, kind: parsed.data.kind, userId: user.userId, documentId }),
     });
     return { user, result };
   }
@@ -112,7 +120,8 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const user = requirePermission(c, 'documents.upload');
     const document = await db.withPrincipal(user, (tx) => findDocument(tx, documentId));
     if (!document) throw notFound();
-    const upload = await receiveUpload(c, { quarantineDir: config.documents.quarantineDir, limitFor: () => config.documents.maxBytes[document.kind] });
+    const upload = await receiveUpload(c, { quarantineDir: config.documents.quarantineDir, limitFor: () => config.documents.maxBytes[document.kind],
+      onePass: onePassFor(document.companyId, documentId) });
     const result = await processUpload(deps, c, user, upload, { companyId: document.companyId, documentId });
     return { user, result };
   }

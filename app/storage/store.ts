@@ -9,7 +9,7 @@ export interface ObjectInfo {
 export interface DocumentStore {
   kind: 'local' | 's3';
   /**
-   * Streams the body in (S3: in parts of s3PartSize, one in flight); `size` is a hint neither adapter needs.
+   * Streams the body in (S3: in parts of s3PartSize, one in flight while the next fills); `size` is a hint neither adapter needs.
    * `owner`: the company whose data key encrypts it (app/crypto/encrypting-store.ts); the operator's when absent.
    */
   put(key: string, body: Readable, size?: number, owner?: string): Promise<ObjectInfo>;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { detectType } from '../../app/documents/detect-type.ts';
+import { detectType, hasControlByte, TextCheck } from '../../app/documents/detect-type.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kastell-detect-'));
 let n = 0;
@@ -14,7 +14,15 @@ const judge = async (bytes: Buffer) => {
   const path = join(dir, `f${n++}`);
   writeFileSync(path, bytes);
   const detected = await detectType(path);
-  return detected.ok ? detected.type : 'refused';
+  const verdict = detected.ok ? detected.type : 'refused';
+  // the one pass feeds the same check as the upload arrives, in chunks of any size: the same verdict
+  for (const size of [1, 3, 7, 4099, 65_537]) {
+    const check = new TextCheck();
+    for (let at = 0; at < bytes.length; at += size) check.push(bytes.subarray(at, at + size));
+    const streamed = await detectType(path, check.finish());
+    assert.equal(streamed.ok ? streamed.type : 'refused', verdict, `fed in chunks of ${size}`);
+  }
+  return verdict;
 };
 const chunk = 64 * 1024;
 const filler = (length: number) => Buffer.alloc(length, 'a');
@@ -47,4 +55,21 @@ test('markup in the first 64 KiB is refused; an empty file is refused', async ()
   assert.equal(await judge(Buffer.concat([filler(1000), Buffer.from(' <script>alert(1)</script>')])), 'refused');
   assert.equal(await judge(Buffer.from('#!/bin/sh\necho hi\n')), 'refused');
   assert.equal(await judge(Buffer.alloc(0)), 'refused');
+});
+
+test('the control-byte check four bytes at a time finds every refused byte at every offset and alignment', () => {
+  const refused = (b: number) => (b < 0x20 && ![0x09, 0x0a, 0x0c, 0x0d].includes(b)) || b === 0x7f;
+  const base = Buffer.alloc(40, 'a');
+  for (let b = 0; b < 256; b++) {
+    for (let start = 0; start < 4; start++) {
+      for (let at = 0; at < 12; at++) {
+        const bytes = Buffer.from(base).subarray(start, start + 17);
+        bytes[at] = b;
+        assert.equal(hasControlByte(bytes), refused(b), `byte ${b} at ${at}, view offset ${start}`);
+      }
+    }
+  }
+  // allowed bytes around a refused one, and high bytes (UTF-8 sequences) next to it
+  assert.equal(hasControlByte(Buffer.from([0x0a, 0x0d, 0x09, 0x0c, 0xc3, 0xbc, 0xff, 0x80])), false);
+  assert.equal(hasControlByte(Buffer.from([0xc3, 0xbc, 0x80, 0x1f])), true);
 });

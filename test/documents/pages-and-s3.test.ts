@@ -102,3 +102,30 @@ test('a pending version by one person is not shown to another, nor downloadable'
     await clamd.start();
   }
 });
+
+// The one pass (app/documents/one-pass.ts) writes a text upload to the bucket while it arrives, under a key no row names.
+test('on S3, a long text is stored while it arrives: one object, the row names it, the bytes come back; refused after 64 KiB: nothing left in the bucket', async () => {
+  const { Client } = await import('minio');
+  const url = new URL(s3.endpoint);
+  const raw = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: 'us-east-1', pathStyle: true });
+  const objectsOf = async (documentId: string) => {
+    const names: string[] = [];
+    for await (const item of raw.listObjectsV2(s3.bucket, `documents/${documentId}/`, true)) names.push((item as { name: string }).name);
+    return names.sort();
+  };
+  // 3 MiB: past one 1 MiB encryption frame, below one 8 MiB part (one PUT); 9 MiB: two parts
+  for (const mib of [3, 9]) {
+    const bytes = Buffer.from('Messprotokoll: Druck 4,2 bar, Temperatur 61 °C.\n'.repeat(Math.ceil(mib * 1024 * 1024 / 50)));
+    const created = await upload(client, `/api/v1/sites/${site}/documents`, { title: `Protokoll ${mib}`, kind: 'other' }, { name: 'protokoll.txt', bytes });
+    assert.equal(created.json().current?.status, 'clean', created.text);
+    const documentId = created.json().documentId;
+    const [row] = await t.admin`select object_key from kastell.document_versions where document_id = ${documentId}`;
+    assert.deepEqual(await objectsOf(documentId), [row!.object_key]);
+    const got = await download(client, `/documents/${documentId}/download`);
+    assert.ok(got.bytes.equals(bytes), `${mib} MiB come back as sent`);
+  }
+  const refused = await upload(client, `/api/v1/sites/${site}/documents`, { title: 'Kaputt', kind: 'other' },
+    { name: 'kaputt.txt', bytes: Buffer.concat([Buffer.alloc(9 * 1024 * 1024, 'a'), Buffer.from([0x00])]) });
+  assert.equal(refused.json().versions[0].status, 'rejected');
+  assert.deepEqual(await objectsOf(refused.json().documentId), []);
+});

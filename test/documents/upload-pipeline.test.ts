@@ -2,7 +2,8 @@
 // database written by the harness), real qpdf and sharp, on local disk.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -30,6 +31,13 @@ const client = server.client().withSession(await seedSession(t.admin, member.use
 async function uploadAs(name: string, bytes: Buffer, kind = 'other', parent = `/api/v1/companies/${company}/documents`) {
   return upload(client, parent, { title: `Test ${name}`, kind }, { name, bytes });
 }
+/** The objects the local store holds under a document (ciphertext, one per stored version). */
+const objectsOf = (documentId: string) => {
+  const dir = join(`/tmp/kastell-test-data-${t.name}`, 'documents', 'documents', documentId);
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+};
+/** ~200 KiB of plain text, past the 64 KiB after which the one pass stores a text upload while it arrives. */
+const longText = (tail: string) => Buffer.from(`${'Wartungsprotokoll Pumpe 7, Messwerte in Ordnung.\n'.repeat(4000)}${tail}`);
 async function versionOf(documentId: string) {
   const [row] = await t.admin`select * from kastell.document_versions where document_id = ${documentId} order by created_at desc limit 1`;
   return row!;
@@ -178,6 +186,32 @@ test('an upload without the CSRF field first, or from another origin, is refused
   assert.equal(foreign.status, 403);
 });
 
+// The one pass (app/documents/one-pass.ts) stores a text upload while it arrives, under a key no row names.
+test('a clean text upload is stored once, while it arrived: the version names the one object, its bytes and hash are the file\'s', async () => {
+  const bytes = longText('Ende.\n');
+  const response = await uploadAs('protokoll.txt', bytes);
+  assert.equal(response.status, 201, response.text);
+  const document = response.json();
+  assert.equal(document.current?.status, 'clean');
+  const row = await versionOf(document.documentId);
+  assert.deepEqual(objectsOf(document.documentId), [String(row.object_key).split('/').pop()]);
+  assert.equal(Buffer.from(row.sha256).toString('hex'), createHash('sha256').update(bytes).digest('hex'));
+  const got = await download(client, `/documents/${document.documentId}/download`);
+  assert.equal(got.status, 200);
+  assert.ok(got.bytes.equals(bytes));
+});
+
+test('a text upload refused once the store has it (EICAR, which is text; a control byte past 64 KiB) leaves no object in the store', async () => {
+  // the harness's signature is the EICAR file's MD5: the whole file, short, staged at its end
+  const infected = await uploadAs('infected.txt', Buffer.from(eicar));
+  assert.equal(infected.json().versions[0].status, 'rejected');
+  assert.match(infected.json().versions[0].reason, /Eicar/);
+  assert.deepEqual(objectsOf(infected.json().documentId), []);
+  const control = await uploadAs('control.txt', longText('\u0007bell\n'));
+  assert.equal(control.json().versions[0].status, 'rejected');
+  assert.deepEqual(objectsOf(control.json().documentId), []);
+});
+
 // asvs: V16.5.3
 test('clamd stopped: nothing becomes clean; the version is held pending with the reason', async () => {
   await clamd.stop();
@@ -185,6 +219,10 @@ test('clamd stopped: nothing becomes clean; the version is held pending with the
     const response = await uploadAs('while-down.txt', Buffer.from('harmless text'));
     const document = response.json();
     assert.equal(document.current, null);
+    // a long text (stored while it arrived) is held too, and nothing of it stays in the store
+    const long = (await uploadAs('long-while-down.txt', longText('held\n'))).json();
+    assert.equal(long.versions[0].status, 'pending');
+    assert.deepEqual(objectsOf(long.documentId), []);
     assert.equal(document.versions[0].status, 'pending');
     assert.match(document.versions[0].reason, /virus scanner cannot be reached/);
     assert.equal((await versionOf(document.documentId)).object_key, null);
