@@ -14,6 +14,7 @@ const report = await runScan({
   paramSeconds: number('KASTELL_SCAN_PARAM_SECONDS', 90),
   wapitiMinutes: number('KASTELL_SCAN_WAPITI_MINUTES', 12),
   only: process.env.KASTELL_SCAN_ONLY ? new RegExp(process.env.KASTELL_SCAN_ONLY) : undefined,
+  tools: process.env.KASTELL_SCAN_TOOLS ? (process.env.KASTELL_SCAN_TOOLS.split(',') as ('sqlmap' | 'wapiti' | 'nmap')[]) : undefined,
   log: (line) => console.error(line),
 });
 console.log(formatReport(report));
