@@ -58,6 +58,8 @@ export interface SqlmapRun {
 export interface ScanReport {
   runs: SqlmapRun[];
   notReached: string[];
+  /** from the first sqlmap run's start to the last one's end */
+  sqlmapSeconds: number;
   /** urls: URLs and forms wapiti found; cut: what its time limits stopped (the crawl, modules) */
   wapiti: { bySeverity: Record<string, number>; mediumOrAbove: string[]; urls: number; cut: string[]; error?: string | undefined; seconds: number };
   nmap: { open: number[]; kastell: string[]; expected: number; unexpected: string[]; error?: string | undefined };
@@ -113,7 +115,7 @@ function markJson(value: Json, marks: { n: number }): string {
   return JSON.stringify(value);
 }
 
-interface Target {
+export interface Target {
   name: string;
   role: Role;
   method: string;
@@ -256,7 +258,7 @@ const cost = (target: Target) => target.planned * (hashes(target) ? 8 : 1);
  * their own, but end sessions and the like), and within each the longest first, so the last runs to
  * finish are short ones and the workers end together.
  */
-const byCost = (a: Target, b: Target) => Number(a.destructive) - Number(b.destructive) || cost(b) - cost(a);
+export const byCost = (a: Target, b: Target) => Number(a.destructive) - Number(b.destructive) || cost(b) - cost(a);
 
 /** Cookies for one run: a fresh session (and CSRF cookie) for this worker's user of the role. */
 async function cookiesFor(target: Target, world: World, worker: number, admin: postgres.Sql, baseUrl: string): Promise<Map<string, string>> {
@@ -312,19 +314,38 @@ function runSqlmap(target: Target, cookies: Map<string, string>, outDir: string,
       clearTimeout(timer);
       writeFileSync(join(outDir, 'stdout.txt'), output);
       const requests = countRequests(join(outDir, 'traffic.txt'));
-      const tested = [...new Set([...output.matchAll(/testing for SQL injection on (.+? parameter '[^']+')/g)].map((m) => m[1]!))];
-      const injectable = [...output.matchAll(/^Parameter: (.+)$/gm)].map((m) => m[1]!.trim());
+      const { tested, injectable, http5xx } = parseSqlmapOutput(output, timedOut);
       // the log sqlmap keeps of injection points found, in case the output was cut by the kill
       const logs = listFiles(outDir).filter((f) => f.endsWith('/log') && statSync(f).size > 0);
       if (logs.length && injectable.length === 0) injectable.push(`see ${logs.join(', ')}`);
-      const errors = /HTTP error codes detected during run:\s*\n?(.*)/.exec(output)?.[1] ?? '';
-      const http5xx = [...errors.matchAll(/(5\d\d) \([^)]*\) - (\d+) times/g)].map((m) => `${m[1]} ×${m[2]}`);
-      if (/all tested parameters do not appear to be injectable|identified the following injection point|sqlmap resumed the following/.test(output) === false && !timedOut && tested.length === 0) {
-        injectable.length || http5xx.push(`sqlmap ended early: ${output.trim().split('\n').slice(-3).join(' | ')}`);
-      }
       resolve({ target: target.name, role: target.role, planned: target.planned, tested, injectable, http5xx, timedOut, seconds: (Date.now() - started) / 1000, requests });
     });
   });
+}
+
+/**
+ * What one sqlmap run's output says: the parameters whose tests ran to their verdict (started, and then
+ * "does not seem to be injectable" or found injectable: a parameter cut by the kill or by an abort is not
+ * tested; the old count, by name and at the start, called those tested and merged equal names), the
+ * injection points, and the 5xx answers (or an early end) it met.
+ */
+export function parseSqlmapOutput(output: string, timedOut: boolean): { tested: string[]; injectable: string[]; http5xx: string[] } {
+  // in order: sqlmap may give two injection points one name (a PATCH body's 'JSON #1*' and its URI's), so no set
+  const tested: string[] = [];
+  let current: string | undefined;
+  for (const line of output.split(/[\r\n]+/)) {
+    const start = /testing for SQL injection on (.*?parameter '[^']+')/.exec(line);
+    if (start) { current = start[1]; continue; }
+    const verdict = /\] (?:\[\w+\] )?(.*?parameter '[^']+') (?:does not seem to be injectable|is '[^']+' injectable|appears to be '[^']+' injectable)/.exec(line);
+    if (verdict && current !== undefined && verdict[1] === current) { tested.push(current); current = undefined; }
+  }
+  const injectable = [...output.matchAll(/^Parameter: (.+)$/gm)].map((m) => m[1]!.trim());
+  const errors = /HTTP error codes detected during run:\s*\n?(.*)/.exec(output)?.[1] ?? '';
+  const http5xx = [...errors.matchAll(/(5\d\d) \([^)]*\) - (\d+) times/g)].map((m) => `${m[1]} ×${m[2]}`);
+  if (/all tested parameters do not appear to be injectable|identified the following injection point|sqlmap resumed the following/.test(output) === false && !timedOut && tested.length === 0) {
+    if (!injectable.length) http5xx.push(`sqlmap ended early: ${output.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  return { tested, injectable, http5xx };
 }
 
 /** Requests sqlmap sent (its traffic file numbers them); the file itself goes, unless the outputs are kept. */
@@ -363,7 +384,11 @@ async function runWapiti(baseUrl: string, cookies: Map<string, string>, work: st
     const child = spawn('/usr/bin/python3', ['-c', patched, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    // every line with the seconds since wapiti started: the time each module took
+    child.stdout.on('data', (chunk: Buffer) => {
+      const at = `[+${Math.round((Date.now() - started) / 1000)} s] `;
+      stdout += chunk.toString('utf8').split(/(?<=\n)/).map((line) => at + line).join('');
+    });
     child.stderr.on('data', (chunk) => { stderr += chunk; });
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 300) * 1000);
     child.on('exit', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
@@ -375,7 +400,8 @@ async function runWapiti(baseUrl: string, cookies: Map<string, string>, work: st
   const cut = [...(/Max scan time was reached/.test(result.stdout) ? ['crawl'] : []),
     ...[...result.stdout.matchAll(/Max attack time was reached for module (\w+)/g)].map((m) => `module ${m[1]}`)];
   if (!existsSync(report)) return { bySeverity: {}, mediumOrAbove: [], urls, cut, error: `wapiti wrote no report (exit ${result.status}): ${(result.stderr || result.stdout).slice(-400)}`, seconds: seconds_ };
-  log(`wapiti: exit ${result.status}; ${result.stdout.split('\n').filter((l) => /Launching module|found|reached/.test(l)).slice(0, 40).join(' | ')}`);
+  const modules = wapitiModuleSeconds(result.stdout, seconds_);
+  log(`wapiti: exit ${result.status}; ${urls} URLs and forms; crawl and modules: ${modules.map(([m, t]) => `${m} ${t} s`).join(', ')}${cut.length ? `; cut by time: ${cut.join(', ')}` : ''}`);
   const json = JSON.parse(readFileSync(report, 'utf8')) as Record<string, Record<string, { level: number | string; method: string; path: string; parameter: string; info: string }[]>>;
   const names = ['info', 'low', 'medium', 'high', 'critical'];
   const bySeverity: Record<string, number> = {};
@@ -393,6 +419,13 @@ async function runWapiti(baseUrl: string, cookies: Map<string, string>, work: st
     }
   }
   return { bySeverity, mediumOrAbove, urls, cut, seconds: seconds_ };
+}
+
+/** Seconds the crawl and each module took, from the times on wapiti's lines ("[+12 s] [*] Launching module sql"). */
+export function wapitiModuleSeconds(stdout: string, total: number): [string, number][] {
+  const marks: [string, number][] = [['crawl', 0]];
+  for (const m of stdout.matchAll(/^\[\+(\d+) s\] \[\*\] Launching module (\w+)/gm)) marks.push([m[2]!, Number(m[1])]);
+  return marks.map(([name, at], i) => [name, Math.round((marks[i + 1]?.[1] ?? total) - at)]);
 }
 
 /** Every TCP port of 127.0.0.1 nmap finds open, and which of them the Kastell process (or a child of it) owns. */
@@ -470,7 +503,9 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
         }
       }
     };
+    const sqlmapStarted = Date.now();
     await Promise.all(Array.from({ length: options.parallel }, (_, w) => worker(w)));
+    const sqlmapSeconds = (Date.now() - sqlmapStarted) / 1000;
 
     // wapiti, signed in as an owner of its own
     const wapitiClient = new TestClient(baseUrl);
@@ -490,7 +525,7 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
     if (kastell.deaths.length) nmap.unexpected.push(`Kastell died during the scan: ${kastell.deaths.join('; ')}`);
     await kastell.stop();
     await database.drop();
-    return { runs, notReached, wapiti, nmap, seconds: (Date.now() - started) / 1000 };
+    return { runs, notReached, sqlmapSeconds, wapiti, nmap, seconds: (Date.now() - started) / 1000 };
   } finally {
     await kastell?.stop();
     await cluster.stop();
@@ -517,6 +552,7 @@ export function formatReport(report: ScanReport): string {
     `  5xx or errors during runs: ${errors.length}${errors.length ? `\n    ${errors.join('\n    ')}` : ''}`,
     `  cut short or incomplete: ${short.length}${short.length ? `\n    ${short.join('\n    ')}` : ''}`,
     `  not reached in time: ${report.notReached.length}${report.notReached.length ? ` (${report.notReached.join(', ')})` : ''}`,
+    `  requests: ${report.runs.reduce((n, r) => n + r.requests, 0)}; sqlmap wall clock ${report.sqlmapSeconds.toFixed(0)} s; longest runs: ${[...report.runs].sort((a, b) => b.seconds - a.seconds).slice(0, 5).map((r) => `${r.target} ${r.seconds.toFixed(0)} s/${r.requests}`).join(', ') || 'none'}`,
     `wapiti (signed in): findings by severity ${JSON.stringify(report.wapiti.bySeverity)}; medium or above: ${report.wapiti.mediumOrAbove.length}${report.wapiti.error ? `; ERROR ${report.wapiti.error}` : ''} [${report.wapiti.seconds.toFixed(0)} s]`,
     `  URLs and forms: ${report.wapiti.urls}; cut by its time limits: ${report.wapiti.cut.join(', ') || 'nothing'}`,
     ...report.wapiti.mediumOrAbove.map((f) => `    ${f}`),
