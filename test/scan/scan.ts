@@ -387,9 +387,13 @@ async function runWapiti(baseUrl: string, cookies: Map<string, string>, work: st
     let stdout = '';
     let stderr = '';
     // every line with the seconds since wapiti started: the time each module took
+    let lineStart = true;
     child.stdout.on('data', (chunk: Buffer) => {
       const at = `[+${Math.round((Date.now() - started) / 1000)} s] `;
-      stdout += chunk.toString('utf8').split(/(?<=\n)/).map((line) => at + line).join('');
+      for (const piece of chunk.toString('utf8').split(/(?<=\n)/)) {
+        stdout += (lineStart ? at : '') + piece;
+        lineStart = piece.endsWith('\n');
+      }
     });
     child.stderr.on('data', (chunk) => { stderr += chunk; });
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 300) * 1000);
