@@ -9,9 +9,11 @@
 //   wapiti  signed in (the session and CSRF cookies), crawling the pages.
 //   nmap    every TCP port of 127.0.0.1; the ports the Kastell process owns
 //           (ss) must be its HTTP port alone, bound to 127.0.0.1.
-// Bounded: every sqlmap run by --time-sec/--timeout and a kill after
-// KASTELL_SCAN_RUN_SECONDS, wapiti by --max-scan-time, all of it by
-// KASTELL_SCAN_MINUTES. Goal: nothing injectable, no 5xx, no wapiti finding
+// Bounded: every sqlmap run by --time-sec/--timeout and a kill after 60 s plus
+// KASTELL_SCAN_PARAM_SECONDS per (weighted) parameter, wapiti by
+// --max-scan-time/--max-attack-time, all of it by KASTELL_SCAN_MINUTES.
+// Fast by running sqlmap runs side by side (its detection sends one request
+// at a time), longest first, never by dropping payloads. Goal: nothing injectable, no 5xx, no wapiti finding
 // of medium or above, only the expected port open.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
