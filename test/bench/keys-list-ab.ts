@@ -10,13 +10,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase } from '../../app/db/client.ts';
-import { installFieldKeyring, sealField, uuidv7 } from '../../app/crypto/fields.ts';
+import { installFieldKeyring } from '../../app/crypto/fields.ts';
 import { Keyring } from '../../app/crypto/keyring.ts';
 import { findConversation } from '../../app/messages/queries.ts';
 import { startCluster } from '../harness/postgres.ts';
 import { prepareTemplate } from '../harness/template.ts';
-import { seedCompany, seedSite, seedUser } from '../harness/seed.ts';
 import { cloneTemplate } from './database.ts';
+import { seedMessageLists } from './keys.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 5);
 const seconds = Number(process.env.SECONDS ?? 1);
@@ -28,20 +28,7 @@ try {
   const { appPassword } = await prepareTemplate(cluster);
   const database = await cloneTemplate(cluster, appPassword);
   const db = connectDatabase(database.appUrl, { max: 2 });
-  const company = await seedCompany(database.admin, 'Bench AG');
-  const site = await seedSite(database.admin, company, 'Bench plant');
-  const dispatcher = await seedUser(database.admin, 'dispatcher');
-  const jobs = { plain: '', sealed: '' };
-  for (const side of ['plain', 'sealed'] as const) {
-    const [job] = await database.admin`insert into kastell.jobs (company_id, site_id, title) values (${company}, ${site}, ${side}) returning job_id`;
-    jobs[side] = job!.job_id;
-    const rows = Array.from({ length: 1000 }, (_, i) => {
-      const id = uuidv7();
-      const body = `Message ${i}: the technician arrives at ${8 + (i % 9)}:00, please leave the gate open and call the number on the door. `.repeat(2);
-      return { message_id: id, job_id: job!.job_id, company_id: company, body: side === 'sealed' ? sealField('job_messages', 'body', id, company, body) : body, author_side: 'operator' };
-    });
-    await database.admin`insert into kastell.job_messages ${database.admin(rows)}`;
-  }
+  const { dispatcher, jobs } = await seedMessageLists(database.admin);
   const variants = {
     plain: { job: jobs.plain, ring },
     sealed: { job: jobs.sealed, ring },

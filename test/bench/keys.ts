@@ -26,12 +26,32 @@ import { reencrypt } from '../../app/crypto/reencrypt.ts';
 import { createLocalDiskStore } from '../../app/storage/local-disk.ts';
 import { findConversation } from '../../app/messages/queries.ts';
 import type { Cluster } from '../harness/postgres.ts';
+import type { TestDatabase } from '../harness/database.ts';
 import { seedCompany, seedSite, seedUser } from '../harness/seed.ts';
 import { cloneTemplate } from './database.ts';
 
 export interface KeysOptions { rounds: number; seconds: number; mib: number; print: (line: string) => void }
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+/** Two jobs of one company with 1,000 messages each, one stored plain, one sealed under the company's key (also keys-list-ab.ts). */
+export async function seedMessageLists(admin: TestDatabase['admin']) {
+  const company = await seedCompany(admin, 'Bench AG');
+  const site = await seedSite(admin, company, 'Bench plant');
+  const dispatcher = await seedUser(admin, 'dispatcher');
+  const jobs: Record<'plain' | 'sealed', string> = { plain: '', sealed: '' };
+  for (const side of ['plain', 'sealed'] as const) {
+    const [job] = await admin`insert into kastell.jobs (company_id, site_id, title) values (${company}, ${site}, ${side}) returning job_id`;
+    jobs[side] = job!.job_id;
+    const rows = Array.from({ length: 1000 }, (_, i) => {
+      const id = uuidv7();
+      const body = `Message ${i}: the technician arrives at ${8 + (i % 9)}:00, please leave the gate open and call the number on the door. `.repeat(2);
+      return { message_id: id, job_id: job!.job_id, company_id: company, body: side === 'sealed' ? sealField('job_messages', 'body', id, company, body) : body, author_side: 'operator' };
+    });
+    await admin`insert into kastell.job_messages ${admin(rows)}`;
+  }
+  return { company, dispatcher, jobs };
+}
 
 export async function runKeys(cluster: Cluster, appPassword: string, options: KeysOptions): Promise<void> {
   const { print } = options;
@@ -43,20 +63,7 @@ export async function runKeys(cluster: Cluster, appPassword: string, options: Ke
   const db = connectDatabase(database.appUrl, { max: 2 });
   try {
     // (a) two jobs of one company, 1,000 messages each: one plain, one sealed
-    const company = await seedCompany(database.admin, 'Bench AG');
-    const site = await seedSite(database.admin, company, 'Bench plant');
-    const dispatcher = await seedUser(database.admin, 'dispatcher');
-    const jobs: Record<'plain' | 'sealed', string> = { plain: '', sealed: '' };
-    for (const side of ['plain', 'sealed'] as const) {
-      const [job] = await database.admin`insert into kastell.jobs (company_id, site_id, title) values (${company}, ${site}, ${side}) returning job_id`;
-      jobs[side] = job!.job_id;
-      const rows = Array.from({ length: 1000 }, (_, i) => {
-        const id = uuidv7();
-        const body = `Message ${i}: the technician arrives at ${8 + (i % 9)}:00, please leave the gate open and call the number on the door. `.repeat(2);
-        return { message_id: id, job_id: job!.job_id, company_id: company, body: side === 'sealed' ? sealField('job_messages', 'body', id, company, body) : body, author_side: 'operator' };
-      });
-      await database.admin`insert into kastell.job_messages ${database.admin(rows)}`;
-    }
+    const { company, dispatcher, jobs } = await seedMessageLists(database.admin);
     const rate = { plain: { reads: 0, ms: 0 }, sealed: { reads: 0, ms: 0 } };
     for (let round = 0; round < options.rounds; round++) {
       for (const side of round % 2 === 0 ? (['plain', 'sealed'] as const) : (['sealed', 'plain'] as const)) {

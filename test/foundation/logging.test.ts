@@ -11,15 +11,20 @@ import { freePort } from '../harness/postgres.ts';
 import { seedTotp, seedUser, signInWithTotp, testSecretKey, testSecretKeyId } from '../harness/seed.ts';
 import { TestClient } from '../harness/server.ts';
 
-// asvs: V16.2.5
-test('request logs carry no password, cookie or link token', async () => {
+/** A server whose log lines (with the production redaction) are collected in `lines`. */
+async function startLoggedServer(level: 'debug' | 'info', env: Record<string, string> = {}) {
   const t = await createTestDatabase();
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
-  const log = pino({ level: 'debug', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
+  const log = pino({ level, redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
   const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_HTTP_PORT: String(await freePort()),
-    KASTELL_SECRET_KEY: testSecretKey.toString('base64'), KASTELL_SECRET_KEY_ID: testSecretKeyId, KASTELL_HIBP_URL: 'off' });
-  const server = await startServer(config, log);
+    KASTELL_SECRET_KEY: testSecretKey.toString('base64'), KASTELL_SECRET_KEY_ID: testSecretKeyId, KASTELL_HIBP_URL: 'off', ...env });
+  return { t, lines, log, server: await startServer(config, log) };
+}
+
+// asvs: V16.2.5
+test('request logs carry no password, cookie or link token', async () => {
+  const { t, lines, log, server } = await startLoggedServer('debug');
   try {
     const user = await seedUser(t.admin, 'admin');
     const client = new TestClient(server.url);
@@ -43,14 +48,7 @@ test('request logs carry no password, cookie or link token', async () => {
 });
 
 test('a sign-in refused for want of a solved bot challenge is logged as a failed sign-in, so Crowdsec goes on counting the IP', async () => {
-  const t = await createTestDatabase();
-  const lines: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
-  const log = pino({ level: 'info', redact: { paths: redactedPaths, censor: '[redacted]' } }, sink);
-  const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_HTTP_PORT: String(await freePort()),
-    KASTELL_SECRET_KEY: testSecretKey.toString('base64'), KASTELL_SECRET_KEY_ID: testSecretKeyId, KASTELL_HIBP_URL: 'off',
-    KASTELL_CHALLENGE_AFTER_FAILURES: '2' });
-  const server = await startServer(config, log);
+  const { lines, server } = await startLoggedServer('info', { KASTELL_CHALLENGE_AFTER_FAILURES: '2' });
   try {
     const client = new TestClient(server.url);
     const statuses: number[] = [];
