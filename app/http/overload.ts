@@ -10,6 +10,7 @@ import { localeCookie, negotiateLocale, translator, type Locale } from '../i18n/
 import { Bound, overloaded, type BoundLimits } from './bound.ts';
 import type { AppEnv } from './context.ts';
 import { errorBody } from './errors.ts';
+import { defaultSecurityHeaders, fixedSecurityHeaders } from './security-headers.ts';
 
 /** Never shed: a load balancer must see the process alive (and, for /readyz, whether its database answers). */
 export const isHealthPath = (path: string) => path === '/healthz' || path === '/readyz';
@@ -96,18 +97,12 @@ export function shedBeforeFramework(bound: Bound, onShed?: (count: number) => vo
   return { wrap, shedEarly: () => shedEarly };
 }
 
-/** The headers app/http/security-headers.ts sets, with a policy for a page that loads nothing but the stylesheet. */
+/** The house's security headers, with a policy for a page that loads nothing but the stylesheet. */
 const busyHeaders: Record<string, string> = {
+  ...fixedSecurityHeaders,
+  ...defaultSecurityHeaders,
   'Retry-After': '1',
   'Content-Security-Policy': "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains; preload',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'same-origin',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'X-Frame-Options': 'DENY',
-  'Permissions-Policy': 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()',
-  'Cache-Control': 'no-store',
 };
 
 const busy = overloaded();

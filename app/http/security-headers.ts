@@ -20,21 +20,26 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join('; ');
 }
 
+/** The headers every answer carries whatever it is (also the early 503 in front of the framework, overload.ts). */
+export const fixedSecurityHeaders: Readonly<Record<string, string>> = {
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains; preload',
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+  'Permissions-Policy':
+    'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()',
+};
+/** Set unless the route set its own. Referrer-Policy same-origin, not no-referrer: with no-referrer browsers send
+ * "Origin: null" on form posts (the public share-link page sets no-referrer itself). */
+export const defaultSecurityHeaders: Readonly<Record<string, string>> = { 'Referrer-Policy': 'same-origin', 'Cache-Control': 'no-store' };
+
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   const nonce = randomBytes(16).toString('base64');
   c.set('nonce', nonce);
   await next();
   const h = c.res.headers;
   if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', contentSecurityPolicy(nonce));
-  h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains; preload');
-  h.set('X-Content-Type-Options', 'nosniff');
-  // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts.
-  // A route that set its own (the public share-link page: no-referrer) keeps it.
-  if (!h.has('Referrer-Policy')) h.set('Referrer-Policy', 'same-origin');
-  h.set('Cross-Origin-Opener-Policy', 'same-origin');
-  h.set('Cross-Origin-Resource-Policy', 'same-origin');
-  h.set('X-Frame-Options', 'DENY');
-  h.set('Permissions-Policy',
-    'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()');
-  if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(fixedSecurityHeaders)) h.set(name, value);
+  for (const [name, value] of Object.entries(defaultSecurityHeaders)) if (!h.has(name)) h.set(name, value);
 });
