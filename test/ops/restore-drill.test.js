@@ -63,7 +63,7 @@ function runDrill(opts = {}) {
 
     const alerts = join(dir, 'alerts.log');
     script(join(bin, 'runuser'), 'while [[ "$1" != -- ]]; do shift; done; shift; exec "$@"');
-    script(join(bin, 'chown'), 'exit 0');
+    script(join(bin, 'chown'), `echo "$*" >>'${join(dir, 'chown.log')}'`);
     script(join(bin, 'pgbackrest'), `${opts.pgbackrest ?? ''}\nexit 0`);
     script(join(bin, 'psql'), [
       'for a in "$@"; do sql=$a; done',
@@ -137,7 +137,8 @@ function runDrill(opts = {}) {
     const evidenceFile = join(evidenceDir, 'restore-drill.json');
     const evidence = existsSync(evidenceFile) ? JSON.parse(readFileSync(evidenceFile, 'utf8')) : undefined;
     const alertCalls = existsSync(alerts) ? readFileSync(alerts, 'utf8').trim().split('\n').map((l) => l.split('|').slice(0, -1)) : [];
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, evidence, alertCalls };
+    const chowned = existsSync(join(dir, 'chown.log')) ? readFileSync(join(dir, 'chown.log'), 'utf8').trim().split('\n') : [];
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, evidence, alertCalls, chowned, dir };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -165,6 +166,8 @@ test('with every command answering as on a healthy box the drill passes all seve
   assert.equal(r.evidence.rows, 11);
   assert.equal(r.evidence.objects, 2);
   assert.deepEqual(r.alertCalls, []);
+  // the CLI runs as kastell: the restored objects are handed to it first (the appliance suite found EACCES)
+  assert.ok(r.chowned.includes(`-R kastell: ${r.dir}/drill/objects`), JSON.stringify(r.chowned));
 });
 
 const noVerdict = [
