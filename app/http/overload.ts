@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { createMiddleware } from 'hono/factory';
+import { parse as parseCookie } from 'hono/utils/cookie';
 import { localeCookie, negotiateLocale, translator, type Locale } from '../i18n/index.ts';
 import { Bound, overloaded, type BoundLimits } from './bound.ts';
 import type { AppEnv } from './context.ts';
@@ -83,7 +84,7 @@ export function shedBeforeFramework(bound: Bound, onShed?: (count: number) => vo
     if (onShed && !reportTimer) reportTimer = setTimeout(report, 1000).unref();
     const requestId = randomUUID();
     const api = path.startsWith('/api/');
-    const body = api ? busyJson(requestId) : busyPage(negotiateLocale(cookieValue(request.headers.cookie, localeCookie), request.headers['accept-language']));
+    const body = api ? busyJson(requestId) : busyPage(negotiateLocale(parseCookie(request.headers.cookie ?? '', localeCookie)[localeCookie], request.headers['accept-language']));
     const hasBody = request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0';
     response.writeHead(503, {
       ...busyHeaders,
@@ -122,13 +123,4 @@ function busyPage(locale: Locale): Buffer {
     busyPages.set(locale, page);
   }
   return page;
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
