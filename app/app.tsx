@@ -13,6 +13,7 @@ import type { AuditService } from './audit/service.ts';
 import { createIdentity } from './auth/identity.ts';
 import { configureHashing } from './auth/password.ts';
 import { authRoutes, refuseSignInWhileHashingFull } from './auth/routes.tsx';
+import { refuseSignInEarlyWhileHashingFull } from './auth/sign-in.ts';
 import { sessionMiddleware } from './auth/session.ts';
 import { companyRoutes } from './companies/routes.tsx';
 import type { Config } from './config.ts';
@@ -32,7 +33,7 @@ import { answerError, answerNotFound } from './http/error-response.tsx';
 import { HttpError } from './http/errors.ts';
 import { createIdempotencyStore } from './http/idempotency.ts';
 import { localeMiddleware, switchLocale } from './http/locale.ts';
-import { boundUploads, shedRequests } from './http/overload.ts';
+import { boundUploads, shedRequests, type EarlyRefusal } from './http/overload.ts';
 import type { Bound } from './http/bound.ts';
 import { rateLimit, userRateLimit } from './http/rate-limit.ts';
 import { requestLog } from './http/request-log.ts';
@@ -84,7 +85,7 @@ export interface OverloadBounds {
   database: Bound | undefined;
 }
 
-export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry; bounds: OverloadBounds } {
+export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegistry; bounds: OverloadBounds; earlyRefusals: EarlyRefusal[] } {
   const { config, db, store, log, audit } = appDeps;
   configureHashing(config.identity.argon2Concurrency, config.identity.argon2Queue, config.identity.argon2Nice);
   // the key hierarchy: data keys per company and the operator's, wrapped by the KEK (app/crypto/keyring.ts)
@@ -139,5 +140,7 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
 
   app.notFound(answerNotFound);
   app.onError(answerError(log));
-  return { app, api, bounds: { http: shed.bound, uploads: uploads.bound, database: db.poolBound } };
+  // answered in Node's request listener, in front of all of the above (app/server.ts)
+  const earlyRefusals = [refuseSignInEarlyWhileHashingFull(box)];
+  return { app, api, bounds: { http: shed.bound, uploads: uploads.bound, database: db.poolBound }, earlyRefusals };
 }

@@ -12,7 +12,7 @@ import { scheduleObjectSweep } from './documents/sweep-objects.ts';
 import { scheduleRetention } from './retention/schedule.ts';
 import type { ApiRegistry } from './http/api.ts';
 import { createApp, type OverloadBounds } from './app.tsx';
-import { shedBeforeFramework } from './http/overload.ts';
+import { answerBeforeFramework } from './http/overload.ts';
 import { createMailer } from './mail/mailer.ts';
 import { startNotificationMailer, type NotificationMailer } from './notifications/deliver-mail.ts';
 import type { Logger } from './log.ts';
@@ -33,8 +33,8 @@ export interface RunningServer {
   notificationMail: NotificationMailer;
   /** the overload bounds (README "Limits under overload"): tests read their counts */
   bounds: OverloadBounds;
-  /** requests answered 503 in front of the framework (app/http/overload.ts shedBeforeFramework) */
-  shedEarly: () => number;
+  /** requests answered 503 in front of the framework, by refusal name (app/http/overload.ts answerBeforeFramework; default: shed) */
+  answeredEarly: (name?: string) => number;
 }
 
 /** Database URLs: the configured ones, or the embedded default's (migrated on start). */
@@ -69,7 +69,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const store = encryptingStore(createDocumentStore(config.storage), keyring);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const audit = await startAuditService({ config, db, log, mailer });
-  const { app, api, bounds } = createApp({ config, db, store, log, audit, mailer, keyring });
+  const { app, api, bounds, earlyRefusals } = createApp({ config, db, store, log, audit, mailer, keyring });
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
   const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
   const objectSweep = config.jobs ? scheduleObjectSweep({ db, store, log, auditor: audit.auditor }) : undefined;
@@ -78,10 +78,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     db, keyring, store: store.inner, log,
     audit: (tx, event) => audit.auditor.recordAs(tx, { type: 'system', label: 'scheduled re-encryption' }, event).then(() => {}),
   }) : undefined;
-  // past the in-flight bound a request is answered in front of the framework: a shed costs what a bare 503 costs
-  const shedding = shedBeforeFramework(bounds.http, (count) => log.warn({ shed: count }, 'overloaded: requests answered 503 before the framework in the last second'));
-  // what @hono/node-server's serve() does, with the shedding listener in front of its adapter
-  const server: Server = createServer(shedding.wrap(getRequestListener(app.fetch, { hostname: config.http.host })));
+  // past the in-flight bound (or refused by a feature's early rule) a request is answered in front of the
+  // framework: it costs what a bare 503 costs
+  const early = answerBeforeFramework(bounds.http, earlyRefusals,
+    (counts) => log.warn({ answered: counts }, 'requests answered 503 before the framework in the last second'));
+  // what @hono/node-server's serve() does, with the early answers in front of its adapter
+  const server: Server = createServer(early.wrap(getRequestListener(app.fetch, { hostname: config.http.host })));
   await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -112,6 +114,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     api,
     notificationMail,
     bounds,
-    shedEarly: shedding.shedEarly,
+    answeredEarly: early.answeredEarly,
   };
 }

@@ -3,8 +3,8 @@
 // priority (thread-priority.ts).
 import argon2 from 'argon2';
 import { text } from '../http/text-schema.ts';
-import { HashLimiter, type Lane } from './hash-limiter.ts';
-import { lowerWorkerThreads, setHashingNice } from './thread-priority.ts';
+import { HashLimiter, type Lane, type Reservation } from './hash-limiter.ts';
+import { lowerPoolThreads, setHashingNice } from './thread-priority.ts';
 
 export const argon2Options = { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 } as const;
 
@@ -35,20 +35,21 @@ export function canonicalArgon2(hash: string): string {
 
 export function hashPassword(password: string): Promise<string> {
   return limiter.run(async () => {
-    lowerWorkerThreads();
+    await lowerPoolThreads();
     return canonicalArgon2(await argon2.hash(password, argon2Options));
   });
 }
 
-export async function verifyPassword(hash: string, password: string, lane: Lane = 'general'): Promise<boolean> {
+/** `reservation`: the lane place the sign-in took on admission (hash-limiter.ts), used for this hash. */
+export async function verifyPassword(hash: string, password: string, lane: Lane = 'general', reservation?: Reservation): Promise<boolean> {
   return limiter.run(async () => {
-    lowerWorkerThreads();
+    await lowerPoolThreads();
     try {
       return await argon2.verify(hash, password);
     } catch {
       return false;
     }
-  }, lane);
+  }, lane, reservation);
 }
 
 /** True when a stored hash was made with other parameters than today's (rehash at sign-in). */
@@ -64,7 +65,6 @@ export function needsRehash(hash: string): boolean {
 // same time as a hit and response times do not reveal accounts.
 let decoyHash: Promise<string> | undefined;
 export function decoyPasswordHash(): Promise<string> {
-  lowerWorkerThreads();
-  decoyHash ??= argon2.hash('decoy password that never matches anything', argon2Options);
+  decoyHash ??= lowerPoolThreads().then(() => argon2.hash('decoy password that never matches anything', argon2Options));
   return decoyHash;
 }

@@ -13,7 +13,6 @@ import { CsrfField, Field, FormErrors, renderPage } from '../http/layout.tsx';
 import { issuesOf, readFormFields } from '../http/validate.ts';
 import { accountOf, endpointOf } from '../http/rate-limit.ts';
 import { busy } from './hash-limiter.ts';
-import { hashLimiter } from './password.ts';
 import type { BackupCode } from './backup-codes.ts';
 import { beginTotpEnrolment, confirmTotpEnrolment, pendingEnrolment } from './factors.ts';
 import { createIdentity } from './identity.ts';
@@ -22,7 +21,7 @@ import { BotChallengeWidget } from './bot-challenge-widget.tsx';
 import { accountSubject } from './lockout.ts';
 import { signInOptions, signInWithPasskey } from './passkeys.ts';
 import { endSession } from './session.ts';
-import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, laneOf, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
+import { challengeCookie, completeSecondFactor, factorSchema, findAccountById, finishChallenge, admitSignIn, pendingChallenge, signIn, signInSchema, unlockCookie, type SignInOutcome } from './sign-in.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 
 const passkeyScript = readFileSync(new URL('./assets/passkeys.js', import.meta.url));
@@ -48,17 +47,25 @@ function throwForOutcome(outcome: SignInOutcome | { kind: 'locked'; retryAfterSe
 
 /**
  * Mounted before the request limits (app/app.tsx): a sign-in, page or API,
- * whose hashing lane is full is answered 503 at once, before any database
- * work. Under a flood most answers are these, and each then costs no round
- * trip (issue 10 part 8); the route checks again, and the limiter refuses
- * for itself when a slot went meanwhile.
+ * takes its place in its hashing lane here, before any database work, and
+ * gives it back when it ends; one whose lane is full is answered 503 at once.
+ * Under a flood most answers are 503s, and each costs no round trip (issue 10
+ * part 8); those without a device cookie are answered earlier still, in
+ * front of the framework (refuseSignInEarlyWhileHashingFull).
  */
 export function refuseSignInWhileHashingFull(deps: FeatureDeps): MiddlewareHandler<AppEnv> {
   const id = createIdentity(deps);
   return async (c, next) => {
     if (endpointOf(c.req.method, c.req.path) !== 'sign-in') return next();
     const email = (await accountOf(c, 'sign-in')) ?? '';
-    if (hashLimiter().hasRoom(laneOf(c, id, email))) return next();
+    const reservation = admitSignIn(c, id, email);
+    if (reservation) {
+      try {
+        return await next();
+      } finally {
+        reservation.release();
+      }
+    }
     const refusal = busy();
     if (c.req.path.startsWith('/api/')) throw refusal;
     for (const [k, v] of Object.entries(refusal.headers)) c.header(k, v);

@@ -5,19 +5,23 @@
 // Crowdsec scenario parses exactly that.
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { parse as parseCookie } from 'hono/utils/cookie';
 import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import type { AppEnv } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import type { EarlyRefusal } from '../http/overload.ts';
+import { endpointOf } from '../http/rate-limit.ts';
 import { text } from '../http/text-schema.ts';
 import { backupCodeUsable } from './factors.ts';
 import { mfaRequired, type Identity } from './identity.ts';
 import { accountSubject, claimAttempt, factorSubject, ipSubject, unlockSubject, withdrawAttempts, type Subject } from './lockout.ts';
 import { sendLockoutAlert, sendUnlockLink } from './notices.ts';
-import { busy, type Lane } from './hash-limiter.ts';
+import { busy, type Lane, type Reservation } from './hash-limiter.ts';
 import { decoyPasswordHash, hashLimiter, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { startSession } from './session.ts';
 import { solutionSchema } from './bot-challenge.ts';
+import type { SecretBox } from '../crypto/secret-box.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
 import { matchTotp, totpCodePattern } from './totp.ts';
 
@@ -78,11 +82,25 @@ async function logFailure(c: Context<AppEnv>, id: Identity, reason: string, user
 /** The hashing lane a sign-in for `email` from this browser uses: its own for a browser that signed in to the account before. */
 export const laneOf = (c: Context<AppEnv>, id: Identity, email: string): Lane => (knownDevice(c, id, email) ? 'known_device' : 'general');
 
+const admitted = new WeakMap<Request, Reservation>();
+
+/**
+ * Takes this sign-in's place in its hashing lane before any other work
+ * (hash-limiter.ts says why); undefined when the lane is full. The caller
+ * gives it back when the request ends (a used place is gone by then).
+ */
+export function admitSignIn(c: Context<AppEnv>, id: Identity, email: string): Reservation | undefined {
+  const reservation = hashLimiter().reserve(laneOf(c, id, email));
+  if (reservation) admitted.set(c.req.raw, reservation);
+  return reservation;
+}
+
 export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInput): Promise<SignInOutcome> {
   // when the lane is full the answer is a fast 503, before any other work
   // (refuseSignInWhileHashingFull has usually answered it before the request limits)
   const lane = laneOf(c, id, input.email);
-  if (!hashLimiter().hasRoom(lane)) throw busy();
+  const reservation = admitted.get(c.req.raw);
+  if (!reservation && !hashLimiter().hasRoom(lane)) throw busy();
   // past the failure threshold a solved proof-of-work challenge first (428 without one)
   try {
     await id.challenges.require(c, 'sign-in', [accountSubject(input.email).key], input.altcha || undefined);
@@ -112,8 +130,8 @@ export async function signIn(c: Context<AppEnv>, id: Identity, input: SignInInpu
   let passwordOk: boolean;
   try {
     passwordOk = account?.password_hash
-      ? await verifyPassword(account.password_hash, input.password, lane)
-      : (await verifyPassword(await decoyPasswordHash(), input.password, lane), false);
+      ? await verifyPassword(account.password_hash, input.password, lane, reservation)
+      : (await verifyPassword(await decoyPasswordHash(), input.password, lane, reservation), false);
   } catch (error) {
     // hashing is at its bound (503): nothing was checked, so nothing counts
     await withdrawAttempts(id.db, claimed.claims, false);
@@ -163,14 +181,38 @@ function rememberDevice(c: Context<AppEnv>, id: Identity, email: string): void {
 }
 
 function knownDevice(c: Context<AppEnv>, id: Identity, email: string): boolean {
-  const value = getCookie(c, deviceCookie);
-  if (!value || value.length > 600) return false;
+  return deviceCookieAccount(id.box, getCookie(c, deviceCookie)) === email.trim().toLowerCase();
+}
+
+/** The address a device cookie was sealed for while it is unexpired; undefined for anything else. */
+function deviceCookieAccount(box: SecretBox, value: string | undefined): string | undefined {
+  if (!value || value.length > 600) return undefined;
   try {
-    const { e, x } = JSON.parse(id.box.open(value.replace(/\./g, ':'), 'device-cookie')) as { e: string; x: number };
-    return e === email.trim().toLowerCase() && x > Date.now();
+    const { e, x } = JSON.parse(box.open(value.replace(/\./g, ':'), 'device-cookie')) as { e: string; x: number };
+    return x > Date.now() ? e : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * While the general hashing lane is full, a sign-in without a device cookie
+ * that opens can only get a 503: it is answered in front of the framework
+ * (app/http/overload.ts), at the cost of a bare 503, so that a flood's
+ * refusals leave the event loop to the known devices' sign-ins and the fast
+ * answers. A request carrying a device cookie goes on to the framework,
+ * where the lane is chosen with the address in its body
+ * (refuseSignInWhileHashingFull).
+ */
+export function refuseSignInEarlyWhileHashingFull(box: SecretBox): EarlyRefusal {
+  return {
+    name: 'sign-in busy',
+    refuses: (request, path) =>
+      !hashLimiter().hasRoom('general') && endpointOf(request.method ?? '', path) === 'sign-in'
+      && deviceCookieAccount(box, parseCookie(request.headers.cookie ?? '', deviceCookie)[deviceCookie]) === undefined,
+    error: busy(),
+    page: { title: 'signIn.title', message: 'signIn.busy', link: { href: '/sign-in', text: 'signIn.title' } },
+  };
 }
 
 async function unlockBypass(c: Context<AppEnv>, id: Identity, email: string) {

@@ -14,11 +14,15 @@
 // every 20 ms, and VmHWM), not from the load generator, which is this process.
 // The load generator shares the two cores with the server (an attacker's
 // machines would not): the flood runs twice, the generator first at normal
-// priority, then at the hashing threads' nice; both are printed.
+// priority, then at the hashing threads' nice; both are printed. Before each,
+// the same attackers flood a bare node:http server that answers 503 at once
+// while hashing at the same bound (test/bench/bare-refusal-server.ts): the
+// refusals' latency is printed as a ratio of that baseline's.
 // BENCH_SECONDS (15), BENCH_ATTACKERS (64) and KASTELL_ARGON2_CONCURRENCY /
 // KASTELL_ARGON2_QUEUE / KASTELL_ARGON2_NICE (the server's defaults
 // otherwise) tune it.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, setPriority } from 'node:os';
@@ -26,7 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import argon2 from 'argon2';
 import postgres from 'postgres';
 import { argon2Options, hashPassword } from '../../app/auth/password.ts';
-import { lowerWorkerThreads, setHashingNice } from '../../app/auth/thread-priority.ts';
+import { lowerPoolThreads, setHashingNice } from '../../app/auth/thread-priority.ts';
 import { parseConfig } from '../../app/config.ts';
 import { freePort, startCluster } from '../harness/postgres.ts';
 import { appLoginRole, prepareTemplate, templateDatabase } from '../harness/template.ts';
@@ -117,8 +121,7 @@ export async function run(): Promise<void> {
     // 1. Bare argon2 verify loop at the server's hashing bound (in this process; no server running yet),
     //    its threads at the server's hashing priority (KASTELL_ARGON2_NICE), so the ratio is the path's cost.
     setHashingNice(config.identity.argon2Nice);
-    await argon2.verify(hash, password); // the thread pool exists: lower it
-    lowerWorkerThreads();
+    await lowerPoolThreads();
     const bareStart = performance.now();
     let bareDone = 0;
     const bareUntil = bareStart + 5000;
@@ -139,9 +142,9 @@ export async function run(): Promise<void> {
     // fetch costs it several times the CPU per request (its own CPU time is printed below)
     const agent = new Agent({ keepAlive: true, maxSockets: attackers + 8 });
     const deviceCookies = new Map<string, string>();
-    const signIn = (email: string, pass: string, ip: string, cookie = '') => new Promise<number>((resolve, reject) => {
+    const signIn = (email: string, pass: string, ip: string, cookie = '', to = url) => new Promise<number>((resolve, reject) => {
       const body = JSON.stringify({ email, password: pass });
-      const req = request(`${url}/api/v1/auth/sign-in`, {
+      const req = request(`${to}/api/v1/auth/sign-in`, {
         method: 'POST', agent,
         headers: {
           'content-type': 'application/json', 'content-length': Buffer.byteLength(body), origin: config.publicOrigin,
@@ -203,8 +206,36 @@ export async function run(): Promise<void> {
     //    generator then competes with hashing, not with the event loop.
     const rssGoal = baselineRss + bound * 64 * MiB + 64 * MiB;
     let n = 0;
+    // The same attackers against a bare node:http server that answers 503 at once while it hashes at the
+    // same bound and priority (test/bench/bare-refusal-server.ts): what this machine and this generator cost a
+    // refusal's latency; Kastell's is printed against it.
+    const bareRefusals = async (): Promise<number[]> => {
+      const barePort = await freePort();
+      const bare = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-refusal-server.ts', String(barePort), String(bound), String(config.identity.argon2Nice)],
+        { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        await once(bare.stdout!, 'data');
+        const took: number[] = [];
+        const until = performance.now() + seconds * 1000;
+        await Promise.all(Array.from({ length: attackers }, async (_, a) => {
+          while (performance.now() < until) {
+            const started = performance.now();
+            await signIn(`nobody${a}@example.test`, 'wrong password', `10.0.0.${a}`, '', `http://127.0.0.1:${barePort}`);
+            took.push(performance.now() - started);
+          }
+        }));
+        return took;
+      } finally {
+        bare.kill('SIGTERM');
+        await once(bare, 'exit');
+      }
+    };
+
     const flood = async (label: string) => {
+      const bareTook = await bareRefusals();
+      await sleep(1000);
       const fast: number[] = []; // 429 and 503: refused without hashing
+      const fastBy = new Map<number, number[]>([[429, []], [503, []]]);
       const checked: number[] = []; // 401: hashed and refused
       const statuses = new Map<number, number>();
       const legit: number[] = [];
@@ -224,7 +255,9 @@ export async function run(): Promise<void> {
           const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
           const started = performance.now();
           const status = await signIn(email, `wrong password ${i}`, ip);
-          (status === 429 || status === 503 ? fast : checked).push(performance.now() - started);
+          const took = performance.now() - started;
+          (status === 429 || status === 503 ? fast : checked).push(took);
+          fastBy.get(status)?.push(took);
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
         }
       });
@@ -264,7 +297,11 @@ export async function run(): Promise<void> {
         `${threads.niced} of its ${threads.total} threads below normal priority (KASTELL_ARGON2_NICE ${config.identity.argon2Nice})`);
       console.log(`  CPU: the server process ${serverCpu.toFixed(1)} s (hashing threads included), this load generator ${generatorCpu.toFixed(1)} s ` +
         `(${((generatorCpu * 1000) / Math.max(1, fast.length + checked.length + legit.length)).toFixed(2)} ms per request)`);
-      console.log(`RESULT fast refusals (429/503, no hashing), ${label}: ${fast.length}; p99 ${ms(fastP99)}, p50 ${ms(percentile(fast, 50))} (goal p99 <= 50 ms: ${verdict(fastP99 <= 50)})`);
+      const bareP99 = percentile(bareTook, 99);
+      console.log(`  baseline, a bare node:http 503 server hashing at the same bound and nice, the same generator: ${bareTook.length} refusals (${(bareTook.length / seconds).toFixed(0)} /s), ` +
+        `p99 ${ms(bareP99)}, p50 ${ms(percentile(bareTook, 50))}`);
+      console.log(`RESULT fast refusals (429/503, no hashing), ${label}: ${fast.length}; p99 ${ms(fastP99)} = ${(fastP99 / bareP99).toFixed(2)} × the bare server's, p50 ${ms(percentile(fast, 50))} (goal p99 <= 50 ms: ${verdict(fastP99 <= 50)}); ` +
+        [...fastBy].map(([status, took]) => `${status}: ${took.length}, p99 ${ms(percentile(took, 99))}, p50 ${ms(percentile(took, 50))}`).join('; '));
       console.log(`RESULT people signing in under attack (known devices), ${label}: ${legit.length} ok, ${legitFailures} failed; p95 ${ms(legitP95)}, p50 ${ms(percentile(legit, 50))} ` +
         `(goal p95 <= 1500 ms and none failed: ${verdict(legitP95 <= 1500 && legitFailures === 0)})`);
       console.log(`RESULT server RSS (its own process), ${label}: cold ${(coldRss / MiB).toFixed(0)} MiB, baseline after the warm-up flood ${(baselineRss / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB sampled (+${((peakRss - baselineRss) / MiB).toFixed(0)} MiB), ` +

@@ -175,7 +175,7 @@ test('the upload bound: while one upload body streams in, a second upload is ans
   assert.equal(server.bounds.uploads.running, 0);
 });
 
-test('past the in-flight bound and its queue a request is answered in front of the framework, with the answer the framework gives: the JSON error and its request id, the security headers, the page in the reader\'s language, Connection: close when it has a body', async () => {
+test('past the in-flight bound and its queue a request is answered in front of the framework, with the answer the framework gives: the JSON error and its request id, the security headers, the page in the reader\'s language, a short body read and dropped (the connection kept), a long one left unread (Connection: close)', async () => {
   const t = await createTestDatabase();
   // one slot, one place in the queue; the queued request waits 5 s, then the framework itself answers it 503 (to compare)
   const server = await startTestServer(t, { KASTELL_HTTP_MAX_IN_FLIGHT: '1', KASTELL_HTTP_QUEUE: '1', KASTELL_HTTP_QUEUE_WAIT_MS: '5000' });
@@ -186,7 +186,7 @@ test('past the in-flight bound and its queue a request is answered in front of t
   await until(async () => server.bounds.http.running === 1 && (await waitingOnCompanies(t)) === 1, 'the slot held by a create waiting on the lock');
   const queued = client.get('/api/v1/companies');
   await until(() => server.bounds.http.queued === 1, 'one request waiting for the slot');
-  assert.equal(server.shedEarly(), 0);
+  assert.equal(server.answeredEarly(), 0);
 
   // the bound is full: these never reach the framework
   const api = await client.get('/api/v1/companies?limit=5');
@@ -205,15 +205,18 @@ test('past the in-flight bound and its queue a request is answered in front of t
   assert.match(german.text, /Der Server ist gerade ausgelastet/);
   const post = await client.request('POST', '/api/v1/companies', { json: { name: 'Never AG' }, headers: { 'idempotency-key': randomUUID() } });
   assertShed(post, 'a create past the bound');
-  assert.equal(post.headers.get('connection'), 'close', 'its body is not read: the connection closes');
+  assert.notEqual(post.headers.get('connection'), 'close', 'a short body is read and dropped: the connection stays open');
+  const long = await client.request('POST', '/api/v1/companies', { json: { name: 'x'.repeat(17 * 1024) }, headers: { 'idempotency-key': randomUUID() } });
+  assertShed(long, 'a create with a long body past the bound');
+  assert.equal(long.headers.get('connection'), 'close', 'a body over 16 KiB is not read: the connection closes');
   assert.equal((await new TestClient(server.url).get('/healthz')).status, 200, 'healthz passes');
   assert.equal((await new TestClient(server.url).get('/readyz')).status, 200, 'readyz passes');
-  assert.equal(server.shedEarly(), 4, 'the four were answered in front of the framework');
+  assert.equal(server.answeredEarly(), 5, 'the five were answered in front of the framework');
 
   // the framework's own 503 (the queued request, after its 5 s): the same error and the same security headers
   const late = await queued;
   assertShed(late, 'the queued request, past its wait');
-  assert.equal(server.shedEarly(), 4, 'that one was answered by the framework');
+  assert.equal(server.answeredEarly(), 5, 'that one was answered by the framework');
   assert.deepEqual({ ...api.json().error, requestId: '' }, { ...late.json().error, requestId: '' });
   for (const name of ['strict-transport-security', 'x-content-type-options', 'referrer-policy', 'cross-origin-opener-policy',
     'cross-origin-resource-policy', 'x-frame-options', 'permissions-policy', 'cache-control', 'retry-after']) {

@@ -55,12 +55,13 @@ test('with a bound of 2, a known device starts beside a general hash at once', a
   await b.ran;
 });
 
-test('the general queue is bounded while it is held back: beyond it a 503 at once, and hasRoom says so first', async () => {
+test('a lane admits at most slots + queue hashes, running or waiting, also while it is held back: beyond that a 503 at once, and hasRoom says so first', async () => {
   const limiter = new HashLimiter(1, 2);
   const known = hashIn(limiter, 'known_device');
   await tick();
-  const waiting = [hashIn(limiter, 'general'), hashIn(limiter, 'general')];
-  assert.equal(limiter.hasRoom('general'), true, 'the slot itself is free');
+  // the known device holds the one slot: the general lane's 1 + 2 places all wait
+  const waiting = [hashIn(limiter, 'general'), hashIn(limiter, 'general'), hashIn(limiter, 'general')];
+  assert.equal(limiter.hasRoom('general'), false, 'the lane is full');
   const refused = hashIn(limiter, 'general');
   await refused.ran;
   assert.equal(refused.outcome, 503);
@@ -71,15 +72,45 @@ test('the general queue is bounded while it is held back: beyond it a 503 at onc
   await known.ran;
   await tick();
   assert.equal(second.started, true);
-  assert.deepEqual(waiting.map((w) => w.started), [false, false]);
+  assert.deepEqual(waiting.map((w) => w.started), [false, false, false]);
   second.finish();
   await second.ran;
+  for (let i = 0; i < waiting.length; i++) {
+    await tick();
+    assert.deepEqual(waiting.map((w) => w.started), waiting.map((_, j) => j <= i), 'one at a time: the bound is 1');
+    waiting[i]!.finish();
+    await waiting[i]!.ran;
+  }
+});
+
+test('a reservation holds its place from admission: the lane stays full while reserved sign-ins do their other work, a released one gives it back, a used one runs in it', async () => {
+  const limiter = new HashLimiter(1, 1);
+  const first = limiter.reserve('general')!;
+  const second = limiter.reserve('general')!;
+  assert.ok(first && second);
+  assert.equal(limiter.hasRoom('general'), false, 'two admitted, none hashing yet: full');
+  assert.equal(limiter.reserve('general'), undefined, 'a third is refused before any work');
+  assert.equal(limiter.rejected, 1);
+  const unreserved = hashIn(limiter, 'general');
+  await unreserved.ran;
+  assert.equal(unreserved.outcome, 503, 'a hash without a place is refused too');
+  assert.equal(limiter.hasRoom('known_device'), true, 'the known devices\' lane is its own');
+  // the first hashes in its place, the second gives its place back (say, refused by the request limits)
+  let finish!: () => void;
+  const running = limiter.run(() => new Promise<void>((resolve) => { finish = resolve; }), 'general', first);
   await tick();
-  assert.deepEqual(waiting.map((w) => w.started), [true, false], 'one at a time: the bound is 1');
-  waiting[0]!.finish();
-  await waiting[0]!.ran;
-  await tick();
-  assert.equal(waiting[1]!.started, true);
-  waiting[1]!.finish();
-  await waiting[1]!.ran;
+  assert.equal(limiter.running('general'), 1);
+  second.release();
+  second.release();
+  assert.equal(limiter.hasRoom('general'), true, 'released once, however often it is called');
+  const third = limiter.reserve('general')!;
+  assert.ok(third);
+  assert.equal(limiter.hasRoom('general'), false);
+  first.release(); // used already: nothing
+  assert.equal(limiter.hasRoom('general'), false, 'a used reservation gives nothing back');
+  finish();
+  await running;
+  third.release();
+  assert.equal(limiter.hasRoom('general'), true);
+  assert.equal(limiter.running('general'), 0);
 });

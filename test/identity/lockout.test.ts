@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestDatabase } from '../harness/database.ts';
-import { forgetTotpStep, seedTotp, seedUser, totpCode } from '../harness/seed.ts';
+import { forgetTotpStep, seedCompany, seedTotp, seedUser, totpCode } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 import { linkIn, startSmtp } from './helpers.ts';
 import { bucketOf } from '../../app/http/rate-limit.ts';
@@ -143,31 +143,52 @@ test('argon2 is bounded: beyond concurrency + queue, sign-ins get a fast 503 wit
   assert.equal(refused.json().error.code, 'busy');
 });
 
-test('a sign-in whose hashing lane is full gets its 503 before the request limits count it: no database work', async () => {
+test('a sign-in whose hashing lane is full gets its 503 in front of the framework, before the request limits count it; with a device cookie it goes on to the framework, which answers the same', async () => {
   const busyDb = await createTestDatabase();
   const busy = await startTestServer(busyDb, { KASTELL_ARGON2_CONCURRENCY: '1', KASTELL_ARGON2_QUEUE: '1', KASTELL_TRUSTED_PROXIES: '127.0.0.1/32' });
-  const attempt = (path: string, ip: string, i: number) => busy.client().request('POST', path, {
+  const attempt = (path: string, ip: string, i: number, cookie?: string) => busy.client().request('POST', path, {
     ...(path === '/sign-in' ? { form: { email: `lane${i}@example.test`, password: 'some wrong password' } } : { json: { email: `lane${i}@example.test`, password: 'some wrong password' } }),
-    headers: { 'x-forwarded-for': ip } });
+    headers: { 'x-forwarded-for': ip, 'accept-language': 'de-CH', ...(cookie ? { cookie } : {}) } });
   const counted = async (ip: string) =>
     (await busyDb.admin`select hits from kastell.rate_limit_windows where bucket = ${bucketOf(`ip sign-in ${ip}`)}`).length > 0;
+  // a browser that signed in before holds a device cookie (for its own address)
+  const known = await seedUser(busyDb.admin, 'customer_member', await seedCompany(busyDb.admin, 'Known AG'));
+  const signedIn = await busy.client().postJson('/api/v1/auth/sign-in', { email: known.email, password: known.password });
+  const device = (signedIn.headers.getSetCookie?.() ?? []).find((c) => c.startsWith('__Host-kastell-device='))?.split(';')[0];
+  assert.ok(device, `a device cookie after a right password: ${signedIn.status}`);
   // two wrong passwords take the hashing slot and its one queue place (the server runs in this process: wait until they have)
   const holders = [attempt('/api/v1/auth/sign-in', '198.51.100.1', 1), attempt('/api/v1/auth/sign-in', '198.51.100.2', 2)];
   for (let i = 0; i < 6000 && hashLimiter().hasRoom(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.equal(hashLimiter().hasRoom(), false, 'the holders fill the lane');
   const ips = Array.from({ length: 6 }, (_, i) => `198.51.100.${100 + i}`);
-  const probes = await Promise.all(ips.map((ip, i) => attempt(i % 2 ? '/sign-in' : '/api/v1/auth/sign-in', ip, 100 + i)));
+  const probes = await Promise.all(ips.map((ip, i) => attempt(i % 2 ? '/sign-in' : '/api/v1/auth/sign-in', ip, 100 + i,
+    i === 4 ? '__Host-kastell-device=forged.cookie.value' : undefined)));
+  // the device cookie names another address: the framework judges it, for the general lane, and refuses it
+  const viaFramework = await attempt('/api/v1/auth/sign-in', '198.51.100.120', 120, device);
   const held = await Promise.all(holders);
   assert.deepEqual(held.map((r) => r.status), [401, 401]);
   assert.deepEqual(probes.map((r) => r.status), Array(6).fill(503));
-  for (const ip of ips) assert.equal(await counted(ip), false, `${ip}: refused, yet counted in the request limits first`);
+  assert.equal(busy.answeredEarly('sign-in busy'), 6, 'the six (a forged device cookie among them) were answered in front of the framework');
+  assert.equal(viaFramework.status, 503, viaFramework.text);
+  assert.equal(busy.answeredEarly('sign-in busy'), 6, 'a device cookie that opens goes on to the framework');
+  for (const ip of [...ips, '198.51.100.120']) assert.equal(await counted(ip), false, `${ip}: refused, yet counted in the request limits first`);
   for (const ip of ['198.51.100.1', '198.51.100.2']) assert.ok(await counted(ip), `${ip} checked but not counted`);
   assert.equal(probes[0]!.json().error.code, 'busy');
   assert.equal(probes[0]!.headers.get('retry-after'), '1');
-  // the form is answered as the sign-in page with the busy message
+  assert.deepEqual({ ...probes[0]!.json().error, requestId: '' }, { ...viaFramework.json().error, requestId: '' }, 'the early answer is the framework\'s');
+  assert.equal(probes[0]!.headers.get('x-request-id'), probes[0]!.json().error.requestId);
+  for (const name of ['strict-transport-security', 'x-content-type-options', 'referrer-policy', 'x-frame-options', 'cache-control', 'retry-after']) {
+    assert.equal(probes[0]!.headers.get(name), viaFramework.headers.get(name), name);
+  }
+  assert.notEqual(probes[0]!.headers.get('connection'), 'close', 'the short body is dropped, the connection kept');
+  // the form gets a page in the reader's language that leads back to the sign-in form
   assert.match(probes[1]!.headers.get('content-type') ?? '', /text\/html/);
   assert.equal(probes[1]!.headers.get('retry-after'), '1');
-  assert.match(probes[1]!.text, /name="email"/);
+  assert.match(probes[1]!.text, /<html lang="de">/);
+  assert.match(probes[1]!.text, /Gerade werden zu viele Anmeldungen geprüft/);
+  assert.match(probes[1]!.text, /href="\/sign-in"/);
+  // once the lane has room again, the same requests reach the route
+  assert.equal((await attempt('/api/v1/auth/sign-in', '198.51.100.130', 130)).status, 401);
 });
 
 test('the unlock mail speaks the language of the browser that was locked out', async () => {
