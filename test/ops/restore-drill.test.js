@@ -161,6 +161,8 @@ test('with every command answering as on a healthy box the drill passes all seve
   assert.equal(r.evidence.status, 'pass');
   assert.equal(r.evidence.audit_verify, 'pass');
   assert.equal(r.evidence.audit_links, 8);
+  assert.equal(r.evidence.fields_decrypted, 14, 'the fields the CLI opened, in the evidence');
+  assert.equal(r.evidence.objects_decrypted, 2, 'the objects the CLI decrypted, in the evidence');
   assert.deepEqual(r.evidence.checks_passed, ['pg_restore', 'row_counts', 'audit_chain', 'field_decrypt_sample', 'objects_restore', 'object_checksums', 'decrypt_sample']);
   assert.equal(r.evidence.tables, 2);
   assert.equal(r.evidence.rows, 11);
