@@ -281,8 +281,19 @@ async function cookiesFor(target: Target, world: World, worker: number, admin: p
   await admin`update kastell.users u set password_hash = f.password_hash, status = 'active'
     from kastell.users f where f.user_id = ${world.formUser.userId} and u.user_id = ${user.userId}`;
   await admin`delete from kastell.auth_failures`;
-  await signInWithTotp(client, user);
-  return client.cookies;
+  // the bulk delete above (every worker's, for the shared 127.0.0.1 counters) can deadlock with another
+  // worker's sign-in claiming its counters: PostgreSQL ends one side and Kastell answers 503 "retry",
+  // which a client retries (the full scan of 2026-12-02 lost a target to it)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await signInWithTotp(client, user, attempt - 1);
+      return client.cookies;
+    } catch (error) {
+      if (attempt >= 3 || !/answered 503/.test((error as Error).message)) throw error;
+      await forgetTotpStep(admin, user.userId);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 /** sqlmap's options that change only how fast it goes (see README "Proof under fire"); KASTELL_SCAN_SQLMAP_FAST=0 leaves them out */
