@@ -89,7 +89,7 @@ export function refuseWhileLoopLate(maxDelayMs: number): EarlyRefusal & { stop: 
   const everyMs = 20;
   let expected = performance.now() + everyMs;
   let lateness = 0;
-  const timer = maxDelayMs === 0 ? undefined : setInterval(() => {
+  const timer = setInterval(() => {
     const now = performance.now();
     lateness = Math.max(0, now - expected);
     expected = now + everyMs;
