@@ -160,7 +160,6 @@ export const configSchema = z
     KASTELL_HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(32),
     KASTELL_HTTP_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
     KASTELL_HTTP_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
-    KASTELL_HTTP_MAX_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(100),
     KASTELL_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
     KASTELL_DB_POOL_QUEUE: z.coerce.number().int().min(0).max(100_000).default(32),
     KASTELL_DB_POOL_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
@@ -332,8 +331,6 @@ export interface Config {
   overload: {
     /** requests being handled (the health endpoints are not counted), and those waiting for a slot */
     http: { slots: number; queue: number; waitMs: number };
-    /** while the event loop runs this late (ms), requests are answered 503 in front of the framework; 0 = off */
-    maxLoopDelayMs: number;
     /** the pool's connections (transactions running), and transactions waiting for one */
     database: { max: number; queue: number; waitMs: number };
     /** upload bodies being received at once, and uploads waiting (their bodies unread) */
@@ -589,7 +586,6 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     limits: { writes: env.KASTELL_USER_WRITES_PER_MINUTE, api: env.KASTELL_USER_API_PER_MINUTE },
     overload: {
       http: { slots: env.KASTELL_HTTP_MAX_IN_FLIGHT, queue: env.KASTELL_HTTP_QUEUE, waitMs: env.KASTELL_HTTP_QUEUE_WAIT_MS },
-      maxLoopDelayMs: env.KASTELL_HTTP_MAX_LOOP_DELAY_MS,
       database: { max: env.KASTELL_DB_POOL_MAX, queue: env.KASTELL_DB_POOL_QUEUE, waitMs: env.KASTELL_DB_POOL_WAIT_MS },
       uploads: { slots: env.KASTELL_UPLOAD_CONCURRENCY, queue: env.KASTELL_UPLOAD_QUEUE, waitMs: env.KASTELL_UPLOAD_QUEUE_WAIT_MS },
     },

@@ -12,7 +12,7 @@ import { scheduleObjectSweep } from './documents/sweep-objects.ts';
 import { scheduleRetention } from './retention/schedule.ts';
 import type { ApiRegistry } from './http/api.ts';
 import { createApp, type OverloadBounds } from './app.tsx';
-import { answerBeforeFramework, refuseWhileLoopLate } from './http/overload.ts';
+import { answerBeforeFramework } from './http/overload.ts';
 import { createMailer } from './mail/mailer.ts';
 import { startNotificationMailer, type NotificationMailer } from './notifications/deliver-mail.ts';
 import type { Logger } from './log.ts';
@@ -80,9 +80,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }) : undefined;
   // past the in-flight bound (or refused by a feature's early rule) a request is answered in front of the
   // framework: it costs what a bare 503 costs
-  // a late event loop sheds first (the in-flight bound does not see what waits before a request is parsed)
-  const loopLate = refuseWhileLoopLate(config.overload.maxLoopDelayMs);
-  const early = answerBeforeFramework(bounds.http, [loopLate, ...earlyRefusals],
+  const early = answerBeforeFramework(bounds.http, earlyRefusals,
     (counts) => log.warn({ answered: counts }, 'requests answered 503 before the framework in the last second'));
   // what @hono/node-server's serve() does, with the early answers in front of its adapter
   const server: Server = createServer(early.wrap(getRequestListener(app.fetch, { hostname: config.http.host })));
@@ -104,7 +102,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         server.close(() => resolve());
         server.closeIdleConnections?.();
       });
-      loopLate.stop();
       await notificationMail.stop();
       await heldRetry?.stop();
       await objectSweep?.stop();

@@ -74,36 +74,6 @@ const shed: EarlyRefusal = {
 };
 
 /**
- * Past the in-flight bound's view: a saturated event loop. The bound counts
- * requests Node has parsed; at ten times the load the process can serve, most
- * wait before that — in the loop's backlog of sockets and in the kernel's
- * accept queue — and each that reaches a handler costs a served request's
- * CPU, so the bound seldom fills while latency grows for all (measured, `npm
- * run bench -- overload`: p99 ~28 s, connections waiting up to 70 s). So a
- * timer measures how late the loop runs it (every 20 ms); while the last
- * measure is over `maxDelayMs`, requests are answered 503 in front of the
- * framework, at a bare 503's cost, until the loop is on time again. Work
- * already admitted goes on; the health endpoints pass.
- */
-export function refuseWhileLoopLate(maxDelayMs: number): EarlyRefusal & { stop: () => void; lateness: () => number } {
-  const everyMs = 20;
-  let expected = performance.now() + everyMs;
-  let lateness = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    lateness = Math.max(0, now - expected);
-    expected = now + everyMs;
-  }, everyMs).unref();
-  return {
-    ...shed,
-    name: 'loop delay',
-    refuses: () => maxDelayMs > 0 && lateness > maxDelayMs,
-    stop: () => clearInterval(timer),
-    lateness: () => lateness,
-  };
-}
-
-/**
  * The first line of shedding, in front of the framework: while the in-flight
  * bound has neither a free slot nor room in its queue, a request is answered
  * 503 right in Node's request listener — no Request object, no middleware, no

@@ -3,7 +3,6 @@
 // instead of waiting in a queue that grows. Slow requests are made slow by a
 // lock on the table they write (held by the test), never by timing.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { startClamd } from '../harness/clamd.ts';
@@ -231,37 +230,4 @@ test('past the in-flight bound and its queue a request is answered in front of t
   const rows = await t.admin`select name from kastell.companies where name in ('Early AG', 'Never AG')`;
   assert.deepEqual(rows.map((r) => r.name), ['Early AG'], 'the shed create wrote nothing');
   assert.equal(server.bounds.http.running, 0);
-});
-
-test('while the event loop runs late, requests are answered 503 in front of the framework; healthz passes; on time again, they are served', async () => {
-  const t = await createTestDatabase();
-  const server = await startTestServer(t, { KASTELL_HTTP_MAX_LOOP_DELAY_MS: '50' });
-  // the client is another process: this one (the server's) is kept busy 120 ms at a time, with short gaps
-  // for I/O, so its loop runs late on every turn — what a saturated server's does
-  const fromOutside = (path: string) => new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', `fetch(${JSON.stringify(server.url + path)}).then((r) => console.log(r.status), (e) => { console.error(e); process.exit(1); })`]);
-    let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk; });
-    child.on('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`client exit ${code}`))));
-  });
-  assert.equal(await fromOutside('/api/v1/openapi.json'), 200, 'on time: served');
-  let busy = true;
-  const blocker = (async () => {
-    while (busy) {
-      const until = performance.now() + 120;
-      while (performance.now() < until) { /* the loop is late */ }
-      await sleep(5);
-    }
-  })();
-  try {
-    const [api, health] = [await fromOutside('/api/v1/openapi.json'), await fromOutside('/healthz')];
-    assert.equal(api, 503, 'late: shed in front of the framework');
-    assert.equal(health, 200, 'healthz is never shed');
-    assert.ok(server.answeredEarly('loop delay') >= 1, 'counted under its own name');
-  } finally {
-    busy = false;
-    await blocker;
-  }
-  await sleep(100); // a few timer turns on time
-  assert.equal(await fromOutside('/api/v1/openapi.json'), 200, 'on time again: served');
 });

@@ -27,9 +27,6 @@ export async function startTestServer(database: TestDatabase, env: Record<string
     // …and fail on purpose: the bot challenge stays out of their way (test/identity/bot-challenge*.test.ts set their thresholds)
     KASTELL_CHALLENGE_AFTER_FAILURES: '1000',
     KASTELL_CHALLENGE_AFTER_ENDPOINT_FAILURES: '1000000',
-    // the server shares this process with the test's own synchronous work (fixtures, PDFs, a busy CI
-    // machine): that would read as the server's loop running late; the loop-delay shed has its own test
-    KASTELL_HTTP_MAX_LOOP_DELAY_MS: '0',
     ...env,
   });
   const server = await startServer(config, log ?? createLogger({ level: process.env.KASTELL_TEST_LOG ?? 'silent' }));
