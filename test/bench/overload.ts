@@ -31,6 +31,7 @@ import { freePort, type Cluster } from '../harness/postgres.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { cloneTemplate, percentile } from './database.ts';
 import { closedLoopArgs, h2loadInstall, h2loadVersion, openLoopArgs, runH2load, type H2loadResult } from './h2load.ts';
+import { nginxInstall, nginxVersion, startNginxFront, type NginxFront } from '../harness/nginx-front.ts';
 import { cpuSecondsOf, memoryOf, sampleRss, startKastellProcess, stopKastellProcess } from './server-process.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,12 +123,15 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
     print(`overload generator: ${version}, ${threads} thread(s); against a trivial Node server (a 503 per request, no framework), closed loop, 64 keep-alive connections, 3 s: ` +
       `${perSecond(ceiling.done / ceiling.finishedSeconds)} answered/s; generator CPU ${ceiling.cpuSeconds.toFixed(1)} s`);
 
-    const measure = async (label: string, extraEnv: Record<string, string>, rate?: number) => {
+    const measure = async (label: string, extraEnv: Record<string, string>, rate?: number, front?: 'nginx') => {
       const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const child = await startKastell({ ...kastellEnv(database.appUrl, port, work), ...extraEnv }, url);
+      const direct = `http://127.0.0.1:${port}`;
+      const child = await startKastell({ ...kastellEnv(database.appUrl, port, work), ...extraEnv }, direct);
       const pid = child.pid!;
+      let nginx: NginxFront | undefined;
       try {
+        if (front) nginx = await startNginxFront(join(work, `nginx-${port}`), await freePort(), `127.0.0.1:${port}`);
+        const url = nginx?.url ?? direct; // where the load goes
         // warm up (JIT, the pool's connections), then let it settle: the idle baseline of this process
         await runH2load(closedLoopArgs(`${url}/api/v1/companies`, 4, 2, { threads: 1, headers }), h2log);
         await sleep(2000);
@@ -155,19 +159,22 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
         }
         const sampler = sampleRss(pid);
         const cpuBefore = cpuSecondsOf(pid);
+        const nginxCpuOf = () => nginx?.pids().reduce((sum, p) => { try { return sum + cpuSecondsOf(p); } catch { return sum; } }, 0) ?? 0;
+        const nginxCpuBefore = nginxCpuOf();
         const run = await runH2load(plan.args, h2log);
         const serverCpu = cpuSecondsOf(pid) - cpuBefore;
+        const nginxCpu = nginx ? `, nginx ${(nginxCpuOf() - nginxCpuBefore).toFixed(1)} s (errors logged: ${nginx.errors().length})` : '';
         const peakRss = sampler.stop();
         const hwm = memoryOf(pid).hwm;
         const healthStarted = performance.now();
-        const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) })
+        const health = await fetch(`${direct}/healthz`, { signal: AbortSignal.timeout(30_000) })
           .then((r) => `${r.status} in ${(performance.now() - healthStarted).toFixed(0)} ms`, () => 'no answer within 30 s');
         const served = byStatus(run, 200);
         const shed = byStatus(run, 503);
         const wall = run.finishedSeconds;
         print(`overload ${label}: open loop (h2load rate mode, a fresh connection per request), ${perSecond(plan.offered)}/s offered for ${options.seconds} s = ${plan.total} requests; ` +
           `started ${perSecond(startedPerSecond(run))}/s (all connections made after ${run.allStartedMs === undefined ? 'n/a' : (run.allStartedMs / 1000).toFixed(1)} s), ` +
-          `answered ${perSecond(run.done / wall)}/s over ${wall.toFixed(1)} s; CPU: server ${serverCpu.toFixed(1)} s (${((serverCpu / Math.max(1, run.done)) * 1e6).toFixed(0)} µs per answer), generator ${run.cpuSeconds.toFixed(1)} s`);
+          `answered ${perSecond(run.done / wall)}/s over ${wall.toFixed(1)} s; CPU: server ${serverCpu.toFixed(1)} s (${((serverCpu / Math.max(1, run.done)) * 1e6).toFixed(0)} µs per answer)${nginxCpu}, generator ${run.cpuSeconds.toFixed(1)} s`);
         print(`RESULT overload ${label}: served 200 ${served.n} (p50 ${served.p50} ms, p99 ${served.p99} ms), shed 503 ${shed.n} (p50 ${shed.p50} ms, p99 ${shed.p99} ms), ` +
           `shed share ${((shed.n / Math.max(1, plan.total)) * 100).toFixed(1)} %, other ${otherStatuses(run)}; ` +
           `connection errors ${run.errored - run.timeout}, timeouts (${timeoutS} s) ${run.timeout}, never started ${run.total - run.started}`);
@@ -175,11 +182,20 @@ export async function runOverload(cluster: Cluster, appPassword: string, options
         print(`RESULT overload ${label}: RSS idle ${mib(idle.rss)} MiB; peak under load ${mib(peakRss)} MiB sampled (+${mib(peakRss - idle.rss)}), VmHWM ${mib(hwm)} MiB (was ${mib(idle.hwm)} at idle); /healthz after: ${health}`);
         return { capacity, offered: plan.offered };
       } finally {
+        await nginx?.stop();
         await stopKastellProcess(child);
       }
     };
 
     const bounded = await measure('bounded (defaults)', {});
+    // the appliance's topology: nginx in front, with its kept-alive upstream and its own bound
+    const nginx = nginxVersion();
+    if (nginx) {
+      await measure(`through nginx (${nginx.replace(/^nginx version: /, '')}, the appliance's site snippet)`, {}, bounded.offered, 'nginx');
+    } else {
+      print(`overload through nginx: NOT RUN — nginx is not installed; install it with \`${nginxInstall}\` (Debian's package) and run again`);
+      process.exitCode = 1;
+    }
     if (options.unbounded) {
       await measure('bounds lifted', {
         KASTELL_HTTP_MAX_IN_FLIGHT: '100000', KASTELL_HTTP_QUEUE: '0', KASTELL_DB_POOL_QUEUE: '100000', KASTELL_DB_POOL_WAIT_MS: '60000',
