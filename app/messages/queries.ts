@@ -4,6 +4,7 @@
 import type { Audit } from '../db/audit-event.ts';
 import { openField, sealField, uuidv7 } from '../crypto/fields.ts';
 import type { Tx } from '../db/client.ts';
+import type { SessionUser } from '../http/context.ts';
 import { notify } from '../notifications/notify.ts';
 import type { Conversation, Message, messageInputSchema } from './schema.ts';
 import type { z } from 'zod';
@@ -80,8 +81,11 @@ export async function markConversationRead(tx: Tx, jobId: string): Promise<Conve
 /**
  * Posts a message (an internal note when `internal`: the policy refuses one from a customer) and tells the job's
  * people: the customer company (not of a note) and the operator side. Undefined when the job is not visible.
+ * The answer is what the author wrote, not the row read back: a role may write a job's messages without reading
+ * them (the read policy would hide the new row; the fuzz run's 500, test/fuzz/findings.test.ts).
  */
-export async function postMessage(tx: Tx, audit: Audit, jobId: string, input: z.infer<typeof messageInputSchema>): Promise<Message | undefined> {
+export async function postMessage(tx: Tx, audit: Audit, jobId: string, input: z.infer<typeof messageInputSchema>,
+  author: Pick<SessionUser, 'userId' | 'displayName' | 'companyId'>): Promise<Message | undefined> {
   const job = await visibleJob(tx, jobId);
   if (!job) return undefined;
   const messageId = uuidv7();
@@ -92,8 +96,11 @@ export async function postMessage(tx: Tx, audit: Audit, jobId: string, input: z.
   await audit(tx, { action: input.internal ? 'message.note_added' : 'message.posted', entityType: 'job_message', entityId: messageId,
     companyId: job.company_id, detail: { job: jobId } });
   await notify(tx, { kind: 'message_received', jobId, audience: input.internal ? ['operator'] : ['customer', 'operator'] });
-  const [row] = await tx<Row[]>`
-    select m.message_id, m.job_id, m.internal, m.body, m.author_id, m.author_side, u.display_name as author_name, m.created_at
-    from job_messages m left join users u on u.user_id = m.author_id where m.message_id = ${messageId}`;
-  return presentMessage(row!);
+  // author_id, author_side and created_at were the column defaults (sql/0013): the principal withPrincipal set, and
+  // now(), the transaction's start
+  const [stamp] = await tx<{ now: Date }[]>`select now()`;
+  return {
+    messageId, jobId, internal: input.internal, body: input.body, authorId: author.userId,
+    authorSide: author.companyId === null ? 'operator' : 'customer', authorName: author.displayName, createdAt: stamp!.now.toISOString(),
+  };
 }

@@ -43,7 +43,7 @@ export function messageRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
     body: messageInputSchema, response: messageSchema,
     handler: async (c, { body, user }) => {
       if (body.internal && user.side !== 'operator') throw noteNotForCustomers();
-      return (await db.withPrincipal(user, (tx) => postMessage(tx, auditFor(c), idParam(c, 'jobId'), body))) ?? Promise.reject(notFound());
+      return (await db.withPrincipal(user, (tx) => postMessage(tx, auditFor(c), idParam(c, 'jobId'), body, user))) ?? Promise.reject(notFound());
     },
   });
   api.add({
@@ -71,7 +71,7 @@ export function messageRoutes({ db, api }: FeatureDeps): Hono<AppEnv> {
       ), 422);
     }
     if (parsed.data.internal && user.side !== 'operator') throw noteNotForCustomers();
-    if (!(await db.withPrincipal(user, (tx) => postMessage(tx, auditFor(c), jobId, parsed.data)))) throw notFound();
+    if (!(await db.withPrincipal(user, (tx) => postMessage(tx, auditFor(c), jobId, parsed.data, user)))) throw notFound();
     return c.redirect(`/jobs/${jobId}#messages`, 303);
   });
 
