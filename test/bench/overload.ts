@@ -20,8 +20,11 @@
 // and timeouts, the connect times, the generator's and the server's CPU, and
 // the peak RSS (sampled VmRSS and VmHWM) against an idle baseline of the same
 // process, and how /healthz answers after. The same open loop is then offered
-// to a second process whose bounds are lifted (KASTELL_HTTP_MAX_IN_FLIGHT,
-// the pool queue … set huge) — what the bounds prevent.
+// to Kastell behind a real nginx running the appliance's site files
+// (test/harness/nginx-front.ts: its kept-alive upstream and its bound on
+// requests in flight — the topology the appliance has), and to a process
+// whose bounds are lifted (KASTELL_HTTP_MAX_IN_FLIGHT, the pool queue … set
+// huge) — what the bounds prevent.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
