@@ -53,14 +53,13 @@ function holdingUpstream() {
   };
 }
 
-const installed = nginxVersion() !== undefined;
-let work: string;
-let upstream: ReturnType<typeof holdingUpstream>;
+let work!: string;
+let upstream!: ReturnType<typeof holdingUpstream>;
 let upstreamPort: number;
-let nginx: NginxFront;
+let nginx!: NginxFront; // unset when before() failed (after() checks)
 
 before(async () => {
-  if (!installed) return;
+  assert.ok(nginxVersion(), 'nginx not found: apt-get install nginx (.ci/run installs it; so does the appliance role)');
   work = mkdtempSync(join(tmpdir(), 'kastell-nginx-site-'));
   upstream = holdingUpstream();
   upstreamPort = await freePort();
@@ -68,31 +67,28 @@ before(async () => {
   nginx = await startNginxFront(join(work, 'nginx'), await freePort(), `127.0.0.1:${upstreamPort}`);
 });
 after(async () => {
-  if (!installed) return;
-  await nginx.stop();
-  upstream.release();
-  upstream.server.closeAllConnections();
-  await new Promise((resolve) => upstream.server.close(resolve));
-  rmSync(work, { recursive: true, force: true });
+  if (nginx) await nginx.stop();
+  if (upstream) {
+    upstream.release();
+    upstream.server.closeAllConnections();
+    if (upstream.server.listening) await new Promise((resolve) => upstream.server.close(resolve));
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('nginx is installed (.ci/run installs it; the appliance role does)', () => {
-  assert.ok(installed, 'nginx not found: apt-get install nginx');
-});
-
-test('requests one after another reach the app over one kept-alive connection', { skip: !installed }, async () => {
+test('requests one after another reach the app over one kept-alive connection', async () => {
   const before = upstream.connections();
   for (let i = 0; i < 5; i++) assert.equal((await get(`${nginx.url}/api/v1/ping`)).status, 200);
   assert.equal(upstream.connections() - before <= 1, true, `opened ${upstream.connections() - before} connections for 5 requests`);
 });
 
-test("the app's own 503 passes through untouched", { skip: !installed }, async () => {
+test("the app's own 503 passes through untouched", async () => {
   const answer = await get(`${nginx.url}/own-503`);
   assert.equal(answer.status, 503);
   assert.match(answer.body, /from the app/);
 });
 
-test('past 256 requests in flight nginx answers 503 at once, in the shape of Kastell\'s shed answer', { skip: !installed }, async () => {
+test('past 256 requests in flight nginx answers 503 at once, in the shape of Kastell\'s shed answer', async () => {
   const arrivedBefore = upstream.arrived();
   const held = Array.from({ length: 256 }, (_, i) => get(`${nginx.url}/hold/${i}`));
   for (let i = 0; i < 600 && upstream.arrived() - arrivedBefore < 256; i++) await sleep(50);
@@ -121,7 +117,7 @@ test('past 256 requests in flight nginx answers 503 at once, in the shape of Kas
   assert.equal((await get(`${nginx.url}/api/v1/ping`)).status, 200, 'room again once they ended');
 });
 
-test('the app not answering the connection is "busy", not a 502', { skip: !installed }, async () => {
+test('the app not answering the connection is "busy", not a 502', async () => {
   upstream.server.closeAllConnections();
   await new Promise((resolve) => upstream.server.close(resolve));
   const answer = await get(`${nginx.url}/api/v1/companies`);
