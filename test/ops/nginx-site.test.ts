@@ -111,6 +111,7 @@ test('past 256 requests in flight nginx answers 503 at once, in the shape of Kas
   assert.match(page.body, /busy/);
   assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
   assert.equal(upstream.arrived() - arrivedBefore, 256, 'the refused requests never reached the app');
+  for (const health of ['/healthz', '/readyz']) assert.equal((await get(`${nginx.url}${health}`)).status, 200, `${health} is never shed`);
 
   upstream.release();
   for (const answer of await Promise.all(held)) assert.equal(answer.status, 200);
