@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const snippets = new URL('../../ansible/roles/nginx/files/snippets', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const site = new URL('../../ansible/roles/nginx/templates/etc/nginx/sites-available/kastell.conf.j2', import.meta.url).pathname;
 
 /** The site template's http-context lines (the upstream with its kept-alive pool, the zone), for `upstream`. */
@@ -20,7 +21,6 @@ function httpContextOfSite(upstream: string): string {
   if (!pool || !zone || !pool.includes('{{ nginx__upstream }}')) throw new Error(`${site}: no upstream kastell_app or limit_conn_zone to run`);
   return `${pool.replace('{{ nginx__upstream }}', upstream)}\n${zone}`;
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const nginxInstall = 'apt-get install nginx';
 
@@ -56,7 +56,7 @@ http {
   proxy_temp_path ${dir}/proxy;
 ${httpContextOfSite(upstream)}
   server {
-    listen 127.0.0.1:${port} backlog=511;
+    listen 127.0.0.1:${port};
     server_name kastell.bench;
     set $kastell_hsts "max-age=63072000";
     include snippets/kastell-app.conf;
@@ -67,15 +67,19 @@ ${httpContextOfSite(upstream)}
   let output = '';
   child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-2000); });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200 && child.exitCode === null; i++) {
+  let ready = false;
+  for (let i = 0; i < 200 && !ready && child.exitCode === null; i++) {
     try {
       const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
       await response.body?.cancel();
-      if (response.status === 200) break;
+      ready = response.status === 200;
     } catch { /* not yet */ }
-    await sleep(50);
+    if (!ready) await sleep(50);
   }
-  if (child.exitCode !== null) throw new Error(`nginx did not start: ${output}`);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`nginx did not answer /healthz with 200 through to ${upstream}: ${output}`);
+  }
   /** the master and its workers */
   const pids = () => {
     const workers = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
