@@ -21,7 +21,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   root, preinstall, appSource, work, logFile, WG_NET, PUBLIC_NAME, LYNIS_GROUPS,
   log, record, timed, sh, run, freeTcpPort, freeUdpPort, sshOpts, vmShell, waitForSsh, bootVm, lynisIndex,
@@ -253,9 +253,58 @@ ip address del ${ip}/32 dev lo || true
       return { ok: ban.ok && inNft && dropped, figure: `${ban.figure} | ${rest}` };
     });
 
-    // Documents to back up: the store is empty on a fresh install.
+    // Documents to back up: the store is empty on a fresh install. Files
+    // written straight to the store (what an installation from before
+    // encryption holds: the drill counts them as plain) ...
     await stage.setup('documents to back up', () => {
       vmShell(wgTarget, 'install -d -o kastell -g kastell -m 700 /srv/kastell/app/documents/drill-test && for i in 1 2 3; do head -c $((i * 70000)) /dev/urandom > /srv/kastell/app/documents/drill-test/object-$i; done && chown -R kastell:kastell /srv/kastell/app/documents');
+    });
+
+    // ... and encrypted data as Kastell writes it: a dispatcher's session
+    // seeded in the database, then a site (its street is an encrypted field)
+    // and a document (an encrypted object, scanned by the VM's clamd) through
+    // nginx and the API. The restore drill must open both.
+    await stage.check('encrypted data through the API: no plaintext in the database or the object store', async () => {
+      const token = randomBytes(32).toString('base64url');
+      const csrf = randomBytes(32).toString('base64url');
+      const tokenHash = createHash('sha256').update(token).digest('hex');
+      const r = vmShell(wgTarget, `
+set -e
+sql() { runuser -u postgres -- psql -d kastell -v ON_ERROR_STOP=1 -tAq -c "$1"; }
+company=$(sql "insert into kastell.companies (name) values ('Drill AG') returning company_id")
+user=$(sql "insert into kastell.users (email, display_name) values ('drill.dispatcher@example.test', 'Drill Dispatcher') returning user_id")
+sql "insert into kastell.memberships (user_id, role_id) select '$user', role_id from kastell.roles where role_key = 'dispatcher'" >/dev/null
+sql "insert into kastell.sessions (user_id, token_hash, idle_timeout, expires_at, hard_expires_at) values ('$user', decode('${tokenHash}', 'hex'), '15 minutes', now() + interval '1 hour', now() + interval '1 hour')" >/dev/null
+python3 - "$company" <<'PY'
+import http.client, json, ssl, sys, time
+company = sys.argv[1]
+cookie = '__Host-kastell-session=${token}; __Host-kastell-csrf=${csrf}'
+def call(method, path, body=None, kind=None):
+    c = http.client.HTTPSConnection('10.0.2.15', 443, timeout=60, context=ssl._create_unverified_context())
+    headers = {'Host': '${PUBLIC_NAME}', 'Origin': 'https://${PUBLIC_NAME}', 'Cookie': cookie}
+    if kind: headers['Content-Type'] = kind
+    c.request(method, path, body, headers)
+    r = c.getresponse()
+    return r.status, r.read().decode()
+status, text = call('POST', f'/api/v1/companies/{company}/sites', json.dumps({'name': 'Drill plant', 'street': 'Drillweg 7331', 'country': 'ch'}), 'application/json')
+print('site:', status, text[:300])
+boundary = 'kastell-drill-boundary'
+parts = [('_csrf', '${csrf}'), ('title', 'Drill contract'), ('kind', 'contract')]
+body = ''.join(f'--{boundary}\\r\\nContent-Disposition: form-data; name="{k}"\\r\\n\\r\\n{v}\\r\\n' for k, v in parts)
+body += f'--{boundary}\\r\\nContent-Disposition: form-data; name="file"; filename="contract.txt"\\r\\nContent-Type: text/plain\\r\\n\\r\\nDrill contract text 7331\\n\\r\\n--{boundary}--\\r\\n'
+status, text = call('POST', f'/api/v1/companies/{company}/documents', body.encode(), f'multipart/form-data; boundary={boundary}')
+print('document:', status, text[:300])
+PY
+echo "plain in database: $(sql "select count(*) from kastell.sites where street like '%Drillweg%'")"
+echo "sealed in database: $(sql "select count(*) from kastell.sites where street like 'v2:%'")"
+echo "objects: $(find /srv/kastell/app/documents -type f | wc -l)"
+echo "plain in store: $(grep -rlF 'Drill contract text 7331' /srv/kastell/app/documents | wc -l)"
+echo "sealed objects: $(grep -rlF 'kastell-object v1 ' /srv/kastell/app/documents | wc -l)"
+`, { allowFail: true });
+      const out = r.stdout + r.stderr;
+      const ok = /^site: 201/m.test(out) && /^document: 201/m.test(out) && /plain in database: 0$/m.test(out) && /sealed in database: [1-9]/m.test(out)
+        && /plain in store: 0$/m.test(out) && /sealed objects: [1-9]/m.test(out);
+      return { ok, figure: out.trim().split('\n').map((line) => line.slice(0, 160)).join(' | ') };
     });
 
     await stage.check('backup (pgBackRest full to 2 encrypted repos, restic to 2 repos, manifest)', async () => {
@@ -272,8 +321,10 @@ ip address del ${ip}/32 dev lo || true
       const json = /\{"status".*\}/.exec(r.stdout)?.[0];
       const ev = json ? JSON.parse(json) : {};
       // the sign-ins of the Crowdsec check left audit events: the restored chain is not empty
-      intactDrillPassed = /rc=0/.test(r.stdout) && ev.status === 'pass' && ev.audit_verify === 'pass' && ev.audit_links > 0;
-      const figure = json ? `status=${ev.status} RTO=${ev.rto_seconds} s (target ${ev.rto_target_seconds}) data age (RPO)=${ev.data_age_seconds} s tables=${ev.tables} rows=${ev.rows} objects=${ev.objects} audit=${ev.audit_verify} (${ev.audit_links} links) checks=${ev.checks_passed.join(',')}` : '';
+      // ... and the encrypted site and document seeded above: the drill opened real ciphertext
+      intactDrillPassed = /rc=0/.test(r.stdout) && ev.status === 'pass' && ev.audit_verify === 'pass' && ev.audit_links > 0
+        && ev.fields_decrypted > 0 && ev.objects_decrypted > 0;
+      const figure = json ? `status=${ev.status} RTO=${ev.rto_seconds} s (target ${ev.rto_target_seconds}) data age (RPO)=${ev.data_age_seconds} s tables=${ev.tables} rows=${ev.rows} objects=${ev.objects} audit=${ev.audit_verify} (${ev.audit_links} links) fields decrypted=${ev.fields_decrypted} objects decrypted=${ev.objects_decrypted} checks=${ev.checks_passed.join(',')}` : '';
       return { ok: intactDrillPassed, figure: intactDrillPassed ? figure : `${figure}\n${r.stdout.slice(-3000)}` };
     });
 
