@@ -115,7 +115,7 @@ export async function waitForSsh(target, seconds) {
 
 export function accel() {
   if (process.env.KASTELL_VM_ACCEL) return process.env.KASTELL_VM_ACCEL;
-  // The same probe .ci/run gates on: a KVM guest that keeps running for 5 s.
+  // The same probe .ci/run gates on: a Linux kernel that boots under KVM.
   return spawnSync(join(root, 'test', 'appliance', 'kvm-works'), { stdio: 'inherit' }).status === 0 ? 'kvm' : 'tcg';
 }
 
