@@ -50,6 +50,31 @@ export function isClosedSocketWrite(error: unknown): boolean {
     && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '') && /nextWrite/.test(error.stack ?? '');
 }
 
+/** host:port of every database this process connects to (connectDatabase adds them). */
+const databaseEndpoints = new Set<string>();
+
+/**
+ * A connection to one of Kastell's databases refused, reset or closed, in a
+ * rejection nobody awaited (the crash test saw `connect ECONNREFUSED` to
+ * PostgreSQL end Kastell while PostgreSQL restarted, on a slow CI machine
+ * only). The work it belonged to failed in its transaction, so nothing is
+ * half-written, and the pool connects again: the process must live on.
+ * postgres.js's own connection errors carry its codes; a socket error counts
+ * only when it names a database endpoint or was raised in postgres.js's
+ * socket, so a lost mail or S3 connection still ends the process as Node
+ * would.
+ */
+export function isDatabaseConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, address, port } = error as Error & { code?: unknown; address?: unknown; port?: unknown };
+  if (code === 'CONNECTION_CLOSED' || code === 'CONNECTION_ENDED' || code === 'CONNECTION_DESTROYED' || code === 'CONNECT_TIMEOUT') return true;
+  if (code !== 'ECONNREFUSED' && code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ETIMEDOUT') return false;
+  // a failed connect names its address; a failed write does not, but postgres.js's socket wrote it
+  return address !== undefined
+    ? databaseEndpoints.has(`${String(address)}:${String(port)}`)
+    : /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '');
+}
+
 let survivingClosedSocketWrites = false;
 /** Installed by the server's process (app/main.ts), not by every connection: tests keep Node's own handling. */
 export function surviveClosedSocketWrites(): void {
@@ -58,6 +83,11 @@ export function surviveClosedSocketWrites(): void {
   process.on('uncaughtException', (error, origin) => {
     if (isClosedSocketWrite(error)) {
       process.emitWarning(`database connection closed under a pending write (porsager/postgres#1154); reconnecting`, 'KastellDatabaseWarning');
+      return;
+    }
+    if (origin === 'unhandledRejection' && isDatabaseConnectionLoss(error)) {
+      // with the stack, so whoever left the promise unawaited can be found
+      process.emitWarning(`database connection lost in work nobody awaited; reconnecting: ${error.stack ?? error.message}`, 'KastellDatabaseWarning');
       return;
     }
     console.error(origin === 'unhandledRejection' ? 'Unhandled rejection:' : 'Uncaught exception:', error);
@@ -78,6 +108,10 @@ export function connectDatabase(url: string, options: { max?: number; wait?: Omi
     ? new Bound({ slots: max, ...options.wait }, () => overloaded('The database is busy right now. Try again in a moment.'))
     : undefined;
   const bounded = <T>(work: () => Promise<T>): Promise<T> => (poolBound ? poolBound.run(work) : work());
+  const endpoint = new URL(url);
+  const port = endpoint.port || '5432';
+  // a socket error names the address it dialled: localhost's too
+  for (const host of endpoint.hostname === 'localhost' ? ['127.0.0.1', '::1'] : [endpoint.hostname.replace(/^\[|\]$/g, '')]) databaseEndpoints.add(`${host}:${port}`);
   const sql = postgres(url, {
     max,
     idle_timeout: 30,

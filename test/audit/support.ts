@@ -1,7 +1,7 @@
 // Shared by the audit tests in this folder: append events the way the
 // application does, run the real `kastell` CLI, tamper with export files.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -52,11 +52,13 @@ export interface CliResult {
 
 /** The real CLI in a child process, with only the environment given (plus PATH). */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  // a data directory of its own unless the caller gives one, removed when the CLI ends
+  const scratch = env.KASTELL_DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'kastell-cli-'));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'app/cli/main.ts'), ...args], {
       cwd: root,
       env: {
-        PATH: process.env.PATH ?? '', KASTELL_LOG_LEVEL: 'warn', KASTELL_DATA_DIR: mkdtempSync(join(tmpdir(), 'kastell-cli-')),
+        PATH: process.env.PATH ?? '', KASTELL_LOG_LEVEL: 'warn', ...(scratch ? { KASTELL_DATA_DIR: scratch } : {}),
         KASTELL_AUDIT_EVENT_KEY: testEventKeyPem,
         ...env,
       },
@@ -67,7 +69,10 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('exit', (code) => {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }
 

@@ -11,12 +11,12 @@ import { createLogger } from '../../app/log.ts';
 import { createDocumentStore } from '../../app/storage/open-store.ts';
 import { collect } from '../features/index.ts';
 import type { AuditWorld } from '../features/kit.ts';
-import { createTestDatabase } from '../harness/database.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { startTestServer } from '../harness/server.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);
-const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: `/tmp/kastell-test-data-${t.name}`, KASTELL_JOBS: 'off' });
+const config = parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: testDataDir(t.name), KASTELL_JOBS: 'off' });
 
 // In the kits' order (test/features/index.ts), and within a kit in the order it lists them: each may use what the ones before created.
 const given = collect((kit) => kit.audit?.scenarios);

@@ -110,7 +110,7 @@ export class KastellProcess {
       this.child = child;
       this.expected = false;
       child.once('exit', (code, signal) => {
-        if (!this.expected) this.deaths.push(`exit ${code ?? signal}: ${output.slice(-400).replace(/\s+/g, ' ')}`);
+        if (!this.expected) this.deaths.push(`exit ${code ?? signal}: ${output.slice(-1500).replace(/\s+/g, ' ')}`);
       });
       for (let i = 0; i < 600 && child.exitCode === null; i++) {
         try {

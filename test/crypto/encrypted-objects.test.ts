@@ -16,7 +16,7 @@ import { encryptingStore, frameLength } from '../../app/crypto/encrypting-store.
 import { Keyring } from '../../app/crypto/keyring.ts';
 import { createLocalDiskStore } from '../../app/storage/local-disk.ts';
 import { startClamd } from '../harness/clamd.ts';
-import { createTestDatabase } from '../harness/database.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 import { download, upload } from '../documents/support.ts';
@@ -24,7 +24,7 @@ import { download, upload } from '../documents/support.ts';
 const clamd = await startClamd();
 const t = await createTestDatabase();
 const server = await startTestServer(t, { KASTELL_CLAMD_SOCKET: clamd.socket, KASTELL_CLAMD_TIMEOUT_MS: '10000' });
-const dataDir = `/tmp/kastell-test-data-${t.name}`;
+const dataDir = testDataDir(t.name);
 const A = await seedCompany(t.admin, 'Alpha AG');
 const member = await seedUser(t.admin, 'customer_member', A);
 

@@ -10,13 +10,13 @@ import { keyringFromConfig } from '../../app/crypto/keyring.ts';
 import { reencrypt } from '../../app/crypto/reencrypt.ts';
 import { createDocumentStore } from '../../app/storage/open-store.ts';
 import { runCli } from '../audit/support.ts';
-import { createTestDatabase } from '../harness/database.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);
-const dataDir = `/tmp/kastell-test-data-${t.name}`;
+const dataDir = testDataDir(t.name);
 const env = { KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: dataDir };
 const X = await seedCompany(t.admin, 'Xaver AG');
 const owner = await seedUser(t.admin, 'owner');

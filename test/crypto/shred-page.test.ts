@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../app/config.ts';
 import { keyringFromConfig } from '../../app/crypto/keyring.ts';
-import { createTestDatabase } from '../harness/database.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);
-const dataDir = `/tmp/kastell-test-data-${t.name}`;
+const dataDir = testDataDir(t.name);
 const keyring = () => keyringFromConfig(parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: dataDir }));
 const X = await seedCompany(t.admin, 'Xaver AG');
 const Y = await seedCompany(t.admin, 'Ypsilon GmbH');

@@ -14,7 +14,7 @@ import { createDocumentStore } from '../../app/storage/open-store.ts';
 import type { DocumentStore } from '../../app/storage/store.ts';
 import { runCli, testAuditor } from '../audit/support.ts';
 import { startClamd } from '../harness/clamd.ts';
-import { createTestDatabase } from '../harness/database.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { freePort } from '../harness/postgres.ts';
 import { startS3Server } from '../harness/s3.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser, testSecretKey, testSecretKeyId } from '../harness/seed.ts';
@@ -24,7 +24,7 @@ import { makePdf, upload } from './support.ts';
 const clamd = await startClamd();
 const s3 = await startS3Server('kastell-object-sweep-test');
 const t = await createTestDatabase();
-const dataDir = `/tmp/kastell-test-data-${t.name}`;
+const dataDir = testDataDir(t.name);
 const s3Env = { KASTELL_STORAGE: 's3', KASTELL_S3_ENDPOINT: s3.endpoint, KASTELL_S3_BUCKET: s3.bucket, KASTELL_S3_ACCESS_KEY: s3.accessKey, KASTELL_S3_SECRET_KEY: s3.secretKey };
 const servers = {
   local: await startTestServer(t, { KASTELL_CLAMD_SOCKET: clamd.socket }),

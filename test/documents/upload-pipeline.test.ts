@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { findActiveContent } from '../../app/documents/sanitise-pdf.ts';
 import { eicar, startClamd } from '../harness/clamd.ts';
-import { createTestDatabase } from '../harness/database.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 import { startSmtp } from '../identity/helpers.ts';
@@ -33,7 +33,7 @@ async function uploadAs(name: string, bytes: Buffer, kind = 'other', parent = `/
 }
 /** The objects the local store holds under a document (ciphertext, one per stored version). */
 const objectsOf = (documentId: string) => {
-  const dir = join(`/tmp/kastell-test-data-${t.name}`, 'documents', 'documents', documentId);
+  const dir = join(testDataDir(t.name), 'documents', 'documents', documentId);
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
 /** ~200 KiB of plain text, past the 64 KiB after which the one pass stores a text upload while it arrives. */

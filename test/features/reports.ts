@@ -11,6 +11,7 @@ import { renderReportPdf } from '../../app/reports/render-pdf.ts';
 import { createDocumentStore } from '../../app/storage/open-store.ts';
 import { upload } from '../documents/support.ts';
 import { startClamd } from '../harness/clamd.ts';
+import { testDataDir } from '../harness/database.ts';
 import { seedCompany, seedSession, seedSite, seedUser, type SeededUser } from '../harness/seed.ts';
 import { startTestServer, type TestClient } from '../harness/server.ts';
 import { rows as documentRows } from './documents.ts';
@@ -222,7 +223,7 @@ export const reports: FeatureKit = {
     ids: async (admin, { companyId, userId }) => {
       await makeSamples();
       const [{ name }] = await admin`select current_database() as name` as unknown as [{ name: string }];
-      const store = createDocumentStore(parseConfig({ KASTELL_DATABASE_URL: 'postgres://localhost/unused', KASTELL_DATA_DIR: `/tmp/kastell-test-data-${name}` }).storage);
+      const store = createDocumentStore(parseConfig({ KASTELL_DATABASE_URL: 'postgres://localhost/unused', KASTELL_DATA_DIR: testDataDir(name) }).storage);
       const [job] = await admin`select job_id, title from kastell.jobs where company_id = ${companyId} order by job_id limit 1`;
       const word = String(job!.title).split(' ')[0];
       const ids = await pastTriggers(admin, async (tx) => {
@@ -237,7 +238,7 @@ export const reports: FeatureKit = {
           signReportId: await frozen('sign'), onSiteReportId: await frozen('on site'), refuseReportId: await frozen('refuse'), refuseOnSiteReportId: await frozen('refuse on site'),
         };
       });
-      await seedCleanPhoto(admin, `/tmp/kastell-test-data-${name}`, ids.photoDocumentId, companyId, userId);
+      await seedCleanPhoto(admin, testDataDir(name), ids.photoDocumentId, companyId, userId);
       for (const reportId of [ids.signReportId, ids.onSiteReportId, ids.refuseReportId, ids.refuseOnSiteReportId]) {
         const [row] = await admin`select pdf_object_key from kastell.service_reports where report_id = ${reportId}`;
         await store.put(row!.pdf_object_key, Readable.from([made.pdf]), made.pdf.length);
@@ -354,7 +355,7 @@ export const reports: FeatureKit = {
           // a document of the job uploaded earlier, with a clean version (only clean photos are attached)
           const [document] = await w.t.admin`insert into kastell.documents (owner_company_id, job_id, title, kind, created_by)
             values (${w.ids.reportsCompany!}, ${w.ids.reportJob!}, 'Old burner', 'photo', ${w.ids.reportsTechnician!}) returning document_id`;
-          await seedCleanPhoto(w.t.admin, `/tmp/kastell-test-data-${w.t.name}`, document!.document_id, w.ids.reportsCompany!, w.ids.reportsTechnician!);
+          await seedCleanPhoto(w.t.admin, testDataDir(w.t.name), document!.document_id, w.ids.reportsCompany!, w.ids.reportsTechnician!);
           return people.technician.postJson(`/api/v1/reports/${w.ids.report}/attached-photos`, { documentId: document!.document_id });
         },
       },

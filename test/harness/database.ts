@@ -2,6 +2,7 @@
 // through test/run.ts the cluster is shared; run alone, a file starts its own.
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import postgres from 'postgres';
 import { connectDatabase, type Database } from '../../app/db/client.ts';
 import { startCluster, type Cluster } from './postgres.ts';
@@ -40,6 +41,9 @@ async function clusterUrls(): Promise<{ adminUrl: (db: string) => string; appPas
   return { adminUrl: (db) => cluster.adminUrl(db), appPassword };
 }
 
+/** The data directory (documents, keys) of the test database `name`: removed with the database. */
+export const testDataDir = (name: string) => `/tmp/kastell-test-data-${name}`;
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { adminUrl, appPassword } = await clusterUrls();
   const name = `t_${randomBytes(6).toString('hex')}`;
@@ -61,6 +65,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const drop = postgres(adminUrl('postgres'), { max: 1, onnotice: () => {} });
     await drop.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
     await drop.end();
+    // the data directory servers and stores of this database used (test/harness/server.ts names it)
+    rmSync(testDataDir(name), { recursive: true, force: true });
   });
   return { name, admin, adminUrl: adminUrl(name), appUrl, db, beforeDrop: (stop) => { users.push(stop); } };
 }

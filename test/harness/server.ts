@@ -4,7 +4,7 @@ import { parseConfig } from '../../app/config.ts';
 import { createLogger, type Logger } from '../../app/log.ts';
 import { startServer, type RunningServer } from '../../app/server.ts';
 import { freePort } from './postgres.ts';
-import type { TestDatabase } from './database.ts';
+import { testDataDir, type TestDatabase } from './database.ts';
 import { testEventKeyPem, testSecretKey, testSecretKeyId } from './seed.ts';
 
 /** `log`: a logger of the test's own, to read the log events the server writes (else silent, or KASTELL_TEST_LOG). */
@@ -13,7 +13,7 @@ export async function startTestServer(database: TestDatabase, env: Record<string
   const config = parseConfig({
     KASTELL_DATABASE_URL: database.appUrl,
     KASTELL_HTTP_PORT: String(port),
-    KASTELL_DATA_DIR: `/tmp/kastell-test-data-${database.name}`,
+    KASTELL_DATA_DIR: testDataDir(database.name),
     KASTELL_SECRET_KEY: testSecretKey.toString('base64'),
     KASTELL_SECRET_KEY_ID: testSecretKeyId,
     KASTELL_AUDIT_EVENT_KEY: testEventKeyPem,

@@ -19,14 +19,14 @@ import { checkSeal, certificateDer } from '../../app/reports/seal.ts';
 import { runCli } from '../audit/support.ts';
 import { download, upload } from '../documents/support.ts';
 import { startClamd } from '../harness/clamd.ts';
-import { createTestDatabase } from '../harness/database.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedAsset, seedCompany, seedSession, seedSite, seedUser, type SeededUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 
 const t = await createTestDatabase();
 const clamd = await startClamd();
 const server = await startTestServer(t, { KASTELL_CLAMD_SOCKET: clamd.socket, KASTELL_CLAMD_TIMEOUT_MS: '10000' });
-const dataDir = `/tmp/kastell-test-data-${t.name}`;
+const dataDir = testDataDir(t.name);
 const A = await seedCompany(t.admin, 'Alpha AG');
 const B = await seedCompany(t.admin, 'Beta GmbH');
 const siteA = await seedSite(t.admin, A, 'Alpha plant');
