@@ -60,19 +60,19 @@ const databaseEndpoints = new Set<string>();
  * only). The work it belonged to failed in its transaction, so nothing is
  * half-written, and the pool connects again: the process must live on.
  * postgres.js's own connection errors carry its codes; a socket error counts
- * only when it names a database endpoint or was raised in postgres.js's
- * socket, so a lost mail or S3 connection still ends the process as Node
- * would.
+ * only when it names a database endpoint or carries postgres.js's frames,
+ * so a lost mail or S3 connection still ends the process as Node would.
  */
 export function isDatabaseConnectionLoss(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, address, port } = error as Error & { code?: unknown; address?: unknown; port?: unknown };
   if (code === 'CONNECTION_CLOSED' || code === 'CONNECTION_ENDED' || code === 'CONNECTION_DESTROYED' || code === 'CONNECT_TIMEOUT') return true;
   if (code !== 'ECONNREFUSED' && code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ETIMEDOUT') return false;
-  // a failed connect names its address; a failed write does not, but postgres.js's socket wrote it
+  // a failed connect names its address; a failed read or write does not, but postgres.js
+  // raised it in its socket or appended the failed query's origin (frames in postgres/src)
   return address !== undefined
     ? databaseEndpoints.has(`${String(address)}:${String(port)}`)
-    : /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '');
+    : /postgres[\\/]src[\\/]/.test(error.stack ?? '');
 }
 
 let survivingClosedSocketWrites = false;

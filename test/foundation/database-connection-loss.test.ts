@@ -27,6 +27,17 @@ function runWithHandler(body: string): Promise<{ code: number | null; stderr: st
   });
 }
 
+/** `run` against a server on 127.0.0.1 that accepts every connection and resets it at once. */
+async function withResettingServer<T>(run: (port: number) => Promise<T>): Promise<T> {
+  const server = createServer((socket) => socket.resetAndDestroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await run((server.address() as { port: number }).port);
+  } finally {
+    server.close();
+  }
+}
+
 test('a query to the database nobody awaited, refused while the database is down: a warning, and the process lives on', async () => {
   const port = await freePort(); // nothing listens there: the database is down
   const run = await runWithHandler(`
@@ -55,35 +66,21 @@ test('a refused connection to anything but the database (a mail or S3 server) st
 });
 
 test('a connection the database resets mid-query, unawaited: the process lives on', async () => {
-  // a "database" that accepts and then resets every connection
-  const server = createServer((socket) => socket.resetAndDestroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  try {
-    const run = await runWithHandler(`
-      const db = connectDatabase('postgres://kastell:x@127.0.0.1:${port}/kastell', { max: 1 });
-      db.sql\`select 1\`.then(() => {});`);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /KastellDatabaseWarning: database connection lost/);
-  } finally {
-    server.close();
-  }
+  // a "database" that resets every connection
+  const run = await withResettingServer((port) => runWithHandler(`
+    const db = connectDatabase('postgres://kastell:x@127.0.0.1:${port}/kastell', { max: 1 });
+    db.sql\`select 1\`.then(() => {});`));
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /KastellDatabaseWarning: database connection lost/);
 });
 
 test('a reset of a socket that is not the database (a write to a mail or S3 server) still ends the process', async () => {
-  const server = createServer((socket) => socket.resetAndDestroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  try {
-    const run = await runWithHandler(`
-      const { connect } = await import('node:net');
-      const socket = connect(${port}, '127.0.0.1');
-      new Promise((_, reject) => socket.on('error', reject));
-      const write = () => { if (!socket.destroyed) { socket.write('x'.repeat(65536)); setTimeout(write, 20); } };
-      socket.on('connect', write);`);
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /Unhandled rejection: Error: (write|read) (ECONNRESET|EPIPE)/);
-  } finally {
-    server.close();
-  }
+  const run = await withResettingServer((port) => runWithHandler(`
+    const { connect } = await import('node:net');
+    const socket = connect(${port}, '127.0.0.1');
+    new Promise((_, reject) => socket.on('error', reject));
+    const write = () => { if (!socket.destroyed) { socket.write('x'.repeat(65536)); setTimeout(write, 20); } };
+    socket.on('connect', write);`));
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /Unhandled rejection: Error: (connect|write|read) (ECONNRESET|EPIPE)/);
 });
