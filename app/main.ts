@@ -1,11 +1,11 @@
 // Boot: parse config, connect, build the app, listen, stop cleanly.
 import { ConfigError, parseConfig } from './config.ts';
-import { surviveClosedSocketWrites } from './db/client.ts';
+import { surviveDatabaseConnectionLoss } from './db/client.ts';
 import { createLogger } from './log.ts';
 import { startServer } from './server.ts';
 
 export async function main(): Promise<void> {
-  surviveClosedSocketWrites();
+  surviveDatabaseConnectionLoss();
   let config;
   try {
     config = parseConfig();

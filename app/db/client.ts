@@ -63,7 +63,7 @@ const databaseEndpoints = new Set<string>();
  * only when it names a database endpoint or carries postgres.js's frames,
  * so a lost mail or S3 connection still ends the process as Node would.
  */
-export function isDatabaseConnectionLoss(error: unknown): boolean {
+function isDatabaseConnectionLoss(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, address, port } = error as Error & { code?: unknown; address?: unknown; port?: unknown };
   if (code === 'CONNECTION_CLOSED' || code === 'CONNECTION_ENDED' || code === 'CONNECTION_DESTROYED' || code === 'CONNECT_TIMEOUT') return true;
@@ -75,11 +75,11 @@ export function isDatabaseConnectionLoss(error: unknown): boolean {
     : /postgres[\\/]src[\\/]/.test(error.stack ?? '');
 }
 
-let survivingClosedSocketWrites = false;
+let survivingDatabaseConnectionLoss = false;
 /** Installed by the server's process (app/main.ts), not by every connection: tests keep Node's own handling. */
-export function surviveClosedSocketWrites(): void {
-  if (survivingClosedSocketWrites) return;
-  survivingClosedSocketWrites = true;
+export function surviveDatabaseConnectionLoss(): void {
+  if (survivingDatabaseConnectionLoss) return;
+  survivingDatabaseConnectionLoss = true;
   process.on('uncaughtException', (error, origin) => {
     if (isClosedSocketWrite(error)) {
       process.emitWarning(`database connection closed under a pending write (porsager/postgres#1154); reconnecting`, 'KastellDatabaseWarning');

@@ -13,8 +13,8 @@ const root = new URL('../..', import.meta.url).pathname;
 
 function runWithHandler(body: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const script = `
-    const { connectDatabase, surviveClosedSocketWrites } = await import(${JSON.stringify(`${root}app/db/client.ts`)});
-    surviveClosedSocketWrites();
+    const { connectDatabase, surviveDatabaseConnectionLoss } = await import(${JSON.stringify(`${root}app/db/client.ts`)});
+    surviveDatabaseConnectionLoss();
     ${body}
     setTimeout(() => { console.log('alive'); process.exit(0); }, 1500);`;
   return new Promise((resolve) => {
