@@ -104,6 +104,20 @@ test('shellcheck finds nothing in ops/ and the VM scripts', () => {
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 });
 
+// The first VM run failed here: Ansible validates nginx.conf from a copy in
+// its temp directory, where a relative include in an enabled site names nothing.
+test('every include in the nginx role\'s files and templates is an absolute path', () => {
+  const nginxRole = join(ansibleDir, 'roles', 'nginx');
+  const files = readdirSync(nginxRole, { recursive: true }).map((f) => join(nginxRole, String(f)))
+    .filter((p) => /(templates|files)\//.test(p) && statSync(p).isFile());
+  const includes = files.flatMap((p) => readFileSync(p, 'utf8').split('\n')
+    .map((line, i) => ({ at: `${p.slice(root.length + 1)}:${i + 1}`, line: line.trim() }))
+    .filter(({ line }) => /^include\s/.test(line)));
+  assert.ok(includes.length >= 1, 'the site includes its proxying snippet');
+  const relative = includes.filter(({ line }) => !/^include\s+\//.test(line));
+  assert.deepEqual(relative, [], 'relative includes resolve against whichever nginx.conf is read');
+});
+
 test('the minio role refuses to run without a pinned checksum, and names what to set', async () => {
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
