@@ -17,7 +17,7 @@ import { eventFromRow, linkHash, type EventRow } from '../../app/audit/canonical
 import { latestArchivedCheckpoint, latestShippedCheckpoint, parseCheckpointStatement } from '../../app/audit/checkpoint.ts';
 import { eventKeyFromPem, generateEventKeyPem, microsecondIso, signEvent } from '../../app/audit/event-key.ts';
 import { verifyTextSignature } from '../../app/audit/keys.ts';
-import { startAuditService } from '../../app/audit/service.ts';
+import { startAuditService, type AuditService } from '../../app/audit/service.ts';
 import { parseConfig } from '../../app/config.ts';
 import { createS3Store } from '../../app/storage/s3.ts';
 import { startS3Server } from '../harness/s3.ts';
@@ -25,6 +25,27 @@ import { randomUUID } from 'node:crypto';
 import { appendSystemEvents, chainEverything, insertSignedEvents, runCli, sleep, testAuditor, testEventKeyPem, testKeyring } from './support.ts';
 
 const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'test' }], format: 'armored' });
+
+/**
+ * What `kastell audit checkpoint` and a clean `kastell audit verify` do, in
+ * this process: the setting-up is not under test, and each CLI run costs a
+ * process start. The verdicts under test still come from the real CLI.
+ */
+async function withAuditService<T>(t: TestDatabase, env: Record<string, string>, work: (service: AuditService) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kastell-cli-'));
+  const config = parseConfig({ KASTELL_DATA_DIR: dataDir, KASTELL_AUDIT_EVENT_KEY: testEventKeyPem, ...env });
+  const service = await startAuditService({ config: { ...config, jobs: false }, db: t.db, log: createLogger({ level: 'silent' }), mailer: { send: async () => {} } as never, sequencer: false });
+  try {
+    return await work(service);
+  } finally {
+    await service.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+const checkpoint = (t: TestDatabase, env: Record<string, string>) => withAuditService(t, env, async (service) => {
+  await service.sequencer.runOnce();
+  return service.checkpoint();
+});
 
 /** 40 chained events and a signed checkpoint at the head, as a running server leaves them. */
 async function chainedDatabase(events = 40): Promise<TestDatabase & { env: Record<string, string> }> {
@@ -34,8 +55,7 @@ async function chainedDatabase(events = 40): Promise<TestDatabase & { env: Recor
   await chainEverything(sequencer, t.admin);
   await sequencer.stop();
   const env = { KASTELL_DATABASE_URL: t.appUrl, KASTELL_AUDIT_SIGNING_KEY: privateKey };
-  const checkpoint = await runCli(['audit', 'checkpoint'], env);
-  assert.equal(checkpoint.code, 0, checkpoint.stderr);
+  assert.equal((await checkpoint(t, env))?.seq, events);
   const [signed] = await t.admin`select seq::int as seq from audit.latest_checkpoint()`;
   assert.equal(signed?.seq, events, 'a signed checkpoint at the head');
   return { ...t, env };
@@ -205,8 +225,7 @@ test('a chain of 25,000 links (three verification ranges) verifies, and a change
 async function databaseWithTail(options: { checkpointTail?: boolean } = {}) {
   const t = await chainedDatabase(40);
   const env = { ...t.env, KASTELL_AUDIT_ARCHIVE_DIR: mkdtempSync(join(tmpdir(), 'kastell-offbox-')) };
-  const first = await runCli(['audit', 'checkpoint'], { ...env }); // head unchanged: nothing new in the database
-  assert.equal(first.code, 0, first.stderr);
+  assert.equal(await checkpoint(t, env), undefined, 'head unchanged: nothing new in the database');
   // the database's checkpoint at 40 goes to the archive as well (the server writes both at once)
   const [cp] = await t.admin`select seq::int, encode(hash, 'hex') as hash, statement, signature from audit.checkpoints order by created_at desc limit 1`;
   writeFileSync(join(env.KASTELL_AUDIT_ARCHIVE_DIR, 'checkpoints.jsonl'),
@@ -215,13 +234,9 @@ async function databaseWithTail(options: { checkpointTail?: boolean } = {}) {
   const sequencer = createSequencer(t.db, createLogger({ level: 'silent' }), { intervalMs: 2 ** 30, keys: testKeyring });
   await chainEverything(sequencer, t.admin);
   await sequencer.stop();
-  if (options.checkpointTail) {
-    const tail = await runCli(['audit', 'checkpoint'], env);
-    assert.match(tail.stdout, /checkpoint at link 50/, tail.stderr);
-  }
-  const untouched = await runCli(['audit', 'verify'], env);
-  assert.equal(untouched.code, 0, untouched.stderr);
-  assert.match(untouched.stdout, /OK: 50 links verified/);
+  if (options.checkpointTail) assert.equal((await checkpoint(t, env))?.seq, 50);
+  const untouched = await withAuditService(t, env, (service) => service.verify());
+  assert.deepEqual({ ok: untouched.ok, checked: untouched.checked }, { ok: true, checked: 50 }, untouched.problem ?? '');
   return { ...t, env };
 }
 
