@@ -32,7 +32,7 @@ const { privateKey } = await generateKey({ type: 'ecc', curve: 'ed25519Legacy', 
  * process start. The verdicts under test still come from the real CLI.
  */
 async function withAuditService<T>(t: TestDatabase, env: Record<string, string>, work: (service: AuditService) => Promise<T>): Promise<T> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kastell-cli-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'kastell-audit-service-'));
   const config = parseConfig({ KASTELL_DATA_DIR: dataDir, KASTELL_AUDIT_EVENT_KEY: testEventKeyPem, ...env });
   const service = await startAuditService({ config: { ...config, jobs: false }, db: t.db, log: createLogger({ level: 'silent' }), mailer: { send: async () => {} } as never, sequencer: false });
   try {
