@@ -241,6 +241,8 @@ done
 echo "nft: $(nft list set ip crowdsec crowdsec-blacklists 2>/dev/null | grep -c '${ip}')"
 blocked=$(post ${ip} /healthz)
 echo "after-ban: $blocked"
+# how long crowdsec's last start took (its unit loads the configuration twice; see the role)
+echo "crowdsec-start: $(systemctl show crowdsec.service -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic | awk -F= '/^Inactive/ { a = $2 } /^Active/ { b = $2 } END { printf "%.1f s", (b - a) / 1e6 }')"
 cscli decisions delete --ip ${ip} >/dev/null 2>&1 || true
 ip address del ${ip}/32 dev lo || true
 `;
