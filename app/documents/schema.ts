@@ -45,11 +45,16 @@ export const documentSchema = z.object({
 export type Document = z.infer<typeof documentSchema>;
 export type ParentType = Document['parent']['type'];
 
-/** A file name as people see it: NFC, no path, no control characters, at most 200 characters. */
+/**
+ * A file name as people see it: NFC, no path, no control characters, at most 200 characters.
+ * Invisible format characters go too (Cf: bidi overrides that show `Rechnung\u202Efdp.exe` as
+ * "Rechnungexe.pdf", zero-width spaces), and line or paragraph separators become `_`.
+ */
 export function sanitiseFileName(name: string): string {
   const base = name.normalize('NFC').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f-\u009f"<>:|?*]/g, '_').replace(/^[.\s]+/, '').trim();
+  const cleaned = base.replace(/\p{Cf}/gu, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\p{Zl}\p{Zp}"<>:|?*]/gu, '_').replace(/^[.\s]+/, '').trim();
   const limited = [...cleaned].slice(0, 200).join('');
   return limited || 'file';
 }

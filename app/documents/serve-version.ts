@@ -3,6 +3,26 @@
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/context.ts';
+import type { AllowedType } from './detect-type.ts';
+
+/** The extensions a saved file of each stored type may keep; the first is added when the name has none of them. */
+const extensionsOf: Record<AllowedType, string[]> = {
+  'application/pdf': ['pdf'], 'image/jpeg': ['jpg', 'jpeg'], 'image/png': ['png'], 'image/webp': ['webp'],
+  'image/heic': ['heic', 'heif'], 'text/plain': ['txt', 'csv', 'text'],
+};
+
+/**
+ * The name a download is saved under: the uploader's, with an extension that
+ * matches what the file is. A text file named `x.html` (checked only as
+ * text) is saved as `x.html.txt`, so opening it from disk never runs it.
+ */
+export function downloadName(name: string, type: string): string {
+  const allowed = extensionsOf[type as AllowedType];
+  if (!allowed) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  return allowed.includes(extension) ? name : `${name}.${allowed[0]}`;
+}
 
 /** RFC 6266: an ASCII fallback and the UTF-8 name as filename*. */
 export function contentDisposition(type: 'attachment' | 'inline', name: string): string {
@@ -14,7 +34,7 @@ export function contentDisposition(type: 'attachment' | 'inline', name: string):
 export function serveVersion(c: Context<AppEnv>, opened: { type: string; size: number; fileName: string; body: Readable }, disposition: 'attachment' | 'inline'): Response {
   c.header('Content-Type', opened.type === 'text/plain' ? 'text/plain; charset=utf-8' : opened.type);
   c.header('Content-Length', String(opened.size));
-  c.header('Content-Disposition', contentDisposition(disposition, opened.fileName));
+  c.header('Content-Disposition', contentDisposition(disposition, downloadName(opened.fileName, opened.type)));
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Content-Security-Policy', "sandbox; default-src 'none'");
   c.header('Cache-Control', 'private, no-store');

@@ -46,15 +46,18 @@ async function versionOf(documentId: string) {
 // asvs: V5.2.2 V5.4.3
 // asvs: V3.2.1 V5.4.1
 test('each allowed type is accepted, stored clean and downloadable as an attachment', async () => {
-  const cases: Array<[string, Buffer, string]> = [
+  const cases: Array<[string, Buffer, string, string?]> = [
     ['report.pdf', makePdf(), 'application/pdf'],
     ['photo.jpg', await makeJpegWithGps(), 'image/jpeg'],
     ['plan.png', await makePng(), 'image/png'],
     ['pic.webp', await makeWebp(), 'image/webp'],
     ['notes.txt', Buffer.from('Grüezi — Wartung am 3. März\nline two\n'), 'text/plain'],
     ['values.csv', Buffer.from('a;b\n1;2\n'), 'text/plain'],
+    // saved with an extension of what the file is: opened from disk, a text file named .html never runs as a page
+    ['minutes.html', Buffer.from('Minutes of the visit, no markup in the first bytes\n'), 'text/plain', 'minutes.html.txt'],
+    ['camera.png', await makeJpegWithGps(), 'image/jpeg', 'camera.png.jpg'],
   ];
-  for (const [name, bytes, type] of cases) {
+  for (const [name, bytes, type, saved = name] of cases) {
     const response = await uploadAs(name, bytes);
     assert.equal(response.status, 201, `${name}: ${response.text}`);
     const document = response.json();
@@ -62,7 +65,7 @@ test('each allowed type is accepted, stored clean and downloadable as an attachm
     assert.equal(document.current.detectedType, type, name);
     const got = await download(client, `/documents/${document.documentId}/download`);
     assert.equal(got.status, 200, name);
-    assert.match(got.headers.get('content-disposition')!, new RegExp(`^attachment; filename="${name}"; filename\\*=UTF-8''${name}$`));
+    assert.match(got.headers.get('content-disposition')!, new RegExp(`^attachment; filename="${saved}"; filename\\*=UTF-8''${saved}$`));
     assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(got.headers.get('content-security-policy'), "sandbox; default-src 'none'");
     assert.equal(got.bytes.length, document.current.size, name);
