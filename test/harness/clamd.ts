@@ -47,6 +47,8 @@ export async function launchClamd(options: { maxMiB?: number } = {}): Promise<Ru
     `StreamMaxLength ${limit}`,
     `MaxFileSize ${limit}`,
     `MaxScanSize ${limit}`,
+    `PCREMaxFileSize ${limit}`,
+    'MaxScanTime 300000',
     'AlertExceedsMax yes',
     'Bytecode no',
     ...(process.getuid?.() === 0 ? ['User root'] : []),

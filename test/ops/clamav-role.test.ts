@@ -25,18 +25,38 @@ test("clamd's limits are at least the upload limit, and what exceeds them is ale
   assert.ok(limit < 4096, 'clamd refuses 4 GiB and more');
   // the lines the role's lineinfile task writes, read back by clamd's own parser
   const tasks = readFileSync(join(role, 'tasks', 'main.yml'), 'utf8');
-  const lines = [...tasks.matchAll(/\{ key: (\w+), value: "([^"]+)" \}/g)].map(([, key, value]) => `${key} ${value!.replace('{{ clamav__limit_mib }}', String(limit)).replace('{{ clamav__socket }}', '/run/clamav/clamd.ctl')}`);
+  const maxScanTime = Number(/^clamav__max_scan_time_ms: (\d+)$/m.exec(readFileSync(join(role, 'defaults', 'main.yml'), 'utf8'))?.[1]);
+  const lines = [...tasks.matchAll(/\{ key: (\w+), value: "([^"]+)" \}/g)].map(([, key, value]) => `${key} ${value!.replace('{{ clamav__limit_mib }}', String(limit))
+    .replace('{{ clamav__socket }}', '/run/clamav/clamd.ctl').replace('{{ clamav__max_scan_time_ms }}', String(maxScanTime))}`);
   const dir = mkdtempSync(join(tmpdir(), 'kastell-clamconf-'));
   writeFileSync(join(dir, 'clamd.conf'), `${lines.join('\n')}\n`);
   const conf = spawnSync('clamconf', ['-c', dir, '-n'], { encoding: 'utf8' });
   assert.equal(conf.status, 0, conf.stderr);
-  for (const key of ['StreamMaxLength', 'MaxFileSize', 'MaxScanSize']) {
+  // PCRE signatures are skipped in silence above PCREMaxFileSize (Debian: 25 MiB), so it follows the others
+  for (const key of ['StreamMaxLength', 'MaxFileSize', 'MaxScanSize', 'PCREMaxFileSize']) {
     const bytes = Number(new RegExp(`^${key} = "(\\d+)"`, 'm').exec(conf.stdout)?.[1]);
     assert.ok(bytes >= uploadMiB * 2 ** 20, `${key} ${bytes} is below the upload limit`);
   }
   assert.match(conf.stdout, /^AlertExceedsMax = "yes"/m);
+  // clamd must not end a scan before Kastell stops waiting for it (Debian: 120 s)
+  const clamdTimeoutMs = parseConfig({ KASTELL_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }).documents.clamdTimeoutMs;
+  assert.equal(Number(/^MaxScanTime = "(\d+)"/m.exec(conf.stdout)?.[1]), clamdTimeoutMs, 'MaxScanTime is Kastell\'s wait for a verdict');
   assert.match(tasks, /kastell-clamd-ping/);
   assert.match(tasks, /until: clamav__ping\.rc == 0/);
+});
+
+test("clamd's limits follow the kastell role's upload limit, which the portal is given", () => {
+  const kastellRole = new URL('../../ansible/roles/kastell/', import.meta.url).pathname;
+  const computed = (extra: string[]) => {
+    const r = spawnSync('ansible', ['localhost', '-c', 'local', '-m', 'ansible.builtin.debug', '-a', 'var=clamav__limit_mib',
+      '-e', `@${join(kastellRole, 'defaults', 'main.yml')}`, '-e', `@${join(role, 'defaults', 'main.yml')}`, ...extra],
+    { encoding: 'utf8', env: { ...process.env, ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', NO_COLOR: '1' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    return Number(/"clamav__limit_mib": "?(\d+)"?/.exec(r.stdout)?.[1]);
+  };
+  assert.equal(computed([]), 1024 + 64);
+  assert.equal(computed(['-e', 'kastell__upload_max_mib=3000']), 3000 + 64);
+  assert.match(readFileSync(join(kastellRole, 'templates', 'etc', 'kastell', 'kastell.env.j2'), 'utf8'), /^KASTELL_UPLOAD_MAX_MIB=\{\{ kastell__upload_max_mib \}\}$/m);
 });
 
 test('the PING check: PONG from a running clamd, a failure without one', async () => {
