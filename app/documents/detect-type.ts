@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
+import { refusal } from './reasons.ts';
 
 export const allowedTypes = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp', 'image/heic', 'text/plain'] as const;
 export type AllowedType = (typeof allowedTypes)[number];
@@ -21,7 +22,7 @@ const markup = /^\s*(<|#!)|<\s*(!doctype|html|head|body|script|svg|iframe|object
  */
 export async function detectType(path: string, text?: Detected): Promise<Detected> {
   if (await hasZipDirectoryAtEnd(path)) {
-    return { ok: false, reason: 'the file is also a ZIP archive (a polyglot): not accepted' };
+    return { ok: false, reason: refusal('polyglot') };
   }
   const found = await fileTypeFromFile(path);
   if (found) return allowedOrRefused(found.mime);
@@ -32,10 +33,10 @@ export async function detectType(path: string, text?: Detected): Promise<Detecte
 export function allowedOrRefused(mime: string): Detected {
   if (mime === 'image/heic' || mime === 'image/heif') return { ok: true, type: 'image/heic' };
   if ((allowedTypes as readonly string[]).includes(mime) && mime !== 'text/plain') return { ok: true, type: mime as AllowedType };
-  return { ok: false, reason: `files of type ${mime} are not accepted (PDF, JPEG, PNG, WebP or plain text only)` };
+  return { ok: false, reason: refusal('typeNotAccepted', mime) };
 }
 
-const textRefused: Detected = { ok: false, reason: 'this file type is not accepted (PDF, JPEG, PNG, WebP or plain text only)' };
+const textRefused: Detected = { ok: false, reason: refusal('typeUnknown') };
 
 /**
  * The text check, fed chunk by chunk (the upload's one pass feeds it as the
@@ -82,8 +83,8 @@ export class TextCheck {
   /** The verdict once every byte was pushed. */
   finish(): Detected {
     if (this.failed || this.carried) return textRefused; // a refused byte, or the file ends inside a sequence
-    if (this.size === 0) return { ok: false, reason: 'the file is empty' };
-    if (looksLikeMarkup(this.headBuffer())) return { ok: false, reason: 'HTML, SVG, XML and scripts are not accepted' };
+    if (this.size === 0) return { ok: false, reason: refusal('empty') };
+    if (looksLikeMarkup(this.headBuffer())) return { ok: false, reason: refusal('markup') };
     return { ok: true, type: 'text/plain' };
   }
 }

@@ -9,6 +9,7 @@ import { copyFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { detectType, type AllowedType } from './detect-type.ts';
 import { PdfRefused, sanitisePdf } from './sanitise-pdf.ts';
+import { refusal } from './reasons.ts';
 import { ImageRefused, reencodeImage } from './reencode-image.ts';
 import type { StreamedChecks } from './one-pass.ts';
 import { scanFile } from './scan-file.ts';
@@ -40,7 +41,7 @@ export async function runPipeline(input: string, output: string, settings: Pipel
   if (!detected.ok) return { status: 'rejected', reason: detected.reason };
 
   const verdict = streamed ? await streamed.scan : await scanFile(input, settings.clamdSocket, settings.clamdTimeoutMs);
-  if (verdict.verdict === 'infected') return { status: 'rejected', reason: `malware found (${verdict.signature})`, signature: verdict.signature };
+  if (verdict.verdict === 'infected') return { status: 'rejected', reason: refusal('malware', verdict.signature), signature: verdict.signature };
   if (verdict.verdict === 'too_large') return { status: 'rejected', reason: verdict.reason };
   if (verdict.verdict !== 'clean') return { status: 'pending', reason: verdict.reason };
 

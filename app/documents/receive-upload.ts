@@ -116,4 +116,7 @@ export async function receiveUpload(c: Context<AppEnv>, options: {
 // the same sentence as app/http/form-body.ts gives for any other form
 const malformed = () => new HttpError(400, 'malformed_form', 'The form could not be read (the body is cut off or not the form data it claims to be). Reload the page and send it again.');
 const csrfRefused = () => new HttpError(403, 'csrf_rejected', 'This form has expired. Go back, reload the page and try again.');
-const tooLarge = (limit: number) => new HttpError(413, 'too_large', `The file is larger than ${Math.floor(limit / 1024 / 1024)} MiB, the limit for this kind of document.`);
+const tooLarge = (limit: number) => {
+  const max = String(Math.floor(limit / 1024 / 1024));
+  return new HttpError(413, 'upload_too_large', `The file is larger than ${max} MiB, the limit for this kind of document.`, [], {}, { max });
+};

@@ -5,11 +5,9 @@
 // that decompresses to gigapixels is refused, not expanded.
 import sharp from 'sharp';
 import type { AllowedType } from './detect-type.ts';
+import { refusal } from './reasons.ts';
 
 export class ImageRefused extends Error {}
-
-/** The reason a HEIC photo is refused with (stored, and shown translated: documents.reason.heic). */
-export const heicRefusal = 'HEIC photos cannot be read here: send JPEG (on iPhone: Settings → Camera → Formats → Most Compatible)';
 
 export async function reencodeImage(input: string, output: string, type: AllowedType, maxPixels: number): Promise<AllowedType> {
   const image = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true }).rotate();
@@ -25,8 +23,8 @@ export async function reencodeImage(input: string, output: string, type: Allowed
   } catch (error) {
     if (error instanceof ImageRefused) throw error;
     const message = (error as Error).message;
-    if (/pixel limit/i.test(message)) throw new ImageRefused(`the image has more than ${maxPixels} pixels`);
-    if (type === 'image/heic') throw new ImageRefused(heicRefusal);
-    throw new ImageRefused('the image cannot be read (damaged or not what it claims to be)');
+    if (/pixel limit/i.test(message)) throw new ImageRefused(refusal('pixels', String(maxPixels)));
+    if (type === 'image/heic') throw new ImageRefused(refusal('heic'));
+    throw new ImageRefused(refusal('imageUnreadable'));
   }
 }

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { refusal } from './reasons.ts';
 
 const run = promisify(execFile);
 
@@ -65,7 +66,7 @@ async function qpdf(args: string[]): Promise<void> {
     // exit code 3: warnings only (a repaired file); the output is written
     if ((error as { code?: number }).code === 3) return;
     const stderr = String((error as { stderr?: string }).stderr ?? '').split('\n')[0] ?? '';
-    throw new PdfRefused(`qpdf cannot read this PDF (${stderr.replace(/^.*?: /, '').slice(0, 120) || 'unknown error'})`);
+    throw new PdfRefused(refusal('pdfUnreadable', stderr.replace(/^.*?: /, '').slice(0, 120) || 'unknown error'));
   }
 }
 
@@ -94,7 +95,7 @@ export async function sanitisePdf(input: string, output: string, tempRoot: strin
     await writeFile(json, JSON.stringify(document));
     await qpdf(['--json-input', json, output]);
     const left = findActiveContent(await readPdfJson(output, dir));
-    if (left.length > 0) throw new PdfRefused(`active content could not be removed (${left.join(', ')})`);
+    if (left.length > 0) throw new PdfRefused(refusal('pdfActiveLeft', left.join(', ')));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

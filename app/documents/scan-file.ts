@@ -11,6 +11,7 @@
 // (Heuristics.Limits.Exceeded) because the appliance sets AlertExceedsMax.
 import { createReadStream } from 'node:fs';
 import { createConnection, type IpcNetConnectOpts } from 'node:net';
+import { refusal } from './reasons.ts';
 
 export type ScanResult =
   | { verdict: 'clean' }
@@ -122,10 +123,10 @@ function verdictOf(answer: string): ScanResult {
   const found = /^stream: (.+) FOUND$/.exec(line);
   if (found) {
     const signature = found[1]!.slice(0, 100);
-    if (signature.startsWith('Heuristics.Limits.Exceeded')) return { verdict: 'too_large', reason: `the file is beyond the virus scanner's limits (${signature})` };
+    if (signature.startsWith('Heuristics.Limits.Exceeded')) return { verdict: 'too_large', reason: refusal('scannerLimits', signature) };
     return { verdict: 'infected', signature };
   }
-  if (/size limit exceeded/i.test(line)) return { verdict: 'too_large', reason: "the file is larger than the virus scanner's stream limit" };
+  if (/size limit exceeded/i.test(line)) return { verdict: 'too_large', reason: refusal('scannerStreamLimit') };
   return { verdict: 'unavailable', reason: line ? `the virus scanner refused the file (${line.slice(0, 100)})` : 'the virus scanner closed the connection without a verdict' };
 }
 

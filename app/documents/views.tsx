@@ -7,7 +7,7 @@ import type { AppEnv } from '../http/context.ts';
 import type { Translate } from '../i18n/index.ts';
 import { CsrfField, DeleteButton, Field } from '../http/layout.tsx';
 import type { Document, Version } from './schema.ts';
-import { heicRefusal } from './reencode-image.ts';
+import { reasonText } from './reasons.ts';
 import type { ShareLink } from './share-links.ts';
 
 export const acceptedFiles = 'application/pdf,image/jpeg,image/png,image/webp,text/plain,text/csv,.pdf,.jpg,.jpeg,.png,.webp,.txt,.csv';
@@ -66,18 +66,13 @@ export function DocumentList({ c, documents }: { c: Context<AppEnv>; documents: 
   );
 }
 
-/** A rejection's reason as the uploader reads it: the ones the pipeline words alike every time in their language, others as recorded. */
-export function reasonText(t: Translate, reason: string): string {
-  return reason === heicRefusal ? t('documents.reason.heic') : reason;
-}
-
 function VersionRow({ c, version }: { c: Context<AppEnv>; version: Version }) {
   const t = c.get('t');
   return (
     <li>
       {version.fileName} · {new Date(version.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC ·{' '}
       <strong>{t(`documents.status.${version.status}`)}</strong>
-      {version.reason ? <> · {reasonText(t, version.reason)}</> : null}
+      {version.reason ? <> · {reasonText(t, version.status, version.reason)}</> : null}
       {version.status === 'clean' ? <> · {sizeOf(version.size)} · <a href={`/documents/${version.documentId}/download?version=${version.versionId}`}>{t('documents.download')}</a></> : null}
     </li>
   );

@@ -43,7 +43,7 @@ function respondWithError(c: Context<AppEnv>, error: HttpError) {
   const said = `error.code.${error.code}`; // in the page's language when the catalogue has it
   return renderPage(c, t('error.title'), (
     <>
-      <p role="alert">{isMessageKey(said) ? t(said) : error.message}</p>
+      <p role="alert">{isMessageKey(said) ? t(said, error.values) : error.message}</p>
       {error.issues.length ? <ul>{error.issues.map((i) => <li>{i.path}: {i.message}</li>)}</ul> : null}
       <p><a href="/">{t('error.back')}</a></p>
       <p><small>{t('error.requestId')}: {requestId}</small></p>

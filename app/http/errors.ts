@@ -11,6 +11,8 @@ export class HttpError extends Error {
     message: string,
     readonly issues: Issue[] = [],
     readonly headers: Record<string, string> = {},
+    /** the values a page's translation of `error.code.<code>` needs (e.g. a limit) */
+    readonly values: Record<string, string> = {},
   ) {
     super(message);
   }

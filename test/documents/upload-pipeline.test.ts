@@ -100,6 +100,26 @@ test('a renamed executable, an SVG, an HTML file, a script and a PDF/ZIP polyglo
   }
 });
 
+test("a refusal is shown on the document's page in the uploader's language", async () => {
+  const cases: Array<[string, Buffer, Record<string, RegExp>]> = [
+    ['contract.pdf', Buffer.concat([makePdf(), makeZip('payload.exe', Buffer.from('MZ evil'))]), {
+      de: /die Datei ist zugleich ein ZIP-Archiv/, fr: /le fichier est aussi une archive ZIP/, it: /il file è anche un archivio ZIP/ }],
+    ['invoice.pdf', elfBinary(), {
+      de: /Dateien vom Typ application\/x-elf werden nicht angenommen/, fr: /les fichiers de type application\/x-elf ne sont pas acceptés/, it: /i file di tipo application\/x-elf non sono accettati/ }],
+    ['page.txt', Buffer.from('<!DOCTYPE html><html><body><script>alert(1)</script></body></html>'), {
+      de: /HTML, SVG, XML und Skripte werden nicht angenommen/, fr: /HTML, SVG, XML et scripts ne sont pas acceptés/, it: /HTML, SVG, XML e script non sono accettati/ }],
+  ];
+  for (const [name, bytes, shown] of cases) {
+    const page = await uploadAs(name, bytes, 'other', `/companies/${company}/documents`);
+    assert.equal(page.status, 303, page.text);
+    for (const [locale, message] of Object.entries(shown)) {
+      const html = (await client.request('GET', page.headers.get('location')!, { headers: { 'accept-language': locale } })).text;
+      assert.match(html, message, `${name}, ${locale}`);
+      assert.doesNotMatch(html, /not accepted/, `${name}, ${locale}: no English left`);
+    }
+  }
+});
+
 test('EICAR is rejected, audited as denied, and the security officers get a mail alert', async () => {
   const response = await uploadAs('eicar.txt', Buffer.from(eicar));
   const document = response.json();
@@ -169,6 +189,15 @@ test('the size limit per kind is enforced while streaming: 413, nothing written'
   const response = await uploadAs('huge.jpg', Buffer.alloc(1024 * 1024 + 10, 0x41), 'photo');
   assert.equal(response.status, 413, response.text);
   assert.match(response.json().error.message, /larger than 1 MiB/);
+  // the page says it with the kind's limit (not the 1 MiB body limit's words), in the uploader's language
+  client.cookies.set('kastell-locale', 'de');
+  try {
+    const page = await uploadAs('huge.jpg', Buffer.alloc(2 * 1024 * 1024, 0x41), 'photo', `/companies/${company}/documents`);
+    assert.equal(page.status, 413, page.text);
+    assert.match(page.text, /Die Datei ist grösser als 1 MiB, die Grenze für diese Art von Dokument\./);
+  } finally {
+    client.cookies.delete('kastell-locale');
+  }
   const [{ n: after }] = await t.admin`select count(*)::int as n from kastell.document_versions` as unknown as [{ n: number }];
   assert.equal(after, before);
   // the same bytes as kind "other" (1 GiB default) pass the limit: it is per kind; and 1 MiB is past the global body limit
