@@ -94,7 +94,7 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   const box = createKeyringBox(keyring, [config.identity.secretKeyId], () => loadSecretKey(config));
   const mailer = appDeps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const apiRouter = new Hono<AppEnv>();
-  const api = new ApiRegistry(apiRouter, createIdempotencyStore(db, box));
+  const api = new ApiRegistry(apiRouter, createIdempotencyStore(db, box, keyring));
   const deps: FeatureDeps = { config, db, store, log, mailer, audit, box, api, keyring };
 
   const app = new Hono<AppEnv>();

@@ -11,9 +11,15 @@
 // request did run, so the key stays spent and is never run again (that could
 // create twice); the client is told to look the record up before creating
 // it anew with a new key.
+//
+// An answer holds what was created (a site's address, a message's body), so
+// it is sealed under the data key of the company that owns the record, not
+// the operator's: shredding that company leaves its kept answers unreadable
+// too, in the database and in every backup of it (answerOwner).
 import { createHash } from 'node:crypto';
+import { OPERATOR, type Keyring } from '../crypto/keyring.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Database } from '../db/client.ts';
+import type { Database, Tx } from '../db/client.ts';
 import type { SessionUser } from './context.ts';
 import { HttpError } from './errors.ts';
 
@@ -48,7 +54,26 @@ function openAnswer(box: SecretBox, sealed: string, context: string): unknown {
   }
 }
 
-export function createIdempotencyStore(db: Database, box: SecretBox): IdempotencyStore {
+/**
+ * Whose data key seals a kept answer: the company in the answer
+ * (`companyId`), else the company of the job it was made on (`jobId`:
+ * messages, visits), else the caller's own company, else the operator's
+ * (answers about the operator's own records: passkeys, breach records).
+ */
+export async function answerOwner(tx: Tx, user: SessionUser, body: unknown): Promise<string> {
+  const answer = (typeof body === 'object' && body !== null ? body : {}) as { companyId?: unknown; jobId?: unknown };
+  if (typeof answer.companyId === 'string') return answer.companyId;
+  if (typeof answer.jobId === 'string') {
+    const [job] = await tx<{ company_id: string }[]>`select company_id from jobs where job_id = ${answer.jobId}`;
+    // the caller has just made something on this job: not seeing it is a defect, and nothing is kept under a wrong key
+    if (!job) throw new Error(`idempotency: the job ${answer.jobId} of a kept answer is not visible to its creator`);
+    return job.company_id;
+  }
+  return user.companyId ?? OPERATOR;
+}
+
+/** `box` opens kept answers (also those sealed before answers had owners); `keyring` seals them under their owner's key. */
+export function createIdempotencyStore(db: Database, box: SecretBox, keyring: Pick<Keyring, 'seal'>): IdempotencyStore {
   const sealContext = (user: SessionUser, key: string) => `idempotency:${user.userId}:${key}`;
   return {
     async run(user, key, request, create) {
@@ -83,7 +108,7 @@ export function createIdempotencyStore(db: Database, box: SecretBox): Idempotenc
         }
         // A request that fails rolls the claim back with everything else: its key may be retried.
         const answer = await create();
-        const sealed = box.seal(JSON.stringify(answer.body), sealContext(user, key));
+        const sealed = keyring.seal(await answerOwner(tx, user, answer.body), JSON.stringify(answer.body), sealContext(user, key));
         await tx`
           update kastell.idempotency_keys set response_status = ${answer.status}, response_sealed = ${sealed}
           where user_id = ${user.userId} and idempotency_key = ${key}`;

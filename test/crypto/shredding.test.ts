@@ -35,7 +35,8 @@ const filesUnder = (dir: string) => readdirSync(dir, { withFileTypes: true, recu
 
 test('after a shred, a backup taken before it opens for Y only', async () => {
   for (const [company, street] of [[X, 'Xaverweg 1'], [Y, 'Ypsilonweg 2']] as const) {
-    const site = await client.postJson(`/api/v1/companies/${company}/sites`, { name: 'Plant', street, country: 'ch' });
+    // with an Idempotency-Key: the kept answer (the site, its street in plain words) is sealed under the company's key
+    const site = await client.request('POST', `/api/v1/companies/${company}/sites`, { json: { name: 'Plant', street, country: 'ch' }, headers: { 'idempotency-key': `site-of-${company}` } });
     assert.equal(site.status, 201, site.text);
     const doc = await upload(client, `/api/v1/companies/${company}/documents`, { title: 'Contract', kind: 'contract' }, { name: 'c.txt', bytes: Buffer.from(`contract of ${street}\n`) });
     assert.equal(doc.status, 201, doc.text);
@@ -45,6 +46,8 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
   const objects = await t.admin<{ object_key: string; company_id: string }[]>`
     select v.object_key, d.owner_company_id as company_id from kastell.document_versions v join kastell.documents d using (document_id) where v.object_key is not null`;
   assert.equal(objects.length, 2);
+  const answers = await t.admin<{ idempotency_key: string; response_sealed: string }[]>`select idempotency_key, response_sealed from kastell.idempotency_keys`;
+  assert.equal(answers.length, 2);
   const backup = mkdtempSync(join(tmpdir(), 'kastell-backup-'));
   cpSync(join(dataDir, 'documents'), backup, { recursive: true });
 
@@ -72,6 +75,11 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
     const open = () => now.open(row.street, fieldAad('sites', 'street', row.site_id));
     if (row.company_id === X) assert.throws(open, KeyUnavailableError, 'X\'s field');
     else assert.equal(open(), 'Ypsilonweg 2');
+  }
+  for (const a of answers) {
+    const open = () => now.open(a.response_sealed, `idempotency:${dispatcher.userId}:${a.idempotency_key}`);
+    if (a.idempotency_key === `site-of-${X}`) assert.throws(open, KeyUnavailableError, 'X\'s kept answer');
+    else assert.match(open(), /Ypsilonweg 2/);
   }
   for (const o of objects) {
     const read = async () => buffer(await decryptObject(now, o.object_key, Readable.from([readFileSync(join(backup, o.object_key))])));

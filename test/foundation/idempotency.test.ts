@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { createTestDatabase } from '../harness/database.ts';
+import { parseConfig } from '../../app/config.ts';
+import { keyringFromConfig } from '../../app/crypto/keyring.ts';
+import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { startTestServer, type TestClient } from '../harness/server.ts';
-import { seedSession, seedUser } from '../harness/seed.ts';
+import { seedCompany, seedSession, seedSite, seedUser } from '../harness/seed.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);
@@ -112,6 +114,27 @@ test('the kept answer is sealed: an invite link is replayed but never stored in 
   const token = new URL(first.json().link).pathname.split('/').pop()!;
   assert.ok(token.length >= 20);
   assert.ok(!row!.response_sealed.includes(token) && !row!.response_sealed.includes(body.email), 'sealed, not readable');
+});
+
+test("a kept answer is sealed under the key of the company that owns what was made (so shredding it reaches the answer)", async () => {
+  const company = await seedCompany(t.admin, 'Owner AG');
+  const site = await seedSite(t.admin, company, 'Owner plant');
+  const [job] = await t.admin`insert into kastell.jobs (company_id, site_id, title) values (${company}, ${site}, 'Pump') returning job_id`;
+  const [role] = await t.admin`select role_id from kastell.roles where role_key = 'technician'`;
+  const cases: Array<[string, string, unknown, TestClient, { userId: string }, string]> = [
+    ['a site (companyId in the answer)', `/api/v1/companies/${company}/sites`, { name: 'Second plant', street: 'Ownerweg 3', country: 'ch' }, dispatcherClient, dispatcher, company],
+    ["a message (the job's company)", `/api/v1/jobs/${job!.job_id}/messages`, { body: 'the gate code is 4711', internal: false }, dispatcherClient, dispatcher, company],
+    ['a staff invite (the operator)', '/api/v1/invites', { email: 'tech.owner@example.test', roleId: role!.role_id }, adminClient, admin, 'operator'],
+  ];
+  const keyring = keyringFromConfig(parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: testDataDir(t.name) }));
+  for (const [what, path, body, client, user, owner] of cases) {
+    const key = randomUUID();
+    const made = await create(client, key, body, path);
+    assert.equal(made.status, 201, `${what}: ${made.text}`);
+    const [row] = await t.admin`select response_sealed from kastell.idempotency_keys where user_id = ${user.userId} and idempotency_key = ${key}`;
+    const keyId = row!.response_sealed.split(':')[1];
+    assert.equal(keyring.list().find((k) => k.keyId === keyId)?.owner, owner, what);
+  }
 });
 
 test('a kept answer that does not open is a 409 that spends the key: the retry creates nothing and is told what to do', async () => {
