@@ -94,6 +94,8 @@ export const configSchema = z
       .refine((value) => value.split(',').every((p) => /^[A-Za-z0-9_-]{1,32}:/.test(p) && Buffer.from(p.split(':')[1] ?? '', 'base64').length === 32), { message: 'must be id:base64 pairs, comma-separated (the KEKs being rotated away from)' })
       .optional(),
     KASTELL_KEYSTORE_DIR: z.string().min(1).optional(),
+    // off on the appliance: the KEK is only ever a credential, never a file made in the data directory
+    KASTELL_KEK_FILE: z.enum(['on', 'off']).default('on'),
     KASTELL_MFA_CUSTOMERS: z.enum(['required', 'optional'], { message: 'must be "required" or "optional"' }).default('required'),
     KASTELL_IDLE_ADMIN_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
     KASTELL_IDLE_CUSTOMER_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
@@ -324,6 +326,8 @@ export interface Config {
     keysDir: string;
     /** the data key files: outside the database and every data backup */
     storeDir: string;
+    /** whether a KEK file may be made and read under keysDir when KASTELL_KEK is not set (KASTELL_KEK_FILE) */
+    kekFile: boolean;
   };
   /** per signed-in user, per minute: writes (unsafe methods) and API calls; 0 = off (app/http/rate-limit.ts) */
   limits: { writes: number; api: number };
@@ -582,6 +586,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       previousKeks: (env.KASTELL_KEK_PREVIOUS ?? '').split(',').filter(Boolean).map((p) => ({ kekId: p.split(':')[0]!, key: Buffer.from(p.split(':')[1]!, 'base64') })),
       keysDir: join(dataDir, 'keys'),
       storeDir: resolve(env.KASTELL_KEYSTORE_DIR ?? join(dataDir, 'keys', 'data-keys')),
+      kekFile: env.KASTELL_KEK_FILE === 'on',
     },
     limits: { writes: env.KASTELL_USER_WRITES_PER_MINUTE, api: env.KASTELL_USER_API_PER_MINUTE },
     overload: {

@@ -45,6 +45,8 @@ export interface KeyringOptions {
 
 const ownerPattern = /^(operator|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const fileName = (owner: string, version: number) => `${owner}.v${version}.json`;
+/** A data key file's name (fileName's form). */
+const keyFile = /^(.+)\.v(\d+)\.json$/;
 
 const gcmOptions = { authTagLength: 16 } as const;
 
@@ -172,7 +174,7 @@ export class Keyring {
     const out = [];
     if (!existsSync(this.storeDir)) return [];
     for (const file of readdirSync(this.storeDir)) {
-      const m = /^(.+)\.v(\d+)\.json$/.exec(file);
+      const m = keyFile.exec(file);
       if (!m) continue;
       const raw = JSON.parse(readFileSync(join(this.storeDir, file), 'utf8')) as { keyId: string; owner: string; version: number; wrapped: string; createdAt: string };
       out.push({ keyId: raw.keyId, owner: raw.owner, version: raw.version, kekId: raw.wrapped.split(':')[1]!, file, createdAt: raw.createdAt });
@@ -310,10 +312,26 @@ export class Keyring {
 }
 
 /** KASTELL_KEK (a systemd credential on the appliance) or, on the embedded default, a generated root-only file. */
-export function loadKeks(config: { kek: Kek | undefined; previousKeks: Kek[]; keysDir: string }): { kek: Kek; previous: Kek[] } {
+/**
+ * The KEK: `config.kek` (KASTELL_KEK, a systemd credential on the appliance),
+ * else the file `keysDir/kek.key`, made on first use — unless `kekFile` is
+ * false (KASTELL_KEK_FILE=off: the appliance, whose KEK is only ever a
+ * credential) or the key store already holds data keys. A KEK made then
+ * would open none of them, and keys made under it none the server could
+ * read: a CLI run without the credential stops here instead.
+ */
+export function loadKeks(config: { kek: Kek | undefined; previousKeks: Kek[]; keysDir: string; storeDir?: string; kekFile?: boolean }): { kek: Kek; previous: Kek[] } {
   if (config.kek) return { kek: config.kek, previous: config.previousKeks };
   const file = join(config.keysDir, 'kek.key');
   const next = join(config.keysDir, 'kek.next');
+  if (config.kekFile === false) {
+    throw new Error('KASTELL_KEK is not set, and this installation keeps its KEK only as a credential (KASTELL_KEK_FILE=off). '
+      + 'On the appliance run the CLI as `sudo kastell …`, which loads the credential.');
+  }
+  if (!existsSync(file) && config.storeDir && existsSync(config.storeDir) && readdirSync(config.storeDir).some((name) => keyFile.test(name))) {
+    throw new Error(`The key store ${config.storeDir} holds data keys, but there is no KEK: KASTELL_KEK is not set and ${file} does not exist. `
+      + 'A new KEK would open none of them. Set KASTELL_KEK (on the appliance: `sudo kastell …`), or restore kek.key from its backup.');
+  }
   if (!existsSync(file)) {
     mkdirSync(config.keysDir, { recursive: true, mode: 0o700 });
     try {
@@ -351,6 +369,6 @@ export function rotateFileKek(keysDir: string, storeDir: string, onProgress?: (d
 }
 
 /** The installation's keyring from configuration; touches nothing on disk until first used. */
-export function keyringFromConfig(config: { keys: { kek: Kek | undefined; previousKeks: Kek[]; keysDir: string; storeDir: string } }): Keyring {
+export function keyringFromConfig(config: { keys: { kek: Kek | undefined; previousKeks: Kek[]; keysDir: string; storeDir: string; kekFile?: boolean } }): Keyring {
   return new Keyring({ storeDir: config.keys.storeDir, loadKeks: () => loadKeks(config.keys) });
 }

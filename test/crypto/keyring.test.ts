@@ -4,7 +4,7 @@
 // and a rotation cut off half way is finished by running it again; a shred
 // leaves no file of the company and its values do not open.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -86,4 +86,26 @@ test('a shred destroys every version of the company\'s key and nothing else', ()
   assert.throws(() => ring().open(x2, 'a'), KeyUnavailableError);
   assert.equal(ring().open(y, 'a'), 'y');
   assert.throws(() => r.shred('operator'), /not a company/);
+});
+
+test('without KASTELL_KEK no KEK file is made where it would open nothing: KASTELL_KEK_FILE=off, or a key store that already holds keys', () => {
+  const { keysDir, storeDir, ring } = fileRing();
+  ring().seal(X, 'made under the file KEK', 'aad');
+  // the appliance: the KEK is only a credential
+  const credentialOnly = new Keyring({ storeDir, loadKeks: () => loadKeks({ kek: undefined, previousKeks: [], keysDir, storeDir, kekFile: false }) });
+  assert.throws(() => credentialOnly.seal(X, 'x', 'aad'), /KASTELL_KEK_FILE=off.*sudo kastell/);
+  // the KEK file gone (e.g. a CLI run elsewhere, or a lost file): no new KEK over keys it cannot open
+  const kekFile = join(keysDir, 'kek.key');
+  const saved = readFileSync(kekFile);
+  rmSync(kekFile);
+  const withoutKek = new Keyring({ storeDir, loadKeks: () => loadKeks({ kek: undefined, previousKeks: [], keysDir, storeDir }) });
+  assert.throws(() => withoutKek.seal(X, 'x', 'aad'), /holds data keys, but there is no KEK/);
+  assert.ok(!existsSync(kekFile), 'no KEK made');
+  writeFileSync(kekFile, saved);
+  assert.equal(ring().open(ring().seal(X, 'again', 'aad'), 'aad'), 'again', 'the restored KEK file opens them');
+  // an empty store on a fresh embedded default: the KEK file is made
+  const fresh = fileRing();
+  const first = new Keyring({ storeDir: fresh.storeDir, loadKeks: () => loadKeks({ kek: undefined, previousKeks: [], keysDir: fresh.keysDir, storeDir: fresh.storeDir }) });
+  assert.equal(first.open(first.seal(Y, 'fresh', 'aad'), 'aad'), 'fresh');
+  assert.ok(existsSync(join(fresh.keysDir, 'kek.key')));
 });
