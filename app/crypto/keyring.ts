@@ -127,6 +127,14 @@ function writeAtomic(path: string, content: string): void {
   renameSync(tmp, path);
 }
 
+/** A key file's bytes overwritten with zeros and synced, then the file unlinked. */
+function overwriteAndUnlink(path: string): void {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r+');
+  try { writeSync(fd, Buffer.alloc(size), 0, size, 0); fsyncSync(fd); } finally { closeSync(fd); }
+  unlinkSync(path);
+}
+
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try { fsyncSync(fd); } finally { closeSync(fd); }
@@ -280,21 +288,27 @@ export class Keyring {
   destroy(keyId: string): void {
     const found = this.list().find((k) => k.keyId === keyId);
     if (!found) return;
-    const path = join(this.storeDir, found.file);
-    const size = statSync(path).size;
-    const fd = openSync(path, 'r+');
-    try { writeSync(fd, Buffer.alloc(size), 0, size, 0); fsyncSync(fd); } finally { closeSync(fd); }
-    unlinkSync(path);
+    overwriteAndUnlink(join(this.storeDir, found.file));
     fsyncDir(this.storeDir);
     this.byId.delete(keyId);
     this.currentCache.delete(found.owner);
   }
 
-  /** Destroys every version of one owner's key (crypto-shredding). Returns the key ids destroyed. */
+  /**
+   * Destroys every version of one owner's key (crypto-shredding), and any
+   * temporary copy a KEK rewrap cut off by a crash left (`<file>.<hex>.tmp`,
+   * writeAtomic): wrapped, but under a KEK that survives. Returns the key ids destroyed.
+   */
   shred(owner: string): string[] {
     if (owner === OPERATOR || !ownerPattern.test(owner)) throw new Error(`not a company: ${owner}`);
     const ids = this.list().filter((k) => k.owner === owner).map((k) => k.keyId);
     for (const id of ids) this.destroy(id);
+    if (existsSync(this.storeDir)) {
+      for (const name of readdirSync(this.storeDir)) {
+        if (name.startsWith(`${owner}.v`) && name.endsWith('.tmp')) overwriteAndUnlink(join(this.storeDir, name));
+      }
+      fsyncDir(this.storeDir);
+    }
     return ids;
   }
 

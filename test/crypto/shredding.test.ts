@@ -55,6 +55,9 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
   const before = keyringFromConfig(config);
   const xKeys = before.list().filter((k) => k.owner === X).map((k) => before.byKeyId(k.keyId).key);
   assert.equal(xKeys.length, 1);
+  // ... and its wrapped form: the KEK survives a shred, so a copy of the wrapped key would open X's data
+  const xWrapped = before.list().filter((k) => k.owner === X)
+    .map((k) => (JSON.parse(readFileSync(join(config.keys.storeDir, k.file), 'utf8')) as { wrapped: string }).wrapped);
 
   const status = await runCli(['keys', 'status'], env);
   assert.equal(status.code, 0, status.stderr);
@@ -112,7 +115,8 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
   await t.admin`update kastell.sites set street = ${ySite!.street} where site_id = ${ySite!.site_id}`;
 
   // no copy of X's key in anything Kastell wrote (its data dir: key store, KEK, documents) nor in the database
-  const forms = xKeys.flatMap((k) => [k, Buffer.from(k.toString('base64')), Buffer.from(k.toString('base64url')), Buffer.from(k.toString('hex'))]);
+  const forms = [...xKeys.flatMap((k) => [k, Buffer.from(k.toString('base64')), Buffer.from(k.toString('base64url')), Buffer.from(k.toString('hex'))]),
+    ...xWrapped.map((w) => Buffer.from(w))];
   for (const file of [...filesUnder(dataDir), ...filesUnder(backup)]) {
     const content = readFileSync(file);
     for (const form of forms) assert.ok(!content.includes(form), `${file} holds X's key`);
