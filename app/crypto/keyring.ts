@@ -12,7 +12,7 @@
 // `wrapped` is AES-256-GCM under the KEK with additional data binding the
 // key id and owner, so a wrapped key moved to another file does not unwrap.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 
 export const OPERATOR = 'operator';
@@ -193,7 +193,25 @@ export class Keyring {
   /** Unwrapped keys kept in memory: at most this many (the oldest loaded goes first; it is unwrapped again when next asked for). */
   static readonly cachedKeys = 10_000;
 
+  /**
+   * Another process (the CLI's shred or rotation) changing the key store
+   * empties this one's caches at once (inotify), so a running server stops
+   * opening a shredded company's values when its key file goes, not only at
+   * the next recheck; the recheck stays for where watching is not possible.
+   */
+  private watcher: FSWatcher | undefined;
+  private watchStore(): void {
+    if (this.watcher || !existsSync(this.storeDir)) return;
+    try {
+      this.watcher = watch(this.storeDir, { persistent: false }, () => { this.byId.clear(); this.currentCache.clear(); });
+      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = undefined; });
+    } catch {
+      this.watcher = undefined; // no inotify here: the recheck alone
+    }
+  }
+
   private remember(key: DataKey, file: string): DataKey {
+    this.watchStore();
     this.byId.delete(key.keyId);
     this.byId.set(key.keyId, { key, file, checkedAt: Date.now() });
     if (this.byId.size > Keyring.cachedKeys) this.byId.delete(this.byId.keys().next().value!);

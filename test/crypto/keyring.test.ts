@@ -114,3 +114,19 @@ test('without KASTELL_KEK no KEK file is made where it would open nothing: KASTE
   assert.equal(first.open(first.seal(Y, 'fresh', 'aad'), 'aad'), 'fresh');
   assert.ok(existsSync(join(fresh.keysDir, 'kek.key')));
 });
+
+test("a running process forgets a key another process shredded as soon as its file goes, not only at the next recheck", async () => {
+  const { ring } = fileRing();
+  const server = ring(); // recheck 30 s: only the store's change can make it forget sooner
+  const sealed = server.seal(X, 'x', 'a');
+  assert.equal(server.open(sealed, 'a'), 'x', 'cached');
+  assert.equal(ring().shred(X).length, 1, 'the CLI, another keyring on the same store');
+  // the change arrives as an inotify event: wait for it (bounded), never a timing threshold
+  const deadline = Date.now() + 10_000;
+  let forgotten = false;
+  while (!forgotten && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    try { server.open(sealed, 'a'); } catch (error) { forgotten = error instanceof KeyUnavailableError; }
+  }
+  assert.ok(forgotten, 'the server no longer opens the shredded value');
+});
