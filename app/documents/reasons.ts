@@ -29,18 +29,22 @@ export function refusal<K extends RefusalKind>(kind: K, ...detail: Parameters<(t
   return (refusals[kind] as (...values: string[]) => string)(...(detail as string[]));
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Each refusal's text around its detail: what comes before it and after it.
 const marker = '\u0000';
-const patterns = (Object.keys(refusals) as RefusalKind[]).map((kind) => {
+const shapes = (Object.keys(refusals) as RefusalKind[]).map((kind) => {
   const text = (refusals[kind] as (value: string) => string)(marker);
-  return { kind, pattern: new RegExp(`^${escape(text).replace(marker, '(.*)')}$`, 's') };
+  const [before = '', after = ''] = text.split(marker);
+  return { kind, before, after, hasDetail: text.includes(marker) };
 });
 
 /** Which refusal a recorded reason is, with its detail; undefined for a text made elsewhere (held versions, older rows). */
 export function recogniseRefusal(reason: string): { kind: RefusalKind; detail: string } | undefined {
-  for (const { kind, pattern } of patterns) {
-    const match = pattern.exec(reason);
-    if (match) return { kind, detail: match[1] ?? '' };
+  for (const { kind, before, after, hasDetail } of shapes) {
+    if (!hasDetail) {
+      if (reason === before) return { kind, detail: '' };
+    } else if (reason.length > before.length + after.length && reason.startsWith(before) && reason.endsWith(after)) {
+      return { kind, detail: reason.slice(before.length, reason.length - after.length) };
+    }
   }
   return undefined;
 }
