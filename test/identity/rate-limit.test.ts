@@ -80,6 +80,19 @@ test('the over-limit memory forgets a bucket when its window ends and stays boun
   assert.equal(over.size, 1);
 });
 
+test("the public share-link page is limited per address: the sixth guess at a link in a minute gets 429, another address goes on", async () => {
+  const second = new Date().getUTCSeconds();
+  if (second > 45) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
+  const guess = (i: number, ip: string) => server.client().request('GET', `/s/guessed-token-${i}`, { headers: { 'x-forwarded-for': ip } });
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await guess(i, '203.0.113.77')).status);
+  assert.ok(statuses.every((s) => s !== 429), `the first five are answered: ${statuses}`);
+  const limited = await guess(5, '203.0.113.77');
+  assert.equal(limited.status, 429);
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  assert.notEqual((await guess(6, '198.51.100.77')).status, 429);
+});
+
 test('every pre-sign-in endpoint is limited, and signed-in routes are not', () => {
   for (const [method, path, name] of [
     ['POST', '/sign-in', 'sign-in'], ['POST', '/api/v1/auth/sign-in', 'sign-in'],
@@ -87,6 +100,7 @@ test('every pre-sign-in endpoint is limited, and signed-in routes are not', () =
     ['POST', '/api/v1/auth/passkey/options', 'passkey'], ['POST', '/api/v1/auth/passkey/verify', 'passkey'],
     ['GET', '/unlock/abc', 'unlock'], ['GET', '/setup/abc', 'setup'], ['POST', '/setup/abc', 'setup'],
     ['GET', '/invites/accept/abc', 'invite'], ['POST', '/invites/accept/abc', 'invite'],
+    ['GET', '/s/abc', 'share-link'], ['POST', '/s/abc', 'share-link'],
   ] as const) {
     assert.equal(endpointOf(method, path), name, `${method} ${path}`);
   }
