@@ -21,7 +21,7 @@ import { acceptsNullOrigin, documentRoutes, streamsOwnBody } from './documents/r
 import { installFieldKeyring } from './crypto/fields.ts';
 import { keyringFromConfig, type Keyring } from './crypto/keyring.ts';
 import { keyRoutes } from './keys/routes.tsx';
-import { createKeyringBox, loadSecretKey } from './crypto/secret-box.ts';
+import { keyringBoxFromConfig } from './crypto/secret-box.ts';
 import type { Database } from './db/client.ts';
 import type { FeatureDeps } from './feature.ts';
 import { homeRoutes } from './home/routes.tsx';
@@ -91,7 +91,7 @@ export function createApp(appDeps: AppDeps): { app: Hono<AppEnv>; api: ApiRegist
   // the key hierarchy: data keys per company and the operator's, wrapped by the KEK (app/crypto/keyring.ts)
   const keyring = appDeps.keyring ?? keyringFromConfig(config);
   installFieldKeyring(keyring);
-  const box = createKeyringBox(keyring, [config.identity.secretKeyId], () => loadSecretKey(config));
+  const box = keyringBoxFromConfig(config, keyring);
   const mailer = appDeps.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
   const apiRouter = new Hono<AppEnv>();
   const api = new ApiRegistry(apiRouter, createIdempotencyStore(db, box, keyring));

@@ -21,6 +21,7 @@ import { createDocumentStore } from './storage/open-store.ts';
 import { encryptingStore } from './crypto/encrypting-store.ts';
 import { keyringFromConfig } from './crypto/keyring.ts';
 import { scheduleReencrypt } from './crypto/reencrypt.ts';
+import { keyringBoxFromConfig } from './crypto/secret-box.ts';
 
 export interface RunningServer {
   url: string;
@@ -65,7 +66,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const objectSweep = config.jobs ? scheduleObjectSweep({ db, store, log, auditor: audit.auditor }) : undefined;
   const retention = config.jobs && config.retentionSchedule ? scheduleRetention({ db, store, log, auditor: audit.auditor, policy: config.retention }) : undefined;
   const reencryption = config.jobs ? scheduleReencrypt({
-    db, keyring, store: store.inner, log,
+    db, keyring, box: keyringBoxFromConfig(config, keyring), store: store.inner, log,
     audit: (tx, event) => audit.auditor.recordAs(tx, { type: 'system', label: 'scheduled re-encryption' }, event).then(() => {}),
   }) : undefined;
   // past the in-flight bound (or refused by a feature's early rule) a request is answered in front of the

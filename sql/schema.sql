@@ -2236,6 +2236,44 @@ $$;
 ALTER FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) OWNER TO kastell_auth;
 
 --
+-- Name: reseal_totp(uuid[], text[], text[], text[], text[]); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.reseal_totp(p_user_ids uuid[], p_old_secret text[], p_new_secret text[], p_old_pending text[], p_new_pending text[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  swapped integer;
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  if pg_catalog.cardinality(p_user_ids) is distinct from pg_catalog.cardinality(p_old_secret)
+     or pg_catalog.cardinality(p_user_ids) is distinct from pg_catalog.cardinality(p_new_secret)
+     or pg_catalog.cardinality(p_user_ids) is distinct from pg_catalog.cardinality(p_old_pending)
+     or pg_catalog.cardinality(p_user_ids) is distinct from pg_catalog.cardinality(p_new_pending) then
+    raise exception 'one old and one new value of each secret per factor' using errcode = '22023';
+  end if;
+  -- a secret stays absent or becomes a v2 value: never dropped, never plain
+  if exists (select 1 from rows from (pg_catalog.unnest(p_old_secret), pg_catalog.unnest(p_new_secret),
+                                      pg_catalog.unnest(p_old_pending), pg_catalog.unnest(p_new_pending)) as x(os, ns, op, np)
+             where (x.os is null) <> (x.ns is null) or (x.op is null) <> (x.np is null)
+                or x.ns not like 'v2:%' or x.np not like 'v2:%') then
+    raise exception 'a re-seal keeps each secret, as a v2 value' using errcode = '22023';
+  end if;
+  update kastell.totp_factors t set secret_enc = x.ns, pending_secret_enc = x.np
+    from rows from (pg_catalog.unnest(p_user_ids), pg_catalog.unnest(p_old_secret), pg_catalog.unnest(p_new_secret),
+                    pg_catalog.unnest(p_old_pending), pg_catalog.unnest(p_new_pending)) as x(id, os, ns, op, np)
+   where t.user_id = x.id and t.secret_enc is not distinct from x.os and t.pending_secret_enc is not distinct from x.op;
+  get diagnostics swapped = row_count;
+  return swapped;
+end
+$$;
+
+ALTER FUNCTION app.reseal_totp(p_user_ids uuid[], p_old_secret text[], p_new_secret text[], p_old_pending text[], p_new_pending text[]) OWNER TO kastell_auth;
+
+--
 -- Name: reset_factors(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -2614,6 +2652,51 @@ CREATE FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_tim
 $$;
 
 ALTER FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text) OWNER TO kastell_auth;
+
+--
+-- Name: totp_key_counts(); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.totp_key_counts() RETURNS TABLE(key_id text, n bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 'key status runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query
+    select pg_catalog.split_part(x.v, ':', 2), pg_catalog.count(*)
+      from kastell.totp_factors t cross join lateral (values (t.secret_enc), (t.pending_secret_enc)) as x(v)
+     where x.v is not null
+     group by 1 order by 1;
+end
+$$;
+
+ALTER FUNCTION app.totp_key_counts() OWNER TO kastell_auth;
+
+--
+-- Name: totp_reseal_candidates(text, uuid, integer); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.totp_reseal_candidates(p_current text, p_after uuid, p_limit integer) RETURNS TABLE(user_id uuid, secret_enc text, pending_secret_enc text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if app.current_user_id() is not null then
+    raise exception 're-encryption runs as the system, not for a signed-in user' using errcode = '42501';
+  end if;
+  return query
+    select t.user_id, t.secret_enc, t.pending_secret_enc from kastell.totp_factors t
+     where (p_after is null or t.user_id > p_after)
+       and ((t.secret_enc is not null and pg_catalog.split_part(t.secret_enc, ':', 2) <> p_current)
+         or (t.pending_secret_enc is not null and pg_catalog.split_part(t.pending_secret_enc, ':', 2) <> p_current))
+     order by t.user_id limit least(greatest(p_limit, 1), 10000);
+end
+$$;
+
+ALTER FUNCTION app.totp_reseal_candidates(p_current text, p_after uuid, p_limit integer) OWNER TO kastell_auth;
 
 --
 -- Name: totp_state(uuid, bytea); Type: FUNCTION; Schema: app; Owner: kastell_auth
@@ -8515,6 +8598,13 @@ REVOKE ALL ON FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) 
 GRANT ALL ON FUNCTION app.reseal_report_objects(p_after uuid, p_limit integer) TO kastell_app;
 
 --
+-- Name: FUNCTION reseal_totp(p_user_ids uuid[], p_old_secret text[], p_new_secret text[], p_old_pending text[], p_new_pending text[]); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.reseal_totp(p_user_ids uuid[], p_old_secret text[], p_new_secret text[], p_old_pending text[], p_new_pending text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reseal_totp(p_user_ids uuid[], p_old_secret text[], p_new_secret text[], p_old_pending text[], p_new_pending text[]) TO kastell_app;
+
+--
 -- Name: FUNCTION reset_factors(p_user_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -8601,6 +8691,20 @@ GRANT ALL ON FUNCTION app.share_link_failed(p_share_link_id uuid) TO kastell_app
 
 REVOKE ALL ON FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.start_session(p_user_id uuid, p_token_hash bytea, p_idle_timeout interval, p_ip text, p_user_agent text, p_auth_method text) TO kastell_app;
+
+--
+-- Name: FUNCTION totp_key_counts(); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.totp_key_counts() FROM PUBLIC;
+GRANT ALL ON FUNCTION app.totp_key_counts() TO kastell_app;
+
+--
+-- Name: FUNCTION totp_reseal_candidates(p_current text, p_after uuid, p_limit integer); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.totp_reseal_candidates(p_current text, p_after uuid, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.totp_reseal_candidates(p_current text, p_after uuid, p_limit integer) TO kastell_app;
 
 --
 -- Name: FUNCTION totp_state(p_user_id uuid, p_challenge_hash bytea); Type: ACL; Schema: app; Owner: kastell_auth

@@ -510,8 +510,9 @@ keys
     const { keyStatus, keyStatusLines } = await import('../crypto/key-status.ts');
     const { createDocumentStore } = await import('../storage/open-store.ts');
     const { keyringFromConfig } = await import('../crypto/keyring.ts');
+    const { installationKeyIds } = await import('../crypto/secret-box.ts');
     const config = loadConfig();
-    const status = await withAudit((_service, db) => keyStatus(db, createDocumentStore(config.storage), keyringFromConfig(config)));
+    const status = await withAudit((_service, db) => keyStatus(db, createDocumentStore(config.storage), keyringFromConfig(config), installationKeyIds(config)));
     for (const line of keyStatusLines(status)) console.log(line);
   });
 
@@ -524,6 +525,7 @@ keys
     const { installFieldKeyring } = await import('../crypto/fields.ts');
     const { createDocumentStore } = await import('../storage/open-store.ts');
     const { keyringFromConfig } = await import('../crypto/keyring.ts');
+    const { keyringBoxFromConfig } = await import('../crypto/secret-box.ts');
     const config = loadConfig();
     const batchSize = Number(options.batch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000) {
@@ -535,7 +537,7 @@ keys
       const keyring = keyringFromConfig(config);
       installFieldKeyring(keyring);
       return reencrypt({
-        db, keyring, store: createDocumentStore(config.storage),
+        db, keyring, box: keyringBoxFromConfig(config, keyring), store: createDocumentStore(config.storage),
         audit: (tx, event) => service.auditor.recordAs(tx, { type: 'system', label: 'kastell keys reencrypt' }, event).then(() => {}),
       }, {
         batchSize,

@@ -6,7 +6,7 @@
 import type { Database } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
 import type { Keyring } from './keyring.ts';
-import { objectKeyCounts, rowKeyCounts } from './reencrypt.ts';
+import { objectKeyCounts, rowKeyCounts, totpKeyCounts } from './reencrypt.ts';
 
 export interface KeyVersionStatus {
   keyId: string;
@@ -25,16 +25,21 @@ export interface KeyStatus {
   kekId: string;
   storeDir: string;
   keys: KeyVersionStatus[];
-  /** values and objects under no key the store holds: '' not encrypted yet, '(missing)' an object gone from the store, else a destroyed key id */
-  others: { id: string; rows: number; objects: number }[];
+  /** values and objects under no key the store holds: '' not encrypted yet, '(missing)' an object gone from the store, the old installation key, else a destroyed key id */
+  others: { id: string; rows: number; objects: number; installationKey: boolean }[];
   /** per owner: rows and objects under its current version, and in all (what re-encryption has left to do is the difference) */
   progress: { owner: string; done: number; total: number }[];
 }
 
-/** Counts every encrypted column in the database and every stored object (documents and report PDFs) by key id. `store`: the adapter as stored (not the decrypting wrapper). */
-export async function keyStatus(db: Database, store: DocumentStore, keyring: Keyring): Promise<KeyStatus> {
+/**
+ * Counts every encrypted column in the database, the TOTP secrets (counted as rows) and every stored
+ * object (documents and report PDFs) by key id. `store`: the adapter as stored (not the decrypting wrapper).
+ * `installationKeyIds`: the old installation key's ids, so what it still seals is named as such, not as destroyed.
+ */
+export async function keyStatus(db: Database, store: DocumentStore, keyring: Keyring, installationKeyIds: string[] = []): Promise<KeyStatus> {
   const list = keyring.list();
   const rows = await rowKeyCounts(db);
+  for (const [id, n] of await totpKeyCounts(db)) rows.set(id, (rows.get(id) ?? 0) + n);
   const objects = await objectKeyCounts(db, store);
   const newest = new Map(list.map((k) => [k.owner, k.keyId]));
   const keys = list.map((k) => ({
@@ -43,7 +48,7 @@ export async function keyStatus(db: Database, store: DocumentStore, keyring: Key
   }));
   const known = new Set(list.map((k) => k.keyId));
   const others = [...new Set([...rows.keys(), ...objects.keys()])].filter((id) => !known.has(id)).sort()
-    .map((id) => ({ id, rows: rows.get(id) ?? 0, objects: objects.get(id) ?? 0 }));
+    .map((id) => ({ id, rows: rows.get(id) ?? 0, objects: objects.get(id) ?? 0, installationKey: installationKeyIds.includes(id) }));
   const byOwner = new Map<string, { done: number; total: number }>();
   for (const k of keys) {
     const p = byOwner.get(k.owner) ?? { done: 0, total: 0 };
@@ -64,7 +69,8 @@ export function keyStatusLines(status: KeyStatus): string[] {
     lines.push(`${k.keyId}  ${k.owner}  v${k.version}${k.current ? ' (current)' : ''}  wrapped by ${k.kekId}  made ${k.createdAt}  rows ${k.rows}  objects ${k.objects}`);
   }
   for (const o of status.others) {
-    const what = o.id === '' ? '(not encrypted yet)' : o.id === '(missing)' ? '(object missing from the store)' : `${o.id}  (key destroyed)`;
+    const what = o.id === '' ? '(not encrypted yet)' : o.id === '(missing)' ? '(object missing from the store)'
+      : o.installationKey ? `${o.id}  (the old installation key: \`kastell keys reencrypt\` moves it)` : `${o.id}  (key destroyed)`;
     lines.push(`${what}  rows ${o.rows}  objects ${o.objects}`);
   }
   return lines;

@@ -9,6 +9,11 @@
 //
 // Values whose key was destroyed (crypto-shredding) cannot be opened: they
 // are left as they are and counted apart by keyCounts().
+//
+// TOTP secrets (sql/0027) are the operator's: each factor's confirmed and
+// pending secret not under the operator's current key — an older version,
+// or the installation key they were sealed under before keys per company —
+// is opened with the box that still knows that key and sealed anew.
 import { createHash } from 'node:crypto';
 import { scheduleOneAtATime } from '../schedule.ts';
 import type { Database, Tx } from '../db/client.ts';
@@ -16,6 +21,7 @@ import type { DocumentStore } from '../storage/store.ts';
 import { decryptObject, encryptObject } from './encrypting-store.ts';
 import { encryptedColumns, fieldAad } from './fields.ts';
 import { KeyUnavailableError, OPERATOR, type Keyring } from './keyring.ts';
+import type { SecretBox } from './secret-box.ts';
 
 export interface ReencryptEvent {
   action: 'keys.rows_resealed' | 'keys.objects_resealed';
@@ -27,6 +33,8 @@ export interface ReencryptEvent {
 export interface ReencryptDeps {
   db: Database;
   keyring: Keyring;
+  /** opens TOTP secrets, those under the old installation key too (createKeyringBox) */
+  box: Pick<SecretBox, 'open'>;
   /** the store adapter under the encrypting wrapper (objects are read and written as stored) */
   store: DocumentStore;
   /** records one audit event in the batch's transaction */
@@ -46,6 +54,15 @@ function keySets(keyring: Keyring): { current: Set<string>; known: Set<string> }
   for (const k of list) newest.set(k.owner, k.keyId); // list() is sorted by owner, then version
   return { current: new Set(newest.values()), known: new Set(list.map((k) => k.keyId)) };
 }
+
+/** TOTP secrets (confirmed and pending) per key id. */
+export async function totpKeyCounts(db: Database): Promise<Map<string, number>> {
+  const rows = await db.withPrincipal(null, (tx) => tx<{ key_id: string; n: string }[]>`select key_id, n from app.totp_key_counts()`);
+  return new Map(rows.map((r) => [r.key_id, Number(r.n)]));
+}
+
+/** The additional data of a TOTP secret (app/auth/factors.ts seals with it). */
+const totpAad = (userId: string) => `totp:${userId}`;
 
 /** Rows per key id ('' = not sealed yet), over every encrypted column. */
 export async function rowKeyCounts(db: Database): Promise<Map<string, number>> {
@@ -180,6 +197,8 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
   const counts = await rowKeyCounts(db);
   let total = 0;
   for (const [id, n] of counts) if (stale(id)) total += n;
+  const operatorNow = keyring.active(OPERATOR).keyId;
+  for (const [id, n] of await totpKeyCounts(db)) if (id !== operatorNow) total += n;
   const objects: StoredObject[] = [];
   for await (const o of storedObjects(db, 1000)) objects.push(o);
   progress.onTotal?.(total + objects.length);
@@ -230,6 +249,43 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
       done += resealed;
       progress.onBatch?.(done, { what: `${c.table}.${c.column}`, count: resealed });
     }
+  }
+
+  // TOTP secrets: every factor with a secret not under the operator's current key (sql/0027)
+  let afterUser: string | null = null;
+  for (;;) {
+    refreshKeys();
+    const operatorKey = keyring.active(OPERATOR).keyId;
+    const resealed: number = await db.withPrincipal(null, async (tx) => {
+      const page = await tx<{ user_id: string; secret_enc: string | null; pending_secret_enc: string | null }[]>`
+        select user_id, secret_enc, pending_secret_enc from app.totp_reseal_candidates(${operatorKey}, ${afterUser}::uuid, ${batchSize})`;
+      if (page.length === 0) return -1;
+      afterUser = page.at(-1)!.user_id;
+      const again = (value: string | null, userId: string): string | null => {
+        if (value === null) return null;
+        if (value.split(':')[1] === operatorKey) return value;
+        try {
+          return keyring.seal(OPERATOR, deps.box.open(value, totpAad(userId)), totpAad(userId));
+        } catch (error) {
+          throw new Error(`the TOTP secret of user ${userId} does not open (${(error as Error).message}): nothing of this batch was written`);
+        }
+      };
+      const secrets = page.map((r) => again(r.secret_enc, r.user_id));
+      const pending = page.map((r) => again(r.pending_secret_enc, r.user_id));
+      const [result] = await tx<{ swapped: number }[]>`
+        select app.reseal_totp(${page.map((r) => r.user_id)}::uuid[], ${page.map((r) => r.secret_enc)}::text[], ${secrets}::text[],
+          ${page.map((r) => r.pending_secret_enc)}::text[], ${pending}::text[]) as swapped`;
+      await deps.audit(tx, {
+        action: 'keys.rows_resealed', entityType: 'data_key', entityId: 'totp_factors',
+        detail: { table: 'totp_factors', column: 'secret_enc, pending_secret_enc', rows: result!.swapped, changed_meanwhile: page.length - result!.swapped, first: page[0]!.user_id, last: page.at(-1)!.user_id },
+      });
+      return page.length;
+    });
+    if (resealed < 0) break;
+    batches++;
+    rows += resealed;
+    done += resealed;
+    progress.onBatch?.(done, { what: 'totp_factors', count: resealed });
   }
 
   let objectsResealed = 0;

@@ -69,3 +69,11 @@ export function createKeyringBox(keyring: { seal(owner: string, plain: string, a
     isLegacy,
   };
 }
+
+/** The application's box from its configuration: the keyring's operator key, and the old installation key for what it sealed. */
+export function keyringBoxFromConfig(config: Config, keyring: Parameters<typeof createKeyringBox>[0]): ReturnType<typeof createKeyringBox> {
+  return createKeyringBox(keyring, [config.identity.secretKeyId], () => loadSecretKey(config));
+}
+
+/** The ids of the old installation key ('local' is the one a generated secret.key always had). */
+export const installationKeyIds = (config: Config): string[] => ['local', config.identity.secretKeyId];

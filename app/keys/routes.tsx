@@ -16,6 +16,7 @@ import type { EncryptingStore } from '../crypto/encrypting-store.ts';
 import { keyStatus, type KeyStatus } from '../crypto/key-status.ts';
 import { reencryptionWorker } from '../crypto/reencrypt.ts';
 import { shredCompany } from '../crypto/shred.ts';
+import { installationKeyIds } from '../crypto/secret-box.ts';
 import type { Tx } from '../db/client.ts';
 import type { FeatureDeps } from '../feature.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
@@ -69,7 +70,7 @@ export function keyRoutes({ db, config, keyring, api, store }: FeatureDeps): Hon
   // objects are counted by the key id on their first line: the adapter as stored, not the decrypting wrapper
   const stored = (store as Partial<EncryptingStore>).inner ?? store;
   const status = async (user: SessionUser) => {
-    const counted = await keyStatus(db, stored, keyring);
+    const counted = await keyStatus(db, stored, keyring, installationKeyIds(config));
     return db.withPrincipal({ userId: user.userId }, (tx) => describe(tx, counted, config.jobs));
   };
 

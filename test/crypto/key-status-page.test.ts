@@ -3,6 +3,7 @@
 // `kastell keys status` — before and after a rotation and a re-encryption,
 // and this server's worker (its last run here, the newest batch in the audit
 // trail). keys.read only; in four languages.
+import { keyringBoxFromConfig } from '../../app/crypto/secret-box.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../app/config.ts';
@@ -82,7 +83,7 @@ test('the owner sees rotation progress per key version, the same counts as kaste
 
   // a run in this server's process: its last run shows
   const config = parseConfig(env);
-  await reencrypt({ db: t.db, keyring: keyringFromConfig(config), store: createDocumentStore(config.storage),
+  await reencrypt({ db: t.db, keyring: keyringFromConfig(config), box: keyringBoxFromConfig(config, keyringFromConfig(config)), store: createDocumentStore(config.storage),
     audit: (tx, event) => server.audit.auditor.recordAs(tx, { type: 'system', label: 'test' }, event).then(() => {}) });
   assert.deepEqual((await o.get('/api/v1/keys')).json().worker.lastRun.rows, 0);
   assert.match((await o.get('/keys')).text, /Last run here ended \S+ \S+ UTC: 0 rows and 0 objects re-sealed/);
