@@ -343,7 +343,6 @@ export class Keyring {
   }
 }
 
-/** KASTELL_KEK (a systemd credential on the appliance) or, on the embedded default, a generated root-only file. */
 /**
  * The KEK: `config.kek` (KASTELL_KEK, a systemd credential on the appliance),
  * else the file `keysDir/kek.key`, made on first use — unless `kekFile` is

@@ -251,7 +251,30 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
     }
   }
 
-  // TOTP secrets: every factor with a secret not under the operator's current key (sql/0027)
+  let objectsResealed = 0;
+  for (let i = 0; i < objects.length; i += batchSize) {
+    const page = objects.slice(i, i + batchSize);
+    const resealedKeys: string[] = [];
+    refreshKeys();
+    for (const o of page) {
+      const keyId = await objectKeyId(deps.store, o.objectKey).catch(() => undefined);
+      if (keyId === undefined || !stale(keyId)) continue; // gone meanwhile, or under a current (or destroyed) key
+      await resealObject(keyring, deps.store, o);
+      resealedKeys.push(o.objectKey);
+    }
+    if (resealedKeys.length > 0) {
+      await db.withPrincipal(null, (tx) => deps.audit(tx, {
+        action: 'keys.objects_resealed', entityType: 'data_key', entityId: 'objects',
+        detail: { objects: resealedKeys.length, report_pdfs: page.filter((o) => o.kind === 'report' && resealedKeys.includes(o.objectKey)).length, first: resealedKeys[0]!, last: resealedKeys.at(-1)! },
+      }));
+      batches++;
+      objectsResealed += resealedKeys.length;
+    }
+    done += page.length;
+    progress.onBatch?.(done, { what: 'objects', count: resealedKeys.length });
+  }
+  // TOTP secrets last (a secret that does not open stops the run: the columns and objects are done by then):
+  // every factor with a secret not under the operator's current key (sql/0027)
   let afterUser: string | null = null;
   for (;;) {
     refreshKeys();
@@ -286,29 +309,6 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
     rows += resealed;
     done += resealed;
     progress.onBatch?.(done, { what: 'totp_factors', count: resealed });
-  }
-
-  let objectsResealed = 0;
-  for (let i = 0; i < objects.length; i += batchSize) {
-    const page = objects.slice(i, i + batchSize);
-    const resealedKeys: string[] = [];
-    refreshKeys();
-    for (const o of page) {
-      const keyId = await objectKeyId(deps.store, o.objectKey).catch(() => undefined);
-      if (keyId === undefined || !stale(keyId)) continue; // gone meanwhile, or under a current (or destroyed) key
-      await resealObject(keyring, deps.store, o);
-      resealedKeys.push(o.objectKey);
-    }
-    if (resealedKeys.length > 0) {
-      await db.withPrincipal(null, (tx) => deps.audit(tx, {
-        action: 'keys.objects_resealed', entityType: 'data_key', entityId: 'objects',
-        detail: { objects: resealedKeys.length, report_pdfs: page.filter((o) => o.kind === 'report' && resealedKeys.includes(o.objectKey)).length, first: resealedKeys[0]!, last: resealedKeys.at(-1)! },
-      }));
-      batches++;
-      objectsResealed += resealedKeys.length;
-    }
-    done += page.length;
-    progress.onBatch?.(done, { what: 'objects', count: resealedKeys.length });
   }
   return { rows, objects: objectsResealed, batches };
 }
