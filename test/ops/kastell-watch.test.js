@@ -5,19 +5,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { root, script } from './stand-ins.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const watch = join(root, 'ops', 'kastell-watch');
 
-const script = (path, body) => {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `#!/bin/bash\n${body}\n`);
-  chmodSync(path, 0o755);
-};
 
 function world() {
   const dir = mkdtempSync(join(tmpdir(), 'kastell-watch-test-'));

@@ -9,19 +9,13 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { root, script } from './stand-ins.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const drill = join(root, 'ops', 'kastell-restore-drill');
 
-const script = (path, body) => {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `#!/bin/bash\n${body}\n`);
-  chmodSync(path, 0o755);
-};
 
 const verifiers = {
   ok: 'echo "OK: 8 links verified in 12 ms; head 8 5f2c"',
