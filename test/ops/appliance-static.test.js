@@ -60,6 +60,15 @@ test('every role has the STYLE.md layout and an argument spec', () => {
   }
 });
 
+test('no task writes ansible_managed into a file (it is defined for templates only: a copy task fails on it)', () => {
+  for (const role of readdirSync(join(ansibleDir, 'roles'))) {
+    const tasks = join(ansibleDir, 'roles', role, 'tasks');
+    for (const file of readdirSync(tasks)) {
+      assert.doesNotMatch(readFileSync(join(tasks, file), 'utf8'), /\{\{\s*ansible_managed\s*\}\}/, `roles/${role}/tasks/${file}`);
+    }
+  }
+});
+
 test('systemd-analyze security --offline=true on every service unit', () => {
   const units = readdirSync(systemdDir).filter((f) => f.endsWith('.service'));
   assert.ok(units.length >= 7, `found only ${units.join(', ')}`);
