@@ -5,6 +5,7 @@ import type { Identity } from './identity.ts';
 import { hashBackupCodes, newBackupCodes, normaliseBackupCode, type BackupCode } from './backup-codes.ts';
 import { verifyPassword } from './password.ts';
 import { matchTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.ts';
+import { totpAad } from '../crypto/fields.ts';
 
 const principalFor = (userId: string, challengeHash: Buffer | null) => (challengeHash ? null : { userId });
 
@@ -17,7 +18,7 @@ export interface Enrolment {
 /** Starts (or restarts) TOTP enrolment: a new secret, sealed, pending until a code confirms it. */
 export async function beginTotpEnrolment(id: Identity, userId: string, email: string, challengeHash: Buffer | null): Promise<Enrolment> {
   const secret = newTotpSecret();
-  const sealed = id.box.seal(secret, `totp:${userId}`);
+  const sealed = id.box.seal(secret, totpAad(userId));
   await id.db.withPrincipal(principalFor(userId, challengeHash), (tx) => tx`select app.begin_totp_enrolment(${userId}, ${challengeHash}, ${sealed})`);
   const uri = totpUri(secret, email, 'Kastell');
   return { secret, uri, qrSvg: await totpQrSvg(uri) };
@@ -27,7 +28,7 @@ export async function beginTotpEnrolment(id: Identity, userId: string, email: st
 export async function pendingEnrolment(id: Identity, userId: string, email: string, challengeHash: Buffer | null): Promise<Enrolment | null> {
   const [state] = await id.db.withPrincipal(principalFor(userId, challengeHash), (tx) => tx`select * from app.totp_state(${userId}, ${challengeHash})`);
   if (!state?.pending_secret_enc) return null;
-  const secret = id.box.open(state.pending_secret_enc, `totp:${userId}`);
+  const secret = id.box.open(state.pending_secret_enc, totpAad(userId));
   const uri = totpUri(secret, email, 'Kastell');
   return { secret, uri, qrSvg: await totpQrSvg(uri) };
 }
@@ -40,7 +41,7 @@ export async function confirmTotpEnrolment(id: Identity, audit: Audit, userId: s
   const principal = principalFor(userId, challengeHash);
   const [state] = await id.db.withPrincipal(principal, (tx) => tx`select * from app.totp_state(${userId}, ${challengeHash})`);
   if (!state?.pending_secret_enc) return null;
-  const secret = id.box.open(state.pending_secret_enc, `totp:${userId}`);
+  const secret = id.box.open(state.pending_secret_enc, totpAad(userId));
   const step = await matchTotp(secret, code.replace(/\s+/g, ''));
   if (step === null) return null;
   const codes = newBackupCodes();

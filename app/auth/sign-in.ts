@@ -23,6 +23,7 @@ import { startSession } from './session.ts';
 import { solutionSchema } from './bot-challenge.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { hashToken, newToken, tokenPattern } from '../crypto/tokens.ts';
+import { totpAad } from '../crypto/fields.ts';
 import { matchTotp, totpCodePattern } from './totp.ts';
 
 export const signInSchema = z.strictObject({
@@ -266,7 +267,7 @@ export async function checkSecondFactor(c: Context<AppEnv>, id: Identity, userId
   if (totpCodePattern.test(compact)) {
     const [state] = await id.db.withPrincipal(challengeHash ? null : { userId }, (tx) => tx`select * from app.totp_state(${userId}, ${challengeHash})`);
     if (state?.secret_enc) {
-      const secret = id.box.open(state.secret_enc, `totp:${userId}`);
+      const secret = id.box.open(state.secret_enc, totpAad(userId));
       const step = await matchTotp(secret, compact, Number(state.last_step));
       if (step !== null) {
         // the UPDATE … WHERE last_step < step makes a replay (even a concurrent one) fail

@@ -26,6 +26,8 @@ type Table = EncryptedColumn['table'];
 type ColumnOf<T extends Table> = Extract<EncryptedColumn, { table: T }>['column'];
 
 export const fieldAad = (table: string, column: string, rowId: string) => `kastell:${table}.${column}:${rowId}`;
+/** The additional data of a user's TOTP secret (confirmed or pending): bound to that user. */
+export const totpAad = (userId: string) => `totp:${userId}`;
 
 // The process's keyring, installed by createApp (and the CLI). Queries are
 // plain functions of a transaction, so the keyring is reached from here

@@ -19,7 +19,7 @@ import { scheduleOneAtATime } from '../schedule.ts';
 import type { Database, Tx } from '../db/client.ts';
 import type { DocumentStore } from '../storage/store.ts';
 import { decryptObject, encryptObject } from './encrypting-store.ts';
-import { encryptedColumns, fieldAad } from './fields.ts';
+import { encryptedColumns, fieldAad, totpAad } from './fields.ts';
 import { KeyUnavailableError, OPERATOR, type Keyring } from './keyring.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -60,9 +60,6 @@ export async function totpKeyCounts(db: Database): Promise<Map<string, number>> 
   const rows = await db.withPrincipal(null, (tx) => tx<{ key_id: string; n: string }[]>`select key_id, n from app.totp_key_counts()`);
   return new Map(rows.map((r) => [r.key_id, Number(r.n)]));
 }
-
-/** The additional data of a TOTP secret (app/auth/factors.ts seals with it). */
-const totpAad = (userId: string) => `totp:${userId}`;
 
 /** Rows per key id ('' = not sealed yet), over every encrypted column. */
 export async function rowKeyCounts(db: Database): Promise<Map<string, number>> {
