@@ -62,7 +62,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const audit = await startAuditService({ config, db, log, mailer });
   const { app, api, bounds, earlyRefusals } = createApp({ config, db, store, log, audit, mailer, keyring });
   const notificationMail = await startNotificationMailer({ config, db, mailer, log });
-  const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor }) : undefined;
+  const heldRetry = config.jobs ? scheduleHeldRetry({ config, db, store, log, mailer, auditor: audit.auditor, keyring }) : undefined;
   const objectSweep = config.jobs ? scheduleObjectSweep({ db, store, log, auditor: audit.auditor }) : undefined;
   const retention = config.jobs && config.retentionSchedule ? scheduleRetention({ db, store, log, auditor: audit.auditor, policy: config.retention }) : undefined;
   const reencryption = config.jobs ? scheduleReencrypt({

@@ -204,13 +204,15 @@ documents
     const { retryHeldVersions } = await import('../documents/retry-held.ts');
     const config = loadConfig();
     const log = createLogger({ level: 'warn', destination: 2 });
+    const { keyringFromConfig } = await import('../crypto/keyring.ts');
     const store = await openEncryptedStore(config);
     const outcomes = await withAudit((service, db) => retryHeldVersions({
-      config, db, log, auditor: service.auditor, store,
+      config, db, log, auditor: service.auditor, store, keyring: keyringFromConfig(config),
       mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log }),
     }));
     if (outcomes.length === 0) console.log('no version is held');
-    for (const o of outcomes) console.log(`${o.versionId} ${o.status === 'gone' ? 'gone (decided or deleted meanwhile; its file removed)' : o.status}`);
+    const said: Record<string, string> = { gone: 'gone (decided or deleted meanwhile; its file removed)', shredded: 'shredded (its company was crypto-shredded; its file removed unscanned)' };
+    for (const o of outcomes) console.log(`${o.versionId} ${said[o.status] ?? o.status}`);
     if (outcomes.some((o) => o.status === 'pending' || o.status === 'not_decidable')) process.exit(1);
   });
 

@@ -29,8 +29,19 @@ export interface DataKey {
 }
 
 export class KeyUnavailableError extends Error {
-  constructor(readonly keyId: string) {
-    super(`data key "${keyId}" is not in the key store (destroyed, or the key store is not this installation's)`);
+  constructor(readonly keyId: string, message = `data key "${keyId}" is not in the key store (destroyed, or the key store is not this installation's)`) {
+    super(message);
+  }
+}
+
+/**
+ * The owner was crypto-shredded: its tombstone in the key store refuses a
+ * new key, so a later write cannot make a fresh v1 and start storing
+ * readable data for it again. Answers 410 like a destroyed key.
+ */
+export class OwnerShreddedError extends KeyUnavailableError {
+  constructor(readonly owner: string) {
+    super('', `company ${owner} was crypto-shredded: no new data key is made for it`);
   }
 }
 
@@ -254,7 +265,18 @@ export class Keyring {
     return key;
   }
 
+  /** `<owner>.shredded`: written by shred() before any key file goes, and kept (it holds no key). */
+  private tombstone(owner: string): string { return join(this.storeDir, `${owner}.shredded`); }
+
+  isShredded(owner: string): boolean { return existsSync(this.tombstone(owner)); }
+
+  /** Throws OwnerShreddedError (410) for a shredded owner: before work that would write its data, e.g. an upload's body. */
+  refuseIfShredded(owner: string): void {
+    if (this.isShredded(owner)) throw new OwnerShreddedError(owner);
+  }
+
   private create(owner: string, version: number): DataKey {
+    this.refuseIfShredded(owner);
     const keyId = `k${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
     const key = randomBytes(32);
     const createdAt = new Date().toISOString();
@@ -269,6 +291,12 @@ export class Keyring {
       return this.readFile(file); // another process made it first
     }
     fsyncDir(this.storeDir);
+    // a shred that ran meanwhile: it wrote its tombstone before listing keys, so either it saw this file or this sees the tombstone
+    if (this.isShredded(owner)) {
+      if (existsSync(join(this.storeDir, file))) overwriteAndUnlink(join(this.storeDir, file));
+      fsyncDir(this.storeDir);
+      throw new OwnerShreddedError(owner);
+    }
     this.currentCache.delete(owner);
     return this.remember({ keyId, owner, version, kekId: this.currentKek.kekId, key, createdAt }, file);
   }
@@ -315,10 +343,18 @@ export class Keyring {
   /**
    * Destroys every version of one owner's key (crypto-shredding), and any
    * temporary copy a KEK rewrap cut off by a crash left (`<file>.<hex>.tmp`,
-   * writeAtomic): wrapped, but under a KEK that survives. Returns the key ids destroyed.
+   * writeAtomic): wrapped, but under a KEK that survives. The tombstone goes
+   * first, so no key is made for the owner from then on. Returns the key ids destroyed.
    */
   shred(owner: string): string[] {
     if (owner === OPERATOR || !ownerPattern.test(owner)) throw new Error(`not a company: ${owner}`);
+    mkdirSync(this.storeDir, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(this.tombstone(owner), JSON.stringify({ owner, shreddedAt: new Date().toISOString() }) + '\n', { mode: 0o600, flag: 'wx' });
+      fsyncDir(this.storeDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // shredded before: the first time stays
+    }
     const ids = this.list().filter((k) => k.owner === owner).map((k) => k.keyId);
     for (const id of ids) this.destroy(id);
     if (existsSync(this.storeDir)) {

@@ -8,21 +8,23 @@
 // leaves the version pending. The events are the system's
 // ("held version retry"). Run every 10 minutes when KASTELL_JOBS=on
 // (scheduleHeldRetry, started by app/server.ts), and by
-// `kastell documents retry-held`.
+// `kastell documents retry-held`. A held file of a company shredded since
+// is plaintext nothing may read any more: removed unscanned.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scheduleOneAtATime } from '../schedule.ts';
 import type { Config } from '../config.ts';
 import type { Audit } from '../db/audit-event.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import type { Auditor } from '../http/context.ts';
 import { runPipeline } from './pipeline.ts';
 import { heldDir, pipelineSettings, settleVersion, type SettleDeps } from './process-upload.ts';
 
-export type RetryOutcome = { versionId: string; status: 'clean' | 'rejected' | 'pending' | 'gone' | 'not_decidable' };
+export type RetryOutcome = { versionId: string; status: 'clean' | 'rejected' | 'pending' | 'gone' | 'shredded' | 'not_decidable' };
 
 const versionFile = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export async function retryHeldVersions(deps: SettleDeps & { config: Config; auditor: Auditor }): Promise<RetryOutcome[]> {
+export async function retryHeldVersions(deps: SettleDeps & { config: Config; auditor: Auditor; keyring: Keyring }): Promise<RetryOutcome[]> {
   const { db, config, log, auditor } = deps;
   const dir = heldDir(config);
   const names = (await readdir(dir).catch((error: NodeJS.ErrnoException) => {
@@ -44,13 +46,20 @@ export async function retryHeldVersions(deps: SettleDeps & { config: Config; aud
       }
       const principal = { userId: uploader };
       const version = await db.withPrincipal(principal, async (tx) => {
-        const [v] = await tx`select v.document_id, u.email from document_versions v left join users u on u.user_id = v.uploaded_by
+        const [v] = await tx`select v.document_id, d.owner_company_id, u.email from document_versions v
+          join documents d using (document_id) left join users u on u.user_id = v.uploaded_by
           where v.version_id = ${versionId} and v.status = 'pending'`;
-        return v as { document_id: string; email: string | null } | undefined;
+        return v as { document_id: string; owner_company_id: string; email: string | null } | undefined;
       });
       if (!version) {
         log.warn({ event: 'document.version_retry_refused', versionId }, 'held version not retried: its uploader may no longer read it');
         outcomes.push({ versionId, status: 'not_decidable' });
+        continue;
+      }
+      if (deps.keyring.isShredded(version.owner_company_id)) {
+        await rm(file, { force: true });
+        log.warn({ event: 'document.version_shredded', versionId }, 'held version removed: its company was crypto-shredded');
+        outcomes.push({ versionId, status: 'shredded' });
         continue;
       }
       const work = await mkdtemp(join(config.documents.quarantineDir, 'work-'));

@@ -96,6 +96,7 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const user = requirePermission(c, 'documents.upload');
     const companyId = await db.withPrincipal(user, (tx) => findParentCompany(tx, parent, parentId));
     if (!companyId) throw notFound();
+    deps.keyring.refuseIfShredded(companyId); // 410 before the body is read: nothing of it could be stored readable
     // the id before the row: a text upload is stored under documents/<id>/… while it arrives (one-pass.ts)
     const documentId = await db.withPrincipal(user, (tx) => newDocumentId(tx));
     const upload = await receiveUpload(c, {
@@ -120,6 +121,7 @@ export function documentRoutes(deps: FeatureDeps): Hono<AppEnv> {
     const user = requirePermission(c, 'documents.upload');
     const document = await db.withPrincipal(user, (tx) => findDocument(tx, documentId));
     if (!document) throw notFound();
+    deps.keyring.refuseIfShredded(document.companyId);
     const upload = await receiveUpload(c, { quarantineDir: config.documents.quarantineDir, limitFor: () => config.documents.maxBytes[document.kind],
       onePass: onePassFor(document.companyId, documentId) });
     const result = await processUpload(deps, c, user, upload, { companyId: document.companyId, documentId });

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KeyUnavailableError, Keyring, loadKeks, rotateFileKek } from '../../app/crypto/keyring.ts';
+import { KeyUnavailableError, OwnerShreddedError, Keyring, loadKeks, rotateFileKek } from '../../app/crypto/keyring.ts';
 
 const X = '0193aaaa-0000-7000-8000-0000000000a1';
 const Y = '0193aaaa-0000-7000-8000-0000000000a2';
@@ -85,12 +85,33 @@ test('a shred destroys every version of the company\'s key and nothing else', ()
   writeFileSync(join(storeDir, `${leftover}.0a1b2c3d.tmp`), readFileSync(join(storeDir, leftover)));
   writeFileSync(join(storeDir, `${Y}.v1.json.0a1b2c3d.tmp`), 'another company\'s');
   assert.equal(r.shred(X).length, 2);
-  assert.deepEqual(readdirSync(storeDir).filter((f) => f.startsWith(X)), [], 'no key file nor temporary copy of X left');
+  assert.deepEqual(readdirSync(storeDir).filter((f) => f.startsWith(X)), [`${X}.shredded`], 'no key file nor temporary copy of X left: only its tombstone');
   assert.ok(readdirSync(storeDir).includes(`${Y}.v1.json.0a1b2c3d.tmp`), "Y's untouched");
   assert.throws(() => r.open(x1, 'a'), KeyUnavailableError, 'the shredding process forgets it at once');
   assert.throws(() => ring().open(x2, 'a'), KeyUnavailableError);
   assert.equal(ring().open(y, 'a'), 'y');
   assert.throws(() => r.shred('operator'), /not a company/);
+});
+
+test('a shredded company gets no new key: its tombstone refuses one in every process, and holds no key', () => {
+  const { ring, storeDir } = fileRing();
+  const r = ring();
+  const before = r.seal(X, 'x', 'a');
+  const ids = r.shred(X);
+  const tombstone = readFileSync(join(storeDir, `${X}.shredded`), 'utf8');
+  assert.deepEqual(Object.keys(JSON.parse(tombstone)).sort(), ['owner', 'shreddedAt']);
+  assert.ok(!tombstone.includes('wrapped') && !tombstone.includes(ids[0]!), 'neither the wrapped key nor its id');
+  for (const keyring of [r, ring()]) {
+    assert.throws(() => keyring.seal(X, 'written after the shred', 'a'), OwnerShreddedError, 'no fresh v1 for a later write');
+    assert.throws(() => keyring.rotate(X), OwnerShreddedError);
+    assert.throws(() => keyring.refuseIfShredded(X), OwnerShreddedError);
+    assert.throws(() => keyring.open(before, 'a'), KeyUnavailableError);
+  }
+  assert.equal(ring().list().filter((k) => k.owner === X).length, 0, 'no key file made');
+  assert.equal(ring().open(ring().seal(Y, 'y', 'a'), 'a'), 'y', 'other companies unaffected');
+  ring().refuseIfShredded(Y);
+  assert.deepEqual(ring().shred(X), [], 'shredding again destroys nothing more');
+  assert.equal(readFileSync(join(storeDir, `${X}.shredded`), 'utf8'), tombstone, 'and keeps the first time');
 });
 
 test('without KASTELL_KEK no KEK file is made where it would open nothing: KASTELL_KEK_FILE=off, or a key store that already holds keys', () => {

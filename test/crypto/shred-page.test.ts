@@ -10,6 +10,7 @@ import { keyringFromConfig } from '../../app/crypto/keyring.ts';
 import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
+import { upload } from '../documents/support.ts';
 
 const t = await createTestDatabase();
 const server = await startTestServer(t);
@@ -66,6 +67,17 @@ test('the owner shreds a company from its page; nothing else does', async () => 
   assert.equal(gonePage.status, 410, gonePage.text);
   assert.match(gonePage.text, /Die Daten dieser Firma wurden vernichtet/);
   assert.equal((await o.get(`/api/v1/companies/${Y}/sites`)).status, 200, 'Y still opens');
+  // a later write for X makes no fresh key (the tombstone): 410, and nothing of it written
+  const sitesOfX = async () => (await t.admin`select count(*)::int as n from kastell.sites where company_id = ${X}`)[0]!.n;
+  const sitesBefore = await sitesOfX();
+  const write = await o.postJson(`/api/v1/companies/${X}/sites`, { name: 'Annex', street: 'Neuweg 1', country: 'ch' });
+  assert.equal(write.status, 410, write.text);
+  assert.equal(write.json().error.code, 'company_shredded');
+  const document = await upload(o, `/api/v1/companies/${X}/documents`, { title: 'Contract', kind: 'contract' }, { name: 'contract.txt', bytes: Buffer.from('terms\n') });
+  assert.equal(document.status, 410, document.text);
+  assert.equal(await sitesOfX(), sitesBefore);
+  assert.equal((await t.admin`select count(*)::int as n from kastell.documents where owner_company_id = ${X}`)[0]!.n, 0);
+  assert.equal(keyring().list().filter((k) => k.owner === X).length, 0, 'no new key for X');
   const [event] = await t.admin`select actor_id, company_id, detail from audit.events where action = 'company.shredded'`;
   assert.equal(event!.company_id, X);
   assert.equal(event!.actor_id, owner.userId);

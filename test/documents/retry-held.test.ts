@@ -3,11 +3,14 @@
 // (the real CLI, in a child process) with clamd still down leaves it so and
 // exits 1; with clamd back it runs the pipeline again and decides each
 // version — clean (and then downloadable), or rejected for EICAR with the
-// malware alert mailed — as the system, and removes the held files.
+// malware alert mailed — as the system, and removes the held files; a held
+// file of a company crypto-shredded meanwhile is removed unscanned.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseConfig } from '../../app/config.ts';
+import { keyringFromConfig } from '../../app/crypto/keyring.ts';
 import { eicar, startClamd } from '../harness/clamd.ts';
 import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser, testSecretKey, testSecretKeyId } from '../harness/seed.ts';
@@ -27,6 +30,9 @@ const officer = await seedUser(t.admin, 'security_officer', null, 'officer@examp
 const member = await seedUser(t.admin, 'customer_member', company, 'member@example.test');
 const colleague = await seedUser(t.admin, 'customer_member', company);
 const client = server.client().withSession(await seedSession(t.admin, member.userId, '30 minutes'));
+const shredded = await seedCompany(t.admin, 'Beta AG');
+const betaMember = await seedUser(t.admin, 'customer_member', shredded);
+const betaClient = server.client().withSession(await seedSession(t.admin, betaMember.userId, '30 minutes'));
 const other = server.client().withSession(await seedSession(t.admin, colleague.userId, '30 minutes'));
 const held = (versionId: string) => join(dataDir, 'quarantine', 'held', versionId);
 const retry = () => runCli(['documents', 'retry-held'], {
@@ -46,6 +52,9 @@ test('clamd stopped: the uploads stay pending, their files held', async () => {
     uploads[name] = { documentId: document.documentId, versionId: document.versions[0].versionId };
     assert.ok(existsSync(held(document.versions[0].versionId)), `${name} is held`);
   }
+  const beta = await upload(betaClient, `/api/v1/companies/${shredded}/documents`, { title: 'beta', kind: 'other' }, { name: 'beta.txt', bytes: Buffer.from('beta secrets') });
+  assert.equal(beta.status, 201, beta.text);
+  uploads['beta.txt'] = { documentId: beta.json().documentId, versionId: beta.json().versions[0].versionId };
 });
 
 test('a retry while clamd is still down leaves them pending and held, exit 1', async () => {
@@ -62,6 +71,8 @@ test('clamd back: the retry decides each held version — clean, or rejected for
   await clamd.start();
   // a held version whose document was deleted meanwhile (by someone who may delete) waits for nothing
   await t.admin`delete from kastell.documents where document_id = ${uploads['deleted.txt']!.documentId}`;
+  // Beta AG crypto-shredded while its upload was held
+  assert.equal(keyringFromConfig(parseConfig({ KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: dataDir })).shred(shredded).length, 1);
   const result = await retry();
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
   const lines = result.stdout.trim().split('\n').sort();
@@ -70,6 +81,7 @@ test('clamd back: the retry decides each held version — clean, or rejected for
     `${uploads['contract.pdf']!.versionId} clean`,
     `${uploads['eicar.txt']!.versionId} rejected`,
     `${uploads['deleted.txt']!.versionId} gone (decided or deleted meanwhile; its file removed)`,
+    `${uploads['beta.txt']!.versionId} shredded (its company was crypto-shredded; its file removed unscanned)`,
   ].sort());
   for (const { versionId } of Object.values(uploads)) assert.ok(!existsSync(held(versionId)), 'no held file left');
 
