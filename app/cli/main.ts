@@ -1,5 +1,6 @@
 // The `kastell` command for operators.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { startAuditService, type AuditService } from '../audit/service.ts';
@@ -72,6 +73,17 @@ owner
 const audit = program.command('audit').description('The audit trail: verify the chain, export days, check exports offline');
 
 /** Runs `work` with a database connection and the audit service (no background jobs). */
+/**
+ * The actor of an event a CLI command records: the system, labelled with the
+ * command and who ran it — the sudo user ops/kastell passes on
+ * (KASTELL_CLI_OPERATOR), else the login running the CLI.
+ */
+function cliActor(command: string): { type: 'system'; label: string } {
+  const named = process.env.KASTELL_CLI_OPERATOR || process.env.SUDO_USER || userInfo().username;
+  const who = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/.test(named) ? named : 'unknown';
+  return { type: 'system', label: `${command} (run by ${who})` };
+}
+
 async function withAudit<T>(work: (service: AuditService, db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = createLogger({ level: 'warn' });
@@ -540,7 +552,7 @@ keys
       installFieldKeyring(keyring);
       return reencrypt({
         db, keyring, box: keyringBoxFromConfig(config, keyring), store: createDocumentStore(config.storage),
-        audit: (tx, event) => service.auditor.recordAs(tx, { type: 'system', label: 'kastell keys reencrypt' }, event).then(() => {}),
+        audit: (tx, event) => service.auditor.recordAs(tx, cliActor('kastell keys reencrypt'), event).then(() => {}),
       }, {
         batchSize,
         onTotal: (total) => bar?.start(total, 0),
@@ -569,7 +581,7 @@ keys
     }
     const bar = process.stderr.isTTY ? new SingleBar({ format: 'rewrapping {bar} {value}/{total} data keys', stream: process.stderr }, Presets.shades_classic) : undefined;
     const outcome = await withAudit(async (service, db) => db.withPrincipal(null, async (tx) => {
-      const audit = (event: Parameters<typeof service.auditor.recordAs>[2]) => service.auditor.recordAs(tx, { type: 'system', label: 'kastell keys rotate' }, event);
+      const audit = (event: Parameters<typeof service.auditor.recordAs>[2]) => service.auditor.recordAs(tx, cliActor('kastell keys rotate'), event);
       if (options.kek) {
         let started = false;
         const progress = (done: number, total: number) => { if (!started) { bar?.start(total, 0); started = true; } bar?.update(done); };
@@ -676,7 +688,7 @@ company
     }
     const destroyed = await withAudit(async (service, db) => db.withPrincipal(null, async (tx) => {
       // the same code as the owner's shred page (app/keys/routes.tsx)
-      return shredCompany(tx, keyringFromConfig(config), id, (t, event) => service.auditor.recordAs(t, { type: 'system', label: 'kastell company shred' }, event));
+      return shredCompany(tx, keyringFromConfig(config), id, (t, event) => service.auditor.recordAs(t, cliActor('kastell company shred'), event));
     }));
     console.log(`company ${id}: ${destroyed.length} data key version(s) destroyed (${destroyed.join(', ') || 'none existed'}).`);
     console.log('Refresh the off-box copy of the key store now (README "Keys and encryption"): an older copy still holds the key.');

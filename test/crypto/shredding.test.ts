@@ -66,8 +66,10 @@ test('after a shred, a backup taken before it opens for Y only', async () => {
   const wrong = await runCli(['company', 'shred', X, '--confirm', Y], env);
   assert.equal(wrong.code, 1, 'a mistyped confirmation destroys nothing');
   assert.equal(keyringFromConfig(config).list().filter((k) => k.owner === X).length, 1);
-  const shred = await runCli(['company', 'shred', X, '--confirm', X], env);
+  const shred = await runCli(['company', 'shred', X, '--confirm', X], { ...env, KASTELL_CLI_OPERATOR: 'alice' });
   assert.equal(shred.code, 0, shred.stderr + shred.stdout);
+  const [shredActor] = await t.admin`select actor_type, actor_label from audit.events where action = 'company.shredded' and company_id = ${X}`;
+  assert.deepEqual({ ...shredActor }, { actor_type: 'system', actor_label: 'kastell company shred (run by alice)' }, 'names who ran it (ops/kastell passes the sudo user)');
   assert.match(shred.stdout, /1 data key version\(s\) destroyed/);
   assert.match((await runCli(['keys', 'status'], env)).stdout, /^k\w+  \(key destroyed\)  rows 1  objects 1$/m, 'status names the objects whose key is gone');
 

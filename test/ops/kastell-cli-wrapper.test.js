@@ -22,7 +22,7 @@ test('the CLI runs as the service user with every credential of the portal, the 
   const stand = join(dir, 'systemd-run');
   writeFileSync(stand, `#!/bin/bash\nprintf '%s\\n' "$@" > ${recorded}\n`);
   chmodSync(stand, 0o755);
-  const r = spawnSync('bash', [wrapper, 'company', 'shred', 'X', '--confirm', 'a b'], { encoding: 'utf8', env: { ...process.env, KASTELL_ETC: join(dir, 'etc'), SYSTEMD_RUN: stand } });
+  const r = spawnSync('bash', [wrapper, 'company', 'shred', 'X', '--confirm', 'a b'], { encoding: 'utf8', env: { ...process.env, KASTELL_ETC: join(dir, 'etc'), SYSTEMD_RUN: stand, SUDO_USER: 'alice' } });
   if (process.getuid() !== 0) {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /run as root/);
@@ -33,7 +33,8 @@ test('the CLI runs as the service user with every credential of the portal, the 
   for (const expected of ['--pipe', '--wait', 'User=kastell', 'WorkingDirectory=/opt/kastell/current', `EnvironmentFile=${join(dir, 'etc')}/kastell.env`,
     `LoadCredential=KASTELL_KEK:${join(dir, 'etc', 'credentials', 'KASTELL_KEK')}`,
     `LoadCredential=KASTELL_DATABASE_URL:${join(dir, 'etc', 'credentials', 'KASTELL_DATABASE_URL')}`,
-    `LoadCredential=KASTELL_AUDIT_EVENT_KEY:${join(dir, 'etc', 'credentials', 'KASTELL_AUDIT_EVENT_KEY')}`]) {
+    `LoadCredential=KASTELL_AUDIT_EVENT_KEY:${join(dir, 'etc', 'credentials', 'KASTELL_AUDIT_EVENT_KEY')}`,
+    '--setenv=KASTELL_CLI_OPERATOR=alice']) {
     assert.ok(args.includes(expected), `${expected} in ${args.join(' ')}`);
   }
   assert.ok(!args.some((a) => a.includes('KASTELL_ADMIN_DATABASE_URL')), 'the migration role stays out');
