@@ -84,9 +84,11 @@ export const configSchema = z
       .optional(),
     KASTELL_SECRET_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('k1'),
     // the key-encryption key (app/crypto/keyring.ts): a systemd credential in production
+    // `base64`, or `id:base64` (what kastell-rotate-kek writes: the id travels with the key)
     KASTELL_KEK: z
       .string()
-      .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)' })
+      .refine((value) => /^([A-Za-z0-9_-]{1,32}:)?[A-Za-z0-9+/=]+$/.test(value) && Buffer.from(value.slice(value.indexOf(':') + 1), 'base64').length === 32,
+        { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32), optionally after its id and a colon' })
       .optional(),
     KASTELL_KEK_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('kek1'),
     KASTELL_KEK_PREVIOUS: z
@@ -483,6 +485,12 @@ function uploadLimits(maxMiB: number, overrides: string | undefined): Record<Doc
   return limits;
 }
 
+/** KASTELL_KEK: `id:base64` names its own id; a bare key has KASTELL_KEK_ID's. */
+function kekOf(value: string, defaultId: string): { kekId: string; key: Buffer } {
+  const colon = value.indexOf(':');
+  return colon < 0 ? { kekId: defaultId, key: Buffer.from(value, 'base64') } : { kekId: value.slice(0, colon), key: Buffer.from(value.slice(colon + 1), 'base64') };
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Kastell cannot start: the configuration is invalid.\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
@@ -582,7 +590,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     keys: {
-      kek: env.KASTELL_KEK ? { kekId: env.KASTELL_KEK_ID, key: Buffer.from(env.KASTELL_KEK, 'base64') } : undefined,
+      kek: env.KASTELL_KEK ? kekOf(env.KASTELL_KEK, env.KASTELL_KEK_ID) : undefined,
       previousKeks: (env.KASTELL_KEK_PREVIOUS ?? '').split(',').filter(Boolean).map((p) => ({ kekId: p.split(':')[0]!, key: Buffer.from(p.split(':')[1]!, 'base64') })),
       keysDir: join(dataDir, 'keys'),
       storeDir: resolve(env.KASTELL_KEYSTORE_DIR ?? join(dataDir, 'keys', 'data-keys')),
