@@ -87,7 +87,7 @@ export const configSchema = z
     // `base64`, or `id:base64` (what kastell-rotate-kek writes: the id travels with the key)
     KASTELL_KEK: z
       .string()
-      .refine((value) => /^([A-Za-z0-9_-]{1,32}:)?[A-Za-z0-9+/=]+$/.test(value) && Buffer.from(value.slice(value.indexOf(':') + 1), 'base64').length === 32,
+      .refine((value) => /^([A-Za-z0-9_-]{1,32}:)?[A-Za-z0-9+/_=-]+$/.test(value) && Buffer.from(value.slice(value.indexOf(':') + 1), 'base64').length === 32,
         { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32), optionally after its id and a colon' })
       .optional(),
     KASTELL_KEK_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('kek1'),
@@ -523,7 +523,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const key = String(issue.path[0] ?? 'environment');
-        const shown = key in raw && !/URL|KEY|SECRET/.test(key) ? ` (got "${raw[key]}")` : '';
+        const shown = key in raw && !/URL|KEY|KEK|SECRET/.test(key) ? ` (got "${raw[key]}")` : '';
         return `${key} ${issue.message}${shown}`;
       }),
     );

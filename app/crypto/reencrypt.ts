@@ -216,10 +216,17 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
     for (;;) {
       refreshKeys();
       const resealed: number = await db.withPrincipal(null, async (tx) => {
-        const page = await tx<{ row_id: string; company_id: string; value: string }[]>`
+        const all = await tx<{ row_id: string; company_id: string; value: string }[]>`
           select row_id, company_id, value from app.reseal_candidates(${c.table}, ${c.column}, ${[...current]}, ${[...known]}, ${batchSize}, ${after}::uuid)`;
-        if (page.length === 0) return -1;
-        after = page.at(-1)!.row_id;
+        if (all.length === 0) return -1;
+        after = all.at(-1)!.row_id;
+        // a shredded company gets no new key (its tombstone): its values not sealed yet are left, not the whole run stopped
+        const shredded = new Map<string, boolean>();
+        const page = all.filter((r) => {
+          if (!shredded.has(r.company_id)) shredded.set(r.company_id, keyring.isShredded(r.company_id));
+          return !shredded.get(r.company_id);
+        });
+        if (page.length === 0) return 0;
         const sealed = page.map((r) => {
           const aad = fieldAad(c.table, c.column, r.row_id);
           let plain: string;
@@ -256,6 +263,7 @@ async function reencryptRun(deps: ReencryptDeps, progress: ReencryptProgress): P
     for (const o of page) {
       const keyId = await objectKeyId(deps.store, o.objectKey).catch(() => undefined);
       if (keyId === undefined || !stale(keyId)) continue; // gone meanwhile, or under a current (or destroyed) key
+      if (keyring.isShredded(o.owner)) continue; // not encrypted yet, and its company shredded: no key to seal it under
       await resealObject(keyring, deps.store, o);
       resealedKeys.push(o.objectKey);
     }

@@ -10,6 +10,7 @@ import { keyringFromConfig } from '../../app/crypto/keyring.ts';
 import { createTestDatabase, testDataDir } from '../harness/database.ts';
 import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
+import { runCli } from '../audit/support.ts';
 import { upload } from '../documents/support.ts';
 
 const t = await createTestDatabase();
@@ -86,4 +87,13 @@ test('the owner shreds a company from its page; nothing else does', async () => 
   const api = await o.postJson(`/api/v1/companies/${Y}/shred`, { confirm: Y });
   assert.equal(api.status, 200, api.text);
   assert.equal(api.json().destroyedKeys.length, 1);
+
+  // a row written before encryption (plain) of a shredded company does not stop re-encryption: left, and the others sealed
+  const Z = await seedCompany(t.admin, 'Zeta AG');
+  await t.admin`insert into kastell.sites (company_id, name, street, country) values (${X}, 'Old plant', 'Altweg 1', 'CH'), (${Z}, 'Zeta plant', 'Zetaweg 2', 'CH')`;
+  const run = await runCli(['keys', 'reencrypt'], { KASTELL_DATABASE_URL: t.appUrl, KASTELL_DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const streets = await t.admin`select company_id, street from kastell.sites where name in ('Old plant', 'Zeta plant')`;
+  assert.equal(streets.find((r) => r.company_id === X)!.street, 'Altweg 1', 'no key to seal it under');
+  assert.match(streets.find((r) => r.company_id === Z)!.street, /^v2:/);
 });

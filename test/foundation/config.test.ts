@@ -41,6 +41,23 @@ test('a secret is never echoed in the error', () => {
   });
 });
 
+test('a KEK that does not parse is never echoed either (KASTELL_KEK, KASTELL_KEK_PREVIOUS)', () => {
+  for (const env of [{ KASTELL_KEK: 'kek2:c2hvcnQta2VrLXZhbHVl' }, { KASTELL_KEK_PREVIOUS: 'kek1:c2hvcnQta2VrLXZhbHVl' }]) {
+    assert.throws(() => parseConfig(env), (error: Error) => {
+      assert.match(error.message, /KASTELL_KEK/);
+      assert.doesNotMatch(error.message, /c2hvcnQta2VrLXZhbHVl/);
+      return true;
+    });
+  }
+});
+
+test('KASTELL_KEK: a bare key takes KASTELL_KEK_ID, `id:key` its own id; base64url is read too', () => {
+  const key = Buffer.alloc(32, 0xfb);
+  assert.deepEqual(parseConfig({ KASTELL_KEK: key.toString('base64'), KASTELL_KEK_ID: 'kek4' }).keys.kek, { kekId: 'kek4', key });
+  assert.deepEqual(parseConfig({ KASTELL_KEK: `kek5:${key.toString('base64')}`, KASTELL_KEK_ID: 'kek4' }).keys.kek, { kekId: 'kek5', key });
+  assert.deepEqual(parseConfig({ KASTELL_KEK: key.toString('base64url') }).keys.kek, { kekId: 'kek1', key });
+});
+
 test('values may come from systemd credentials (LoadCredential=)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kastell-cred-'));
   writeFileSync(join(dir, 'KASTELL_DATABASE_URL'), 'postgres://kastell:from-credential-file@127.0.0.1/kastell\n');

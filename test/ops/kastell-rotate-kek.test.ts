@@ -35,9 +35,11 @@ function appliance() {
   const systemctl = join(dir, 'systemctl');
   writeFileSync(systemctl, `#!/bin/bash\necho "$*" >> ${calls}\n`);
   // the CLI as ops/kastell runs it: every credential loaded; KASTELL_FAIL_ONCE cuts the first rewrap off
+  const envFile = join(dir, 'etc', 'kastell.env'); // as EnvironmentFile= gives it
   const cli = join(dir, 'kastell');
   writeFileSync(cli, `#!/bin/bash
-if [[ -n "\${KASTELL_FAIL_ONCE:-}" && ! -f "\${KASTELL_FAIL_ONCE}" ]]; then touch "\${KASTELL_FAIL_ONCE}"; echo killed >&2; exit 137; fi
+if [[ "$1 $2" == "keys rotate" && -n "\${KASTELL_FAIL_ONCE:-}" && ! -f "\${KASTELL_FAIL_ONCE}" ]]; then touch "\${KASTELL_FAIL_ONCE}"; echo killed >&2; exit 137; fi
+set -a; if [[ -f ${envFile} ]]; then . ${envFile}; fi; set +a
 cd ${root} && CREDENTIALS_DIRECTORY=${credentials} KASTELL_DATA_DIR=${dataDir} KASTELL_KEK_FILE=off KASTELL_CLI_OPERATOR=alice exec ${process.execPath} --import tsx app/cli/main.ts "$@"
 `);
   chmodSync(systemctl, 0o755);
@@ -45,9 +47,9 @@ cd ${root} && CREDENTIALS_DIRECTORY=${credentials} KASTELL_DATA_DIR=${dataDir} K
   const env = { ...process.env, KASTELL_ETC: join(dir, 'etc'), KASTELL_UNIT_DIR: join(dir, 'units'), SYSTEMCTL: systemctl, KASTELL_CLI: cli };
   const run = (extra: Record<string, string> = {}) => spawnSync('bash', [script], { encoding: 'utf8', env: { ...env, ...extra } });
   // the portal's keyring with whatever credentials are there now
-  const ring = () => keyringFromConfig(parseConfig({ CREDENTIALS_DIRECTORY: credentials, KASTELL_DATA_DIR: dataDir, KASTELL_KEK_FILE: 'off', KASTELL_DATABASE_URL: t.appUrl }));
+  const ring = (env: Record<string, string> = {}) => keyringFromConfig(parseConfig({ CREDENTIALS_DIRECTORY: credentials, KASTELL_DATA_DIR: dataDir, KASTELL_KEK_FILE: 'off', KASTELL_DATABASE_URL: t.appUrl, ...env }));
   const read = (name: string) => readFileSync(join(credentials, name), 'utf8').trim();
-  return { dir, credentials, oldKek, calls, run, ring, read, dropin: join(dir, 'units', 'kastell.service.d', 'kek-previous.conf') };
+  return { dir, credentials, oldKek, calls, run, ring, read, envFile, dropin: join(dir, 'units', 'kastell.service.d', 'kek-previous.conf') };
 }
 
 /** Not as root the script refuses and changes nothing (the CI runs as root, so the rest runs there). */
@@ -100,6 +102,30 @@ test('cut off at the rewrap, a second run resumes with the same new KEK and fini
   assert.ok(!existsSync(join(a.credentials, 'KASTELL_KEK_PREVIOUS')));
   assert.deepEqual(a.ring().list().map((k) => k.kekId), ['kek2']);
   assert.equal(a.ring().open(sealed, 'aad'), 'Lindenweg 5');
+});
+
+test('a bare KEK rotated by hand before (KASTELL_KEK_ID=kek2 in kastell.env): saved as kek2, the new one kek3, never a KEK destroyed that still wraps keys', () => {
+  const a = appliance();
+  if (refusedNotRoot(a)) return;
+  writeFileSync(a.envFile, 'KASTELL_KEK_ID=kek2\n');
+  const sealed = a.ring({ KASTELL_KEK_ID: 'kek2' }).seal(X, 'x', 'aad');
+  const r = a.run();
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /KEK kek2 → kek3: 1 data key\(s\) rewrapped/);
+  assert.match(a.read('KASTELL_KEK'), /^kek3:/);
+  assert.equal(a.ring().open(sealed, 'aad'), 'x');
+});
+
+test('cut off while destroying the previous KEK, a run finishes that and starts no new rotation', () => {
+  const a = appliance();
+  if (refusedNotRoot(a)) return;
+  writeFileSync(join(a.credentials, '.KASTELL_KEK_PREVIOUS.destroying'), `kek1:${randomBytes(32).toString('base64')}\n`);
+  const r = a.run();
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /rotation is complete/);
+  assert.ok(!existsSync(join(a.credentials, '.KASTELL_KEK_PREVIOUS.destroying')));
+  assert.equal(a.read('KASTELL_KEK'), a.oldKek, 'the KEK untouched');
+  assert.ok(!existsSync(a.calls), 'no restart');
 });
 
 test('cut off between its two files (the previous KEK saved, the KEK not yet replaced), a run makes the new KEK then', () => {
