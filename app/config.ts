@@ -63,6 +63,8 @@ export const configSchema = z
     KASTELL_S3_REGION: z.string().min(1).default('us-east-1'),
     KASTELL_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
     KASTELL_MAIL_FROM: z.string().min(3).default('Kastell <kastell@localhost>'),
+    // who runs the CLI (ops/kastell passes the sudo user): named in the audit events of key commands
+    KASTELL_CLI_OPERATOR: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/, 'must be a user name').optional(),
     KASTELL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     KASTELL_LOKI_URL: z.url().optional(),
     KASTELL_SETUP_TOKEN_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(60),
@@ -287,6 +289,8 @@ export interface Config {
     | { kind: 's3'; endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string };
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** KASTELL_CLI_OPERATOR: the person running the CLI, when a wrapper says (ops/kastell) */
+  cliOperator: string | undefined;
   logLevel: Env['KASTELL_LOG_LEVEL'];
   lokiUrl: string | undefined;
   setupTokenTtlMinutes: number;
@@ -555,6 +559,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : { kind: 'local', dir: join(dataDir, 'documents') },
     smtpUrl: env.KASTELL_SMTP_URL,
     mailFrom: env.KASTELL_MAIL_FROM,
+    cliOperator: env.KASTELL_CLI_OPERATOR,
     logLevel: env.KASTELL_LOG_LEVEL,
     lokiUrl: env.KASTELL_LOKI_URL,
     setupTokenTtlMinutes: env.KASTELL_SETUP_TOKEN_TTL_MINUTES,

@@ -1423,6 +1423,20 @@ $$;
 ALTER FUNCTION app.has_global(permission text) OWNER TO kastell_auth;
 
 --
+-- Name: held_version_company(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
+--
+
+CREATE FUNCTION app.held_version_company(p_version_id uuid) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select d.owner_company_id from kastell.document_versions v join kastell.documents d on d.document_id = v.document_id
+   where v.version_id = p_version_id and v.status = 'pending'
+$$;
+
+ALTER FUNCTION app.held_version_company(p_version_id uuid) OWNER TO kastell_auth;
+
+--
 -- Name: held_version_uploader(uuid); Type: FUNCTION; Schema: app; Owner: kastell_auth
 --
 
@@ -8346,6 +8360,13 @@ GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_app;
 GRANT ALL ON FUNCTION app.has_global(permission text) TO kastell_audit;
 
 --
+-- Name: FUNCTION held_version_company(p_version_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
+--
+
+REVOKE ALL ON FUNCTION app.held_version_company(p_version_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.held_version_company(p_version_id uuid) TO kastell_app;
+
+--
 -- Name: FUNCTION held_version_uploader(p_version_id uuid); Type: ACL; Schema: app; Owner: kastell_auth
 --
 
@@ -9133,6 +9154,12 @@ GRANT SELECT,DELETE ON TABLE kastell.documents TO kastell_auth;
 --
 
 GRANT SELECT(document_id) ON TABLE kastell.documents TO kastell_auth;
+
+--
+-- Name: COLUMN documents.owner_company_id; Type: ACL; Schema: kastell; Owner: kastell_owner
+--
+
+GRANT SELECT(owner_company_id) ON TABLE kastell.documents TO kastell_auth;
 
 --
 -- Name: COLUMN documents.title; Type: ACL; Schema: kastell; Owner: kastell_owner

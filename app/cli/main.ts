@@ -72,18 +72,16 @@ owner
 
 const audit = program.command('audit').description('The audit trail: verify the chain, export days, check exports offline');
 
-/** Runs `work` with a database connection and the audit service (no background jobs). */
 /**
  * The actor of an event a CLI command records: the system, labelled with the
  * command and who ran it — the sudo user ops/kastell passes on
  * (KASTELL_CLI_OPERATOR), else the login running the CLI.
  */
-function cliActor(command: string): { type: 'system'; label: string } {
-  const named = process.env.KASTELL_CLI_OPERATOR || process.env.SUDO_USER || userInfo().username;
-  const who = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/.test(named) ? named : 'unknown';
-  return { type: 'system', label: `${command} (run by ${who})` };
+function cliActor(config: Config, command: string): { type: 'system'; label: string } {
+  return { type: 'system', label: `${command} (run by ${config.cliOperator ?? userInfo().username})` };
 }
 
+/** Runs `work` with a database connection and the audit service (no background jobs). */
 async function withAudit<T>(work: (service: AuditService, db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = createLogger({ level: 'warn' });
@@ -552,7 +550,7 @@ keys
       installFieldKeyring(keyring);
       return reencrypt({
         db, keyring, box: keyringBoxFromConfig(config, keyring), store: createDocumentStore(config.storage),
-        audit: (tx, event) => service.auditor.recordAs(tx, cliActor('kastell keys reencrypt'), event).then(() => {}),
+        audit: (tx, event) => service.auditor.recordAs(tx, cliActor(config, 'kastell keys reencrypt'), event).then(() => {}),
       }, {
         batchSize,
         onTotal: (total) => bar?.start(total, 0),
@@ -581,7 +579,7 @@ keys
     }
     const bar = process.stderr.isTTY ? new SingleBar({ format: 'rewrapping {bar} {value}/{total} data keys', stream: process.stderr }, Presets.shades_classic) : undefined;
     const outcome = await withAudit(async (service, db) => db.withPrincipal(null, async (tx) => {
-      const audit = (event: Parameters<typeof service.auditor.recordAs>[2]) => service.auditor.recordAs(tx, cliActor('kastell keys rotate'), event);
+      const audit = (event: Parameters<typeof service.auditor.recordAs>[2]) => service.auditor.recordAs(tx, cliActor(config, 'kastell keys rotate'), event);
       if (options.kek) {
         let started = false;
         const progress = (done: number, total: number) => { if (!started) { bar?.start(total, 0); started = true; } bar?.update(done); };
@@ -688,7 +686,7 @@ company
     }
     const destroyed = await withAudit(async (service, db) => db.withPrincipal(null, async (tx) => {
       // the same code as the owner's shred page (app/keys/routes.tsx)
-      return shredCompany(tx, keyringFromConfig(config), id, (t, event) => service.auditor.recordAs(t, cliActor('kastell company shred'), event));
+      return shredCompany(tx, keyringFromConfig(config), id, (t, event) => service.auditor.recordAs(t, cliActor(config, 'kastell company shred'), event));
     }));
     console.log(`company ${id}: ${destroyed.length} data key version(s) destroyed (${destroyed.join(', ') || 'none existed'}).`);
     console.log('Refresh the off-box copy of the key store now (README "Keys and encryption"): an older copy still holds the key.');

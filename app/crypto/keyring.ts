@@ -140,10 +140,15 @@ function writeAtomic(path: string, content: string): void {
 
 /** A key file's bytes overwritten with zeros and synced, then the file unlinked. */
 function overwriteAndUnlink(path: string): void {
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r+');
-  try { writeSync(fd, Buffer.alloc(size), 0, size, 0); fsyncSync(fd); } finally { closeSync(fd); }
-  unlinkSync(path);
+  try {
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r+');
+    try { writeSync(fd, Buffer.alloc(size), 0, size, 0); fsyncSync(fd); } finally { closeSync(fd); }
+    unlinkSync(path);
+  } catch (err) {
+    // another process destroyed it first (a shred and a creator racing over one key file)
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 function fsyncDir(dir: string): void {
@@ -195,7 +200,15 @@ export class Keyring {
     for (const file of readdirSync(this.storeDir)) {
       const m = keyFile.exec(file);
       if (!m) continue;
-      const raw = JSON.parse(readFileSync(join(this.storeDir, file), 'utf8')) as { keyId: string; owner: string; version: number; wrapped: string; createdAt: string };
+      let text: string;
+      try {
+        text = readFileSync(join(this.storeDir, file), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // destroyed by another process meanwhile
+        throw err;
+      }
+      if (/^\0*$/.test(text)) continue; // zeroed by a destroy in another process, not yet unlinked: no key any more
+      const raw = JSON.parse(text) as { keyId: string; owner: string; version: number; wrapped: string; createdAt: string };
       out.push({ keyId: raw.keyId, owner: raw.owner, version: raw.version, kekId: raw.wrapped.split(':')[1]!, file, createdAt: raw.createdAt });
     }
     return out.sort((a, b) => a.owner.localeCompare(b.owner) || a.version - b.version);

@@ -36,8 +36,15 @@ export async function retryHeldVersions(deps: SettleDeps & { config: Config; aud
   for (const versionId of names) {
     const file = join(dir, versionId);
     try {
-      const [row] = await db.withPrincipal(null, (tx) => tx`select app.held_version_uploader(${versionId}) as uploaded_by`);
+      const [row] = await db.withPrincipal(null, (tx) => tx`select app.held_version_uploader(${versionId}) as uploaded_by, app.held_version_company(${versionId}) as company_id`);
       const uploader = row?.uploaded_by as string | null;
+      // before anything as the uploader, who may no longer see it (sql/0028)
+      if (uploader && deps.keyring.isShredded(row!.company_id as string)) {
+        await rm(file, { force: true });
+        log.warn({ event: 'document.version_shredded', versionId }, 'held version removed: its company was crypto-shredded');
+        outcomes.push({ versionId, status: 'shredded' });
+        continue;
+      }
       if (!uploader) {
         // decided meanwhile, or its document deleted: nothing is waiting for this file
         await rm(file, { force: true });
@@ -46,20 +53,13 @@ export async function retryHeldVersions(deps: SettleDeps & { config: Config; aud
       }
       const principal = { userId: uploader };
       const version = await db.withPrincipal(principal, async (tx) => {
-        const [v] = await tx`select v.document_id, d.owner_company_id, u.email from document_versions v
-          join documents d using (document_id) left join users u on u.user_id = v.uploaded_by
+        const [v] = await tx`select v.document_id, u.email from document_versions v left join users u on u.user_id = v.uploaded_by
           where v.version_id = ${versionId} and v.status = 'pending'`;
-        return v as { document_id: string; owner_company_id: string; email: string | null } | undefined;
+        return v as { document_id: string; email: string | null } | undefined;
       });
       if (!version) {
         log.warn({ event: 'document.version_retry_refused', versionId }, 'held version not retried: its uploader may no longer read it');
         outcomes.push({ versionId, status: 'not_decidable' });
-        continue;
-      }
-      if (deps.keyring.isShredded(version.owner_company_id)) {
-        await rm(file, { force: true });
-        log.warn({ event: 'document.version_shredded', versionId }, 'held version removed: its company was crypto-shredded');
-        outcomes.push({ versionId, status: 'shredded' });
         continue;
       }
       const work = await mkdtemp(join(config.documents.quarantineDir, 'work-'));

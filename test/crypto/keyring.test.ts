@@ -114,6 +114,29 @@ test('a shredded company gets no new key: its tombstone refuses one in every pro
   assert.equal(readFileSync(join(storeDir, `${X}.shredded`), 'utf8'), tombstone, 'and keeps the first time');
 });
 
+test('a key made while another process shreds the company is destroyed by its maker: the tombstone is checked again after the write', () => {
+  const { keysDir, storeDir } = fileRing();
+  let shredMeanwhile = false;
+  // create() reads the KEKs again between its first look for a tombstone and its write: the shred lands there
+  const racing = new Keyring({ storeDir, loadKeks: () => {
+    if (shredMeanwhile) writeFileSync(join(storeDir, `${X}.shredded`), '{}\n');
+    return loadKeks({ kek: undefined, previousKeks: [], keysDir });
+  } });
+  racing.seal(Y, 'y', 'a');
+  shredMeanwhile = true;
+  assert.throws(() => racing.seal(X, 'x', 'a'), OwnerShreddedError);
+  assert.deepEqual(readdirSync(storeDir).filter((f) => f.startsWith(X)), [`${X}.shredded`], 'the key file it wrote is gone again');
+});
+
+test('a key file zeroed by a destroy in another process, not yet unlinked, counts as gone', () => {
+  const { ring, storeDir } = fileRing();
+  const sealed = ring().seal(X, 'x', 'a');
+  const file = readdirSync(storeDir).find((f) => f.startsWith(`${X}.v1`))!;
+  writeFileSync(join(storeDir, file), Buffer.alloc(readFileSync(join(storeDir, file)).length));
+  assert.deepEqual(ring().list(), []);
+  assert.throws(() => ring().open(sealed, 'a'), KeyUnavailableError);
+});
+
 test('without KASTELL_KEK no KEK file is made where it would open nothing: KASTELL_KEK_FILE=off, or a key store that already holds keys', () => {
   const { keysDir, storeDir, ring } = fileRing();
   ring().seal(X, 'made under the file KEK', 'aad');
