@@ -89,7 +89,11 @@ export const configSchema = z
     // `base64`, or `id:base64` (what kastell-rotate-kek writes: the id travels with the key)
     KASTELL_KEK: z
       .string()
-      .refine((value) => /^([A-Za-z0-9_-]{1,32}:)?[A-Za-z0-9+/_=-]+$/.test(value) && Buffer.from(value.slice(value.indexOf(':') + 1), 'base64').length === 32,
+      .refine((value) => {
+        const colon = value.indexOf(':');
+        const key = value.slice(colon + 1);
+        return (colon < 0 || /^[A-Za-z0-9_-]{1,32}$/.test(value.slice(0, colon))) && /^[A-Za-z0-9+/_=-]+$/.test(key) && Buffer.from(key, 'base64').length === 32;
+      },
         { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32), optionally after its id and a colon' })
       .optional(),
     KASTELL_KEK_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('kek1'),
