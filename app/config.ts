@@ -93,8 +93,7 @@ export const configSchema = z
         const colon = value.indexOf(':');
         const key = value.slice(colon + 1);
         return (colon < 0 || /^[A-Za-z0-9_-]{1,32}$/.test(value.slice(0, colon))) && /^[A-Za-z0-9+/_=-]+$/.test(key) && Buffer.from(key, 'base64').length === 32;
-      },
-        { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32), optionally after its id and a colon' })
+      }, { message: 'must be 32 random bytes, base64-encoded (openssl rand -base64 32), optionally after its id and a colon' })
       .optional(),
     KASTELL_KEK_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, _ or -').default('kek1'),
     KASTELL_KEK_PREVIOUS: z
