@@ -11,11 +11,12 @@ import { createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixedKek } from '../harness/seed.ts';
 import { fieldAad, uuidv7 } from '../../app/crypto/fields.ts';
 import { Keyring, parseSealed } from '../../app/crypto/keyring.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 7);
-const ring = new Keyring({ storeDir: join(mkdtempSync(join(tmpdir(), 'kastell-fields-ab-')), 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });
+const ring = new Keyring({ storeDir: join(mkdtempSync(join(tmpdir(), 'kastell-fields-ab-')), 'keys'), loadKeks: fixedKek(randomBytes(32)) });
 const owner = '0193aaaa-0000-7000-8000-0000000000b1';
 const values = Array.from({ length: 1000 }, (_, i) => {
   const id = uuidv7();

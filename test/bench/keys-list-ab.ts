@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixedKek } from '../harness/seed.ts';
 import { connectDatabase } from '../../app/db/client.ts';
 import { installFieldKeyring } from '../../app/crypto/fields.ts';
 import { Keyring } from '../../app/crypto/keyring.ts';
@@ -20,7 +21,7 @@ import { seedMessageLists } from './keys.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 5);
 const seconds = Number(process.env.SECONDS ?? 1);
-const ring = new Keyring({ storeDir: join(mkdtempSync(join(tmpdir(), 'kastell-list-ab-')), 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });
+const ring = new Keyring({ storeDir: join(mkdtempSync(join(tmpdir(), 'kastell-list-ab-')), 'keys'), loadKeks: fixedKek(randomBytes(32)) });
 const closed = { open: (sealed: string) => sealed } as unknown as Keyring;
 installFieldKeyring(ring);
 const cluster = await startCluster();

@@ -27,7 +27,7 @@ import { createLocalDiskStore } from '../../app/storage/local-disk.ts';
 import { findConversation } from '../../app/messages/queries.ts';
 import type { Cluster } from '../harness/postgres.ts';
 import type { TestDatabase } from '../harness/database.ts';
-import { seedCompany, seedSite, seedUser } from '../harness/seed.ts';
+import { fixedKek, seedCompany, seedSite, seedUser } from '../harness/seed.ts';
 import { cloneTemplate } from './database.ts';
 
 export interface KeysOptions { rounds: number; seconds: number; mib: number; print: (line: string) => void }
@@ -57,7 +57,7 @@ export async function runKeys(cluster: Cluster, appPassword: string, options: Ke
   const { print } = options;
   let workerRowsPerSecond = 0;
   const dir = mkdtempSync(join(tmpdir(), 'kastell-bench-keys-'));
-  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });
+  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: fixedKek(randomBytes(32)) });
   installFieldKeyring(ring);
   const database = await cloneTemplate(cluster, appPassword);
   const db = connectDatabase(database.appUrl, { max: 2 });

@@ -17,7 +17,7 @@ import { Keyring } from '../../app/crypto/keyring.ts';
 import { createLocalDiskStore } from '../../app/storage/local-disk.ts';
 import { startClamd } from '../harness/clamd.ts';
 import { createTestDatabase, testDataDir } from '../harness/database.ts';
-import { seedCompany, seedSession, seedUser } from '../harness/seed.ts';
+import { fixedKek, seedCompany, seedSession, seedUser } from '../harness/seed.ts';
 import { startTestServer } from '../harness/server.ts';
 import { download, upload } from '../documents/support.ts';
 
@@ -56,7 +56,7 @@ test('an uploaded document is ciphertext in the store and the same bytes when do
 // asvs: V11.3.3
 test('a truncated, reordered, altered or moved object does not decrypt', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kastell-objects-'));
-  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });
+  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: fixedKek(randomBytes(32)) });
   const disk = createLocalDiskStore(join(dir, 'store'));
   const store = encryptingStore(disk, ring);
   const company = '0193aaaa-0000-7000-8000-000000000001';
@@ -89,7 +89,7 @@ test('a truncated, reordered, altered or moved object does not decrypt', async (
 
 test('an object stored before encryption is passed through, however short', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kastell-objects-'));
-  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: () => ({ kek: { kekId: 'kek1', key: randomBytes(32) }, previous: [] }) });
+  const ring = new Keyring({ storeDir: join(dir, 'keys'), loadKeks: fixedKek(randomBytes(32)) });
   const disk = createLocalDiskStore(join(dir, 'store'));
   const store = encryptingStore(disk, ring);
   for (const [i, bytes] of [Buffer.from('shared text'), Buffer.alloc(0), Buffer.from('a\nb'), randomBytes(200_000)].entries()) {

@@ -86,3 +86,6 @@ export async function signInWithTotp(client: TestClient, user: { email: string; 
 export async function forgetTotpStep(admin: postgres.Sql, userId: string): Promise<void> {
   await admin`update kastell.totp_factors set last_step = 0 where user_id = ${userId}`;
 }
+
+/** A Keyring's KEK loader handing out the same KEK every time: a keyring reads its KEKs again now and then (a rotation elsewhere). */
+export const fixedKek = (key: Buffer) => () => ({ kek: { kekId: 'kek1', key }, previous: [] as { kekId: string; key: Buffer }[] });
